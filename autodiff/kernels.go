@@ -1,0 +1,294 @@
+package autodiff
+
+import (
+	"fmt"
+
+	"github.com/hmcc-dev/hmcc/dist"
+	"github.com/hmcc-dev/hmcc/ir"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gorgonia.org/tensor"
+)
+
+// layout describes how a [rows, cols] input is read when broadcast to an output [R, K]: element
+// (r, c) of the output reads input index r*rs + c*cs.
+type layout struct{ rs, cs int }
+
+func layoutOf(s tensor.Shape) layout {
+	l := layout{}
+	if s[0] > 1 {
+		l.rs = s[1]
+	}
+	if s[1] > 1 {
+		l.cs = 1
+	}
+	return l
+}
+
+// broadcastShape returns [max rows, max cols] and checks every input is 1 or the maximum on each axis.
+func broadcastShape(in []tensor.Shape) (tensor.Shape, error) {
+	r, k := 1, 1
+	for _, s := range in {
+		if len(s) != 2 {
+			return nil, fmt.Errorf("autodiff: want a matrix, got shape %v", s)
+		}
+		r, k = max(r, s[0]), max(k, s[1])
+	}
+	for _, s := range in {
+		if (s[0] != 1 && s[0] != r) || (s[1] != 1 && s[1] != k) {
+			return nil, fmt.Errorf("autodiff: shape %v does not broadcast to [%d %d]", s, r, k)
+		}
+	}
+	return tensor.Shape{r, k}, nil
+}
+
+func zero(d []float64) {
+	for i := range d {
+		d[i] = 0
+	}
+}
+
+// binaryKernel applies an elementwise operator with broadcasting.
+type binaryKernel struct{ op *ir.BinaryOp }
+
+func (k binaryKernel) name() string { return "Binary" + k.op.Symbol }
+func (k binaryKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	return broadcastShape(in)
+}
+func (k binaryKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	a, b, o := in[0].Float64s(), in[1].Float64s(), out.Float64s()
+	la, lb := layoutOf(in[0].Shape()), layoutOf(in[1].Shape())
+	R, K := out.Shape()[0], out.Shape()[1]
+	for r := 0; r < R; r++ {
+		for c := 0; c < K; c++ {
+			o[r*K+c] = k.op.F(a[r*la.rs+c*la.cs], b[r*lb.rs+c*lb.cs])
+		}
+	}
+}
+func (k binaryKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+	a, b, o, gd, d := in[0].Float64s(), in[1].Float64s(), out.Float64s(), g.Float64s(), dst.Float64s()
+	la, lb := layoutOf(in[0].Shape()), layoutOf(in[1].Shape())
+	ld := la
+	partial := k.op.DA
+	if i == 1 {
+		ld, partial = lb, k.op.DB
+	}
+	zero(d)
+	R, K := out.Shape()[0], out.Shape()[1]
+	for r := 0; r < R; r++ {
+		for c := 0; c < K; c++ {
+			j := r*K + c
+			d[r*ld.rs+c*ld.cs] += gd[j] * partial(a[r*la.rs+c*la.cs], b[r*lb.rs+c*lb.cs], o[j])
+		}
+	}
+}
+
+// unaryKernel applies an elementwise function.
+type unaryKernel struct{ f *ir.UnaryFunc }
+
+func (k unaryKernel) name() string                                  { return k.f.Name }
+func (k unaryKernel) shape(in []tensor.Shape) (tensor.Shape, error) { return in[0].Clone(), nil }
+func (k unaryKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	x, o := in[0].Float64s(), out.Float64s()
+	for i, v := range x {
+		o[i] = k.f.F(v)
+	}
+}
+func (k unaryKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+	x, o, gd, d := in[0].Float64s(), out.Float64s(), g.Float64s(), dst.Float64s()
+	for i, v := range x {
+		d[i] = gd[i] * k.f.D(v, o[i])
+	}
+}
+
+// transformKernel maps unconstrained coordinates to a parameter's support.
+type transformKernel struct{ c ir.Constraint }
+
+func (k transformKernel) name() string                                  { return "Constrain" }
+func (k transformKernel) shape(in []tensor.Shape) (tensor.Shape, error) { return in[0].Clone(), nil }
+func (k transformKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	x, o := in[0].Float64s(), out.Float64s()
+	for i, v := range x {
+		o[i] = k.c.Constrain(v)
+	}
+}
+func (k transformKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
+	x, gd, d := in[0].Float64s(), g.Float64s(), dst.Float64s()
+	for i, v := range x {
+		d[i] = gd[i] * k.c.Deriv(v)
+	}
+}
+
+// logJacobianKernel sums the log-Jacobian of a transform over a parameter's elements: [C,K] → [C,1].
+type logJacobianKernel struct{ c ir.Constraint }
+
+func (k logJacobianKernel) name() string { return "LogJacobian" }
+func (k logJacobianKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	return tensor.Shape{in[0][0], 1}, nil
+}
+func (k logJacobianKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	x, o := in[0].Float64s(), out.Float64s()
+	K := in[0].Shape()[1]
+	for r := range o {
+		s := 0.0
+		for _, v := range x[r*K : (r+1)*K] {
+			s += k.c.LogJacobian(v)
+		}
+		o[r] = s
+	}
+}
+func (k logJacobianKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
+	x, gd, d := in[0].Float64s(), g.Float64s(), dst.Float64s()
+	K := in[0].Shape()[1]
+	for i, v := range x {
+		d[i] = gd[i/K] * k.c.DLogJacobian(v)
+	}
+}
+
+// sliceKernel takes columns [off, off+n) of θ: one parameter out of the packed vector.
+type sliceKernel struct{ off, n int }
+
+func (k sliceKernel) name() string { return fmt.Sprintf("Slice[%d:%d]", k.off, k.off+k.n) }
+func (k sliceKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	if k.off+k.n > in[0][1] {
+		return nil, fmt.Errorf("autodiff: slice [%d:%d] of %v", k.off, k.off+k.n, in[0])
+	}
+	return tensor.Shape{in[0][0], k.n}, nil
+}
+func (k sliceKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	x, o := in[0].Float64s(), out.Float64s()
+	W := in[0].Shape()[1]
+	for r := 0; r < in[0].Shape()[0]; r++ {
+		copy(o[r*k.n:(r+1)*k.n], x[r*W+k.off:r*W+k.off+k.n])
+	}
+}
+func (k sliceKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
+	gd, d := g.Float64s(), dst.Float64s()
+	zero(d)
+	W := in[0].Shape()[1]
+	for r := 0; r < in[0].Shape()[0]; r++ {
+		copy(d[r*W+k.off:r*W+k.off+k.n], gd[r*k.n:(r+1)*k.n])
+	}
+}
+
+// matVecKernel multiplies a data matrix M [N,D] by every chain's vector V [B,D], giving [B,N]:
+// one matrix product for the whole batch.
+type matVecKernel struct{}
+
+func (matVecKernel) name() string { return "MatVec" }
+func (matVecKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	m, v := in[0], in[1]
+	if m[1] != v[1] {
+		return nil, fmt.Errorf("autodiff: matrix %v times vectors %v", m, v)
+	}
+	return tensor.Shape{v[0], m[0]}, nil
+}
+func (matVecKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	N, D, B := in[0].Shape()[0], in[0].Shape()[1], in[1].Shape()[0]
+	blas64.Implementation().Dgemm(blas.NoTrans, blas.Trans, B, N, D, 1,
+		in[1].Float64s(), D, in[0].Float64s(), D, 0, out.Float64s(), N)
+}
+func (matVecKernel) backward(i int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
+	N, D, B := in[0].Shape()[0], in[0].Shape()[1], in[1].Shape()[0]
+	if i == 1 {
+		blas64.Implementation().Dgemm(blas.NoTrans, blas.NoTrans, B, D, N, 1,
+			g.Float64s(), N, in[0].Float64s(), D, 0, dst.Float64s(), D)
+		return
+	}
+	// d/dM = gᵀ V summed over chains; only reached if a matrix depended on parameters.
+	blas64.Implementation().Dgemm(blas.Trans, blas.NoTrans, N, D, B, 1,
+		g.Float64s(), N, in[1].Float64s(), D, 0, dst.Float64s(), D)
+}
+
+// rowSumKernel sums each chain's elements: [B,K] → [B,1].
+type rowSumKernel struct{}
+
+func (rowSumKernel) name() string { return "Sum" }
+func (rowSumKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	return tensor.Shape{in[0][0], 1}, nil
+}
+func (rowSumKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	x, o := in[0].Float64s(), out.Float64s()
+	K := in[0].Shape()[1]
+	for r := range o {
+		s := 0.0
+		for _, v := range x[r*K : (r+1)*K] {
+			s += v
+		}
+		o[r] = s
+	}
+}
+func (rowSumKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
+	gd, d := g.Float64s(), dst.Float64s()
+	K := in[0].Shape()[1]
+	for i := range d {
+		d[i] = gd[i/K]
+	}
+}
+
+// densityKernel is a fused log density: it evaluates x ~ Dist(args) elementwise with
+// broadcasting, sums per chain into [R,1], and keeps the partial derivatives it computed on the
+// way so the backward ops are one scaling pass each.
+type densityKernel struct {
+	d       *dist.Dist
+	wrt     []bool
+	partial [][]float64 // per input, [R*K], only where wrt
+}
+
+func (k *densityKernel) name() string { return k.d.Name }
+func (k *densityKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	s, err := broadcastShape(in)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{s[0], 1}, nil
+}
+func (k *densityKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	shapes := make([]tensor.Shape, len(in))
+	lays := make([]layout, len(in))
+	vals := make([][]float64, len(in))
+	for i, t := range in {
+		shapes[i], lays[i], vals[i] = t.Shape(), layoutOf(t.Shape()), t.Float64s()
+	}
+	bs, _ := broadcastShape(shapes)
+	R, K := bs[0], bs[1]
+	if k.partial == nil {
+		k.partial = make([][]float64, len(in))
+		for i := range in {
+			if k.wrt[i] {
+				k.partial[i] = make([]float64, R*K)
+			}
+		}
+	}
+	p := make([]float64, len(in)-1)
+	d := make([]float64, len(in))
+	o := out.Float64s()
+	for r := 0; r < R; r++ {
+		acc := 0.0
+		for c := 0; c < K; c++ {
+			for i := 1; i < len(in); i++ {
+				p[i-1] = vals[i][r*lays[i].rs+c*lays[i].cs]
+			}
+			acc += k.d.LogDensity(vals[0][r*lays[0].rs+c*lays[0].cs], p, d)
+			j := r*K + c
+			for i, pi := range k.partial {
+				if pi != nil {
+					pi[j] = d[i]
+				}
+			}
+		}
+		o[r] = acc
+	}
+}
+func (k *densityKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+	gd, d, pi := g.Float64s(), dst.Float64s(), k.partial[i]
+	l := layoutOf(in[i].Shape())
+	R := out.Shape()[0]
+	K := len(pi) / R
+	zero(d)
+	for r := 0; r < R; r++ {
+		for c := 0; c < K; c++ {
+			d[r*l.rs+c*l.cs] += gd[r] * pi[r*K+c]
+		}
+	}
+}

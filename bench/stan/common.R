@@ -1,0 +1,60 @@
+# Shared helpers for bench/stan/*.R (run from the repository root).
+suppressPackageStartupMessages({
+  library(rstan)
+  library(posterior)
+})
+
+data_dir <- Sys.getenv("HMCC_DATA_DIR", "/work/shared/data")
+stan_dir <- "bench/stan"
+
+# Debian's r-cran-bh ships no headers: point rstan at /usr/include/boost.
+setup_boost <- function() {
+  d <- file.path(tempdir(), "boostlink")
+  dir.create(d, showWarnings = FALSE)
+  if (!file.exists(file.path(d, "boost"))) {
+    file.symlink("/usr/include/boost", file.path(d, "boost"))
+  }
+  rstan_options(boost_lib = d)
+  invisible(d)
+}
+
+# Standardize every column by its mean and POPULATION sd (divide by N).
+standardize <- function(m) {
+  m <- as.matrix(m)
+  apply(m, 2, function(v) {
+    mu <- mean(v)
+    s <- sqrt(mean((v - mu)^2))
+    (v - mu) / s
+  })
+}
+
+data_eight_schools <- function() {
+  d <- read.csv(file.path(data_dir, "eight_schools.csv"))
+  list(J = nrow(d), y = d$y, sigma = d$sigma)
+}
+
+data_sparse_logistic <- function(file) {
+  d <- read.csv(file.path(data_dir, file))
+  X <- standardize(d[, setdiff(names(d), "target"), drop = FALSE])
+  list(N = nrow(X), D = ncol(X), X = unname(X), y = as.integer(d$target))
+}
+
+data_kidiq <- function() {
+  d <- read.csv(file.path(data_dir, "kidiq.csv"))
+  X <- standardize(d[, c("mom_hs", "mom_iq")])
+  list(N = nrow(d), y = d$kid_score, X = unname(X))
+}
+
+# Convert Stan's bracket names to CmdStan's dotted style: beta[1] -> beta.1
+dotted <- function(nm) {
+  nm <- gsub("\\[", ".", nm)
+  nm <- gsub("\\]", "", nm)
+  gsub(",", ".", nm)
+}
+
+# posterior draws_array from a stanfit, without lp__.
+fit_draws <- function(fit) {
+  a <- as.array(fit)                      # iterations x chains x parameters
+  a <- a[, , dimnames(a)[[3]] != "lp__", drop = FALSE]
+  posterior::as_draws_array(a)
+}

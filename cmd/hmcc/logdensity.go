@@ -1,0 +1,112 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/hmcc-dev/hmcc/compiler"
+)
+
+type logdensityCmd struct {
+	Model string `arg:"" help:"Model file (.model)." type:"existingfile"`
+	Data  string `arg:"" help:"Data file (CSV)." type:"existingfile"`
+	At    string `help:"JSON file with a point on the natural (constrained) scale, e.g. {\"tau\": 1, \"beta\": [0.1, 0.2]}; parameters left out are at unconstrained 0." type:"existingfile"`
+	JSON  bool   `name:"json" help:"Print {\"logdensity\", \"gradient\", \"coordinates\"} as JSON."`
+}
+
+func (c *logdensityCmd) Run(e *env) error {
+	m, err := load(e, c.Model, c.Data)
+	if err != nil {
+		return err
+	}
+	theta := make([]float64, m.Dim())
+	if c.At != "" {
+		values, err := readPoint(c.At)
+		if err != nil {
+			return userError{err}
+		}
+		for name := range values {
+			found := false
+			for _, p := range m.Params {
+				found = found || p.Name == name
+			}
+			if !found {
+				return userError{fmt.Errorf("%s: %q is not a parameter of the model", c.At, name)}
+			}
+		}
+		if err := compiler.Unconstrain(m, values, theta); err != nil {
+			return userError{fmt.Errorf("%s: %w", c.At, err)}
+		}
+	}
+	prog, err := compiler.Lower(m, 1)
+	if err != nil {
+		return err
+	}
+	lp := make([]float64, 1)
+	grad := make([]float64, len(theta))
+	if err := prog.LogDensityGrad(theta, lp, grad); err != nil {
+		return err
+	}
+	names := m.CoordinateNames()
+	if c.JSON {
+		out := struct {
+			LogDensity  jsonFloat   `json:"logdensity"`
+			Gradient    []jsonFloat `json:"gradient"`
+			Coordinates []string    `json:"coordinates"`
+		}{jsonFloat(lp[0]), make([]jsonFloat, len(grad)), names}
+		for i, g := range grad {
+			out.Gradient[i] = jsonFloat(g)
+		}
+		enc := json.NewEncoder(e.stdout)
+		return enc.Encode(out)
+	}
+	fmt.Fprintf(e.stdout, "log density: %.17g\n", lp[0])
+	fmt.Fprintln(e.stdout, "gradient (unconstrained):")
+	for i, n := range names {
+		fmt.Fprintf(e.stdout, "  %-16s % .17g\n", n, grad[i])
+	}
+	return nil
+}
+
+// jsonFloat writes non-finite numbers as strings JSON can carry ("-Infinity", "NaN").
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	switch {
+	case v != v:
+		return []byte(`"NaN"`), nil
+	case v > 1.7976931348623157e308:
+		return []byte(`"Infinity"`), nil
+	case v < -1.7976931348623157e308:
+		return []byte(`"-Infinity"`), nil
+	}
+	return json.Marshal(v)
+}
+
+// readPoint reads {"name": number or [numbers]}.
+func readPoint(path string) (map[string][]float64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("%s: not a JSON object of parameter values: %v", path, err)
+	}
+	out := map[string][]float64{}
+	for k, v := range raw {
+		var x float64
+		if json.Unmarshal(v, &x) == nil {
+			out[k] = []float64{x}
+			continue
+		}
+		var xs []float64
+		if err := json.Unmarshal(v, &xs); err != nil {
+			return nil, fmt.Errorf("%s: %q must be a number or an array of numbers", path, k)
+		}
+		out[k] = xs
+	}
+	return out, nil
+}

@@ -1,0 +1,118 @@
+// Command hmcc compiles a Bayesian model and samples its posterior with many Hamiltonian Monte
+// Carlo chains batched into one evaluation.
+//
+//	hmcc run model.model data.csv
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/alecthomas/kong"
+	"github.com/hmcc-dev/hmcc/dataset"
+	"github.com/hmcc-dev/hmcc/diag"
+)
+
+const version = "0.1.0"
+
+// Exit codes: 0 success, 1 internal failure, 2 user error (model, data, flags), 130 interrupted.
+const (
+	exitInternal    = 1
+	exitUser        = 2
+	exitInterrupted = 130
+)
+
+type cli struct {
+	Run        runCmd        `cmd:"" help:"Sample the posterior of MODEL given DATA and write CmdStan CSVs and a summary."`
+	Logdensity logdensityCmd `cmd:"" help:"Evaluate the log density and its gradient on the unconstrained scale."`
+	Check      checkCmd      `cmd:"" help:"Parse and check MODEL (and DATA if given); list its parameters."`
+	Version    versionCmd    `cmd:"" help:"Print the version."`
+}
+
+// userError marks problems the user can fix: they exit with status 2.
+type userError struct{ err error }
+
+func (e userError) Error() string { return e.err.Error() }
+func (e userError) Unwrap() error { return e.err }
+
+// interrupted is returned by run when a signal stopped sampling early.
+var errInterrupted = errors.New("interrupted")
+
+func main() {
+	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Main runs the command line and returns the exit status; tests call it directly.
+func Main(args []string, stdout, stderr io.Writer) (status int) {
+	var c cli
+	exited := -1
+	parser, err := kong.New(&c, kong.Name("hmcc"),
+		kong.Description("hmcc compiles a Bayesian model and samples it with many batched HMC chains."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { exited = code; panic(exitPanic{}) }),
+		kong.UsageOnError())
+	if err != nil {
+		fmt.Fprintln(stderr, "hmcc: internal error:", err)
+		return exitInternal
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(exitPanic); ok {
+				status = exited
+				return
+			}
+			fmt.Fprintf(stderr, "hmcc: internal error: %v\nplease report this with the model and data that caused it\n", r)
+			status = exitInternal
+		}
+	}()
+	ctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "hmcc: %v\nrun 'hmcc --help' for usage\n", err)
+		return exitUser
+	}
+	env := &env{stdout: stdout, stderr: stderr}
+	err = ctx.Run(env)
+	return report(err, env, stderr)
+}
+
+type exitPanic struct{}
+
+type env struct {
+	stdout, stderr io.Writer
+	src            string // model source, for rendering diagnostics
+}
+
+func report(err error, e *env, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, errInterrupted) {
+		return exitInterrupted
+	}
+	var dl diag.List
+	var de *diag.Error
+	var data *dataset.Error
+	var ue userError
+	switch {
+	case errors.As(err, &dl), errors.As(err, &de):
+		fmt.Fprint(stderr, diag.Render(err, e.src))
+		return exitUser
+	case errors.As(err, &data):
+		fmt.Fprintf(stderr, "error: %v\n", data)
+		return exitUser
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "error: %v\n", ue.err)
+		return exitUser
+	}
+	fmt.Fprintf(stderr, "hmcc: internal error: %v\n", err)
+	return exitInternal
+}
+
+type versionCmd struct{}
+
+func (versionCmd) Run(e *env) error {
+	fmt.Fprintln(e.stdout, "hmcc", version)
+	return nil
+}

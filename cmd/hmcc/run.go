@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/hmcc-dev/hmcc/compiler"
+	"github.com/hmcc-dev/hmcc/ir"
+	"github.com/hmcc-dev/hmcc/runtime"
+	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
+)
+
+type runCmd struct {
+	Model        string  `arg:"" help:"Model file (.model)." type:"existingfile"`
+	Data         string  `arg:"" help:"Data file (CSV)." type:"existingfile"`
+	Chains       int     `default:"4" help:"Number of chains, all evaluated in one batch."`
+	Warmup       int     `default:"1000" help:"Warmup (adaptation) iterations per chain."`
+	Draws        int     `default:"1000" help:"Post-warmup draws per chain."`
+	Seed         uint64  `default:"1" help:"Random seed; the same seed and chain count give the same draws."`
+	OutputDir    string  `default:"output" help:"Directory for output_<chain>.csv and summary.csv."`
+	TargetAccept float64 `default:"0.8" help:"Mean acceptance rate the step size adaptation aims for."`
+	PathLength   float64 `default:"3" help:"Mean HMC integration time, in posterior standard deviations after metric adaptation; each iteration jitters it uniformly on (0, 2x]."`
+	MaxSteps     int     `default:"1024" help:"Maximum leapfrog steps per iteration."`
+	Device       string  `default:"cpu" enum:"cpu,gpu" help:"Where to run: cpu (this build) or gpu (needs the hmcc-gpu build)."`
+	Quiet        bool    `help:"No progress bar."`
+}
+
+func (r *runCmd) validate() error {
+	switch {
+	case r.Device == "gpu":
+		return fmt.Errorf("this hmcc binary was built without GPU support; build the GPU binary with the cuda build tag (see README) and run it on a machine with an NVIDIA GPU")
+	case r.Chains < 1:
+		return fmt.Errorf("--chains must be at least 1, got %d", r.Chains)
+	case r.Warmup < 0:
+		return fmt.Errorf("--warmup must be 0 or more, got %d", r.Warmup)
+	case r.Draws < 1:
+		return fmt.Errorf("--draws must be at least 1, got %d", r.Draws)
+	case r.TargetAccept <= 0 || r.TargetAccept >= 1:
+		return fmt.Errorf("--target-accept must be between 0 and 1, got %g", r.TargetAccept)
+	case r.PathLength <= 0:
+		return fmt.Errorf("--path-length must be positive, got %g", r.PathLength)
+	case r.MaxSteps < 1:
+		return fmt.Errorf("--max-steps must be at least 1, got %d", r.MaxSteps)
+	}
+	return nil
+}
+
+func (r *runCmd) Run(e *env) error {
+	if err := r.validate(); err != nil {
+		return userError{err}
+	}
+	m, err := load(e, r.Model, r.Data)
+	if err != nil {
+		return err
+	}
+	prog, err := compiler.Lower(m, r.Chains)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(r.OutputDir, 0o755); err != nil {
+		return userError{fmt.Errorf("cannot create the output directory: %w", err)}
+	}
+	names := compiler.OutputNames(m)
+	sink := &drawSink{m: m, names: names, chains: r.Chains, draws: newDrawStore(r.Chains, r.Draws, 1+len(names)),
+		values: make([]float64, len(names))}
+	for c := 0; c < r.Chains; c++ {
+		w, err := cmdstan.Create(filepath.Join(r.OutputDir, fmt.Sprintf("output_%d.csv", c+1)), cmdstan.Config{
+			Model: filepath.Base(r.Model), DataFile: r.Data, Chain: c + 1, Seed: r.Seed, Warmup: r.Warmup, Draws: r.Draws,
+			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version}, names)
+		if err != nil {
+			return userError{fmt.Errorf("cannot write output: %w", err)}
+		}
+		sink.writers = append(sink.writers, w)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C now ends the process at once
+	}()
+	bar := newProgress(e.stderr, r.Quiet)
+	cfg := runtime.Config{Warmup: r.Warmup, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
+		PathLength: r.PathLength, MaxSteps: r.MaxSteps, Progress: bar.update}
+	start := time.Now()
+	res, err := runtime.Sample(ctx, prog, cfg, sink)
+	bar.done()
+	if err != nil {
+		if errors.Is(err, runtime.ErrInit) {
+			return userError{fmt.Errorf("%v after 100 attempts per chain; check that the priors and data give the model a finite density", err)}
+		}
+		return err
+	}
+	for _, w := range sink.writers {
+		if err := w.Close(res.WarmupTime, res.SamplingTime); err != nil {
+			return fmt.Errorf("writing output: %w", err)
+		}
+	}
+	elapsed := time.Since(start)
+	sum := summarize(sink.draws, res.DrawsDone, append([]string{"lp__"}, names...))
+	if err := writeSummaryCSV(filepath.Join(r.OutputDir, "summary.csv"), sum); err != nil {
+		return fmt.Errorf("writing summary: %w", err)
+	}
+	if res.Interrupted {
+		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, r.Draws)
+	}
+	printSummary(e.stdout, sum, res, r.Chains, elapsed)
+	fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs and summary.csv to %s\n", r.Chains, r.OutputDir)
+	if res.Interrupted {
+		return errInterrupted
+	}
+	return nil
+}
+
+// drawSink writes every chain's row and keeps the draws the diagnostics need.
+type drawSink struct {
+	m       *ir.Model
+	names   []string
+	chains  int
+	writers []*cmdstan.Writer
+	draws   *drawStore
+	values  []float64
+}
+
+func (s *drawSink) Adapted(stepSize float64, invMetric []float64) error {
+	for _, w := range s.writers {
+		if err := w.Adaptation(stepSize, invMetric); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error {
+	n := len(theta) / s.chains
+	for c, st := range stats {
+		if err := compiler.Outputs(s.m, theta[c*n:(c+1)*n], s.values); err != nil {
+			return err
+		}
+		if err := s.writers[c].Row(st.LogP, st.AcceptStat, st.StepSize, st.TreeDepth, st.NLeapfrog, st.Divergent, st.Energy, s.values); err != nil {
+			return err
+		}
+		s.draws.set(0, c, iter, st.LogP)
+		for k, v := range s.values {
+			s.draws.set(k+1, c, iter, v)
+		}
+		if err := s.writers[c].Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// drawStore keeps draws as [quantity][chain][iteration] for the diagnostics.
+type drawStore struct {
+	chains, iters int
+	data          [][][]float64
+}
+
+func newDrawStore(chains, iters, quantities int) *drawStore {
+	d := &drawStore{chains: chains, iters: iters, data: make([][][]float64, quantities)}
+	for q := range d.data {
+		d.data[q] = make([][]float64, chains)
+		for c := range d.data[q] {
+			d.data[q][c] = make([]float64, iters)
+		}
+	}
+	return d
+}
+
+func (d *drawStore) set(q, c, it int, v float64) { d.data[q][c][it] = v }
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -1,0 +1,232 @@
+package compiler
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/hmcc-dev/hmcc/dataset"
+	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/dist"
+	"github.com/hmcc-dev/hmcc/ir"
+)
+
+// Bind loads each data declaration from the table, binds size symbols, lays the parameters out in
+// θ in declaration order, checks observed values against their distribution's support, and folds
+// every data-only subexpression into a constant so it is computed once, here.
+func Bind(m *ir.Model, t *dataset.Table) error {
+	m.Sizes = ir.Sizes{}
+	boundBy := map[string]string{}
+	var errs diag.List
+	for _, v := range m.Data {
+		cols, err := selectColumns(v, t)
+		if err != nil {
+			return err
+		}
+		values := make([][]float64, len(cols))
+		for j, name := range cols {
+			if values[j], err = t.Column(name); err != nil {
+				return err
+			}
+			if v.Source.Standardize {
+				if err := standardize(values[j]); err != nil {
+					return &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("cannot standardize column %q of %s: %v", name, t.Path, err),
+						Hint: "leave constant columns out, e.g. columns except \"" + name + "\""}
+				}
+			}
+		}
+		extents := []int{t.Rows}
+		if len(v.Shape) == 2 {
+			extents = append(extents, len(cols))
+		}
+		for i, d := range v.Shape {
+			if i >= len(extents) {
+				break
+			}
+			what := fmt.Sprintf("%s has %d rows", v.Name, extents[i])
+			if i == 1 {
+				what = fmt.Sprintf("%s has %d columns", v.Name, extents[i])
+			}
+			if d.Name == "" {
+				if d.Size != extents[i] {
+					errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("%s is declared with size %d, but %s", v.Name, d.Size, what)})
+				}
+				continue
+			}
+			if prev, ok := m.Sizes[d.Name]; ok && prev != extents[i] {
+				errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("size %s is %d (bound by %s), but %s", d.Name, prev, boundBy[d.Name], what),
+					Hint: "give sizes that differ different names"})
+				continue
+			}
+			m.Sizes[d.Name] = extents[i]
+			boundBy[d.Name] = v.Name
+		}
+		v.Columns = cols
+		v.Value = ir.NewTensor(extents...)
+		for j := range cols {
+			for i, x := range values[j] {
+				v.Value.Data[i*len(cols)+j] = x
+			}
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	off := 0
+	for _, p := range m.Params {
+		p.Offset, p.Len = off, m.Sizes.Len(p.Shape)
+		off += p.Len
+	}
+	for _, term := range m.Terms {
+		if err := checkObserved(term, t); err != nil {
+			return err
+		}
+	}
+	for _, l := range m.Lets {
+		l.Value = fold(l.Value, m.Sizes)
+	}
+	terms := append([]*ir.Term(nil), m.Terms...)
+	for _, p := range m.Params {
+		terms = append(terms, p.Prior)
+	}
+	for _, term := range terms {
+		for i, a := range term.Args {
+			term.Args[i] = fold(a, m.Sizes)
+			if err := checkArgDomain(term, i, m.Sizes); err != nil {
+				errs.Add(err)
+			}
+		}
+	}
+	return errs.Err()
+}
+
+func selectColumns(v *ir.DataVar, t *dataset.Table) ([]string, error) {
+	src := v.Source
+	for i, name := range src.Names {
+		if !t.Has(name) {
+			_, err := t.Column(name) // the dataset's message lists the columns and suggests one
+			return nil, &diag.Error{Pos: src.NamePos[i], End: endOf(src.NamePos[i], fmt.Sprintf("%q", name)), Msg: err.Error()}
+		}
+	}
+	if src.Kind != ir.FromColumnsExcept {
+		return src.Names, nil
+	}
+	skip := map[string]bool{}
+	for _, n := range src.Names {
+		skip[n] = true
+	}
+	var cols []string
+	for _, c := range t.Columns {
+		if !skip[c] {
+			cols = append(cols, c)
+		}
+	}
+	if len(cols) == 0 {
+		return nil, &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("data %s selects no columns: %s has only %s", v.Name, t.Path, strings.Join(t.Columns, ", "))}
+	}
+	return cols, nil
+}
+
+// standardize centres x and divides by its population standard deviation (divide by N).
+func standardize(x []float64) error {
+	mean := 0.0
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	ss := 0.0
+	for _, v := range x {
+		ss += (v - mean) * (v - mean)
+	}
+	sd := math.Sqrt(ss / float64(len(x)))
+	if sd == 0 || math.IsNaN(sd) {
+		return fmt.Errorf("every value is %g", mean)
+	}
+	for i := range x {
+		x[i] = (x[i] - mean) / sd
+	}
+	return nil
+}
+
+// checkObserved verifies every observed value lies in the distribution's support, naming the
+// CSV line and column of the first that does not.
+func checkObserved(term *ir.Term, t *dataset.Table) error {
+	ref, ok := term.Variate.(*ir.DataRef)
+	if !ok {
+		return nil
+	}
+	v := ref.Var
+	for i, x := range v.Value.Data {
+		if term.Dist.Support.Contains(x) || (!term.Dist.Discrete && term.Dist.LogDensity(x, validArgs(term.Dist), nil) > math.Inf(-1)) {
+			continue
+		}
+		col := v.Columns[i%len(v.Columns)]
+		row := i / len(v.Columns)
+		return &dataset.Error{Path: t.Path, Line: t.Line(row), Column: col,
+			Msg: fmt.Sprintf("value %g is outside the support %s of %s, which the model uses for %s (%s)",
+				x, term.Dist.Support, term.Dist.Name, v.Name, term.Pos)}
+	}
+	return nil
+}
+
+// validArgs returns arguments inside every parameter domain, to ask whether a boundary value of
+// the variate has finite density (HalfNormal at 0 does).
+func validArgs(d *dist.Dist) []float64 {
+	p := make([]float64, len(d.Params))
+	for i, q := range d.Params {
+		if q.Domain == dist.UnitInterval {
+			p[i] = 0.5
+		} else {
+			p[i] = 1
+		}
+	}
+	return p
+}
+
+// checkArgDomain verifies a data-only argument is inside its parameter's domain.
+func checkArgDomain(term *ir.Term, i int, sizes ir.Sizes) *diag.Error {
+	a := term.Args[i]
+	if a.DependsOnParams() {
+		return nil
+	}
+	val, err := ir.Eval(a, ir.NewEnv(sizes, nil))
+	if err != nil {
+		return nil
+	}
+	q := term.Dist.Params[i]
+	for _, x := range val.Data {
+		if !q.Domain.Contains(x) {
+			start, end := a.Span()
+			return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("argument %s of %s must be %s, but it is %g", q.Name, term.Dist.Name, q.Domain, x)}
+		}
+	}
+	return nil
+}
+
+// fold replaces data-only subexpressions by their values.
+func fold(e ir.Expr, sizes ir.Sizes) ir.Expr {
+	switch e.(type) {
+	case *ir.Const, *ir.DataRef, *ir.Folded, *ir.ParamRef, *ir.LetRef:
+		return e
+	}
+	if !e.DependsOnParams() {
+		if v, err := ir.Eval(e, ir.NewEnv(sizes, nil)); err == nil {
+			start, end := e.Span()
+			return ir.NewFolded(ir.NewSpan(start, end), v, e.Shape())
+		}
+		return e
+	}
+	start, end := e.Span()
+	sp := ir.NewSpan(start, end)
+	switch x := e.(type) {
+	case *ir.Unary:
+		return ir.NewUnary(sp, x.Func, fold(x.X, sizes))
+	case *ir.Binary:
+		return ir.NewBinary(sp, x.Op, fold(x.L, sizes), fold(x.R, sizes), x.Shape())
+	case *ir.MatVec:
+		return ir.NewMatVec(sp, fold(x.M, sizes), fold(x.V, sizes))
+	case *ir.Sum:
+		return ir.NewSum(sp, fold(x.X, sizes))
+	}
+	return e
+}

@@ -1,0 +1,415 @@
+// Package compiler turns a parsed model into the typed IR (Check), binds it to data (Bind), and
+// lowers it into a batched gorgonia graph with its symbolic gradient (Lower).
+package compiler
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/dist"
+	"github.com/hmcc-dev/hmcc/ir"
+	"github.com/hmcc-dev/hmcc/lang"
+)
+
+type symbolKind int
+
+const (
+	symData symbolKind = iota
+	symParam
+	symLet
+)
+
+type symbol struct {
+	kind  symbolKind
+	data  *ir.DataVar
+	param *ir.ParamVar
+	let   *ir.LetVar
+	pos   diag.Pos
+}
+
+type checker struct {
+	m     *ir.Model
+	scope map[string]*symbol
+	sizes map[string]diag.Pos // size symbols bound by data declarations
+	errs  diag.List
+}
+
+// Check resolves names, infers and checks shapes, picks each parameter's constraint from its
+// prior's support, and returns the IR. All errors found are returned together, sorted.
+func Check(m *lang.Model) (*ir.Model, error) {
+	c := &checker{m: &ir.Model{File: m.File}, scope: map[string]*symbol{}, sizes: map[string]diag.Pos{}}
+	// Size symbols are bound by data wherever it is declared, so collect them first.
+	for _, s := range m.Stmts {
+		if d, ok := s.(*lang.DataDecl); ok {
+			for _, dim := range d.Dims {
+				if dim.Name != "" {
+					if _, seen := c.sizes[dim.Name]; !seen {
+						c.sizes[dim.Name] = dim.Pos
+					}
+				}
+			}
+		}
+	}
+	for _, s := range m.Stmts {
+		switch s := s.(type) {
+		case *lang.DataDecl:
+			c.data(s)
+		case *lang.ParamDecl:
+			c.param(s)
+		case *lang.LetDecl:
+			c.let(s)
+		case *lang.SampleStmt:
+			c.sample(s)
+		}
+	}
+	if len(c.m.Params) == 0 && len(c.errs) == 0 {
+		c.errs.Add(&diag.Error{Pos: diag.Pos{File: m.File, Line: 1, Col: 1}, Msg: "the model has no parameters",
+			Hint: `declare at least one, e.g. param mu ~ Normal(0, 1)`})
+	}
+	if err := c.errs.Err(); err != nil {
+		return nil, err
+	}
+	return c.m, nil
+}
+
+func (c *checker) errorf(pos, end diag.Pos, format string, args ...any) *diag.Error {
+	e := diag.Errorf(pos, end, format, args...)
+	c.errs.Add(e)
+	return e
+}
+
+func (c *checker) declare(name string, pos diag.Pos, s *symbol) bool {
+	if prev, ok := c.scope[name]; ok {
+		c.errorf(pos, endOf(pos, name), "%s is already declared at line %d", name, prev.pos.Line).
+			WithHint("give each data, param and let its own name")
+		return false
+	}
+	if _, ok := ir.Funcs[name]; ok || name == "sum" {
+		c.errorf(pos, endOf(pos, name), "%s is the name of a function", name).WithHint("choose another name")
+		return false
+	}
+	s.pos = pos
+	c.scope[name] = s
+	return true
+}
+
+func endOf(p diag.Pos, text string) diag.Pos {
+	p.Col += len([]rune(text))
+	return p
+}
+
+func (c *checker) dims(dims []lang.Dim) (ir.Shape, bool) {
+	shape := make(ir.Shape, 0, len(dims))
+	ok := true
+	for _, d := range dims {
+		if d.Name == "" {
+			if d.Size <= 0 {
+				c.errorf(d.Pos, d.Pos, "a size must be a positive whole number")
+				ok = false
+			}
+			shape = append(shape, ir.Dim{Size: d.Size})
+			continue
+		}
+		if _, bound := c.sizes[d.Name]; !bound {
+			e := c.errorf(d.Pos, endOf(d.Pos, d.Name), "size %s is not bound by any data declaration", d.Name)
+			if s := diag.Suggest(d.Name, sortedKeys(c.sizes)); s != "" {
+				e.WithHint("did you mean %s?", s)
+			} else {
+				e.WithHint("sizes are named by data, as in data y[N] = column \"y\"")
+			}
+			ok = false
+		}
+		shape = append(shape, ir.Dim{Name: d.Name})
+	}
+	return shape, ok
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (c *checker) data(s *lang.DataDecl) {
+	shape, _ := c.dims(s.Dims)
+	src := s.Source
+	switch {
+	case src.Kind == lang.SourceColumn && len(shape) != 1:
+		c.errorf(s.Pos, s.End, "data %s takes one column, so it needs one size, as in %s[N]", s.Name, s.Name)
+	case src.Kind != lang.SourceColumn && len(shape) != 2:
+		c.errorf(s.Pos, s.End, "data %s takes several columns, so it needs two sizes, as in %s[N, D]", s.Name, s.Name)
+	}
+	v := &ir.DataVar{Name: s.Name, Pos: s.Pos, Shape: shape, Source: ir.Source{
+		Kind: ir.SourceKind(src.Kind), Names: src.Names, NamePos: src.NamePos, Standardize: src.Standardize}}
+	if c.declare(s.Name, s.Pos, &symbol{kind: symData, data: v}) {
+		c.m.Data = append(c.m.Data, v)
+	}
+}
+
+func (c *checker) param(s *lang.ParamDecl) {
+	shape, _ := c.dims(s.Dims)
+	if len(shape) > 1 {
+		c.errorf(s.Pos, s.End, "parameter %s: only scalars and vectors are supported for now", s.Name)
+	}
+	p := &ir.ParamVar{Name: s.Name, Pos: s.NamePos, Shape: shape}
+	term, d := c.distCall(s.Prior, shape)
+	if d != nil {
+		if d.Discrete {
+			c.errorf(s.Prior.Pos, s.Prior.NameEnd, "parameter %s cannot have the discrete prior %s", s.Name, d.Name).
+				WithHint("HMC needs continuous parameters; use a continuous distribution")
+		} else if con, err := ir.ConstraintFor(d.Support); err != nil {
+			c.errorf(s.Prior.Pos, s.Prior.NameEnd, "parameter %s: %v", s.Name, err)
+		} else {
+			p.Constraint = con
+		}
+	}
+	if term != nil {
+		term.Variate = ir.NewParamRef(ir.NewSpan(s.NamePos, endOf(s.NamePos, s.Name)), p)
+		p.Prior = term
+	}
+	// Declare after the prior so a parameter cannot appear in its own prior.
+	if c.declare(s.Name, s.NamePos, &symbol{kind: symParam, param: p}) {
+		c.m.Params = append(c.m.Params, p)
+	}
+}
+
+func (c *checker) let(s *lang.LetDecl) {
+	e := c.expr(s.Value)
+	if e == nil {
+		c.declare(s.Name, s.NamePos, &symbol{kind: symLet, let: &ir.LetVar{Name: s.Name, Pos: s.NamePos, Value: ir.NewConst(ir.NewSpan(s.Pos, s.End), 0)}})
+		return
+	}
+	if len(e.Shape()) > 1 {
+		start, end := s.Value.Span()
+		c.errorf(start, end, "let %s would be a matrix; only scalars and vectors can be named for now", s.Name)
+	}
+	v := &ir.LetVar{Name: s.Name, Pos: s.NamePos, Value: e, Reported: e.DependsOnParams()}
+	if c.declare(s.Name, s.NamePos, &symbol{kind: symLet, let: v}) {
+		c.m.Lets = append(c.m.Lets, v)
+	}
+}
+
+func (c *checker) sample(s *lang.SampleStmt) {
+	sym, ok := c.scope[s.Target]
+	if !ok {
+		e := c.errorf(s.Pos, s.TargetEnd, "%s is not declared", s.Target)
+		if sug := diag.Suggest(s.Target, sortedKeys(c.scope)); sug != "" {
+			e.WithHint("did you mean %s?", sug)
+		} else {
+			e.WithHint(`declare the observed data first, e.g. data %s[N] = column "%s"`, s.Target, s.Target)
+		}
+		c.distCall(s.Dist, nil)
+		return
+	}
+	switch sym.kind {
+	case symParam:
+		c.errorf(s.Pos, s.TargetEnd, "%s is a parameter; its prior belongs in its declaration", s.Target).
+			WithHint("write param %s ~ %s(...)", s.Target, s.Dist.Name)
+		return
+	case symLet:
+		c.errorf(s.Pos, s.TargetEnd, "%s is a let; only data can be observed with ~", s.Target)
+		return
+	}
+	v := sym.data
+	v.Used = true
+	if len(v.Shape) != 1 {
+		c.errorf(s.Pos, s.TargetEnd, "%s is a matrix; an observed outcome must be a vector", s.Target)
+		return
+	}
+	term, _ := c.distCall(s.Dist, v.Shape)
+	if term != nil {
+		term.Variate = ir.NewDataRef(ir.NewSpan(s.Pos, s.TargetEnd), v)
+		term.Pos, term.End = s.Pos, s.End
+		c.m.Terms = append(c.m.Terms, term)
+	}
+}
+
+// distCall checks Dist(args) for a variate of the given shape.
+func (c *checker) distCall(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dist.Dist) {
+	d, ok := dist.Lookup(call.Name)
+	if !ok {
+		e := c.errorf(call.Pos, call.NameEnd, "unknown distribution %s", call.Name)
+		if s := dist.Suggest(call.Name); s != "" {
+			e.WithHint("did you mean %s?", s)
+		} else {
+			e.WithHint("known distributions: %s", strings.Join(dist.Names(), ", "))
+		}
+		for _, a := range call.Args {
+			c.expr(a)
+		}
+		return nil, nil
+	}
+	if len(call.Args) != len(d.Params) {
+		names := make([]string, len(d.Params))
+		for i, p := range d.Params {
+			names[i] = p.Name
+		}
+		c.errorf(call.Pos, call.End, "%s takes %d arguments (%s), got %d", d.Name, len(d.Params),
+			strings.Join(names, ", "), len(call.Args))
+		return nil, d
+	}
+	term := &ir.Term{Pos: call.Pos, End: call.End, Dist: d}
+	ok = true
+	for i, a := range call.Args {
+		e := c.expr(a)
+		if e == nil {
+			ok = false
+			continue
+		}
+		start, end := a.Span()
+		if sh := e.Shape(); len(sh) != 0 && !sh.Equal(variate) {
+			c.errorf(start, end, "argument %s of %s has shape %s, but the variate has shape %s",
+				d.Params[i].Name, d.Name, sh, shapeOrScalar(variate))
+			ok = false
+		}
+		term.Args = append(term.Args, e)
+	}
+	if !ok {
+		return nil, d
+	}
+	return term, d
+}
+
+func shapeOrScalar(s ir.Shape) string { return s.String() }
+
+func (c *checker) expr(e lang.Expr) ir.Expr {
+	start, end := e.Span()
+	sp := ir.NewSpan(start, end)
+	switch e := e.(type) {
+	case *lang.Number:
+		return ir.NewConst(sp, e.Value)
+	case *lang.Ident:
+		sym, ok := c.scope[e.Name]
+		if !ok {
+			err := c.errorf(start, end, "%s is not declared", e.Name)
+			if s := diag.Suggest(e.Name, sortedKeys(c.scope)); s != "" {
+				err.WithHint("did you mean %s?", s)
+			} else if _, isSize := c.sizes[e.Name]; isSize {
+				err.WithHint("%s is a size; sizes cannot be used in expressions yet", e.Name)
+			} else {
+				err.WithHint("names must be declared (data, param or let) before they are used")
+			}
+			return nil
+		}
+		switch sym.kind {
+		case symData:
+			sym.data.Used = true
+			return ir.NewDataRef(sp, sym.data)
+		case symParam:
+			return ir.NewParamRef(sp, sym.param)
+		default:
+			return ir.NewLetRef(sp, sym.let)
+		}
+	case *lang.Call:
+		return c.call(e, sp)
+	case *lang.Unary:
+		x := c.expr(e.X)
+		if x == nil {
+			return nil
+		}
+		if !c.elementwise(x, "-") {
+			return nil
+		}
+		return ir.NewUnary(sp, ir.Negate, x)
+	case *lang.Binary:
+		l, r := c.expr(e.L), c.expr(e.R)
+		if l == nil || r == nil {
+			return nil
+		}
+		if e.Op == "@" {
+			return c.matvec(e, sp, l, r)
+		}
+		if !c.elementwise(l, e.Op) || !c.elementwise(r, e.Op) {
+			return nil
+		}
+		ls, rs := l.Shape(), r.Shape()
+		shape := ls
+		switch {
+		case len(ls) == 0:
+			shape = rs
+		case len(rs) == 0:
+		case !ls.Equal(rs):
+			c.errorf(e.OpPos, endOf(e.OpPos, e.Op), "shapes do not match for %s: left is %s, right is %s", e.Op, ls, rs)
+			return nil
+		}
+		return ir.NewBinary(sp, ir.BinaryOps[e.Op], l, r, shape)
+	}
+	return nil
+}
+
+// elementwise reports an error when a matrix is used where only scalars and vectors work.
+func (c *checker) elementwise(x ir.Expr, op string) bool {
+	if len(x.Shape()) > 1 {
+		start, end := x.Span()
+		c.errorf(start, end, "a matrix cannot be used with %s; multiply it by a vector with @", op)
+		return false
+	}
+	return true
+}
+
+// matvec checks M @ v: M a data matrix [A, B], v a vector [B]; the result is a vector [A].
+func (c *checker) matvec(e *lang.Binary, sp ir.Span, l, r ir.Expr) ir.Expr {
+	ls, rs := l.Shape(), r.Shape()
+	switch {
+	case len(ls) != 2:
+		start, end := l.Span()
+		c.errorf(start, end, "the left side of @ must be a data matrix, but it has shape %s", ls)
+		return nil
+	case l.DependsOnParams():
+		start, end := l.Span()
+		c.errorf(start, end, "the matrix on the left of @ must be data; matrices of parameters are not supported yet")
+		return nil
+	case len(rs) != 1:
+		start, end := r.Span()
+		c.errorf(start, end, "the right side of @ must be a vector, but it has shape %s", rs)
+		return nil
+	case rs[0] != ls[1]:
+		c.errorf(e.OpPos, endOf(e.OpPos, "@"), "shapes do not match for @: the matrix is %s, the vector is %s (its length must equal the matrix's column count %s)", ls, rs, ls[1])
+		return nil
+	}
+	return ir.NewMatVec(sp, l, r)
+}
+
+func (c *checker) call(e *lang.Call, sp ir.Span) ir.Expr {
+	start, _ := e.Span()
+	nameEnd := endOf(start, e.Func)
+	if e.Func == "sum" {
+		if len(e.Args) != 1 {
+			c.errorf(start, nameEnd, "sum takes one argument, got %d", len(e.Args))
+			return nil
+		}
+		x := c.expr(e.Args[0])
+		if x == nil || !c.elementwise(x, "sum") {
+			return nil
+		}
+		return ir.NewSum(sp, x)
+	}
+	f, ok := ir.Funcs[e.Func]
+	if !ok {
+		err := c.errorf(start, nameEnd, "unknown function %s", e.Func)
+		if _, isDist := dist.Lookup(e.Func); isDist {
+			err.WithHint("%s is a distribution; use it after ~", e.Func)
+		} else if s := diag.Suggest(e.Func, append(sortedKeys(ir.Funcs), "sum")); s != "" {
+			err.WithHint("did you mean %s?", s)
+		} else {
+			err.WithHint("functions: %s", strings.Join(append(sortedKeys(ir.Funcs), "sum"), ", "))
+		}
+		for _, a := range e.Args {
+			c.expr(a)
+		}
+		return nil
+	}
+	if len(e.Args) != 1 {
+		c.errorf(start, nameEnd, "%s takes one argument, got %d", e.Func, len(e.Args))
+		return nil
+	}
+	x := c.expr(e.Args[0])
+	if x == nil || !c.elementwise(x, e.Func) {
+		return nil
+	}
+	return ir.NewUnary(sp, f, x)
+}

@@ -1,0 +1,131 @@
+package compiler
+
+import (
+	"fmt"
+
+	"github.com/hmcc-dev/hmcc/autodiff"
+	"github.com/hmcc-dev/hmcc/ir"
+)
+
+// Lower builds the log density of a bound model as one gorgonia graph for a batch of chains:
+// θ is [chains × dim] and every data product is one matrix product for all chains. The gradient
+// is gorgonia's symbolic derivative of that graph.
+func Lower(m *ir.Model, chains int) (*autodiff.Program, error) {
+	if m.Sizes == nil {
+		return nil, fmt.Errorf("internal error: lowering a model with no data bound")
+	}
+	l := &lowering{b: autodiff.NewBuilder(chains, m.Dim()), params: map[*ir.ParamVar]autodiff.Node{},
+		data: map[*ir.DataVar]autodiff.Node{}, lets: map[*ir.LetVar]autodiff.Node{}, sizes: m.Sizes}
+	for _, p := range m.Params {
+		n, err := l.b.Param(p.Offset, p.Len, p.Constraint)
+		if err != nil {
+			return nil, err
+		}
+		l.params[p] = n
+	}
+	for _, p := range m.Params {
+		if err := l.term(p.Prior); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range m.Terms {
+		if err := l.term(t); err != nil {
+			return nil, err
+		}
+	}
+	return l.b.Compile()
+}
+
+type lowering struct {
+	b      *autodiff.Builder
+	params map[*ir.ParamVar]autodiff.Node
+	data   map[*ir.DataVar]autodiff.Node
+	lets   map[*ir.LetVar]autodiff.Node
+	sizes  ir.Sizes
+}
+
+func (l *lowering) term(t *ir.Term) error {
+	x, err := l.expr(t.Variate)
+	if err != nil {
+		return err
+	}
+	args := make([]autodiff.Node, len(t.Args))
+	for i, a := range t.Args {
+		if args[i], err = l.expr(a); err != nil {
+			return err
+		}
+	}
+	return l.b.LogDensity(t.Dist, x, args...)
+}
+
+// constant places a data value in the graph: a vector becomes one row [1, K] shared by all
+// chains, a matrix keeps its shape for @.
+func (l *lowering) constant(t *ir.Tensor) autodiff.Node {
+	switch len(t.Shape) {
+	case 2:
+		return l.b.Constant(t.Shape[0], t.Shape[1], t.Data)
+	default:
+		return l.b.Constant(1, len(t.Data), t.Data)
+	}
+}
+
+func (l *lowering) expr(e ir.Expr) (autodiff.Node, error) {
+	switch e := e.(type) {
+	case *ir.Const:
+		return l.b.Constant(1, 1, []float64{e.Value}), nil
+	case *ir.Folded:
+		return l.constant(e.Value), nil
+	case *ir.DataRef:
+		if n, ok := l.data[e.Var]; ok {
+			return n, nil
+		}
+		n := l.constant(e.Var.Value)
+		l.data[e.Var] = n
+		return n, nil
+	case *ir.ParamRef:
+		return l.params[e.Var], nil
+	case *ir.LetRef:
+		if n, ok := l.lets[e.Var]; ok {
+			return n, nil
+		}
+		n, err := l.expr(e.Var.Value)
+		if err != nil {
+			return nil, err
+		}
+		l.lets[e.Var] = n
+		return n, nil
+	case *ir.Unary:
+		x, err := l.expr(e.X)
+		if err != nil {
+			return nil, err
+		}
+		return l.b.Unary(e.Func, x)
+	case *ir.Binary:
+		a, err := l.expr(e.L)
+		if err != nil {
+			return nil, err
+		}
+		b, err := l.expr(e.R)
+		if err != nil {
+			return nil, err
+		}
+		return l.b.Binary(e.Op, a, b)
+	case *ir.MatVec:
+		m, err := l.expr(e.M)
+		if err != nil {
+			return nil, err
+		}
+		v, err := l.expr(e.V)
+		if err != nil {
+			return nil, err
+		}
+		return l.b.MatVec(m, v)
+	case *ir.Sum:
+		x, err := l.expr(e.X)
+		if err != nil {
+			return nil, err
+		}
+		return l.b.Sum(x)
+	}
+	return nil, fmt.Errorf("internal error: cannot lower %T", e)
+}

@@ -1,0 +1,73 @@
+package compiler
+
+import (
+	"fmt"
+
+	"github.com/hmcc-dev/hmcc/ir"
+)
+
+// OutputNames lists the quantities reported per draw, CmdStan-style: every parameter on its
+// natural scale, then every let that depends on parameters, in declaration order.
+func OutputNames(m *ir.Model) []string {
+	names := m.CoordinateNames()
+	for _, l := range m.Lets {
+		if l.Reported {
+			names = append(names, ir.ElementNames(l.Name, m.Sizes.Resolve(l.Value.Shape()))...)
+		}
+	}
+	return names
+}
+
+// Outputs maps one chain's unconstrained θ to the reported quantities, writing len(OutputNames)
+// values into out.
+func Outputs(m *ir.Model, theta []float64, out []float64) error {
+	params := make(map[*ir.ParamVar][]float64, len(m.Params))
+	k := 0
+	for _, p := range m.Params {
+		v := out[k : k+p.Len]
+		for i := range v {
+			v[i] = p.Constraint.Constrain(theta[p.Offset+i])
+		}
+		params[p] = v
+		k += p.Len
+	}
+	env := ir.NewEnv(m.Sizes, params)
+	for _, l := range m.Lets {
+		if !l.Reported {
+			continue
+		}
+		t, err := ir.Eval(ir.NewLetRef(ir.NewSpan(l.Pos, l.Pos), l), env)
+		if err != nil {
+			return fmt.Errorf("internal error computing %s: %w", l.Name, err)
+		}
+		k += copy(out[k:], t.Data)
+	}
+	return nil
+}
+
+// Unconstrain maps values on the natural scale, keyed by parameter name, to θ. Missing
+// parameters are left at 0; values outside a parameter's support are an error.
+func Unconstrain(m *ir.Model, values map[string][]float64, theta []float64) error {
+	for _, p := range m.Params {
+		v, ok := values[p.Name]
+		if !ok {
+			continue
+		}
+		if len(v) != p.Len {
+			return fmt.Errorf("parameter %s has %d elements, but %d values were given", p.Name, p.Len, len(v))
+		}
+		for i, y := range v {
+			x, err := p.Constraint.Unconstrain(y)
+			if err != nil {
+				return fmt.Errorf("parameter %s: %w", ElementName(m, p, i), err)
+			}
+			theta[p.Offset+i] = x
+		}
+	}
+	return nil
+}
+
+// ElementName names element i of parameter p.
+func ElementName(m *ir.Model, p *ir.ParamVar, i int) string {
+	return ir.ElementNames(p.Name, m.Sizes.Resolve(p.Shape))[i]
+}

@@ -1,0 +1,414 @@
+// Package dataset reads the data CSV given to `hmcc run model.model data.csv`.
+//
+// The file is comma separated with one header line naming the columns. A
+// UTF-8 byte order mark and CRLF line endings are accepted, surrounding
+// spaces in header names are trimmed, and quoted fields follow RFC 4180.
+// Cells are kept as raw text until a column is asked for, so a CSV may hold
+// non-numeric columns (e.g. a school name) that the model does not use.
+//
+// Every error is an *Error naming the file, the 1-based line of the file
+// (the header is line 1) and the column where that is known, and says what
+// to do about it.
+package dataset
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Error is a problem with the data file. Its text is
+// `path:line: column "c": msg`; parts that are unknown (empty Path, Line 0,
+// empty Column) are left out.
+type Error struct {
+	Path   string // file name as given by the user
+	Line   int    // 1-based line of the file (header is line 1); 0 if not about one line
+	Column string // column name; "" if not about one column
+	Msg    string // what is wrong and what to do
+	Err    error  // underlying cause, if any (e.g. fs.ErrNotExist); reachable with errors.Is/As
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+		}
+		b.WriteString(": ")
+	} else if e.Line > 0 {
+		fmt.Fprintf(&b, "line %d: ", e.Line)
+	}
+	if e.Column != "" {
+		fmt.Fprintf(&b, "column %q: ", e.Column)
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Unwrap returns the underlying cause, if any.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Table is a CSV file held as raw text, one compact buffer per column.
+type Table struct {
+	Path    string   // file name used in messages
+	Columns []string // header names, trimmed, in file order
+	Rows    int      // number of data rows (header excluded)
+
+	index map[string]int
+	cols  []column
+	lines []int // lines[i] is the 1-based file line where data row i starts
+}
+
+// column holds the raw text of all cells of one column back to back;
+// cell i is text[end[i-1]:end[i]].
+type column struct {
+	text []byte
+	end  []int
+}
+
+func (c *column) cell(i int) string {
+	start := 0
+	if i > 0 {
+		start = c.end[i-1]
+	}
+	return string(c.text[start:c.end[i]])
+}
+
+// Read loads the CSV file at path.
+func Read(path string) (*Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, &Error{Path: path, Msg: "is a directory, not a CSV file; give the path of the data file (e.g. data.csv)"}
+	}
+	return ReadFrom(path, f)
+}
+
+func openError(path string, err error) error {
+	cause := err
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		cause = pe.Err
+	}
+	hint := "check the path and the file"
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		hint = "check the path (a relative path is taken from the current directory)"
+	case errors.Is(err, fs.ErrPermission):
+		hint = "check that you are allowed to read the file"
+	}
+	return &Error{Path: path, Msg: fmt.Sprintf("cannot open the data file: %v; %s", cause, hint), Err: err}
+}
+
+// ReadFrom loads CSV text from r; name is used as the file name in messages.
+func ReadFrom(name string, r io.Reader) (*Table, error) {
+	br := bufio.NewReaderSize(r, 64*1024)
+	if b, err := br.Peek(3); err == nil && string(b) == "\uFEFF" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1 // checked here, with a better message
+	cr.ReuseRecord = true
+
+	t := &Table{Path: name}
+	header, err := readRecord(t, cr)
+	if err == io.EOF {
+		return nil, &Error{Path: name, Msg: `has no header line (the file is empty); the first line must name the columns, e.g. "y,x"`}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := t.setHeader(header); err != nil {
+		return nil, err
+	}
+	n := len(t.Columns)
+	for {
+		rec, err := readRecord(t, cr)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) != n {
+			return nil, &Error{Path: name, Line: line, Msg: fmt.Sprintf(
+				"line %d has %d %s, the header has %d; every row needs exactly one value per column (look for a missing or extra comma, or a comma inside a value that is not in double quotes)",
+				line, len(rec), plural(len(rec), "field", "fields"), n)}
+		}
+		for j, s := range rec {
+			c := &t.cols[j]
+			c.text = append(c.text, s...)
+			c.end = append(c.end, len(c.text))
+		}
+		t.lines = append(t.lines, line)
+	}
+	t.Rows = len(t.lines)
+	if t.Rows == 0 {
+		return nil, &Error{Path: name, Msg: "has a header but no data rows; put one row of values per observation below the header line"}
+	}
+	return t, nil
+}
+
+// readRecord returns the next record, skipping lines that hold only spaces
+// (encoding/csv already skips empty lines). Errors other than io.EOF are *Error.
+func readRecord(t *Table, cr *csv.Reader) ([]string, error) {
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return nil, err
+		}
+		if err != nil {
+			return nil, csvError(t.Path, err)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		return rec, nil
+	}
+}
+
+func csvError(name string, err error) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return &Error{Path: name, Msg: fmt.Sprintf("cannot read the data file: %v", err), Err: err}
+	}
+	switch {
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return &Error{Path: name, Line: pe.Line, Err: err, Msg: fmt.Sprintf(
+			`a double quote (") at character %d is inside a field that does not start with one; put the whole field in double quotes and write each " inside it as ""`,
+			pe.Column)}
+	case errors.Is(pe.Err, csv.ErrQuote):
+		if pe.StartLine != pe.Line {
+			return &Error{Path: name, Line: pe.StartLine, Err: err, Msg: fmt.Sprintf(
+				`a field in double quotes starts on this line and is still not closed properly on line %d; check that every opening " has a closing " (a missing one makes the field run on to later lines), and write a " inside a quoted field as ""`,
+				pe.Line)}
+		}
+		return &Error{Path: name, Line: pe.Line, Err: err, Msg: fmt.Sprintf(
+			`a field in double quotes is not closed properly (character %d); the closing " must be followed by a comma or the end of the line, and a " inside a quoted field must be written as ""`,
+			pe.Column)}
+	}
+	line := pe.StartLine
+	if line == 0 {
+		line = pe.Line
+	}
+	return &Error{Path: name, Line: line, Err: err, Msg: fmt.Sprintf("cannot read this line as CSV: %v", pe.Err)}
+}
+
+func (t *Table) setHeader(rec []string) error {
+	n := len(rec)
+	t.Columns = make([]string, n)
+	t.index = make(map[string]int, n)
+	t.cols = make([]column, n)
+	for j, s := range rec {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			msg := fmt.Sprintf("the header has no name for column %d; give every column a name", j+1)
+			if j == n-1 && n > 1 {
+				msg += " (the header line ends with a comma: remove it or name the last column)"
+			}
+			return &Error{Path: t.Path, Line: 1, Msg: msg}
+		}
+		if k, dup := t.index[s]; dup {
+			return &Error{Path: t.Path, Line: 1, Column: s, Msg: fmt.Sprintf(
+				"appears twice in the header (columns %d and %d); rename one of them so that every column name is unique",
+				k+1, j+1)}
+		}
+		s = strings.Clone(s)
+		t.Columns[j] = s
+		t.index[s] = j
+	}
+	return nil
+}
+
+// Has reports whether the table has a column with exactly this name.
+func (t *Table) Has(name string) bool {
+	if t == nil {
+		return false
+	}
+	_, ok := t.index[name]
+	return ok
+}
+
+// Line returns the 1-based file line where data row i (0-based) starts, or 0
+// if there is no such row.
+func (t *Table) Line(row int) int {
+	if t == nil || row < 0 || row >= len(t.lines) {
+		return 0
+	}
+	return t.lines[row]
+}
+
+// Column parses the named column as float64, one value per data row. Every
+// cell must hold a finite number; surrounding spaces are ignored.
+func (t *Table) Column(name string) ([]float64, error) {
+	if t == nil {
+		return nil, &Error{Column: name, Msg: "no data file was read"}
+	}
+	j, ok := t.index[name]
+	if !ok {
+		return nil, t.missing(name)
+	}
+	c := &t.cols[j]
+	out := make([]float64, len(t.lines))
+	var first *Error
+	more, nextLine := 0, 0
+	for i := range t.lines {
+		v, msg := parseCell(c.cell(i))
+		if msg == "" {
+			out[i] = v
+			continue
+		}
+		if first == nil {
+			first = &Error{Path: t.Path, Line: t.lines[i], Column: name, Msg: msg}
+			continue
+		}
+		if more == 0 {
+			nextLine = t.lines[i]
+		}
+		more++
+	}
+	if first != nil {
+		if more > 0 {
+			first.Msg += fmt.Sprintf(" (%d more %s in this column %s not usable either, the next on line %d)",
+				more, plural(more, "cell", "cells"), plural(more, "is", "are"), nextLine)
+		}
+		return nil, first
+	}
+	return out, nil
+}
+
+// missingTokens are spellings of a missing value used by R, pandas, SAS, etc.
+var missingTokens = map[string]bool{
+	"na": true, "n/a": true, "nan": true, "null": true, "none": true, "nil": true,
+	"missing": true, ".": true, "?": true, "-": true, "#n/a": true, "<na>": true,
+}
+
+// parseCell parses one cell; on failure it returns a message saying what is
+// wrong and what to do.
+func parseCell(raw string) (float64, string) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return 0, "the cell is empty; fill in a value or remove the row (hmcc does not impute missing values)"
+	}
+	lower := strings.ToLower(s)
+	q := quote(s)
+	v, err := strconv.ParseFloat(s, 64)
+	if err == nil && !strings.ContainsAny(s, "xX_") {
+		switch {
+		case math.IsNaN(v):
+			return 0, q + " is not a number (NaN); replace it with a value or remove the row (hmcc does not impute missing values)"
+		case math.IsInf(v, 0):
+			return 0, q + " is infinite; every value must be a finite number"
+		}
+		return v, ""
+	}
+	if errors.Is(err, strconv.ErrRange) && math.IsInf(v, 0) {
+		return 0, q + " is too large for a 64-bit float (the largest is about 1.8e308); rescale the column"
+	}
+	switch {
+	case missingTokens[lower]:
+		return 0, q + " marks a missing value; hmcc cannot use missing values in a column the model uses: remove those rows or impute the values first"
+	case lower == "true" || lower == "false" || lower == "yes" || lower == "no":
+		return 0, q + " is not a number; code it as 1 or 0"
+	case strings.Contains(s, ",") && strings.Trim(s, "+-0123456789,. ") == "":
+		return 0, q + " is not a number; use a point as the decimal mark and no thousands separators (e.g. 1.5 or 1500)"
+	}
+	return 0, q + " is not a number; write numbers like 3, -0.5 or 1e-3 (every cell of a column the model uses must be a number)"
+}
+
+// quote quotes a cell for a message, shortening long ones.
+func quote(s string) string {
+	const max = 40
+	if utf8.RuneCountInString(s) > max {
+		r := []rune(s)
+		return strconv.Quote(string(r[:max])) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// missing builds the error for a column that does not exist.
+func (t *Table) missing(name string) error {
+	msg := "no such column in the header"
+	if s := t.closest(name); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	} else {
+		msg += "."
+	}
+	const maxList = 40
+	cols := t.Columns
+	list := make([]string, 0, min(len(cols), maxList)+1)
+	for i, c := range cols {
+		if i == maxList {
+			list = append(list, fmt.Sprintf("and %d more", len(cols)-maxList))
+			break
+		}
+		list = append(list, strconv.Quote(c))
+	}
+	msg += " The columns are: " + strings.Join(list, ", ") +
+		". Rename the column in the file or the data name in the model so that they match."
+	return &Error{Path: t.Path, Column: name, Msg: msg}
+}
+
+// closest returns the column name nearest to name, or "" if none is close.
+// A name equal but for case wins; otherwise the smallest edit distance,
+// if it is small relative to the name's length.
+func (t *Table) closest(name string) string {
+	best, bestD := "", -1
+	for _, c := range t.Columns {
+		if strings.EqualFold(c, name) {
+			return c
+		}
+		d := editDistance(strings.ToLower(name), strings.ToLower(c))
+		if bestD < 0 || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	n := utf8.RuneCountInString(name)
+	limit := max(2, (n+2)/3)
+	if bestD < 0 || bestD > limit || bestD >= n {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, counted in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

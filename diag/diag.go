@@ -1,0 +1,171 @@
+// Package diag holds source positions and the one diagnostic type every stage reports through:
+// "file:line:col: error: message", the source line, and a caret under the span.
+package diag
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Pos is a position in a model file. Line and Col are 1-based; Line 0 means unknown.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+func (p Pos) String() string {
+	switch {
+	case p.Line == 0:
+		return p.File
+	default:
+		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	}
+}
+
+// Error is one user-facing problem at a place in the source.
+type Error struct {
+	Pos  Pos
+	End  Pos // end of the span (exclusive); zero means a single caret
+	Msg  string
+	Hint string // what to do about it; may be empty
+}
+
+func (e *Error) Error() string { return e.Pos.String() + ": error: " + e.Msg }
+
+// Errorf builds an Error at a span.
+func Errorf(pos, end Pos, format string, args ...any) *Error {
+	return &Error{Pos: pos, End: end, Msg: fmt.Sprintf(format, args...)}
+}
+
+// WithHint returns e with a suggestion attached.
+func (e *Error) WithHint(format string, args ...any) *Error {
+	e.Hint = fmt.Sprintf(format, args...)
+	return e
+}
+
+// List collects errors from one stage so several can be shown at once.
+type List []*Error
+
+// MaxErrors caps how many errors one run shows; later ones are usually consequences of earlier ones.
+const MaxErrors = 10
+
+func (l *List) Add(e *Error) { *l = append(*l, e) }
+
+// Err returns nil when the list is empty, otherwise the list sorted by position.
+func (l List) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	sort.SliceStable(l, func(i, j int) bool {
+		a, b := l[i].Pos, l[j].Pos
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	return l
+}
+
+func (l List) Error() string {
+	msgs := make([]string, 0, len(l))
+	for _, e := range l {
+		msgs = append(msgs, e.Error())
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Render formats err for a person: each diagnostic with its source line and caret. src is the model
+// text the positions refer to (may be empty). Errors that are not diagnostics print as they are.
+func Render(err error, src string) string {
+	var list List
+	switch e := err.(type) {
+	case List:
+		list = e
+	case *Error:
+		list = List{e}
+	default:
+		return "error: " + err.Error() + "\n"
+	}
+	lines := strings.Split(src, "\n")
+	var b strings.Builder
+	for i, e := range list {
+		if i == MaxErrors {
+			fmt.Fprintf(&b, "... and %d more errors\n", len(list)-MaxErrors)
+			break
+		}
+		b.WriteString(e.Error())
+		b.WriteByte('\n')
+		if e.Pos.Line >= 1 && e.Pos.Line <= len(lines) {
+			line := strings.TrimRight(lines[e.Pos.Line-1], "\r")
+			fmt.Fprintf(&b, "  %s\n", line)
+			width := 1
+			if e.End.Line == e.Pos.Line && e.End.Col > e.Pos.Col {
+				width = e.End.Col - e.Pos.Col
+			}
+			pad := caretPad(line, e.Pos.Col-1)
+			fmt.Fprintf(&b, "  %s%s\n", pad, strings.Repeat("^", width))
+		}
+		if e.Hint != "" {
+			fmt.Fprintf(&b, "  hint: %s\n", e.Hint)
+		}
+	}
+	return b.String()
+}
+
+// caretPad reproduces the tabs of the source line so the caret lines up under any tab width.
+func caretPad(line string, n int) string {
+	var b strings.Builder
+	for i, r := range []rune(line) {
+		if i >= n {
+			break
+		}
+		if r == '\t' {
+			b.WriteByte('\t')
+		} else {
+			b.WriteByte(' ')
+		}
+	}
+	for i := len([]rune(line)); i < n; i++ {
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+// Suggest returns the candidate closest to name by edit distance when it is close enough to be a
+// plausible misspelling, or "".
+func Suggest(name string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		d := editDistance(strings.ToLower(name), strings.ToLower(c))
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if bestD > 2 || bestD >= len(name) {
+		return ""
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

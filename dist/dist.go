@@ -1,0 +1,245 @@
+// Package dist is the registry of probability distributions known to hmcc.
+//
+// The type checker, the lowering to executable code, the command-line help
+// and the generated documentation all read the same table, so a distribution
+// added here is available everywhere at once. Every entry carries its
+// parameter domains, the support of its variate and a log density that
+// includes all normalising constants together with all first partial
+// derivatives.
+package dist
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// Domain is the set a value or a parameter lives in.
+type Domain int
+
+const (
+	Real         Domain = iota // (-inf, inf)
+	Positive                   // (0, inf)
+	NonNegative                // [0, inf)
+	UnitInterval               // (0, 1)
+	Binary                     // {0, 1}, integer valued
+)
+
+// String returns the conventional mathematical name of the domain, for
+// diagnostics and documentation.
+func (d Domain) String() string {
+	switch d {
+	case Real:
+		return "real"
+	case Positive:
+		return "positive"
+	case NonNegative:
+		return "non-negative"
+	case UnitInterval:
+		return "(0, 1)"
+	case Binary:
+		return "{0, 1}"
+	}
+	return fmt.Sprintf("Domain(%d)", int(d))
+}
+
+// Contains reports whether x is finite and lies in the domain.
+func (d Domain) Contains(x float64) bool {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return false
+	}
+	switch d {
+	case Real:
+		return true
+	case Positive:
+		return x > 0
+	case NonNegative:
+		return x >= 0
+	case UnitInterval:
+		return x > 0 && x < 1
+	case Binary:
+		return x == 0 || x == 1
+	}
+	return false
+}
+
+// Param is a named parameter of a distribution and the domain it must lie in.
+type Param struct {
+	Name   string
+	Domain Domain
+}
+
+// Dist describes one probability distribution.
+type Dist struct {
+	// Name is the distribution's name as written in models, e.g. "Normal".
+	Name string
+	// Params lists the parameters in the order they are written in models
+	// and passed to LogDensity.
+	Params []Param
+	// Support is the set the variate lives in.
+	Support Domain
+	// Discrete is true for a probability mass function.
+	Discrete bool
+	// Doc is a one-line description: parameterisation and log density.
+	Doc string
+	// LogDensity returns log p(x | p...) including every normalising
+	// constant (it equals Stan's _lpdf/_lpmf and NumPyro's log_prob). When d
+	// is not nil it must have length at least 1+len(p), and LogDensity
+	// writes the partial derivatives into it: d[0] = ∂/∂x (0 for discrete
+	// distributions) and d[1+i] = ∂/∂p[i].
+	//
+	// Outside the support, or with a parameter outside its domain, it
+	// returns math.Inf(-1) and zero derivatives. Where a density is finite on
+	// the boundary of a Positive support (HalfNormal, HalfCauchy and
+	// Exponential at x = 0) that boundary point is accepted, as in Stan.
+	//
+	// len(p) must equal len(Params).
+	LogDensity func(x float64, p []float64, d []float64) float64
+}
+
+// registry holds every distribution, keyed by name. Entries are shared and
+// must not be modified by callers.
+var registry = map[string]*Dist{}
+
+// names is the sorted list of registered names.
+var names []string
+
+func register(d *Dist) {
+	if _, dup := registry[d.Name]; dup {
+		panic("dist: duplicate distribution " + d.Name)
+	}
+	registry[d.Name] = d
+	names = append(names, d.Name)
+	sort.Strings(names)
+}
+
+func init() {
+	for _, d := range []*Dist{
+		{
+			Name:       "Normal",
+			Params:     []Param{{"mu", Real}, {"sigma", Positive}},
+			Support:    Real,
+			Doc:        "Normal(mean μ, standard deviation σ): −½ log(2π) − log σ − ½ ((x − μ)/σ)²",
+			LogDensity: normalLogDensity,
+		},
+		{
+			Name:       "Gamma",
+			Params:     []Param{{"shape", Positive}, {"rate", Positive}},
+			Support:    Positive,
+			Doc:        "Gamma(shape α, rate β): α log β − lgamma(α) + (α − 1) log x − β x",
+			LogDensity: gammaLogDensity,
+		},
+		{
+			Name:       "BernoulliLogit",
+			Params:     []Param{{"logit", Real}},
+			Support:    Binary,
+			Discrete:   true,
+			Doc:        "BernoulliLogit(log-odds l): x l − log(1 + exp(l)), i.e. Bernoulli with P(x = 1) = 1/(1 + exp(−l))",
+			LogDensity: bernoulliLogitLogDensity,
+		},
+		{
+			Name:       "HalfNormal",
+			Params:     []Param{{"sigma", Positive}},
+			Support:    Positive,
+			Doc:        "HalfNormal(scale σ): log 2 − ½ log(2π) − log σ − ½ (x/σ)², x ≥ 0",
+			LogDensity: halfNormalLogDensity,
+		},
+		{
+			Name:       "HalfCauchy",
+			Params:     []Param{{"scale", Positive}},
+			Support:    Positive,
+			Doc:        "HalfCauchy(scale s): log(2/π) − log s − log(1 + (x/s)²), x ≥ 0",
+			LogDensity: halfCauchyLogDensity,
+		},
+		{
+			Name:       "Exponential",
+			Params:     []Param{{"rate", Positive}},
+			Support:    Positive,
+			Doc:        "Exponential(rate λ): log λ − λ x, x ≥ 0",
+			LogDensity: exponentialLogDensity,
+		},
+		{
+			Name:       "LogNormal",
+			Params:     []Param{{"mu", Real}, {"sigma", Positive}},
+			Support:    Positive,
+			Doc:        "LogNormal(log-mean μ, log-sd σ): −½ log(2π) − log σ − log x − ½ ((log x − μ)/σ)²",
+			LogDensity: logNormalLogDensity,
+		},
+		{
+			Name:       "Cauchy",
+			Params:     []Param{{"loc", Real}, {"scale", Positive}},
+			Support:    Real,
+			Doc:        "Cauchy(location μ, scale s): −log π − log s − log(1 + ((x − μ)/s)²)",
+			LogDensity: cauchyLogDensity,
+		},
+		{
+			Name:       "StudentT",
+			Params:     []Param{{"nu", Positive}, {"mu", Real}, {"sigma", Positive}},
+			Support:    Real,
+			Doc:        "StudentT(degrees of freedom ν, location μ, scale σ): lgamma((ν+1)/2) − lgamma(ν/2) − ½ log(νπ) − log σ − (ν+1)/2 log(1 + ((x − μ)/σ)²/ν)",
+			LogDensity: studentTLogDensity,
+		},
+	} {
+		register(d)
+	}
+}
+
+// Lookup returns the distribution registered under name (case-sensitive).
+// The returned value is shared and must not be modified.
+func Lookup(name string) (*Dist, bool) {
+	d, ok := registry[name]
+	return d, ok
+}
+
+// Names returns the names of all registered distributions, sorted.
+func Names() []string {
+	return append([]string(nil), names...)
+}
+
+// maxSuggestEdits is the largest edit distance Suggest accepts.
+const maxSuggestEdits = 2
+
+// Suggest returns the registered name closest to name, for "did you mean"
+// messages. Names are compared case-insensitively by optimal string alignment
+// distance (insertions, deletions, substitutions and transpositions of
+// adjacent letters each count one edit). It returns "" if no name is within
+// two edits. Ties are broken by the sorted order of Names.
+func Suggest(name string) string {
+	lower := strings.ToLower(name)
+	best, bestDist := "", maxSuggestEdits+1
+	for _, n := range names {
+		if d := editDistance(lower, strings.ToLower(n)); d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	return best
+}
+
+// editDistance returns the optimal string alignment distance between a and
+// b, counted in runes.
+func editDistance(a, b string) int {
+	s, t := []rune(a), []rune(b)
+	// dp[i][j] is the distance between s[:i] and t[:j].
+	dp := make([][]int, len(s)+1)
+	for i := range dp {
+		dp[i] = make([]int, len(t)+1)
+		dp[i][0] = i
+	}
+	for j := range dp[0] {
+		dp[0][j] = j
+	}
+	for i := 1; i <= len(s); i++ {
+		for j := 1; j <= len(t); j++ {
+			cost := 1
+			if s[i-1] == t[j-1] {
+				cost = 0
+			}
+			dp[i][j] = min(dp[i-1][j]+1, dp[i][j-1]+1, dp[i-1][j-1]+cost)
+			if i > 1 && j > 1 && s[i-1] == t[j-2] && s[i-2] == t[j-1] {
+				dp[i][j] = min(dp[i][j], dp[i-2][j-2]+1)
+			}
+		}
+	}
+	return dp[len(s)][len(t)]
+}

@@ -1,0 +1,132 @@
+package ir
+
+import "fmt"
+
+// Env supplies parameter values on the constrained scale for one chain, and caches lets.
+type Env struct {
+	Sizes  Sizes
+	Params map[*ParamVar][]float64
+	lets   map[*LetVar]*Tensor
+}
+
+// NewEnv returns an environment; params may be nil for data-only evaluation.
+func NewEnv(sizes Sizes, params map[*ParamVar][]float64) *Env {
+	return &Env{Sizes: sizes, Params: params, lets: map[*LetVar]*Tensor{}}
+}
+
+// Eval computes e for one chain. It is the reference semantics of the language: the lowering to
+// a batched graph must agree with it, and data-only subexpressions are folded with it.
+func Eval(e Expr, env *Env) (*Tensor, error) {
+	switch e := e.(type) {
+	case *Const:
+		return Scalar(e.Value), nil
+	case *Folded:
+		return e.Value, nil
+	case *DataRef:
+		if e.Var.Value == nil {
+			return nil, fmt.Errorf("data %s is not bound", e.Var.Name)
+		}
+		return e.Var.Value, nil
+	case *ParamRef:
+		v, ok := env.Params[e.Var]
+		if !ok {
+			return nil, fmt.Errorf("parameter %s has no value", e.Var.Name)
+		}
+		return &Tensor{Shape: env.Sizes.Resolve(e.Var.Shape), Data: v}, nil
+	case *LetRef:
+		if t, ok := env.lets[e.Var]; ok {
+			return t, nil
+		}
+		t, err := Eval(e.Var.Value, env)
+		if err != nil {
+			return nil, err
+		}
+		env.lets[e.Var] = t
+		return t, nil
+	case *Unary:
+		x, err := Eval(e.X, env)
+		if err != nil {
+			return nil, err
+		}
+		out := &Tensor{Shape: x.Shape, Data: make([]float64, len(x.Data))}
+		for i, v := range x.Data {
+			out.Data[i] = e.Func.F(v)
+		}
+		return out, nil
+	case *Binary:
+		l, err := Eval(e.L, env)
+		if err != nil {
+			return nil, err
+		}
+		r, err := Eval(e.R, env)
+		if err != nil {
+			return nil, err
+		}
+		shape := l.Shape
+		if len(l.Data) == 1 && len(r.Data) != 1 {
+			shape = r.Shape
+		}
+		n := max(len(l.Data), len(r.Data))
+		out := &Tensor{Shape: shape, Data: make([]float64, n)}
+		for i := range out.Data {
+			out.Data[i] = e.Op.F(l.Data[i%len(l.Data)], r.Data[i%len(r.Data)])
+		}
+		return out, nil
+	case *MatVec:
+		m, err := Eval(e.M, env)
+		if err != nil {
+			return nil, err
+		}
+		v, err := Eval(e.V, env)
+		if err != nil {
+			return nil, err
+		}
+		rows, cols := m.Shape[0], m.Shape[1]
+		out := NewTensor(rows)
+		for i := 0; i < rows; i++ {
+			s := 0.0
+			for j := 0; j < cols; j++ {
+				s += m.Data[i*cols+j] * v.Data[j]
+			}
+			out.Data[i] = s
+		}
+		return out, nil
+	case *Sum:
+		x, err := Eval(e.X, env)
+		if err != nil {
+			return nil, err
+		}
+		s := 0.0
+		for _, v := range x.Data {
+			s += v
+		}
+		return Scalar(s), nil
+	}
+	return nil, fmt.Errorf("ir: cannot evaluate %T", e)
+}
+
+// LogDensity evaluates the term's log density for one chain by broadcasting scalars over the
+// variate's elements.
+func (t *Term) LogDensity(env *Env) (float64, error) {
+	x, err := Eval(t.Variate, env)
+	if err != nil {
+		return 0, err
+	}
+	args := make([]*Tensor, len(t.Args))
+	n := len(x.Data)
+	for i, a := range t.Args {
+		if args[i], err = Eval(a, env); err != nil {
+			return 0, err
+		}
+		n = max(n, len(args[i].Data))
+	}
+	p := make([]float64, len(args))
+	total := 0.0
+	for j := 0; j < n; j++ {
+		for i, a := range args {
+			p[i] = a.Data[j%len(a.Data)]
+		}
+		total += t.Dist.LogDensity(x.Data[j%len(x.Data)], p, nil)
+	}
+	return total, nil
+}

@@ -1,0 +1,82 @@
+package ir
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/mathext"
+)
+
+// UnaryFunc is an elementwise function of the language with its derivative. D receives x and
+// y = F(x) so derivatives that reuse the value (exp, inv_logit) cost nothing extra.
+type UnaryFunc struct {
+	Name string
+	F    func(x float64) float64
+	D    func(x, y float64) float64
+	Doc  string
+}
+
+// Softplus returns log(1 + e^x) without overflow for large x or loss of precision for very negative x.
+func Softplus(x float64) float64 {
+	if x > 0 {
+		return x + math.Log1p(math.Exp(-x))
+	}
+	return math.Log1p(math.Exp(x))
+}
+
+// InvLogit returns 1/(1+e^-x), computed from e^-|x| so it never overflows.
+func InvLogit(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+func lgamma(x float64) float64 { v, _ := math.Lgamma(x); return v }
+
+// Funcs are the elementwise functions a model may call; sum is a reduction and handled apart.
+var Funcs = map[string]*UnaryFunc{
+	"exp":       {Name: "exp", F: math.Exp, D: func(_, y float64) float64 { return y }, Doc: "e^x"},
+	"log":       {Name: "log", F: math.Log, D: func(x, _ float64) float64 { return 1 / x }, Doc: "natural logarithm"},
+	"log1p":     {Name: "log1p", F: math.Log1p, D: func(x, _ float64) float64 { return 1 / (1 + x) }, Doc: "log(1 + x), accurate near 0"},
+	"sqrt":      {Name: "sqrt", F: math.Sqrt, D: func(_, y float64) float64 { return 0.5 / y }, Doc: "square root"},
+	"inv_logit": {Name: "inv_logit", F: InvLogit, D: func(_, y float64) float64 { return y * (1 - y) }, Doc: "logistic function 1/(1+e^-x)"},
+	"softplus":  {Name: "softplus", F: Softplus, D: func(x, _ float64) float64 { return InvLogit(x) }, Doc: "log(1 + e^x)"},
+	"lgamma":    {Name: "lgamma", F: lgamma, D: func(x, _ float64) float64 { return mathext.Digamma(x) }, Doc: "log |Γ(x)|"},
+}
+
+// Negate is unary minus, kept apart from Funcs because it is an operator, not a callable name.
+var Negate = &UnaryFunc{Name: "neg", F: func(x float64) float64 { return -x }, D: func(float64, float64) float64 { return -1 }}
+
+// BinaryOp is an elementwise arithmetic operator with its partial derivatives, each given the
+// operands and the result.
+type BinaryOp struct {
+	Symbol string
+	F      func(a, b float64) float64
+	DA, DB func(a, b, y float64) float64
+}
+
+// BinaryOps maps the operator symbols of the language to their definitions.
+var BinaryOps = map[string]*BinaryOp{
+	"+": {Symbol: "+", F: func(a, b float64) float64 { return a + b },
+		DA: func(a, b, y float64) float64 { return 1 }, DB: func(a, b, y float64) float64 { return 1 }},
+	"-": {Symbol: "-", F: func(a, b float64) float64 { return a - b },
+		DA: func(a, b, y float64) float64 { return 1 }, DB: func(a, b, y float64) float64 { return -1 }},
+	"*": {Symbol: "*", F: func(a, b float64) float64 { return a * b },
+		DA: func(a, b, y float64) float64 { return b }, DB: func(a, b, y float64) float64 { return a }},
+	"/": {Symbol: "/", F: func(a, b float64) float64 { return a / b },
+		DA: func(a, b, y float64) float64 { return 1 / b }, DB: func(a, b, y float64) float64 { return -y / b }},
+	"^": {Symbol: "^", F: math.Pow,
+		DA: func(a, b, y float64) float64 {
+			if b == 0 {
+				return 0
+			}
+			return b * math.Pow(a, b-1)
+		},
+		DB: func(a, b, y float64) float64 {
+			if y == 0 {
+				return 0
+			}
+			return y * math.Log(a)
+		}},
+}

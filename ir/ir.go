@@ -1,0 +1,315 @@
+// Package ir is hmcc's typed intermediate representation: declarations with resolved names and
+// checked shapes, expressions that know whether they depend on parameters, constraints with their
+// transforms, and a reference evaluator. The compiler builds it from the AST and lowers it to a graph.
+package ir
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/dist"
+)
+
+// Dim is one axis size: a size symbol bound by data (N), or a literal.
+type Dim struct {
+	Name string // "" for a literal
+	Size int
+}
+
+func (d Dim) String() string {
+	if d.Name != "" {
+		return d.Name
+	}
+	return fmt.Sprint(d.Size)
+}
+
+// Shape is the per-chain shape of a value: empty for a scalar, one Dim for a vector, two for a matrix.
+type Shape []Dim
+
+func (s Shape) String() string {
+	if len(s) == 0 {
+		return "scalar"
+	}
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = d.String()
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// Equal compares shapes symbolically.
+func (s Shape) Equal(t Shape) bool {
+	if len(s) != len(t) {
+		return false
+	}
+	for i := range s {
+		if s[i] != t[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Sizes maps size symbols to the values the data bound them to.
+type Sizes map[string]int
+
+// Resolve returns the concrete extents of s.
+func (z Sizes) Resolve(s Shape) []int {
+	out := make([]int, len(s))
+	for i, d := range s {
+		if d.Name != "" {
+			out[i] = z[d.Name]
+		} else {
+			out[i] = d.Size
+		}
+	}
+	return out
+}
+
+// Len is the number of elements of s once resolved.
+func (z Sizes) Len(s Shape) int {
+	n := 1
+	for _, e := range z.Resolve(s) {
+		n *= e
+	}
+	return n
+}
+
+// Model is a checked model.
+type Model struct {
+	File   string
+	Data   []*DataVar
+	Params []*ParamVar
+	Lets   []*LetVar
+	Terms  []*Term // likelihood terms, in source order
+	Sizes  Sizes   // filled by binding data
+}
+
+// Source says which CSV columns a data variable takes.
+type Source struct {
+	Kind        SourceKind
+	Names       []string
+	NamePos     []diag.Pos
+	Standardize bool
+}
+
+// SourceKind mirrors the three ways to name columns.
+type SourceKind int
+
+const (
+	FromColumn SourceKind = iota
+	FromColumns
+	FromColumnsExcept
+)
+
+// DataVar is a data declaration; Value is set when data is bound.
+type DataVar struct {
+	Name   string
+	Pos    diag.Pos
+	Shape  Shape
+	Source Source
+	Value  *Tensor
+	// Columns lists the CSV columns the value came from, in order (set when bound).
+	Columns []string
+	// Used records whether any expression or term reads it.
+	Used bool
+}
+
+// ParamVar is a parameter: its prior, its constraint, and where it sits in the packed vector θ.
+type ParamVar struct {
+	Name       string
+	Pos        diag.Pos
+	Shape      Shape
+	Prior      *Term
+	Constraint Constraint
+	Offset     int // first coordinate in θ (set when sizes are known)
+	Len        int // number of coordinates
+}
+
+// LetVar is a deterministic quantity. Reported ones depend on parameters and appear in output.
+type LetVar struct {
+	Name     string
+	Pos      diag.Pos
+	Value    Expr
+	Reported bool
+}
+
+// Term is one log-density term: Variate ~ Dist(Args...).
+type Term struct {
+	Pos, End diag.Pos
+	Dist     *dist.Dist
+	Variate  Expr
+	Args     []Expr
+}
+
+// Expr is a typed expression.
+type Expr interface {
+	Shape() Shape
+	// DependsOnParams is false for data-only subexpressions, which are computed once at load time.
+	DependsOnParams() bool
+	Span() (diag.Pos, diag.Pos)
+}
+
+// Span is the source range of an expression.
+type Span struct{ Start, End diag.Pos }
+
+type span = Span
+
+func (s Span) Span() (diag.Pos, diag.Pos) { return s.Start, s.End }
+
+// Const is a numeric literal.
+type Const struct {
+	span
+	Value float64
+}
+
+// DataRef reads a data variable.
+type DataRef struct {
+	span
+	Var *DataVar
+}
+
+// ParamRef reads a parameter on its constrained (natural) scale.
+type ParamRef struct {
+	span
+	Var *ParamVar
+}
+
+// LetRef reads a let.
+type LetRef struct {
+	span
+	Var *LetVar
+}
+
+// Unary applies an elementwise function.
+type Unary struct {
+	span
+	Func *UnaryFunc
+	X    Expr
+}
+
+// Binary applies an elementwise operator with broadcasting of scalars.
+type Binary struct {
+	span
+	Op   *BinaryOp
+	L, R Expr
+	shp  Shape
+}
+
+// MatVec multiplies a data matrix [A, B] by a vector [B].
+type MatVec struct {
+	span
+	M, V Expr
+}
+
+// Sum adds the elements of a vector.
+type Sum struct {
+	span
+	X Expr
+}
+
+// Folded is a data-only subexpression replaced by its value when data was bound.
+type Folded struct {
+	span
+	Value *Tensor
+	shp   Shape
+}
+
+// NewSpan makes the position part of an expression.
+func NewSpan(start, end diag.Pos) Span { return Span{start, end} }
+
+func NewConst(s span, v float64) *Const                            { return &Const{s, v} }
+func NewDataRef(s span, v *DataVar) *DataRef                       { return &DataRef{s, v} }
+func NewParamRef(s span, v *ParamVar) *ParamRef                    { return &ParamRef{s, v} }
+func NewLetRef(s span, v *LetVar) *LetRef                          { return &LetRef{s, v} }
+func NewUnary(s span, f *UnaryFunc, x Expr) *Unary                 { return &Unary{s, f, x} }
+func NewMatVec(s span, m, v Expr) *MatVec                          { return &MatVec{s, m, v} }
+func NewSum(s span, x Expr) *Sum                                   { return &Sum{s, x} }
+func NewFolded(s span, v *Tensor, shp Shape) *Folded               { return &Folded{s, v, shp} }
+func NewBinary(s span, op *BinaryOp, l, r Expr, shp Shape) *Binary { return &Binary{s, op, l, r, shp} }
+
+func (e *Const) Shape() Shape    { return nil }
+func (e *DataRef) Shape() Shape  { return e.Var.Shape }
+func (e *ParamRef) Shape() Shape { return e.Var.Shape }
+func (e *LetRef) Shape() Shape   { return e.Var.Value.Shape() }
+func (e *Unary) Shape() Shape    { return e.X.Shape() }
+func (e *Binary) Shape() Shape   { return e.shp }
+func (e *MatVec) Shape() Shape   { return Shape{e.M.Shape()[0]} }
+func (e *Sum) Shape() Shape      { return nil }
+func (e *Folded) Shape() Shape   { return e.shp }
+
+func (e *Const) DependsOnParams() bool    { return false }
+func (e *DataRef) DependsOnParams() bool  { return false }
+func (e *ParamRef) DependsOnParams() bool { return true }
+func (e *LetRef) DependsOnParams() bool   { return e.Var.Value.DependsOnParams() }
+func (e *Unary) DependsOnParams() bool    { return e.X.DependsOnParams() }
+func (e *Binary) DependsOnParams() bool   { return e.L.DependsOnParams() || e.R.DependsOnParams() }
+func (e *MatVec) DependsOnParams() bool   { return e.M.DependsOnParams() || e.V.DependsOnParams() }
+func (e *Sum) DependsOnParams() bool      { return e.X.DependsOnParams() }
+func (e *Folded) DependsOnParams() bool   { return false }
+
+// Tensor is a dense row-major array of float64 with a concrete shape.
+type Tensor struct {
+	Shape []int
+	Data  []float64
+}
+
+// NewTensor allocates a zero tensor.
+func NewTensor(shape ...int) *Tensor {
+	n := 1
+	for _, s := range shape {
+		n *= s
+	}
+	return &Tensor{Shape: append([]int(nil), shape...), Data: make([]float64, n)}
+}
+
+// Scalar wraps one number.
+func Scalar(v float64) *Tensor { return &Tensor{Data: []float64{v}} }
+
+// Dim returns the number of coordinates of θ.
+func (m *Model) Dim() int {
+	n := 0
+	for _, p := range m.Params {
+		n += p.Len
+	}
+	return n
+}
+
+// CoordinateNames names each coordinate of θ CmdStan-style: tau, lambda.1, … (1-based).
+func (m *Model) CoordinateNames() []string {
+	var out []string
+	for _, p := range m.Params {
+		out = append(out, ElementNames(p.Name, m.Sizes.Resolve(p.Shape))...)
+	}
+	return out
+}
+
+// ElementNames names the elements of an array in row-major order, CmdStan-style.
+func ElementNames(name string, shape []int) []string {
+	if len(shape) == 0 {
+		return []string{name}
+	}
+	n := 1
+	for _, s := range shape {
+		n *= s
+	}
+	out := make([]string, 0, n)
+	idx := make([]int, len(shape))
+	for k := 0; k < n; k++ {
+		var b strings.Builder
+		b.WriteString(name)
+		for _, i := range idx {
+			fmt.Fprintf(&b, ".%d", i+1)
+		}
+		out = append(out, b.String())
+		for d := len(shape) - 1; d >= 0; d-- {
+			idx[d]++
+			if idx[d] < shape[d] {
+				break
+			}
+			idx[d] = 0
+		}
+	}
+	return out
+}

@@ -1,0 +1,144 @@
+// Package lang reads hmcc's model language: the grammar (participle), the AST, and Parse.
+// It is the only package that imports participle.
+package lang
+
+import "github.com/hmcc-dev/hmcc/diag"
+
+// Model is a parsed .model file.
+type Model struct {
+	File  string
+	Stmts []Stmt
+}
+
+// Stmt is one of *DataDecl, *ParamDecl, *LetDecl, *SampleStmt.
+type Stmt interface {
+	Span() (diag.Pos, diag.Pos)
+	stmt()
+}
+
+// Dim is one size in a declared shape: a size symbol (N) or a literal size (3).
+type Dim struct {
+	Pos  diag.Pos
+	Name string // "" when Size is a literal
+	Size int
+}
+
+// SourceKind says how a data declaration selects CSV columns.
+type SourceKind int
+
+const (
+	SourceColumn        SourceKind = iota // column "c"
+	SourceColumns                         // columns "a", "b"
+	SourceColumnsExcept                   // columns except "c", ...
+)
+
+// Source is the right-hand side of a data declaration.
+type Source struct {
+	Pos, End    diag.Pos
+	Kind        SourceKind
+	Names       []string
+	NamePos     []diag.Pos
+	Standardize bool
+}
+
+// DataDecl binds CSV columns to a name: data X[N, D] = standardize(columns except "target").
+type DataDecl struct {
+	Pos, End diag.Pos
+	Name     string
+	Dims     []Dim
+	Source   Source
+}
+
+// ParamDecl declares a parameter and its prior: param beta[D] ~ Normal(0, 1).
+type ParamDecl struct {
+	Pos, End diag.Pos
+	NamePos  diag.Pos
+	Name     string
+	Dims     []Dim
+	Prior    *DistCall
+}
+
+// LetDecl names a deterministic quantity: let w = tau * lambda * beta.
+type LetDecl struct {
+	Pos, End diag.Pos
+	NamePos  diag.Pos
+	Name     string
+	Value    Expr
+}
+
+// SampleStmt states that observed data follow a distribution: y ~ BernoulliLogit(X @ w).
+type SampleStmt struct {
+	Pos, End  diag.Pos
+	Target    string
+	TargetEnd diag.Pos
+	Dist      *DistCall
+}
+
+// DistCall is a distribution applied to arguments, as in ~ Gamma(0.5, 0.5).
+type DistCall struct {
+	Pos, End diag.Pos
+	Name     string
+	NameEnd  diag.Pos
+	Args     []Expr
+}
+
+func (s *DataDecl) Span() (diag.Pos, diag.Pos)   { return s.Pos, s.End }
+func (s *ParamDecl) Span() (diag.Pos, diag.Pos)  { return s.Pos, s.End }
+func (s *LetDecl) Span() (diag.Pos, diag.Pos)    { return s.Pos, s.End }
+func (s *SampleStmt) Span() (diag.Pos, diag.Pos) { return s.Pos, s.End }
+func (*DataDecl) stmt()                          {}
+func (*ParamDecl) stmt()                         {}
+func (*LetDecl) stmt()                           {}
+func (*SampleStmt) stmt()                        {}
+
+// Expr is one of *Number, *Ident, *Call, *Unary, *Binary.
+type Expr interface {
+	Span() (diag.Pos, diag.Pos)
+	expr()
+}
+
+// Number is a numeric literal.
+type Number struct {
+	Pos, End diag.Pos
+	Value    float64
+	Text     string
+}
+
+// Ident refers to data, a parameter or a let.
+type Ident struct {
+	Pos, End diag.Pos
+	Name     string
+}
+
+// Call applies a named function: exp(x), sum(v).
+type Call struct {
+	Pos, End diag.Pos
+	Func     string
+	Args     []Expr
+}
+
+// Unary is a prefix operator; only "-" exists.
+type Unary struct {
+	Pos, End diag.Pos
+	Op       string
+	X        Expr
+}
+
+// Binary is an infix operator: + - * / ^ @.
+type Binary struct {
+	Pos, End diag.Pos
+	Op       string
+	OpPos    diag.Pos
+	L, R     Expr
+}
+
+func (e *Number) Span() (diag.Pos, diag.Pos) { return e.Pos, e.End }
+func (e *Ident) Span() (diag.Pos, diag.Pos)  { return e.Pos, e.End }
+func (e *Call) Span() (diag.Pos, diag.Pos)   { return e.Pos, e.End }
+func (e *Unary) Span() (diag.Pos, diag.Pos)  { return e.Pos, e.End }
+func (e *Binary) Span() (diag.Pos, diag.Pos) { return e.Pos, e.End }
+func (*Number) expr()                        {}
+func (*Ident) expr()                         {}
+func (*Call) expr()                          {}
+func (*Unary) expr()                         {}
+func (*Binary) expr()                        {}

@@ -1,0 +1,163 @@
+package lang
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+	"github.com/hmcc-dev/hmcc/diag"
+)
+
+// Parse reads a model from src; file names the source in positions. A syntax error is a
+// *diag.Error pointing at the offending token.
+func Parse(file, src string) (*Model, error) {
+	tree, err := parser.ParseString(file, src)
+	if err != nil {
+		return nil, syntaxError(file, err)
+	}
+	m := &Model{File: file}
+	for _, s := range tree.Stmts {
+		m.Stmts = append(m.Stmts, convertStmt(s))
+	}
+	return m, nil
+}
+
+func syntaxError(file string, err error) error {
+	var perr participle.Error
+	if errors.As(err, &perr) {
+		p := pos(perr.Position())
+		if p.File == "" {
+			p.File = file
+		}
+		e := &diag.Error{Pos: p, Msg: "syntax: " + perr.Message()}
+		var unexpected *participle.UnexpectedTokenError
+		if errors.As(err, &unexpected) {
+			end := p
+			end.Col += len([]rune(unexpected.Unexpected.Value))
+			e.End = end
+		}
+		return e
+	}
+	return &diag.Error{Pos: diag.Pos{File: file}, Msg: err.Error()}
+}
+
+func pos(p lexer.Position) diag.Pos { return diag.Pos{File: p.Filename, Line: p.Line, Col: p.Column} }
+
+func convertStmt(s gStmt) Stmt {
+	switch s := s.(type) {
+	case *gData:
+		return &DataDecl{Pos: pos(s.Pos), End: pos(s.EndPos), Name: s.Name.Value, Dims: convertDims(s.Dims), Source: convertSource(s.Source)}
+	case *gParam:
+		return &ParamDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Dims: convertDims(s.Dims), Prior: convertCall(s.Prior)}
+	case *gLet:
+		return &LetDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Value: convertExpr(s.Value)}
+	case *gSample:
+		return &SampleStmt{Pos: pos(s.Pos), End: pos(s.EndPos), Target: s.Target.Value, TargetEnd: pos(s.Target.EndPos), Dist: convertCall(s.Dist)}
+	}
+	panic("lang: unknown statement type") // unreachable: the union lists every statement type
+}
+
+func convertDims(d *gDims) []Dim {
+	if d == nil {
+		return nil
+	}
+	dims := make([]Dim, 0, len(d.Dims))
+	for _, g := range d.Dims {
+		dim := Dim{Pos: pos(g.Pos), Name: g.Name}
+		if g.Name == "" {
+			n, err := strconv.Atoi(g.Size)
+			if err != nil {
+				n = -1 // the checker reports sizes that are not whole numbers
+			}
+			dim.Size = n
+		}
+		dims = append(dims, dim)
+	}
+	return dims
+}
+
+func convertSource(g *gSource) Source {
+	cols := g.Plain
+	src := Source{Pos: pos(g.Pos), End: pos(g.EndPos)}
+	if g.Std != nil {
+		cols, src.Standardize = g.Std, true
+	}
+	var names []gString
+	switch {
+	case cols.Column != nil:
+		src.Kind, names = SourceColumn, []gString{*cols.Column}
+	case cols.Except != nil:
+		src.Kind, names = SourceColumnsExcept, cols.Except
+	default:
+		src.Kind, names = SourceColumns, cols.Columns
+	}
+	for _, n := range names {
+		v, err := strconv.Unquote(n.Value)
+		if err != nil {
+			v = n.Value[1 : len(n.Value)-1]
+		}
+		src.Names = append(src.Names, v)
+		src.NamePos = append(src.NamePos, pos(n.Pos))
+	}
+	return src
+}
+
+func convertCall(g *gCall) *DistCall {
+	c := &DistCall{Pos: pos(g.Pos), End: pos(g.EndPos), Name: g.Name.Value, NameEnd: pos(g.Name.EndPos)}
+	for _, a := range g.Args {
+		c.Args = append(c.Args, convertExpr(a))
+	}
+	return c
+}
+
+func convertExpr(g *gExpr) Expr {
+	e := convertTerm(g.Left)
+	for _, r := range g.Rest {
+		start, _ := e.Span()
+		e = &Binary{Pos: start, End: pos(r.EndPos), Op: r.Op, OpPos: pos(r.Pos), L: e, R: convertTerm(r.Right)}
+	}
+	return e
+}
+
+func convertTerm(g *gTerm) Expr {
+	e := convertUnary(g.Left)
+	for _, r := range g.Rest {
+		start, _ := e.Span()
+		e = &Binary{Pos: start, End: pos(r.EndPos), Op: r.Op, OpPos: pos(r.Pos), L: e, R: convertUnary(r.Right)}
+	}
+	return e
+}
+
+func convertUnary(g *gUnary) Expr {
+	if g.Neg != nil {
+		return &Unary{Pos: pos(g.Pos), End: pos(g.EndPos), Op: "-", X: convertUnary(g.Neg)}
+	}
+	base := convertPrimary(g.Power.Base)
+	if g.Power.Exp == nil {
+		return base
+	}
+	return &Binary{Pos: pos(g.Power.Pos), End: pos(g.Power.EndPos), Op: "^", OpPos: pos(g.Power.Base.EndPos), L: base, R: convertUnary(g.Power.Exp)}
+}
+
+func convertPrimary(g *gPrimary) Expr {
+	p, end := pos(g.Pos), pos(g.EndPos)
+	switch {
+	case g.Number != "":
+		v, err := strconv.ParseFloat(g.Number, 64)
+		if err != nil {
+			v = 0 // the lexer only admits well-formed numbers; overflow is reported by the checker as Inf
+		}
+		return &Number{Pos: p, End: end, Value: v, Text: g.Number}
+	case g.Call != nil:
+		c := &Call{Pos: p, End: end, Func: g.Call.Name.Value}
+		for _, a := range g.Call.Args {
+			c.Args = append(c.Args, convertExpr(a))
+		}
+		return c
+	case g.Ident != "":
+		return &Ident{Pos: p, End: end, Name: g.Ident}
+	default:
+		return convertExpr(g.Sub)
+	}
+}
