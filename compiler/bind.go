@@ -58,8 +58,10 @@ func Bind(m *ir.Model, t *dataset.Table) error {
 					Hint: "give sizes that differ different names"})
 				continue
 			}
-			m.Sizes[d.Name] = extents[i]
-			boundBy[d.Name] = v.Name
+			if _, ok := m.Sizes[d.Name]; !ok {
+				m.Sizes[d.Name] = extents[i]
+				boundBy[d.Name] = v.Name // the first declaration that bound it, for messages
+			}
 		}
 		v.Columns = cols
 		v.Value = ir.NewTensor(extents...)

@@ -3,6 +3,7 @@
 package compiler
 
 import (
+	"math"
 	"sort"
 	"strings"
 
@@ -21,11 +22,12 @@ const (
 )
 
 type symbol struct {
-	kind  symbolKind
-	data  *ir.DataVar
-	param *ir.ParamVar
-	let   *ir.LetVar
-	pos   diag.Pos
+	kind     symbolKind
+	poisoned bool // a let whose value had errors: uses are not reported again
+	data     *ir.DataVar
+	param    *ir.ParamVar
+	let      *ir.LetVar
+	pos      diag.Pos
 }
 
 type checker struct {
@@ -145,7 +147,7 @@ func (c *checker) data(s *lang.DataDecl) {
 	}
 	v := &ir.DataVar{Name: s.Name, Pos: s.Pos, Shape: shape, Source: ir.Source{
 		Kind: ir.SourceKind(src.Kind), Names: src.Names, NamePos: src.NamePos, Standardize: src.Standardize}}
-	if c.declare(s.Name, s.Pos, &symbol{kind: symData, data: v}) {
+	if c.declare(s.Name, s.NamePos, &symbol{kind: symData, data: v}) {
 		c.m.Data = append(c.m.Data, v)
 	}
 }
@@ -180,7 +182,7 @@ func (c *checker) param(s *lang.ParamDecl) {
 func (c *checker) let(s *lang.LetDecl) {
 	e := c.expr(s.Value)
 	if e == nil {
-		c.declare(s.Name, s.NamePos, &symbol{kind: symLet, let: &ir.LetVar{Name: s.Name, Pos: s.NamePos, Value: ir.NewConst(ir.NewSpan(s.Pos, s.End), 0)}})
+		c.declare(s.Name, s.NamePos, &symbol{kind: symLet, poisoned: true, let: &ir.LetVar{Name: s.Name, Pos: s.NamePos, Value: ir.NewConst(ir.NewSpan(s.Pos, s.End), 0)}})
 		return
 	}
 	if len(e.Shape()) > 1 {
@@ -281,6 +283,11 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 	sp := ir.NewSpan(start, end)
 	switch e := e.(type) {
 	case *lang.Number:
+		if math.IsInf(e.Value, 0) {
+			c.errorf(start, end, "the number %s is too large for a 64-bit float", e.Text).
+				WithHint("the largest is about 1.8e308")
+			return nil
+		}
 		return ir.NewConst(sp, e.Value)
 	case *lang.Ident:
 		sym, ok := c.scope[e.Name]
@@ -294,6 +301,9 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 				err.WithHint("names must be declared (data, param or let) before they are used")
 			}
 			return nil
+		}
+		if sym.poisoned {
+			return nil // its declaration was reported already
 		}
 		switch sym.kind {
 		case symData:

@@ -44,6 +44,7 @@ type Source struct {
 // DataDecl binds CSV columns to a name: data X[N, D] = standardize(columns except "target").
 type DataDecl struct {
 	Pos, End diag.Pos
+	NamePos  diag.Pos
 	Name     string
 	Dims     []Dim
 	Source   Source

@@ -2,7 +2,11 @@ package lang
 
 import (
 	"errors"
+	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -14,7 +18,7 @@ import (
 func Parse(file, src string) (*Model, error) {
 	tree, err := parser.ParseString(file, src)
 	if err != nil {
-		return nil, syntaxError(file, err)
+		return nil, syntaxError(file, src, err)
 	}
 	m := &Model{File: file}
 	for _, s := range tree.Stmts {
@@ -23,23 +27,104 @@ func Parse(file, src string) (*Model, error) {
 	return m, nil
 }
 
-func syntaxError(file string, err error) error {
+func syntaxError(file, src string, err error) error {
 	var perr participle.Error
 	if errors.As(err, &perr) {
 		p := pos(perr.Position())
 		if p.File == "" {
 			p.File = file
 		}
-		e := &diag.Error{Pos: p, Msg: "syntax: " + perr.Message()}
+		e := &diag.Error{Pos: p, Msg: "syntax: " + readableGrammar(perr.Message())}
 		var unexpected *participle.UnexpectedTokenError
-		if errors.As(err, &unexpected) {
+		var lexErr *lexer.Error
+		switch {
+		case errors.As(err, &unexpected) && unexpected.Unexpected.EOF():
+			// Point just past the last token rather than at an empty line after it.
+			if last, ok := endOfLastToken(file, src); ok {
+				e.Pos = last
+			}
+			e.Msg = "syntax: unexpected end of file" + expectedPart(e.Msg)
+		case errors.As(err, &unexpected):
 			end := p
 			end.Col += len([]rune(unexpected.Unexpected.Value))
 			e.End = end
+			e.Msg = "syntax: unexpected " + quoteToken(unexpected.Unexpected.Value) + expectedPart(e.Msg)
+		case errors.As(err, &lexErr) && lexErr.Pos.Offset < len(src):
+			r, _ := utf8.DecodeRuneInString(src[lexErr.Pos.Offset:])
+			e.Msg = fmt.Sprintf("syntax: unexpected character %q", string(r))
+			e.End = diag.Pos{File: p.File, Line: p.Line, Col: p.Col + 1}
 		}
 		return e
 	}
 	return &diag.Error{Pos: diag.Pos{File: file}, Msg: err.Error()}
+}
+
+// quoteToken quotes a token for a message; a string literal is shown as written.
+func quoteToken(v string) string {
+	if strings.HasPrefix(v, `"`) {
+		return v
+	}
+	return strconv.Quote(v)
+}
+
+// grammarNames translates the grammar's struct names, which participle puts in "expected ..."
+// messages, into words a model author knows.
+var grammarNames = map[string]string{
+	"GExpr": "expression", "GTerm": "expression", "GUnary": "expression", "GPower": "expression",
+	"GPrimary": "expression", "GOpTerm": "operator", "GOpUnary": "operator",
+	"GCall": "distribution", "GName": "name", "GDims": "sizes", "GDim": "size",
+	"GSource": "column selection", "GColumns": "column selection", "GString": "quoted column name",
+	"GStmt": "statement",
+}
+
+var grammarName = regexp.MustCompile(`\bG[A-Z][A-Za-z]*\b`)
+
+func readableGrammar(msg string) string {
+	return grammarName.ReplaceAllStringFunc(msg, func(n string) string {
+		if r, ok := grammarNames[n]; ok {
+			return r
+		}
+		return n
+	})
+}
+
+// expectedPart returns the " (expected ...)" suffix of a participle message, or "".
+func expectedPart(msg string) string {
+	if i := strings.LastIndex(msg, " (expected "); i >= 0 {
+		return msg[i:]
+	}
+	return ""
+}
+
+// endOfLastToken returns the position just after the last token that is not a comment or
+// whitespace.
+func endOfLastToken(file, src string) (diag.Pos, bool) {
+	lex, err := modelLexer.LexString(file, src)
+	if err != nil {
+		return diag.Pos{}, false
+	}
+	sym := modelLexer.Symbols()
+	var last lexer.Token
+	found := false
+	for {
+		tok, err := lex.Next()
+		if err != nil || tok.EOF() {
+			break
+		}
+		if tok.Type == sym["Whitespace"] || tok.Type == sym["Comment"] {
+			continue
+		}
+		last, found = tok, true
+	}
+	if !found {
+		return diag.Pos{}, false
+	}
+	p := pos(last.Pos)
+	if p.File == "" {
+		p.File = file
+	}
+	p.Col += utf8.RuneCountInString(last.Value)
+	return p, true
 }
 
 func pos(p lexer.Position) diag.Pos { return diag.Pos{File: p.Filename, Line: p.Line, Col: p.Column} }
@@ -47,7 +132,7 @@ func pos(p lexer.Position) diag.Pos { return diag.Pos{File: p.Filename, Line: p.
 func convertStmt(s gStmt) Stmt {
 	switch s := s.(type) {
 	case *gData:
-		return &DataDecl{Pos: pos(s.Pos), End: pos(s.EndPos), Name: s.Name.Value, Dims: convertDims(s.Dims), Source: convertSource(s.Source)}
+		return &DataDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Dims: convertDims(s.Dims), Source: convertSource(s.Source)}
 	case *gParam:
 		return &ParamDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Dims: convertDims(s.Dims), Prior: convertCall(s.Prior)}
 	case *gLet:
@@ -144,10 +229,8 @@ func convertPrimary(g *gPrimary) Expr {
 	p, end := pos(g.Pos), pos(g.EndPos)
 	switch {
 	case g.Number != "":
-		v, err := strconv.ParseFloat(g.Number, 64)
-		if err != nil {
-			v = 0 // the lexer only admits well-formed numbers; overflow is reported by the checker as Inf
-		}
+		// The lexer only admits well-formed numbers; an overflow gives ±Inf, which the checker reports.
+		v, _ := strconv.ParseFloat(g.Number, 64)
 		return &Number{Pos: p, End: end, Value: v, Text: g.Number}
 	case g.Call != nil:
 		c := &Call{Pos: p, End: end, Func: g.Call.Name.Value}

@@ -269,12 +269,30 @@ func (s *sampler) initStepSize(stats []Stats) error {
 	return nil
 }
 
+// harmonicMeanAccept pools the chains' acceptance statistics for step-size adaptation. The
+// harmonic mean is dominated by the worst chains, so a chain stuck far out in the tails (where it
+// rejects everything) shrinks the shared step size until it can move, instead of being outvoted
+// by the chains that already mix (the choice of ChEES-HMC, Hoffman et al. 2021).
+func harmonicMeanAccept(stats []Stats) float64 {
+	const floor = 1e-10 // a zero acceptance counts as very small, not as an infinite penalty
+	inv := 0.0
+	for _, st := range stats {
+		inv += 1 / max(st.AcceptStat, floor)
+	}
+	return float64(len(stats)) / inv
+}
+
+// warmupMaxSteps caps trajectories before the metric is known: with an identity metric the step
+// size is set by the narrowest coordinate and full-length paths would cost thousands of
+// gradients per iteration while the adaptation is still far from its final values.
+const warmupMaxSteps = 128
+
 // steps draws this iteration's number of leapfrog steps: integration time uniform on
-// (0, 2·PathLength], divided by the step size, at least 1 and at most MaxSteps.
-func (s *sampler) steps(cfg *Config) int {
+// (0, 2·PathLength], divided by the step size, at least 1 and at most cap.
+func (s *sampler) steps(cfg *Config, cap int) int {
 	t := (1 - s.rng.Float64()) * 2 * cfg.PathLength
 	l := int(math.Ceil(t / s.stepSize))
-	return min(max(l, 1), cfg.MaxSteps)
+	return min(max(l, 1), cap)
 }
 
 // Sample runs warmup and sampling for every chain of the target in lockstep. It stops early, at an
@@ -309,17 +327,15 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 			res.Interrupted = true
 			break
 		}
-		if err := s.transition(s.steps(&cfg), stats); err != nil {
+		if err := s.transition(s.steps(&cfg, min(cfg.MaxSteps, warmupMaxSteps)), stats); err != nil {
 			return nil, err
 		}
-		mean := 0.0
 		for _, st := range stats {
-			mean += st.AcceptStat
 			if st.Divergent {
 				res.WarmupDivergence++
 			}
 		}
-		s.stepSize = da.update(mean / float64(s.c))
+		s.stepSize = da.update(harmonicMeanAccept(stats))
 		if sched.inSlow(it) {
 			for c := 0; c < s.c; c++ {
 				est.add(s.pos[c*s.n : (c+1)*s.n])
@@ -354,7 +370,7 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 			res.Interrupted = true
 			break
 		}
-		if err := s.transition(s.steps(&cfg), stats); err != nil {
+		if err := s.transition(s.steps(&cfg, cfg.MaxSteps), stats); err != nil {
 			return nil, err
 		}
 		for c, st := range stats {

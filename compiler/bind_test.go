@@ -1,0 +1,226 @@
+package compiler
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hmcc-dev/hmcc/dataset"
+	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/ir"
+)
+
+// bindSrc checks src, writes csv to a temporary data.csv and binds it. It returns the model, the
+// CSV's path and the error.
+func bindSrc(t *testing.T, src, csv string) (*ir.Model, string, error) {
+	t.Helper()
+	m, err := checkSrc(t, src)
+	if err != nil {
+		t.Fatalf("check failed:\n%s", diag.Render(err, src))
+	}
+	path := filepath.Join(t.TempDir(), "data.csv")
+	if err := os.WriteFile(path, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := dataset.Read(path)
+	if err != nil {
+		t.Fatalf("reading the test CSV: %v", err)
+	}
+	return m, path, Bind(m, tab)
+}
+
+func TestBindErrors(t *testing.T) {
+	tests := []struct {
+		name, src, csv, want string
+	}{
+		{"missing column with a suggestion",
+			lines(`data y[N] = column "yy"`, "param mu ~ Normal(0, 1)", "y ~ Normal(mu, 1)"),
+			"y,x\n1,2\n", `
+t.model:1:20: error: $CSV: column "yy": no such column in the header; did you mean "y"? The columns are: "y", "x". Rename the column in the file or the data name in the model so that they match.
+  data y[N] = column "yy"
+                     ^^^^
+`},
+		{"missing column in an except list",
+			lines(`data y[N] = column "target"`, `data X[N, D] = columns except "target", "zzz"`, "param mu ~ Normal(0, 1)", "y ~ Normal(mu, 1)"),
+			"target,x\n1,2\n", `
+t.model:2:41: error: $CSV: column "zzz": no such column in the header. The columns are: "target", "x". Rename the column in the file or the data name in the model so that they match.
+  data X[N, D] = columns except "target", "zzz"
+                                          ^^^^^
+`},
+		{"except leaves nothing",
+			lines(`data y[N] = column "y"`, `data X[N, D] = columns except "y", "a"`, "param mu ~ Normal(0, 1)", "y ~ Normal(mu, 1)"),
+			"y,a\n1,1\n", `
+t.model:2:1: error: data X selects no columns: $CSV has only y, a
+  data X[N, D] = columns except "y", "a"
+  ^
+`},
+		{"a size bound twice to different values",
+			lines(`data X[N, D] = columns "a", "b"`, `data Z[N, D] = columns "a", "b", "c"`, "param mu ~ Normal(0, 1)"),
+			"a,b,c\n1,2,3\n4,5,6\n", `
+t.model:2:1: error: size D is 2 (bound by X), but Z has 3 columns
+  data Z[N, D] = columns "a", "b", "c"
+  ^
+  hint: give sizes that differ different names
+`},
+		{"rows and columns bound to one size",
+			lines(`data y[N] = column "y"`, `data X[N, N] = columns "a", "b"`, "param mu ~ Normal(0, 1)"),
+			"y,a,b\n1,2,3\n4,5,6\n7,8,9\n", `
+t.model:2:1: error: size N is 3 (bound by y), but X has 2 columns
+  data X[N, N] = columns "a", "b"
+  ^
+  hint: give sizes that differ different names
+`},
+		{"a literal size that does not match",
+			lines(`data y[N] = column "y"`, `data X[N, 3] = columns "a", "b"`, "param mu ~ Normal(0, 1)", "y ~ Normal(mu, 1)"),
+			"y,a,b\n1,1,1\n", `
+t.model:2:1: error: X is declared with size 3, but X has 2 columns
+  data X[N, 3] = columns "a", "b"
+  ^
+`},
+		{"binary outcome with a 2",
+			lines(`data y[N] = column "y"`, `data X[N, D] = columns "a", "b"`, "param b[D] ~ Normal(0, 1)", "y ~ BernoulliLogit(X @ b)"),
+			"a,y,b\n2,1,3\n5,0,6\n1,2,1\n1,7,1\n", `
+error: $CSV:4: column "y": value 2 is outside the support {0, 1} of BernoulliLogit, which the model uses for y (t.model:4:1)
+`},
+		{"negative value for a positive distribution",
+			lines(`data y[N] = column "y"`, "param mu ~ Normal(0, 1)", "y ~ Exponential(mu)"),
+			"y\n1\n\n-2\n", `
+error: $CSV:4: column "y": value -2 is outside the support positive of Exponential, which the model uses for y (t.model:3:1)
+`},
+		{"standardize a constant column",
+			lines(`data y[N] = column "y"`, `data X[N, D] = standardize(columns except "y")`, "param b[D] ~ Normal(0, 1)", "y ~ BernoulliLogit(X @ b)"),
+			"y,a,b\n1,3,2\n0,5,2\n1,4,2\n", `
+t.model:2:1: error: cannot standardize column "b" of $CSV: every value is 2
+  data X[N, D] = standardize(columns except "y")
+  ^
+  hint: leave constant columns out, e.g. columns except "b"
+`},
+		{"NaN cell",
+			lines(`data y[N] = column "y"`, "param mu ~ Normal(0, 1)", "y ~ Normal(mu, 1)"),
+			"y\n1\nNaN\n3\n", `
+error: $CSV:3: column "y": "NaN" is not a number (NaN); replace it with a value or remove the row (hmcc does not impute missing values)
+`},
+		{"a data argument outside its domain",
+			lines(`data y[N] = column "y"`, `data s[N] = column "s"`, "param mu ~ Normal(0, 1)", "y ~ Normal(mu, s)"),
+			"y,s\n1,1\n2,-1\n", `
+t.model:4:16: error: argument sigma of Normal must be positive, but it is -1
+  y ~ Normal(mu, s)
+                 ^
+`},
+		{"a folded constant argument outside its domain",
+			lines(`data y[N] = column "y"`, "param mu ~ Normal(0, 1)", "y ~ Normal(mu, 1 - 2)"),
+			"y\n1\n", `
+t.model:3:16: error: argument sigma of Normal must be positive, but it is -1
+  y ~ Normal(mu, 1 - 2)
+                 ^^^^^
+`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, path, err := bindSrc(t, tt.src, tt.csv)
+			if err == nil {
+				t.Fatalf("Bind succeeded; want\n%s", tt.want)
+			}
+			want := strings.ReplaceAll(strings.TrimPrefix(tt.want, "\n"), "$CSV", path)
+			if got := diag.Render(err, tt.src); got != want {
+				t.Errorf("got\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+}
+
+// TestBindValues checks sizes, the θ layout, column order and standardization on a tiny table
+// whose statistics are easy by hand.
+func TestBindValues(t *testing.T) {
+	src := lines(
+		`data y[N] = column "y"`,
+		`data X[N, D] = standardize(columns except "y")`,
+		`data Z[N, 2] = columns "b", "a"`,
+		"param s ~ HalfNormal(1)",
+		"param b[D] ~ Normal(0, s * 2)",
+		"param c[3] ~ Normal(0, 1)",
+		"y ~ Normal(X @ b + sum(c), s)")
+	// a: 1, 2, 3 → mean 2, population sd sqrt(2/3); b: 10, 10, 40 → mean 20, sd sqrt(200)
+	m, _, err := bindSrc(t, src, "a,y,b\n1,0.5,10\n2,1.5,10\n3,-1,40\n")
+	if err != nil {
+		t.Fatal(diag.Render(err, src))
+	}
+	if len(m.Sizes) != 2 || m.Sizes["N"] != 3 || m.Sizes["D"] != 2 {
+		t.Errorf("Sizes = %v, want N=3 D=2", m.Sizes)
+	}
+	layout := [][3]any{}
+	for _, p := range m.Params {
+		layout = append(layout, [3]any{p.Name, p.Offset, p.Len})
+	}
+	wantLayout := [][3]any{{"s", 0, 1}, {"b", 1, 2}, {"c", 3, 3}}
+	for i := range wantLayout {
+		if i >= len(layout) || layout[i] != wantLayout[i] {
+			t.Errorf("θ layout %v, want %v", layout, wantLayout)
+			break
+		}
+	}
+	if m.Dim() != 6 {
+		t.Errorf("Dim = %d, want 6", m.Dim())
+	}
+	X, Z := m.Data[1], m.Data[2]
+	if strings.Join(X.Columns, ",") != "a,b" || strings.Join(Z.Columns, ",") != "b,a" {
+		t.Errorf("columns: X %v, Z %v", X.Columns, Z.Columns)
+	}
+	sa, sb := 0.816496580927726, 14.142135623730951 // sqrt(2/3), sqrt(200)
+	wantX := []float64{-1 / sa, -10 / sb, 0, -10 / sb, 1 / sa, 20 / sb}
+	for i, v := range X.Value.Data {
+		if d := v - wantX[i]; d > 1e-12 || d < -1e-12 {
+			t.Errorf("X[%d] = %v, want %v", i, v, wantX[i])
+		}
+	}
+	wantZ := []float64{10, 1, 10, 2, 40, 3}
+	for i, v := range Z.Value.Data {
+		if v != wantZ[i] {
+			t.Errorf("Z = %v, want %v", Z.Value.Data, wantZ)
+			break
+		}
+	}
+	if got := X.Value.Shape; len(got) != 2 || got[0] != 3 || got[1] != 2 {
+		t.Errorf("X shape %v", got)
+	}
+	// s * 2 depends on a parameter and stays; the prior of c is folded to constants
+	if _, ok := m.Params[1].Prior.Args[1].(*ir.Folded); ok {
+		t.Errorf("s * 2 was folded although it depends on a parameter")
+	}
+}
+
+// TestBindFolds checks that data-only subexpressions become constants with the right values.
+func TestBindFolds(t *testing.T) {
+	src := lines(
+		`data y[N] = column "y"`,
+		`data x[N] = column "x"`,
+		"param a ~ Normal(0, 1)",
+		"let scale = exp(0) * 2",
+		"y ~ Normal(a * x + log(x) - 2^-1, scale + sum(x))")
+	m, _, err := bindSrc(t, src, "y,x\n1,1\n2,4\n")
+	if err != nil {
+		t.Fatal(diag.Render(err, src))
+	}
+	sigma, ok := m.Terms[0].Args[1].(*ir.Folded)
+	if !ok {
+		t.Fatalf("sigma argument is %T, want *ir.Folded", m.Terms[0].Args[1])
+	}
+	if len(sigma.Value.Data) != 1 || sigma.Value.Data[0] != 2+5 {
+		t.Errorf("folded sigma = %v, want [7]", sigma.Value.Data)
+	}
+	mu, ok := m.Terms[0].Args[0].(*ir.Binary)
+	if !ok {
+		t.Fatalf("mu argument is %T, want *ir.Binary", m.Terms[0].Args[0])
+	}
+	// (a*x + log(x)) - 2^-1: the right operand is folded to 0.5, the log(x) inside to a vector
+	r, ok := mu.R.(*ir.Folded)
+	if !ok || r.Value.Data[0] != 0.5 {
+		t.Errorf("2^-1 folded to %#v", mu.R)
+	}
+	inner := mu.L.(*ir.Binary)
+	lx, ok := inner.R.(*ir.Folded)
+	if !ok || len(lx.Value.Data) != 2 || lx.Value.Data[0] != 0 || lx.Value.Data[1] != 1.3862943611198906 {
+		t.Errorf("log(x) folded to %#v", inner.R)
+	}
+}
