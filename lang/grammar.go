@@ -19,38 +19,38 @@ var modelLexer = lexer.MustSimple([]lexer.SimpleRule{
 })
 
 type gModel struct {
-	Stmts []gStmt `@@*`
+	Stmts []gStmt `parser:"@@*"`
 }
 
 type gStmt interface{ gstmt() }
 
 type gData struct {
 	Pos    lexer.Position
-	Name   *gName   `"data" @@`
-	Dims   *gDims   `@@?`
-	Source *gSource `"=" @@`
+	Name   *gName   `parser:"'data' @@"`
+	Dims   *gDims   `parser:"@@?"`
+	Source *gSource `parser:"'=' @@"`
 	EndPos lexer.Position
 }
 
 type gParam struct {
 	Pos    lexer.Position
-	Name   *gName `"param" @@`
-	Dims   *gDims `@@?`
-	Prior  *gCall `"~" @@`
+	Name   *gName `parser:"'param' @@"`
+	Dims   *gDims `parser:"@@?"`
+	Prior  *gCall `parser:"'~' @@"`
 	EndPos lexer.Position
 }
 
 type gLet struct {
 	Pos    lexer.Position
-	Name   *gName `"let" @@`
-	Value  *gExpr `"=" @@`
+	Name   *gName `parser:"'let' @@"`
+	Value  *gExpr `parser:"'=' @@"`
 	EndPos lexer.Position
 }
 
 type gSample struct {
 	Pos    lexer.Position
-	Target *gName `@@ "~"`
-	Dist   *gCall `@@`
+	Target *gName `parser:"@@ '~'"`
+	Dist   *gCall `parser:"@@"`
 	EndPos lexer.Position
 }
 
@@ -61,95 +61,95 @@ func (*gSample) gstmt() {}
 
 type gName struct {
 	Pos    lexer.Position
-	Value  string `@Ident`
+	Value  string `parser:"@Ident"`
 	EndPos lexer.Position
 }
 
 type gDims struct {
-	Dims []*gDim `"[" @@ ("," @@)* "]"`
+	Dims []*gDim `parser:"'[' @@ (',' @@)* ']'"`
 }
 
 type gDim struct {
 	Pos  lexer.Position
-	Name string `( @Ident`
-	Size string `| @Number )`
+	Name string `parser:"( @Ident"`
+	Size string `parser:"| @Number )"`
 }
 
 type gSource struct {
 	Pos    lexer.Position
-	Std    *gColumns `( "standardize" "(" @@ ")"`
-	Plain  *gColumns `| @@ )`
+	Std    *gColumns `parser:"( 'standardize' '(' @@ ')'"`
+	Plain  *gColumns `parser:"| @@ )"`
 	EndPos lexer.Position
 }
 
 type gColumns struct {
 	Pos     lexer.Position
-	Column  *gString  `( "column" @@`
-	Except  []gString `| "columns" "except" @@ ("," @@)*`
-	Columns []gString `| "columns" @@ ("," @@)* )`
+	Column  *gString  `parser:"( 'column' @@"`
+	Except  []gString `parser:"| 'columns' 'except' @@ (',' @@)*"`
+	Columns []gString `parser:"| 'columns' @@ (',' @@)* )"`
 	EndPos  lexer.Position
 }
 
 type gString struct {
 	Pos   lexer.Position
-	Value string `@String`
+	Value string `parser:"@String"`
 }
 
 type gExpr struct {
 	Pos    lexer.Position
-	Left   *gTerm     `@@`
-	Rest   []*gOpTerm `@@*`
+	Left   *gTerm     `parser:"@@"`
+	Rest   []*gOpTerm `parser:"@@*"`
 	EndPos lexer.Position
 }
 
 type gOpTerm struct {
 	Pos    lexer.Position
-	Op     string `@("+" | "-")`
-	Right  *gTerm `@@`
+	Op     string `parser:"@('+' | '-')"`
+	Right  *gTerm `parser:"@@"`
 	EndPos lexer.Position
 }
 
 type gTerm struct {
 	Pos    lexer.Position
-	Left   *gUnary     `@@`
-	Rest   []*gOpUnary `@@*`
+	Left   *gUnary     `parser:"@@"`
+	Rest   []*gOpUnary `parser:"@@*"`
 	EndPos lexer.Position
 }
 
 type gOpUnary struct {
 	Pos    lexer.Position
-	Op     string  `@("*" | "/" | "@")`
-	Right  *gUnary `@@`
+	Op     string  `parser:"@('*' | '/' | '@')"`
+	Right  *gUnary `parser:"@@"`
 	EndPos lexer.Position
 }
 
 type gUnary struct {
 	Pos    lexer.Position
-	Neg    *gUnary `( "-" @@`
-	Power  *gPower `| @@ )`
+	Neg    *gUnary `parser:"( '-' @@"`
+	Power  *gPower `parser:"| @@ )"`
 	EndPos lexer.Position
 }
 
 type gPower struct {
 	Pos    lexer.Position
-	Base   *gPrimary `@@`
-	Exp    *gUnary   `( "^" @@ )?`
+	Base   *gPrimary `parser:"@@"`
+	Exp    *gUnary   `parser:"( '^' @@ )?"`
 	EndPos lexer.Position
 }
 
 type gPrimary struct {
 	Pos    lexer.Position
-	Number string `( @Number`
-	Call   *gCall `| @@`
-	Ident  string `| @Ident`
-	Sub    *gExpr `| "(" @@ ")" )`
+	Number string `parser:"( @Number"`
+	Call   *gCall `parser:"| @@"`
+	Ident  string `parser:"| @Ident"`
+	Sub    *gExpr `parser:"| '(' @@ ')' )"`
 	EndPos lexer.Position
 }
 
 type gCall struct {
 	Pos    lexer.Position
-	Name   *gName   `@@ "("`
-	Args   []*gExpr `( @@ ( "," @@ )* )? ")"`
+	Name   *gName   `parser:"@@ '('"`
+	Args   []*gExpr `parser:"( @@ ( ',' @@ )* )? ')'"`
 	EndPos lexer.Position
 }
 

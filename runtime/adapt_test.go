@@ -65,14 +65,3 @@ func TestWelfordRegularisedVariance(t *testing.T) {
 		}
 	}
 }
-
-func TestHarmonicMeanIsDominatedByStuckChains(t *testing.T) {
-	stats := []Stats{{AcceptStat: 0.9}, {AcceptStat: 0.9}, {AcceptStat: 0}}
-	if h := harmonicMeanAccept(stats); h > 1e-6 {
-		t.Errorf("harmonic mean with a stuck chain = %g, want near 0", h)
-	}
-	stats[2].AcceptStat = 0.9
-	if h := harmonicMeanAccept(stats); math.Abs(h-0.9) > 1e-12 {
-		t.Errorf("harmonic mean of equal values = %g", h)
-	}
-}

@@ -38,13 +38,13 @@ type Stats struct {
 // Sink receives the adapted tuning once warmup ends, then every post-warmup iteration: each
 // chain's statistics and position θ (chains×dim).
 type Sink interface {
-	Adapted(stepSize float64, invMetric []float64) error
+	Adapted(stepSizes []float64, invMetric []float64) error
 	Draw(iter int, stats []Stats, theta []float64) error
 }
 
 // Result summarises a run.
 type Result struct {
-	StepSize         float64
+	StepSizes        []float64 // per chain
 	InvMetric        []float64
 	WarmupTime       time.Duration
 	SamplingTime     time.Duration
@@ -66,7 +66,7 @@ type sampler struct {
 	pos, grad  []float64
 	logp       []float64
 	invMetric  []float64
-	stepSize   float64
+	stepSize   []float64 // per chain: each chain tunes its own, as Stan's chains do
 	grads      int64
 	scratchPos []float64
 	scratchGrd []float64
@@ -79,11 +79,14 @@ func newSampler(t Target, seed uint64) *sampler {
 	c, n := t.Chains(), t.Dim()
 	s := &sampler{t: t, c: c, n: n, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)),
 		pos: make([]float64, c*n), grad: make([]float64, c*n), logp: make([]float64, c),
-		invMetric: make([]float64, n), stepSize: 1,
+		invMetric: make([]float64, n), stepSize: make([]float64, c),
 		scratchPos: make([]float64, c*n), scratchGrd: make([]float64, c*n), scratchLP: make([]float64, c),
 		mom: make([]float64, c*n), newLP: make([]float64, c)}
 	for i := range s.invMetric {
 		s.invMetric[i] = 1
+	}
+	for i := range s.stepSize {
+		s.stepSize[i] = 1
 	}
 	return s
 }
@@ -140,11 +143,16 @@ func (s *sampler) kinetic(p []float64) float64 {
 	return 0.5 * k
 }
 
-// transition runs one jittered-length HMC trajectory for every chain in lockstep and applies the
-// Metropolis correction. A chain whose energy error exceeds 1000 or becomes non-finite is marked
-// divergent and frozen for the rest of the trajectory, then rejected.
-func (s *sampler) transition(steps int, stats []Stats) error {
-	c, n, eps := s.c, s.n, s.stepSize
+// transition runs one HMC trajectory for every chain in lockstep and applies the Metropolis
+// correction; chain i takes steps[i] leapfrog steps of size stepSize[i] and is frozen once done.
+// A chain whose energy error exceeds 1000 or becomes non-finite is marked divergent, frozen for
+// the rest of the trajectory, and rejected.
+func (s *sampler) transition(steps []int, stats []Stats) error {
+	c, n := s.c, s.n
+	maxSteps := 0
+	for _, l := range steps {
+		maxSteps = max(maxSteps, l)
+	}
 	h0 := make([]float64, c)
 	for i := 0; i < c; i++ {
 		p := s.mom[i*n : (i+1)*n]
@@ -158,11 +166,12 @@ func (s *sampler) transition(steps int, stats []Stats) error {
 	copy(g, s.grad)
 	copy(lp, s.logp)
 	diverged := make([]bool, c)
-	for l := 0; l < steps; l++ {
+	for l := 0; l < maxSteps; l++ {
 		for i := 0; i < c; i++ {
-			if diverged[i] {
+			if diverged[i] || l >= steps[i] {
 				continue
 			}
+			eps := s.stepSize[i]
 			for j := i * n; j < (i+1)*n; j++ {
 				s.mom[j] += 0.5 * eps * g[j]
 				x[j] += eps * s.invMetric[j-i*n] * s.mom[j]
@@ -172,9 +181,10 @@ func (s *sampler) transition(steps int, stats []Stats) error {
 			return err
 		}
 		for i := 0; i < c; i++ {
-			if diverged[i] {
+			if diverged[i] || l >= steps[i] {
 				continue
 			}
+			eps := s.stepSize[i]
 			p := s.mom[i*n : (i+1)*n]
 			for j := range p {
 				p[j] += 0.5 * eps * g[i*n+j]
@@ -186,7 +196,7 @@ func (s *sampler) transition(steps int, stats []Stats) error {
 		}
 	}
 	for i := 0; i < c; i++ {
-		st := Stats{StepSize: eps, NLeapfrog: steps, TreeDepth: treeDepth(steps)}
+		st := Stats{StepSize: s.stepSize[i], NLeapfrog: steps[i], TreeDepth: treeDepth(steps[i])}
 		accept := 0.0
 		h := math.Inf(1)
 		if !diverged[i] {
@@ -219,67 +229,62 @@ func treeDepth(steps int) int {
 	return d
 }
 
-// initStepSize doubles or halves the step size until the mean one-step acceptance across chains
-// crosses 0.8 (Stan's heuristic, pooled over the batch).
+// initStepSize applies Stan's heuristic to every chain at once: each chain doubles or halves its
+// step size until its one-step acceptance crosses 0.8. Trial steps do not move the chains.
 func (s *sampler) initStepSize(stats []Stats) error {
 	const target = 0.8
-	meanAccept := func() (float64, error) {
-		if err := s.transition(1, stats); err != nil {
-			return 0, err
-		}
-		a := 0.0
-		for _, st := range stats {
-			a += st.AcceptStat
-		}
-		return a / float64(len(stats)), nil
-	}
-	// Trial steps must not move the chains: remember and restore the state.
 	pos := append([]float64(nil), s.pos...)
 	grad := append([]float64(nil), s.grad...)
 	logp := append([]float64(nil), s.logp...)
-	defer func() {
+	restore := func() {
 		copy(s.pos, pos)
 		copy(s.grad, grad)
 		copy(s.logp, logp)
-	}()
-	a, err := meanAccept()
-	if err != nil {
+	}
+	defer restore()
+	ones := make([]int, s.c)
+	for i := range ones {
+		ones[i] = 1
+	}
+	if err := s.transition(ones, stats); err != nil {
 		return err
 	}
-	dir := 1.0
-	if a < target {
-		dir = -1
-	}
-	for i := 0; i < 50; i++ {
-		next := s.stepSize * math.Pow(2, dir)
-		if next < 1e-12 || next > 1e7 {
-			break
+	dir := make([]float64, s.c)
+	done := make([]bool, s.c)
+	for i, st := range stats {
+		dir[i] = 1
+		if st.AcceptStat < target {
+			dir[i] = -1
 		}
-		s.stepSize = next
-		copy(s.pos, pos)
-		copy(s.grad, grad)
-		copy(s.logp, logp)
-		if a, err = meanAccept(); err != nil {
+	}
+	for round := 0; round < 50; round++ {
+		active := false
+		for i := range s.stepSize {
+			if done[i] {
+				continue
+			}
+			next := s.stepSize[i] * math.Pow(2, dir[i])
+			if next < 1e-12 || next > 1e7 {
+				done[i] = true
+				continue
+			}
+			s.stepSize[i] = next
+			active = true
+		}
+		if !active {
+			return nil
+		}
+		restore()
+		if err := s.transition(ones, stats); err != nil {
 			return err
 		}
-		if (dir > 0 && a < target) || (dir < 0 && a > target) {
-			break
+		for i, st := range stats {
+			if !done[i] && ((dir[i] > 0 && st.AcceptStat < target) || (dir[i] < 0 && st.AcceptStat > target)) {
+				done[i] = true
+			}
 		}
 	}
 	return nil
-}
-
-// harmonicMeanAccept pools the chains' acceptance statistics for step-size adaptation. The
-// harmonic mean is dominated by the worst chains, so a chain stuck far out in the tails (where it
-// rejects everything) shrinks the shared step size until it can move, instead of being outvoted
-// by the chains that already mix (the choice of ChEES-HMC, Hoffman et al. 2021).
-func harmonicMeanAccept(stats []Stats) float64 {
-	const floor = 1e-10 // a zero acceptance counts as very small, not as an infinite penalty
-	inv := 0.0
-	for _, st := range stats {
-		inv += 1 / max(st.AcceptStat, floor)
-	}
-	return float64(len(stats)) / inv
 }
 
 // warmupMaxSteps caps trajectories before the metric is known: with an identity metric the step
@@ -287,12 +292,15 @@ func harmonicMeanAccept(stats []Stats) float64 {
 // gradients per iteration while the adaptation is still far from its final values.
 const warmupMaxSteps = 128
 
-// steps draws this iteration's number of leapfrog steps: integration time uniform on
-// (0, 2·PathLength], divided by the step size, at least 1 and at most cap.
-func (s *sampler) steps(cfg *Config, cap int) int {
+// drawSteps draws this iteration's integration time, uniform on (0, 2·PathLength] and shared by
+// all chains so their trajectories stay about equally long, and converts it to each chain's
+// number of leapfrog steps: at least 1 and at most cap.
+func (s *sampler) drawSteps(cfg *Config, cap int, steps []int) {
 	t := (1 - s.rng.Float64()) * 2 * cfg.PathLength
-	l := int(math.Ceil(t / s.stepSize))
-	return min(max(l, 1), cap)
+	for i, eps := range s.stepSize {
+		l := math.Ceil(t / eps)
+		steps[i] = int(min(max(l, 1), float64(cap)))
+	}
 }
 
 // Sample runs warmup and sampling for every chain of the target in lockstep. It stops early, at an
@@ -313,6 +321,7 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 		return nil, err
 	}
 	stats := make([]Stats, s.c)
+	steps := make([]int, s.c)
 	start := time.Now()
 	sched := newWindows(cfg.Warmup)
 	if cfg.Warmup > 0 {
@@ -320,22 +329,26 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 			return nil, err
 		}
 	}
-	da := newDualAveraging(cfg.TargetAccept, s.stepSize)
+	da := make([]*dualAveraging, s.c)
+	for i := range da {
+		da[i] = newDualAveraging(cfg.TargetAccept, s.stepSize[i])
+	}
 	est := newWelford(s.n)
 	for it := 0; it < cfg.Warmup; it++ {
 		if ctx.Err() != nil {
 			res.Interrupted = true
 			break
 		}
-		if err := s.transition(s.steps(&cfg, min(cfg.MaxSteps, warmupMaxSteps)), stats); err != nil {
+		s.drawSteps(&cfg, min(cfg.MaxSteps, warmupMaxSteps), steps)
+		if err := s.transition(steps, stats); err != nil {
 			return nil, err
 		}
-		for _, st := range stats {
+		for i, st := range stats {
 			if st.Divergent {
 				res.WarmupDivergence++
 			}
+			s.stepSize[i] = da[i].update(st.AcceptStat)
 		}
-		s.stepSize = da.update(harmonicMeanAccept(stats))
 		if sched.inSlow(it) {
 			for c := 0; c < s.c; c++ {
 				est.add(s.pos[c*s.n : (c+1)*s.n])
@@ -347,20 +360,24 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 			if err := s.initStepSize(stats); err != nil {
 				return nil, err
 			}
-			da.restart(s.stepSize)
+			for i := range da {
+				da[i].restart(s.stepSize[i])
+			}
 		}
 		if cfg.Progress != nil {
 			cfg.Progress("warmup", it+1, cfg.Warmup)
 		}
 	}
-	if cfg.Warmup > 0 {
-		s.stepSize = da.final()
+	if cfg.Warmup > 0 && !res.Interrupted {
+		for i := range da {
+			s.stepSize[i] = da[i].final()
+		}
 	}
 	res.WarmupTime = time.Since(start)
-	res.StepSize = s.stepSize
+	res.StepSizes = append([]float64(nil), s.stepSize...)
 	res.InvMetric = append([]float64(nil), s.invMetric...)
 	if !res.Interrupted {
-		if err := sink.Adapted(s.stepSize, res.InvMetric); err != nil {
+		if err := sink.Adapted(res.StepSizes, res.InvMetric); err != nil {
 			return nil, err
 		}
 	}
@@ -370,7 +387,8 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 			res.Interrupted = true
 			break
 		}
-		if err := s.transition(s.steps(&cfg, cfg.MaxSteps), stats); err != nil {
+		s.drawSteps(&cfg, cfg.MaxSteps, steps)
+		if err := s.transition(steps, stats); err != nil {
 			return nil, err
 		}
 		for c, st := range stats {

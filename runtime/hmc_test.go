@@ -38,7 +38,7 @@ type memorySink struct {
 	draws       [][][]float64 // [coordinate][chain][iteration]
 	stats       [][]Stats
 	adapted     bool
-	stepSize    float64
+	stepSizes   []float64
 }
 
 func newMemorySink(chains, dim, iters int) *memorySink {
@@ -52,8 +52,8 @@ func newMemorySink(chains, dim, iters int) *memorySink {
 	return s
 }
 
-func (s *memorySink) Adapted(step float64, _ []float64) error {
-	s.adapted, s.stepSize = true, step
+func (s *memorySink) Adapted(steps []float64, _ []float64) error {
+	s.adapted, s.stepSizes = true, steps
 	return nil
 }
 
@@ -119,9 +119,11 @@ func TestLeapfrogConservesEnergy(t *testing.T) {
 	if err := s.initialise(nil); err != nil {
 		t.Fatal(err)
 	}
-	s.stepSize = 0.01
+	for i := range s.stepSize {
+		s.stepSize[i] = 0.01
+	}
 	stats := make([]Stats, 3)
-	if err := s.transition(500, stats); err != nil {
+	if err := s.transition([]int{500, 500, 500}, stats); err != nil {
 		t.Fatal(err)
 	}
 	for c, st := range stats {

@@ -96,8 +96,11 @@ func report(err error, e *env, stderr io.Writer) int {
 	var data *dataset.Error
 	var ue userError
 	switch {
-	case errors.As(err, &dl), errors.As(err, &de):
-		fmt.Fprint(stderr, diag.Render(err, e.src))
+	case errors.As(err, &dl):
+		fmt.Fprint(stderr, diag.Render(dl, e.src))
+		return exitUser
+	case errors.As(err, &de):
+		fmt.Fprint(stderr, diag.Render(de, e.src))
 		return exitUser
 	case errors.As(err, &data):
 		fmt.Fprintf(stderr, "error: %v\n", data)

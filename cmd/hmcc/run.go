@@ -128,9 +128,9 @@ type drawSink struct {
 	values  []float64
 }
 
-func (s *drawSink) Adapted(stepSize float64, invMetric []float64) error {
-	for _, w := range s.writers {
-		if err := w.Adaptation(stepSize, invMetric); err != nil {
+func (s *drawSink) Adapted(stepSizes []float64, invMetric []float64) error {
+	for c, w := range s.writers {
+		if err := w.Adaptation(stepSizes[c], invMetric); err != nil {
 			return err
 		}
 	}

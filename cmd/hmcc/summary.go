@@ -93,8 +93,12 @@ func printSummary(w io.Writer, rows []summaryRow, res *runtime.Result, chains in
 		div += d
 	}
 	total := time.Duration(res.WarmupTime + res.SamplingTime)
-	fmt.Fprintf(w, "\n%d chains, %d draws each; step size %.3g; %d gradient evaluations; warmup %.2fs, sampling %.2fs (total %.2fs)\n",
-		chains, res.DrawsDone, res.StepSize, res.Gradients, res.WarmupTime.Seconds(), res.SamplingTime.Seconds(), elapsed.Seconds())
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, e := range res.StepSizes {
+		lo, hi = math.Min(lo, e), math.Max(hi, e)
+	}
+	fmt.Fprintf(w, "\n%d chains, %d draws each; step sizes %.3g to %.3g; %d gradient evaluations; warmup %.2fs, sampling %.2fs (total %.2fs)\n",
+		chains, res.DrawsDone, lo, hi, res.Gradients, res.WarmupTime.Seconds(), res.SamplingTime.Seconds(), elapsed.Seconds())
 	if !math.IsInf(minBulk, 1) && total > 0 {
 		fmt.Fprintf(w, "min bulk-ESS %.0f, %.1f per second of sampling and warmup\n", minBulk, minBulk/total.Seconds())
 	}

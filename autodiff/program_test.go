@@ -1,0 +1,418 @@
+package autodiff
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/hmcc-dev/hmcc/dist"
+	"github.com/hmcc-dev/hmcc/ir"
+)
+
+// Closed-form log densities (Stan Functions Reference), written independently of package dist.
+func normalLp(y, mu, sigma float64) float64 {
+	z := (y - mu) / sigma
+	return -0.5*math.Log(2*math.Pi) - math.Log(sigma) - 0.5*z*z
+}
+
+func gammaLp(y, a, b float64) float64 {
+	lg, _ := math.Lgamma(a)
+	return a*math.Log(b) - lg + (a-1)*math.Log(y) - b*y
+}
+
+func bernoulliLogitLp(y, eta float64) float64 {
+	return y*eta - (math.Max(eta, 0) + math.Log1p(math.Exp(-math.Abs(eta))))
+}
+
+func lookup(t *testing.T, name string) *dist.Dist {
+	t.Helper()
+	d, ok := dist.Lookup(name)
+	if !ok {
+		t.Fatalf("no distribution %s", name)
+	}
+	return d
+}
+
+var (
+	unconstrained = ir.Constraint{Kind: ir.Unconstrained}
+	positive      = ir.Constraint{Kind: ir.LowerBound}
+	unit          = ir.Constraint{Kind: ir.Interval, Lo: 0, Hi: 1}
+	interval      = ir.Constraint{Kind: ir.Interval, Lo: -3, Hi: 5}
+)
+
+func logistic(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+// graphCase is a small graph and the same log density computed by hand for one chain.
+type graphCase struct {
+	name  string
+	dim   int
+	build func(t *testing.T, b *Builder)
+	ref   func(th []float64) float64
+}
+
+// mustFor returns a function that unwraps a builder result, failing t on an error.
+func mustFor(t *testing.T) func(Node, error) Node {
+	return func(n Node, err error) Node {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+}
+
+func graphCases(t *testing.T) []graphCase {
+	normal, gamma, bern := lookup(t, "Normal"), lookup(t, "Gamma"), lookup(t, "BernoulliLogit")
+	add, sub, mul, div, pow := ir.BinaryOps["+"], ir.BinaryOps["-"], ir.BinaryOps["*"], ir.BinaryOps["/"], ir.BinaryOps["^"]
+	y := []float64{0.3, -1.2, 2.5, 0.9}
+	sig := []float64{0.5, 1, 2, 1.5}
+	M := []float64{ // [5, 3]
+		1, 0, 2,
+		-1, 3, 0.5,
+		0.2, 0.2, -0.7,
+		4, -2, 1,
+		0, 1, 0,
+	}
+	ybin := []float64{1, 0, 0, 1, 1}
+	return []graphCase{
+		{
+			// a [C,1] times a constant row [1,K] gives [C,K]; a vector param [C,K] minus it; a
+			// constant [1,K] on the left of a [C,1]; a [1,1] constant divisor.
+			name: "broadcasting",
+			dim:  5,
+			build: func(t *testing.T, b *Builder) {
+				must := mustFor(t)
+				a := must(b.Param(0, 1, unconstrained))
+				v := must(b.Param(1, 4, positive))
+				w := b.Constant(1, 4, []float64{1, -2, 3, 0.5})
+				z1 := must(b.Binary(mul, a, w))                                             // [C,1]*[1,K]
+				z2 := must(b.Binary(sub, v, z1))                                            // [C,K]-[C,K]
+				z3 := must(b.Binary(div, z2, b.Constant(1, 1, []float64{2})))               // [C,K]/[1,1]
+				z4 := must(b.Binary(add, b.Constant(1, 4, []float64{0, 0.1, 0.2, 0.3}), a)) // [1,K]+[C,1]
+				z5 := must(b.Binary(sub, a, z3))                                            // [C,1]-[C,K]
+				mu := must(b.Binary(add, z5, z4))
+				if err := b.LogDensity(normal, b.Constant(1, 4, y), mu, b.Constant(1, 4, sig)); err != nil {
+					t.Fatal(err)
+				}
+			},
+			ref: func(th []float64) float64 {
+				a := th[0]
+				w := []float64{1, -2, 3, 0.5}
+				lp := 0.0
+				for k := 0; k < 4; k++ {
+					v := math.Exp(th[1+k])
+					lp += th[1+k] // log-Jacobian of exp
+					z3 := (v - a*w[k]) / 2
+					mu := (a - z3) + (0.1*float64(k) + a)
+					lp += normalLp(y[k], mu, sig[k])
+				}
+				return lp
+			},
+		},
+		{
+			// priors on params, a param used in several places, x ⊙ x, and a per-chain scale [C,1]
+			name: "priors and reuse",
+			dim:  4,
+			build: func(t *testing.T, b *Builder) {
+				must := mustFor(t)
+				s := must(b.Param(0, 1, positive))
+				v := must(b.Param(1, 3, unconstrained))
+				if err := b.LogDensity(gamma, s, b.Constant(1, 1, []float64{2}), b.Constant(1, 1, []float64{0.5})); err != nil {
+					t.Fatal(err)
+				}
+				if err := b.LogDensity(normal, v, b.Constant(1, 1, []float64{0}), s); err != nil {
+					t.Fatal(err)
+				}
+				sq := must(b.Binary(mul, v, v))
+				if err := b.LogDensity(normal, b.Constant(1, 3, []float64{1, 2, 0.5}), sq, s); err != nil {
+					t.Fatal(err)
+				}
+			},
+			ref: func(th []float64) float64 {
+				s := math.Exp(th[0])
+				lp := th[0] + gammaLp(s, 2, 0.5)
+				obs := []float64{1, 2, 0.5}
+				for k := 0; k < 3; k++ {
+					v := th[1+k]
+					lp += normalLp(v, 0, s) + normalLp(obs[k], v*v, s)
+				}
+				return lp
+			},
+		},
+		{
+			// a data matrix times every chain's vector, then a sum and a logistic likelihood
+			name: "matvec and sum",
+			dim:  4,
+			build: func(t *testing.T, b *Builder) {
+				must := mustFor(t)
+				beta := must(b.Param(0, 3, unconstrained))
+				c := must(b.Param(3, 1, interval))
+				eta := must(b.MatVec(b.Constant(5, 3, M), beta))
+				eta = must(b.Binary(add, eta, c))
+				if err := b.LogDensity(bern, b.Constant(1, 5, ybin), eta); err != nil {
+					t.Fatal(err)
+				}
+				total := must(b.Sum(beta))
+				if err := b.LogDensity(normal, b.Constant(1, 1, []float64{0.7}), total, b.Constant(1, 1, []float64{2})); err != nil {
+					t.Fatal(err)
+				}
+			},
+			ref: func(th []float64) float64 {
+				u := logistic(th[3])
+				c := -3 + 8*u
+				lp := math.Log(8 * u * (1 - u))
+				for i := 0; i < 5; i++ {
+					eta := c
+					for j := 0; j < 3; j++ {
+						eta += M[i*3+j] * th[j]
+					}
+					lp += bernoulliLogitLp(ybin[i], eta)
+				}
+				return lp + normalLp(0.7, th[0]+th[1]+th[2], 2)
+			},
+		},
+		{
+			// every unary function and ^, on values kept in their domains
+			name: "unary functions",
+			dim:  3,
+			build: func(t *testing.T, b *Builder) {
+				must := mustFor(t)
+				p := must(b.Param(0, 2, positive))
+				q := must(b.Param(2, 1, unit))
+				f := func(name string, x Node) Node { return must(b.Unary(ir.Funcs[name], x)) }
+				e1 := must(b.Binary(add, f("log", p), f("sqrt", p)))
+				e2 := must(b.Binary(add, f("lgamma", must(b.Binary(add, p, b.Constant(1, 1, []float64{0.5})))), f("log1p", p)))
+				e3 := must(b.Binary(mul, f("softplus", must(b.Unary(ir.Negate, p))), f("inv_logit", q)))
+				e4 := must(b.Binary(pow, p, must(b.Binary(add, q, b.Constant(1, 1, []float64{1})))))
+				e5 := f("exp", must(b.Binary(mul, q, b.Constant(1, 1, []float64{-1}))))
+				mu := must(b.Binary(add, must(b.Binary(add, e1, e2)), must(b.Binary(sub, e3, e4))))
+				mu = must(b.Binary(add, mu, e5))
+				if err := b.LogDensity(normal, b.Constant(1, 2, []float64{1, -1}), mu, b.Constant(1, 1, []float64{3})); err != nil {
+					t.Fatal(err)
+				}
+			},
+			ref: func(th []float64) float64 {
+				u := logistic(th[2])
+				lp := th[0] + th[1] + math.Log(u*(1-u))
+				obs := []float64{1, -1}
+				for k := 0; k < 2; k++ {
+					p := math.Exp(th[k])
+					lg, _ := math.Lgamma(p + 0.5)
+					mu := math.Log(p) + math.Sqrt(p) + lg + math.Log1p(p) +
+						math.Log1p(math.Exp(-p))*logistic(u) - math.Pow(p, u+1) + math.Exp(-u)
+					lp += normalLp(obs[k], mu, 3)
+				}
+				return lp
+			},
+		},
+	}
+}
+
+func TestGraphValuesAndGradients(t *testing.T) {
+	const chains = 3
+	for _, gc := range graphCases(t) {
+		t.Run(gc.name, func(t *testing.T) {
+			b := NewBuilder(chains, gc.dim)
+			gc.build(t, b)
+			prog, err := b.Compile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if prog.Chains() != chains || prog.Dim() != gc.dim {
+				t.Fatalf("Chains %d Dim %d", prog.Chains(), prog.Dim())
+			}
+			rng := rand.New(rand.NewPCG(3, uint64(gc.dim)))
+			lp, g := make([]float64, chains), make([]float64, chains*gc.dim)
+			lp2, g2 := make([]float64, chains), make([]float64, chains*gc.dim)
+			for point := 0; point < 3; point++ {
+				theta := make([]float64, chains*gc.dim)
+				for i := range theta {
+					theta[i] = 0.8 * rng.NormFloat64()
+				}
+				if err := prog.LogDensityGrad(theta, lp, g); err != nil {
+					t.Fatal(err)
+				}
+				for c := 0; c < chains; c++ {
+					want := gc.ref(theta[c*gc.dim : (c+1)*gc.dim])
+					if math.Abs(lp[c]-want) > 1e-12*math.Max(1, math.Abs(want)) {
+						t.Errorf("point %d chain %d: log density %.15g, want %.15g", point, c, lp[c], want)
+					}
+				}
+				// gradient: central differences of the reference, one coordinate of one chain at a time
+				for c := 0; c < chains; c++ {
+					row := append([]float64(nil), theta[c*gc.dim:(c+1)*gc.dim]...)
+					for k := range row {
+						x, h := row[k], 1e-6
+						row[k] = x + h
+						up := gc.ref(row)
+						row[k] = x - h
+						down := gc.ref(row)
+						row[k] = x
+						fd := (up - down) / (2 * h)
+						got := g[c*gc.dim+k]
+						if math.Abs(got-fd) > 1e-6*math.Max(1, math.Abs(fd)) {
+							t.Errorf("point %d chain %d coordinate %d: gradient %.10g, finite difference %.10g", point, c, k, got, fd)
+						}
+					}
+				}
+				// the same θ again gives the same numbers bit for bit (buffers are reused, not accumulated)
+				if err := prog.LogDensityGrad(theta, lp2, g2); err != nil {
+					t.Fatal(err)
+				}
+				for i := range lp {
+					if lp2[i] != lp[i] {
+						t.Errorf("second evaluation: log density %v, first %v", lp2[i], lp[i])
+					}
+				}
+				for i := range g {
+					if g2[i] != g[i] {
+						t.Errorf("second evaluation: gradient[%d] %v, first %v", i, g2[i], g[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestProgramStateBetweenCalls evaluates θ1, θ2, θ1: the last call must repeat the first exactly
+// and the middle one must differ in every chain.
+func TestProgramStateBetweenCalls(t *testing.T) {
+	const chains = 2
+	for _, gc := range graphCases(t) {
+		t.Run(gc.name, func(t *testing.T) {
+			b := NewBuilder(chains, gc.dim)
+			gc.build(t, b)
+			prog, err := b.Compile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := chains * gc.dim
+			th1, th2 := make([]float64, n), make([]float64, n)
+			for i := range th1 {
+				th1[i] = 0.1 * float64(i%5)
+				th2[i] = th1[i] - 0.3
+			}
+			eval := func(th []float64) ([]float64, []float64) {
+				lp, g := make([]float64, chains), make([]float64, n)
+				if err := prog.LogDensityGrad(th, lp, g); err != nil {
+					t.Fatal(err)
+				}
+				return lp, g
+			}
+			lpA, gA := eval(th1)
+			lpB, gB := eval(th2)
+			lpC, gC := eval(th1)
+			for c := 0; c < chains; c++ {
+				if lpB[c] == lpA[c] {
+					t.Errorf("chain %d: changing θ did not change the log density (%v)", c, lpA[c])
+				}
+				if lpC[c] != lpA[c] {
+					t.Errorf("chain %d: log density %v, then %v at the same θ", c, lpA[c], lpC[c])
+				}
+			}
+			same := true
+			for i := range gA {
+				same = same && gA[i] == gB[i]
+				if gC[i] != gA[i] {
+					t.Errorf("gradient[%d]: %v, then %v at the same θ", i, gA[i], gC[i])
+				}
+			}
+			if same {
+				t.Errorf("changing θ did not change the gradient")
+			}
+		})
+	}
+}
+
+func TestBuilderErrors(t *testing.T) {
+	normal := lookup(t, "Normal")
+	b := NewBuilder(2, 3)
+	if _, err := b.Compile(); err == nil || err.Error() != "internal error: the model has no log-density terms" {
+		t.Errorf("empty graph: %v", err)
+	}
+	if _, err := b.Param(2, 2, unconstrained); err == nil || !strings.Contains(err.Error(), "slice [2:4]") {
+		t.Errorf("slice past θ: %v", err)
+	}
+	if _, err := b.Binary(ir.BinaryOps["+"], b.Constant(1, 3, []float64{1, 2, 3}), b.Constant(1, 4, []float64{1, 2, 3, 4})); err == nil ||
+		!strings.Contains(err.Error(), "does not broadcast") {
+		t.Errorf("[1,3] + [1,4]: %v", err)
+	}
+	if _, err := b.MatVec(b.Constant(2, 2, []float64{1, 2, 3, 4}), b.Constant(1, 3, []float64{1, 2, 3})); err == nil {
+		t.Errorf("[2,2] @ [1,3] built")
+	}
+	// a log density that does not depend on θ cannot be sampled
+	if err := b.LogDensity(normal, b.Constant(1, 1, []float64{0}), b.Constant(1, 1, []float64{0}), b.Constant(1, 1, []float64{1})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Compile(); err == nil || err.Error() != "internal error: the log density does not depend on the parameters" {
+		t.Errorf("constant log density: %v", err)
+	}
+	// Active tracks dependence on θ
+	p, err := b.Param(0, 1, positive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := b.Constant(1, 1, []float64{1})
+	must := mustFor(t)
+	if !b.Active(p) || b.Active(c) || !b.Active(must(b.Binary(ir.BinaryOps["*"], c, p))) {
+		t.Errorf("Active is wrong")
+	}
+}
+
+// TestConstantTermsCount checks that a term with no parameters still adds its value.
+func TestConstantTermsCount(t *testing.T) {
+	normal := lookup(t, "Normal")
+	b := NewBuilder(2, 1)
+	must := mustFor(t)
+	x := must(b.Param(0, 1, unconstrained))
+	if err := b.LogDensity(normal, x, b.Constant(1, 1, []float64{0}), b.Constant(1, 1, []float64{1})); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.LogDensity(normal, b.Constant(1, 2, []float64{1, 2}), b.Constant(1, 1, []float64{0}), b.Constant(1, 1, []float64{2})); err != nil {
+		t.Fatal(err)
+	}
+	prog, err := b.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp, g := make([]float64, 2), make([]float64, 2)
+	if err := prog.LogDensityGrad([]float64{0.5, -2}, lp, g); err != nil {
+		t.Fatal(err)
+	}
+	k := normalLp(1, 0, 2) + normalLp(2, 0, 2)
+	for c, x := range []float64{0.5, -2} {
+		if want := normalLp(x, 0, 1) + k; math.Abs(lp[c]-want) > 1e-14 {
+			t.Errorf("chain %d: %v, want %v", c, lp[c], want)
+		}
+		if g[c] != -x {
+			t.Errorf("chain %d: gradient %v, want %v", c, g[c], -x)
+		}
+	}
+}
+
+// TestNaNIsMinusInf: a log density that is NaN (here log of a negative number) is reported as −∞.
+func TestNaNIsMinusInf(t *testing.T) {
+	normal := lookup(t, "Normal")
+	b := NewBuilder(2, 1)
+	must := mustFor(t)
+	x := must(b.Param(0, 1, unconstrained))
+	lx := must(b.Unary(ir.Funcs["log"], x))
+	if err := b.LogDensity(normal, b.Constant(1, 1, []float64{0}), lx, b.Constant(1, 1, []float64{1})); err != nil {
+		t.Fatal(err)
+	}
+	prog, err := b.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp, g := make([]float64, 2), make([]float64, 2)
+	if err := prog.LogDensityGrad([]float64{-1, math.E}, lp, g); err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsInf(lp[0], -1) {
+		t.Errorf("log(-1): log density %v, want -Inf", lp[0])
+	}
+	if want := normalLp(0, 1, 1); math.Abs(lp[1]-want) > 1e-15 {
+		t.Errorf("other chain: %v, want %v", lp[1], want)
+	}
+}

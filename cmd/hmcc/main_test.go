@@ -1,0 +1,269 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// hmcc runs the command line in-process and returns its exit status, stdout and stderr.
+func hmcc(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func readCSVMap(t *testing.T, path string) map[string]map[string]float64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]float64{}
+	for _, r := range recs[1:] {
+		row := map[string]float64{}
+		for j, h := range recs[0][1:] {
+			v, err := strconv.ParseFloat(r[j+1], 64)
+			if err != nil {
+				t.Fatalf("%s: %s/%s = %q", path, r[0], h, r[j+1])
+			}
+			row[h] = v
+		}
+		out[r[0]] = row
+	}
+	return out
+}
+
+// compareWithStan checks every quantity of a long Stan reference run (testdata/reference, made
+// by bench/stan/reference.R) against an hmcc summary. Means must agree within 4 combined Monte
+// Carlo standard errors; standard deviations within 5 approximate standard errors of an sd
+// estimate, sd·sqrt(1/(2·ESS)) from each side.
+func compareWithStan(t *testing.T, summaryPath, referencePath string) {
+	t.Helper()
+	got := readCSVMap(t, summaryPath)
+	want := readCSVMap(t, referencePath)
+	if len(want) == 0 {
+		t.Fatal("empty reference")
+	}
+	for name, ref := range want {
+		g, ok := got[name]
+		if !ok {
+			t.Errorf("%s missing from the hmcc summary", name)
+			continue
+		}
+		se := math.Hypot(g["mcse_mean"], ref["mcse_mean"])
+		if z := math.Abs(g["mean"]-ref["mean"]) / se; z > 4 {
+			t.Errorf("%s: mean %.4g vs Stan %.4g: %.1f standard errors apart", name, g["mean"], ref["mean"], z)
+		}
+		sdSE := math.Hypot(g["sd"]/math.Sqrt(2*g["ess_bulk"]), ref["sd"]/math.Sqrt(2*ref["ess_bulk"]))
+		if z := math.Abs(g["sd"]-ref["sd"]) / sdSE; z > 5 {
+			t.Errorf("%s: sd %.4g vs Stan %.4g: %.1f standard errors apart", name, g["sd"], ref["sd"], z)
+		}
+		if g["rhat"] > 1.01 {
+			t.Errorf("%s: R-hat %.4f", name, g["rhat"])
+		}
+	}
+}
+
+func TestEightSchoolsMatchesStan(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := hmcc(t, "run", "../../models/eight_schools.model", "../../models/eight_schools.csv",
+		"--chains", "8", "--seed", "2", "--output-dir", dir, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	compareWithStan(t, filepath.Join(dir, "summary.csv"), "../../testdata/reference/eight_schools.csv")
+	for _, want := range []string{"theta.8", "divergences: 0 of 8000"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	for c := 1; c <= 8; c++ {
+		if _, err := os.Stat(filepath.Join(dir, "output_"+strconv.Itoa(c)+".csv")); err != nil {
+			t.Error(err)
+		}
+	}
+	checkRstanReads(t, dir, 8, 1000, []string{"mu", "tau", "theta_raw[1]", "theta[8]"})
+}
+
+func TestKidiqMatchesStan(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := hmcc(t, "run", "../../models/kidiq.model", "../../models/kidiq.csv",
+		"--chains", "4", "--seed", "3", "--output-dir", dir, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	compareWithStan(t, filepath.Join(dir, "summary.csv"), "../../testdata/reference/kidiq.csv")
+}
+
+func TestSparseLogisticMatchesStan(t *testing.T) {
+	if testing.Short() {
+		t.Skip("samples two data sets for about a minute each")
+	}
+	for _, data := range []string{"german_credit", "breast_cancer"} {
+		t.Run(data, func(t *testing.T) {
+			dir := t.TempDir()
+			code, out, errs := hmcc(t, "run", "../../models/sparse_logistic.model", "../../models/"+data+".csv",
+				"--chains", "4", "--seed", "4", "--output-dir", dir, "--quiet")
+			if code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+			}
+			compareWithStan(t, filepath.Join(dir, "summary.csv"), "../../testdata/reference/"+data+".csv")
+		})
+	}
+}
+
+// checkRstanReads loads the chain CSVs with rstan's read_stan_csv, the reader most R users have.
+// HMCC_REQUIRE_R=1 (set by scripts/test.sh) makes a missing R a failure rather than a skip.
+func checkRstanReads(t *testing.T, dir string, chains, draws int, names []string) {
+	t.Helper()
+	if _, err := exec.LookPath("Rscript"); err != nil {
+		if os.Getenv("HMCC_REQUIRE_R") == "1" {
+			t.Fatal("Rscript not found; scripts/test.sh installs r-cran-rstan")
+		}
+		t.Skip("Rscript not installed")
+	}
+	script := `suppressMessages(library(rstan))
+fit <- read_stan_csv(Sys.glob(file.path(commandArgs(TRUE)[1], "output_*.csv")))
+a <- as.array(fit)
+cat(dim(a), "\n")
+cat(dimnames(a)[[3]], sep = "\n")
+`
+	out, err := exec.Command("Rscript", "-e", script, dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("read_stan_csv failed: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	dims := strings.Fields(lines[0])
+	if len(dims) != 3 || dims[0] != strconv.Itoa(draws) || dims[1] != strconv.Itoa(chains) {
+		t.Fatalf("rstan sees dims %v, want %d draws × %d chains\n%s", dims, draws, chains, out)
+	}
+	have := map[string]bool{}
+	for _, l := range lines[1:] {
+		have[strings.TrimSpace(l)] = true
+	}
+	for _, n := range names {
+		if !have[n] {
+			t.Errorf("rstan does not see %s; it sees %v", n, lines[1:])
+		}
+	}
+}
+
+func TestLogdensityJSON(t *testing.T) {
+	dir := t.TempDir()
+	at := filepath.Join(dir, "at.json")
+	os.WriteFile(at, []byte(`{"mu": 1.5, "tau": 2, "theta_raw": [0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.7, -0.8]}`), 0o644)
+	code, out, errs := hmcc(t, "logdensity", "../../models/eight_schools.model", "../../models/eight_schools.csv", "--at", at, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got struct {
+		LogDensity  float64   `json:"logdensity"`
+		Gradient    []float64 `json:"gradient"`
+		Coordinates []string  `json:"coordinates"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	wantCoords := []string{"mu", "tau", "theta_raw.1", "theta_raw.2", "theta_raw.3", "theta_raw.4", "theta_raw.5", "theta_raw.6", "theta_raw.7", "theta_raw.8"}
+	if strings.Join(got.Coordinates, ",") != strings.Join(wantCoords, ",") {
+		t.Errorf("coordinates %v", got.Coordinates)
+	}
+	// Independent closed form (Stan Functions Reference: normal_lpdf, cauchy_lpdf + log 2 for the
+	// half-Cauchy), with the log-Jacobian log(tau) of tau = exp(x).
+	y := []float64{28, 8, -3, 7, -1, 1, 18, 12}
+	sigma := []float64{15, 10, 16, 11, 9, 11, 10, 18}
+	raw := []float64{0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.7, -0.8}
+	mu, tau := 1.5, 2.0
+	normal := func(x, m, s float64) float64 { return -0.5*math.Log(2*math.Pi) - math.Log(s) - 0.5*(x-m)*(x-m)/(s*s) }
+	want := normal(mu, 0, 5) + math.Log(2) - math.Log(math.Pi*5) - math.Log1p(tau*tau/25) + math.Log(tau)
+	dmu := -mu / 25
+	dtau := (-2*tau/25/(1+tau*tau/25))*tau + 1
+	draw := make([]float64, 8)
+	for j := range y {
+		want += normal(raw[j], 0, 1)
+		theta := mu + tau*raw[j]
+		want += normal(y[j], theta, sigma[j])
+		r := (y[j] - theta) / (sigma[j] * sigma[j])
+		dmu += r
+		dtau += r * raw[j] * tau
+		draw[j] = -raw[j] + r*tau
+	}
+	if math.Abs(got.LogDensity-want) > 1e-10*math.Abs(want) {
+		t.Errorf("log density %.15g, closed form %.15g", got.LogDensity, want)
+	}
+	wantGrad := append([]float64{dmu, dtau}, draw...)
+	for i, g := range wantGrad {
+		if math.Abs(got.Gradient[i]-g) > 1e-9*(1+math.Abs(g)) {
+			t.Errorf("gradient %s = %.12g, closed form %.12g", got.Coordinates[i], got.Gradient[i], g)
+		}
+	}
+}
+
+// TestBadInput runs the command line on broken models, data and flags: each must exit 2 with a
+// message that says where and what, never a panic trace.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := "../../models/eight_schools.model"
+	data := "../../models/eight_schools.csv"
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"syntax error", []string{"check", write("a.model", "param mu ~ Normal(0 1)\n")},
+			[]string{"a.model:1:21: error: syntax: unexpected \"1\" (expected \")\")\n  param mu ~ Normal(0 1)\n                      ^\n"}},
+		{"unknown distribution", []string{"check", write("b.model", "param mu ~ Normla(0, 1)\n")},
+			[]string{"b.model:1:12: error: unknown distribution Normla", "hint: did you mean Normal?"}},
+		{"missing column", []string{"logdensity", write("c.model", "data y[N] = column \"yy\"\nparam mu ~ Normal(0, 1)\ny ~ Normal(mu, 1)\n"), data},
+			[]string{"c.model:1:20: error:", `column "yy": no such column`, `did you mean "y"?`}},
+		{"non-numeric column", []string{"logdensity", write("d.model", "data y[N] = column \"school\"\nparam mu ~ Normal(0, 1)\ny ~ Normal(mu, 1)\n"), data},
+			[]string{`eight_schools.csv:2: column "school": "A" is not a number`}},
+		{"NaN in data", []string{"logdensity", good, write("nan.csv", "school,y,sigma\nA,28,15\nB,NaN,10\n")},
+			[]string{`nan.csv:3: column "y"`, "NaN"}},
+		{"binary outcome with a 2", []string{"logdensity", write("e.model", "data y[N] = column \"y\"\nparam a ~ Normal(0, 1)\ny ~ BernoulliLogit(a)\n"), write("bin.csv", "y\n0\n1\n2\n")},
+			[]string{`bin.csv:4: column "y": value 2 is outside the support {0, 1} of BernoulliLogit`}},
+		{"zero chains", []string{"run", good, data, "--chains", "0"}, []string{"--chains must be at least 1"}},
+		{"gpu on the cpu build", []string{"run", good, data, "--device", "gpu"}, []string{"built without GPU support"}},
+		{"missing model file", []string{"check", filepath.Join(dir, "nope.model")}, []string{"nope.model"}},
+		{"unknown flag", []string{"run", good, data, "--chainz", "3"}, []string{"unknown flag --chainz"}},
+		{"point outside the support", []string{"logdensity", good, data, "--at", write("at.json", `{"tau": -1}`)},
+			[]string{"parameter tau: -1 is outside the support positive"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := hmcc(t, c.args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2\nstdout: %s\nstderr: %s", code, out, errs)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errs)
+				}
+			}
+			if strings.Contains(errs, "goroutine") || strings.Contains(errs, "panic") {
+				t.Errorf("stderr shows a panic:\n%s", errs)
+			}
+		})
+	}
+}
