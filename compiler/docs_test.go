@@ -1,0 +1,80 @@
+package compiler_test
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hmcc-dev/hmcc/compiler"
+	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/dist"
+	"github.com/hmcc-dev/hmcc/lang"
+)
+
+var fence = regexp.MustCompile("(?s)```(model|model bad|text)\n(.*?)```")
+
+// TestLanguageDocExamples checks every model in docs/language.md: plain `model` blocks must
+// parse and check; a `model bad` block must produce exactly the `text` block after it.
+func TestLanguageDocExamples(t *testing.T) {
+	doc, err := os.ReadFile("../docs/language.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := fence.FindAllStringSubmatch(string(doc), -1)
+	good, bad := 0, 0
+	for i := 0; i < len(blocks); i++ {
+		kind, src := blocks[i][1], blocks[i][2]
+		switch kind {
+		case "model":
+			good++
+			ast, err := lang.Parse("example.model", src)
+			if err == nil {
+				_, err = compiler.Check(ast)
+			}
+			if err != nil {
+				t.Errorf("example %d does not check:\n%s\n%s", good, src, diag.Render(err, src))
+			}
+		case "model bad":
+			bad++
+			if i+1 >= len(blocks) || blocks[i+1][1] != "text" {
+				t.Fatalf("bad example %d has no expected output block after it", bad)
+			}
+			want := blocks[i+1][2]
+			ast, err := lang.Parse("example.model", src)
+			if err == nil {
+				_, err = compiler.Check(ast)
+			}
+			if err == nil {
+				t.Errorf("bad example %d checks without error", bad)
+				continue
+			}
+			if got := diag.Render(err, src); got != want {
+				t.Errorf("bad example %d renders\n%s\nthe doc says\n%s", bad, got, want)
+			}
+			i++
+		}
+	}
+	if good < 4 || bad < 1 {
+		t.Errorf("found %d good and %d bad examples; the doc has more", good, bad)
+	}
+}
+
+// TestLanguageDocListsEveryDistribution keeps the doc's table in step with the registry.
+func TestLanguageDocListsEveryDistribution(t *testing.T) {
+	doc, err := os.ReadFile("../docs/language.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range dist.Names() {
+		d, _ := dist.Lookup(name)
+		params := make([]string, len(d.Params))
+		for i, p := range d.Params {
+			params[i] = p.Name
+		}
+		sig := "`" + name + "(" + strings.Join(params, ", ") + ")`"
+		if !strings.Contains(string(doc), "| "+sig+" |") {
+			t.Errorf("docs/language.md has no table row for %s", sig)
+		}
+	}
+}
