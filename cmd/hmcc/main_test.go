@@ -145,6 +145,7 @@ func TestEightSchoolsMatchesStan(t *testing.T) {
 		}
 	}
 	checkRstanReads(t, dir, 8, 1000, []string{"mu", "tau", "theta_raw[1]", "theta[8]"})
+	checkPosteriorAgrees(t, dir)
 }
 
 func TestKidiqMatchesStan(t *testing.T) {
@@ -187,25 +188,30 @@ func checkRstanReads(t *testing.T, dir string, chains, draws int, names []string
 	script := `suppressMessages(library(rstan))
 fit <- read_stan_csv(Sys.glob(file.path(commandArgs(TRUE)[1], "output_*.csv")))
 a <- as.array(fit)
-cat(dim(a), "\n")
-cat(dimnames(a)[[3]], sep = "\n")
+cat("DIMS", dim(a), "\n")
+cat(paste("NAME", dimnames(a)[[3]]), sep = "\n")
 `
 	out, err := exec.Command("Rscript", "-e", script, dir).CombinedOutput()
 	if err != nil {
 		t.Fatalf("read_stan_csv failed: %v\n%s", err, out)
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	dims := strings.Fields(lines[0])
+	var dims []string
+	have := map[string]bool{}
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) > 0 && f[0] == "DIMS":
+			dims = f[1:]
+		case len(f) == 2 && f[0] == "NAME":
+			have[f[1]] = true
+		}
+	}
 	if len(dims) != 3 || dims[0] != strconv.Itoa(draws) || dims[1] != strconv.Itoa(chains) {
 		t.Fatalf("rstan sees dims %v, want %d draws × %d chains\n%s", dims, draws, chains, out)
 	}
-	have := map[string]bool{}
-	for _, l := range lines[1:] {
-		have[strings.TrimSpace(l)] = true
-	}
 	for _, n := range names {
 		if !have[n] {
-			t.Errorf("rstan does not see %s; it sees %v", n, lines[1:])
+			t.Errorf("rstan does not see %s; it sees %v", n, have)
 		}
 	}
 }
@@ -313,5 +319,57 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("stderr shows a panic:\n%s", errs)
 			}
 		})
+	}
+}
+
+// checkPosteriorAgrees recomputes the convergence diagnostics of an hmcc run with R's posterior
+// package on the same draws and compares them with hmcc's summary.csv.
+func checkPosteriorAgrees(t *testing.T, dir string) {
+	t.Helper()
+	if _, err := exec.LookPath("Rscript"); err != nil {
+		if os.Getenv("HMCC_REQUIRE_R") == "1" {
+			t.Fatal("Rscript not found; scripts/test.sh installs r-cran-posterior")
+		}
+		t.Skip("Rscript not installed")
+	}
+	script := `suppressMessages(library(posterior))
+files <- Sys.glob(file.path(commandArgs(TRUE)[1], "output_*.csv"))
+files <- files[order(as.integer(gsub(".*output_([0-9]+)[.]csv", "\\1", files)))]
+chains <- lapply(files, function(f) read.csv(f, comment.char = "#", check.names = FALSE))
+keep <- setdiff(names(chains[[1]]), c("accept_stat__","stepsize__","treedepth__","n_leapfrog__","divergent__","energy__"))
+arr <- array(NA_real_, dim = c(nrow(chains[[1]]), length(chains), length(keep)), dimnames = list(NULL, NULL, keep))
+for (c in seq_along(chains)) arr[, c, ] <- as.matrix(chains[[c]][, keep])
+s <- summarise_draws(as_draws_array(arr), "mean", "sd", rhat, ess_bulk, ess_tail, mcse_mean)
+write.csv(as.data.frame(lapply(s, function(col) if (is.numeric(col)) as.numeric(col) else col)), stdout(), row.names = FALSE)
+`
+	out, err := exec.Command("Rscript", "-e", script, dir).Output()
+	if err != nil {
+		t.Fatalf("posterior failed: %v\n%s", err, out)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	ours := readCSVMap(t, filepath.Join(dir, "summary.csv"))
+	cols := recs[0]
+	for _, r := range recs[1:] {
+		g, ok := ours[r[0]]
+		if !ok {
+			t.Errorf("posterior reports %s, hmcc's summary does not", r[0])
+			continue
+		}
+		for j, col := range cols[1:] {
+			want, err := strconv.ParseFloat(r[j+1], 64)
+			if err != nil {
+				t.Fatalf("%s/%s: %q", r[0], col, r[j+1])
+			}
+			// summary.csv keeps 8 significant digits.
+			if got := g[col]; math.Abs(got-want) > 1e-7*math.Max(1, math.Abs(want)) {
+				t.Errorf("%s %s: hmcc %.10g, posterior %.10g", r[0], col, got, want)
+			}
+		}
+	}
+	if len(recs) < 3 {
+		t.Errorf("posterior returned %d rows", len(recs)-1)
 	}
 }
