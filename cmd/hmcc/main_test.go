@@ -373,3 +373,41 @@ write.csv(as.data.frame(lapply(s, function(col) if (is.numeric(col)) as.numeric(
 		t.Errorf("posterior returned %d rows", len(recs)-1)
 	}
 }
+
+// TestCentredEightSchoolsReportsDivergences: the centred parameterisation has a funnel that HMC
+// cannot follow; the run must say so, with what to do, instead of hiding it.
+func TestCentredEightSchoolsReportsDivergences(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := hmcc(t, "run", "testdata/eight_schools_centered.model", "../../models/eight_schools.csv",
+		"--chains", "4", "--seed", "1", "--output-dir", dir, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	var div, total int
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "divergences: ") {
+			f := strings.Fields(line)
+			div, _ = strconv.Atoi(f[1])
+			total, _ = strconv.Atoi(strings.TrimSuffix(f[3], ""))
+		}
+	}
+	if div == 0 || total != 4000 {
+		t.Fatalf("divergences %d of %d, want some of 4000:\n%s", div, total, out)
+	}
+	if !strings.Contains(out, "reparameterise (e.g. non-centred) or raise --target-accept") {
+		t.Errorf("no advice on divergences:\n%s", out)
+	}
+	// The divergent transitions are marked in the CSVs, where tools such as bayesplot find them.
+	marked := 0
+	for c := 1; c <= 4; c++ {
+		b, _ := os.ReadFile(filepath.Join(dir, "output_"+strconv.Itoa(c)+".csv"))
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Split(line, ","); len(f) > 6 && !strings.HasPrefix(line, "#") && f[5] == "1" {
+				marked++
+			}
+		}
+	}
+	if marked != div {
+		t.Errorf("%d rows have divergent__ = 1, the summary counts %d", marked, div)
+	}
+}
