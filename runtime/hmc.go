@@ -2,146 +2,9 @@ package runtime
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"math"
-	"math/rand/v2"
 	"time"
 )
-
-// Config controls a run.
-type Config struct {
-	Warmup, Draws int
-	Seed          uint64
-	// TargetAccept is the mean acceptance statistic dual averaging aims for (Stan's adapt_delta).
-	TargetAccept float64
-	// PathLength is the mean integration time in units of the metric-scaled posterior: each
-	// iteration draws its time uniformly from (0, 2·PathLength], so trajectory lengths never
-	// resonate with the posterior's periods.
-	PathLength float64
-	// MaxSteps caps leapfrog steps per iteration (Stan's 2^max_treedepth).
-	MaxSteps int
-	// Init, if set, is the starting θ (chains×dim); otherwise each coordinate is uniform(-2, 2).
-	Init []float64
-	// Progress, if set, is called after every iteration.
-	Progress func(phase string, iter, total int)
-}
-
-// Stats are the per-chain sampler diagnostics of one iteration, CmdStan's sampler columns.
-type Stats struct {
-	LogP, AcceptStat, StepSize float64
-	TreeDepth, NLeapfrog       int
-	Divergent                  bool
-	Energy                     float64
-}
-
-// Sink receives the adapted tuning once warmup ends, then every post-warmup iteration: each
-// chain's statistics and position θ (chains×dim).
-type Sink interface {
-	Adapted(stepSizes []float64, invMetric []float64) error
-	Draw(iter int, stats []Stats, theta []float64) error
-}
-
-// Result summarises a run.
-type Result struct {
-	StepSizes        []float64 // per chain
-	InvMetric        []float64
-	WarmupTime       time.Duration
-	SamplingTime     time.Duration
-	DrawsDone        int // sampling iterations completed
-	Interrupted      bool
-	Gradients        int64 // chain-gradient evaluations, all chains together
-	Divergences      []int // per chain, post-warmup
-	WarmupDivergence int
-}
-
-// ErrInit is returned when no chain can start at a finite log density.
-var ErrInit = errors.New("could not find an initial point with finite log density and gradient")
-
-// sampler holds the batched state: every slice is chains×dim or one entry per chain.
-type sampler struct {
-	t          Target
-	c, n       int
-	rng        *rand.Rand
-	pos, grad  []float64
-	logp       []float64
-	invMetric  []float64
-	stepSize   []float64 // per chain: each chain tunes its own, as Stan's chains do
-	grads      int64
-	scratchPos []float64
-	scratchGrd []float64
-	scratchLP  []float64
-	mom        []float64
-	newLP      []float64
-}
-
-func newSampler(t Target, seed uint64) *sampler {
-	c, n := t.Chains(), t.Dim()
-	s := &sampler{t: t, c: c, n: n, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)),
-		pos: make([]float64, c*n), grad: make([]float64, c*n), logp: make([]float64, c),
-		invMetric: make([]float64, n), stepSize: make([]float64, c),
-		scratchPos: make([]float64, c*n), scratchGrd: make([]float64, c*n), scratchLP: make([]float64, c),
-		mom: make([]float64, c*n), newLP: make([]float64, c)}
-	for i := range s.invMetric {
-		s.invMetric[i] = 1
-	}
-	for i := range s.stepSize {
-		s.stepSize[i] = 1
-	}
-	return s
-}
-
-func (s *sampler) eval(pos, logp, grad []float64) error {
-	s.grads += int64(s.c)
-	return s.t.LogDensityGrad(pos, logp, grad)
-}
-
-func finiteRow(v []float64) bool {
-	for _, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return false
-		}
-	}
-	return true
-}
-
-// initialise draws starting points uniform(-2, 2) and redraws, per chain, those whose density or
-// gradient is not finite, up to 100 attempts as Stan does.
-func (s *sampler) initialise(init []float64) error {
-	if init != nil {
-		copy(s.pos, init)
-	} else {
-		for i := range s.pos {
-			s.pos[i] = s.rng.Float64()*4 - 2
-		}
-	}
-	for attempt := 0; attempt < 100; attempt++ {
-		if err := s.eval(s.pos, s.logp, s.grad); err != nil {
-			return err
-		}
-		bad := 0
-		for c := 0; c < s.c; c++ {
-			if math.IsInf(s.logp[c], 0) || math.IsNaN(s.logp[c]) || !finiteRow(s.grad[c*s.n:(c+1)*s.n]) {
-				bad++
-				for i := c * s.n; i < (c+1)*s.n; i++ {
-					s.pos[i] = s.rng.Float64()*4 - 2
-				}
-			}
-		}
-		if bad == 0 {
-			return nil
-		}
-	}
-	return ErrInit
-}
-
-func (s *sampler) kinetic(p []float64) float64 {
-	k := 0.0
-	for i, v := range p {
-		k += s.invMetric[i] * v * v
-	}
-	return 0.5 * k
-}
 
 // transition runs one HMC trajectory for every chain in lockstep and applies the Metropolis
 // correction; chain i takes steps[i] leapfrog steps of size stepSize[i] and is frozen once done.
@@ -303,18 +166,9 @@ func (s *sampler) drawSteps(cfg *Config, cap int, steps []int) {
 	}
 }
 
-// Sample runs warmup and sampling for every chain of the target in lockstep. It stops early, at an
-// iteration boundary, when ctx is cancelled; Result.Interrupted then says so.
-func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, error) {
-	if cfg.MaxSteps <= 0 {
-		cfg.MaxSteps = 1024
-	}
-	if cfg.TargetAccept <= 0 || cfg.TargetAccept >= 1 {
-		return nil, fmt.Errorf("target acceptance must be in (0, 1), got %g", cfg.TargetAccept)
-	}
-	if cfg.PathLength <= 0 {
-		return nil, fmt.Errorf("path length must be positive, got %g", cfg.PathLength)
-	}
+// sampleHMC runs jittered-length HMC: per-chain dual averaging of the step size, pooled
+// diagonal metric over Stan's windows.
+func sampleHMC(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, error) {
 	s := newSampler(t, cfg.Seed)
 	res := &Result{Divergences: make([]int, s.c)}
 	if err := s.initialise(cfg.Init); err != nil {
