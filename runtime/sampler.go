@@ -25,7 +25,7 @@ type Config struct {
 	MaxTreeDepth int
 	// Init, if set, is the starting θ (chains×dim); otherwise each coordinate is uniform(-2, 2).
 	Init []float64
-	// Sampler names the kernel: "hmc" (the default).
+	// Sampler names the kernel: "hmc" (the default) or "chees".
 	Sampler string
 	// Progress, if set, is called after every iteration.
 	Progress func(phase string, iter, total int)
@@ -61,6 +61,8 @@ type Result struct {
 	// MaskedFraction is the share of chain-gradient evaluations spent on chains that had already
 	// finished their trajectory and waited, frozen, for the others in the batch.
 	MaskedFraction float64
+	// TrajectoryLength is the integration time ChEES learned (0 for other samplers).
+	TrajectoryLength float64
 }
 
 // ErrInit is returned when no chain can start at a finite log density.
@@ -152,7 +154,7 @@ func (s *sampler) kinetic(p []float64) float64 {
 }
 
 // Samplers lists the kernels Sample can run, by their --sampler names.
-var Samplers = []string{"hmc"}
+var Samplers = []string{"hmc", "chees"}
 
 // Sample runs warmup and sampling for every chain of the target in lockstep with the kernel
 // cfg.Sampler names. It stops early, at an iteration boundary, when ctx is cancelled;
@@ -170,6 +172,11 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 	switch cfg.Sampler {
 	case "", "hmc":
 		return sampleHMC(ctx, t, cfg, sink)
+	case "chees":
+		if t.Chains() < 2 {
+			return nil, fmt.Errorf("the chees sampler learns from several chains; use --chains 2 or more")
+		}
+		return sampleChEES(ctx, t, cfg, sink)
 	}
 	return nil, fmt.Errorf("unknown sampler %q (have %v)", cfg.Sampler, Samplers)
 }

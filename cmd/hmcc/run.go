@@ -28,6 +28,7 @@ type runCmd struct {
 	TargetAccept float64 `default:"0.8" help:"Mean acceptance rate the step size adaptation aims for."`
 	PathLength   float64 `default:"3" help:"Mean HMC integration time, in posterior standard deviations after metric adaptation; each iteration jitters it uniformly on (0, 2x]."`
 	MaxSteps     int     `default:"1024" help:"Maximum leapfrog steps per iteration."`
+	Sampler      string  `default:"hmc" enum:"hmc,chees" help:"Kernel: hmc (jittered HMC, per-chain step sizes) or chees (ChEES-HMC: shared step size and learned trajectory length)."`
 	Device       string  `default:"cpu" enum:"cpu,gpu" help:"Where to run: cpu (this build) or gpu (needs the hmcc-gpu build)."`
 	Quiet        bool    `help:"No progress bar."`
 }
@@ -87,7 +88,7 @@ func (r *runCmd) Run(e *env) error {
 	}()
 	bar := newProgress(e.stderr, r.Quiet)
 	cfg := runtime.Config{Warmup: r.Warmup, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
-		PathLength: r.PathLength, MaxSteps: r.MaxSteps, Progress: bar.update}
+		PathLength: r.PathLength, MaxSteps: r.MaxSteps, Sampler: r.Sampler, Progress: bar.update}
 	start := time.Now()
 	res, err := runtime.Sample(ctx, prog, cfg, sink)
 	bar.done()

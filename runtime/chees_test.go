@@ -1,0 +1,82 @@
+package runtime
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/hmcc-dev/hmcc/runtime/diagnostics"
+)
+
+func TestHaltonSequence(t *testing.T) {
+	// Base-2 van der Corput: 1/2, 1/4, 3/4, 1/8, 5/8, 3/8, 7/8.
+	want := []float64{0.5, 0.25, 0.75, 0.125, 0.625, 0.375, 0.875}
+	for i, w := range want {
+		if got := halton(i + 1); got != w {
+			t.Errorf("halton(%d) = %g, want %g", i+1, got, w)
+		}
+	}
+}
+
+func TestTrajectoryAdapterDiscardsNonFinite(t *testing.T) {
+	a := &trajectoryAdapter{logT: 1}
+	a.update(math.NaN())
+	a.update(math.Inf(1))
+	if a.logT != 1 || a.iterations != 0 {
+		t.Errorf("non-finite gradient moved the adapter: %+v", a)
+	}
+	a.update(100)
+	if d := a.logT - 1; d <= 0 || d > cheesMaxLogUpdate+1e-12 {
+		t.Errorf("one positive gradient moved log T by %g, want (0, %g]", d, cheesMaxLogUpdate)
+	}
+}
+
+// On a standard normal, trajectories of length π/2 give independent draws and ChEES is
+// maximised near there; the learned length must land in the neighbourhood and the draws must
+// have the right moments within Monte Carlo error.
+func TestChEESRecoversGaussian(t *testing.T) {
+	scales := []float64{0.01, 1, 30, 5, 0.3}
+	target := &gaussian{chains: 32, scales: scales}
+	const draws = 300
+	sink := newMemorySink(32, len(scales), draws)
+	res, err := Sample(context.Background(), target, Config{Sampler: "chees", Warmup: 500, Draws: draws, Seed: 5, TargetAccept: 0.8, PathLength: 1, MaxSteps: 1024}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(res.StepSizes); i++ {
+		if res.StepSizes[i] != res.StepSizes[0] {
+			t.Fatalf("chains do not share the step size: %v", res.StepSizes)
+		}
+	}
+	// With h·T, h uniform on (0, 1), E[ChEES] ∝ 1/2 − sin(2T)/(4T) per unit-scale coordinate,
+	// largest at tan(2T) = 2T, T ≈ 2.25; the next local maximum is near 5.45.
+	t.Logf("learned T = %g", res.TrajectoryLength)
+	if res.TrajectoryLength < 1.2 || res.TrajectoryLength > 3.5 {
+		t.Errorf("learned trajectory length %g, want near 2.25", res.TrajectoryLength)
+	}
+	for i, s := range scales {
+		x := sink.draws[i]
+		m := diagnostics.Summarize(x)
+		if z := math.Abs(m.Mean) / m.McseMean; z > 4 {
+			t.Errorf("coordinate %d: mean %g is %.1f MCSE from 0", i, m.Mean, z)
+		}
+		sq := make([][]float64, len(x))
+		for c := range x {
+			sq[c] = make([]float64, len(x[c]))
+			for k, v := range x[c] {
+				sq[c][k] = v * v
+			}
+		}
+		m2 := diagnostics.Summarize(sq)
+		if z := math.Abs(m2.Mean-s*s) / m2.McseMean; z > 4 {
+			t.Errorf("coordinate %d: E[x²] = %g, want %g (%.1f MCSE)", i, m2.Mean, s*s, z)
+		}
+	}
+}
+
+func TestChEESNeedsTwoChains(t *testing.T) {
+	target := &gaussian{chains: 1, scales: []float64{1}}
+	if _, err := Sample(context.Background(), target, Config{Sampler: "chees", Warmup: 10, Draws: 10, TargetAccept: 0.8, PathLength: 1}, newMemorySink(1, 1, 10)); err == nil {
+		t.Error("chees ran with one chain")
+	}
+}
