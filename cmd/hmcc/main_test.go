@@ -134,7 +134,7 @@ func TestEightSchoolsMatchesStan(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
 	compareWithStan(t, dir, "../../testdata/reference/eight_schools.csv")
-	for _, want := range []string{"theta.8", "divergences: 0 of 8000"} {
+	for _, want := range []string{"theta.8", "divergences: 0 of 8000", "verdict: no problems found"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
@@ -394,7 +394,7 @@ func TestCentredEightSchoolsReportsDivergences(t *testing.T) {
 	if div == 0 || total != 4000 {
 		t.Fatalf("divergences %d of %d, want some of 4000:\n%s", div, total, out)
 	}
-	if !strings.Contains(out, "reparameterise (e.g. non-centred) or raise --target-accept") {
+	if !strings.Contains(out, "reparameterise (a hierarchy with few data per group usually wants the non-centred form) or raise --target-accept") {
 		t.Errorf("no advice on divergences:\n%s", out)
 	}
 	// The divergent transitions are marked in the CSVs, where tools such as bayesplot find them.

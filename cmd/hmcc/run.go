@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -30,6 +31,7 @@ type runCmd struct {
 	MaxSteps     int     `default:"1024" help:"Maximum leapfrog steps per iteration."`
 	Sampler      string  `default:"hmc" enum:"hmc,chees" help:"Kernel: hmc (jittered HMC, per-chain step sizes) or chees (ChEES-HMC: shared step size and learned trajectory length)."`
 	Device       string  `default:"cpu" enum:"cpu,gpu" help:"Where to run: cpu (this build) or gpu (needs the hmcc-gpu build)."`
+	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and report nested R-hat (Margossian et al. 2022) for the many-short-chains regime."`
 	Quiet        bool    `help:"No progress bar."`
 }
 
@@ -49,6 +51,8 @@ func (r *runCmd) validate() error {
 		return fmt.Errorf("--path-length must be positive, got %g", r.PathLength)
 	case r.MaxSteps < 1:
 		return fmt.Errorf("--max-steps must be at least 1, got %d", r.MaxSteps)
+	case r.Superchains < 0 || r.Superchains == 1 || (r.Superchains > 0 && r.Chains%r.Superchains != 0):
+		return fmt.Errorf("--superchains must be at least 2 and divide --chains (%d), got %d", r.Chains, r.Superchains)
 	}
 	return nil
 }
@@ -88,7 +92,8 @@ func (r *runCmd) Run(e *env) error {
 	}()
 	bar := newProgress(e.stderr, r.Quiet)
 	cfg := runtime.Config{Warmup: r.Warmup, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
-		PathLength: r.PathLength, MaxSteps: r.MaxSteps, Sampler: r.Sampler, Progress: bar.update}
+		PathLength: r.PathLength, MaxSteps: r.MaxSteps, Sampler: r.Sampler, Progress: bar.update,
+		Init: superchainInit(r.Chains, r.Superchains, m.Dim(), r.Seed)}
 	start := time.Now()
 	res, err := runtime.Sample(ctx, prog, cfg, sink)
 	bar.done()
@@ -104,14 +109,14 @@ func (r *runCmd) Run(e *env) error {
 		}
 	}
 	elapsed := time.Since(start)
-	sum := summarize(sink.draws, res.DrawsDone, append([]string{"lp__"}, names...))
+	sum := summarize(sink.draws, res.DrawsDone, append([]string{"lp__"}, names...), superchainIDs(r.Chains, r.Superchains))
 	if err := writeSummaryCSV(filepath.Join(r.OutputDir, "summary.csv"), sum); err != nil {
 		return fmt.Errorf("writing summary: %w", err)
 	}
 	if res.Interrupted {
 		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, r.Draws)
 	}
-	printSummary(e.stdout, sum, res, r.Chains, elapsed)
+	printSummary(e.stdout, sum, res, sink.draws, elapsed)
 	fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs and summary.csv to %s\n", r.Chains, r.OutputDir)
 	if res.Interrupted {
 		return errInterrupted
@@ -148,6 +153,7 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 			return err
 		}
 		s.draws.set(0, c, iter, st.LogP)
+		s.draws.energy[c][iter] = st.Energy
 		for k, v := range s.values {
 			s.draws.set(k+1, c, iter, v)
 		}
@@ -158,14 +164,19 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 	return nil
 }
 
-// drawStore keeps draws as [quantity][chain][iteration] for the diagnostics.
+// drawStore keeps draws as [quantity][chain][iteration], and each chain's energy__, for the
+// diagnostics.
 type drawStore struct {
 	chains, iters int
 	data          [][][]float64
+	energy        [][]float64
 }
 
 func newDrawStore(chains, iters, quantities int) *drawStore {
-	d := &drawStore{chains: chains, iters: iters, data: make([][][]float64, quantities)}
+	d := &drawStore{chains: chains, iters: iters, data: make([][][]float64, quantities), energy: make([][]float64, chains)}
+	for c := range d.energy {
+		d.energy[c] = make([]float64, iters)
+	}
 	for q := range d.data {
 		d.data[q] = make([][]float64, chains)
 		for c := range d.data[q] {
@@ -178,3 +189,33 @@ func newDrawStore(chains, iters, quantities int) *drawStore {
 func (d *drawStore) set(q, c, it int, v float64) { d.data[q][c][it] = v }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// superchainIDs assigns chains to K superchains in consecutive blocks (nil when K is 0).
+func superchainIDs(chains, k int) []int {
+	if k == 0 {
+		return nil
+	}
+	ids := make([]int, chains)
+	for c := range ids {
+		ids[c] = c / (chains / k)
+	}
+	return ids
+}
+
+// superchainInit draws K initial points uniform(−2, 2) on the unconstrained scale and gives
+// every chain of a superchain the same one (nil when K is 0: each chain draws its own).
+func superchainInit(chains, k, dim int, seed uint64) []float64 {
+	if k == 0 {
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	points := make([]float64, k*dim)
+	for i := range points {
+		points[i] = rng.Float64()*4 - 2
+	}
+	init := make([]float64, chains*dim)
+	for c, s := range superchainIDs(chains, k) {
+		copy(init[c*dim:(c+1)*dim], points[s*dim:(s+1)*dim])
+	}
+	return init
+}

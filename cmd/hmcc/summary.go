@@ -17,10 +17,12 @@ import (
 type summaryRow struct {
 	Name string
 	diagnostics.Summary
+	RhatNested float64 // 0 unless the run used superchains
 }
 
-// summarize computes the posterior summary of the first n draws of every quantity.
-func summarize(d *drawStore, n int, names []string) []summaryRow {
+// summarize computes the posterior summary of the first n draws of every quantity; superchains,
+// when set, gives each chain's superchain for nested R-hat.
+func summarize(d *drawStore, n int, names []string, superchains []int) []summaryRow {
 	rows := make([]summaryRow, len(names))
 	for q, name := range names {
 		chains := make([][]float64, d.chains)
@@ -30,15 +32,22 @@ func summarize(d *drawStore, n int, names []string) []summaryRow {
 		rows[q] = summaryRow{Name: name}
 		if n > 0 {
 			rows[q].Summary = diagnostics.Summarize(chains)
+			if superchains != nil {
+				rows[q].RhatNested = diagnostics.RhatNested(chains, superchains)
+			}
 		}
 	}
 	return rows
 }
 
-var summaryHeader = []string{"name", "mean", "sd", "q5", "q50", "q95", "rhat", "ess_bulk", "ess_tail", "mcse_mean"}
+var summaryHeader = []string{"name", "mean", "sd", "q5", "q50", "q95", "rhat", "ess_bulk", "ess_tail", "mcse_mean", "mcse_q5", "mcse_q95", "rhat_nested"}
 
 func (r summaryRow) values() []float64 {
-	return []float64{r.Mean, r.SD, r.Q5, r.Q50, r.Q95, r.Rhat, r.EssBulk, r.EssTail, r.McseMean}
+	nested := r.RhatNested
+	if nested == 0 {
+		nested = math.NaN()
+	}
+	return []float64{r.Mean, r.SD, r.Q5, r.Q50, r.Q95, r.Rhat, r.EssBulk, r.EssTail, r.McseMean, r.McseQ5, r.McseQ95, nested}
 }
 
 // writeSummaryCSV writes to a temporary file and renames it, so a crash leaves either the old
@@ -70,49 +79,147 @@ func writeSummaryCSV(path string, rows []summaryRow) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-func printSummary(w io.Writer, rows []summaryRow, res *runtime.Result, chains int, elapsed time.Duration) {
-	fmt.Fprintf(w, "%-16s %10s %9s %10s %10s %10s %6s %8s %8s %9s\n",
-		"", "mean", "sd", "5%", "50%", "95%", "rhat", "ess_bulk", "ess_tail", "mcse_mean")
-	var notConverged, lowESS []string
-	minBulk := math.Inf(1)
+func printSummary(w io.Writer, rows []summaryRow, res *runtime.Result, d *drawStore, elapsed time.Duration) {
+	chains := d.chains
+	nested := len(rows) > 0 && !math.IsNaN(rows[0].RhatNested) && rows[0].RhatNested != 0
+	fmt.Fprintf(w, "%-16s %10s %9s %10s %10s %10s %6s %8s %8s %9s", "", "mean", "sd", "5%", "50%", "95%", "rhat", "ess_bulk", "ess_tail", "mcse_mean")
+	if nested {
+		fmt.Fprintf(w, " %11s", "rhat_nested")
+	}
+	fmt.Fprintln(w)
 	for _, r := range rows {
-		fmt.Fprintf(w, "%-16s %10.4g %9.3g %10.4g %10.4g %10.4g %6.3f %8.0f %8.0f %9.2g\n",
+		fmt.Fprintf(w, "%-16s %10.4g %9.3g %10.4g %10.4g %10.4g %6.3f %8.0f %8.0f %9.2g",
 			r.Name, r.Mean, r.SD, r.Q5, r.Q50, r.Q95, r.Rhat, r.EssBulk, r.EssTail, r.McseMean)
-		if r.Rhat > 1.01 {
-			notConverged = append(notConverged, r.Name)
+		if nested {
+			fmt.Fprintf(w, " %11.3f", r.RhatNested)
 		}
-		if r.EssBulk < 100*float64(chains) || r.EssTail < 100*float64(chains) {
-			lowESS = append(lowESS, r.Name)
-		}
-		if r.Name != "lp__" && !math.IsNaN(r.EssBulk) {
-			minBulk = math.Min(minBulk, r.EssBulk)
-		}
+		fmt.Fprintln(w)
 	}
-	div := 0
-	for _, d := range res.Divergences {
-		div += d
-	}
-	total := time.Duration(res.WarmupTime + res.SamplingTime)
+	total := res.WarmupTime + res.SamplingTime
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, e := range res.StepSizes {
 		lo, hi = math.Min(lo, e), math.Max(hi, e)
 	}
-	fmt.Fprintf(w, "\n%d chains, %d draws each; step sizes %.3g to %.3g; %d gradient evaluations; warmup %.2fs, sampling %.2fs (total %.2fs)\n",
-		chains, res.DrawsDone, lo, hi, res.Gradients, res.WarmupTime.Seconds(), res.SamplingTime.Seconds(), elapsed.Seconds())
-	if !math.IsInf(minBulk, 1) && total > 0 {
-		fmt.Fprintf(w, "min bulk-ESS %.0f, %.1f per second of sampling and warmup\n", minBulk, minBulk/total.Seconds())
+	fmt.Fprintf(w, "\n%d chains, %d draws each; step sizes %.3g to %.3g", chains, res.DrawsDone, lo, hi)
+	if res.TrajectoryLength > 0 {
+		fmt.Fprintf(w, "; trajectory length %.3g", res.TrajectoryLength)
 	}
-	fmt.Fprintf(w, "divergences: %d of %d post-warmup transitions", div, chains*res.DrawsDone)
-	if div > 0 {
-		fmt.Fprintf(w, " (%.1f%%): the posterior has regions the sampler cannot follow; reparameterise (e.g. non-centred) or raise --target-accept", 100*float64(div)/float64(chains*res.DrawsDone))
+	fmt.Fprintf(w, "; %d gradient evaluations", res.Gradients)
+	if res.MaskedFraction > 0 {
+		fmt.Fprintf(w, " (%.1f%% spent on chains waiting for the batch)", 100*res.MaskedFraction)
 	}
-	fmt.Fprintln(w)
-	if len(notConverged) > 0 {
-		fmt.Fprintf(w, "warning: R-hat > 1.01 for %s: chains disagree; run longer or reparameterise\n", list(notConverged))
+	fmt.Fprintf(w, "; warmup %.2fs, sampling %.2fs (total %.2fs)\n", res.WarmupTime.Seconds(), res.SamplingTime.Seconds(), elapsed.Seconds())
+	v := judge(rows, res, d)
+	if !math.IsInf(v.minBulk, 1) && total > 0 {
+		fmt.Fprintf(w, "min bulk-ESS %.0f, %.1f per second of sampling and warmup\n", v.minBulk, v.minBulk/total.Seconds())
+	}
+	fmt.Fprintf(w, "divergences: %d of %d post-warmup transitions\n", v.divergences, chains*res.DrawsDone)
+	if len(v.problems) == 0 {
+		fmt.Fprintf(w, "verdict: no problems found: every R-hat ≤ 1.01, bulk- and tail-ESS ≥ 100 per chain, no divergences, E-BFMI ≥ 0.3 in every chain\n")
+		return
+	}
+	fmt.Fprintf(w, "verdict: %d problem(s); do not trust these estimates until they are fixed:\n", len(v.problems))
+	for _, p := range v.problems {
+		fmt.Fprintf(w, "  - %s\n", p)
+	}
+}
+
+// verdict is what the end of a run tells a person: the problems, with the numbers behind them
+// and what to do.
+type verdict struct {
+	problems    []string
+	minBulk     float64
+	divergences int
+}
+
+func judge(rows []summaryRow, res *runtime.Result, d *drawStore) verdict {
+	v := verdict{minBulk: math.Inf(1)}
+	chains := d.chains
+	var highRhat, lowESS, highNested []string
+	maxRhat, maxNested := 0.0, 0.0
+	for _, r := range rows {
+		if r.Name != "lp__" && !math.IsNaN(r.EssBulk) {
+			v.minBulk = math.Min(v.minBulk, r.EssBulk)
+		}
+		if r.Rhat > 1.01 || math.IsNaN(r.Rhat) && r.SD > 0 {
+			highRhat = append(highRhat, r.Name)
+			maxRhat = math.Max(maxRhat, r.Rhat)
+		}
+		if r.EssBulk < 100*float64(chains) || r.EssTail < 100*float64(chains) {
+			lowESS = append(lowESS, r.Name)
+		}
+		if r.RhatNested > 1.01 {
+			highNested = append(highNested, r.Name)
+			maxNested = math.Max(maxNested, r.RhatNested)
+		}
+	}
+	for _, n := range res.Divergences {
+		v.divergences += n
+	}
+	if len(highRhat) > 0 {
+		v.problems = append(v.problems, fmt.Sprintf("R-hat > 1.01 for %s (largest %.3f): the chains disagree, so they have not converged; run longer (--warmup, --draws) or reparameterise", list(highRhat), maxRhat))
+	}
+	if len(highNested) > 0 {
+		v.problems = append(v.problems, fmt.Sprintf("nested R-hat > 1.01 for %s (largest %.3f): the superchains disagree; run a longer warmup", list(highNested), maxNested))
+	}
+	if v.divergences > 0 {
+		frac := float64(v.divergences) / float64(chains*res.DrawsDone)
+		v.problems = append(v.problems, fmt.Sprintf("%d divergent transitions (%.2f%% of %d): the sampler met curvature it cannot follow and the draws may be biased there; reparameterise (a hierarchy with few data per group usually wants the non-centred form) or raise --target-accept (e.g. 0.95)", v.divergences, 100*frac, chains*res.DrawsDone))
 	}
 	if len(lowESS) > 0 {
-		fmt.Fprintf(w, "warning: ESS below 100 per chain for %s: estimates of these are noisy; draw more\n", list(lowESS))
+		v.problems = append(v.problems, fmt.Sprintf("bulk- or tail-ESS below 100 per chain (%d) for %s (smallest bulk-ESS %.0f): estimates of these are noisy; draw more or use more chains", 100*chains, list(lowESS), v.minBulk))
 	}
+	if low, min := lowEBFMI(d, res.DrawsDone); len(low) > 0 {
+		v.problems = append(v.problems, fmt.Sprintf("E-BFMI below 0.3 in chains %v (lowest %.2f): momentum resampling explores the energy distribution poorly, typical of heavy tails or funnels; reparameterise", low, min))
+	}
+	hits := 0
+	for _, h := range res.MaxTreeDepthHits {
+		hits += h
+	}
+	if hits > 0 {
+		v.problems = append(v.problems, fmt.Sprintf("%d transitions hit the maximum tree depth: trajectories were cut short; raise --max-treedepth or reparameterise to reduce correlations", hits))
+	}
+	return v
+}
+
+// lowEBFMI returns the 1-based chains whose energy Bayesian fraction of missing information
+// (Betancourt 2016: Σ(E_n − E_{n−1})² / Σ(E_n − Ē)²) is below 0.3, and the smallest value.
+func lowEBFMI(d *drawStore, n int) ([]int, float64) {
+	var low []int
+	min := math.Inf(1)
+	for c, e := range d.energy {
+		v := ebfmi(e[:n])
+		if math.IsNaN(v) {
+			continue
+		}
+		min = math.Min(min, v)
+		if v < 0.3 {
+			low = append(low, c+1)
+		}
+	}
+	return low, min
+}
+
+func ebfmi(e []float64) float64 {
+	if len(e) < 3 {
+		return math.NaN()
+	}
+	mean := 0.0
+	for _, v := range e {
+		mean += v
+	}
+	mean /= float64(len(e))
+	num, den := 0.0, 0.0
+	for i, v := range e {
+		den += (v - mean) * (v - mean)
+		if i > 0 {
+			num += (v - e[i-1]) * (v - e[i-1])
+		}
+	}
+	if den == 0 {
+		return math.NaN()
+	}
+	return num / den
 }
 
 func list(names []string) string {
