@@ -36,6 +36,20 @@ func Lower(m *ir.Model, chains int) (*autodiff.Program, error) {
 	return l.b.Compile()
 }
 
+// LowerParallel lowers the model once per worker, each for its share of the chains, so that the
+// batch is evaluated on `threads` goroutines with separate graphs and buffers.
+func LowerParallel(m *ir.Model, chains, threads int) (*autodiff.Parallel, error) {
+	var parts []*autodiff.Program
+	for _, n := range autodiff.Split(chains, threads) {
+		p, err := Lower(m, n)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, p)
+	}
+	return autodiff.NewParallel(parts)
+}
+
 type lowering struct {
 	b      *autodiff.Builder
 	params map[*ir.ParamVar]autodiff.Node

@@ -73,33 +73,30 @@ func bernoulliLogitLogDensity(x float64, p, d []float64) float64 {
 	if !Binary.Contains(x) || !Real.Contains(l) {
 		return outside(d, 2)
 	}
-	if x == 1 {
-		if d != nil {
-			d[0] = 0
-			d[1] = sigmoid(-l) // 1 − σ(l)
-		}
-		return -softplus(-l)
+	// One exponential serves both the softplus and the sigmoid: with e = e^−|l|,
+	// log1p(e) is the tail of softplus(±l) and σ(±l) is 1/(1 + e) or e/(1 + e).
+	// This term dominates logistic regressions, so the shared exp matters.
+	s := l // the log-odds of the observed outcome: +l for x = 1, −l for x = 0
+	if x == 0 {
+		s = -l
 	}
+	e := math.Exp(-math.Abs(l))
 	if d != nil {
+		// ∂/∂l = x − σ(l) = ±σ(−s)
+		var sigNeg float64 // σ(−s)
+		if s >= 0 {
+			sigNeg = e / (1 + e)
+		} else {
+			sigNeg = 1 / (1 + e)
+		}
 		d[0] = 0
-		d[1] = -sigmoid(l)
+		if x == 1 {
+			d[1] = sigNeg
+		} else {
+			d[1] = -sigNeg
+		}
 	}
-	return -softplus(l)
-}
-
-// softplus returns log(1 + e^v) = max(v, 0) + log1p(e^−|v|) without overflow.
-func softplus(v float64) float64 {
-	return max(v, 0) + math.Log1p(math.Exp(-math.Abs(v)))
-}
-
-// sigmoid returns 1/(1 + e^−v) without overflow and with full relative
-// accuracy in both tails.
-func sigmoid(v float64) float64 {
-	if v >= 0 {
-		return 1 / (1 + math.Exp(-v))
-	}
-	e := math.Exp(v)
-	return e / (1 + e)
+	return -(max(-s, 0) + math.Log1p(e))
 }
 
 // halfNormalLogDensity is the HalfNormal(σ) log density, the Normal(0, σ)

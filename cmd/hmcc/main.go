@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	goruntime "runtime"
+	"strconv"
 
 	"github.com/alecthomas/kong"
 	"github.com/hmcc-dev/hmcc/dataset"
@@ -52,7 +54,8 @@ func Main(args []string, stdout, stderr io.Writer) (status int) {
 		kong.Description("hmcc compiles a Bayesian model and samples it with many batched HMC chains."),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { exited = code; panic(exitPanic{}) }),
-		kong.UsageOnError())
+		kong.UsageOnError(),
+		kong.Vars{"cores": strconv.Itoa(goruntime.NumCPU())})
 	if err != nil {
 		fmt.Fprintln(stderr, "hmcc: internal error:", err)
 		return exitInternal

@@ -32,6 +32,7 @@ type runCmd struct {
 	Sampler      string  `default:"hmc" enum:"hmc,chees" help:"Kernel: hmc (jittered HMC, per-chain step sizes) or chees (ChEES-HMC: shared step size and learned trajectory length)."`
 	Device       string  `default:"cpu" enum:"cpu,gpu" help:"Where to run: cpu (this build) or gpu (needs the hmcc-gpu build)."`
 	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and report nested R-hat (Margossian et al. 2022) for the many-short-chains regime."`
+	Threads      int     `default:"${cores}" help:"Goroutines evaluating the chains, each with its own share of the batch (default: all cores)."`
 	Quiet        bool    `help:"No progress bar."`
 }
 
@@ -49,6 +50,8 @@ func (r *runCmd) validate() error {
 		return fmt.Errorf("--target-accept must be between 0 and 1, got %g", r.TargetAccept)
 	case r.PathLength <= 0:
 		return fmt.Errorf("--path-length must be positive, got %g", r.PathLength)
+	case r.Threads < 1:
+		return fmt.Errorf("--threads must be at least 1, got %d", r.Threads)
 	case r.MaxSteps < 1:
 		return fmt.Errorf("--max-steps must be at least 1, got %d", r.MaxSteps)
 	case r.Superchains < 0 || r.Superchains == 1 || (r.Superchains > 0 && r.Chains%r.Superchains != 0):
@@ -65,7 +68,7 @@ func (r *runCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	prog, err := compiler.Lower(m, r.Chains)
+	prog, err := compiler.LowerParallel(m, r.Chains, r.Threads)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,72 @@
+package autodiff
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Parallel splits a batch of chains across several programs, each compiled for its own share of
+// the chains with its own graph and buffers, and evaluates them on separate goroutines. Chains
+// are independent, so the results are the same for any split.
+type Parallel struct {
+	parts  []*Program
+	starts []int // first chain of each part
+	chains int
+	dim    int
+}
+
+// NewParallel combines programs over consecutive blocks of chains.
+func NewParallel(parts []*Program) (*Parallel, error) {
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("internal error: no programs to combine")
+	}
+	p := &Parallel{parts: parts, dim: parts[0].Dim()}
+	for _, q := range parts {
+		if q.Dim() != p.dim {
+			return nil, fmt.Errorf("internal error: programs of different dimensions")
+		}
+		p.starts = append(p.starts, p.chains)
+		p.chains += q.Chains()
+	}
+	return p, nil
+}
+
+// Split returns how many chains each of n workers takes: as even as possible, larger first.
+func Split(chains, n int) []int {
+	n = max(1, min(n, chains))
+	out := make([]int, n)
+	for i := range out {
+		out[i] = chains / n
+		if i < chains%n {
+			out[i]++
+		}
+	}
+	return out
+}
+
+func (p *Parallel) Chains() int { return p.chains }
+func (p *Parallel) Dim() int    { return p.dim }
+
+// LogDensityGrad evaluates every part concurrently on its rows of theta.
+func (p *Parallel) LogDensityGrad(theta, logp, grad []float64) error {
+	if len(p.parts) == 1 {
+		return p.parts[0].LogDensityGrad(theta, logp, grad)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(p.parts))
+	for i, q := range p.parts {
+		a, b := p.starts[i], p.starts[i]+q.Chains()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = q.LogDensityGrad(theta[a*p.dim:b*p.dim], logp[a:b], grad[a*p.dim:b*p.dim])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
