@@ -148,29 +148,35 @@ func TestEightSchoolsMatchesStan(t *testing.T) {
 	checkPosteriorAgrees(t, dir)
 }
 
-func TestKidiqMatchesStan(t *testing.T) {
-	dir := t.TempDir()
-	code, out, errs := hmcc(t, "run", "../../models/kidiq.model", "../../models/kidiq.csv",
-		"--chains", "4", "--seed", "3", "--output-dir", dir, "--quiet")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+// TestSamplersMatchStan runs every sampler on the bundled models and compares with the long Stan
+// reference runs. The sparse logistic runs take a minute or two and are left out of -short.
+func TestSamplersMatchStan(t *testing.T) {
+	cases := []struct {
+		model, data string
+		long        bool
+		args        []string
+	}{
+		{"kidiq", "kidiq", false, []string{"--chains", "4", "--sampler", "hmc"}},
+		{"kidiq", "kidiq", false, []string{"--chains", "16", "--sampler", "chees"}},
+		{"eight_schools", "eight_schools", false, []string{"--chains", "16", "--sampler", "chees"}},
+		{"sparse_logistic", "german_credit", true, []string{"--chains", "4", "--sampler", "hmc"}},
+		{"sparse_logistic", "breast_cancer", true, []string{"--chains", "4", "--sampler", "hmc"}},
+		{"sparse_logistic", "german_credit", true, []string{"--chains", "64", "--sampler", "chees", "--warmup", "500", "--draws", "200"}},
+		{"sparse_logistic", "breast_cancer", true, []string{"--chains", "64", "--sampler", "chees", "--warmup", "500", "--draws", "200"}},
 	}
-	compareWithStan(t, dir, "../../testdata/reference/kidiq.csv")
-}
-
-func TestSparseLogisticMatchesStan(t *testing.T) {
-	if testing.Short() {
-		t.Skip("samples two data sets for about a minute each")
-	}
-	for _, data := range []string{"german_credit", "breast_cancer"} {
-		t.Run(data, func(t *testing.T) {
+	for _, c := range cases {
+		t.Run(c.data+"/"+strings.Join(c.args, " "), func(t *testing.T) {
+			if c.long && testing.Short() {
+				t.Skip("takes a minute or more")
+			}
 			dir := t.TempDir()
-			code, out, errs := hmcc(t, "run", "../../models/sparse_logistic.model", "../../models/"+data+".csv",
-				"--chains", "4", "--seed", "4", "--output-dir", dir, "--quiet")
+			args := append([]string{"run", "../../models/" + c.model + ".model", "../../models/" + c.data + ".csv",
+				"--seed", "4", "--output-dir", dir, "--quiet"}, c.args...)
+			code, out, errs := hmcc(t, args...)
 			if code != 0 {
 				t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 			}
-			compareWithStan(t, dir, "../../testdata/reference/"+data+".csv")
+			compareWithStan(t, dir, "../../testdata/reference/"+c.data+".csv")
 		})
 	}
 }
