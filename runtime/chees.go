@@ -270,6 +270,7 @@ func sampleChEES(ctx context.Context, t Target, cfg Config, sink Sink) (*Result,
 	}
 	res.SamplingTime = time.Since(start)
 	res.Gradients = s.grads
+	res.MaskedFraction = float64(s.masked) / float64(s.grads)
 	return res, nil
 }
 

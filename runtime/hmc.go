@@ -32,6 +32,11 @@ func (s *sampler) transition(steps []int, stats []Stats) error {
 	for l := 0; l < maxSteps; l++ {
 		for i := 0; i < c; i++ {
 			if diverged[i] || l >= steps[i] {
+				s.masked++
+			}
+		}
+		for i := 0; i < c; i++ {
+			if diverged[i] || l >= steps[i] {
 				continue
 			}
 			eps := s.stepSize[i]
@@ -260,5 +265,6 @@ func sampleHMC(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, e
 	}
 	res.SamplingTime = time.Since(start)
 	res.Gradients = s.grads
+	res.MaskedFraction = float64(s.masked) / float64(s.grads)
 	return res, nil
 }

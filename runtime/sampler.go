@@ -25,7 +25,7 @@ type Config struct {
 	MaxTreeDepth int
 	// Init, if set, is the starting θ (chains×dim); otherwise each coordinate is uniform(-2, 2).
 	Init []float64
-	// Sampler names the kernel: "hmc" (the default) or "chees".
+	// Sampler names the kernel: "hmc" (the default), "chees" or "nuts".
 	Sampler string
 	// Progress, if set, is called after every iteration.
 	Progress func(phase string, iter, total int)
@@ -78,6 +78,7 @@ type sampler struct {
 	invMetric  []float64
 	stepSize   []float64 // per chain: each chain tunes its own, as Stan's chains do
 	grads      int64
+	masked     int64 // chain-gradient evaluations of chains frozen while others finished
 	scratchPos []float64
 	scratchGrd []float64
 	scratchLP  []float64
@@ -154,7 +155,7 @@ func (s *sampler) kinetic(p []float64) float64 {
 }
 
 // Samplers lists the kernels Sample can run, by their --sampler names.
-var Samplers = []string{"hmc", "chees"}
+var Samplers = []string{"hmc", "chees", "nuts"}
 
 // Sample runs warmup and sampling for every chain of the target in lockstep with the kernel
 // cfg.Sampler names. It stops early, at an iteration boundary, when ctx is cancelled;
@@ -166,7 +167,7 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 	if cfg.TargetAccept <= 0 || cfg.TargetAccept >= 1 {
 		return nil, fmt.Errorf("target acceptance must be in (0, 1), got %g", cfg.TargetAccept)
 	}
-	if cfg.PathLength <= 0 {
+	if cfg.PathLength <= 0 && cfg.Sampler != "nuts" {
 		return nil, fmt.Errorf("path length must be positive, got %g", cfg.PathLength)
 	}
 	switch cfg.Sampler {
@@ -177,6 +178,8 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 			return nil, fmt.Errorf("the chees sampler learns from several chains; use --chains 2 or more")
 		}
 		return sampleChEES(ctx, t, cfg, sink)
+	case "nuts":
+		return sampleNUTS(ctx, t, cfg, sink)
 	}
 	return nil, fmt.Errorf("unknown sampler %q (have %v)", cfg.Sampler, Samplers)
 }

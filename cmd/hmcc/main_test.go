@@ -159,8 +159,11 @@ func TestSamplersMatchStan(t *testing.T) {
 		{"kidiq", "kidiq", false, []string{"--chains", "4", "--sampler", "hmc"}},
 		{"kidiq", "kidiq", false, []string{"--chains", "16", "--sampler", "chees"}},
 		{"eight_schools", "eight_schools", false, []string{"--chains", "16", "--sampler", "chees"}},
+		{"eight_schools", "eight_schools", false, []string{"--chains", "4", "--sampler", "nuts", "--target-accept", "0.95"}},
+		{"kidiq", "kidiq", false, []string{"--chains", "4", "--sampler", "nuts"}},
 		{"sparse_logistic", "german_credit", true, []string{"--chains", "4", "--sampler", "hmc"}},
 		{"sparse_logistic", "breast_cancer", true, []string{"--chains", "4", "--sampler", "hmc"}},
+		{"sparse_logistic", "german_credit", true, []string{"--chains", "4", "--sampler", "nuts"}},
 		{"sparse_logistic", "german_credit", true, []string{"--chains", "64", "--sampler", "chees", "--warmup", "500", "--draws", "200"}},
 		{"sparse_logistic", "breast_cancer", true, []string{"--chains", "64", "--sampler", "chees", "--warmup", "500", "--draws", "200"}},
 	}

@@ -29,7 +29,8 @@ type runCmd struct {
 	TargetAccept float64 `default:"0.8" help:"Mean acceptance rate the step size adaptation aims for."`
 	PathLength   float64 `default:"3" help:"Mean HMC integration time, in posterior standard deviations after metric adaptation; each iteration jitters it uniformly on (0, 2x]."`
 	MaxSteps     int     `default:"1024" help:"Maximum leapfrog steps per iteration."`
-	Sampler      string  `default:"hmc" enum:"hmc,chees" help:"Kernel: hmc (jittered HMC, per-chain step sizes) or chees (ChEES-HMC: shared step size and learned trajectory length)."`
+	Sampler      string  `default:"hmc" enum:"hmc,chees,nuts" help:"Kernel: hmc (jittered HMC, per-chain step sizes), chees (ChEES-HMC: shared step size and learned trajectory length) or nuts (Stan's No-U-Turn sampler)."`
+	MaxTreedepth int     `default:"10" help:"NUTS: maximum tree depth (2^depth leapfrog steps)."`
 	Device       string  `default:"cpu" enum:"cpu,gpu" help:"Where to run: cpu (this build) or gpu (needs the hmcc-gpu build)."`
 	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and report nested R-hat (Margossian et al. 2022) for the many-short-chains regime."`
 	Threads      int     `default:"${cores}" help:"Goroutines evaluating the chains, each with its own share of the batch (default: all cores)."`
@@ -50,6 +51,8 @@ func (r *runCmd) validate() error {
 		return fmt.Errorf("--target-accept must be between 0 and 1, got %g", r.TargetAccept)
 	case r.PathLength <= 0:
 		return fmt.Errorf("--path-length must be positive, got %g", r.PathLength)
+	case r.MaxTreedepth < 1 || r.MaxTreedepth > 30:
+		return fmt.Errorf("--max-treedepth must be between 1 and 30, got %d", r.MaxTreedepth)
 	case r.Threads < 1:
 		return fmt.Errorf("--threads must be at least 1, got %d", r.Threads)
 	case r.MaxSteps < 1:
@@ -81,7 +84,7 @@ func (r *runCmd) Run(e *env) error {
 	for c := 0; c < r.Chains; c++ {
 		w, err := cmdstan.Create(filepath.Join(r.OutputDir, fmt.Sprintf("output_%d.csv", c+1)), cmdstan.Config{
 			Model: filepath.Base(r.Model), DataFile: r.Data, Chain: c + 1, Seed: r.Seed, Warmup: r.Warmup, Draws: r.Draws,
-			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version}, names)
+			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth}, names)
 		if err != nil {
 			return userError{fmt.Errorf("cannot write output: %w", err)}
 		}
@@ -95,7 +98,7 @@ func (r *runCmd) Run(e *env) error {
 	}()
 	bar := newProgress(e.stderr, r.Quiet)
 	cfg := runtime.Config{Warmup: r.Warmup, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
-		PathLength: r.PathLength, MaxSteps: r.MaxSteps, Sampler: r.Sampler, Progress: bar.update,
+		PathLength: r.PathLength, MaxSteps: r.MaxSteps, Sampler: r.Sampler, MaxTreeDepth: r.MaxTreedepth, Progress: bar.update,
 		Init: superchainInit(r.Chains, r.Superchains, m.Dim(), r.Seed)}
 	start := time.Now()
 	res, err := runtime.Sample(ctx, prog, cfg, sink)
@@ -221,4 +224,12 @@ func superchainInit(chains, k, dim int, seed uint64) []float64 {
 		copy(init[c*dim:(c+1)*dim], points[s*dim:(s+1)*dim])
 	}
 	return init
+}
+
+// engine is the CmdStan engine name recorded in the CSV header.
+func engine(sampler string) string {
+	if sampler == "nuts" {
+		return "nuts"
+	}
+	return "static"
 }

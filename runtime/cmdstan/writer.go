@@ -25,6 +25,10 @@ type Config struct {
 	TargetAccept float64
 	PathLength   float64
 	Version      string
+	// Engine is CmdStan's name for the sampler: "nuts", or "static" for fixed-length
+	// trajectories (hmc and chees); MaxDepth is NUTS's maximum tree depth.
+	Engine   string
+	MaxDepth int
 }
 
 // Writer appends one chain's draws to a CSV file.
@@ -63,10 +67,7 @@ func Create(path string, cfg Config, columns []string) (*Writer, error) {
 #       window = 25 (Default)
 #     algorithm = hmc (Default)
 #       hmc
-#         engine = static
-#           static
-#             int_time = %g
-#         metric = diag_e (Default)
+%s#         metric = diag_e (Default)
 #         stepsize = 1 (Default)
 #         stepsize_jitter = 0 (Default)
 # id = %d
@@ -77,10 +78,17 @@ func Create(path string, cfg Config, columns []string) (*Writer, error) {
 #   seed = %d
 # output
 #   file = %s
-`, cfg.Version, cfg.Model, cfg.Draws, cfg.Warmup, cfg.TargetAccept, cfg.PathLength, cfg.Chain, cfg.DataFile, cfg.Seed, path)
+`, cfg.Version, cfg.Model, cfg.Draws, cfg.Warmup, cfg.TargetAccept, engineBlock(cfg), cfg.Chain, cfg.DataFile, cfg.Seed, path)
 	w.w.WriteString(strings.Join(append(append([]string(nil), SamplerColumns...), columns...), ","))
 	w.w.WriteByte('\n')
 	return w, w.Flush()
+}
+
+func engineBlock(cfg Config) string {
+	if cfg.Engine == "nuts" {
+		return fmt.Sprintf("#         engine = nuts (Default)\n#           nuts\n#             max_depth = %d\n", cfg.MaxDepth)
+	}
+	return fmt.Sprintf("#         engine = static\n#           static\n#             int_time = %g\n", cfg.PathLength)
 }
 
 // Adaptation records the tuned step size and inverse metric, as CmdStan does after warmup.

@@ -1,0 +1,434 @@
+package runtime
+
+import (
+	"context"
+	"math"
+	"time"
+)
+
+// The No-U-Turn sampler as Stan runs it (base_nuts.hpp, Stan 2.21+; Betancourt 2017, "A
+// Conceptual Introduction to Hamiltonian Monte Carlo"), batched across chains.
+//
+// Each iteration a chain grows a trajectory by doubling: it picks a direction at random and
+// integrates a new subtree of 2^depth leapfrog steps from that end of the trajectory. The new
+// state is drawn multinomially over all states, with weights exp(H0 − H): within a subtree each
+// state is chosen in proportion to its weight, and when a finished subtree joins the tree its
+// choice replaces the tree's with probability min(1, w_subtree/w_tree) (biased progressive
+// sampling, which favours states far from the start). Growth stops at a U-turn, a divergence or
+// the maximum depth.
+//
+// The target evaluates every chain at once, so chains cannot recurse independently. Instead each
+// chain runs the tree building as an explicit state machine (nutsChain) and, on every tick, each
+// chain whose tree is still growing takes exactly one leapfrog step in its own direction with its
+// own step size. Chains that have finished wait, frozen, until the slowest chain is done; their
+// rows are evaluated anyway and counted as masked work.
+//
+// Recursion in Stan checks every aligned block of 2, 4, 8, … states for a U-turn as soon as it
+// is complete. Iteratively that is a binary counter: each new leapfrog state is pushed onto a
+// stack as a block of size 1 and, while the two blocks on top have the same size, they are
+// merged and the merged block is checked. The stack never holds more than depth+1 blocks, and
+// each block only needs the momenta at its two ends and the sum of its momenta.
+
+// nutsBlock is a complete, checked block of consecutive states of the subtree being built that
+// still waits for its sibling. "beg" and "end" are in build order (beg is nearer the old tree).
+type nutsBlock struct {
+	size       int
+	pBeg, pEnd []float64 // momentum at the first and last state built
+	rho        []float64 // sum of the momenta of all its states
+}
+
+// nutsEdge is one end of a chain's trajectory, from which the next subtree in that direction
+// starts integrating.
+type nutsEdge struct {
+	pos, p, grad []float64
+}
+
+// nutsChain is one chain's tree-building state for the current iteration.
+type nutsChain struct {
+	h0        float64 // Hamiltonian at the start of the iteration
+	depth     int     // completed doublings: Stan's treedepth__
+	nLeapfrog int
+	sumAccept float64 // Σ min(1, exp(H0 − H)) over every leapfrog state, Stan's accept_stat__ numerator
+	divergent bool
+	done      bool
+
+	// The tree built so far.
+	logW     float64   // log Σ exp(H0 − H) over its states
+	rho      []float64 // Σ p over its states
+	fwd, bck nutsEdge
+	// Its multinomial sample, which becomes the chain's next state.
+	samplePos, sampleGrad []float64
+	sampleLogP, sampleH   float64
+
+	// The subtree being built.
+	dir     float64 // +1 forward in time, −1 backward
+	leaves  int     // states built so far; the subtree is complete at 1<<depth
+	logWSub float64
+	subPos  []float64 // the subtree's own sample, chosen in proportion to weight
+	subGrad []float64
+	subLogP float64
+	subH    float64
+	stack   []nutsBlock // pre-allocated; the first top entries are live
+	top     int
+}
+
+func newNUTSChain(n, maxDepth int) *nutsChain {
+	vec := func() []float64 { return make([]float64, n) }
+	ch := &nutsChain{rho: vec(),
+		fwd:       nutsEdge{pos: vec(), p: vec(), grad: vec()},
+		bck:       nutsEdge{pos: vec(), p: vec(), grad: vec()},
+		samplePos: vec(), sampleGrad: vec(), subPos: vec(), subGrad: vec(),
+		stack: make([]nutsBlock, maxDepth+1)}
+	for i := range ch.stack {
+		ch.stack[i] = nutsBlock{pBeg: vec(), pEnd: vec(), rho: vec()}
+	}
+	return ch
+}
+
+// nuts holds the batched working state of the NUTS kernel: x, p, g and lp are the leapfrog
+// integrators of all chains (chains×dim rows), each at its own chain's trajectory frontier.
+type nuts struct {
+	s        *sampler
+	maxDepth int
+	chains   []*nutsChain
+	x, p, g  []float64
+	lp       []float64
+	// masked counts chain-gradient evaluations of chains that had finished their tree.
+	masked int64
+}
+
+func newNUTS(s *sampler, maxDepth int) *nuts {
+	u := &nuts{s: s, maxDepth: maxDepth, chains: make([]*nutsChain, s.c),
+		x: make([]float64, s.c*s.n), p: make([]float64, s.c*s.n), g: make([]float64, s.c*s.n),
+		lp: make([]float64, s.c)}
+	for i := range u.chains {
+		u.chains[i] = newNUTSChain(s.n, maxDepth)
+	}
+	return u
+}
+
+// noUTurn is Stan's generalised criterion for a block whose momentum sum is u+v (v may be nil)
+// and whose end momenta are pA and pB: both end velocities M⁻¹p must still point along the sum.
+func (s *sampler) noUTurn(pA, pB, u, v []float64) bool {
+	a, b := 0.0, 0.0
+	for j, r := range u {
+		if v != nil {
+			r += v[j]
+		}
+		a += s.invMetric[j] * pA[j] * r
+		b += s.invMetric[j] * pB[j] * r
+	}
+	return a > 0 && b > 0
+}
+
+// joinable applies the three checks Stan makes when block r is appended to block l (l built
+// first): the whole, and each half extended by the neighbouring state of the other half. The
+// extended checks catch U-turns that happen across the boundary between the halves, which the
+// check of the whole misses for some trajectories (Stan 2.21+).
+func (s *sampler) joinable(lBeg, lEnd, lRho, rBeg, rEnd, rRho []float64) bool {
+	return s.noUTurn(lBeg, rEnd, lRho, rRho) &&
+		s.noUTurn(lBeg, rBeg, lRho, rBeg) &&
+		s.noUTurn(lEnd, rEnd, rRho, lEnd)
+}
+
+func logAddExp(a, b float64) float64 {
+	if math.IsInf(a, -1) {
+		return b
+	}
+	if math.IsInf(b, -1) {
+		return a
+	}
+	if a < b {
+		a, b = b, a
+	}
+	return a + math.Log1p(math.Exp(b-a))
+}
+
+// begin starts chain i's iteration: fresh momentum, a tree of the current state alone, and the
+// first subtree's direction.
+func (u *nuts) begin(i int) {
+	s, n, ch := u.s, u.s.n, u.chains[i]
+	pos, grad := s.pos[i*n:(i+1)*n], s.grad[i*n:(i+1)*n]
+	p := u.p[i*n : (i+1)*n]
+	for j := range p {
+		p[j] = s.rng.NormFloat64() / math.Sqrt(s.invMetric[j])
+	}
+	ch.h0 = -s.logp[i] + s.kinetic(p)
+	ch.depth, ch.nLeapfrog, ch.sumAccept, ch.divergent, ch.done = 0, 0, 0, false, false
+	ch.logW = 0 // the initial state's weight is exp(H0 − H0)
+	copy(ch.rho, p)
+	for _, e := range []*nutsEdge{&ch.fwd, &ch.bck} {
+		copy(e.pos, pos)
+		copy(e.p, p)
+		copy(e.grad, grad)
+	}
+	copy(ch.samplePos, pos)
+	copy(ch.sampleGrad, grad)
+	ch.sampleLogP, ch.sampleH = s.logp[i], ch.h0
+	u.startSubtree(i)
+}
+
+// startSubtree picks a direction at random and loads that end of the trajectory into the
+// chain's integrator row.
+func (u *nuts) startSubtree(i int) {
+	s, n, ch := u.s, u.s.n, u.chains[i]
+	edge := &ch.bck
+	ch.dir = -1
+	if s.rng.Float64() > 0.5 {
+		edge, ch.dir = &ch.fwd, 1
+	}
+	copy(u.x[i*n:(i+1)*n], edge.pos)
+	copy(u.p[i*n:(i+1)*n], edge.p)
+	copy(u.g[i*n:(i+1)*n], edge.grad)
+	ch.leaves, ch.logWSub, ch.top = 0, math.Inf(-1), 0
+}
+
+// finish ends chain i's tree and parks its integrator row on a finite point, so that the
+// evaluations it sits through while the other chains finish cannot fail.
+func (u *nuts) finish(i int) {
+	n := u.s.n
+	u.chains[i].done = true
+	copy(u.x[i*n:(i+1)*n], u.chains[i].samplePos)
+}
+
+// leaf processes the state chain i's integrator has just reached (position, gradient and log
+// density evaluated, momentum fully updated).
+func (u *nuts) leaf(i int) {
+	s, n, ch := u.s, u.s.n, u.chains[i]
+	x, p, g := u.x[i*n:(i+1)*n], u.p[i*n:(i+1)*n], u.g[i*n:(i+1)*n]
+	h := -u.lp[i] + s.kinetic(p)
+	if math.IsNaN(h) || math.IsInf(h, 0) || !finiteRow(g) || !finiteRow(x) {
+		h = math.Inf(1)
+	}
+	ch.nLeapfrog++
+	ch.sumAccept += math.Min(1, math.Exp(ch.h0-h))
+	if h-ch.h0 > 1000 {
+		// A divergent subtree is discarded whole; the tree keeps what it had.
+		ch.divergent = true
+		u.finish(i)
+		return
+	}
+	// Within the subtree: replace its sample with this state with probability w/Σw, which
+	// leaves each state chosen in proportion to its weight.
+	lw := ch.h0 - h
+	ch.logWSub = logAddExp(ch.logWSub, lw)
+	if pr := math.Exp(lw - ch.logWSub); pr >= 1 || s.rng.Float64() < pr {
+		copy(ch.subPos, x)
+		copy(ch.subGrad, g)
+		ch.subLogP, ch.subH = u.lp[i], h
+	}
+	// Push the state as a block of one and merge equal-sized blocks, checking each merge.
+	b := &ch.stack[ch.top]
+	b.size = 1
+	copy(b.pBeg, p)
+	copy(b.pEnd, p)
+	copy(b.rho, p)
+	ch.top++
+	ch.leaves++
+	for ch.top >= 2 && ch.stack[ch.top-2].size == ch.stack[ch.top-1].size {
+		l, r := &ch.stack[ch.top-2], &ch.stack[ch.top-1]
+		if !s.joinable(l.pBeg, l.pEnd, l.rho, r.pBeg, r.pEnd, r.rho) {
+			u.finish(i) // a U-turn inside the subtree invalidates all of it
+			return
+		}
+		for j := range l.rho {
+			l.rho[j] += r.rho[j]
+		}
+		l.pEnd, r.pEnd = r.pEnd, l.pEnd // swap buffers rather than copy
+		l.size *= 2
+		ch.top--
+	}
+	if ch.leaves < 1<<ch.depth {
+		return
+	}
+	u.mergeSubtree(i)
+}
+
+// mergeSubtree joins chain i's completed subtree to its tree and decides whether to go on.
+func (u *nuts) mergeSubtree(i int) {
+	s, n, ch := u.s, u.s.n, u.chains[i]
+	sub := &ch.stack[0]
+	// The old tree as the block built first: its far end is the one away from the subtree.
+	near, far := &ch.fwd, &ch.bck
+	if ch.dir < 0 {
+		near, far = far, near
+	}
+	uturn := !s.joinable(far.p, near.p, ch.rho, sub.pBeg, sub.pEnd, sub.rho)
+	copy(near.pos, u.x[i*n:(i+1)*n])
+	copy(near.p, u.p[i*n:(i+1)*n])
+	copy(near.grad, u.g[i*n:(i+1)*n])
+	ch.depth++
+	// Biased progressive sampling: move to the subtree's sample with probability
+	// min(1, w_subtree/w_tree), favouring states far from the start. (Stan draws only when the
+	// ratio is at most 1; so do we, to consume the same random numbers.)
+	if ch.logWSub > ch.logW || s.rng.Float64() < math.Exp(ch.logWSub-ch.logW) {
+		copy(ch.samplePos, ch.subPos)
+		copy(ch.sampleGrad, ch.subGrad)
+		ch.sampleLogP, ch.sampleH = ch.subLogP, ch.subH
+	}
+	ch.logW = logAddExp(ch.logW, ch.logWSub)
+	for j := range ch.rho {
+		ch.rho[j] += sub.rho[j]
+	}
+	if uturn || ch.depth >= u.maxDepth {
+		u.finish(i)
+		return
+	}
+	u.startSubtree(i)
+}
+
+// transition runs one NUTS iteration for every chain in lockstep, moves each chain to its
+// multinomial sample and fills stats.
+func (u *nuts) transition(stats []Stats) error {
+	s, n := u.s, u.s.n
+	for i := range u.chains {
+		u.begin(i)
+	}
+	for {
+		active := 0
+		for i, ch := range u.chains {
+			if ch.done {
+				continue
+			}
+			active++
+			eps := ch.dir * s.stepSize[i]
+			for j := i * n; j < (i+1)*n; j++ {
+				u.p[j] += 0.5 * eps * u.g[j]
+				u.x[j] += eps * s.invMetric[j-i*n] * u.p[j]
+			}
+		}
+		if active == 0 {
+			break
+		}
+		u.masked += int64(s.c - active)
+		if err := s.eval(u.x, u.lp, u.g); err != nil {
+			return err
+		}
+		for i, ch := range u.chains {
+			if ch.done {
+				continue
+			}
+			eps := ch.dir * s.stepSize[i]
+			for j := i * n; j < (i+1)*n; j++ {
+				u.p[j] += 0.5 * eps * u.g[j]
+			}
+			u.leaf(i)
+		}
+	}
+	for i, ch := range u.chains {
+		copy(s.pos[i*n:(i+1)*n], ch.samplePos)
+		copy(s.grad[i*n:(i+1)*n], ch.sampleGrad)
+		s.logp[i] = ch.sampleLogP
+		stats[i] = Stats{LogP: ch.sampleLogP, StepSize: s.stepSize[i],
+			AcceptStat: ch.sumAccept / float64(ch.nLeapfrog), TreeDepth: ch.depth,
+			NLeapfrog: ch.nLeapfrog, Divergent: ch.divergent, Energy: ch.sampleH}
+	}
+	return nil
+}
+
+// sampleNUTS runs Stan's NUTS with the same adaptation as sampleHMC: per-chain dual averaging of
+// the step size on accept_stat__, a pooled diagonal metric over Stan's windows.
+func sampleNUTS(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, error) {
+	if cfg.MaxTreeDepth <= 0 {
+		cfg.MaxTreeDepth = 10
+	}
+	if cfg.TargetAccept <= 0 {
+		cfg.TargetAccept = 0.8
+	}
+	s := newSampler(t, cfg.Seed)
+	res := &Result{Divergences: make([]int, s.c), MaxTreeDepthHits: make([]int, s.c)}
+	if err := s.initialise(cfg.Init); err != nil {
+		return nil, err
+	}
+	u := newNUTS(s, cfg.MaxTreeDepth)
+	stats := make([]Stats, s.c)
+	start := time.Now()
+	sched := newWindows(cfg.Warmup)
+	if cfg.Warmup > 0 {
+		if err := s.initStepSize(stats); err != nil {
+			return nil, err
+		}
+	}
+	da := make([]*dualAveraging, s.c)
+	for i := range da {
+		da[i] = newDualAveraging(cfg.TargetAccept, s.stepSize[i])
+	}
+	est := newWelford(s.n)
+	for it := 0; it < cfg.Warmup; it++ {
+		if ctx.Err() != nil {
+			res.Interrupted = true
+			break
+		}
+		if err := u.transition(stats); err != nil {
+			return nil, err
+		}
+		for i, st := range stats {
+			if st.Divergent {
+				res.WarmupDivergence++
+			}
+			s.stepSize[i] = da[i].update(st.AcceptStat)
+		}
+		if sched.inSlow(it) {
+			for c := 0; c < s.c; c++ {
+				est.add(s.pos[c*s.n : (c+1)*s.n])
+			}
+		}
+		if sched.endsWindow(it) {
+			est.variance(s.invMetric)
+			est.reset()
+			if err := s.initStepSize(stats); err != nil {
+				return nil, err
+			}
+			for i := range da {
+				da[i].restart(s.stepSize[i])
+			}
+		}
+		if cfg.Progress != nil {
+			cfg.Progress("warmup", it+1, cfg.Warmup)
+		}
+	}
+	if cfg.Warmup > 0 && !res.Interrupted {
+		for i := range da {
+			s.stepSize[i] = da[i].final()
+		}
+	}
+	res.WarmupTime = time.Since(start)
+	res.StepSizes = append([]float64(nil), s.stepSize...)
+	res.InvMetric = append([]float64(nil), s.invMetric...)
+	if !res.Interrupted {
+		if err := sink.Adapted(res.StepSizes, res.InvMetric); err != nil {
+			return nil, err
+		}
+	}
+	start = time.Now()
+	for it := 0; it < cfg.Draws && !res.Interrupted; it++ {
+		if ctx.Err() != nil {
+			res.Interrupted = true
+			break
+		}
+		if err := u.transition(stats); err != nil {
+			return nil, err
+		}
+		for c, st := range stats {
+			if st.Divergent {
+				res.Divergences[c]++
+			}
+			if st.TreeDepth >= cfg.MaxTreeDepth {
+				res.MaxTreeDepthHits[c]++
+			}
+		}
+		if err := sink.Draw(it, stats, s.pos); err != nil {
+			return nil, err
+		}
+		res.DrawsDone++
+		if cfg.Progress != nil {
+			cfg.Progress("sampling", it+1, cfg.Draws)
+		}
+	}
+	res.SamplingTime = time.Since(start)
+	res.Gradients = s.grads
+	if s.grads > 0 {
+		res.MaskedFraction = float64(u.masked) / float64(s.grads)
+	}
+	return res, nil
+}
