@@ -4,7 +4,7 @@ suppressPackageStartupMessages({
   library(posterior)
 })
 
-data_dir <- Sys.getenv("HMCC_DATA_DIR", "/work/shared/data")
+data_dir <- Sys.getenv("HMCC_DATA_DIR", "models")  # the bundled copies of the shared data
 stan_dir <- "bench/stan"
 
 # Debian's r-cran-bh ships no headers: point rstan at /usr/include/boost.
