@@ -27,9 +27,9 @@ type runCmd struct {
 	Seed         uint64  `default:"1" help:"Random seed; the same seed and chain count give the same draws."`
 	OutputDir    string  `default:"output" help:"Directory for output_<chain>.csv and summary.csv."`
 	TargetAccept float64 `default:"0.8" help:"Mean acceptance rate the step size adaptation aims for."`
-	PathLength   float64 `default:"3" help:"Mean HMC integration time, in posterior standard deviations after metric adaptation; each iteration jitters it uniformly on (0, 2x]."`
+	PathLength   float64 `default:"3" help:"hmc: mean integration time, in posterior standard deviations after metric adaptation; each iteration jitters it uniformly on (0, 2x]."`
 	MaxSteps     int     `default:"1024" help:"Maximum leapfrog steps per iteration."`
-	Sampler      string  `default:"hmc" enum:"hmc,chees,nuts" help:"Kernel: hmc (jittered HMC, per-chain step sizes), chees (ChEES-HMC: shared step size and learned trajectory length) or nuts (Stan's No-U-Turn sampler)."`
+	Sampler      string  `default:"chees" enum:"chees,nuts,hmc" help:"Kernel: chees (ChEES-HMC: shared step size and learned trajectory length; needs 2+ chains), nuts (Stan's No-U-Turn sampler) or hmc (jittered HMC, per-chain step sizes). See docs/samplers.md."`
 	MaxTreedepth int     `default:"10" help:"NUTS: maximum tree depth (2^depth leapfrog steps)."`
 	Device       string  `default:"cpu" enum:"cpu,gpu" help:"Where to run: cpu (this build) or gpu (needs the hmcc-gpu build)."`
 	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and report nested R-hat (Margossian et al. 2022) for the many-short-chains regime."`
@@ -43,6 +43,8 @@ func (r *runCmd) validate() error {
 		return fmt.Errorf("this hmcc binary was built without GPU support; build the GPU binary with the cuda build tag (see README) and run it on a machine with an NVIDIA GPU")
 	case r.Chains < 1:
 		return fmt.Errorf("--chains must be at least 1, got %d", r.Chains)
+	case r.Chains < 2 && r.Sampler == "chees":
+		return fmt.Errorf("the chees sampler learns its trajectory length across chains and needs --chains 2 or more; with one chain use --sampler nuts")
 	case r.Warmup < 0:
 		return fmt.Errorf("--warmup must be 0 or more, got %d", r.Warmup)
 	case r.Draws < 1:
