@@ -1,0 +1,164 @@
+package compiler
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hmcc-dev/hmcc/dataset"
+	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/lang"
+)
+
+// bundledModels returns the sources of models/*.model, sorted by name.
+func bundledModels(f *testing.F) []string {
+	paths, err := filepath.Glob(filepath.Join("..", "models", "*.model"))
+	if err != nil || len(paths) == 0 {
+		f.Fatalf("no bundled models: %v", err)
+	}
+	var srcs []string
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		srcs = append(srcs, string(b))
+	}
+	return srcs
+}
+
+// headLines returns the first n lines of a bundled CSV.
+func headLines(f *testing.F, name string, n int) string {
+	b, err := os.ReadFile(filepath.Join("..", "models", name))
+	if err != nil {
+		f.Fatal(err)
+	}
+	ls := strings.SplitAfter(string(b), "\n")
+	return strings.Join(ls[:min(n, len(ls))], "")
+}
+
+// checkDiagnostic fails unless err is a *diag.Error or a non-empty diag.List whose positions lie
+// within src: 1 ≤ line ≤ lines+1 and 1 ≤ col ≤ length of that line in bytes + 1.
+func checkDiagnostic(t *testing.T, err error, src string) {
+	t.Helper()
+	var list diag.List
+	var one *diag.Error
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = diag.List{one}
+	default:
+		t.Fatalf("error %T is not a diagnostic: %v", err, err)
+	}
+	if len(list) == 0 {
+		t.Fatal("empty diag.List as an error")
+	}
+	lines := strings.Split(src, "\n")
+	valid := func(p diag.Pos) bool {
+		if p.Line < 1 || p.Line > len(lines)+1 || p.Col < 1 {
+			return false
+		}
+		return p.Line > len(lines) || p.Col <= len(lines[p.Line-1])+1
+	}
+	for _, e := range list {
+		if e == nil {
+			t.Fatal("nil *diag.Error in a list")
+		}
+		if !valid(e.Pos) {
+			t.Fatalf("position %d:%d outside the source (%d lines): %v\n%q", e.Pos.Line, e.Pos.Col, len(lines), e, src)
+		}
+		if e.End != (diag.Pos{}) && !valid(e.End) {
+			t.Fatalf("end %d:%d outside the source (%d lines): %v\n%q", e.End.Line, e.End.Col, len(lines), e, src)
+		}
+	}
+	if diag.Render(err, src) == "" {
+		t.Fatal("empty rendering")
+	}
+}
+
+// FuzzCheck parses and checks arbitrary model text: neither may panic, and every error is a
+// diagnostic inside the source.
+func FuzzCheck(f *testing.F) {
+	for _, src := range bundledModels(f) {
+		f.Add(src)
+	}
+	for _, s := range []string{
+		lines(header, "param mu ~ Normal(0, 1)", "y ~ Normal(mus, 1)"),
+		lines(header, "param x ~ Normal(x, 1)"),
+		lines(header, "param mu ~ Normal(0, 1)", "y ~ Normal(mu * N, 1)"),
+		lines(header, "param s ~ halfcauchy(1)", "y ~ Normal(0, s)"),
+		lines(matrix, "param w[D] ~ Normal(0, 1)", "let z = X @ w", "let t = sum(z) + exp(-w)^2", "param y2 ~ Normal(t, 1)"),
+		lines(matrix, "param w[3] ~ Normal(0, 1)", "let z = w @ X"),
+		lines(header, "data y[N] = column \"y\"", "param a[0] ~ Gamma(1e999, -1)"),
+		lines(header, "param p ~ Beta(1, 1)", "y ~ Bernoulli(p)", "y ~ Bernoulli(p)"),
+		lines("data X[N, D, K] = columns \"a\"", "param mu[N] ~ Normal(0, 1)", "mu ~ Normal(0, 1)"),
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		m, err := lang.Parse("f.model", src)
+		if err != nil {
+			checkDiagnostic(t, err, src)
+			return
+		}
+		if _, err := Check(m); err != nil {
+			checkDiagnostic(t, err, src)
+		}
+	})
+}
+
+// FuzzBind binds arbitrary CSV text to a bundled model (which one is fuzzed too): reading and
+// binding must not panic, and every error is a diagnostic inside the model or a *dataset.Error.
+func FuzzBind(f *testing.F) {
+	srcs := bundledModels(f) // eight_schools, kidiq, sparse_logistic
+	for i, name := range []string{"eight_schools.csv", "kidiq.csv", "breast_cancer.csv", "german_credit.csv"} {
+		f.Add(uint8(min(i, len(srcs)-1)), headLines(f, name, 4))
+	}
+	for _, s := range []string{
+		"school,y,sigma\nA,28,0\n",
+		"school,y,sigma\nA,28,-1\nB,1,1\n",
+		"y,sigma\n1e308,1e-308\n",
+		"y,sigma\nNaN,1\n",
+		"sigma\n1\n",
+		"kid_score,mom_iq,mom_hs\n1,2,3\n",
+		"kid_score,mom_iq,mom_hs\n1,2,3\n4,2,3\n",
+		"target,a\n1,1\n0,2\n",
+		"target,a\n2,1\n0,2\n",
+		"target\n1\n",
+	} {
+		for i := range srcs {
+			f.Add(uint8(i), s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, which uint8, csv string) {
+		src := srcs[int(which)%len(srcs)]
+		lm, err := lang.Parse("f.model", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Check(lm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tab, err := dataset.ReadFrom("f.csv", strings.NewReader(csv))
+		if err != nil {
+			var de *dataset.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("dataset error %T is not a *dataset.Error: %v", err, err)
+			}
+			return
+		}
+		if err := Bind(m, tab); err != nil {
+			var de *dataset.Error
+			if errors.As(err, &de) {
+				if de.Msg == "" {
+					t.Fatalf("empty *dataset.Error %+v", de)
+				}
+				return
+			}
+			checkDiagnostic(t, err, src)
+		}
+	})
+}
