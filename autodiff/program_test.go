@@ -416,3 +416,28 @@ func TestNaNIsMinusInf(t *testing.T) {
 		t.Errorf("other chain: %v, want %v", lp[1], want)
 	}
 }
+
+// The Bernoulli-logit fast path must agree with the registry's density and derivative term by
+// term, including in the tails.
+func TestBernoulliLogitRowsMatchesRegistry(t *testing.T) {
+	d, _ := dist.Lookup("BernoulliLogit")
+	y := []float64{0, 1, 1, 0, 1, 0}
+	l := []float64{-745, -40, -1e-9, 0, 3.5, 36, 700, 1, -1, 0.25, -0.25, 19}
+	K := len(y)
+	out := make([]float64, 2)
+	dl := make([]float64, len(l))
+	bernoulliLogitRows(y, l, dl, out, K)
+	der := make([]float64, 2)
+	for r := 0; r < 2; r++ {
+		want := 0.0
+		for c := 0; c < K; c++ {
+			want += d.LogDensity(y[c], []float64{l[r*K+c]}, der)
+			if dl[r*K+c] != der[1] {
+				t.Errorf("row %d col %d: derivative %v, registry %v", r, c, dl[r*K+c], der[1])
+			}
+		}
+		if out[r] != want {
+			t.Errorf("row %d: %v, registry %v", r, out[r], want)
+		}
+	}
+}
