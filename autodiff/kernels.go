@@ -263,7 +263,7 @@ func (k *densityKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	}
 	o := out.Float64s()
 	if k.d.Name == "BernoulliLogit" && !k.wrt[0] && shapes[0][0] == 1 && shapes[0][1] == K && shapes[1][1] == K && shapes[1][0] == R {
-		bernoulliLogitRows(vals[0], vals[1], k.partial[1], o, K)
+		bernoulliRows(vals[0], vals[1], k.partial[1], o, K)
 		return
 	}
 	p := make([]float64, len(in)-1)
@@ -285,6 +285,10 @@ func (k *densityKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 		o[r] = acc
 	}
 }
+
+// bernoulliRows is the Bernoulli-logit kernel in use: the vectorised C one where cgo is available
+// (bernoulli_cgo.go), otherwise bernoulliLogitRows.
+var bernoulliRows = bernoulliLogitRows
 
 // bernoulliLogitRows is the Bernoulli-logit likelihood of observed outcomes y (one row shared by
 // all chains, already checked to be 0 or 1 when the data were bound) given logits l (one row per

@@ -441,3 +441,46 @@ func TestBernoulliLogitRowsMatchesRegistry(t *testing.T) {
 		}
 	}
 }
+
+// The kernel in use (vectorised C where cgo is on) must agree with the pure-Go one.
+func TestBernoulliKernelInUseMatchesGo(t *testing.T) {
+	t.Logf("native vectorised kernel: %v", nativeBernoulli)
+	rng := rand.New(rand.NewPCG(5, 6))
+	const R, K = 3, 1001
+	y := make([]float64, K)
+	l := make([]float64, R*K)
+	for i := range y {
+		y[i] = float64(rng.IntN(2))
+	}
+	for i := range l {
+		l[i] = rng.NormFloat64() * 10
+	}
+	l[0], l[1], l[2], l[3] = 0, -745, 700, 1e-12
+	want, got := make([]float64, R), make([]float64, R)
+	wantD, gotD := make([]float64, R*K), make([]float64, R*K)
+	bernoulliLogitRows(y, l, wantD, want, K)
+	bernoulliRows(y, l, gotD, got, K)
+	for r := range want {
+		if math.Abs(got[r]-want[r]) > 1e-13*math.Abs(want[r]) {
+			t.Errorf("row %d: %.17g, Go kernel %.17g", r, got[r], want[r])
+		}
+	}
+	for i := range wantD {
+		if math.Abs(gotD[i]-wantD[i]) > 1e-15+1e-13*math.Abs(wantD[i]) {
+			t.Fatalf("derivative %d: %.17g, Go kernel %.17g", i, gotD[i], wantD[i])
+		}
+	}
+	noD := make([]float64, R)
+	bernoulliRows(y, l, nil, noD, K)
+	for r := range noD {
+		if math.Abs(noD[r]-want[r]) > 1e-13*math.Abs(want[r]) {
+			t.Errorf("row %d without derivatives: %.17g, want %.17g", r, noD[r], want[r])
+		}
+	}
+	nan := append([]float64(nil), l...)
+	nan[K+5] = math.NaN()
+	bernoulliRows(y, nan, gotD, got, K)
+	if !math.IsNaN(got[1]) || math.IsNaN(got[0]) || math.IsNaN(got[2]) {
+		t.Errorf("a NaN logit must make its row, and only its row, NaN: %v", got)
+	}
+}
