@@ -172,6 +172,19 @@ func (k sliceKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense
 	}
 }
 
+// gemm computes c = alpha·op(a)·op(b) + beta·c on row-major matrices. It is gonum's pure-Go
+// BLAS unless OpenBLAS is linked in (blas_openblas.go).
+var gemm = func(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if transA {
+		ta = blas.Trans
+	}
+	if transB {
+		tb = blas.Trans
+	}
+	blas64.Implementation().Dgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
 // matVecKernel multiplies a data matrix M [N,D] by every chain's vector V [B,D], giving [B,N]:
 // one matrix product for the whole batch.
 type matVecKernel struct{}
@@ -186,19 +199,16 @@ func (matVecKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 }
 func (matVecKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	N, D, B := in[0].Shape()[0], in[0].Shape()[1], in[1].Shape()[0]
-	blas64.Implementation().Dgemm(blas.NoTrans, blas.Trans, B, N, D, 1,
-		in[1].Float64s(), D, in[0].Float64s(), D, 0, out.Float64s(), N)
+	gemm(false, true, B, N, D, 1, in[1].Float64s(), D, in[0].Float64s(), D, 0, out.Float64s(), N)
 }
 func (matVecKernel) backward(i int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
 	N, D, B := in[0].Shape()[0], in[0].Shape()[1], in[1].Shape()[0]
 	if i == 1 {
-		blas64.Implementation().Dgemm(blas.NoTrans, blas.NoTrans, B, D, N, 1,
-			g.Float64s(), N, in[0].Float64s(), D, 0, dst.Float64s(), D)
+		gemm(false, false, B, D, N, 1, g.Float64s(), N, in[0].Float64s(), D, 0, dst.Float64s(), D)
 		return
 	}
 	// d/dM = gᵀ V summed over chains; only reached if a matrix depended on parameters.
-	blas64.Implementation().Dgemm(blas.Trans, blas.NoTrans, N, D, B, 1,
-		g.Float64s(), N, in[1].Float64s(), D, 0, dst.Float64s(), D)
+	gemm(true, false, N, D, B, 1, g.Float64s(), N, in[1].Float64s(), D, 0, dst.Float64s(), D)
 }
 
 // rowSumKernel sums each chain's elements: [B,K] → [B,1].

@@ -7,10 +7,15 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! Rscript -e 'suppressMessages({library(rstan); library(posterior)})' >/dev/null 2>&1; then
-  echo "installing R with rstan and posterior from Debian (needed by the output-format tests)..."
+need=()
+[ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || need+=(libopenblas-dev)
+Rscript -e 'suppressMessages({library(rstan); library(posterior)})' >/dev/null 2>&1 || need+=(r-cran-rstan r-cran-posterior)
+if [ ${#need[@]} -gt 0 ]; then
+  # OpenBLAS for the matrix products; R's rstan and posterior for the output-format and
+  # diagnostics tests.
+  echo "installing ${need[*]} from Debian..."
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends r-cran-rstan r-cran-posterior >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
 go vet ./...
@@ -20,4 +25,11 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 HMCC_REQUIRE_R=1 go test -count=1 -timeout 30m ./...
+# The pure-Go build (no cgo: gonum's BLAS and the Go Bernoulli-logit kernel) must work too.
+CGO_ENABLED=0 go test -count=1 -short ./autodiff/... ./compiler/... ./runtime/...
 go test -count=1 -race -short ./runtime/... ./autodiff/... ./cmd/...
+# Fuzz every target briefly; crashers found earlier live in testdata/fuzz and run above.
+for target in "lang FuzzParse" "compiler FuzzCheck" "compiler FuzzBind" "dataset FuzzRead" "runtime/cmdstan FuzzRoundTrip" "runtime/cmdstan FuzzRead"; do
+  set -- $target
+  go test -run XXX -fuzz "^$2\$" -fuzztime 10s "./$1/"
+done
