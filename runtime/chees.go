@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"math"
-	"time"
 )
 
 // ChEES-HMC (Hoffman, Radul & Sountsov, "An Adaptive MCMC Scheme for Setting Trajectory Lengths
@@ -118,37 +117,42 @@ func sampleChEES(ctx context.Context, t Target, cfg Config, sink Sink) (*Result,
 	if err := s.initialise(cfg.Init); err != nil {
 		return nil, err
 	}
-	stats := make([]Stats, s.c)
 	steps := make([]int, s.c)
 	accept := make([]float64, s.c)
 	prev := make([]float64, s.c*s.n)
 	vel := make([]float64, s.c*s.n)
 	scale := make([]float64, s.n)
-	start := time.Now()
-	sched := newWindows(cfg.Warmup)
-	if cfg.Warmup > 0 {
-		if err := s.initStepSize(stats); err != nil {
-			return nil, err
-		}
-	}
-	perChain := make([]*dualAveraging, s.c)
-	for i := range perChain {
-		perChain[i] = newDualAveraging(cfg.TargetAccept, s.stepSize[i])
-	}
+	var adapter *trajectoryAdapter
 	var shared *dualAveraging
-	adapter := &trajectoryAdapter{logT: math.Log(meanStepSize(s.stepSize))}
-	est := newWelford(s.n)
+	T := 0.0  // the trajectory length used after warmup
 	iter := 0 // Halton index, counting every iteration
-	jitter := 0.0
-	run := func(T float64, maxSteps int) error {
+
+	setShared := func(eps float64) {
+		for i := range s.stepSize {
+			s.stepSize[i] = eps
+		}
+		shared = newDualAveraging(cheesTargetAccept, eps)
+	}
+	advance := func(warmup bool, stats []Stats) error {
+		if adapter == nil {
+			adapter = &trajectoryAdapter{logT: math.Log(meanStepSize(s.stepSize))}
+			T = math.Exp(adapter.logT)
+		}
+		length := T
+		if warmup {
+			length = math.Exp(adapter.logT)
+		}
 		iter++
 		h := halton(iter)
 		for i, eps := range s.stepSize {
-			steps[i] = int(min(max(math.Ceil(h*T/eps), 1), float64(maxSteps)))
+			steps[i] = int(min(max(math.Ceil(h*length/eps), 1), float64(cfg.MaxSteps)))
 		}
 		copy(prev, s.pos)
 		if err := s.transition(steps, stats); err != nil {
 			return err
+		}
+		if !warmup {
+			return nil
 		}
 		for i, st := range stats {
 			accept[i] = st.AcceptStat
@@ -161,73 +165,40 @@ func sampleChEES(ctx context.Context, t Target, cfg Config, sink Sink) (*Result,
 		for j := range scale {
 			scale[j] = math.Sqrt(s.invMetric[j])
 		}
-		jitter = h
-		return nil
-	}
-	for it := 0; it < cfg.Warmup; it++ {
-		if ctx.Err() != nil {
-			res.Interrupted = true
-			break
-		}
-		T := math.Exp(adapter.logT)
-		if err := run(T, cfg.MaxSteps); err != nil {
-			return nil, err
-		}
-		g := cheesGradient(prev, s.scratchPos, vel, accept, scale, s.n, jitter, T)
-		adapter.update(g)
+		adapter.update(cheesGradient(prev, s.scratchPos, vel, accept, scale, s.n, h, length))
 		// Never ask for more than MaxSteps steps of the current step size.
 		adapter.logT = math.Min(adapter.logT, math.Log(meanStepSize(s.stepSize)*float64(cfg.MaxSteps)))
-		for _, st := range stats {
-			if st.Divergent {
-				res.WarmupDivergence++
-			}
-		}
-		if shared == nil && it >= sched.initBuffer {
-			shared = newDualAveraging(cheesTargetAccept, meanStepSize(s.stepSize))
+		return nil
+	}
+	adapt := newAdaptation(cfg)
+	adapt.stepSize = func(s *sampler, it int, stats []Stats) {
+		if shared == nil && it >= adapt.sched.initBuffer {
+			setShared(meanStepSize(s.stepSize))
 		}
 		if shared == nil {
-			for i, st := range stats {
-				s.stepSize[i] = perChain[i].update(st.AcceptStat)
-			}
-		} else {
-			eps := shared.update(harmonicMean(accept))
-			for i := range s.stepSize {
-				s.stepSize[i] = eps
-			}
+			adapt.perChainUpdate(s, stats)
+			return
 		}
-		if sched.inSlow(it) {
-			for c := 0; c < s.c; c++ {
-				est.add(s.pos[c*s.n : (c+1)*s.n])
-			}
+		for i, st := range stats {
+			accept[i] = st.AcceptStat
 		}
-		if sched.endsWindow(it) {
-			est.variance(s.invMetric)
-			est.reset()
-			if err := s.initStepSize(stats); err != nil {
-				return nil, err
-			}
-			eps := meanStepSize(s.stepSize)
-			for i := range s.stepSize {
-				s.stepSize[i] = eps
-			}
-			shared = newDualAveraging(cheesTargetAccept, eps)
-			// The trajectory length was learned in the units of the old metric. Restart its
-			// search from one step so it climbs to the first maximum of the criterion again
-			// (on a Gaussian, ChEES with uniform jitter has further local maxima past π). The
-			// last window is left alone: the metric barely moves there and few iterations remain.
-			if it != sched.ends[len(sched.ends)-1]-1 {
-				adapter = &trajectoryAdapter{logT: math.Log(eps)}
-			}
-		}
-		if cfg.Progress != nil {
-			cfg.Progress("warmup", it+1, cfg.Warmup)
+		eps := shared.update(harmonicMean(accept))
+		for i := range s.stepSize {
+			s.stepSize[i] = eps
 		}
 	}
-	T := math.Exp(adapter.avgLogT)
-	if adapter.iterations == 0 {
-		T = math.Exp(adapter.logT)
+	adapt.windowEnd = func(s *sampler, it int, last bool) {
+		eps := meanStepSize(s.stepSize)
+		setShared(eps)
+		// The trajectory length was learned in the units of the old metric. Restart its search
+		// from one step so it climbs to the first maximum of the criterion again (on a Gaussian,
+		// ChEES with uniform jitter has further local maxima past π). The last window is left
+		// alone: the metric barely moves there and few iterations remain.
+		if !last {
+			adapter = &trajectoryAdapter{logT: math.Log(eps)}
+		}
 	}
-	if cfg.Warmup > 0 && !res.Interrupted {
+	adapt.final = func(s *sampler) {
 		eps := meanStepSize(s.stepSize)
 		if shared != nil {
 			eps = shared.final()
@@ -235,43 +206,17 @@ func sampleChEES(ctx context.Context, t Target, cfg Config, sink Sink) (*Result,
 		for i := range s.stepSize {
 			s.stepSize[i] = eps
 		}
+		T = math.Exp(adapter.logT)
+		if adapter.iterations > 0 {
+			T = math.Exp(adapter.avgLogT)
+		}
 		T = math.Min(T, eps*float64(cfg.MaxSteps))
 	}
-	res.TrajectoryLength = T
-	res.WarmupTime = time.Since(start)
-	res.StepSizes = append([]float64(nil), s.stepSize...)
-	res.InvMetric = append([]float64(nil), s.invMetric...)
-	if !res.Interrupted {
-		if err := sink.Adapted(res.StepSizes, res.InvMetric); err != nil {
-			return nil, err
-		}
+	res, err := s.run(ctx, cfg, sink, res, advance, adapt)
+	if res != nil {
+		res.TrajectoryLength = T
 	}
-	start = time.Now()
-	for it := 0; it < cfg.Draws && !res.Interrupted; it++ {
-		if ctx.Err() != nil {
-			res.Interrupted = true
-			break
-		}
-		if err := run(T, cfg.MaxSteps); err != nil {
-			return nil, err
-		}
-		for c, st := range stats {
-			if st.Divergent {
-				res.Divergences[c]++
-			}
-		}
-		if err := sink.Draw(it, stats, s.pos); err != nil {
-			return nil, err
-		}
-		res.DrawsDone++
-		if cfg.Progress != nil {
-			cfg.Progress("sampling", it+1, cfg.Draws)
-		}
-	}
-	res.SamplingTime = time.Since(start)
-	res.Gradients = s.grads
-	res.MaskedFraction = float64(s.masked) / float64(s.grads)
-	return res, nil
+	return res, err
 }
 
 // harmonicMean pools the chains' acceptance probabilities for the shared step size. It is

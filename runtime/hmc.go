@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"math"
-	"time"
 )
 
 // transition runs one HMC trajectory for every chain in lockstep and applies the Metropolis
@@ -179,92 +178,14 @@ func sampleHMC(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, e
 	if err := s.initialise(cfg.Init); err != nil {
 		return nil, err
 	}
-	stats := make([]Stats, s.c)
 	steps := make([]int, s.c)
-	start := time.Now()
-	sched := newWindows(cfg.Warmup)
-	if cfg.Warmup > 0 {
-		if err := s.initStepSize(stats); err != nil {
-			return nil, err
+	advance := func(warmup bool, stats []Stats) error {
+		limit := cfg.MaxSteps
+		if warmup {
+			limit = min(limit, warmupMaxSteps)
 		}
+		s.drawSteps(&cfg, limit, steps)
+		return s.transition(steps, stats)
 	}
-	da := make([]*dualAveraging, s.c)
-	for i := range da {
-		da[i] = newDualAveraging(cfg.TargetAccept, s.stepSize[i])
-	}
-	est := newWelford(s.n)
-	for it := 0; it < cfg.Warmup; it++ {
-		if ctx.Err() != nil {
-			res.Interrupted = true
-			break
-		}
-		s.drawSteps(&cfg, min(cfg.MaxSteps, warmupMaxSteps), steps)
-		if err := s.transition(steps, stats); err != nil {
-			return nil, err
-		}
-		for i, st := range stats {
-			if st.Divergent {
-				res.WarmupDivergence++
-			}
-			s.stepSize[i] = da[i].update(st.AcceptStat)
-		}
-		if sched.inSlow(it) {
-			for c := 0; c < s.c; c++ {
-				est.add(s.pos[c*s.n : (c+1)*s.n])
-			}
-		}
-		if sched.endsWindow(it) {
-			est.variance(s.invMetric)
-			est.reset()
-			if err := s.initStepSize(stats); err != nil {
-				return nil, err
-			}
-			for i := range da {
-				da[i].restart(s.stepSize[i])
-			}
-		}
-		if cfg.Progress != nil {
-			cfg.Progress("warmup", it+1, cfg.Warmup)
-		}
-	}
-	if cfg.Warmup > 0 && !res.Interrupted {
-		for i := range da {
-			s.stepSize[i] = da[i].final()
-		}
-	}
-	res.WarmupTime = time.Since(start)
-	res.StepSizes = append([]float64(nil), s.stepSize...)
-	res.InvMetric = append([]float64(nil), s.invMetric...)
-	if !res.Interrupted {
-		if err := sink.Adapted(res.StepSizes, res.InvMetric); err != nil {
-			return nil, err
-		}
-	}
-	start = time.Now()
-	for it := 0; it < cfg.Draws && !res.Interrupted; it++ {
-		if ctx.Err() != nil {
-			res.Interrupted = true
-			break
-		}
-		s.drawSteps(&cfg, cfg.MaxSteps, steps)
-		if err := s.transition(steps, stats); err != nil {
-			return nil, err
-		}
-		for c, st := range stats {
-			if st.Divergent {
-				res.Divergences[c]++
-			}
-		}
-		if err := sink.Draw(it, stats, s.pos); err != nil {
-			return nil, err
-		}
-		res.DrawsDone++
-		if cfg.Progress != nil {
-			cfg.Progress("sampling", it+1, cfg.Draws)
-		}
-	}
-	res.SamplingTime = time.Since(start)
-	res.Gradients = s.grads
-	res.MaskedFraction = float64(s.masked) / float64(s.grads)
-	return res, nil
+	return s.run(ctx, cfg, sink, res, advance, newAdaptation(cfg))
 }

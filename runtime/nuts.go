@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"math"
-	"time"
 )
 
 // The No-U-Turn sampler as Stan runs it (base_nuts.hpp, Stan 2.21+; Betancourt 2017, "A
@@ -93,8 +92,6 @@ type nuts struct {
 	chains   []*nutsChain
 	x, p, g  []float64
 	lp       []float64
-	// masked counts chain-gradient evaluations of chains that had finished their tree.
-	masked int64
 }
 
 func newNUTS(s *sampler, maxDepth int) *nuts {
@@ -300,7 +297,7 @@ func (u *nuts) transition(stats []Stats) error {
 		if active == 0 {
 			break
 		}
-		u.masked += int64(s.c - active)
+		s.masked += int64(s.c - active)
 		if err := s.eval(u.x, u.lp, u.g); err != nil {
 			return err
 		}
@@ -341,94 +338,6 @@ func sampleNUTS(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, 
 		return nil, err
 	}
 	u := newNUTS(s, cfg.MaxTreeDepth)
-	stats := make([]Stats, s.c)
-	start := time.Now()
-	sched := newWindows(cfg.Warmup)
-	if cfg.Warmup > 0 {
-		if err := s.initStepSize(stats); err != nil {
-			return nil, err
-		}
-	}
-	da := make([]*dualAveraging, s.c)
-	for i := range da {
-		da[i] = newDualAveraging(cfg.TargetAccept, s.stepSize[i])
-	}
-	est := newWelford(s.n)
-	for it := 0; it < cfg.Warmup; it++ {
-		if ctx.Err() != nil {
-			res.Interrupted = true
-			break
-		}
-		if err := u.transition(stats); err != nil {
-			return nil, err
-		}
-		for i, st := range stats {
-			if st.Divergent {
-				res.WarmupDivergence++
-			}
-			s.stepSize[i] = da[i].update(st.AcceptStat)
-		}
-		if sched.inSlow(it) {
-			for c := 0; c < s.c; c++ {
-				est.add(s.pos[c*s.n : (c+1)*s.n])
-			}
-		}
-		if sched.endsWindow(it) {
-			est.variance(s.invMetric)
-			est.reset()
-			if err := s.initStepSize(stats); err != nil {
-				return nil, err
-			}
-			for i := range da {
-				da[i].restart(s.stepSize[i])
-			}
-		}
-		if cfg.Progress != nil {
-			cfg.Progress("warmup", it+1, cfg.Warmup)
-		}
-	}
-	if cfg.Warmup > 0 && !res.Interrupted {
-		for i := range da {
-			s.stepSize[i] = da[i].final()
-		}
-	}
-	res.WarmupTime = time.Since(start)
-	res.StepSizes = append([]float64(nil), s.stepSize...)
-	res.InvMetric = append([]float64(nil), s.invMetric...)
-	if !res.Interrupted {
-		if err := sink.Adapted(res.StepSizes, res.InvMetric); err != nil {
-			return nil, err
-		}
-	}
-	start = time.Now()
-	for it := 0; it < cfg.Draws && !res.Interrupted; it++ {
-		if ctx.Err() != nil {
-			res.Interrupted = true
-			break
-		}
-		if err := u.transition(stats); err != nil {
-			return nil, err
-		}
-		for c, st := range stats {
-			if st.Divergent {
-				res.Divergences[c]++
-			}
-			if st.TreeDepth >= cfg.MaxTreeDepth {
-				res.MaxTreeDepthHits[c]++
-			}
-		}
-		if err := sink.Draw(it, stats, s.pos); err != nil {
-			return nil, err
-		}
-		res.DrawsDone++
-		if cfg.Progress != nil {
-			cfg.Progress("sampling", it+1, cfg.Draws)
-		}
-	}
-	res.SamplingTime = time.Since(start)
-	res.Gradients = s.grads
-	if s.grads > 0 {
-		res.MaskedFraction = float64(u.masked) / float64(s.grads)
-	}
-	return res, nil
+	advance := func(_ bool, stats []Stats) error { return u.transition(stats) }
+	return s.run(ctx, cfg, sink, res, advance, newAdaptation(cfg))
 }

@@ -134,7 +134,7 @@ func TestNUTSTreeDepth(t *testing.T) {
 		stats := make([]Stats, 4)
 		hits := 0
 		for it := 0; it < 300; it++ {
-			before, masked := s.grads, u.masked
+			before, masked := s.grads, u.s.masked
 			if err := u.transition(stats); err != nil {
 				t.Fatal(err)
 			}
@@ -160,7 +160,7 @@ func TestNUTSTreeDepth(t *testing.T) {
 			if got := s.grads - before; got != int64(4*longest) {
 				t.Fatalf("%d chain-gradients for a longest tree of %d", got, longest)
 			}
-			if got := u.masked - masked; got != wasted {
+			if got := u.s.masked - masked; got != wasted {
 				t.Fatalf("masked %d, want %d", got, wasted)
 			}
 		}

@@ -1,0 +1,156 @@
+package runtime
+
+import (
+	"context"
+	"time"
+)
+
+// step advances every chain by one transition and fills stats; warmup says which phase it is in.
+type step func(warmup bool, stats []Stats) error
+
+// run is the loop every kernel shares: warmup through adapt (which tunes after each warmup
+// transition and returns at the end of warmup), then the adapted tuning goes to the sink, then
+// the post-warmup draws. It stops at an iteration boundary when ctx is cancelled.
+func (s *sampler) run(ctx context.Context, cfg Config, sink Sink, res *Result, advance step, adapt *adaptation) (*Result, error) {
+	stats := make([]Stats, s.c)
+	start := time.Now()
+	if cfg.Warmup > 0 {
+		if err := s.initStepSize(stats); err != nil {
+			return nil, err
+		}
+	}
+	adapt.begin(s)
+	for it := 0; it < cfg.Warmup; it++ {
+		if ctx.Err() != nil {
+			res.Interrupted = true
+			break
+		}
+		if err := advance(true, stats); err != nil {
+			return nil, err
+		}
+		for _, st := range stats {
+			if st.Divergent {
+				res.WarmupDivergence++
+			}
+		}
+		if err := adapt.update(s, it, stats); err != nil {
+			return nil, err
+		}
+		if cfg.Progress != nil {
+			cfg.Progress("warmup", it+1, cfg.Warmup)
+		}
+	}
+	if cfg.Warmup > 0 && !res.Interrupted {
+		adapt.finish(s)
+	}
+	res.WarmupTime = time.Since(start)
+	res.StepSizes = append([]float64(nil), s.stepSize...)
+	res.InvMetric = append([]float64(nil), s.invMetric...)
+	if !res.Interrupted {
+		if err := sink.Adapted(res.StepSizes, res.InvMetric); err != nil {
+			return nil, err
+		}
+	}
+	start = time.Now()
+	for it := 0; it < cfg.Draws && !res.Interrupted; it++ {
+		if ctx.Err() != nil {
+			res.Interrupted = true
+			break
+		}
+		if err := advance(false, stats); err != nil {
+			return nil, err
+		}
+		for c, st := range stats {
+			if st.Divergent {
+				res.Divergences[c]++
+			}
+			if res.MaxTreeDepthHits != nil && st.TreeDepth >= cfg.MaxTreeDepth {
+				res.MaxTreeDepthHits[c]++
+			}
+		}
+		if err := sink.Draw(it, stats, s.pos); err != nil {
+			return nil, err
+		}
+		res.DrawsDone++
+		if cfg.Progress != nil {
+			cfg.Progress("sampling", it+1, cfg.Draws)
+		}
+	}
+	res.SamplingTime = time.Since(start)
+	res.Gradients = s.grads
+	if s.grads > 0 {
+		res.MaskedFraction = float64(s.masked) / float64(s.grads)
+	}
+	return res, nil
+}
+
+// adaptation is the warmup tuning of a kernel: Stan's windows for the pooled diagonal metric,
+// with a step-size rule plugged in. The default rule, used by hmc and nuts, is Stan's: every
+// chain tunes its own step size by dual averaging toward cfg.TargetAccept.
+type adaptation struct {
+	sched windows
+	est   *welford
+	// stepSize tunes step sizes after a warmup transition; windowEnd re-initialises them after a
+	// metric update; final fixes them for sampling. Nil fields take the per-chain defaults.
+	stepSize  func(s *sampler, it int, stats []Stats)
+	windowEnd func(s *sampler, it int, last bool)
+	final     func(s *sampler)
+	target    float64
+	perChain  []*dualAveraging
+}
+
+func newAdaptation(cfg Config) *adaptation {
+	return &adaptation{sched: newWindows(cfg.Warmup), target: cfg.TargetAccept}
+}
+
+func (a *adaptation) begin(s *sampler) {
+	a.est = newWelford(s.n)
+	a.perChain = make([]*dualAveraging, s.c)
+	for i := range a.perChain {
+		a.perChain[i] = newDualAveraging(a.target, s.stepSize[i])
+	}
+}
+
+// perChainUpdate is Stan's rule: each chain's own dual averaging on its own acceptance statistic.
+func (a *adaptation) perChainUpdate(s *sampler, stats []Stats) {
+	for i, st := range stats {
+		s.stepSize[i] = a.perChain[i].update(st.AcceptStat)
+	}
+}
+
+func (a *adaptation) update(s *sampler, it int, stats []Stats) error {
+	if a.stepSize != nil {
+		a.stepSize(s, it, stats)
+	} else {
+		a.perChainUpdate(s, stats)
+	}
+	if a.sched.inSlow(it) {
+		for c := 0; c < s.c; c++ {
+			a.est.add(s.pos[c*s.n : (c+1)*s.n])
+		}
+	}
+	if a.sched.endsWindow(it) {
+		a.est.variance(s.invMetric)
+		a.est.reset()
+		if err := s.initStepSize(stats); err != nil {
+			return err
+		}
+		for i := range a.perChain {
+			a.perChain[i].restart(s.stepSize[i])
+		}
+		if a.windowEnd != nil {
+			a.windowEnd(s, it, it == a.sched.ends[len(a.sched.ends)-1]-1)
+		}
+	}
+	return nil
+}
+
+func (a *adaptation) finish(s *sampler) {
+	if a.final != nil {
+		a.final(s)
+		return
+	}
+	for i := range a.perChain {
+		s.stepSize[i] = a.perChain[i].final()
+	}
+}
