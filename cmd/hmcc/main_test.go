@@ -164,8 +164,8 @@ func TestSamplersMatchStan(t *testing.T) {
 		{"sparse_logistic", "german_credit", true, []string{"--chains", "4", "--sampler", "hmc"}},
 		{"sparse_logistic", "breast_cancer", true, []string{"--chains", "4", "--sampler", "hmc"}},
 		{"sparse_logistic", "german_credit", true, []string{"--chains", "4", "--sampler", "nuts"}},
-		{"sparse_logistic", "german_credit", true, []string{"--chains", "64", "--sampler", "chees", "--warmup", "500", "--draws", "200"}},
-		{"sparse_logistic", "breast_cancer", true, []string{"--chains", "64", "--sampler", "chees", "--warmup", "500", "--draws", "200"}},
+		{"sparse_logistic", "german_credit", true, []string{"--chains", "64", "--sampler", "chees", "--warmup", "500", "--draws", "500"}},
+		{"sparse_logistic", "breast_cancer", true, []string{"--chains", "64", "--sampler", "chees", "--warmup", "500", "--draws", "500"}},
 	}
 	for _, c := range cases {
 		t.Run(c.data+"/"+strings.Join(c.args, " "), func(t *testing.T) {
