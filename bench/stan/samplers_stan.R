@@ -28,3 +28,15 @@ for (r in runs) {
               r$name, grads, wall, min(s$ess_bulk), min(s$ess_bulk) / wall,
               1000 * min(s$ess_bulk) / grads, max(s$rhat), div))
 }
+
+# A longer German credit run, to compare wall time at equal ESS with hmcc's many-chain runs.
+dat <- data_sparse_logistic("german_credit.csv")
+t0 <- Sys.time()
+fit <- sampling(models[["sparse_logistic.stan"]], data = dat, chains = 4L, warmup = 1000L, iter = 6000L,
+                seed = 2L, cores = 2L, refresh = 0)
+wall <- as.numeric(difftime(Sys.time(), t0, units = "secs"))
+grads <- sum(sapply(get_sampler_params(fit, inc_warmup = TRUE), function(s) sum(s[, "n_leapfrog__"])))
+div <- sum(sapply(get_sampler_params(fit, inc_warmup = FALSE), function(s) sum(s[, "divergent__"])))
+s <- summarise_draws(fit_draws(fit), rhat, ess_bulk)
+cat(sprintf("| german_credit | Stan NUTS | 4 | 1000+5000 | %.0f | %.1f | %.0f | %.1f | %.2f | %.4f | %d |\n",
+            grads, wall, min(s$ess_bulk), min(s$ess_bulk) / wall, 1000 * min(s$ess_bulk) / grads, max(s$rhat), div))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -195,8 +194,6 @@ func newDrawStore(chains, iters, quantities int) *drawStore {
 }
 
 func (d *drawStore) set(q, c, it int, v float64) { d.data[q][c][it] = v }
-
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // superchainIDs assigns chains to K superchains in consecutive blocks (nil when K is 0).
 func superchainIDs(chains, k int) []int {
