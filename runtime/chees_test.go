@@ -4,8 +4,6 @@ import (
 	"context"
 	"math"
 	"testing"
-
-	"github.com/hmcc-dev/hmcc/runtime/diagnostics"
 )
 
 func TestHaltonSequence(t *testing.T) {
@@ -54,24 +52,7 @@ func TestChEESRecoversGaussian(t *testing.T) {
 	if res.TrajectoryLength < 1.2 || res.TrajectoryLength > 3.5 {
 		t.Errorf("learned trajectory length %g, want near 2.25", res.TrajectoryLength)
 	}
-	for i, s := range scales {
-		x := sink.draws[i]
-		m := diagnostics.Summarize(x)
-		if z := math.Abs(m.Mean) / m.McseMean; z > 4 {
-			t.Errorf("coordinate %d: mean %g is %.1f MCSE from 0", i, m.Mean, z)
-		}
-		sq := make([][]float64, len(x))
-		for c := range x {
-			sq[c] = make([]float64, len(x[c]))
-			for k, v := range x[c] {
-				sq[c][k] = v * v
-			}
-		}
-		m2 := diagnostics.Summarize(sq)
-		if z := math.Abs(m2.Mean-s*s) / m2.McseMean; z > 4 {
-			t.Errorf("coordinate %d: E[x²] = %g, want %g (%.1f MCSE)", i, m2.Mean, s*s, z)
-		}
-	}
+	checkGaussianMoments(t, sink.draws, scales)
 }
 
 func TestChEESNeedsTwoChains(t *testing.T) {

@@ -81,24 +81,9 @@ func TestSamplerRecoversGaussian(t *testing.T) {
 	if !sink.adapted || res.DrawsDone != draws {
 		t.Fatalf("adapted=%v draws=%d", sink.adapted, res.DrawsDone)
 	}
-	for i, s := range scales {
+	checkGaussianMoments(t, sink.draws, scales)
+	for i := range scales {
 		x := sink.draws[i]
-		mean := diagnostics.Summarize(x)
-		if z := math.Abs(mean.Mean) / mean.McseMean; z > 4 {
-			t.Errorf("coordinate %d (scale %g): mean %g is %.1f MCSE from 0", i, s, mean.Mean, z)
-		}
-		// E[x²] = s²; its MCSE comes from the draws of x² the same way.
-		sq := make([][]float64, len(x))
-		for c := range x {
-			sq[c] = make([]float64, len(x[c]))
-			for k, v := range x[c] {
-				sq[c][k] = v * v
-			}
-		}
-		m2 := diagnostics.Summarize(sq)
-		if z := math.Abs(m2.Mean-s*s) / m2.McseMean; z > 4 {
-			t.Errorf("coordinate %d: E[x²] = %g, want %g (%.1f MCSE)", i, m2.Mean, s*s, z)
-		}
 		if r := diagnostics.Rhat(x); r > 1.01 {
 			t.Errorf("coordinate %d: R-hat %g", i, r)
 		}
@@ -206,22 +191,10 @@ func TestSameSeedSameDraws(t *testing.T) {
 		return sink.draws
 	}
 	a, b, c := run(11), run(11), run(12)
-	same := func(x, y [][][]float64) bool {
-		for i := range x {
-			for j := range x[i] {
-				for k := range x[i][j] {
-					if x[i][j][k] != y[i][j][k] {
-						return false
-					}
-				}
-			}
-		}
-		return true
-	}
-	if !same(a, b) {
+	if !sameDraws(a, b) {
 		t.Error("same seed gave different draws")
 	}
-	if same(a, c) {
+	if sameDraws(a, c) {
 		t.Error("different seeds gave identical draws")
 	}
 }
@@ -250,4 +223,43 @@ func (s *cancelAfter) Draw(iter int, stats []Stats, theta []float64) error {
 		s.cancel()
 	}
 	return s.memorySink.Draw(iter, stats, theta)
+}
+
+// checkGaussianMoments holds the draws ([coordinate][chain][iteration]) of an independent
+// Gaussian with the given scales to its truth: each mean within 4 MCSE of 0 and each E[x²]
+// within 4 MCSE of s², the MCSE of E[x²] estimated from the draws of x² like any mean's.
+func checkGaussianMoments(t *testing.T, draws [][][]float64, scales []float64) {
+	t.Helper()
+	for i, s := range scales {
+		x := draws[i]
+		m := diagnostics.Summarize(x)
+		if z := math.Abs(m.Mean) / m.McseMean; z > 4 {
+			t.Errorf("coordinate %d (scale %g): mean %g is %.1f MCSE from 0", i, s, m.Mean, z)
+		}
+		sq := make([][]float64, len(x))
+		for c := range x {
+			sq[c] = make([]float64, len(x[c]))
+			for k, v := range x[c] {
+				sq[c][k] = v * v
+			}
+		}
+		m2 := diagnostics.Summarize(sq)
+		if z := math.Abs(m2.Mean-s*s) / m2.McseMean; z > 4 {
+			t.Errorf("coordinate %d: E[x²] = %g, want %g (%.1f MCSE)", i, m2.Mean, s*s, z)
+		}
+	}
+}
+
+// sameDraws reports whether two runs' draws are bitwise identical.
+func sameDraws(x, y [][][]float64) bool {
+	for i := range x {
+		for j := range x[i] {
+			for k := range x[i][j] {
+				if x[i][j][k] != y[i][j][k] {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }

@@ -283,22 +283,10 @@ func TestNUTSSameSeedSameDrawsAndMasking(t *testing.T) {
 	a, res := run(11)
 	b, _ := run(11)
 	c, _ := run(12)
-	same := func(x, y [][][]float64) bool {
-		for i := range x {
-			for j := range x[i] {
-				for k := range x[i][j] {
-					if x[i][j][k] != y[i][j][k] {
-						return false
-					}
-				}
-			}
-		}
-		return true
-	}
-	if !same(a, b) {
+	if !sameDraws(a, b) {
 		t.Error("same seed gave different draws")
 	}
-	if same(a, c) {
+	if sameDraws(a, c) {
 		t.Error("different seeds gave identical draws")
 	}
 	if f := res.MaskedFraction; !(f > 0 && f < 1) {
