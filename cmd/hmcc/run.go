@@ -25,7 +25,7 @@ type runCmd struct {
 	Draws        int     `default:"1000" help:"Post-warmup draws per chain."`
 	Seed         uint64  `default:"1" help:"Random seed; the same seed and chain count give the same draws."`
 	OutputDir    string  `default:"output" help:"Directory for output_<chain>.csv and summary.csv."`
-	TargetAccept float64 `default:"0.8" help:"Mean acceptance rate the step size adaptation aims for."`
+	TargetAccept float64 `default:"0.8" help:"Mean acceptance rate the per-chain step size adaptation aims for (hmc, nuts, and ChEES during its initial buffer; ChEES's shared step size targets a harmonic mean of 0.651)."`
 	PathLength   float64 `default:"3" help:"hmc: mean integration time, in posterior standard deviations after metric adaptation; each iteration jitters it uniformly on (0, 2x]."`
 	MaxSteps     int     `default:"1024" help:"Maximum leapfrog steps per iteration."`
 	Sampler      string  `default:"chees" enum:"chees,nuts,hmc" help:"Kernel: chees (ChEES-HMC: shared step size and learned trajectory length; needs 2+ chains), nuts (Stan's No-U-Turn sampler) or hmc (jittered HMC, per-chain step sizes). See docs/samplers.md."`
