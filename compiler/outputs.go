@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/hmcc-dev/hmcc/ir"
 )
@@ -70,4 +71,45 @@ func Unconstrain(m *ir.Model, values map[string][]float64, theta []float64) erro
 // ElementName names element i of parameter p.
 func ElementName(m *ir.Model, p *ir.ParamVar, i int) string {
 	return ir.ElementNames(p.Name, m.Sizes.Resolve(p.Shape))[i]
+}
+
+// NonFiniteTerm names the first log-density term (priors in declaration order, then the
+// likelihood terms) that is not finite at θ, for the message when no chain can start; "" when
+// every term is finite.
+func NonFiniteTerm(m *ir.Model, theta []float64) string {
+	params := make(map[*ir.ParamVar][]float64, len(m.Params))
+	for _, p := range m.Params {
+		v := make([]float64, p.Len)
+		for i := range v {
+			v[i] = p.Constraint.Constrain(theta[p.Offset+i])
+		}
+		params[p] = v
+	}
+	env := ir.NewEnv(m.Sizes, params)
+	terms := make([]*ir.Term, 0, len(m.Params)+len(m.Terms))
+	for _, p := range m.Params {
+		terms = append(terms, p.Prior)
+	}
+	terms = append(terms, m.Terms...)
+	for _, t := range terms {
+		lp, err := t.LogDensity(env)
+		if err != nil || math.IsNaN(lp) || math.IsInf(lp, 0) {
+			what := "the likelihood"
+			if _, isParam := t.Variate.(*ir.ParamRef); isParam {
+				what = "the prior"
+			}
+			return fmt.Sprintf("%s %s ~ %s at %s is %v there", what, variateName(t), t.Dist.Name, t.Pos, lp)
+		}
+	}
+	return ""
+}
+
+func variateName(t *ir.Term) string {
+	switch v := t.Variate.(type) {
+	case *ir.ParamRef:
+		return v.Var.Name
+	case *ir.DataRef:
+		return v.Var.Name
+	}
+	return "?"
 }

@@ -307,6 +307,8 @@ func TestBadInput(t *testing.T) {
 		{"binary outcome with a 2", []string{"logdensity", write("e.model", "data y[N] = column \"y\"\nparam a ~ Normal(0, 1)\ny ~ BernoulliLogit(a)\n"), write("bin.csv", "y\n0\n1\n2\n")},
 			[]string{`bin.csv:4: column "y": value 2 is outside the support {0, 1} of BernoulliLogit`}},
 		{"zero chains", []string{"run", good, data, "--chains", "0"}, []string{"--chains must be at least 1"}},
+		{"no finite starting point", []string{"run", write("f.model", "data y[N] = column \"y\"\nparam mu ~ Normal(0, 1)\ny ~ Normal(mu, 1e-300)\n"), write("f.csv", "y\n1e300\n-1e300\n"), "--warmup", "10", "--draws", "10", "--output-dir", filepath.Join(dir, "out"), "--quiet"},
+			[]string{"could not find an initial point with finite log density and gradient after 100 attempts per chain (at the point where every unconstrained coordinate is 0, the likelihood y ~ Normal at", "f.model:3:1 is -Inf there)"}},
 		{"chees with one chain", []string{"run", good, data, "--chains", "1"}, []string{"needs --chains 2 or more; with one chain use --sampler nuts"}},
 		{"superchains that do not divide the chains", []string{"run", good, data, "--chains", "6", "--superchains", "4"}, []string{"--superchains must be at least 2 and divide --chains (6), got 4"}},
 		{"gpu on the cpu build", []string{"run", good, data, "--device", "gpu"}, []string{"built without GPU support"}},

@@ -106,7 +106,11 @@ func (r *runCmd) Run(e *env) error {
 	bar.done()
 	if err != nil {
 		if errors.Is(err, runtime.ErrInit) {
-			return userError{fmt.Errorf("%v after 100 attempts per chain; check that the priors and data give the model a finite density", err)}
+			why := ""
+			if term := compiler.NonFiniteTerm(m, make([]float64, m.Dim())); term != "" {
+				why = fmt.Sprintf(" (at the point where every unconstrained coordinate is 0, %s)", term)
+			}
+			return userError{fmt.Errorf("%v after 100 attempts per chain%s; check that the priors and data give the model a finite density", err, why)}
 		}
 		return err
 	}
