@@ -22,7 +22,7 @@ func BenchmarkLogDensityGrad(b *testing.B) {
 		{"kidiq", "kidiq.model", "kidiq.csv"},
 	}
 	for _, mc := range models {
-		for _, chains := range []int{1, 16, 128} {
+		for _, chains := range []int{1, 16, 128, 1024} {
 			b.Run(fmt.Sprintf("%s/C=%d", mc.name, chains), func(b *testing.B) {
 				src, err := os.ReadFile("../models/" + mc.model)
 				if err != nil {
