@@ -23,18 +23,6 @@ func Bind(m *ir.Model, t *dataset.Table) error {
 		if err != nil {
 			return err
 		}
-		values := make([][]float64, len(cols))
-		for j, name := range cols {
-			if values[j], err = t.Column(name); err != nil {
-				return err
-			}
-			if v.Source.Standardize {
-				if err := standardize(values[j]); err != nil {
-					return &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("cannot standardize column %q of %s: %v", name, t.Path, err),
-						Hint: "leave constant columns out, e.g. columns except \"" + name + "\""}
-				}
-			}
-		}
 		extents := []int{t.Rows}
 		if len(v.Shape) == 2 {
 			extents = append(extents, len(cols))
@@ -65,8 +53,20 @@ func Bind(m *ir.Model, t *dataset.Table) error {
 		}
 		v.Columns = cols
 		v.Value = ir.NewTensor(extents...)
-		for j := range cols {
-			for i, x := range values[j] {
+		// One column at a time, straight into the row-major tensor, so a large file is held
+		// as its text plus the model's tensor plus one column, not every column twice.
+		for j, name := range cols {
+			col, err := t.Column(name)
+			if err != nil {
+				return err
+			}
+			if v.Source.Standardize {
+				if err := standardize(col); err != nil {
+					return &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("cannot standardize column %q of %s: %v", name, t.Path, err),
+						Hint: "leave constant columns out, e.g. columns except \"" + name + "\""}
+				}
+			}
+			for i, x := range col {
 				v.Value.Data[i*len(cols)+j] = x
 			}
 		}
