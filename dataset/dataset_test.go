@@ -261,12 +261,12 @@ func TestErrorFormat(t *testing.T) {
 	}
 }
 
-// The shipped data sets read cleanly and every column parses (except the
+// The bundled data sets read cleanly and every column parses (except the
 // school names in eight_schools.csv).
-func TestSharedData(t *testing.T) {
-	files, _ := filepath.Glob("../../shared/data/*.csv")
-	if len(files) == 0 {
-		t.Skip("no shared data")
+func TestBundledData(t *testing.T) {
+	files, _ := filepath.Glob("../models/*.csv")
+	if len(files) < 5 {
+		t.Fatalf("found %d bundled CSVs in models/, want 5", len(files))
 	}
 	for _, f := range files {
 		tab, err := Read(f)
