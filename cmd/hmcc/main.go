@@ -30,6 +30,7 @@ type cli struct {
 	Run        runCmd        `cmd:"" help:"Sample the posterior of MODEL given DATA and write CmdStan CSVs and a summary."`
 	Logdensity logdensityCmd `cmd:"" help:"Evaluate the log density and its gradient on the unconstrained scale."`
 	Check      checkCmd      `cmd:"" help:"Parse and check MODEL (and DATA if given); list its parameters."`
+	Summary    summaryCmd    `cmd:"" help:"Re-summarise a directory of CmdStan CSVs (hmcc's or CmdStan's): the table and verdict of hmcc run."`
 	Version    versionCmd    `cmd:"" help:"Print the version."`
 }
 

@@ -424,3 +424,36 @@ func TestCentredEightSchoolsReportsDivergences(t *testing.T) {
 		t.Errorf("%d rows have divergent__ = 1, the summary counts %d", marked, div)
 	}
 }
+
+// hmcc summary on a run's directory reprints the run's table and verdict from the CSVs alone.
+func TestSummaryReproducesRun(t *testing.T) {
+	dir := t.TempDir()
+	code, runOut, errs := hmcc(t, "run", "../../models/eight_schools.model", "../../models/eight_schools.csv",
+		"--chains", "6", "--warmup", "300", "--draws", "200", "--superchains", "3", "--output-dir", dir, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	code, sumOut, errs := hmcc(t, "summary", dir, "--superchains", "3")
+	if code != 0 {
+		t.Fatalf("summary exit %d: %s", code, errs)
+	}
+	table := func(s string) []string {
+		var rows []string
+		for _, line := range strings.Split(s, "\n") {
+			if strings.HasPrefix(line, "divergences:") || strings.HasPrefix(line, "verdict:") || strings.HasPrefix(line, "  - ") {
+				rows = append(rows, line)
+			}
+			if f := strings.Fields(line); len(f) > 8 && (f[0] == "mu" || f[0] == "tau" || strings.HasPrefix(f[0], "theta")) {
+				rows = append(rows, line)
+			}
+		}
+		return rows
+	}
+	want, got := table(runOut), table(sumOut)
+	if len(want) < 18 || strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Errorf("summary differs from the run:\nrun:\n%s\nsummary:\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+	}
+	if code, _, errs := hmcc(t, "summary", t.TempDir()); code != 2 || !strings.Contains(errs, "holds no chain CSVs") {
+		t.Errorf("empty directory: exit %d, %s", code, errs)
+	}
+}

@@ -104,7 +104,9 @@ func printSummary(w io.Writer, rows []summaryRow, res *runtime.Result, d *drawSt
 	if res.TrajectoryLength > 0 {
 		fmt.Fprintf(w, "; trajectory length %.3g", res.TrajectoryLength)
 	}
-	fmt.Fprintf(w, "; %d gradient evaluations", res.Gradients)
+	if res.Gradients > 0 {
+		fmt.Fprintf(w, "; %d gradient evaluations", res.Gradients)
+	}
 	if res.MaskedFraction > 0 {
 		fmt.Fprintf(w, " (%.1f%% spent on chains waiting for the batch)", 100*res.MaskedFraction)
 	}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/hmcc-dev/hmcc/runtime"
+	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
+)
+
+type summaryCmd struct {
+	Dir         string `arg:"" help:"Directory with one CmdStan CSV per chain (hmcc's output_N.csv, or CmdStan's own)." type:"existingdir"`
+	Superchains int    `help:"Treat the chains as K consecutive superchains and report nested R-hat."`
+}
+
+var chainNumber = regexp.MustCompile(`(\d+)\.csv$`)
+
+// Run re-summarises a finished (or interrupted) run from its CSVs: the same table and verdict
+// `hmcc run` prints, without rewriting anything.
+func (c *summaryCmd) Run(e *env) error {
+	paths, _ := filepath.Glob(filepath.Join(c.Dir, "*.csv"))
+	var chains []string
+	for _, p := range paths {
+		if filepath.Base(p) != "summary.csv" {
+			chains = append(chains, p)
+		}
+	}
+	if len(chains) == 0 {
+		return userError{fmt.Errorf("%s holds no chain CSVs", c.Dir)}
+	}
+	sort.Slice(chains, func(i, j int) bool { return chainIndex(chains[i]) < chainIndex(chains[j]) })
+	files := make([]*cmdstan.File, len(chains))
+	for i, p := range chains {
+		f, err := cmdstan.ReadFile(p)
+		if err != nil {
+			return userError{err}
+		}
+		files[i] = f
+	}
+	cols := files[0].Columns
+	draws := len(files[0].Draws)
+	for i, f := range files {
+		if fmt.Sprint(f.Columns) != fmt.Sprint(cols) {
+			return userError{fmt.Errorf("%s has other columns than %s", chains[i], chains[0])}
+		}
+		draws = min(draws, len(f.Draws))
+	}
+	if c.Superchains < 0 || c.Superchains == 1 || (c.Superchains > 0 && len(files)%c.Superchains != 0) {
+		return userError{fmt.Errorf("--superchains must be at least 2 and divide the %d chains, got %d", len(files), c.Superchains)}
+	}
+	index := map[string]int{}
+	for j, name := range cols {
+		index[name] = j
+	}
+	var names []string
+	for _, name := range cols {
+		if name == "lp__" || !isSamplerColumn(name) {
+			names = append(names, name)
+		}
+	}
+	store := newDrawStore(len(files), draws, len(names))
+	res := &runtime.Result{DrawsDone: draws, Divergences: make([]int, len(files))}
+	maxDepth, _ := strconv.Atoi(files[0].Config["max_depth"])
+	if maxDepth > 0 {
+		res.MaxTreeDepthHits = make([]int, len(files))
+	}
+	for ch, f := range files {
+		for it, row := range f.Draws[:draws] {
+			for q, name := range names {
+				store.set(q, ch, it, row[index[name]])
+			}
+			if j, ok := index["energy__"]; ok {
+				store.energy[ch][it] = row[j]
+			}
+			if j, ok := index["divergent__"]; ok && row[j] == 1 {
+				res.Divergences[ch]++
+			}
+			if j, ok := index["treedepth__"]; ok && maxDepth > 0 && int(row[j]) >= maxDepth {
+				res.MaxTreeDepthHits[ch]++
+			}
+		}
+		res.StepSizes = append(res.StepSizes, f.StepSize)
+		res.WarmupTime += time.Duration(f.WarmupSeconds * float64(time.Second))
+		res.SamplingTime += time.Duration(f.SamplingSeconds * float64(time.Second))
+	}
+	// Chains run in parallel (hmcc's in one batch), so report the time of one chain.
+	res.WarmupTime /= time.Duration(len(files))
+	res.SamplingTime /= time.Duration(len(files))
+	rows := summarize(store, draws, names, superchainIDs(len(files), c.Superchains))
+	printSummary(e.stdout, rows, res, store, res.WarmupTime+res.SamplingTime)
+	return nil
+}
+
+func chainIndex(path string) int {
+	m := chainNumber.FindStringSubmatch(path)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+func isSamplerColumn(name string) bool {
+	return len(name) > 2 && name[len(name)-2:] == "__"
+}
