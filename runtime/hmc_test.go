@@ -138,26 +138,30 @@ func (g *nanTarget) LogDensityGrad(theta, logp, grad []float64) error {
 // TestNonFiniteDensityIsDivergence checks that a NaN anywhere in a trajectory is counted as a
 // divergence and never reaches the chain's state.
 func TestNonFiniteDensityIsDivergence(t *testing.T) {
-	target := &nanTarget{gaussian{chains: 4, scales: []float64{3}}}
-	init := []float64{0, 0.5, -0.5, 0.9}
-	sink := newMemorySink(4, 1, 200)
-	res, err := Sample(context.Background(), target, Config{Warmup: 100, Draws: 200, Seed: 3, TargetAccept: 0.8, PathLength: 3, Init: init}, sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	total := 0
-	for _, d := range res.Divergences {
-		total += d
-	}
-	if total == 0 {
-		t.Error("no divergences recorded although half the mass lies in the NaN region's reach")
-	}
-	for c := range sink.draws[0] {
-		for _, x := range sink.draws[0][c] {
-			if math.IsNaN(x) || x > 1 {
-				t.Fatalf("chain %d reached %g", c, x)
+	for _, sampler := range Samplers {
+		t.Run(sampler, func(t *testing.T) {
+			target := &nanTarget{gaussian{chains: 4, scales: []float64{3}}}
+			init := []float64{0, 0.5, -0.5, 0.9}
+			sink := newMemorySink(4, 1, 200)
+			res, err := Sample(context.Background(), target, Config{Sampler: sampler, Warmup: 100, Draws: 200, Seed: 3, TargetAccept: 0.8, PathLength: 3, Init: init}, sink)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
+			total := 0
+			for _, d := range res.Divergences {
+				total += d
+			}
+			if total == 0 {
+				t.Error("no divergences recorded although half the mass lies in the NaN region's reach")
+			}
+			for c := range sink.draws[0] {
+				for _, x := range sink.draws[0][c] {
+					if math.IsNaN(x) || x > 1 {
+						t.Fatalf("chain %d reached %g", c, x)
+					}
+				}
+			}
+		})
 	}
 }
 
