@@ -22,17 +22,8 @@ func OutputNames(m *ir.Model) []string {
 // Outputs maps one chain's unconstrained θ to the reported quantities, writing len(OutputNames)
 // values into out.
 func Outputs(m *ir.Model, theta []float64, out []float64) error {
-	params := make(map[*ir.ParamVar][]float64, len(m.Params))
-	k := 0
-	for _, p := range m.Params {
-		v := out[k : k+p.Len]
-		for i := range v {
-			v[i] = p.Constraint.Constrain(theta[p.Offset+i])
-		}
-		params[p] = v
-		k += p.Len
-	}
-	env := ir.NewEnv(m.Sizes, params)
+	env := constrainedEnv(m, theta, out)
+	k := m.Dim()
 	for _, l := range m.Lets {
 		if !l.Reported {
 			continue
@@ -77,15 +68,7 @@ func ElementName(m *ir.Model, p *ir.ParamVar, i int) string {
 // likelihood terms) that is not finite at θ, for the message when no chain can start; "" when
 // every term is finite.
 func NonFiniteTerm(m *ir.Model, theta []float64) string {
-	params := make(map[*ir.ParamVar][]float64, len(m.Params))
-	for _, p := range m.Params {
-		v := make([]float64, p.Len)
-		for i := range v {
-			v[i] = p.Constraint.Constrain(theta[p.Offset+i])
-		}
-		params[p] = v
-	}
-	env := ir.NewEnv(m.Sizes, params)
+	env := constrainedEnv(m, theta, make([]float64, m.Dim()))
 	terms := make([]*ir.Term, 0, len(m.Params)+len(m.Terms))
 	for _, p := range m.Params {
 		terms = append(terms, p.Prior)
@@ -112,4 +95,18 @@ func variateName(t *ir.Term) string {
 		return v.Var.Name
 	}
 	return "?"
+}
+
+// constrainedEnv maps θ to every parameter's natural scale, writing the values into dst
+// (m.Dim() long, in θ's order), and returns an evaluation environment over them.
+func constrainedEnv(m *ir.Model, theta, dst []float64) *ir.Env {
+	params := make(map[*ir.ParamVar][]float64, len(m.Params))
+	for _, p := range m.Params {
+		v := dst[p.Offset : p.Offset+p.Len]
+		for i := range v {
+			v[i] = p.Constraint.Constrain(theta[p.Offset+i])
+		}
+		params[p] = v
+	}
+	return ir.NewEnv(m.Sizes, params)
 }
