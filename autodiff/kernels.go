@@ -241,9 +241,14 @@ func (rowSumKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense)
 // broadcasting, sums per chain into [R,1], and keeps the partial derivatives it computed on the
 // way so the backward ops are one scaling pass each.
 type densityKernel struct {
-	d       *dist.Dist
-	wrt     []bool
-	partial [][]float64 // per input, [R*K], only where wrt
+	d        *dist.Dist
+	wrt      []bool
+	partial  [][]float64 // per input, [R*K], only where wrt
+	shapes   []tensor.Shape
+	lays     []layout
+	vals     [][]float64
+	args     []float64 // one element's arguments
+	partials []float64 // one element's partial derivatives
 }
 
 func (k *densityKernel) name() string { return k.d.Name }
@@ -255,9 +260,11 @@ func (k *densityKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 	return tensor.Shape{s[0], 1}, nil
 }
 func (k *densityKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	shapes := make([]tensor.Shape, len(in))
-	lays := make([]layout, len(in))
-	vals := make([][]float64, len(in))
+	if k.vals == nil { // scratch kept between calls: this runs once per leapfrog step
+		k.shapes, k.lays, k.vals = make([]tensor.Shape, len(in)), make([]layout, len(in)), make([][]float64, len(in))
+		k.args, k.partials = make([]float64, len(in)-1), make([]float64, len(in))
+	}
+	shapes, lays, vals := k.shapes, k.lays, k.vals
 	for i, t := range in {
 		shapes[i], lays[i], vals[i] = t.Shape(), layoutOf(t.Shape()), t.Float64s()
 	}
@@ -276,8 +283,7 @@ func (k *densityKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 		bernoulliRows(vals[0], vals[1], k.partial[1], o, K)
 		return
 	}
-	p := make([]float64, len(in)-1)
-	d := make([]float64, len(in))
+	p, d := k.args, k.partials
 	for r := 0; r < R; r++ {
 		acc := 0.0
 		for c := 0; c < K; c++ {
