@@ -306,6 +306,18 @@ func TestBadInput(t *testing.T) {
 			[]string{`nan.csv:3: column "y"`, "NaN"}},
 		{"binary outcome with a 2", []string{"logdensity", write("e.model", "data y[N] = column \"y\"\nparam a ~ Normal(0, 1)\ny ~ BernoulliLogit(a)\n"), write("bin.csv", "y\n0\n1\n2\n")},
 			[]string{`bin.csv:4: column "y": value 2 is outside the support {0, 1} of BernoulliLogit`}},
+		{"empty data file", []string{"logdensity", good, write("empty.csv", "")},
+			[]string{"empty.csv: has no header line (the file is empty); the first line must name the columns"}},
+		{"header only", []string{"logdensity", good, write("header.csv", "school,y,sigma\n")},
+			[]string{"header.csv: has a header but no data rows; put one row of values per observation below the header line"}},
+		{"ragged row", []string{"logdensity", good, write("ragged.csv", "school,y,sigma\nA,28,15\nB,8\n")},
+			[]string{"ragged.csv:3: line 3 has 2 fields, the header has 3; every row needs exactly one value per column"}},
+		{"duplicate column names", []string{"logdensity", good, write("dup.csv", "school,y,y,sigma\nA,28,1,15\n")},
+			[]string{`dup.csv:1: column "y": appears twice in the header (columns 2 and 3); rename one of them`}},
+		{"Inf in data", []string{"logdensity", good, write("inf.csv", "school,y,sigma\nA,28,15\nB,8,-Inf\n")},
+			[]string{`inf.csv:3: column "sigma": "-Inf" is infinite; every value must be a finite number`}},
+		{"size bound twice to different values", []string{"check", write("twice.model", "data X[N, K] = columns \"y\", \"sigma\"\ndata Z[N, K] = columns \"y\", \"sigma\", \"x\"\nparam w[K] ~ Normal(0, 1)\n"), write("twice.csv", "y,sigma,x\n1,2,3\n3,4,5\n")},
+			[]string{"twice.model:2:1: error: size K is 2 (bound by X), but Z has 3 columns", "hint: give sizes that differ different names"}},
 		{"zero chains", []string{"run", good, data, "--chains", "0"}, []string{"--chains must be at least 1"}},
 		{"no finite starting point", []string{"run", write("f.model", "data y[N] = column \"y\"\nparam mu ~ Normal(0, 1)\ny ~ Normal(mu, 1e-300)\n"), write("f.csv", "y\n1e300\n-1e300\n"), "--warmup", "10", "--draws", "10", "--output-dir", filepath.Join(dir, "out"), "--quiet"},
 			[]string{"could not find an initial point with finite log density and gradient after 100 attempts per chain (at the point where every unconstrained coordinate is 0, the likelihood y ~ Normal at", "f.model:3:1 is -Inf there)"}},
@@ -332,6 +344,33 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("stderr shows a panic:\n%s", errs)
 			}
 		})
+	}
+}
+
+// TestBOMAndCRLFAreAccepted: a CSV saved by Excel on Windows (UTF-8 byte-order mark, CRLF line
+// ends) must give exactly the log density of the same data written plainly.
+func TestBOMAndCRLFAreAccepted(t *testing.T) {
+	dir := t.TempDir()
+	plain, err := os.ReadFile("../../models/eight_schools.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	windows := filepath.Join(dir, "windows.csv")
+	text := "\ufeff" + strings.ReplaceAll(strings.TrimRight(string(plain), "\n"), "\n", "\r\n") + "\r\n"
+	if err := os.WriteFile(windows, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	model := "../../models/eight_schools.model"
+	code, want, errs := hmcc(t, "logdensity", model, "../../models/eight_schools.csv")
+	if code != 0 {
+		t.Fatalf("plain file: exit %d: %s", code, errs)
+	}
+	code, got, errs := hmcc(t, "logdensity", model, windows)
+	if code != 0 {
+		t.Fatalf("BOM and CRLF: exit %d: %s", code, errs)
+	}
+	if got != want {
+		t.Errorf("BOM and CRLF changed the result:\n%s\nwant\n%s", got, want)
 	}
 }
 

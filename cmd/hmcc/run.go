@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -91,12 +93,11 @@ func (r *runCmd) Run(e *env) error {
 		}
 		sink.writers = append(sink.writers, w)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop() // a second Ctrl-C now ends the process at once
-	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	finished := make(chan struct{})
+	defer close(finished)
+	go watchSignals(cancel, finished, e.stderr, sink)
 	bar := newProgress(e.stderr, r.Quiet)
 	cfg := runtime.Config{Warmup: r.Warmup, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
 		PathLength: r.PathLength, MaxSteps: r.MaxSteps, Sampler: r.Sampler, MaxTreeDepth: r.MaxTreedepth, Progress: bar.update,
@@ -114,11 +115,14 @@ func (r *runCmd) Run(e *env) error {
 		}
 		return err
 	}
+	sink.mu.Lock()
 	for _, w := range sink.writers {
 		if err := w.Close(res.WarmupTime, res.SamplingTime); err != nil {
+			sink.mu.Unlock()
 			return fmt.Errorf("writing output: %w", err)
 		}
 	}
+	sink.mu.Unlock()
 	elapsed := time.Since(start)
 	sum := summarize(sink.draws, res.DrawsDone, append([]string{"lp__"}, names...), superchainIDs(r.Chains, r.Superchains))
 	if err := writeSummaryCSV(filepath.Join(r.OutputDir, "summary.csv"), sum); err != nil {
@@ -135,8 +139,35 @@ func (r *runCmd) Run(e *env) error {
 	return nil
 }
 
+// watchSignals turns the first SIGINT or SIGTERM into a cancellation, which stops sampling at the
+// next iteration boundary and still writes the trailers and the summary. A second signal exits at
+// once: the user asked twice. It takes the sink's lock first, so no chain's CSV is left holding
+// half a row; the files then lack only the timing trailer, which readers of CmdStan CSVs treat as
+// optional.
+func watchSignals(cancel context.CancelFunc, finished <-chan struct{}, stderr io.Writer, sink *drawSink) {
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	for first := true; ; first = false {
+		select {
+		case <-sig:
+		case <-finished:
+			return
+		}
+		if first {
+			fmt.Fprintln(stderr, "\ninterrupted: finishing the current iteration and writing what was drawn (interrupt again to stop at once)")
+			cancel()
+			continue
+		}
+		sink.mu.Lock()
+		fmt.Fprintln(stderr, "second interrupt: stopped without the summary; every draw written so far is complete in the chain CSVs")
+		os.Exit(130)
+	}
+}
+
 // drawSink writes every chain's row and keeps the draws the diagnostics need.
 type drawSink struct {
+	mu      sync.Mutex // held while rows are written, so an immediate exit never splits one
 	m       *ir.Model
 	names   []string
 	chains  int
@@ -155,6 +186,8 @@ func (s *drawSink) Adapted(stepSizes []float64, invMetric []float64) error {
 }
 
 func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	n := len(theta) / s.chains
 	for c, st := range stats {
 		if err := compiler.Outputs(s.m, theta[c*n:(c+1)*n], s.values); err != nil {
