@@ -57,7 +57,7 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying cause, if any.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Table is a CSV file held as raw text, one compact buffer per column.
+// Table is a CSV file held compactly in memory, column by column.
 type Table struct {
 	Path    string   // file name used in messages
 	Columns []string // header names, trimmed, in file order
@@ -65,18 +65,49 @@ type Table struct {
 
 	index map[string]int
 	cols  []column
-	lines []int // lines[i] is the 1-based file line where data row i starts
+	lines []uint32 // lines[i] is the 1-based file line where data row i starts
 }
 
-// column holds the raw text of all cells of one column back to back;
-// cell i is text[end[i-1]:end[i]].
+// column holds one column's cells. While every cell so far is a finite number it keeps only the
+// parsed values (8 bytes a cell: a million-row file costs about its float64 data, not its text
+// several times over). At the first cell that is not, it switches to raw text — earlier cells
+// written back in Go's shortest round-trip form — so that Column can report the bad cell by line
+// and a non-numeric column the model never uses costs no error.
 type column struct {
-	text []byte
-	end  []int
+	nums []float64
+	text []byte   // text mode: every cell's text back to back
+	end  []uint32 // text mode: cell i is text[end[i-1]:end[i]]
 }
 
+func (c *column) isText() bool { return c.end != nil }
+
+func (c *column) add(raw string) error {
+	if !c.isText() {
+		if v, msg := parseCell(raw); msg == "" {
+			c.nums = append(c.nums, v)
+			return nil
+		}
+		c.end = make([]uint32, 0, cap(c.nums))
+		for _, v := range c.nums {
+			c.text = strconv.AppendFloat(c.text, v, 'g', -1, 64)
+			c.end = append(c.end, uint32(len(c.text)))
+		}
+		c.nums = nil
+	}
+	if len(c.text)+len(raw) > math.MaxUint32 {
+		return errors.New("a column holds more than 4 GiB of text; split the file")
+	}
+	c.text = append(c.text, raw...)
+	c.end = append(c.end, uint32(len(c.text)))
+	return nil
+}
+
+// cell returns row i's text (for numeric columns, the value's shortest round-trip form).
 func (c *column) cell(i int) string {
-	start := 0
+	if !c.isText() {
+		return strconv.FormatFloat(c.nums[i], 'g', -1, 64)
+	}
+	start := uint32(0)
 	if i > 0 {
 		start = c.end[i-1]
 	}
@@ -148,12 +179,15 @@ func ReadFrom(name string, r io.Reader) (*Table, error) {
 				"line %d has %d %s, the header has %d; every row needs exactly one value per column (look for a missing or extra comma, or a comma inside a value that is not in double quotes)",
 				line, len(rec), plural(len(rec), "field", "fields"), n)}
 		}
-		for j, s := range rec {
-			c := &t.cols[j]
-			c.text = append(c.text, s...)
-			c.end = append(c.end, len(c.text))
+		if line > math.MaxUint32 {
+			return nil, &Error{Path: name, Line: line, Msg: "the file has more than 4 billion lines; split it"}
 		}
-		t.lines = append(t.lines, line)
+		for j, s := range rec {
+			if err := t.cols[j].add(s); err != nil {
+				return nil, &Error{Path: name, Line: line, Column: t.Columns[j], Msg: err.Error()}
+			}
+		}
+		t.lines = append(t.lines, uint32(line))
 	}
 	t.Rows = len(t.lines)
 	if t.Rows == 0 {
@@ -248,7 +282,7 @@ func (t *Table) Line(row int) int {
 	if t == nil || row < 0 || row >= len(t.lines) {
 		return 0
 	}
-	return t.lines[row]
+	return int(t.lines[row])
 }
 
 // Column parses the named column as float64, one value per data row. Every
@@ -262,6 +296,9 @@ func (t *Table) Column(name string) ([]float64, error) {
 		return nil, t.missing(name)
 	}
 	c := &t.cols[j]
+	if !c.isText() {
+		return append([]float64(nil), c.nums...), nil
+	}
 	out := make([]float64, len(t.lines))
 	var first *Error
 	more, nextLine := 0, 0
@@ -272,11 +309,11 @@ func (t *Table) Column(name string) ([]float64, error) {
 			continue
 		}
 		if first == nil {
-			first = &Error{Path: t.Path, Line: t.lines[i], Column: name, Msg: msg}
+			first = &Error{Path: t.Path, Line: int(t.lines[i]), Column: name, Msg: msg}
 			continue
 		}
 		if more == 0 {
-			nextLine = t.lines[i]
+			nextLine = int(t.lines[i])
 		}
 		more++
 	}
@@ -303,9 +340,12 @@ func parseCell(raw string) (float64, string) {
 	if s == "" {
 		return 0, "the cell is empty; fill in a value or remove the row (hmcc does not impute missing values)"
 	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err == nil && !math.IsNaN(v) && !math.IsInf(v, 0) && !strings.ContainsAny(s, "xX_") {
+		return v, "" // the common case, without building any message
+	}
 	lower := strings.ToLower(s)
 	q := quote(s)
-	v, err := strconv.ParseFloat(s, 64)
 	if err == nil && !strings.ContainsAny(s, "xX_") {
 		switch {
 		case math.IsNaN(v):
