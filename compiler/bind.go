@@ -94,12 +94,100 @@ func Bind(m *ir.Model, t *dataset.Table) error {
 	for _, term := range terms {
 		for i, a := range term.Args {
 			term.Args[i] = fold(a, m.Sizes)
-			if err := checkArgDomain(term, i, m.Sizes); err != nil {
+			if err := checkArgDomain(term, i, m.Sizes, t); err != nil {
+				if d, ok := err.(*diag.Error); ok {
+					errs.Add(d)
+					continue
+				}
+				return err
+			}
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	for _, p := range m.Params {
+		if p.Prior.Dist.Support == dist.Between {
+			if err := bindBounds(p, m.Sizes); err != nil {
 				errs.Add(err)
 			}
 		}
 	}
+	for _, term := range m.Terms {
+		if err := checkObservedArgs(term, t, m.Sizes); err != nil {
+			return err
+		}
+	}
 	return errs.Err()
+}
+
+// bindBounds sets the interval of a parameter whose prior is bounded by its first two arguments
+// (Uniform), now that bounds computed from data have values.
+func bindBounds(p *ir.ParamVar, sizes ir.Sizes) *diag.Error {
+	var b [2]float64
+	for i, a := range p.Prior.Args[:2] {
+		v, err := ir.Eval(a, ir.NewEnv(sizes, nil))
+		if err != nil || len(v.Data) != 1 {
+			start, end := a.Span()
+			return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("internal error: the bound of %s has no scalar value", p.Name)}
+		}
+		b[i] = v.Data[0]
+	}
+	if !(b[0] < b[1]) {
+		start, _ := p.Prior.Args[0].Span()
+		_, end := p.Prior.Args[1].Span()
+		return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("the bounds of parameter %s are %g and %g; the lower must be less than the upper", p.Name, b[0], b[1])}
+	}
+	p.Constraint = ir.Constraint{Kind: ir.Interval, Lo: b[0], Hi: b[1]}
+	return nil
+}
+
+// checkObservedArgs verifies observed values against supports that depend on data arguments:
+// a count at most Binomial's n, a value inside Uniform's bounds. It names the CSV line.
+func checkObservedArgs(term *ir.Term, t *dataset.Table, sizes ir.Sizes) error {
+	ref, ok := term.Variate.(*ir.DataRef)
+	if !ok {
+		return nil
+	}
+	args := make([]*ir.Tensor, len(term.Args))
+	for i, a := range term.Args {
+		if a.DependsOnParams() {
+			if term.Dist.Support == dist.Between && i < 2 {
+				return nil // bounds that move with the parameters cannot be checked here
+			}
+			continue
+		}
+		v, err := ir.Eval(a, ir.NewEnv(sizes, nil))
+		if err != nil {
+			return nil
+		}
+		args[i] = v
+	}
+	v := ref.Var
+	p := validArgs(term.Dist)
+	for j, x := range v.Value.Data {
+		for i, a := range args {
+			if a != nil {
+				p[i] = a.Data[j%len(a.Data)]
+			}
+		}
+		if term.Dist.LogDensity(x, p, nil) > math.Inf(-1) {
+			continue
+		}
+		var why string
+		switch {
+		case term.Dist.Support == dist.Between:
+			why = fmt.Sprintf("outside the bounds [%g, %g] of %s", p[0], p[1], term.Dist.Name)
+		case len(term.Dist.Params) > 0 && term.Dist.Params[0].Domain == dist.Count && x > p[0]:
+			why = fmt.Sprintf("more than the number of trials %s = %g of %s on this row", term.Dist.Params[0].Name, p[0], term.Dist.Name)
+		default:
+			why = fmt.Sprintf("impossible under %s with the data arguments of this row", term.Dist.Name)
+		}
+		col := v.Columns[j%len(v.Columns)]
+		return &dataset.Error{Path: t.Path, Line: t.Line(j / len(v.Columns)), Column: col,
+			Msg: fmt.Sprintf("value %g is %s, which the model uses for %s (%s)", x, why, v.Name, term.Pos)}
+	}
+	return nil
 }
 
 func selectColumns(v *ir.DataVar, t *dataset.Table) ([]string, error) {
@@ -176,8 +264,10 @@ func checkObserved(term *ir.Term, t *dataset.Table) error {
 func validArgs(d *dist.Dist) []float64 {
 	p := make([]float64, len(d.Params))
 	for i, q := range d.Params {
-		if q.Domain == dist.UnitInterval {
+		if q.Domain == dist.UnitInterval || q.Domain == dist.Probability {
 			p[i] = 0.5
+		} else if q.Domain == dist.Count {
+			p[i] = math.MaxInt32
 		} else {
 			p[i] = 1
 		}
@@ -185,8 +275,9 @@ func validArgs(d *dist.Dist) []float64 {
 	return p
 }
 
-// checkArgDomain verifies a data-only argument is inside its parameter's domain.
-func checkArgDomain(term *ir.Term, i int, sizes ir.Sizes) *diag.Error {
+// checkArgDomain verifies a data-only argument is inside its parameter's domain. A whole-number
+// argument read straight from a column (Binomial's n) is reported with its CSV line.
+func checkArgDomain(term *ir.Term, i int, sizes ir.Sizes, t *dataset.Table) error {
 	a := term.Args[i]
 	if a.DependsOnParams() {
 		return nil
@@ -196,13 +287,26 @@ func checkArgDomain(term *ir.Term, i int, sizes ir.Sizes) *diag.Error {
 		return nil
 	}
 	q := term.Dist.Params[i]
-	for _, x := range val.Data {
+	for j, x := range val.Data {
+		if ref, ok := a.(*ir.DataRef); ok && q.Domain.Integer() && !q.Domain.Contains(x) {
+			v := ref.Var
+			return &dataset.Error{Path: t.Path, Line: t.Line(j / len(v.Columns)), Column: v.Columns[j%len(v.Columns)],
+				Msg: fmt.Sprintf("value %g is not %s, which argument %s of %s must be (%s)", x, domainWords(q.Domain), q.Name, term.Dist.Name, term.Pos)}
+		}
 		if !q.Domain.Contains(x) {
 			start, end := a.Span()
 			return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("argument %s of %s must be %s, but it is %g", q.Name, term.Dist.Name, q.Domain, x)}
 		}
 	}
 	return nil
+}
+
+// domainWords names a domain in a sentence about a value.
+func domainWords(d dist.Domain) string {
+	if d == dist.Count {
+		return "a whole number ≥ 0"
+	}
+	return d.String()
 }
 
 // fold replaces data-only subexpressions by their values.

@@ -115,6 +115,33 @@ t.model:3:16: error: argument sigma of Normal must be positive, but it is -1
   y ~ Normal(mu, 1 - 2)
                  ^^^^^
 `},
+		{"a count that is not a whole number",
+			lines(`data y[N] = column "y"`, "param r ~ Gamma(2, 1)", "y ~ Poisson(r)"),
+			"y\n1\n2.5\n", `
+error: $CSV:3: column "y": value 2.5 is outside the support {0, 1, 2, …} of Poisson, which the model uses for y (t.model:3:1)
+`},
+		{"trials that are not whole numbers",
+			lines(`data s[N] = column "s"`, `data n[N] = column "n"`, "param p ~ Beta(1, 1)", "s ~ Binomial(n, p)"),
+			"s,n\n1,3\n0,-2\n", `
+error: $CSV:3: column "n": value -2 is not a whole number ≥ 0, which argument n of Binomial must be (t.model:4:1)
+`},
+		{"more successes than trials",
+			lines(`data s[N] = column "s"`, `data n[N] = column "n"`, "param a ~ Normal(0, 1)", "s ~ BinomialLogit(n, a)"),
+			"s,n\n1,3\n4,3\n", `
+error: $CSV:3: column "s": value 4 is more than the number of trials n = 3 of BinomialLogit on this row, which the model uses for s (t.model:4:1)
+`},
+		{"an observation outside uniform bounds",
+			lines(`data y[N] = column "y"`, "param a ~ Normal(0, 1)", "param b ~ Normal(0, 1)", "y ~ Normal(a, 1)", "y ~ Uniform(-1, 2)"),
+			"y\n1\n2.5\n", `
+error: $CSV:3: column "y": value 2.5 is outside the bounds [-1, 2] of Uniform, which the model uses for y (t.model:5:1)
+`},
+		{"uniform bounds from data in the wrong order",
+			lines(`data y[N] = column "y"`, "param a ~ Uniform(sum(y), 0)", "y ~ Normal(a, 1)"),
+			"y\n1\n2.5\n", `
+t.model:2:19: error: the bounds of parameter a are 3.5 and 0; the lower must be less than the upper
+  param a ~ Uniform(sum(y), 0)
+                    ^^^^^^^^^
+`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -163,6 +163,10 @@ func (c *checker) param(s *lang.ParamDecl) {
 		if d.Discrete {
 			c.errorf(s.Prior.Pos, s.Prior.NameEnd, "parameter %s cannot have the discrete prior %s", s.Name, d.Name).
 				WithHint("HMC needs continuous parameters; use a continuous distribution")
+		} else if d.Support == dist.Between {
+			if term != nil {
+				p.Constraint = c.boundsConstraint(s, term)
+			}
 		} else if con, err := ir.ConstraintFor(d.Support); err != nil {
 			c.errorf(s.Prior.Pos, s.Prior.NameEnd, "parameter %s: %v", s.Name, err)
 		} else {
@@ -177,6 +181,39 @@ func (c *checker) param(s *lang.ParamDecl) {
 	if c.declare(s.Name, s.NamePos, &symbol{kind: symParam, param: p}) {
 		c.m.Params = append(c.m.Params, p)
 	}
+}
+
+// boundsConstraint is the interval transform of a parameter whose prior's support is bounded
+// by its first two arguments (Uniform(lower, upper)). The bounds must be scalars that do not
+// depend on parameters; constant bounds are known now, bounds computed from data once the data
+// are bound (Bind sets them).
+func (c *checker) boundsConstraint(s *lang.ParamDecl, term *ir.Term) ir.Constraint {
+	con := ir.Constraint{Kind: ir.Interval, Lo: math.NaN(), Hi: math.NaN()}
+	for i, a := range term.Args[:2] {
+		start, end := a.Span()
+		name := term.Dist.Params[i].Name
+		switch {
+		case a.DependsOnParams():
+			c.errorf(start, end, "the %s bound of parameter %s depends on parameters", name, s.Name).
+				WithHint("bounds of a %s prior must be numbers or data; for a bound that is a parameter, sample on (0, 1) with Beta and scale it in a let", term.Dist.Name)
+			return con
+		case len(a.Shape()) != 0:
+			c.errorf(start, end, "the %s bound of parameter %s has shape %s; bounds must be scalars", name, s.Name, a.Shape())
+			return con
+		}
+	}
+	lo, errLo := ir.Eval(term.Args[0], ir.NewEnv(nil, nil))
+	hi, errHi := ir.Eval(term.Args[1], ir.NewEnv(nil, nil))
+	if errLo != nil || errHi != nil {
+		return con // data bounds: Bind evaluates them
+	}
+	con.Lo, con.Hi = lo.Data[0], hi.Data[0]
+	if !(con.Lo < con.Hi) {
+		start, _ := term.Args[0].Span()
+		_, end := term.Args[1].Span()
+		c.errorf(start, end, "the bounds of parameter %s are %g and %g; the lower must be less than the upper", s.Name, con.Lo, con.Hi)
+	}
+	return con
 }
 
 func (c *checker) let(s *lang.LetDecl) {
@@ -266,6 +303,11 @@ func (c *checker) distCall(call *lang.DistCall, variate ir.Shape) (*ir.Term, *di
 		if sh := e.Shape(); len(sh) != 0 && !sh.Equal(variate) {
 			c.errorf(start, end, "argument %s of %s has shape %s, but the variate has shape %s",
 				d.Params[i].Name, d.Name, sh, shapeOrScalar(variate))
+			ok = false
+		}
+		if d.Params[i].Domain.Integer() && e.DependsOnParams() {
+			c.errorf(start, end, "argument %s of %s must be data (a whole number), but it depends on parameters", d.Params[i].Name, d.Name).
+				WithHint("the log density is not differentiable in %s; give it a data column or a number", d.Params[i].Name)
 			ok = false
 		}
 		term.Args = append(term.Args, e)

@@ -75,11 +75,31 @@ t.model:2:11: error: unknown distribution halfcauchy
   hint: did you mean HalfCauchy?
 `},
 		{"unknown distribution with nothing close lists them all",
-			lines(header, "param mu ~ Normal(0, 1)", "y ~ Poisson(mu)"), `
-t.model:3:5: error: unknown distribution Poisson
-  y ~ Poisson(mu)
-      ^^^^^^^
+			lines(header, "param mu ~ Normal(0, 1)", "y ~ Zipf(mu)"), `
+t.model:3:5: error: unknown distribution Zipf
+  y ~ Zipf(mu)
+      ^^^^
   hint: known distributions: ` + strings.Join(dist.Names(), ", ") + `
+`},
+		{"trials that depend on a parameter",
+			lines(header, "param k ~ Gamma(2, 1)", "y ~ Binomial(k * 2, 0.5)"), `
+t.model:3:14: error: argument n of Binomial must be data (a whole number), but it depends on parameters
+  y ~ Binomial(k * 2, 0.5)
+               ^^^^^
+  hint: the log density is not differentiable in n; give it a data column or a number
+`},
+		{"uniform bounds that depend on a parameter",
+			lines(header, "param k ~ Gamma(2, 1)", "param u ~ Uniform(0, k)", "y ~ Normal(u, 1)"), `
+t.model:3:22: error: the upper bound of parameter u depends on parameters
+  param u ~ Uniform(0, k)
+                       ^
+  hint: bounds of a Uniform prior must be numbers or data; for a bound that is a parameter, sample on (0, 1) with Beta and scale it in a let
+`},
+		{"constant uniform bounds in the wrong order",
+			lines(header, "param u ~ Uniform(1, -1)", "y ~ Normal(u, 1)"), `
+t.model:2:19: error: the bounds of parameter u are 1 and -1; the lower must be less than the upper
+  param u ~ Uniform(1, -1)
+                    ^^^^^
 `},
 		{"too many arguments",
 			lines(header, "param mu ~ Normal(0, 1, 2)", "y ~ Normal(mu, 1)"), `

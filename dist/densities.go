@@ -232,18 +232,27 @@ func studentTLogDensity(x float64, p, d []float64) float64 {
 	if !Real.Contains(x) || !Positive.Contains(nu) || !Real.Contains(mu) || !Positive.Contains(sigma) {
 		return outside(d, 4)
 	}
-	z := (x - mu) / sigma
-	sqrtNu := math.Sqrt(nu)
-	l, r, q := log1pSquare(z / sqrtNu)
-	c, dc := studentTConst(nu)
+	v, dx, dnu, dsigma := studentT(x-mu, nu, sigma, d != nil)
 	if d != nil {
-		g := (nu + 1) / 2 * r / sqrtNu // −∂/∂z of the kernel
-		d[0] = -g / sigma
-		d[1] = dc - 0.5*l + (nu+1)/(2*nu)*q
-		d[2] = g / sigma
-		d[3] = ((nu+1)*q - 1) / sigma
+		d[0], d[1], d[2], d[3] = dx, dnu, -dx, dsigma
 	}
-	return c - math.Log(sigma) - (nu+1)/2*l
+	return v
+}
+
+// studentT returns the StudentT(ν, 0, σ) log density at r = x − μ and, when grad is true, its
+// partial derivatives in r (= ∂/∂x = −∂/∂μ), ν and σ.
+func studentT(r, nu, sigma float64, grad bool) (v, dr, dnu, dsigma float64) {
+	z := r / sigma
+	sqrtNu := math.Sqrt(nu)
+	l, rr, q := log1pSquare(z / sqrtNu)
+	c, dc := studentTConst(nu)
+	if grad {
+		g := (nu + 1) / 2 * rr / sqrtNu // −∂/∂z of the kernel
+		dr = -g / sigma
+		dnu = dc - 0.5*l + (nu+1)/(2*nu)*q
+		dsigma = ((nu+1)*q - 1) / sigma
+	}
+	return c - math.Log(sigma) - (nu+1)/2*l, dr, dnu, dsigma
 }
 
 // studentTSeriesMin is the ν from which studentTConst uses its Stirling

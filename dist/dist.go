@@ -24,6 +24,9 @@ const (
 	NonNegative                // [0, inf)
 	UnitInterval               // (0, 1)
 	Binary                     // {0, 1}, integer valued
+	Probability                // [0, 1]
+	Count                      // {0, 1, 2, …}, integer valued
+	Between                    // [lower, upper], bounded by the distribution's first two parameters
 )
 
 // String returns the conventional mathematical name of the domain, for
@@ -40,6 +43,12 @@ func (d Domain) String() string {
 		return "(0, 1)"
 	case Binary:
 		return "{0, 1}"
+	case Probability:
+		return "[0, 1]"
+	case Count:
+		return "{0, 1, 2, …}"
+	case Between:
+		return "[lower, upper]"
 	}
 	return fmt.Sprintf("Domain(%d)", int(d))
 }
@@ -60,14 +69,48 @@ func (d Domain) Contains(x float64) bool {
 		return x > 0 && x < 1
 	case Binary:
 		return x == 0 || x == 1
+	case Probability:
+		return x >= 0 && x <= 1
+	case Count:
+		return x >= 0 && x == math.Trunc(x) && x <= maxCount
+	case Between:
+		return true // the bounds are the distribution's parameters; LogDensity checks them
 	}
 	return false
 }
 
-// Param is a named parameter of a distribution and the domain it must lie in.
+// maxCount is the largest count a Count holds: 2⁵³, beyond which float64 skips integers.
+const maxCount = 1 << 53
+
+// Integer reports whether the domain holds only whole numbers.
+func (d Domain) Integer() bool { return d == Binary || d == Count }
+
+// phrase describes a parameter's domain in the argument column of the docs' table.
+func (d Domain) phrase() string {
+	switch d {
+	case Real:
+		return "real"
+	case Positive:
+		return "> 0"
+	case NonNegative:
+		return "≥ 0"
+	case UnitInterval:
+		return "in (0, 1)"
+	case Probability:
+		return "in [0, 1]"
+	case Count:
+		return "whole ≥ 0 (data)"
+	}
+	return d.String()
+}
+
+// Param is a named parameter of a distribution and the domain it must lie in. A Count
+// parameter (Binomial's n) must be data: the log density is not differentiable in it.
 type Param struct {
 	Name   string
 	Domain Domain
+	// Cond, when set, replaces the domain's wording in the docs' table ("real > lower").
+	Cond string
 }
 
 // Dist describes one probability distribution.
@@ -83,6 +126,10 @@ type Dist struct {
 	Discrete bool
 	// Doc is a one-line description: parameterisation and log density.
 	Doc string
+	// Formula is the log density as the docs' table shows it, in terms of x and the parameters.
+	Formula string
+	// SupportDoc, when set, replaces Support's name in the docs' table ("{0, …, n}").
+	SupportDoc string
 	// LogDensity returns log p(x | p...) including every normalising
 	// constant (it equals Stan's _lpdf/_lpmf and NumPyro's log_prob). When d
 	// is not nil it must have length at least 1+len(p), and LogDensity
@@ -102,8 +149,9 @@ type Dist struct {
 // must not be modified by callers.
 var registry = map[string]*Dist{}
 
-// names is the sorted list of registered names.
-var names []string
+// names is the sorted list of registered names; order lists them as registered, the order of
+// the docs' table.
+var names, order []string
 
 func register(d *Dist) {
 	if _, dup := registry[d.Name]; dup {
@@ -111,6 +159,7 @@ func register(d *Dist) {
 	}
 	registry[d.Name] = d
 	names = append(names, d.Name)
+	order = append(order, d.Name)
 	sort.Strings(names)
 }
 
@@ -118,67 +167,188 @@ func init() {
 	for _, d := range []*Dist{
 		{
 			Name:       "Normal",
-			Params:     []Param{{"mu", Real}, {"sigma", Positive}},
+			Params:     []Param{{Name: "mu", Domain: Real}, {Name: "sigma", Domain: Positive}},
 			Support:    Real,
 			Doc:        "Normal(mean μ, standard deviation σ): −½ log(2π) − log σ − ½ ((x − μ)/σ)²",
+			Formula:    "−½ log 2π − log σ − ½((x − μ)/σ)²",
 			LogDensity: normalLogDensity,
 		},
 		{
 			Name:       "Gamma",
-			Params:     []Param{{"shape", Positive}, {"rate", Positive}},
+			Params:     []Param{{Name: "shape", Domain: Positive}, {Name: "rate", Domain: Positive}},
 			Support:    Positive,
 			Doc:        "Gamma(shape α, rate β): α log β − lgamma(α) + (α − 1) log x − β x",
+			Formula:    "α log β − lgamma(α) + (α − 1) log x − βx",
 			LogDensity: gammaLogDensity,
 		},
 		{
 			Name:       "BernoulliLogit",
-			Params:     []Param{{"logit", Real}},
+			Params:     []Param{{Name: "logit", Domain: Real}},
 			Support:    Binary,
 			Discrete:   true,
 			Doc:        "BernoulliLogit(log-odds l): x l − log(1 + exp(l)), i.e. Bernoulli with P(x = 1) = 1/(1 + exp(−l))",
+			Formula:    "x·l − log(1 + eˡ)",
 			LogDensity: bernoulliLogitLogDensity,
 		},
 		{
 			Name:       "HalfNormal",
-			Params:     []Param{{"sigma", Positive}},
+			Params:     []Param{{Name: "sigma", Domain: Positive}},
 			Support:    Positive,
 			Doc:        "HalfNormal(scale σ): log 2 − ½ log(2π) − log σ − ½ (x/σ)², x ≥ 0",
+			Formula:    "log 2 − ½ log 2π − log σ − ½(x/σ)²",
 			LogDensity: halfNormalLogDensity,
 		},
 		{
 			Name:       "HalfCauchy",
-			Params:     []Param{{"scale", Positive}},
+			Params:     []Param{{Name: "scale", Domain: Positive}},
 			Support:    Positive,
 			Doc:        "HalfCauchy(scale s): log(2/π) − log s − log(1 + (x/s)²), x ≥ 0",
+			Formula:    "log(2/π) − log s − log(1 + (x/s)²)",
 			LogDensity: halfCauchyLogDensity,
 		},
 		{
 			Name:       "Exponential",
-			Params:     []Param{{"rate", Positive}},
+			Params:     []Param{{Name: "rate", Domain: Positive}},
 			Support:    Positive,
 			Doc:        "Exponential(rate λ): log λ − λ x, x ≥ 0",
+			Formula:    "log λ − λx",
 			LogDensity: exponentialLogDensity,
 		},
 		{
 			Name:       "LogNormal",
-			Params:     []Param{{"mu", Real}, {"sigma", Positive}},
+			Params:     []Param{{Name: "mu", Domain: Real}, {Name: "sigma", Domain: Positive}},
 			Support:    Positive,
 			Doc:        "LogNormal(log-mean μ, log-sd σ): −½ log(2π) − log σ − log x − ½ ((log x − μ)/σ)²",
+			Formula:    "−½ log 2π − log σ − log x − ½((log x − μ)/σ)²",
 			LogDensity: logNormalLogDensity,
 		},
 		{
 			Name:       "Cauchy",
-			Params:     []Param{{"loc", Real}, {"scale", Positive}},
+			Params:     []Param{{Name: "loc", Domain: Real}, {Name: "scale", Domain: Positive}},
 			Support:    Real,
 			Doc:        "Cauchy(location μ, scale s): −log π − log s − log(1 + ((x − μ)/s)²)",
+			Formula:    "−log π − log s − log(1 + ((x − m)/s)²)",
 			LogDensity: cauchyLogDensity,
 		},
 		{
 			Name:       "StudentT",
-			Params:     []Param{{"nu", Positive}, {"mu", Real}, {"sigma", Positive}},
+			Params:     []Param{{Name: "nu", Domain: Positive}, {Name: "mu", Domain: Real}, {Name: "sigma", Domain: Positive}},
 			Support:    Real,
 			Doc:        "StudentT(degrees of freedom ν, location μ, scale σ): lgamma((ν+1)/2) − lgamma(ν/2) − ½ log(νπ) − log σ − (ν+1)/2 log(1 + ((x − μ)/σ)²/ν)",
+			Formula:    "lgamma((ν+1)/2) − lgamma(ν/2) − ½ log νπ − log σ − (ν+1)/2 · log(1 + z²/ν), z = (x − μ)/σ",
 			LogDensity: studentTLogDensity,
+		},
+		{
+			Name:       "Beta",
+			Params:     []Param{{Name: "alpha", Domain: Positive}, {Name: "beta", Domain: Positive}},
+			Support:    UnitInterval,
+			Doc:        "Beta(shape α, shape β): (α − 1) log x + (β − 1) log(1 − x) − log B(α, β)",
+			Formula:    "(α − 1) log x + (β − 1) log(1 − x) − log B(α, β)",
+			LogDensity: betaLogDensity,
+		},
+		{
+			Name:       "Uniform",
+			Params:     []Param{{Name: "lower", Domain: Real}, {Name: "upper", Domain: Real, Cond: "real > lower"}},
+			Support:    Between,
+			Doc:        "Uniform(lower a, upper b): −log(b − a) for a ≤ x ≤ b",
+			Formula:    "−log(b − a)",
+			LogDensity: uniformLogDensity,
+		},
+		{
+			Name:       "Bernoulli",
+			Params:     []Param{{Name: "p", Domain: Probability}},
+			Support:    Binary,
+			Discrete:   true,
+			Doc:        "Bernoulli(success probability p): x log p + (1 − x) log(1 − p)",
+			Formula:    "x log p + (1 − x) log(1 − p)",
+			LogDensity: bernoulliLogDensity,
+		},
+		{
+			Name:       "Binomial",
+			Params:     []Param{{Name: "n", Domain: Count}, {Name: "p", Domain: Probability}},
+			Support:    Count,
+			SupportDoc: "{0, …, n}",
+			Discrete:   true,
+			Doc:        "Binomial(trials n, success probability p): log C(n, x) + x log p + (n − x) log(1 − p)",
+			Formula:    "log C(n, x) + x log p + (n − x) log(1 − p)",
+			LogDensity: binomialLogDensity,
+		},
+		{
+			Name:       "BinomialLogit",
+			Params:     []Param{{Name: "n", Domain: Count}, {Name: "logit", Domain: Real}},
+			Support:    Count,
+			SupportDoc: "{0, …, n}",
+			Discrete:   true,
+			Doc:        "BinomialLogit(trials n, log-odds l): log C(n, x) + x l − n log(1 + exp(l))",
+			Formula:    "log C(n, x) + x·l − n log(1 + eˡ)",
+			LogDensity: binomialLogitLogDensity,
+		},
+		{
+			Name:       "Poisson",
+			Params:     []Param{{Name: "rate", Domain: Positive}},
+			Support:    Count,
+			Discrete:   true,
+			Doc:        "Poisson(rate λ): x log λ − λ − log x!",
+			Formula:    "x log λ − λ − log x!",
+			LogDensity: poissonLogDensity,
+		},
+		{
+			Name:       "PoissonLog",
+			Params:     []Param{{Name: "log_rate", Domain: Real}},
+			Support:    Count,
+			Discrete:   true,
+			Doc:        "PoissonLog(log rate α): x α − exp(α) − log x!, i.e. Poisson with rate exp(α)",
+			Formula:    "x·α − eᵅ − log x!",
+			LogDensity: poissonLogLogDensity,
+		},
+		{
+			Name:       "NegBinomial2",
+			Params:     []Param{{Name: "mu", Domain: Positive}, {Name: "phi", Domain: Positive}},
+			Support:    Count,
+			Discrete:   true,
+			Doc:        "NegBinomial2(mean μ, precision φ; variance μ + μ²/φ): log C(x + φ − 1, x) + x log(μ/(μ + φ)) + φ log(φ/(μ + φ))",
+			Formula:    "log C(x + φ − 1, x) + x log(μ/(μ + φ)) + φ log(φ/(μ + φ))",
+			LogDensity: negBinomial2LogDensity,
+		},
+		{
+			Name:       "Laplace",
+			Params:     []Param{{Name: "mu", Domain: Real}, {Name: "sigma", Domain: Positive}},
+			Support:    Real,
+			Doc:        "Laplace(location μ, scale σ): −log 2 − log σ − |x − μ|/σ (Stan's double_exponential)",
+			Formula:    "−log 2 − log σ − \\|x − μ\\|/σ",
+			LogDensity: laplaceLogDensity,
+		},
+		{
+			Name:       "Logistic",
+			Params:     []Param{{Name: "mu", Domain: Real}, {Name: "sigma", Domain: Positive}},
+			Support:    Real,
+			Doc:        "Logistic(location μ, scale σ): −z − log σ − 2 log(1 + exp(−z)), z = (x − μ)/σ",
+			Formula:    "−z − log σ − 2 log(1 + e⁻ᶻ), z = (x − μ)/σ",
+			LogDensity: logisticLogDensity,
+		},
+		{
+			Name:       "InverseGamma",
+			Params:     []Param{{Name: "shape", Domain: Positive}, {Name: "scale", Domain: Positive}},
+			Support:    Positive,
+			Doc:        "InverseGamma(shape α, scale β): α log β − lgamma(α) − (α + 1) log x − β/x",
+			Formula:    "α log β − lgamma(α) − (α + 1) log x − β/x",
+			LogDensity: inverseGammaLogDensity,
+		},
+		{
+			Name:       "Weibull",
+			Params:     []Param{{Name: "shape", Domain: Positive}, {Name: "scale", Domain: Positive}},
+			Support:    Positive,
+			Doc:        "Weibull(shape α, scale σ): log α − log σ + (α − 1) log(x/σ) − (x/σ)^α",
+			Formula:    "log α − log σ + (α − 1) log(x/σ) − (x/σ)^α",
+			LogDensity: weibullLogDensity,
+		},
+		{
+			Name:       "HalfStudentT",
+			Params:     []Param{{Name: "nu", Domain: Positive}, {Name: "sigma", Domain: Positive}},
+			Support:    Positive,
+			Doc:        "HalfStudentT(degrees of freedom ν, scale σ): log 2 + StudentT(ν, 0, σ) log density, x ≥ 0",
+			Formula:    "log 2 + StudentT(ν, 0, σ) at x",
+			LogDensity: halfStudentTLogDensity,
 		},
 	} {
 		register(d)

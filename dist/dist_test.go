@@ -74,6 +74,10 @@ func draw(r *rand.Rand, dom Domain) float64 {
 		return math.Exp(5*r.Float64() - 2.5) // [0.08, 12]
 	case Binary:
 		return float64(r.IntN(2))
+	case UnitInterval, Probability:
+		return 0.02 + 0.96*r.Float64()
+	case Count:
+		return float64(r.IntN(40))
 	}
 	panic("draw: unsupported domain " + dom.String())
 }
@@ -95,29 +99,48 @@ func checkGradient(t *testing.T, dst *Dist, x float64, p []float64) {
 		t.Fatalf("%s(%v) at x=%v: log density %v inside the support", dst.Name, p, x, f)
 	}
 	for i := range n {
-		if i == 0 && dst.Discrete {
-			if d[0] != 0 {
-				t.Errorf("%s(%v) at x=%v: ∂/∂x = %v for a discrete distribution, want 0", dst.Name, p, x, d[0])
+		if (i == 0 && dst.Discrete) || doms[i] == Count {
+			if d[i] != 0 {
+				t.Errorf("%s(%v) at x=%v: ∂/∂%s = %v for an integer argument, want 0", dst.Name, p, x, argName(dst, i), d[i])
 			}
 			continue
 		}
 		// Step 1e-6 relative to the argument (so positive arguments stay
 		// positive), or absolute 1e-6 for small real arguments.
 		scale := math.Abs(args[i])
-		if doms[i] != Positive {
+		switch doms[i] {
+		case Positive:
+		case UnitInterval, Probability: // the distance to the nearer end, or 1 at an end
+			if scale = min(scale, 1-scale); scale == 0 {
+				scale = 1
+			}
+		default:
 			scale = max(scale, 1)
 		}
 		h := 1e-6 * scale
 		a := slices.Clone(args)
-		a[i] = args[i] + h
-		fp := eval(a)
-		a[i] = args[i] - h
-		fm := eval(a)
-		fd := (fp - fm) / (2 * h)
+		var fd, tol float64
 		// 1e-6 relative, with a floor for derivatives that are (nearly) zero:
 		// a function of size |f| varying on the scale of the argument has
 		// derivatives of size about |f|/scale.
-		tol := 1e-6*math.Abs(d[i]) + 1e-8*(1+math.Abs(f))/scale
+		tol = 1e-6*math.Abs(d[i]) + 1e-8*(1+math.Abs(f))/scale
+		if doms[i] == Probability && (args[i] == 0 || args[i] == 1) {
+			// At an end of [0, 1] only a one-sided difference stays inside; its error is
+			// about h/2 times the second derivative, which is at most a few times |∂/∂p|.
+			h = 1e-8
+			if args[i] == 1 {
+				h = -h
+			}
+			a[i] = args[i] + h
+			fd = (eval(a) - f) / h
+			tol += 1e-6 * (1 + math.Abs(d[i]))
+		} else {
+			a[i] = args[i] + h
+			fp := eval(a)
+			a[i] = args[i] - h
+			fm := eval(a)
+			fd = (fp - fm) / (2 * h)
+		}
 		if !(math.Abs(fd-d[i]) <= tol) {
 			t.Errorf("%s(%v) at x=%v: ∂/∂%s = %.12g, finite difference %.12g (diff %.3g, tol %.3g)",
 				dst.Name, p, x, argName(dst, i), d[i], fd, math.Abs(fd-d[i]), tol)
@@ -141,7 +164,16 @@ func TestGradients(t *testing.T) {
 			for i, pr := range dst.Params {
 				p[i] = draw(r, pr.Domain)
 			}
-			x := draw(r, dst.Support)
+			var x float64
+			switch {
+			case dst.Support == Between: // Uniform(lower, upper)
+				p[1] = p[0] + math.Exp(2*r.NormFloat64())
+				x = p[0] + (p[1]-p[0])*r.Float64()
+			case dst.Support == Count && dst.Params[0].Domain == Count: // x ≤ n
+				x = float64(r.IntN(int(p[0]) + 1))
+			default:
+				x = draw(r, dst.Support)
+			}
 			if dst.Support == Real && len(p) > 1 {
 				// Centre real variates near the location parameter, scaled.
 				x = p[len(p)-2] + x*p[len(p)-1]
@@ -178,6 +210,33 @@ func TestGradients(t *testing.T) {
 		{"LogNormal", 1e-4, []float64{0, 2}},
 		{"HalfNormal", 1e-3, []float64{0.5}},
 		{"Exponential", 1e-3, []float64{50}},
+		{"Beta", 1e-6, []float64{0.3, 2}},
+		{"Beta", 0.999, []float64{200, 0.7}},
+		{"Bernoulli", 0, []float64{0}},
+		{"Bernoulli", 1, []float64{1}},
+		{"Binomial", 0, []float64{12, 0}},
+		{"Binomial", 12, []float64{12, 1}},
+		{"Binomial", 300, []float64{1000, 0.3}},
+		{"BinomialLogit", 5, []float64{5, 40}},
+		{"BinomialLogit", 0, []float64{5, -40}},
+		{"BinomialLogit", 0, []float64{5, 40}},
+		{"Poisson", 0, []float64{1e-4}},
+		{"Poisson", 200, []float64{180}},
+		{"PoissonLog", 0, []float64{-30}},
+		{"PoissonLog", 150, []float64{5}},
+		{"NegBinomial2", 0, []float64{0.01, 5}},
+		{"NegBinomial2", 64, []float64{50, 3}},
+		{"NegBinomial2", 65, []float64{50, 3}},
+		{"NegBinomial2", 500, []float64{400, 1e3}},
+		{"NegBinomial2", 3, []float64{2, 1e5}},
+		{"Laplace", 1e6, []float64{0, 1}},
+		{"Logistic", 700, []float64{0, 1}},
+		{"Logistic", -50, []float64{2, 0.5}},
+		{"InverseGamma", 1e-3, []float64{2, 0.01}},
+		{"Weibull", 1e-3, []float64{0.5, 2}},
+		{"Weibull", 30, []float64{8, 20}},
+		{"HalfStudentT", 1e4, []float64{3, 1}},
+		{"HalfStudentT", 1e-4, []float64{50, 2}},
 	} {
 		dst, _ := Lookup(c.name)
 		checkGradient(t, dst, c.x, c.p)
@@ -200,7 +259,7 @@ func TestStudentTSeriesContinuity(t *testing.T) {
 
 // zeroBoundary lists the distributions whose density is finite at x = 0 and
 // that accept it, although their Support is Positive.
-var zeroBoundary = map[string]bool{"HalfNormal": true, "HalfCauchy": true, "Exponential": true}
+var zeroBoundary = map[string]bool{"HalfNormal": true, "HalfCauchy": true, "Exponential": true, "HalfStudentT": true}
 
 // invalid returns values outside dom.
 func invalid(dom Domain) []float64 {
@@ -212,6 +271,14 @@ func invalid(dom Domain) []float64 {
 		return []float64{0, -1, -1e-300, math.Copysign(0, -1), nan, inf, -inf}
 	case Binary:
 		return []float64{0.5, -1, 2, 1e-300, nan, inf}
+	case UnitInterval:
+		return []float64{0, 1, -0.5, 1.5, nan, inf}
+	case Probability:
+		return []float64{-1e-300, math.Nextafter(1, 2), -0.5, nan, inf}
+	case Count:
+		return []float64{0.5, -1, 1e-300, 1 << 54, nan, inf}
+	case Between:
+		return []float64{-1.0001, 2.0001, nan, inf, -inf} // outside validParams' [-1, 2]
 	}
 	panic("invalid: unsupported domain " + dom.String())
 }
@@ -225,8 +292,30 @@ func valid(dom Domain) float64 {
 		return 1.7
 	case Binary:
 		return 1
+	case UnitInterval, Probability:
+		return 0.3
+	case Count:
+		return 3
+	case Between:
+		return 0.4
 	}
 	panic("valid: unsupported domain " + dom.String())
+}
+
+// validParams returns parameters inside every domain; Uniform's bounds are [-1, 2] and Binomial's n
+// is 5.
+func validParams(dst *Dist) []float64 {
+	if dst.Support == Between {
+		return []float64{-1, 2}
+	}
+	p := make([]float64, len(dst.Params))
+	for i, pr := range dst.Params {
+		p[i] = valid(pr.Domain)
+		if pr.Domain == Count {
+			p[i] = 5
+		}
+	}
+	return p
 }
 
 func TestOutsideSupport(t *testing.T) {
@@ -250,10 +339,7 @@ func TestOutsideSupport(t *testing.T) {
 	}
 	for _, name := range Names() {
 		dst, _ := Lookup(name)
-		p := make([]float64, len(dst.Params))
-		for i, pr := range dst.Params {
-			p[i] = valid(pr.Domain)
-		}
+		p := validParams(dst)
 		x := valid(dst.Support)
 		if got := dst.LogDensity(x, p, nil); math.IsInf(got, 0) || math.IsNaN(got) {
 			t.Fatalf("%s(%v) at x=%v: got %v at a valid point", name, p, x, got)
@@ -272,16 +358,31 @@ func TestOutsideSupport(t *testing.T) {
 			}
 		}
 	}
+	// Supports bounded by a parameter, and impossible outcomes at p = 0 or 1.
+	for _, c := range []struct {
+		name string
+		x    float64
+		p    []float64
+	}{
+		{"Binomial", 6, []float64{5, 0.3}},
+		{"BinomialLogit", 6, []float64{5, 0.3}},
+		{"Binomial", 1, []float64{5, 0}},
+		{"Binomial", 4, []float64{5, 1}},
+		{"Bernoulli", 1, []float64{0}},
+		{"Bernoulli", 0, []float64{1}},
+		{"Uniform", 0.5, []float64{1, 1}},
+		{"Uniform", 0.5, []float64{2, 1}},
+	} {
+		dst, _ := Lookup(c.name)
+		check(dst, c.x, c.p)
+	}
 	// The x = 0 boundary: finite where the density is, -Inf otherwise.
 	for _, name := range Names() {
 		dst, _ := Lookup(name)
 		if dst.Support != Positive {
 			continue
 		}
-		p := make([]float64, len(dst.Params))
-		for i, pr := range dst.Params {
-			p[i] = valid(pr.Domain)
-		}
+		p := validParams(dst)
 		got := dst.LogDensity(0, p, nil)
 		if zeroBoundary[name] != !math.IsInf(got, -1) {
 			t.Errorf("%s(%v) at x=0: got %v", name, p, got)
@@ -301,6 +402,9 @@ func TestDomain(t *testing.T) {
 		{NonNegative, "non-negative", []float64{0, 5e-324, 1e308}, []float64{-5e-324, -1, math.NaN(), math.Inf(1)}},
 		{UnitInterval, "(0, 1)", []float64{5e-324, 0.5, math.Nextafter(1, 0)}, []float64{0, 1, -0.5, 2, math.NaN()}},
 		{Binary, "{0, 1}", []float64{0, 1}, []float64{0.5, -1, 2, math.NaN(), math.Inf(1)}},
+		{Probability, "[0, 1]", []float64{0, 0.5, 1}, []float64{-5e-324, math.Nextafter(1, 2), math.NaN()}},
+		{Count, "{0, 1, 2, …}", []float64{0, 1, 7, 1 << 53}, []float64{-1, 0.5, 5e-324, 1<<53 + 2, math.NaN(), math.Inf(1)}},
+		{Between, "[lower, upper]", []float64{0, -1e308}, []float64{math.NaN(), math.Inf(1)}},
 	} {
 		if got := c.d.String(); got != c.s {
 			t.Errorf("Domain(%d).String() = %q, want %q", int(c.d), got, c.s)
@@ -319,8 +423,9 @@ func TestDomain(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	want := []string{"BernoulliLogit", "Cauchy", "Exponential", "Gamma", "HalfCauchy",
-		"HalfNormal", "LogNormal", "Normal", "StudentT"}
+	want := []string{"Bernoulli", "BernoulliLogit", "Beta", "Binomial", "BinomialLogit", "Cauchy",
+		"Exponential", "Gamma", "HalfCauchy", "HalfNormal", "HalfStudentT", "InverseGamma", "Laplace",
+		"LogNormal", "Logistic", "NegBinomial2", "Normal", "Poisson", "PoissonLog", "StudentT", "Uniform", "Weibull"}
 	got := Names()
 	if !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
@@ -337,7 +442,10 @@ func TestRegistry(t *testing.T) {
 		if dst.Doc == "" || strings.Contains(dst.Doc, "\n") || !strings.HasPrefix(dst.Doc, name+"(") {
 			t.Errorf("%s: Doc %q must be one line starting with %q", name, dst.Doc, name+"(")
 		}
-		if dst.Discrete != (dst.Support == Binary) {
+		if dst.Formula == "" || strings.Contains(dst.Formula, "\n") {
+			t.Errorf("%s: Formula %q must be one non-empty line", name, dst.Formula)
+		}
+		if dst.Discrete != dst.Support.Integer() {
 			t.Errorf("%s: Discrete = %v with support %v", name, dst.Discrete, dst.Support)
 		}
 		if dst.LogDensity == nil {
@@ -349,12 +457,12 @@ func TestRegistry(t *testing.T) {
 				t.Errorf("%s: bad or duplicate parameter name %q", name, pr.Name)
 			}
 			seen[pr.Name] = true
-			if pr.Domain != Real && pr.Domain != Positive {
+			if pr.Domain != Real && pr.Domain != Positive && pr.Domain != Probability && pr.Domain != Count {
 				t.Errorf("%s: parameter %s has domain %v", name, pr.Name, pr.Domain)
 			}
 		}
 	}
-	for _, name := range []string{"normal", "Weibull", "", "Normal "} {
+	for _, name := range []string{"normal", "Dirichlet", "", "Normal "} {
 		if _, ok := Lookup(name); ok {
 			t.Errorf("Lookup(%q) succeeded", name)
 		}
@@ -377,6 +485,19 @@ func TestRegistry(t *testing.T) {
 		"LogNormal":      {"mu:real", "sigma:positive"},
 		"Cauchy":         {"loc:real", "scale:positive"},
 		"StudentT":       {"nu:positive", "mu:real", "sigma:positive"},
+		"Beta":           {"alpha:positive", "beta:positive"},
+		"Uniform":        {"lower:real", "upper:real"},
+		"Bernoulli":      {"p:[0, 1]"},
+		"Binomial":       {"n:{0, 1, 2, …}", "p:[0, 1]"},
+		"BinomialLogit":  {"n:{0, 1, 2, …}", "logit:real"},
+		"Poisson":        {"rate:positive"},
+		"PoissonLog":     {"log_rate:real"},
+		"NegBinomial2":   {"mu:positive", "phi:positive"},
+		"Laplace":        {"mu:real", "sigma:positive"},
+		"Logistic":       {"mu:real", "sigma:positive"},
+		"InverseGamma":   {"shape:positive", "scale:positive"},
+		"Weibull":        {"shape:positive", "scale:positive"},
+		"HalfStudentT":   {"nu:positive", "sigma:positive"},
 	} {
 		if got := params(name); !slices.Equal(got, ps) {
 			t.Errorf("%s params = %v, want %v", name, got, ps)
@@ -399,8 +520,9 @@ func TestSuggest(t *testing.T) {
 		"lognormal":      "LogNormal",
 		"BernoulliLogti": "BernoulliLogit",
 		"Cauchy":         "Cauchy",
-		"Bernoulli":      "",
-		"Weibull":        "",
+		"Bernouli":       "Bernoulli",
+		"Poison":         "Poisson",
+		"Dirichlet":      "",
 		"Gammmmma":       "",
 		"":               "",
 	} {

@@ -45,6 +45,9 @@ func (c Constraint) String() string {
 		}
 		return fmt.Sprintf("(%g, inf)", c.Lo)
 	case Interval:
+		if math.IsNaN(c.Lo) || math.IsNaN(c.Hi) {
+			return "(lower, upper) from data"
+		}
 		return fmt.Sprintf("(%g, %g)", c.Lo, c.Hi)
 	}
 	return "real"
