@@ -237,6 +237,43 @@ func (rowSumKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense)
 	}
 }
 
+// gatherKernel picks elements by group for every chain: [R,J] → [R,N] with
+// out[r, i] = x[r, idx[i]] (idx 0-based, shared by all chains). Its gradient is the scatter-add
+// d x[r, j] = Σ_{i : idx[i] = j} g[r, i], one pass over the rows of each chain.
+type gatherKernel struct{ idx []int }
+
+func (gatherKernel) name() string { return "Gather" }
+func (k gatherKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	J := in[0][1]
+	for _, j := range k.idx {
+		if j < 0 || j >= J {
+			return nil, fmt.Errorf("autodiff: gather index %d outside a vector of %d", j, J)
+		}
+	}
+	return tensor.Shape{in[0][0], len(k.idx)}, nil
+}
+func (k gatherKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	x, o := in[0].Float64s(), out.Float64s()
+	J, N := in[0].Shape()[1], len(k.idx)
+	for r := 0; r < in[0].Shape()[0]; r++ {
+		xr, or := x[r*J:(r+1)*J], o[r*N:(r+1)*N]
+		for i, j := range k.idx {
+			or[i] = xr[j]
+		}
+	}
+}
+func (k gatherKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
+	gd, d := g.Float64s(), dst.Float64s()
+	J, N := in[0].Shape()[1], len(k.idx)
+	zero(d)
+	for r := 0; r < in[0].Shape()[0]; r++ {
+		dr, gr := d[r*J:(r+1)*J], gd[r*N:(r+1)*N]
+		for i, j := range k.idx {
+			dr[j] += gr[i]
+		}
+	}
+}
+
 // densityKernel is a fused log density: it evaluates x ~ Dist(args) elementwise with
 // broadcasting, sums per chain into [R,1], and keeps the partial derivatives it computed on the
 // way so the backward ops are one scaling pass each.

@@ -82,6 +82,12 @@ func (b *Builder) Binary(op *ir.BinaryOp, l, r *G.Node) (*G.Node, error) {
 func (b *Builder) MatVec(m, v *G.Node) (*G.Node, error) { return b.apply(matVecKernel{}, m, v) }
 func (b *Builder) Sum(x *G.Node) (*G.Node, error)       { return b.apply(rowSumKernel{}, x) }
 
+// Gather picks x's elements by group for every chain: x is [C or 1, J], idx holds 0-based groups
+// in 0 … J−1, and the result is [C or 1, len(idx)]; its gradient is a scatter-add.
+func (b *Builder) Gather(x *G.Node, idx []int) (*G.Node, error) {
+	return b.apply(gatherKernel{idx: append([]int(nil), idx...)}, x)
+}
+
 // Active reports whether n depends on the parameters.
 func (b *Builder) Active(n *G.Node) bool { return b.active[n] }
 

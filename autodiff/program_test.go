@@ -206,6 +206,39 @@ func graphCases(t *testing.T) []graphCase {
 				return lp
 			},
 		},
+		{
+			// a[g] with groups repeated and one group (index 3) never used: the gradient of the
+			// gather is a scatter-add, so a[2], used three times, gets three contributions, and a
+			// gathered value used twice (mean and, squared, the scale) gets both.
+			name: "gather",
+			dim:  5,
+			build: func(t *testing.T, b *Builder) {
+				must := mustFor(t)
+				a := must(b.Param(0, 4, unconstrained))
+				s := must(b.Param(4, 1, positive))
+				if err := b.LogDensity(normal, a, b.Constant(1, 1, []float64{0}), b.Constant(1, 1, []float64{1})); err != nil {
+					t.Fatal(err)
+				}
+				ga := must(b.Gather(a, []int{2, 0, 2, 1, 2, 0}))
+				scale := must(b.Binary(add, s, must(b.Binary(mul, ga, ga))))
+				obs := b.Constant(1, 6, []float64{0.5, -1, 2, 0.1, 1.5, -0.3})
+				if err := b.LogDensity(normal, obs, ga, scale); err != nil {
+					t.Fatal(err)
+				}
+			},
+			ref: func(th []float64) float64 {
+				lp := th[4]
+				for k := 0; k < 4; k++ {
+					lp += normalLp(th[k], 0, 1)
+				}
+				s := math.Exp(th[4])
+				obs := []float64{0.5, -1, 2, 0.1, 1.5, -0.3}
+				for i, g := range []int{2, 0, 2, 1, 2, 0} {
+					lp += normalLp(obs[i], th[g], s+th[g]*th[g])
+				}
+				return lp
+			},
+		},
 	}
 }
 
@@ -482,5 +515,16 @@ func TestBernoulliKernelInUseMatchesGo(t *testing.T) {
 	bernoulliRows(y, nan, gotD, got, K)
 	if !math.IsNaN(got[1]) || math.IsNaN(got[0]) || math.IsNaN(got[2]) {
 		t.Errorf("a NaN logit must make its row, and only its row, NaN: %v", got)
+	}
+}
+
+func TestGatherOutOfRange(t *testing.T) {
+	b := NewBuilder(2, 3)
+	a, err := b.Param(0, 3, unconstrained)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Gather(a, []int{0, 3}); err == nil || !strings.Contains(err.Error(), "gather index 3 outside a vector of 3") {
+		t.Errorf("Gather out of range: err = %v", err)
 	}
 }

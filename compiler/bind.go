@@ -53,6 +53,27 @@ func Bind(m *ir.Model, t *dataset.Table) error {
 		}
 		v.Columns = cols
 		v.Value = ir.NewTensor(extents...)
+		if v.Source.Kind == ir.FromLevels {
+			codes, labels, err := t.Levels(cols[0])
+			if err != nil {
+				return err
+			}
+			J := v.Source.LevelsSize
+			if prev, ok := m.Sizes[J]; ok && prev != len(labels) {
+				errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("size %s is %d (bound by %s), but %s has %d %s", J, prev, boundBy[J], v.Name, len(labels), plural(len(labels), "group", "groups")),
+					Hint: "give sizes that differ different names"})
+				continue
+			}
+			if _, ok := m.Sizes[J]; !ok {
+				m.Sizes[J] = len(labels)
+				boundBy[J] = v.Name
+			}
+			for i, k := range codes {
+				v.Value.Data[i] = float64(k)
+			}
+			v.Labels = labels
+			continue
+		}
 		// One column at a time, straight into the row-major tensor, so a large file is held
 		// as its text plus the model's tensor plus one column, not every column twice.
 		for j, name := range cols {
@@ -333,6 +354,15 @@ func fold(e ir.Expr, sizes ir.Sizes) ir.Expr {
 		return ir.NewMatVec(sp, fold(x.M, sizes), fold(x.V, sizes))
 	case *ir.Sum:
 		return ir.NewSum(sp, fold(x.X, sizes))
+	case *ir.Gather:
+		return ir.NewGather(sp, fold(x.X, sizes), x.Index)
 	}
 	return e
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

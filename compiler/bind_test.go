@@ -142,6 +142,19 @@ t.model:2:19: error: the bounds of parameter a are 3.5 and 0; the lower must be 
   param a ~ Uniform(sum(y), 0)
                     ^^^^^^^^^
 `},
+		{"a group that is missing",
+			lines(`data y[N] = column "y"`, `data g[N] = levels "county" as J`, "param a[J] ~ Normal(0, 1)", "y ~ Normal(a[g], 1)"),
+			"y,county\n1,A\n2,NA\n", `
+error: $CSV:3: column "county": "NA" marks a missing value; every row needs a group: fill it in or remove the row
+`},
+		{"groups bound twice to different numbers",
+			lines(`data y[N] = column "y"`, `data g[N] = levels "county" as J`, `data h[N] = levels "state" as J`, "param a[J] ~ Normal(0, 1)", "y ~ Normal(a[g], 1)"),
+			"y,county,state\n1,A,S\n2,B,S\n", `
+t.model:3:1: error: size J is 2 (bound by g), but h has 1 group
+  data h[N] = levels "state" as J
+  ^
+  hint: give sizes that differ different names
+`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,6 +51,11 @@ func Check(m *lang.Model) (*ir.Model, error) {
 					}
 				}
 			}
+			if n := d.Source.LevelsSize; n != "" {
+				if _, seen := c.sizes[n]; !seen {
+					c.sizes[n] = d.Source.LevelsSizePos
+				}
+			}
 		}
 	}
 	for _, s := range m.Stmts {
@@ -140,13 +145,22 @@ func (c *checker) data(s *lang.DataDecl) {
 	shape, _ := c.dims(s.Dims)
 	src := s.Source
 	switch {
+	case src.Kind == lang.SourceLevels && len(shape) != 1:
+		c.errorf(s.Pos, s.End, "data %s takes one column of groups, so it needs one size, as in %s[N]", s.Name, s.Name)
+	case src.Kind == lang.SourceLevels && src.LevelsSize == "":
+		c.errorf(src.Pos, src.End, "data %s: name the number of groups", s.Name).
+			WithHint(`write levels "%s" as J; J is then the size of per-group parameters, as in param a[J]`, src.Names[0])
+	case src.Kind == lang.SourceLevels && shape[0].Name == src.LevelsSize:
+		c.errorf(src.LevelsSizePos, endOf(src.LevelsSizePos, src.LevelsSize), "%s already names the rows of %s; give the number of groups its own name", src.LevelsSize, s.Name)
+	case src.Kind == lang.SourceLevels:
 	case src.Kind == lang.SourceColumn && len(shape) != 1:
 		c.errorf(s.Pos, s.End, "data %s takes one column, so it needs one size, as in %s[N]", s.Name, s.Name)
 	case src.Kind != lang.SourceColumn && len(shape) != 2:
 		c.errorf(s.Pos, s.End, "data %s takes several columns, so it needs two sizes, as in %s[N, D]", s.Name, s.Name)
 	}
 	v := &ir.DataVar{Name: s.Name, Pos: s.Pos, Shape: shape, Source: ir.Source{
-		Kind: ir.SourceKind(src.Kind), Names: src.Names, NamePos: src.NamePos, Standardize: src.Standardize}}
+		Kind: ir.SourceKind(src.Kind), Names: src.Names, NamePos: src.NamePos, Standardize: src.Standardize,
+		LevelsSize: src.LevelsSize}}
 	if c.declare(s.Name, s.NamePos, &symbol{kind: symData, data: v}) {
 		c.m.Data = append(c.m.Data, v)
 	}
@@ -358,6 +372,8 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 		}
 	case *lang.Call:
 		return c.call(e, sp)
+	case *lang.Index:
+		return c.index(e, sp)
 	case *lang.Unary:
 		x := c.expr(e.X)
 		if x == nil {
@@ -391,6 +407,40 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 		return ir.NewBinary(sp, ir.BinaryOps[e.Op], l, r, shape)
 	}
 	return nil
+}
+
+// index checks a[g]: a is a vector with one element per group of g, a grouping declared with
+// levels; the result has g's shape, one element per row.
+func (c *checker) index(e *lang.Index, sp ir.Span) ir.Expr {
+	x := c.expr(&lang.Ident{Pos: e.Pos, End: e.NameEnd, Name: e.Name})
+	var g *ir.DataVar
+	if id, ok := e.Index.(*lang.Ident); ok {
+		if sym, ok := c.scope[id.Name]; ok && sym.kind == symData && sym.data.Source.Kind == ir.FromLevels {
+			g = sym.data
+			g.Used = true
+		}
+	}
+	if g == nil {
+		start, end := e.Index.Span()
+		if idx := c.expr(e.Index); idx == nil {
+			return nil
+		}
+		c.errorf(start, end, "%s can only be indexed by a grouping", e.Name).
+			WithHint(`declare one with data g[N] = levels "column" as J, then write %s[g]`, e.Name)
+		return nil
+	}
+	if x == nil {
+		return nil
+	}
+	J := ir.Dim{Name: g.Source.LevelsSize}
+	if sh := x.Shape(); len(sh) != 1 || sh[0] != J {
+		err := c.errorf(e.Pos, e.NameEnd, "%s has shape %s, but %s has %s groups; indexing by %s needs a vector [%s]", e.Name, sh, g.Name, J, g.Name, J)
+		if len(sh) <= 1 {
+			err.WithHint("declare %s with one element per group, as in param %s[%s]", e.Name, e.Name, J)
+		}
+		return nil
+	}
+	return ir.NewGather(sp, x, g)
 }
 
 // elementwise reports an error when a matrix is used where only scalars and vectors work.

@@ -101,6 +101,40 @@ t.model:2:19: error: the bounds of parameter u are 1 and -1; the lower must be l
   param u ~ Uniform(1, -1)
                     ^^^^^
 `},
+		{"levels without a size for the groups",
+			lines(header, `data g[N] = levels "county"`, "param a ~ Normal(0, 1)", "y ~ Normal(a, 1)"), `
+t.model:2:13: error: data g: name the number of groups
+  data g[N] = levels "county"
+              ^^^^^^^^^^^^^^^
+  hint: write levels "county" as J; J is then the size of per-group parameters, as in param a[J]
+`},
+		{"levels sized like the rows",
+			lines(header, `data g[N] = levels "county" as N`, "param a ~ Normal(0, 1)", "y ~ Normal(a, 1)"), `
+t.model:2:32: error: N already names the rows of g; give the number of groups its own name
+  data g[N] = levels "county" as N
+                                 ^
+`},
+		{"indexing by something that is not a grouping",
+			lines(header, `data x[N] = column "x"`, "param a[N] ~ Normal(0, 1)", "y ~ Normal(a[x], 1)"), `
+t.model:4:14: error: a can only be indexed by a grouping
+  y ~ Normal(a[x], 1)
+               ^
+  hint: declare one with data g[N] = levels "column" as J, then write a[g]
+`},
+		{"a per-group vector of the wrong size",
+			lines(header, `data g[N] = levels "county" as J`, "param a ~ Normal(0, 1)", "y ~ Normal(a[g], 1)"), `
+t.model:4:12: error: a has shape scalar, but g has J groups; indexing by g needs a vector [J]
+  y ~ Normal(a[g], 1)
+             ^
+  hint: declare a with one element per group, as in param a[J]
+`},
+		{"indexing an undeclared name",
+			lines(header, `data g[N] = levels "county" as J`, "param alpha[J] ~ Normal(0, 1)", "y ~ Normal(alpah[g], 1)"), `
+t.model:4:12: error: alpah is not declared
+  y ~ Normal(alpah[g], 1)
+             ^^^^^
+  hint: did you mean alpha?
+`},
 		{"too many arguments",
 			lines(header, "param mu ~ Normal(0, 1, 2)", "y ~ Normal(mu, 1)"), `
 t.model:2:12: error: Normal takes 2 arguments (mu, sigma), got 3

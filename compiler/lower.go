@@ -134,6 +134,16 @@ func (l *lowering) expr(e ir.Expr) (autodiff.Node, error) {
 			return nil, err
 		}
 		return l.b.MatVec(m, v)
+	case *ir.Gather:
+		x, err := l.expr(e.X)
+		if err != nil {
+			return nil, err
+		}
+		idx := make([]int, len(e.Index.Value.Data))
+		for i, g := range e.Index.Value.Data {
+			idx[i] = int(g) - 1
+		}
+		return l.b.Gather(x, idx)
 	case *ir.Sum:
 		x, err := l.expr(e.X)
 		if err != nil {

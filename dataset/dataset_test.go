@@ -336,3 +336,42 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+func TestLevels(t *testing.T) {
+	tests := []struct {
+		name, csv  string
+		codes      []int
+		labels     []string
+		wantErrSub string
+	}{
+		{"whole numbers from 1 are kept, gaps included", "g\n3\n1\n3\n5\n", []int{3, 1, 3, 5}, []string{"1", "2", "3", "4", "5"}, ""},
+		{"0-based codes are renumbered", "g\n0\n2\n0\n1\n", []int{1, 3, 1, 2}, []string{"0", "1", "2"}, ""},
+		{"fractions sort numerically", "g\n10\n2.5\n-1\n10\n", []int{3, 2, 1, 3}, []string{"-1", "2.5", "10"}, ""},
+		{"text labels sort by text", "g\nSTEARNS\n AITKIN\nANOKA\nAITKIN\n", []int{3, 1, 2, 1}, []string{"AITKIN", "ANOKA", "STEARNS"}, ""},
+		{"numbers and text mixed are text", "g\n10\n9\nx\n", []int{1, 2, 3}, []string{"10", "9", "x"}, ""},
+		{"an empty cell", "g,y\nA,1\n,2\n", nil, nil, `data.csv:3: column "g": the cell is empty; every row needs a group`},
+		{"a missing marker", "g,y\nA,1\nNA,2\n", nil, nil, `data.csv:3: column "g": "NA" marks a missing value`},
+		{"no such column", "h\n1\n", nil, nil, `no such column`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab, err := ReadFrom("data.csv", strings.NewReader(tt.csv))
+			if err != nil {
+				t.Fatal(err)
+			}
+			codes, labels, err := tab.Levels("g")
+			if tt.wantErrSub != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErrSub) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErrSub)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(codes, tt.codes) || !reflect.DeepEqual(labels, tt.labels) {
+				t.Errorf("Levels = %v %v, want %v %v", codes, labels, tt.codes, tt.labels)
+			}
+		})
+	}
+}

@@ -91,6 +91,24 @@ func Eval(e Expr, env *Env) (*Tensor, error) {
 			out.Data[i] = s
 		}
 		return out, nil
+	case *Gather:
+		x, err := Eval(e.X, env)
+		if err != nil {
+			return nil, err
+		}
+		if e.Index.Value == nil {
+			return nil, fmt.Errorf("data %s is not bound", e.Index.Name)
+		}
+		idx := e.Index.Value.Data
+		out := NewTensor(len(idx))
+		for i, g := range idx {
+			k := int(g) - 1
+			if k < 0 || k >= len(x.Data) {
+				return nil, fmt.Errorf("group %v of %s is outside 1…%d", g, e.Index.Name, len(x.Data))
+			}
+			out.Data[i] = x.Data[k]
+		}
+		return out, nil
 	case *Sum:
 		x, err := Eval(e.X, env)
 		if err != nil {

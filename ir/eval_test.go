@@ -125,3 +125,26 @@ func TestShapesAndNames(t *testing.T) {
 		t.Errorf("ElementNames scalar = %v", got)
 	}
 }
+
+func TestEvalGather(t *testing.T) {
+	sizes := Sizes{"N": 5, "J": 3}
+	g := &DataVar{Name: "g", Shape: Shape{{Name: "N"}}, Source: Source{Kind: FromLevels, LevelsSize: "J"},
+		Value: &Tensor{Shape: []int{5}, Data: []float64{2, 1, 3, 2, 2}}}
+	a := &ParamVar{Name: "a", Shape: Shape{{Name: "J"}}, Len: 3}
+	env := NewEnv(sizes, map[*ParamVar][]float64{a: {10, 20, 30}})
+	e := NewGather(sp, NewParamRef(sp, a), g)
+	got, err := Eval(e, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []float64{20, 10, 30, 20, 20}; !reflect.DeepEqual(got.Data, want) || !reflect.DeepEqual(got.Shape, []int{5}) {
+		t.Errorf("a[g] = %+v, want %v", got, want)
+	}
+	if !e.Shape().Equal(Shape{{Name: "N"}}) || !e.DependsOnParams() {
+		t.Errorf("a[g] has shape %v, depends on params %v", e.Shape(), e.DependsOnParams())
+	}
+	g.Value.Data[0] = 4
+	if _, err := Eval(e, env); err == nil {
+		t.Error("a group beyond J evaluated")
+	}
+}

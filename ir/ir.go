@@ -92,6 +92,8 @@ type Source struct {
 	Names       []string
 	NamePos     []diag.Pos
 	Standardize bool
+	// LevelsSize is the size symbol a FromLevels source binds to its number of groups.
+	LevelsSize string
 }
 
 // SourceKind mirrors the three ways to name columns.
@@ -101,6 +103,7 @@ const (
 	FromColumn SourceKind = iota
 	FromColumns
 	FromColumnsExcept
+	FromLevels // a grouping column: each row's group as an index 1 … J
 )
 
 // DataVar is a data declaration; Value is set when data is bound.
@@ -114,6 +117,8 @@ type DataVar struct {
 	Columns []string
 	// Used records whether any expression or term reads it.
 	Used bool
+	// Labels names the groups of a FromLevels variable: Labels[k-1] is group k (set when bound).
+	Labels []string
 }
 
 // ParamVar is a parameter: its prior, its constraint, and where it sits in the packed vector θ.
@@ -203,6 +208,14 @@ type MatVec struct {
 	M, V Expr
 }
 
+// Gather picks, for every element of a grouping, the element of X its group names:
+// X[Index[i]] for each i (1-based groups). X is a vector with one element per group.
+type Gather struct {
+	span
+	X     Expr
+	Index *DataVar
+}
+
 // Sum adds the elements of a vector.
 type Sum struct {
 	span
@@ -226,6 +239,7 @@ func NewLetRef(s span, v *LetVar) *LetRef                          { return &Let
 func NewUnary(s span, f *UnaryFunc, x Expr) *Unary                 { return &Unary{s, f, x} }
 func NewMatVec(s span, m, v Expr) *MatVec                          { return &MatVec{s, m, v} }
 func NewSum(s span, x Expr) *Sum                                   { return &Sum{s, x} }
+func NewGather(s span, x Expr, index *DataVar) *Gather             { return &Gather{s, x, index} }
 func NewFolded(s span, v *Tensor, shp Shape) *Folded               { return &Folded{s, v, shp} }
 func NewBinary(s span, op *BinaryOp, l, r Expr, shp Shape) *Binary { return &Binary{s, op, l, r, shp} }
 
@@ -237,6 +251,7 @@ func (e *Unary) Shape() Shape    { return e.X.Shape() }
 func (e *Binary) Shape() Shape   { return e.shp }
 func (e *MatVec) Shape() Shape   { return Shape{e.M.Shape()[0]} }
 func (e *Sum) Shape() Shape      { return nil }
+func (e *Gather) Shape() Shape   { return e.Index.Shape }
 func (e *Folded) Shape() Shape   { return e.shp }
 
 func (e *Const) DependsOnParams() bool    { return false }
@@ -247,6 +262,7 @@ func (e *Unary) DependsOnParams() bool    { return e.X.DependsOnParams() }
 func (e *Binary) DependsOnParams() bool   { return e.L.DependsOnParams() || e.R.DependsOnParams() }
 func (e *MatVec) DependsOnParams() bool   { return e.M.DependsOnParams() || e.V.DependsOnParams() }
 func (e *Sum) DependsOnParams() bool      { return e.X.DependsOnParams() }
+func (e *Gather) DependsOnParams() bool   { return e.X.DependsOnParams() }
 func (e *Folded) DependsOnParams() bool   { return false }
 
 // Tensor is a dense row-major array of float64 with a concrete shape.

@@ -30,6 +30,7 @@ const (
 	SourceColumn        SourceKind = iota // column "c"
 	SourceColumns                         // columns "a", "b"
 	SourceColumnsExcept                   // columns except "c", ...
+	SourceLevels                          // levels "g" as J
 )
 
 // Source is the right-hand side of a data declaration.
@@ -39,6 +40,10 @@ type Source struct {
 	Names       []string
 	NamePos     []diag.Pos
 	Standardize bool
+	// LevelsSize names the number of groups of a levels source (J in levels "g" as J); "" when
+	// the source has no "as".
+	LevelsSize    string
+	LevelsSizePos diag.Pos
 }
 
 // DataDecl binds CSV columns to a name: data X[N, D] = standardize(columns except "target").
@@ -92,7 +97,7 @@ func (*ParamDecl) stmt()                         {}
 func (*LetDecl) stmt()                           {}
 func (*SampleStmt) stmt()                        {}
 
-// Expr is one of *Number, *Ident, *Call, *Unary, *Binary.
+// Expr is one of *Number, *Ident, *Call, *Index, *Unary, *Binary.
 type Expr interface {
 	Span() (diag.Pos, diag.Pos)
 	expr()
@@ -118,6 +123,14 @@ type Call struct {
 	Args     []Expr
 }
 
+// Index gathers the elements of a vector by a grouping: a[county].
+type Index struct {
+	Pos, End diag.Pos
+	Name     string
+	NameEnd  diag.Pos
+	Index    Expr
+}
+
 // Unary is a prefix operator; only "-" exists.
 type Unary struct {
 	Pos, End diag.Pos
@@ -136,10 +149,12 @@ type Binary struct {
 func (e *Number) Span() (diag.Pos, diag.Pos) { return e.Pos, e.End }
 func (e *Ident) Span() (diag.Pos, diag.Pos)  { return e.Pos, e.End }
 func (e *Call) Span() (diag.Pos, diag.Pos)   { return e.Pos, e.End }
+func (e *Index) Span() (diag.Pos, diag.Pos)  { return e.Pos, e.End }
 func (e *Unary) Span() (diag.Pos, diag.Pos)  { return e.Pos, e.End }
 func (e *Binary) Span() (diag.Pos, diag.Pos) { return e.Pos, e.End }
 func (*Number) expr()                        {}
 func (*Ident) expr()                         {}
 func (*Call) expr()                          {}
+func (*Index) expr()                         {}
 func (*Unary) expr()                         {}
 func (*Binary) expr()                        {}

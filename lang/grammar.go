@@ -77,9 +77,16 @@ type gDim struct {
 
 type gSource struct {
 	Pos    lexer.Position
-	Std    *gColumns `parser:"( 'standardize' '(' @@ ')'"`
+	Levels *gLevels  `parser:"( @@"`
+	Std    *gColumns `parser:"| 'standardize' '(' @@ ')'"`
 	Plain  *gColumns `parser:"| @@ )"`
 	EndPos lexer.Position
+}
+
+// gLevels reads a grouping column: levels "county" as J.
+type gLevels struct {
+	Column *gString `parser:"'levels' @@"`
+	Size   *gName   `parser:"( 'as' @@ )?"`
 }
 
 type gColumns struct {
@@ -139,11 +146,18 @@ type gPower struct {
 
 type gPrimary struct {
 	Pos    lexer.Position
-	Number string `parser:"( @Number"`
-	Call   *gCall `parser:"| @@"`
-	Ident  string `parser:"| @Ident"`
-	Sub    *gExpr `parser:"| '(' @@ ')' )"`
+	Number string  `parser:"( @Number"`
+	Call   *gCall  `parser:"| @@"`
+	Index  *gIndex `parser:"| @@"`
+	Ident  string  `parser:"| @Ident"`
+	Sub    *gExpr  `parser:"| '(' @@ ')' )"`
 	EndPos lexer.Position
+}
+
+// gIndex gathers a vector's elements by a grouping: a[county].
+type gIndex struct {
+	Name  *gName `parser:"@@ '['"`
+	Index *gExpr `parser:"@@ ']'"`
 }
 
 type gCall struct {

@@ -72,7 +72,7 @@ func quoteToken(v string) string {
 var grammarNames = map[string]string{
 	"GExpr": "expression", "GTerm": "expression", "GUnary": "expression", "GPower": "expression",
 	"GPrimary": "expression", "GOpTerm": "operator", "GOpUnary": "operator",
-	"GCall": "distribution", "GName": "name", "GDims": "sizes", "GDim": "size",
+	"GCall": "distribution", "GName": "name", "GIndex": "expression", "GLevels": "levels", "GDims": "sizes", "GDim": "size",
 	"GSource": "column selection", "GColumns": "column selection", "GString": "quoted column name",
 	"GStmt": "statement",
 }
@@ -165,6 +165,15 @@ func convertDims(d *gDims) []Dim {
 func convertSource(g *gSource) Source {
 	cols := g.Plain
 	src := Source{Pos: pos(g.Pos), End: pos(g.EndPos)}
+	if g.Levels != nil {
+		src.Kind = SourceLevels
+		src.Names = []string{unquote(g.Levels.Column.Value)}
+		src.NamePos = []diag.Pos{pos(g.Levels.Column.Pos)}
+		if g.Levels.Size != nil {
+			src.LevelsSize, src.LevelsSizePos = g.Levels.Size.Value, pos(g.Levels.Size.Pos)
+		}
+		return src
+	}
 	if g.Std != nil {
 		cols, src.Standardize = g.Std, true
 	}
@@ -178,14 +187,19 @@ func convertSource(g *gSource) Source {
 		src.Kind, names = SourceColumns, cols.Columns
 	}
 	for _, n := range names {
-		v, err := strconv.Unquote(n.Value)
-		if err != nil {
-			v = n.Value[1 : len(n.Value)-1]
-		}
-		src.Names = append(src.Names, v)
+		src.Names = append(src.Names, unquote(n.Value))
 		src.NamePos = append(src.NamePos, pos(n.Pos))
 	}
 	return src
+}
+
+// unquote returns a string literal's text.
+func unquote(lit string) string {
+	v, err := strconv.Unquote(lit)
+	if err != nil {
+		v = lit[1 : len(lit)-1]
+	}
+	return v
 }
 
 func convertCall(g *gCall) *DistCall {
@@ -238,6 +252,8 @@ func convertPrimary(g *gPrimary) Expr {
 			c.Args = append(c.Args, convertExpr(a))
 		}
 		return c
+	case g.Index != nil:
+		return &Index{Pos: p, End: end, Name: g.Index.Name.Value, NameEnd: pos(g.Index.Name.EndPos), Index: convertExpr(g.Index.Index)}
 	case g.Ident != "":
 		return &Ident{Pos: p, End: end, Name: g.Ident}
 	default:

@@ -208,6 +208,9 @@ func TestParseStructure(t *testing.T) {
 		{"f(a, b + c)", call("f", id("a"), bin("+", id("b"), id("c")))},
 		{"g()", &Call{Func: "g"}},
 		{"tau * lambda * beta", bin("*", bin("*", id("tau"), id("lambda")), id("beta"))},
+		{"a[county] + b * x", bin("+", &Index{Name: "a", Index: id("county")}, bin("*", id("b"), id("x")))},
+		{"-a[g]^2", neg(bin("^", &Index{Name: "a", Index: id("g")}, num("2", 2)))},
+		{"exp(a[g + 1])", call("exp", &Index{Name: "a", Index: bin("+", id("g"), num("1", 1))})},
 	}
 	for _, tt := range tests {
 		src := "let v = " + tt.expr + "\n"
@@ -240,6 +243,8 @@ func TestParseSources(t *testing.T) {
 		{`data X[N, D] = standardize(columns except "target", "id")`, Source{Kind: SourceColumnsExcept, Names: []string{"target", "id"}, Standardize: true}},
 		// escapes inside the quotes are decoded
 		{`data y[N] = column "a \"q\" b"`, Source{Kind: SourceColumn, Names: []string{`a "q" b`}}},
+		{`data g[N] = levels "county" as J`, Source{Kind: SourceLevels, Names: []string{"county"}, LevelsSize: "J"}},
+		{`data g[N] = levels "county"`, Source{Kind: SourceLevels, Names: []string{"county"}}},
 	}
 	for _, tt := range tests {
 		m := mustParse(t, tt.src)
