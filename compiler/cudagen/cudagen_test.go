@@ -1,0 +1,138 @@
+package cudagen
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hmcc-dev/hmcc/compiler"
+	"github.com/hmcc-dev/hmcc/dataset"
+	"github.com/hmcc-dev/hmcc/ir"
+	"github.com/hmcc-dev/hmcc/lang"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// bundled are the models the GPU backend must compile, each with the data it ships with, plus a
+// test model that uses every construct and distribution.
+// tol is the float64 agreement required with the CPU executor (see testdata/lgamma.model for the
+// one exception).
+var bundled = []struct {
+	name, model, data string
+	tol               float64
+}{
+	{"sparse_logistic_german_credit", "../../models/sparse_logistic.model", "../../models/german_credit.csv", 1e-10},
+	{"eight_schools", "../../models/eight_schools.model", "../../models/eight_schools.csv", 1e-10},
+	{"kidiq", "../../models/kidiq.model", "../../models/kidiq.csv", 1e-10},
+	{"all", "testdata/all.model", "testdata/all.csv", 1e-10},
+	{"lgamma", "testdata/lgamma.model", "testdata/all.csv", 1e-9},
+}
+
+func load(t testing.TB, modelPath, dataPath string) *ir.Model {
+	t.Helper()
+	src, err := os.ReadFile(modelPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ast, err := lang.Parse(filepath.Base(modelPath), string(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := compiler.Check(ast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := dataset.Read(dataPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := compiler.Bind(m, table); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// dump is what the golden files hold: the source and the plan that drives it.
+func dump(p *Program) string {
+	var b strings.Builder
+	b.WriteString(p.Source)
+	b.WriteString("\n/* buffers:\n")
+	for i, bf := range p.Buffers {
+		switch {
+		case bf.PerChain:
+			fmt.Fprintf(&b, "  %d %s: %d per chain", i, bf.Name, bf.Rows)
+		default:
+			fmt.Fprintf(&b, "  %d %s: data, %d values", i, bf.Name, len(bf.Data))
+		}
+		if bf.Double {
+			b.WriteString(", double")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("   plan:\n")
+	for _, s := range p.Steps {
+		switch s.Kind {
+		case Zero:
+			fmt.Fprintf(&b, "  zero %s\n", p.Buffers[s.Buf].Name)
+		case Launch:
+			fmt.Fprintf(&b, "  launch %s over %d\n", s.Kernel, s.N)
+		case MatMul:
+			g := s.Gemm
+			fmt.Fprintf(&b, "  gemm trans=%v %s[%dx%d] %s -> %s\n", g.Trans, p.Buffers[g.Mat].Name, g.Rows, g.Cols,
+				p.Buffers[g.In].Name, p.Buffers[g.Out].Name)
+		}
+	}
+	b.WriteString("*/\n")
+	return b.String()
+}
+
+// TestGolden holds the generated source of every bundled model, in both precisions, to the files
+// in testdata; `go test ./compiler/cudagen -update` rewrites them after an intended change.
+func TestGolden(t *testing.T) {
+	for _, c := range bundled {
+		m := load(t, c.model, c.data)
+		for _, prec := range []Precision{Float64, Float32} {
+			t.Run(c.name+"_"+prec.String(), func(t *testing.T) {
+				p, err := Generate(m, prec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := dump(p)
+				path := filepath.Join("testdata", c.name+"_"+prec.String()+".cu.golden")
+				if *update {
+					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run go test -update to create it)", err)
+				}
+				if got != string(want) {
+					t.Errorf("generated source differs from %s; diff it with go test -update and git diff", path)
+				}
+			})
+		}
+	}
+}
+
+// TestUnsupported checks that what the backend cannot compile is an error that says what it is.
+func TestUnsupported(t *testing.T) {
+	m := load(t, "../../models/eight_schools.model", "../../models/eight_schools.csv")
+	saved := distributions["HalfCauchy"]
+	delete(distributions, "HalfCauchy")
+	defer func() { distributions["HalfCauchy"] = saved }()
+	_, err := Generate(m, Float64)
+	var u *Unsupported
+	if !errors.As(err, &u) {
+		t.Fatalf("got %v, want an Unsupported error", err)
+	}
+	if want := "the GPU backend does not support the distribution HalfCauchy yet; run this model on the CPU (--device cpu)"; err.Error() != want {
+		t.Errorf("got %q\nwant %q", err, want)
+	}
+}

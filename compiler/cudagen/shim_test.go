@@ -1,0 +1,266 @@
+package cudagen
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hmcc-dev/hmcc/compiler"
+	"github.com/hmcc-dev/hmcc/ir"
+)
+
+// The shim tests run the generated CUDA C on the host: testdata/shim_driver.c includes the source
+// after testdata/hmcc_shim.h, which defines the CUDA built-ins, and executes the steps that
+// Program.Eval sends it, exactly as runtime/gpu sends them to the device. The results are compared
+// with the CPU executor (compiler.Lower), an independent implementation of the same density.
+
+// cc returns the host C compiler, or skips the test when there is none.
+func cc(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{os.Getenv("CC"), "cc", "gcc", "clang"} {
+		if name == "" {
+			continue
+		}
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	t.Skip("no C compiler (cc, gcc or clang) on PATH: the generated CUDA C cannot be run on the host")
+	return ""
+}
+
+// shim is a Device backed by a compiled shim driver process.
+type shim struct {
+	t   *testing.T
+	cmd *exec.Cmd
+	in  *bufio.Writer
+	out *bufio.Reader
+	p   *Program
+}
+
+// buildShim compiles the program's source into a driver executable.
+func buildShim(t *testing.T, p *Program) string {
+	compiler := cc(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "kernels.cu")
+	if err := os.WriteFile(src, []byte(p.Source), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testdata, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(dir, "shim")
+	// -x c: the .cu source is compiled as C. -Werror turns every warning into a failure except
+	// unused values: a backward kernel recomputes its forward values and leaves the root unused,
+	// which both compilers drop as dead code.
+	cmd := exec.Command(compiler, "-std=gnu11", "-O1", "-Wall", "-Werror", "-Wno-unused-variable",
+		"-Wno-unused-but-set-variable", "-I", testdata, "-I", dir,
+		`-DHMCC_SOURCE="kernels.cu"`, "-x", "c", filepath.Join(testdata, "shim_driver.c"), "-o", exe, "-lm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("compiling the generated source on the host: %v\n%s", err, out)
+	}
+	return exe
+}
+
+// startShim runs the driver for C chains with the given block size and chunk, and uploads the data.
+func startShim(t *testing.T, exe string, p *Program, chains, block, chunk int) *shim {
+	cmd := exec.Command(exe)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &shim{t: t, cmd: cmd, in: bufio.NewWriter(stdin), out: bufio.NewReader(stdout), p: p}
+	t.Cleanup(func() {
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("shim driver: %v", err)
+		}
+	})
+	fmt.Fprintf(s.in, "init %d %d %d %d\n", chains, len(p.Buffers), block, chunk)
+	for i, b := range p.Buffers {
+		double := 0
+		if b.Double {
+			double = 1
+		}
+		fmt.Fprintf(s.in, "buf %d %d %d\n", i, b.Len(chains), double)
+		if !b.PerChain {
+			s.set(i, b.Data)
+		}
+	}
+	return s
+}
+
+func (s *shim) set(i int, v []float64) {
+	fmt.Fprintf(s.in, "set %d", i)
+	for _, x := range v {
+		s.in.WriteString(" ")
+		s.in.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
+	}
+	s.in.WriteString("\n")
+}
+
+func (s *shim) get(i int) []float64 {
+	fmt.Fprintf(s.in, "get %d\n", i)
+	if err := s.in.Flush(); err != nil {
+		s.t.Fatal(err)
+	}
+	line, err := s.out.ReadString('\n')
+	if err != nil && err != io.EOF {
+		s.t.Fatal(err)
+	}
+	fields := strings.Fields(line)
+	out := make([]float64, len(fields))
+	for k, f := range fields {
+		if out[k], err = strconv.ParseFloat(f, 64); err != nil {
+			// C prints inf and nan in its own spelling
+			switch strings.ToLower(strings.TrimLeft(f, "+")) {
+			case "inf":
+				out[k] = math.Inf(1)
+			case "-inf":
+				out[k] = math.Inf(-1)
+			default:
+				out[k] = math.NaN()
+			}
+		}
+	}
+	return out
+}
+
+func (s *shim) Zero(buf int) error { _, err := fmt.Fprintf(s.in, "zero %d\n", buf); return err }
+func (s *shim) Launch(kernel string, n int) error {
+	_, err := fmt.Fprintf(s.in, "launch %s %d\n", kernel, n)
+	return err
+}
+func (s *shim) Gemm(g Gemm) error {
+	trans := 0
+	if g.Trans {
+		trans = 1
+	}
+	_, err := fmt.Fprintf(s.in, "gemm %d %d %d %d %d %d\n", trans, g.Rows, g.Cols, g.In, g.Mat, g.Out)
+	return err
+}
+
+// evalShim evaluates the program at theta (chains × dim, row-major, as runtime.Target has it).
+func evalShim(t *testing.T, s *shim, p *Program, theta []float64, chains int) (logp, grad []float64) {
+	dim := p.Dim
+	s.set(p.Theta, Transpose(theta, chains, dim))
+	if err := p.Eval(s); err != nil {
+		t.Fatal(err)
+	}
+	return s.get(p.LogP), Transpose(s.get(p.Grad), dim, chains)
+}
+
+func randomTheta(rng *rand.Rand, n int) []float64 {
+	theta := make([]float64, n)
+	for i := range theta {
+		theta[i] = rng.Float64()*4 - 2 // the samplers' initialisation range
+	}
+	return theta
+}
+
+func cpuEval(t *testing.T, m *ir.Model, theta []float64, chains int) (logp, grad []float64) {
+	prog, err := compiler.Lower(m, chains)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logp, grad = make([]float64, chains), make([]float64, chains*m.Dim())
+	if err := prog.LogDensityGrad(theta, logp, grad); err != nil {
+		t.Fatal(err)
+	}
+	return logp, grad
+}
+
+// TestShimMatchesCPU runs every bundled model's float64 kernels on the host at random points for
+// several chains and requires the log density and every gradient coordinate to agree with the CPU
+// executor to 1e-10 (one test model 1e-9, see testdata/lgamma.model; relative to the magnitude, absolute near zero). Block size and chunk are
+// small and do not divide the chain count or the data length, so partial blocks, several block
+// rows per chain and the per-chain atomics between them are all exercised.
+func TestShimMatchesCPU(t *testing.T) {
+	const chains = 7
+	for _, c := range bundled {
+		t.Run(c.name, func(t *testing.T) {
+			m := load(t, c.model, c.data)
+			p, err := Generate(m, Float64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := startShim(t, buildShim(t, p), p, chains, 3, 5)
+			rng := rand.New(rand.NewPCG(1, uint64(len(c.name))))
+			for rep := 0; rep < 3; rep++ {
+				theta := randomTheta(rng, chains*p.Dim)
+				lp, grad := evalShim(t, s, p, theta, chains)
+				wantLP, wantGrad := cpuEval(t, m, theta, chains)
+				compare(t, "log density", lp, wantLP, c.tol)
+				compare(t, "gradient", grad, wantGrad, c.tol)
+			}
+		})
+	}
+}
+
+// TestShimFloat32 runs the float32 kernels the GPU uses by default. Sums are accumulated in double
+// but every element is float32, so agreement is to float32 rounding: 1e-4 relative to the
+// largest magnitude in the vector compared.
+func TestShimFloat32(t *testing.T) {
+	const chains = 5
+	for _, c := range bundled {
+		t.Run(c.name, func(t *testing.T) {
+			m := load(t, c.model, c.data)
+			p, err := Generate(m, Float32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := startShim(t, buildShim(t, p), p, chains, 4, 64)
+			rng := rand.New(rand.NewPCG(2, uint64(len(c.name))))
+			theta := randomTheta(rng, chains*p.Dim)
+			// θ as float32 stores it, so that the comparison measures the kernels, not the input.
+			for i := range theta {
+				theta[i] = float64(float32(theta[i]))
+			}
+			lp, grad := evalShim(t, s, p, theta, chains)
+			wantLP, wantGrad := cpuEval(t, m, theta, chains)
+			compareScaled(t, "log density", lp, wantLP, 1e-4)
+			compareScaled(t, "gradient", grad, wantGrad, 1e-4)
+		})
+	}
+}
+
+func compare(t *testing.T, what string, got, want []float64, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	bad := 0
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > tol*math.Max(1, math.Abs(want[i])) || math.IsNaN(got[i]) != math.IsNaN(want[i]) {
+			if bad++; bad <= 5 {
+				t.Errorf("%s[%d] = %.17g, CPU %.17g (difference %.3g)", what, i, got[i], want[i], got[i]-want[i])
+			}
+		}
+	}
+}
+
+func compareScaled(t *testing.T, what string, got, want []float64, tol float64) {
+	t.Helper()
+	scale := 1.0
+	for _, w := range want {
+		scale = math.Max(scale, math.Abs(w))
+	}
+	compare(t, what, got, want, tol*scale)
+}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Builds link-only stub libraries for libcuda, libcublas and libnvrtc from the CUDA headers, so a
+# cgo binary importing gorgonia.org/cu links on a machine without the toolkit. Every function the
+# headers declare becomes `int f(void) { return ERR; }`: enough for the linker, never meant to run.
+# The sonames are those of the GPU machine (driver libcuda.so.1, toolkit major MAJ), so the binary
+# built here loads the real libraries there.
+# usage: scripts/cuda-stubs.sh INCLUDE_DIR OUT_DIR [CUDA_MAJOR]
+set -eu
+INC=$1; OUT=$2; MAJ=${3:-13}
+mkdir -p "$OUT"
+printf '#include <cuda.h>\n#include <cublas_v2.h>\n#include <nvrtc.h>\n' > "$OUT/all.h.c"
+# Names are taken after preprocessing so that versioned macros (cuCtxCreate -> cuCtxCreate_v2)
+# give the symbols cu's object files actually reference.
+${CC:-cc} -E -P -I"$INC" "$OUT/all.h.c" |
+  grep -oE '\b(cu[A-Z][A-Za-z0-9_]*|cublas[A-Za-z0-9_]*|nvrtc[A-Za-z0-9_]*)[[:space:]]*\(' |
+  tr -d '( \t' | sort -u > "$OUT/syms.txt"
+stub() { # name soname regex errcode (100 = CUDA_ERROR_NO_DEVICE, 1 = not initialised)
+  grep -E "$3" "$OUT/syms.txt" | sed "s/.*/int &(void) { return $4; }/" > "$OUT/$1.c"
+  ${CC:-cc} -shared -fPIC -o "$OUT/lib$1.so" -Wl,-soname,"$2" "$OUT/$1.c"
+  ln -sf "lib$1.so" "$OUT/$2" # lets a GPU-less smoke run resolve the soname through LD_LIBRARY_PATH
+}
+stub cuda libcuda.so.1 '^cu[A-Z]' 100
+stub cublas "libcublas.so.$MAJ" '^cublas' 1
+stub nvrtc "libnvrtc.so.$MAJ" '^nvrtc' 1
+rm -f "$OUT"/*.c "$OUT/syms.txt"
