@@ -56,7 +56,7 @@ func Main(args []string, stdout, stderr io.Writer) (status int) {
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { exited = code; panic(exitPanic{}) }),
 		kong.UsageOnError(),
-		kong.Vars{"cores": strconv.Itoa(goruntime.NumCPU())})
+		kong.Vars{"cores": strconv.Itoa(goruntime.NumCPU()), "device": defaultDevice, "precision": defaultPrecision})
 	if err != nil {
 		fmt.Fprintln(stderr, "hmcc: internal error:", err)
 		return exitInternal

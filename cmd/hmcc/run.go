@@ -32,7 +32,8 @@ type runCmd struct {
 	MaxSteps     int     `default:"1024" help:"Maximum leapfrog steps per iteration."`
 	Sampler      string  `default:"chees" enum:"chees,nuts,hmc" help:"Kernel: chees (ChEES-HMC: shared step size and learned trajectory length; needs 2+ chains), nuts (Stan's No-U-Turn sampler) or hmc (jittered HMC, per-chain step sizes). See docs/samplers.md."`
 	MaxTreedepth int     `default:"10" help:"NUTS: maximum tree depth (2^depth leapfrog steps)."`
-	Device       string  `default:"cpu" enum:"cpu,gpu" help:"Where to run: cpu (this build) or gpu (needs the hmcc-gpu build)."`
+	Device       string  `default:"${device}" enum:"cpu,gpu" help:"Where to run: cpu, or gpu (only in the hmcc-gpu build, where it is the default; see docs/gpu.md)."`
+	Precision    string  `default:"${precision}" enum:"float32,float64" help:"GPU arithmetic: float32 (the hmcc-gpu default; sums and the Metropolis step stay float64) or float64. The CPU computes in float64."`
 	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and report nested R-hat (Margossian et al. 2022) for the many-short-chains regime."`
 	Threads      int     `default:"${cores}" help:"Goroutines evaluating the chains, each with its own share of the batch (default: all cores)."`
 	Quiet        bool    `help:"No progress bar."`
@@ -40,8 +41,8 @@ type runCmd struct {
 
 func (r *runCmd) validate() error {
 	switch {
-	case r.Device == "gpu":
-		return fmt.Errorf("this hmcc binary was built without GPU support; build the GPU binary with the cuda build tag (see README) and run it on a machine with an NVIDIA GPU")
+	case r.checkDevice() != nil:
+		return r.checkDevice()
 	case r.Chains < 1:
 		return fmt.Errorf("--chains must be at least 1, got %d", r.Chains)
 	case r.Chains < 2 && r.Sampler == "chees":
@@ -74,10 +75,11 @@ func (r *runCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	prog, err := compiler.LowerParallel(m, r.Chains, r.Threads)
+	prog, release, err := r.target(m)
 	if err != nil {
 		return err
 	}
+	defer release()
 	if err := os.MkdirAll(r.OutputDir, 0o755); err != nil {
 		return userError{fmt.Errorf("cannot create the output directory: %w", err)}
 	}

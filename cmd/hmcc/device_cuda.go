@@ -1,0 +1,33 @@
+//go:build hmcc_cuda
+
+package main
+
+import (
+	"errors"
+
+	"github.com/hmcc-dev/hmcc/compiler/cudagen"
+	"github.com/hmcc-dev/hmcc/ir"
+	"github.com/hmcc-dev/hmcc/runtime"
+	"github.com/hmcc-dev/hmcc/runtime/gpu"
+)
+
+// In the hmcc-gpu build the GPU is the default device and float32 its default precision (the
+// Metropolis step and every sum over elements are still accumulated in float64).
+func init() {
+	defaultDevice, defaultPrecision = "gpu", "float32"
+	newGPUTarget = func(m *ir.Model, chains int, precision string) (runtime.Target, func() error, error) {
+		prec, err := cudagen.ParsePrecision(precision)
+		if err != nil {
+			return nil, nil, userError{err}
+		}
+		t, err := gpu.New(m, chains, gpu.Options{Precision: prec})
+		if err != nil {
+			var u *cudagen.Unsupported
+			if errors.As(err, &u) { // the model uses something the GPU backend lacks: the user can act
+				return nil, nil, userError{err}
+			}
+			return nil, nil, err
+		}
+		return t, t.Close, nil
+	}
+}

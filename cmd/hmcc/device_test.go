@@ -1,0 +1,31 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestDeviceFlagsOnCPUBuild checks what the CPU build says to the GPU flags: it names the build
+// that has the GPU, and float32 is refused because the CPU backend computes in float64.
+func TestDeviceFlagsOnCPUBuild(t *testing.T) {
+	if newGPUTarget != nil {
+		t.Skip("this is the hmcc_cuda build")
+	}
+	const model, data = "../../models/eight_schools.model", "../../models/eight_schools.csv"
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", model, data, "--device", "gpu"}, "go build -tags hmcc_cuda -o hmcc-gpu ./cmd/hmcc, see docs/gpu.md"},
+		{[]string{"run", model, data, "--precision", "float32"}, "--precision float32 is for the GPU; the CPU backend computes in float64"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if status := Main(c.args, &stdout, &stderr); status != exitUser {
+			t.Errorf("%v: status %d, want %d (stderr %q)", c.args, status, exitUser, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%v: stderr %q does not contain %q", c.args, stderr.String(), c.want)
+		}
+	}
+}
