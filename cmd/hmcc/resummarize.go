@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -62,19 +63,26 @@ func (c *summaryCmd) Run(e *env) error {
 			names = append(names, name)
 		}
 	}
-	store := newDrawStore(len(files), draws, len(names))
+	store := newDrawStore(os.TempDir(), len(files), draws, len(names))
+	defer store.Close()
 	res := &runtime.Result{DrawsDone: draws, Divergences: make([]int, len(files))}
 	maxDepth, _ := strconv.Atoi(files[0].Config["max_depth"])
 	if maxDepth > 0 {
 		res.MaxTreeDepthHits = make([]int, len(files))
 	}
-	for ch, f := range files {
-		for it, row := range f.Draws[:draws] {
+	// The store takes iterations in order, every chain's row of one iteration before the next.
+	for it := range draws {
+		for ch, f := range files {
+			row := f.Draws[it]
 			for q, name := range names {
-				store.set(q, ch, it, row[index[name]])
+				if err := store.set(q, ch, it, row[index[name]]); err != nil {
+					return err
+				}
 			}
 			if j, ok := index["energy__"]; ok {
-				store.energy[ch][it] = row[j]
+				if err := store.setEnergy(ch, it, row[j]); err != nil {
+					return err
+				}
 			}
 			if j, ok := index["divergent__"]; ok && row[j] == 1 {
 				res.Divergences[ch]++
@@ -83,6 +91,8 @@ func (c *summaryCmd) Run(e *env) error {
 				res.MaxTreeDepthHits[ch]++
 			}
 		}
+	}
+	for _, f := range files {
 		res.StepSizes = append(res.StepSizes, f.StepSize)
 		res.WarmupTime += time.Duration(f.WarmupSeconds * float64(time.Second))
 		res.SamplingTime += time.Duration(f.SamplingSeconds * float64(time.Second))
@@ -90,9 +100,11 @@ func (c *summaryCmd) Run(e *env) error {
 	// Chains run in parallel (hmcc's in one batch), so report the time of one chain.
 	res.WarmupTime /= time.Duration(len(files))
 	res.SamplingTime /= time.Duration(len(files))
-	rows := summarize(store, draws, names, superchainIDs(len(files), c.Superchains))
-	printSummary(e.stdout, rows, res, store, res.WarmupTime+res.SamplingTime)
-	return nil
+	rows, err := summarize(store, draws, names, superchainIDs(len(files), c.Superchains))
+	if err != nil {
+		return err
+	}
+	return printSummary(e.stdout, rows, res, store, res.WarmupTime+res.SamplingTime)
 }
 
 func chainIndex(path string) int {

@@ -17,6 +17,7 @@ import (
 	"github.com/hmcc-dev/hmcc/ir"
 	"github.com/hmcc-dev/hmcc/runtime"
 	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
+	"github.com/hmcc-dev/hmcc/runtime/draws"
 )
 
 type runCmd struct {
@@ -84,7 +85,7 @@ func (r *runCmd) Run(e *env) error {
 		return userError{fmt.Errorf("cannot create the output directory: %w", err)}
 	}
 	names := compiler.OutputNames(m)
-	sink := &drawSink{m: m, names: names, chains: r.Chains, draws: newDrawStore(r.Chains, r.Draws, 1+len(names)),
+	sink := &drawSink{m: m, names: names, chains: r.Chains, draws: newDrawStore(r.OutputDir, r.Chains, r.Draws, 1+len(names)),
 		values: make([]float64, len(names))}
 	for c := 0; c < r.Chains; c++ {
 		w, err := cmdstan.Create(filepath.Join(r.OutputDir, fmt.Sprintf("output_%d.csv", c+1)), cmdstan.Config{
@@ -126,14 +127,20 @@ func (r *runCmd) Run(e *env) error {
 	}
 	sink.mu.Unlock()
 	elapsed := time.Since(start)
-	sum := summarize(sink.draws, res.DrawsDone, append([]string{"lp__"}, names...), superchainIDs(r.Chains, r.Superchains))
+	defer sink.draws.Close()
+	sum, err := summarize(sink.draws, res.DrawsDone, append([]string{"lp__"}, names...), superchainIDs(r.Chains, r.Superchains))
+	if err != nil {
+		return err
+	}
 	if err := writeSummaryCSV(filepath.Join(r.OutputDir, "summary.csv"), sum); err != nil {
 		return fmt.Errorf("writing summary: %w", err)
 	}
 	if res.Interrupted {
 		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, r.Draws)
 	}
-	printSummary(e.stdout, sum, res, sink.draws, elapsed)
+	if err := printSummary(e.stdout, sum, res, sink.draws, elapsed); err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs and summary.csv to %s\n", r.Chains, r.OutputDir)
 	if res.Interrupted {
 		return errInterrupted
@@ -198,10 +205,16 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 		if err := s.writers[c].Row(st.LogP, st.AcceptStat, st.StepSize, st.TreeDepth, st.NLeapfrog, st.Divergent, st.Energy, s.values); err != nil {
 			return err
 		}
-		s.draws.set(0, c, iter, st.LogP)
-		s.draws.energy[c][iter] = st.Energy
+		if err := s.draws.set(0, c, iter, st.LogP); err != nil {
+			return err
+		}
+		if err := s.draws.setEnergy(c, iter, st.Energy); err != nil {
+			return err
+		}
 		for k, v := range s.values {
-			s.draws.set(k+1, c, iter, v)
+			if err := s.draws.set(k+1, c, iter, v); err != nil {
+				return err
+			}
 		}
 		if err := s.writers[c].Flush(); err != nil {
 			return err
@@ -210,29 +223,27 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 	return nil
 }
 
-// drawStore keeps draws as [quantity][chain][iteration], and each chain's energy__, for the
-// diagnostics.
+// drawStore keeps the draws of every quantity and each chain's energy__ for the diagnostics, in
+// bounded memory (package draws spills to a temporary file beyond draws.DefaultBudget).
 type drawStore struct {
-	chains, iters int
-	data          [][][]float64
-	energy        [][]float64
+	*draws.Store
+	chains, energy int // energy is the store's index of energy__, after the named quantities
 }
 
-func newDrawStore(chains, iters, quantities int) *drawStore {
-	d := &drawStore{chains: chains, iters: iters, data: make([][][]float64, quantities), energy: make([][]float64, chains)}
-	for c := range d.energy {
-		d.energy[c] = make([]float64, iters)
-	}
-	for q := range d.data {
-		d.data[q] = make([][]float64, chains)
-		for c := range d.data[q] {
-			d.data[q][c] = make([]float64, iters)
-		}
-	}
-	return d
+// drawBudget is the memory the draw store buffers in before it spills to disk (a variable so a
+// test can force spilling).
+var drawBudget = draws.DefaultBudget
+
+func newDrawStore(dir string, chains, iters, quantities int) *drawStore {
+	return &drawStore{Store: draws.New(dir, chains, quantities+1, iters, drawBudget), chains: chains, energy: quantities}
 }
 
-func (d *drawStore) set(q, c, it int, v float64) { d.data[q][c][it] = v }
+func (d *drawStore) set(q, c, it int, v float64) error { return d.Set(q, c, it, v) }
+
+func (d *drawStore) setEnergy(c, it int, v float64) error { return d.Set(d.energy, c, it, v) }
+
+// energies returns each chain's first n energies.
+func (d *drawStore) energies(n int) ([][]float64, error) { return d.Quantity(d.energy, n) }
 
 // superchainIDs assigns chains to K superchains in consecutive blocks (nil when K is 0).
 func superchainIDs(chains, k int) []int {

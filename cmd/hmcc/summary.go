@@ -22,12 +22,12 @@ type summaryRow struct {
 
 // summarize computes the posterior summary of the first n draws of every quantity; superchains,
 // when set, gives each chain's superchain for nested R-hat.
-func summarize(d *drawStore, n int, names []string, superchains []int) []summaryRow {
+func summarize(d *drawStore, n int, names []string, superchains []int) ([]summaryRow, error) {
 	rows := make([]summaryRow, len(names))
 	for q, name := range names {
-		chains := make([][]float64, d.chains)
-		for c := range chains {
-			chains[c] = d.data[q][c][:n]
+		chains, err := d.Quantity(q, n)
+		if err != nil {
+			return nil, err
 		}
 		rows[q] = summaryRow{Name: name}
 		if n > 0 {
@@ -37,7 +37,7 @@ func summarize(d *drawStore, n int, names []string, superchains []int) []summary
 			}
 		}
 	}
-	return rows
+	return rows, nil
 }
 
 var summaryHeader = []string{"name", "mean", "sd", "q5", "q50", "q95", "rhat", "ess_bulk", "ess_tail", "mcse_mean", "mcse_q5", "mcse_q95", "rhat_nested"}
@@ -79,7 +79,7 @@ func writeSummaryCSV(path string, rows []summaryRow) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-func printSummary(w io.Writer, rows []summaryRow, res *runtime.Result, d *drawStore, elapsed time.Duration) {
+func printSummary(w io.Writer, rows []summaryRow, res *runtime.Result, d *drawStore, elapsed time.Duration) error {
 	chains := d.chains
 	nested := len(rows) > 0 && !math.IsNaN(rows[0].RhatNested) && rows[0].RhatNested != 0
 	fmt.Fprintf(w, "%-16s %10s %9s %10s %10s %10s %6s %8s %8s %9s", "", "mean", "sd", "5%", "50%", "95%", "rhat", "ess_bulk", "ess_tail", "mcse_mean")
@@ -111,19 +111,23 @@ func printSummary(w io.Writer, rows []summaryRow, res *runtime.Result, d *drawSt
 		fmt.Fprintf(w, " (%.1f%% spent on chains waiting for the batch)", 100*res.MaskedFraction)
 	}
 	fmt.Fprintf(w, "; warmup %.2fs, sampling %.2fs (total %.2fs)\n", res.WarmupTime.Seconds(), res.SamplingTime.Seconds(), elapsed.Seconds())
-	v := judge(rows, res, d)
+	v, err := judge(rows, res, d)
+	if err != nil {
+		return err
+	}
 	if !math.IsInf(v.minBulk, 1) && total > 0 {
 		fmt.Fprintf(w, "min bulk-ESS %.0f, %.1f per second of sampling and warmup\n", v.minBulk, v.minBulk/total.Seconds())
 	}
 	fmt.Fprintf(w, "divergences: %d of %d post-warmup transitions\n", v.divergences, chains*res.DrawsDone)
 	if len(v.problems) == 0 {
 		fmt.Fprintf(w, "verdict: no problems found: every R-hat ≤ 1.01, bulk- and tail-ESS ≥ 100 per chain, no divergences, E-BFMI ≥ 0.3 in every chain\n")
-		return
+		return nil
 	}
 	fmt.Fprintf(w, "verdict: %d problem(s); do not trust these estimates until they are fixed:\n", len(v.problems))
 	for _, p := range v.problems {
 		fmt.Fprintf(w, "  - %s\n", p)
 	}
+	return nil
 }
 
 // verdict is what the end of a run tells a person: the problems, with the numbers behind them
@@ -134,7 +138,7 @@ type verdict struct {
 	divergences int
 }
 
-func judge(rows []summaryRow, res *runtime.Result, d *drawStore) verdict {
+func judge(rows []summaryRow, res *runtime.Result, d *drawStore) (verdict, error) {
 	v := verdict{minBulk: math.Inf(1)}
 	chains := d.chains
 	var highRhat, lowESS, highNested []string
@@ -171,7 +175,11 @@ func judge(rows []summaryRow, res *runtime.Result, d *drawStore) verdict {
 	if len(lowESS) > 0 {
 		v.problems = append(v.problems, fmt.Sprintf("bulk- or tail-ESS below 100 per chain (%d) for %s (smallest bulk-ESS %.0f): estimates of these are noisy; draw more or use more chains", 100*chains, list(lowESS), v.minBulk))
 	}
-	if low, min := lowEBFMI(d, res.DrawsDone); len(low) > 0 {
+	energies, err := d.energies(res.DrawsDone)
+	if err != nil {
+		return v, err
+	}
+	if low, min := lowEBFMI(energies); len(low) > 0 {
 		v.problems = append(v.problems, fmt.Sprintf("E-BFMI below 0.3 in chains %v (lowest %.2f): momentum resampling explores the energy distribution poorly, typical of heavy tails or funnels; reparameterise", low, min))
 	}
 	hits := 0
@@ -181,16 +189,16 @@ func judge(rows []summaryRow, res *runtime.Result, d *drawStore) verdict {
 	if hits > 0 {
 		v.problems = append(v.problems, fmt.Sprintf("%d transitions hit the maximum tree depth: trajectories were cut short; raise --max-treedepth or reparameterise to reduce correlations", hits))
 	}
-	return v
+	return v, nil
 }
 
 // lowEBFMI returns the 1-based chains whose energy Bayesian fraction of missing information
 // (Betancourt 2016: Σ(E_n − E_{n−1})² / Σ(E_n − Ē)²) is below 0.3, and the smallest value.
-func lowEBFMI(d *drawStore, n int) ([]int, float64) {
+func lowEBFMI(energies [][]float64) ([]int, float64) {
 	var low []int
 	min := math.Inf(1)
-	for c, e := range d.energy {
-		v := ebfmi(e[:n])
+	for c, e := range energies {
+		v := ebfmi(e)
 		if math.IsNaN(v) {
 			continue
 		}
