@@ -46,8 +46,9 @@ type shim struct {
 	p   *Program
 }
 
-// buildShim compiles the program's source into a driver executable.
-func buildShim(t *testing.T, p *Program) string {
+// buildShim compiles the program's source into a driver executable, as C or as C++ (lang "c" or
+// "c++"): NVRTC compiles C++, so the C++ build catches what C accepts and C++ does not.
+func buildShim(t *testing.T, p *Program, lang string) string {
 	compiler := cc(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "kernels.cu")
@@ -62,9 +63,13 @@ func buildShim(t *testing.T, p *Program) string {
 	// -x c: the .cu source is compiled as C. -Werror turns every warning into a failure except
 	// unused values: a backward kernel recomputes its forward values and leaves the root unused,
 	// which both compilers drop as dead code.
-	cmd := exec.Command(compiler, "-std=gnu11", "-O1", "-Wall", "-Werror", "-Wno-unused-variable",
+	std := "-std=gnu11"
+	if lang == "c++" {
+		std = "-std=c++17"
+	}
+	cmd := exec.Command(compiler, std, "-O1", "-Wall", "-Werror", "-Wno-unused-variable",
 		"-Wno-unused-but-set-variable", "-I", testdata, "-I", dir,
-		`-DHMCC_SOURCE="kernels.cu"`, "-x", "c", filepath.Join(testdata, "shim_driver.c"), "-o", exe, "-lm")
+		`-DHMCC_SOURCE="kernels.cu"`, "-x", lang, filepath.Join(testdata, "shim_driver.c"), "-o", exe, "-lm")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("compiling the generated source on the host: %v\n%s", err, out)
 	}
@@ -195,22 +200,28 @@ func cpuEval(t *testing.T, m *ir.Model, theta []float64, chains int) (logp, grad
 func TestShimMatchesCPU(t *testing.T) {
 	const chains = 7
 	for _, c := range bundled {
-		t.Run(c.name, func(t *testing.T) {
-			m := load(t, c.model, c.data)
-			p, err := Generate(m, Float64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := startShim(t, buildShim(t, p), p, chains, 3, 5)
-			rng := rand.New(rand.NewPCG(1, uint64(len(c.name))))
-			for rep := 0; rep < 3; rep++ {
-				theta := randomTheta(rng, chains*p.Dim)
-				lp, grad := evalShim(t, s, p, theta, chains)
-				wantLP, wantGrad := cpuEval(t, m, theta, chains)
-				compare(t, "log density", lp, wantLP, c.tol)
-				compare(t, "gradient", grad, wantGrad, c.tol)
-			}
-		})
+		for _, lang := range []string{"c", "c++"} {
+			t.Run(c.name+"_"+lang, func(t *testing.T) {
+				testShimMatchesCPU(t, c.model, c.data, c.tol, lang, chains)
+			})
+		}
+	}
+}
+
+func testShimMatchesCPU(t *testing.T, model, data string, tol float64, lang string, chains int) {
+	m := load(t, model, data)
+	p, err := Generate(m, Float64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startShim(t, buildShim(t, p, lang), p, chains, 3, 5)
+	rng := rand.New(rand.NewPCG(1, uint64(len(model))))
+	for rep := 0; rep < 3; rep++ {
+		theta := randomTheta(rng, chains*p.Dim)
+		lp, grad := evalShim(t, s, p, theta, chains)
+		wantLP, wantGrad := cpuEval(t, m, theta, chains)
+		compare(t, "log density", lp, wantLP, tol)
+		compare(t, "gradient", grad, wantGrad, tol)
 	}
 }
 
@@ -226,7 +237,7 @@ func TestShimFloat32(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := startShim(t, buildShim(t, p), p, chains, 4, 64)
+			s := startShim(t, buildShim(t, p, "c"), p, chains, 4, 64)
 			rng := rand.New(rand.NewPCG(2, uint64(len(c.name))))
 			theta := randomTheta(rng, chains*p.Dim)
 			// θ as float32 stores it, so that the comparison measures the kernels, not the input.

@@ -169,7 +169,12 @@ func (t *Target) setup() error {
 	if err := cu.MemcpyHtoD(t.table, unsafe.Pointer(&addrs[0]), int64(8*len(addrs))); err != nil {
 		return err
 	}
-	t.blas = cublas.New()
+	// Init instead of cublas.New, which panics when cublasCreate fails.
+	t.blas = &cublas.Standard{}
+	if err := t.blas.Init(); err != nil {
+		t.blas = nil
+		return fmt.Errorf("gpu: cuBLAS: %w", err)
+	}
 	return nil
 }
 

@@ -1,6 +1,6 @@
 /* shim_driver.c runs generated kernels on the host for the tests. It is built as
  *   cc -DHMCC_SOURCE='"kernels.cu"' -I testdata shim_driver.c -lm
- * and reads one command per line on stdin, the steps of cudagen.Program.Eval as the Go test's
+ * (or as C++, -x c++, which is closer to what NVRTC accepts) and reads one command per line on stdin, the steps of cudagen.Program.Eval as the Go test's
  * Device sends them:
  *   init C NBUF BLOCK CHUNK          chains, buffers, threads per block, elements per block row
  *   buf I LEN DOUBLE                 allocate buffer I (LEN values; DOUBLE 1 for double)
@@ -66,9 +66,9 @@ int main(void) {
   while (scanf("%63s", cmd) == 1) {
     if (strcmp(cmd, "init") == 0) {
       if (scanf("%d %d %d %d", &C, &nbuf, &block, &chunk) != 4) fail("bad", cmd);
-      bufs = calloc(nbuf, sizeof *bufs);
-      lens = calloc(nbuf, sizeof *lens);
-      dbl = calloc(nbuf, sizeof *dbl);
+      bufs = (void **)calloc(nbuf, sizeof *bufs);
+      lens = (int *)calloc(nbuf, sizeof *lens);
+      dbl = (int *)calloc(nbuf, sizeof *dbl);
     } else if (strcmp(cmd, "buf") == 0) {
       int i;
       if (scanf("%d", &i) != 1 || i < 0 || i >= nbuf || scanf("%d %d", &lens[i], &dbl[i]) != 2) fail("bad", cmd);
