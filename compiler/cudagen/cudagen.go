@@ -236,10 +236,14 @@ func Generate(m *ir.Model, prec Precision) (*Program, error) {
 	// Everything that is accumulated into starts at zero.
 	p.Steps = append(p.Steps, Step{Kind: Zero, Buf: p.LogP}, Step{Kind: Zero, Buf: g.gcon})
 	for _, mt := range g.order {
-		if mt.sum != nil {
-			p.Steps = append(p.Steps, Step{Kind: Zero, Buf: mt.out})
+		switch {
+		case mt.sum != nil:
+			p.Steps = append(p.Steps, Step{Kind: Zero, Buf: mt.out}, Step{Kind: Zero, Buf: mt.adjOut})
+		case mt.mv != nil:
+			p.Steps = append(p.Steps, Step{Kind: Zero, Buf: mt.adjOut})
+		case mt.gather != nil:
+			p.Steps = append(p.Steps, Step{Kind: Zero, Buf: mt.adjIn})
 		}
-		p.Steps = append(p.Steps, Step{Kind: Zero, Buf: mt.adjOut})
 	}
 	p.Steps = append(p.Steps, Step{Kind: Launch, Kernel: "hmcc_transform", N: p.Dim})
 	p.Steps = append(p.Steps, fwd...)
@@ -267,12 +271,15 @@ type gen struct {
 }
 
 // mat is a value that a kernel cannot compute element by element: a matrix product M @ v, whose
-// vector is computed by a kernel into `in` and multiplied by gemm into `out`, or a sum, reduced by
-// its kernel into `out`. adjOut receives the gradient with respect to out from the kernels that read
-// it; for a product, gemm carries it back to adjIn, the gradient with respect to the vector.
+// vector is computed by a kernel into `in` and multiplied by gemm into `out`; a sum, reduced by
+// its kernel into `out`; or a gather x[g], whose vector x is computed into `in` and read there at
+// each element's group. adjOut receives the gradient with respect to out from the kernels that read
+// it; for a product, gemm carries it back to adjIn, the gradient with respect to the vector. The
+// readers of a gather scatter-add into adjIn themselves.
 type mat struct {
 	mv          *ir.MatVec
 	sum         *ir.Sum
+	gather      *ir.Gather
 	inner       ir.Expr // the vector: v of M @ v, x of sum(x)
 	n           int     // its length
 	rows, cols  int     // M's shape
@@ -284,8 +291,11 @@ type mat struct {
 }
 
 func (mt *mat) kind() string {
-	if mt.mv != nil {
+	switch {
+	case mt.mv != nil:
 		return "matvec"
+	case mt.gather != nil:
+		return "gather"
 	}
 	return "sum"
 }
@@ -362,6 +372,23 @@ func (g *gen) collect(e ir.Expr) error {
 		mt := &mat{sum: e, inner: e.X, n: g.m.Sizes.Len(e.X.Shape()), outElements: 1}
 		mt.out = g.perChain(fmt.Sprintf("sum%d_out", i), 1, false)
 		mt.adjOut = g.perChain(fmt.Sprintf("sum%d_adj_out", i), 1, false)
+		g.mats[e] = mt
+		g.order = append(g.order, mt)
+		return nil
+	case *ir.Gather:
+		if _, ok := g.mats[e]; ok {
+			return nil
+		}
+		if !e.DependsOnParams() {
+			return nil // data only: the kernels evaluate it once, at generation time
+		}
+		if err := g.collect(e.X); err != nil {
+			return err
+		}
+		i := len(g.order)
+		mt := &mat{gather: e, inner: e.X, n: g.m.Sizes.Len(e.X.Shape())}
+		mt.in = g.perChain(fmt.Sprintf("gather%d_in", i), mt.n, false)
+		mt.adjIn = g.perChain(fmt.Sprintf("gather%d_adj_in", i), mt.n, false)
 		g.mats[e] = mt
 		g.order = append(g.order, mt)
 		return nil

@@ -30,6 +30,7 @@ var bundled = []struct {
 	{"kidiq", "../../models/kidiq.model", "../../models/kidiq.csv", 1e-10},
 	{"all", "testdata/all.model", "testdata/all.csv", 1e-10},
 	{"lgamma", "testdata/lgamma.model", "testdata/all.csv", 1e-9},
+	{"groups", "testdata/groups.model", "testdata/groups.csv", 1e-10},
 }
 
 func load(t testing.TB, modelPath, dataPath string) *ir.Model {

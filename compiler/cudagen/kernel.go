@@ -113,12 +113,21 @@ func (k *kgen) stmt(v *val) string {
 // owns that address in this kernel), by atomicAdd after the loop when it is per chain (every chunk
 // of the chain's elements adds to it).
 func (k *kgen) leaf(src, adj int, row string, vec bool) *val {
+	return k.leafScatter(src, adj, row, vec, false)
+}
+
+// leafScatter is leaf where, with scatter, the row depends on the element through data (a group
+// index): several elements, possibly in other block rows, share an address, so even a per-element
+// adjoint is added atomically.
+func (k *kgen) leafScatter(src, adj int, row string, vec, scatter bool) *val {
 	v := &val{vec: vec, active: true}
 	v.ref = k.temp("t")
 	k.add(v, fmt.Sprintf("%sreal %s = %s[%s];\n", k.stmt(v), v.ref, k.buf(src), at(row)))
 	v.back = func(w *strings.Builder) {
 		target := fmt.Sprintf("%s[%s]", k.buf(adj), at(row))
-		if vec {
+		if vec && scatter {
+			fmt.Fprintf(w, "      atomicAdd(&%s, %s);\n", target, v.adj)
+		} else if vec {
 			fmt.Fprintf(w, "      %s += %s;\n", target, v.adj)
 		} else {
 			fmt.Fprintf(w, "    atomicAdd(&%s, %s);\n", target, v.adj)
@@ -212,6 +221,23 @@ func (k *kgen) emit(e ir.Expr) (*val, error) {
 			return nil, fmt.Errorf("internal error: sum not collected")
 		}
 		return k.leaf(mt.out, mt.adjOut, "0", false), nil
+	case *ir.Gather:
+		mt := k.g.mats[e]
+		if mt == nil {
+			return nil, fmt.Errorf("internal error: gather not collected")
+		}
+		groups := e.Index.Value
+		if groups == nil {
+			return nil, fmt.Errorf("internal error: data %s is not bound", e.Index.Name)
+		}
+		idx, vec, err := k.index(len(groups.Data), "grouping "+e.Index.Name)
+		if err != nil {
+			return nil, err
+		}
+		b := k.g.dataBuffer(e.Index, e.Index.Name, groups)
+		// groups are 1-based whole numbers, checked when the data were bound
+		row := fmt.Sprintf("(int)%s[%s] - 1", k.buf(b), idx)
+		return k.leafScatter(mt.in, mt.adjIn, row, vec, true), nil
 	case *ir.Unary:
 		return k.unary(e)
 	case *ir.Binary:
@@ -415,6 +441,10 @@ func (g *gen) matForward(name string, mt *mat) (string, error) {
 		fmt.Fprintf(&k.seed, "      %s[%s] = %s;\n", k.buf(mt.in), at("j"), v.ref)
 		return k.finish(name, fmt.Sprintf("the vector of a matrix product [%d x %d] @ [%d], for gemm", mt.rows, mt.cols, mt.cols)), nil
 	}
+	if mt.gather != nil {
+		fmt.Fprintf(&k.seed, "      %s[%s] = %s;\n", k.buf(mt.in), at("j"), v.ref)
+		return k.finish(name, fmt.Sprintf("the %d-vector a grouping %s indexes", mt.n, mt.gather.Index.Name)), nil
+	}
 	k.pre.WriteString("    real acc = 0;\n")
 	fmt.Fprintf(&k.seed, "      acc += %s;\n", v.ref)
 	fmt.Fprintf(&k.post, "    atomicAdd(&%s[c], acc);\n", k.buf(mt.out))
@@ -429,9 +459,13 @@ func (g *gen) matBackward(name string, mt *mat) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if mt.mv != nil {
+	if mt.mv != nil || mt.gather != nil {
+		what := "the gradient of a matrix product's vector, from gemm"
+		if mt.gather != nil {
+			what = "the gradient of a gathered vector, scatter-added by the kernels that read it"
+		}
 		fmt.Fprintf(&k.seed, "      %s += %s[%s];\n", v.adj, k.buf(mt.adjIn), at("j"))
-		return k.finish(name, "the gradient of a matrix product's vector, from gemm"), nil
+		return k.finish(name, what), nil
 	}
 	fmt.Fprintf(&k.pre, "    const real seed = %s[c];\n", k.buf(mt.adjOut))
 	fmt.Fprintf(&k.seed, "      %s += seed;\n", v.adj)
