@@ -182,6 +182,58 @@ func kidiqRef(t *testing.T, csvPath string) (int, func([]float64) float64) {
 	}
 }
 
+// radonRef: county = county_idx as it is (1…85); θ = (μ_a, log σ_a, a[J], b, log σ_y), or for the
+// varying slopes θ = (μ_a, log σ_a, a[J], μ_b, log σ_b, b_raw[J], log σ_y) with b = μ_b + σ_b b_raw.
+// Half-normal(s) is log 2 + normal_lpdf(y | 0, s), y ≥ 0.
+func radonRef(slopes bool) func(t *testing.T, csvPath string) (int, func([]float64) float64) {
+	return func(t *testing.T, csvPath string) (int, func([]float64) float64) {
+		tab := readRefTable(t, csvPath)
+		y, x, cidx := tab.floats(t, "log_radon"), tab.floats(t, "floor_measure"), tab.floats(t, "county_idx")
+		J := 0
+		for _, c := range cidx {
+			J = max(J, int(c))
+		}
+		halfNormal := func(v, s float64) float64 { return math.Log(2) + refNormal(v, 0, s) }
+		dim := 2 + J + 2
+		if slopes {
+			dim = 2 + J + 2 + J + 1
+		}
+		return dim, func(th []float64) float64 {
+			muA, sigmaA := th[0], math.Exp(th[1])
+			a := th[2 : 2+J]
+			lp := refNormal(muA, 0, 10) + halfNormal(sigmaA, 2) + th[1]
+			for _, v := range a {
+				lp += refNormal(v, muA, sigmaA)
+			}
+			b := make([]float64, J)
+			var sigmaY float64
+			if slopes {
+				muB, sigmaB := th[2+J], math.Exp(th[3+J])
+				lp += refNormal(muB, 0, 10) + halfNormal(sigmaB, 2) + th[3+J]
+				for j := 0; j < J; j++ {
+					raw := th[4+J+j]
+					lp += refNormal(raw, 0, 1)
+					b[j] = muB + sigmaB*raw
+				}
+				sigmaY = math.Exp(th[4+2*J])
+				lp += halfNormal(sigmaY, 2) + th[4+2*J]
+			} else {
+				lp += refNormal(th[2+J], 0, 10)
+				for j := range b {
+					b[j] = th[2+J]
+				}
+				sigmaY = math.Exp(th[3+J])
+				lp += halfNormal(sigmaY, 2) + th[3+J]
+			}
+			for i := range y {
+				c := int(cidx[i]) - 1
+				lp += refNormal(y[i], a[c]+b[c]*x[i], sigmaY)
+			}
+			return lp
+		}
+	}
+}
+
 type shippedModel struct {
 	name, model, csv string
 	ref              func(t *testing.T, csvPath string) (int, func([]float64) float64)
@@ -192,6 +244,8 @@ var shippedModels = []shippedModel{
 	{"sparse_logistic/german_credit", "../models/sparse_logistic.model", "../models/german_credit.csv", sparseLogisticRef, 0.7},
 	{"eight_schools", "../models/eight_schools.model", "../models/eight_schools.csv", eightSchoolsRef, 1.5},
 	{"kidiq", "../models/kidiq.model", "../models/kidiq.csv", kidiqRef, 2},
+	{"radon", "../models/radon.model", "../models/radon_mn.csv", radonRef(false), 1},
+	{"radon_slopes", "../models/radon_slopes.model", "../models/radon_mn.csv", radonRef(true), 1},
 }
 
 // compile parses, checks, binds and lowers a model file for the given batch size.

@@ -45,6 +45,12 @@ data_kidiq <- function() {
   list(N = nrow(d), y = d$kid_score, X = unname(X))
 }
 
+data_radon <- function() {
+  d <- read.csv(file.path(data_dir, "radon_mn.csv"))
+  list(N = nrow(d), J = max(d$county_idx), county = as.integer(d$county_idx),
+       first_floor = d$floor_measure, y = d$log_radon)
+}
+
 # Convert Stan's bracket names to CmdStan's dotted style: beta[1] -> beta.1
 dotted <- function(nm) {
   nm <- gsub("\\[", ".", nm)

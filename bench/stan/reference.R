@@ -1,6 +1,6 @@
 # Long NUTS reference runs -> testdata/reference/*.csv
 # Usage (from the repository root):  Rscript bench/stan/reference.R [pair ...]
-# pairs: eight_schools german_credit breast_cancer kidiq (default: all)
+# pairs: eight_schools german_credit breast_cancer kidiq radon radon_slopes (default: all)
 source("bench/stan/common.R")
 setup_boost()
 
@@ -19,7 +19,9 @@ pairs <- list(
   breast_cancer = list(model = "sparse_logistic",
                        data = function() data_sparse_logistic("breast_cancer.csv"),
                        control = list()),
-  kidiq = list(model = "kidiq", data = data_kidiq, control = list())
+  kidiq = list(model = "kidiq", data = data_kidiq, control = list()),
+  radon = list(model = "radon_intercepts", data = data_radon, control = list()),
+  radon_slopes = list(model = "radon_slopes", data = data_radon, control = list(adapt_delta = 0.95))
 )
 
 args <- commandArgs(trailingOnly = TRUE)
