@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/hmcc-dev/hmcc/autodiff/vmath"
 	"github.com/hmcc-dev/hmcc/dist"
 	"github.com/hmcc-dev/hmcc/ir"
 	"gonum.org/v1/gonum/blas"
@@ -91,15 +92,37 @@ func (k unaryKernel) name() string                                  { return k.f
 func (k unaryKernel) shape(in []tensor.Shape) (tensor.Shape, error) { return in[0].Clone(), nil }
 func (k unaryKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	x, o := in[0].Float64s(), out.Float64s()
+	if vf := vectorFuncs[k.f.Name]; vf != nil {
+		vf(o, x)
+		return
+	}
 	for i, v := range x {
 		o[i] = k.f.F(v)
 	}
 }
 func (k unaryKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
 	x, o, gd, d := in[0].Float64s(), out.Float64s(), g.Float64s(), dst.Float64s()
+	if k.f.Name == "softplus" {
+		// d softplus(x)/dx = σ(x) = e^{x − softplus(x)}: one vector exp instead of a scalar
+		// logistic per element, accurate at both ends (x − softplus(x) → 0⁻ or → x).
+		for i, v := range x {
+			d[i] = v - o[i]
+		}
+		vmath.Exp(d, d)
+		for i := range d {
+			d[i] *= gd[i]
+		}
+		return
+	}
 	for i, v := range x {
 		d[i] = gd[i] * k.f.D(v, o[i])
 	}
+}
+
+// vectorFuncs are the elementwise functions evaluated a slice at a time by package vmath (SIMD
+// where available); they compute what ir.Funcs' scalar definitions do to within a few ulp.
+var vectorFuncs = map[string]func(dst, x []float64){
+	"exp": vmath.Exp, "log": vmath.Log, "log1p": vmath.Log1p, "softplus": vmath.Softplus, "lgamma": vmath.Lgamma,
 }
 
 // transformKernel maps unconstrained coordinates to a parameter's support.
@@ -109,12 +132,26 @@ func (k transformKernel) name() string                                  { return
 func (k transformKernel) shape(in []tensor.Shape) (tensor.Shape, error) { return in[0].Clone(), nil }
 func (k transformKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	x, o := in[0].Float64s(), out.Float64s()
+	if k.c.Kind == ir.LowerBound { // lo + e^x, the exponentials a slice at a time
+		vmath.Exp(o, x)
+		for i := range o {
+			o[i] += k.c.Lo
+		}
+		return
+	}
 	for i, v := range x {
 		o[i] = k.c.Constrain(v)
 	}
 }
 func (k transformKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
 	x, gd, d := in[0].Float64s(), g.Float64s(), dst.Float64s()
+	if k.c.Kind == ir.LowerBound { // dy/dx = e^x
+		vmath.Exp(d, x)
+		for i := range d {
+			d[i] *= gd[i]
+		}
+		return
+	}
 	for i, v := range x {
 		d[i] = gd[i] * k.c.Deriv(v)
 	}
