@@ -121,6 +121,8 @@ type Program struct {
 	Kernels   []string // every kernel's name, in source order
 	// Fixed buffer indices: Theta [Dim × C] in, LogP [C] (float64) and Grad [Dim × C] out.
 	Theta, LogP, Grad int
+	// HMC holds the buffers of the device-resident transition (hmc.go).
+	HMC HMCBuffers
 }
 
 // Device runs plan steps. runtime/gpu implements it with CUDA; the tests with the host shim.
@@ -253,6 +255,8 @@ func Generate(m *ir.Model, prec Precision) (*Program, error) {
 	src.WriteString(g.header())
 	src.WriteString(transform)
 	src.WriteString(kernels.String())
+	g.addHMC()
+	src.WriteString(g.hmcKernels())
 	src.WriteString(g.kernelTable())
 	p.Source = src.String()
 	return p, nil

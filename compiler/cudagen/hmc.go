@@ -1,0 +1,212 @@
+package cudagen
+
+import (
+	"fmt"
+	"strings"
+)
+
+// HMCBuffers are the buffers of the device-resident HMC transition: the state of every chain
+// stays on the device for a whole trajectory, and per iteration only the inputs the host draws
+// (momentum, step sizes, step counts, uniforms) go in and the statistics and the draw come out.
+// The proposal lives in the log density's own Theta, Grad and LogP buffers.
+type HMCBuffers struct {
+	Pos, PosGrad, PosLogP int // the accepted state: θ [Dim × C], its gradient, its log density (double)
+	Mom                   int // momentum [Dim × C], drawn by the host
+	InvMetric             int // diagonal inverse metric [Dim], shared by the chains
+	StepSize, Steps       int // per chain
+	Uniform               int // per chain, double: the Metropolis uniform
+	Accept, Energy        int // per chain, double: acceptance probability and energy__ out
+	Diverged              int // per chain: 1 if the trajectory diverged
+	h0, done, moving      int
+}
+
+// addHMC allocates the transition's buffers.
+func (g *gen) addHMC() {
+	h := &g.p.HMC
+	d := g.p.Dim
+	h.Pos = g.perChain("hmc_pos", d, false)
+	h.PosGrad = g.perChain("hmc_pos_grad", d, false)
+	h.PosLogP = g.perChain("hmc_pos_logp", 1, true)
+	h.Mom = g.perChain("hmc_mom", d, false)
+	ones := make([]float64, d)
+	for i := range ones {
+		ones[i] = 1
+	}
+	g.p.Buffers = append(g.p.Buffers, Buffer{Name: "hmc_inv_metric", Data: ones})
+	h.InvMetric = len(g.p.Buffers) - 1
+	h.StepSize = g.perChain("hmc_step_size", 1, false)
+	h.Steps = g.perChain("hmc_steps", 1, false)
+	h.Uniform = g.perChain("hmc_uniform", 1, true)
+	h.Accept = g.perChain("hmc_accept", 1, true)
+	h.Energy = g.perChain("hmc_energy", 1, true)
+	h.Diverged = g.perChain("hmc_diverged", 1, false)
+	h.h0 = g.perChain("hmc_h0", 1, true)
+	h.done = g.perChain("hmc_done", 1, false)
+	h.moving = g.perChain("hmc_moving", 1, false)
+}
+
+// hmcKernels mirror runtime/hmc.go's transition operation for operation: the leapfrog updates in
+// the kernels' precision, the kinetic energy, the energy error and the acceptance in double.
+func (g *gen) hmcKernels() string {
+	h := g.p.HMC
+	var b strings.Builder
+	decl := func(names ...string) {
+		b.WriteString("  const int c = blockIdx.x * blockDim.x + threadIdx.x;\n  if (c >= C) return;\n")
+		for _, n := range names {
+			var i int
+			typ := "real"
+			switch n {
+			case "x":
+				i = g.p.Theta
+			case "g":
+				i = g.p.Grad
+			case "lp":
+				i, typ = g.p.LogP, "double"
+			case "pos":
+				i = h.Pos
+			case "pg":
+				i = h.PosGrad
+			case "plp":
+				i, typ = h.PosLogP, "double"
+			case "mom":
+				i = h.Mom
+			case "im":
+				i = h.InvMetric
+			case "eps":
+				i = h.StepSize
+			case "steps":
+				i = h.Steps
+			case "u":
+				i, typ = h.Uniform, "double"
+			case "acc":
+				i, typ = h.Accept, "double"
+			case "energy":
+				i, typ = h.Energy, "double"
+			case "div":
+				i = h.Diverged
+			case "h0":
+				i, typ = h.h0, "double"
+			case "done":
+				i = h.done
+			case "moving":
+				i = h.moving
+			}
+			fmt.Fprintf(&b, "  %s *%s = (%s *)B[%d];\n", typ, n, typ, i)
+		}
+	}
+	fmt.Fprintf(&b, "\n/* HMC on the device, one thread per chain (runtime/hmc.go's transition) */\n#define HMCC_DIM %d\n", g.p.Dim)
+	b.WriteString("\n/* the current state becomes the accepted one (after an evaluation at a new theta) */\n")
+	b.WriteString("HMCC_KERNEL void hmcc_hmc_commit(void *const *B, const int C, const int chunk) {\n")
+	decl("x", "g", "lp", "pos", "pg", "plp")
+	b.WriteString(`  for (int i = 0; i < HMCC_DIM; i++) {
+    pos[i * C + c] = x[i * C + c];
+    pg[i * C + c] = g[i * C + c];
+  }
+  plp[c] = lp[c];
+}
+`)
+	b.WriteString("\n/* the proposal starts at the accepted state; h0 = -logp + kinetic energy of the drawn momentum */\n")
+	b.WriteString("HMCC_KERNEL void hmcc_hmc_begin(void *const *B, const int C, const int chunk) {\n")
+	decl("x", "g", "lp", "pos", "pg", "plp", "mom", "im", "h0", "done", "div")
+	b.WriteString(`  double k = 0;
+  for (int i = 0; i < HMCC_DIM; i++) {
+    x[i * C + c] = pos[i * C + c];
+    g[i * C + c] = pg[i * C + c];
+    double p = mom[i * C + c];
+    k += (double)im[i] * p * p;
+  }
+  lp[c] = plp[c];
+  h0[c] = -plp[c] + 0.5 * k;
+  done[c] = 0;
+  div[c] = 0;
+}
+`)
+	b.WriteString("\n/* first half of a leapfrog step for chains still moving: p += eps/2 g; x += eps M^-1 p */\n")
+	b.WriteString("HMCC_KERNEL void hmcc_leapfrog_first(void *const *B, const int C, const int chunk) {\n")
+	decl("x", "g", "mom", "im", "eps", "steps", "done", "div", "moving")
+	b.WriteString(`  if (div[c] != 0 || done[c] >= steps[c]) {
+    moving[c] = 0;
+    return;
+  }
+  moving[c] = 1;
+  done[c] += 1;
+  const real e = eps[c];
+  for (int i = 0; i < HMCC_DIM; i++) {
+    mom[i * C + c] += (real)0.5 * e * g[i * C + c];
+    x[i * C + c] += e * im[i] * mom[i * C + c];
+  }
+}
+`)
+	b.WriteString("\n/* second half after the evaluation at x: p += eps/2 g, then the divergence test */\n")
+	b.WriteString("HMCC_KERNEL void hmcc_leapfrog_second(void *const *B, const int C, const int chunk) {\n")
+	decl("g", "lp", "mom", "im", "eps", "h0", "div", "moving")
+	b.WriteString(`  if (moving[c] == 0) return;
+  const real e = eps[c];
+  double k = 0;
+  int finite = 1;
+  for (int i = 0; i < HMCC_DIM; i++) {
+    real gi = g[i * C + c];
+    mom[i * C + c] += (real)0.5 * e * gi;
+    double p = mom[i * C + c];
+    k += (double)im[i] * p * p;
+    if (!(gi - gi == 0)) finite = 0;
+  }
+  double h = -lp[c] + 0.5 * k;
+  if (!(h - h == 0) || h - h0[c] > 1000 || !finite) div[c] = 1;
+}
+`)
+	b.WriteString("\n/* Metropolis in double: accept with probability min(1, exp(h0 - h)) against the host's uniform */\n")
+	b.WriteString("HMCC_KERNEL void hmcc_hmc_end(void *const *B, const int C, const int chunk) {\n")
+	decl("x", "g", "lp", "pos", "pg", "plp", "mom", "im", "u", "acc", "energy", "h0", "div")
+	b.WriteString(`  double a = 0, h = 0;
+  if (div[c] == 0) {
+    double k = 0;
+    for (int i = 0; i < HMCC_DIM; i++) {
+      double p = mom[i * C + c];
+      k += (double)im[i] * p * p;
+    }
+    h = -lp[c] + 0.5 * k;
+    a = h0[c] - h < 0 ? exp(h0[c] - h) : 1;
+  }
+  acc[c] = a;
+  if (div[c] == 0 && u[c] < a) {
+    for (int i = 0; i < HMCC_DIM; i++) {
+      pos[i * C + c] = x[i * C + c];
+      pg[i * C + c] = g[i * C + c];
+    }
+    plp[c] = lp[c];
+    energy[c] = h;
+  } else {
+    energy[c] = h0[c];
+  }
+}
+`)
+	g.p.Kernels = append(g.p.Kernels, "hmcc_hmc_commit", "hmcc_hmc_begin", "hmcc_leapfrog_first", "hmcc_leapfrog_second", "hmcc_hmc_end")
+	return b.String()
+}
+
+// Commit makes the state at Theta (after Eval) the accepted state of every chain.
+func (p *Program) Commit(d Device) error { return d.Launch("hmcc_hmc_commit", 1) }
+
+// Transition runs one HMC transition for every chain on the device, as runtime/hmc.go's
+// transition does on the host: the caller has uploaded the momentum, the step sizes, the step
+// counts (maxSteps the largest) and the Metropolis uniforms; afterwards Accept, Energy, Diverged
+// and the accepted state (Pos, PosLogP) hold the iteration's results. Chains that have taken
+// their steps or diverged are frozen while the others finish.
+func (p *Program) Transition(d Device, maxSteps int) error {
+	if err := d.Launch("hmcc_hmc_begin", 1); err != nil {
+		return err
+	}
+	for l := 0; l < maxSteps; l++ {
+		if err := d.Launch("hmcc_leapfrog_first", 1); err != nil {
+			return err
+		}
+		if err := p.Eval(d); err != nil {
+			return err
+		}
+		if err := d.Launch("hmcc_leapfrog_second", 1); err != nil {
+			return err
+		}
+	}
+	return d.Launch("hmcc_hmc_end", 1)
+}
