@@ -11,6 +11,7 @@ package dist
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"sort"
 	"strings"
 )
@@ -143,6 +144,9 @@ type Dist struct {
 	//
 	// len(p) must equal len(Params).
 	LogDensity func(x float64, p []float64, d []float64) float64
+
+	// sample draws one variate (rand.go); Rand checks the parameters first.
+	sample func(r *rand.Rand, p []float64) float64
 }
 
 // registry holds every distribution, keyed by name. Entries are shared and
@@ -156,6 +160,9 @@ var names, order []string
 func register(d *Dist) {
 	if _, dup := registry[d.Name]; dup {
 		panic("dist: duplicate distribution " + d.Name)
+	}
+	if d.sample = samplers[d.Name]; d.sample == nil {
+		panic("dist: no sampler for " + d.Name)
 	}
 	registry[d.Name] = d
 	names = append(names, d.Name)

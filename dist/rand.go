@@ -1,0 +1,115 @@
+package dist
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// The samplers below draw one variate for posterior predictive quantities (generate y ~ D(...)).
+// Each takes parameters inside the distribution's domains (the caller checks) and returns NaN
+// otherwise. Gamma, Beta, Binomial and Poisson use gonum's stat/distuv; the others are
+// transformations of uniform, normal, exponential or gamma variates.
+
+// valid reports whether every parameter lies in its domain.
+func (d *Dist) valid(p []float64) bool {
+	for i, q := range d.Params {
+		if !q.Domain.Contains(p[i]) {
+			return false
+		}
+	}
+	return d.Support != Between || p[0] < p[1]
+}
+
+// Rand draws one variate of d with parameters p from r. It returns NaN when a parameter is
+// outside its domain.
+func (d *Dist) Rand(r *rand.Rand, p []float64) float64 {
+	if !d.valid(p) {
+		return math.NaN()
+	}
+	return d.sample(r, p)
+}
+
+// unitOpen returns a uniform variate in (0, 1), never 0.
+func unitOpen(r *rand.Rand) float64 {
+	for {
+		if u := r.Float64(); u > 0 {
+			return u
+		}
+	}
+}
+
+func gammaRand(r *rand.Rand, shape, rate float64) float64 {
+	return distuv.Gamma{Alpha: shape, Beta: rate, Src: r}.Rand()
+}
+
+func studentTRand(r *rand.Rand, nu float64) float64 {
+	// Z / sqrt(V/ν) with V ~ χ²(ν) = Gamma(ν/2, rate ½).
+	return r.NormFloat64() / math.Sqrt(gammaRand(r, nu/2, 0.5)/nu)
+}
+
+func binomialRand(r *rand.Rand, n, p float64) float64 {
+	switch {
+	case n == 0 || p == 0:
+		return 0
+	case p == 1:
+		return n
+	}
+	return distuv.Binomial{N: n, P: p, Src: r}.Rand()
+}
+
+func poissonRand(r *rand.Rand, lambda float64) float64 {
+	if math.IsInf(lambda, 1) || math.IsNaN(lambda) {
+		return math.NaN()
+	}
+	return distuv.Poisson{Lambda: lambda, Src: r}.Rand()
+}
+
+// samplers maps each distribution to its sampler; init attaches them to the registry.
+var samplers = map[string]func(r *rand.Rand, p []float64) float64{
+	"Normal": func(r *rand.Rand, p []float64) float64 { return p[0] + p[1]*r.NormFloat64() },
+	"Gamma":  func(r *rand.Rand, p []float64) float64 { return gammaRand(r, p[0], p[1]) },
+	"BernoulliLogit": func(r *rand.Rand, p []float64) float64 {
+		if r.Float64() < sigmoid(p[0]) {
+			return 1
+		}
+		return 0
+	},
+	"HalfNormal":  func(r *rand.Rand, p []float64) float64 { return math.Abs(p[0] * r.NormFloat64()) },
+	"HalfCauchy":  func(r *rand.Rand, p []float64) float64 { return math.Abs(p[0] * math.Tan(math.Pi*(unitOpen(r)-0.5))) },
+	"Exponential": func(r *rand.Rand, p []float64) float64 { return r.ExpFloat64() / p[0] },
+	"LogNormal":   func(r *rand.Rand, p []float64) float64 { return math.Exp(p[0] + p[1]*r.NormFloat64()) },
+	"Cauchy":      func(r *rand.Rand, p []float64) float64 { return p[0] + p[1]*math.Tan(math.Pi*(unitOpen(r)-0.5)) },
+	"StudentT":    func(r *rand.Rand, p []float64) float64 { return p[1] + p[2]*studentTRand(r, p[0]) },
+	"Beta":        func(r *rand.Rand, p []float64) float64 { return distuv.Beta{Alpha: p[0], Beta: p[1], Src: r}.Rand() },
+	"Uniform":     func(r *rand.Rand, p []float64) float64 { return p[0] + (p[1]-p[0])*r.Float64() },
+	"Bernoulli": func(r *rand.Rand, p []float64) float64 {
+		if r.Float64() < p[0] {
+			return 1
+		}
+		return 0
+	},
+	"Binomial":      func(r *rand.Rand, p []float64) float64 { return binomialRand(r, p[0], p[1]) },
+	"BinomialLogit": func(r *rand.Rand, p []float64) float64 { return binomialRand(r, p[0], sigmoid(p[1])) },
+	"Poisson":       func(r *rand.Rand, p []float64) float64 { return poissonRand(r, p[0]) },
+	"PoissonLog":    func(r *rand.Rand, p []float64) float64 { return poissonRand(r, math.Exp(p[0])) },
+	"NegBinomial2": func(r *rand.Rand, p []float64) float64 {
+		// A Poisson whose rate is Gamma(φ, rate φ/μ): mean μ, variance μ + μ²/φ.
+		return poissonRand(r, gammaRand(r, p[1], p[1]/p[0]))
+	},
+	"Laplace": func(r *rand.Rand, p []float64) float64 {
+		e := r.ExpFloat64()
+		if r.Uint64()&1 == 0 {
+			e = -e
+		}
+		return p[0] + p[1]*e
+	},
+	"Logistic": func(r *rand.Rand, p []float64) float64 {
+		u := unitOpen(r)
+		return p[0] + p[1]*(math.Log(u)-math.Log1p(-u))
+	},
+	"InverseGamma": func(r *rand.Rand, p []float64) float64 { return 1 / gammaRand(r, p[0], p[1]) },
+	"Weibull":      func(r *rand.Rand, p []float64) float64 { return p[1] * math.Pow(r.ExpFloat64(), 1/p[0]) },
+	"HalfStudentT": func(r *rand.Rand, p []float64) float64 { return math.Abs(p[1] * studentTRand(r, p[0])) },
+}
