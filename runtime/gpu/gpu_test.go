@@ -192,3 +192,175 @@ func BenchmarkLogDensityGrad(b *testing.B) {
 		}
 	}
 }
+
+// TestTransition runs the device-resident HMC transition for German credit and compares it with
+// runtime/hmc.go's transition on the CPU executor given the same draws (refTransition, a copy of
+// the one in compiler/cudagen's host shim test), in float64.
+func TestTransition(t *testing.T) {
+	m := load(t, "../../models/sparse_logistic.model", "../../models/german_credit.csv")
+	const chains = 6
+	n := m.Dim()
+	g, err := New(m, chains, Options{Precision: cudagen.Float64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	cpu, err := compiler.Lower(m, chains)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	theta := randomTheta(rng, chains*n)
+	for i := range theta {
+		theta[i] *= 0.25
+	}
+	mom, invM := make([]float64, chains*n), make([]float64, n)
+	for i := range mom {
+		mom[i] = rng.NormFloat64()
+	}
+	for i := range invM {
+		invM[i] = 0.5 + rng.Float64()
+	}
+	in := TransitionIn{Momentum: mom, StepSize: []float64{0.01, 0.02, 0.005, 0.03, 0.01, 30}, Steps: []int{1, 4, 7, 2, 5, 3},
+		Uniform: []float64{0.1, 0.9, 0.2, 0.999, 0.3, 0.5}}
+	if err := g.SetPosition(theta); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.SetInvMetric(invM); err != nil {
+		t.Fatal(err)
+	}
+	out := TransitionOut{Accept: make([]float64, chains), Energy: make([]float64, chains), LogP: make([]float64, chains),
+		Diverged: make([]bool, chains), Position: make([]float64, chains*n)}
+	if err := g.Transition(in, &out); err != nil {
+		t.Fatal(err)
+	}
+	wantPos := append([]float64(nil), theta...)
+	wantLP, wantAccept, wantEnergy, wantDiv := refTransition(t, cpu.LogDensityGrad, chains, n, wantPos,
+		append([]float64(nil), mom...), invM, in.StepSize, in.Steps, in.Uniform)
+	for i := range wantDiv {
+		if out.Diverged[i] != wantDiv[i] {
+			t.Errorf("chain %d: diverged %v, CPU %v", i, out.Diverged[i], wantDiv[i])
+		}
+	}
+	compare(t, "position", out.Position, wantPos, 1e-8, false)
+	compare(t, "log density", out.LogP, wantLP, 1e-8, false)
+	compare(t, "acceptance", out.Accept, wantAccept, 1e-8, false)
+	compare(t, "energy", out.Energy, wantEnergy, 1e-8, false)
+}
+
+// refTransition is runtime/hmc.go's transition with the random draws supplied.
+func refTransition(t *testing.T, eval func(x, lp, g []float64) error, c, n int, pos, mom, invM, eps []float64, steps []int, u []float64) (lp0, accept, energy []float64, diverged []bool) {
+	kinetic := func(p []float64) float64 {
+		k := 0.0
+		for i, v := range p {
+			k += invM[i] * v * v
+		}
+		return 0.5 * k
+	}
+	lp0, g0 := make([]float64, c), make([]float64, c*n)
+	if err := eval(pos, lp0, g0); err != nil {
+		t.Fatal(err)
+	}
+	maxSteps := 0
+	for _, l := range steps {
+		maxSteps = max(maxSteps, l)
+	}
+	h0 := make([]float64, c)
+	for i := 0; i < c; i++ {
+		h0[i] = -lp0[i] + kinetic(mom[i*n:(i+1)*n])
+	}
+	x, g, lp := append([]float64(nil), pos...), append([]float64(nil), g0...), append([]float64(nil), lp0...)
+	diverged = make([]bool, c)
+	for l := 0; l < maxSteps; l++ {
+		for i := 0; i < c; i++ {
+			if diverged[i] || l >= steps[i] {
+				continue
+			}
+			for j := i * n; j < (i+1)*n; j++ {
+				mom[j] += 0.5 * eps[i] * g[j]
+				x[j] += eps[i] * invM[j-i*n] * mom[j]
+			}
+		}
+		if err := eval(x, lp, g); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < c; i++ {
+			if diverged[i] || l >= steps[i] {
+				continue
+			}
+			p := mom[i*n : (i+1)*n]
+			finite := true
+			for j := range p {
+				p[j] += 0.5 * eps[i] * g[i*n+j]
+				finite = finite && !math.IsNaN(g[i*n+j]) && !math.IsInf(g[i*n+j], 0)
+			}
+			h := -lp[i] + kinetic(p)
+			if math.IsNaN(h) || math.IsInf(h, 0) || h-h0[i] > 1000 || !finite {
+				diverged[i] = true
+			}
+		}
+	}
+	accept, energy = make([]float64, c), make([]float64, c)
+	for i := 0; i < c; i++ {
+		h := math.Inf(1)
+		if !diverged[i] {
+			h = -lp[i] + kinetic(mom[i*n:(i+1)*n])
+			accept[i] = math.Min(1, math.Exp(h0[i]-h))
+		}
+		if !diverged[i] && u[i] < accept[i] {
+			copy(pos[i*n:(i+1)*n], x[i*n:(i+1)*n])
+			lp0[i] = lp[i]
+			energy[i] = h
+		} else {
+			energy[i] = h0[i]
+		}
+	}
+	return lp0, accept, energy, diverged
+}
+
+// BenchmarkTransition measures chain-gradients per second when the whole trajectory runs on the
+// device (16 leapfrog steps per transition, every chain), German credit, float32: the figure to
+// set beside BenchmarkLogDensityGrad, whose θ and gradient cross the bus at every step.
+func BenchmarkTransition(b *testing.B) {
+	m := load(b, "../../models/sparse_logistic.model", "../../models/german_credit.csv")
+	const steps = 16
+	for _, chains := range []int{128, 1024, 4096, 16384} {
+		b.Run(fmt.Sprintf("float32/C=%d", chains), func(b *testing.B) {
+			g, err := New(m, chains, Options{Precision: cudagen.Float32})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer g.Close()
+			n := m.Dim()
+			rng := rand.New(rand.NewPCG(1, 2))
+			theta := randomTheta(rng, chains*n)
+			for i := range theta {
+				theta[i] *= 0.25
+			}
+			if err := g.SetPosition(theta); err != nil {
+				b.Fatal(err)
+			}
+			in := TransitionIn{Momentum: make([]float64, chains*n), StepSize: make([]float64, chains), Steps: make([]int, chains),
+				Uniform: make([]float64, chains)}
+			out := TransitionOut{Accept: make([]float64, chains), Energy: make([]float64, chains), LogP: make([]float64, chains),
+				Diverged: make([]bool, chains), Position: make([]float64, chains*n)}
+			for i := range in.StepSize {
+				in.StepSize[i], in.Steps[i] = 0.02, steps
+			}
+			b.ResetTimer()
+			start := time.Now()
+			for it := 0; it < b.N; it++ {
+				for i := range in.Momentum {
+					in.Momentum[i] = rng.NormFloat64()
+				}
+				for i := range in.Uniform {
+					in.Uniform[i] = rng.Float64()
+				}
+				if err := g.Transition(in, &out); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(chains*steps*b.N)/time.Since(start).Seconds(), "chain-grads/s")
+		})
+	}
+}

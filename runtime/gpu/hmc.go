@@ -1,0 +1,115 @@
+//go:build hmcc_cuda
+
+package gpu
+
+import (
+	"fmt"
+	"math"
+)
+
+// The device-resident HMC transition: the chains' state (position, gradient, log density,
+// momentum) stays on the device for the whole trajectory, and only what the host draws (momentum,
+// uniforms), the per-chain tuning (step sizes, step counts) and the iteration's results cross the
+// bus. This is cudagen's Transition, which the host shim test holds to runtime/hmc.go's transition.
+// The samplers in package runtime do not call it yet: they drive LogDensityGrad step by step.
+
+// TransitionIn is what the host supplies for one iteration, chain-major like runtime.Target.
+type TransitionIn struct {
+	Momentum []float64 // chains×dim, drawn as N(0, 1)/sqrt(invMetric)
+	StepSize []float64 // per chain
+	Steps    []int     // leapfrog steps per chain (at least 1)
+	Uniform  []float64 // per chain: accept when Uniform < acceptance probability
+}
+
+// TransitionOut receives one iteration's results. Position is downloaded only when it is not nil,
+// so iterations whose draws are not needed move per-chain scalars only.
+type TransitionOut struct {
+	Accept, Energy, LogP []float64
+	Diverged             []bool
+	Position             []float64 // chains×dim, or nil
+}
+
+// SetPosition evaluates the log density at theta (chains×dim) and makes it every chain's current
+// state.
+func (t *Target) SetPosition(theta []float64) error {
+	if len(theta) != t.chains*t.dim {
+		return fmt.Errorf("internal error: %d values for %d chains × %d", len(theta), t.chains, t.dim)
+	}
+	transpose(t.theta, theta, t.chains, t.dim)
+	return t.do(func() error {
+		if err := t.upload(t.prog.Theta, t.theta); err != nil {
+			return err
+		}
+		if err := t.prog.Eval(t); err != nil {
+			return err
+		}
+		return t.prog.Commit(t)
+	})
+}
+
+// SetInvMetric uploads the diagonal inverse metric the chains share (all ones until set).
+func (t *Target) SetInvMetric(invMetric []float64) error {
+	if len(invMetric) != t.dim {
+		return fmt.Errorf("internal error: inverse metric of %d values for dimension %d", len(invMetric), t.dim)
+	}
+	return t.do(func() error { return t.upload(t.prog.HMC.InvMetric, invMetric) })
+}
+
+// Transition runs one HMC transition for every chain on the device.
+func (t *Target) Transition(in TransitionIn, out *TransitionOut) error {
+	c, n := t.chains, t.dim
+	if len(in.Momentum) != c*n || len(in.StepSize) != c || len(in.Steps) != c || len(in.Uniform) != c {
+		return fmt.Errorf("internal error: transition inputs do not match %d chains × %d", c, n)
+	}
+	maxSteps := 0
+	steps := make([]float64, c)
+	for i, s := range in.Steps {
+		if s < 1 {
+			return fmt.Errorf("internal error: chain %d has %d leapfrog steps", i, s)
+		}
+		steps[i] = float64(s)
+		maxSteps = max(maxSteps, s)
+	}
+	mom := make([]float64, c*n)
+	transpose(mom, in.Momentum, c, n)
+	h := t.prog.HMC
+	div := make([]float64, c)
+	err := t.do(func() error {
+		for _, u := range []struct {
+			buf int
+			v   []float64
+		}{{h.Mom, mom}, {h.StepSize, in.StepSize}, {h.Steps, steps}, {h.Uniform, in.Uniform}} {
+			if err := t.upload(u.buf, u.v); err != nil {
+				return err
+			}
+		}
+		if err := t.prog.Transition(t, maxSteps); err != nil {
+			return err
+		}
+		for _, d := range []struct {
+			buf int
+			v   []float64
+		}{{h.Accept, out.Accept}, {h.Energy, out.Energy}, {h.PosLogP, out.LogP}, {h.Diverged, div}} {
+			if err := t.download(d.buf, d.v); err != nil {
+				return err
+			}
+		}
+		if out.Position != nil {
+			return t.download(h.Pos, t.theta)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, d := range div {
+		out.Diverged[i] = d != 0
+		if math.IsNaN(out.LogP[i]) {
+			out.LogP[i] = math.Inf(-1)
+		}
+	}
+	if out.Position != nil {
+		transpose(out.Position, t.theta, n, c)
+	}
+	return nil
+}
