@@ -10,7 +10,7 @@ type Model struct {
 	Stmts []Stmt
 }
 
-// Stmt is one of *DataDecl, *ParamDecl, *LetDecl, *SampleStmt.
+// Stmt is one of *DataDecl, *ParamDecl, *LetDecl, *GenerateDecl, *SampleStmt.
 type Stmt interface {
 	Span() (diag.Pos, diag.Pos)
 	stmt()
@@ -72,6 +72,18 @@ type LetDecl struct {
 	Value    Expr
 }
 
+// GenerateDecl is a quantity computed for every saved draw, after sampling and outside the
+// gradient: generate y_rep[N] ~ Normal(mu, sigma) draws from a distribution, generate d = expr
+// computes a value. Exactly one of Dist and Value is set; Dims may be empty.
+type GenerateDecl struct {
+	Pos, End diag.Pos
+	NamePos  diag.Pos
+	Name     string
+	Dims     []Dim
+	Dist     *DistCall
+	Value    Expr
+}
+
 // SampleStmt states that observed data follow a distribution: y ~ BernoulliLogit(X @ w).
 type SampleStmt struct {
 	Pos, End  diag.Pos
@@ -88,14 +100,16 @@ type DistCall struct {
 	Args     []Expr
 }
 
-func (s *DataDecl) Span() (diag.Pos, diag.Pos)   { return s.Pos, s.End }
-func (s *ParamDecl) Span() (diag.Pos, diag.Pos)  { return s.Pos, s.End }
-func (s *LetDecl) Span() (diag.Pos, diag.Pos)    { return s.Pos, s.End }
-func (s *SampleStmt) Span() (diag.Pos, diag.Pos) { return s.Pos, s.End }
-func (*DataDecl) stmt()                          {}
-func (*ParamDecl) stmt()                         {}
-func (*LetDecl) stmt()                           {}
-func (*SampleStmt) stmt()                        {}
+func (s *DataDecl) Span() (diag.Pos, diag.Pos)     { return s.Pos, s.End }
+func (s *ParamDecl) Span() (diag.Pos, diag.Pos)    { return s.Pos, s.End }
+func (s *LetDecl) Span() (diag.Pos, diag.Pos)      { return s.Pos, s.End }
+func (s *SampleStmt) Span() (diag.Pos, diag.Pos)   { return s.Pos, s.End }
+func (s *GenerateDecl) Span() (diag.Pos, diag.Pos) { return s.Pos, s.End }
+func (*DataDecl) stmt()                            {}
+func (*ParamDecl) stmt()                           {}
+func (*LetDecl) stmt()                             {}
+func (*SampleStmt) stmt()                          {}
+func (*GenerateDecl) stmt()                        {}
 
 // Expr is one of *Number, *Ident, *Call, *Index, *Unary, *Binary.
 type Expr interface {

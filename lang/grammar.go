@@ -47,6 +47,16 @@ type gLet struct {
 	EndPos lexer.Position
 }
 
+// gGenerate is a generated quantity: generate y_rep[N] ~ Normal(mu, sigma), or = expr.
+type gGenerate struct {
+	Pos    lexer.Position
+	Name   *gName `parser:"'generate' @@"`
+	Dims   *gDims `parser:"@@?"`
+	Dist   *gCall `parser:"( '~' @@"`
+	Value  *gExpr `parser:"| '=' @@ )"`
+	EndPos lexer.Position
+}
+
 type gSample struct {
 	Pos    lexer.Position
 	Target *gName `parser:"@@ '~'"`
@@ -54,10 +64,11 @@ type gSample struct {
 	EndPos lexer.Position
 }
 
-func (*gData) gstmt()   {}
-func (*gParam) gstmt()  {}
-func (*gLet) gstmt()    {}
-func (*gSample) gstmt() {}
+func (*gData) gstmt()     {}
+func (*gParam) gstmt()    {}
+func (*gLet) gstmt()      {}
+func (*gSample) gstmt()   {}
+func (*gGenerate) gstmt() {}
 
 type gName struct {
 	Pos    lexer.Position
@@ -170,6 +181,6 @@ type gCall struct {
 var parser = participle.MustBuild[gModel](
 	participle.Lexer(modelLexer),
 	participle.Elide("Whitespace", "Comment"),
-	participle.Union[gStmt](&gData{}, &gParam{}, &gLet{}, &gSample{}),
+	participle.Union[gStmt](&gData{}, &gParam{}, &gLet{}, &gGenerate{}, &gSample{}),
 	participle.UseLookahead(3),
 )

@@ -137,6 +137,14 @@ func convertStmt(s gStmt) Stmt {
 		return &ParamDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Dims: convertDims(s.Dims), Prior: convertCall(s.Prior)}
 	case *gLet:
 		return &LetDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Value: convertExpr(s.Value)}
+	case *gGenerate:
+		g := &GenerateDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Dims: convertDims(s.Dims)}
+		if s.Dist != nil {
+			g.Dist = convertCall(s.Dist)
+		} else {
+			g.Value = convertExpr(s.Value)
+		}
+		return g
 	case *gSample:
 		return &SampleStmt{Pos: pos(s.Pos), End: pos(s.EndPos), Target: s.Target.Value, TargetEnd: pos(s.Target.EndPos), Dist: convertCall(s.Dist)}
 	}

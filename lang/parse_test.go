@@ -306,6 +306,8 @@ func TestParseShippedModels(t *testing.T) {
 		"eight_schools.model":   "data data param param param let sample",
 		"kidiq.model":           "data data param param param sample",
 		"sparse_logistic.model": "data data param param param let sample",
+		"radon.model":           "data data data param param param param param sample",
+		"radon_slopes.model":    "data data data param param param param param param param let sample",
 	}
 	paths, err := filepath.Glob("../models/*.model")
 	if err != nil {
@@ -328,7 +330,8 @@ func TestParseShippedModels(t *testing.T) {
 		for _, s := range m.Stmts {
 			kinds = append(kinds, map[reflect.Type]string{
 				reflect.TypeOf(&DataDecl{}): "data", reflect.TypeOf(&ParamDecl{}): "param",
-				reflect.TypeOf(&LetDecl{}): "let", reflect.TypeOf(&SampleStmt{}): "sample"}[reflect.TypeOf(s)])
+				reflect.TypeOf(&LetDecl{}): "let", reflect.TypeOf(&SampleStmt{}): "sample",
+				reflect.TypeOf(&GenerateDecl{}): "generate"}[reflect.TypeOf(s)])
 		}
 		if got := strings.Join(kinds, " "); got != want[filepath.Base(p)] {
 			t.Errorf("%s: statements %q, want %q", p, got, want[filepath.Base(p)])
@@ -406,5 +409,32 @@ t.model:1:7: error: syntax: unexpected character "ö"
 		if got := diag.Render(err, tt.src); got != want {
 			t.Errorf("Parse(%q) rendered\n%s\nwant\n%s", tt.src, got, want)
 		}
+	}
+}
+
+func TestParseGenerate(t *testing.T) {
+	m := mustParse(t, "generate y_rep[N] ~ Normal(mu, sigma)\ngenerate d = y_rep - 1\ngenerate z ~ Poisson(3)\n")
+	if len(m.Stmts) != 3 {
+		t.Fatalf("%d statements", len(m.Stmts))
+	}
+	g0, ok0 := m.Stmts[0].(*GenerateDecl)
+	g1, ok1 := m.Stmts[1].(*GenerateDecl)
+	g2, ok2 := m.Stmts[2].(*GenerateDecl)
+	if !ok0 || !ok1 || !ok2 {
+		t.Fatalf("statements %T %T %T", m.Stmts[0], m.Stmts[1], m.Stmts[2])
+	}
+	if g0.Name != "y_rep" || len(g0.Dims) != 1 || g0.Dims[0].Name != "N" || g0.Dist == nil || g0.Dist.Name != "Normal" || g0.Value != nil {
+		t.Errorf("generate ~: %+v", g0)
+	}
+	if g0.Pos != at(1, 1) || g0.NamePos != at(1, 10) {
+		t.Errorf("generate positions %v %v", g0.Pos, g0.NamePos)
+	}
+	v := g1.Value
+	stripPositions(reflect.ValueOf(&v))
+	if g1.Name != "d" || g1.Dist != nil || !reflect.DeepEqual(v, bin("-", id("y_rep"), num("1", 1))) {
+		t.Errorf("generate =: %+v", g1)
+	}
+	if g2.Name != "z" || len(g2.Dims) != 0 || g2.Dist.Name != "Poisson" {
+		t.Errorf("generate without sizes: %+v", g2)
 	}
 }
