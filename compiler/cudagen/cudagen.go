@@ -190,7 +190,8 @@ func Generate(m *ir.Model, prec Precision) (*Program, error) {
 	g.dists = map[string]bool{}
 	for _, t := range terms {
 		if _, ok := distributions[t.Dist.Name]; !ok {
-			return nil, &Unsupported{What: "the distribution " + t.Dist.Name}
+			return nil, &Unsupported{What: fmt.Sprintf("the distribution %s (it has %s)", t.Dist.Name,
+				strings.Join(SupportedDistributions(), ", "))}
 		}
 		g.dists[t.Dist.Name] = true
 	}
@@ -281,17 +282,16 @@ type gen struct {
 // it; for a product, gemm carries it back to adjIn, the gradient with respect to the vector. The
 // readers of a gather scatter-add into adjIn themselves.
 type mat struct {
-	mv          *ir.MatVec
-	sum         *ir.Sum
-	gather      *ir.Gather
-	inner       ir.Expr // the vector: v of M @ v, x of sum(x)
-	n           int     // its length
-	rows, cols  int     // M's shape
-	matrix      int
-	in, out     int
-	adjIn       int
-	adjOut      int
-	outElements int
+	mv         *ir.MatVec
+	sum        *ir.Sum
+	gather     *ir.Gather
+	inner      ir.Expr // the vector: v of M @ v, x of sum(x)
+	n          int     // its length
+	rows, cols int     // M's shape
+	matrix     int
+	in, out    int
+	adjIn      int
+	adjOut     int
 }
 
 func (mt *mat) kind() string {
@@ -358,7 +358,6 @@ func (g *gen) collect(e ir.Expr) error {
 		mt.out = g.perChain(fmt.Sprintf("matvec%d_out", i), mt.rows, false)
 		mt.adjIn = g.perChain(fmt.Sprintf("matvec%d_adj_in", i), mt.cols, false)
 		mt.adjOut = g.perChain(fmt.Sprintf("matvec%d_adj_out", i), mt.rows, false)
-		mt.outElements = mt.rows
 		g.mats[e] = mt
 		g.order = append(g.order, mt)
 		return nil
@@ -373,7 +372,7 @@ func (g *gen) collect(e ir.Expr) error {
 			return err
 		}
 		i := len(g.order)
-		mt := &mat{sum: e, inner: e.X, n: g.m.Sizes.Len(e.X.Shape()), outElements: 1}
+		mt := &mat{sum: e, inner: e.X, n: g.m.Sizes.Len(e.X.Shape())}
 		mt.out = g.perChain(fmt.Sprintf("sum%d_out", i), 1, false)
 		mt.adjOut = g.perChain(fmt.Sprintf("sum%d_adj_out", i), 1, false)
 		g.mats[e] = mt

@@ -133,7 +133,8 @@ func TestUnsupported(t *testing.T) {
 	if !errors.As(err, &u) {
 		t.Fatalf("got %v, want an Unsupported error", err)
 	}
-	if want := "the GPU backend does not support the distribution HalfCauchy yet; run this model on the CPU (--device cpu)"; err.Error() != want {
+	if want := "the GPU backend does not support the distribution HalfCauchy (it has BernoulliLogit, Cauchy, Exponential, " +
+		"Gamma, HalfNormal, LogNormal, Normal, StudentT) yet; run this model on the CPU (--device cpu)"; err.Error() != want {
 		t.Errorf("got %q\nwant %q", err, want)
 	}
 }

@@ -100,7 +100,7 @@ func (k *kgen) add(v *val, code string) *val {
 	return v
 }
 
-// indent gives the code of hoisted values (pre, post) and looped ones (loop body) their depth.
+// stmt is the indentation of a value's code: hoisted values (pre, post) and looped ones (loop body).
 func (k *kgen) stmt(v *val) string {
 	if v.vec {
 		return "      "
