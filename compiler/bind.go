@@ -112,6 +112,13 @@ func Bind(m *ir.Model, t *dataset.Table) error {
 	for _, p := range m.Params {
 		terms = append(terms, p.Prior)
 	}
+	for _, g := range m.Generated {
+		if g.Term != nil {
+			terms = append(terms, g.Term)
+		} else {
+			g.Value = fold(g.Value, m.Sizes)
+		}
+	}
 	for _, term := range terms {
 		for i, a := range term.Args {
 			term.Args[i] = fold(a, m.Sizes)

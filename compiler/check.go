@@ -19,6 +19,7 @@ const (
 	symData symbolKind = iota
 	symParam
 	symLet
+	symGen
 )
 
 type symbol struct {
@@ -27,6 +28,7 @@ type symbol struct {
 	data     *ir.DataVar
 	param    *ir.ParamVar
 	let      *ir.LetVar
+	gen      *ir.GenVar
 	pos      diag.Pos
 }
 
@@ -35,6 +37,9 @@ type checker struct {
 	scope map[string]*symbol
 	sizes map[string]diag.Pos // size symbols bound by data declarations
 	errs  diag.List
+	// inGenerate is set while a generate statement is checked: only there may generated
+	// quantities be read.
+	inGenerate bool
 }
 
 // Check resolves names, infers and checks shapes, picks each parameter's constraint from its
@@ -68,6 +73,8 @@ func Check(m *lang.Model) (*ir.Model, error) {
 			c.let(s)
 		case *lang.SampleStmt:
 			c.sample(s)
+		case *lang.GenerateDecl:
+			c.generate(s)
 		}
 	}
 	if len(c.m.Params) == 0 && len(c.errs) == 0 {
@@ -172,7 +179,7 @@ func (c *checker) param(s *lang.ParamDecl) {
 		c.errorf(s.Pos, s.End, "parameter %s: only scalars and vectors are supported for now", s.Name)
 	}
 	p := &ir.ParamVar{Name: s.Name, Pos: s.NamePos, Shape: shape}
-	term, d := c.distCall(s.Prior, shape)
+	term, d := c.distCall(s.Prior, shape, false)
 	if d != nil {
 		if d.Discrete {
 			c.errorf(s.Prior.Pos, s.Prior.NameEnd, "parameter %s cannot have the discrete prior %s", s.Name, d.Name).
@@ -246,6 +253,59 @@ func (c *checker) let(s *lang.LetDecl) {
 	}
 }
 
+// generate checks a generated quantity: generate NAME[sizes] ~ Dist(args), whose sizes default
+// to the shape of its arguments, or generate NAME[sizes] = expr, whose sizes must be the
+// expression's if given.
+func (c *checker) generate(s *lang.GenerateDecl) {
+	c.inGenerate = true
+	defer func() { c.inGenerate = false }()
+	shape, ok := c.dims(s.Dims)
+	if len(shape) > 1 {
+		c.errorf(s.Pos, s.End, "generated %s: only scalars and vectors are supported for now", s.Name)
+		ok = false
+	}
+	g := &ir.GenVar{Name: s.Name, Pos: s.NamePos, Shape: shape}
+	if s.Dist != nil {
+		term, d := c.distCall(s.Dist, shape, len(s.Dims) == 0)
+		if term == nil || d == nil {
+			ok = false
+		} else {
+			g.Term = term
+			if len(s.Dims) == 0 {
+				for _, a := range term.Args {
+					if len(a.Shape()) != 0 {
+						g.Shape = a.Shape()
+						break
+					}
+				}
+			}
+		}
+	} else {
+		e := c.expr(s.Value)
+		switch {
+		case e == nil:
+			ok = false
+		case len(s.Dims) > 0 && !e.Shape().Equal(shape):
+			start, end := s.Value.Span()
+			c.errorf(start, end, "generated %s is declared with shape %s, but its value has shape %s", s.Name, shape, e.Shape())
+			ok = false
+		case len(e.Shape()) > 1:
+			start, end := s.Value.Span()
+			c.errorf(start, end, "generated %s would be a matrix; only scalars and vectors can be generated for now", s.Name)
+			ok = false
+		default:
+			g.Value, g.Shape = e, e.Shape()
+		}
+	}
+	if !ok {
+		c.declare(s.Name, s.NamePos, &symbol{kind: symLet, poisoned: true, let: &ir.LetVar{Name: s.Name, Pos: s.NamePos, Value: ir.NewConst(ir.NewSpan(s.Pos, s.End), 0)}})
+		return
+	}
+	if c.declare(s.Name, s.NamePos, &symbol{kind: symGen, gen: g}) {
+		c.m.Generated = append(c.m.Generated, g)
+	}
+}
+
 func (c *checker) sample(s *lang.SampleStmt) {
 	sym, ok := c.scope[s.Target]
 	if !ok {
@@ -255,7 +315,7 @@ func (c *checker) sample(s *lang.SampleStmt) {
 		} else {
 			e.WithHint(`declare the observed data first, e.g. data %s[N] = column "%s"`, s.Target, s.Target)
 		}
-		c.distCall(s.Dist, nil)
+		c.distCall(s.Dist, nil, false)
 		return
 	}
 	switch sym.kind {
@@ -266,6 +326,10 @@ func (c *checker) sample(s *lang.SampleStmt) {
 	case symLet:
 		c.errorf(s.Pos, s.TargetEnd, "%s is a let; only data can be observed with ~", s.Target)
 		return
+	case symGen:
+		c.errorf(s.Pos, s.TargetEnd, "%s is generated; only data can be observed with ~", s.Target).
+			WithHint("write generate %s ~ %s(...) to draw it", s.Target, s.Dist.Name)
+		return
 	}
 	v := sym.data
 	v.Used = true
@@ -273,7 +337,7 @@ func (c *checker) sample(s *lang.SampleStmt) {
 		c.errorf(s.Pos, s.TargetEnd, "%s is a matrix; an observed outcome must be a vector", s.Target)
 		return
 	}
-	term, _ := c.distCall(s.Dist, v.Shape)
+	term, _ := c.distCall(s.Dist, v.Shape, false)
 	if term != nil {
 		term.Variate = ir.NewDataRef(ir.NewSpan(s.Pos, s.TargetEnd), v)
 		term.Pos, term.End = s.Pos, s.End
@@ -281,8 +345,9 @@ func (c *checker) sample(s *lang.SampleStmt) {
 	}
 }
 
-// distCall checks Dist(args) for a variate of the given shape.
-func (c *checker) distCall(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dist.Dist) {
+// distCall checks Dist(args) for a variate of the given shape. With infer, a variate of no
+// given shape takes the shape of its first argument that is not a scalar.
+func (c *checker) distCall(call *lang.DistCall, variate ir.Shape, infer bool) (*ir.Term, *dist.Dist) {
 	d, ok := dist.Lookup(call.Name)
 	if !ok {
 		e := c.errorf(call.Pos, call.NameEnd, "unknown distribution %s", call.Name)
@@ -314,6 +379,9 @@ func (c *checker) distCall(call *lang.DistCall, variate ir.Shape) (*ir.Term, *di
 			continue
 		}
 		start, end := a.Span()
+		if infer && len(variate) == 0 && len(e.Shape()) == 1 {
+			variate = e.Shape()
+		}
 		if sh := e.Shape(); len(sh) != 0 && !sh.Equal(variate) {
 			c.errorf(start, end, "argument %s of %s has shape %s, but the variate has shape %s",
 				d.Params[i].Name, d.Name, sh, shapeOrScalar(variate))
@@ -367,6 +435,13 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 			return ir.NewDataRef(sp, sym.data)
 		case symParam:
 			return ir.NewParamRef(sp, sym.param)
+		case symGen:
+			if !c.inGenerate {
+				c.errorf(start, end, "%s is generated after sampling; only generate statements can use it", e.Name).
+					WithHint("to use it in the model, make it a let")
+				return nil
+			}
+			return ir.NewGenRef(sp, sym.gen)
 		default:
 			return ir.NewLetRef(sp, sym.let)
 		}

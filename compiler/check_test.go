@@ -135,6 +135,32 @@ t.model:4:12: error: alpah is not declared
              ^^^^^
   hint: did you mean alpha?
 `},
+		{"a generated quantity used in the model",
+			lines(header, "param mu ~ Normal(0, 1)", "generate z ~ Normal(mu, 1)", "y ~ Normal(mu + z, 1)"), `
+t.model:4:17: error: z is generated after sampling; only generate statements can use it
+  y ~ Normal(mu + z, 1)
+                  ^
+  hint: to use it in the model, make it a let
+`},
+		{"a generated quantity observed",
+			lines(header, "param mu ~ Normal(0, 1)", "generate z ~ Normal(mu, 1)", "z ~ Normal(mu, 1)"), `
+t.model:4:1: error: z is generated; only data can be observed with ~
+  z ~ Normal(mu, 1)
+  ^
+  hint: write generate z ~ Normal(...) to draw it
+`},
+		{"a generated value of another size",
+			lines(header, "param mu ~ Normal(0, 1)", "generate z[N] = mu * 2", "y ~ Normal(mu, 1)"), `
+t.model:3:17: error: generated z is declared with shape [N], but its value has shape scalar
+  generate z[N] = mu * 2
+                  ^^^^^^
+`},
+		{"a generated draw with a vector argument of another size",
+			lines(header, `data X[N, K] = columns "a", "b"`, "param w[K] ~ Normal(0, 1)", "generate z[K] ~ Normal(X @ w, 1)", "y ~ Normal(X @ w, 1)"), `
+t.model:4:24: error: argument mu of Normal has shape [N], but the variate has shape [K]
+  generate z[K] ~ Normal(X @ w, 1)
+                         ^^^^^
+`},
 		{"too many arguments",
 			lines(header, "param mu ~ Normal(0, 1, 2)", "y ~ Normal(mu, 1)"), `
 t.model:2:12: error: Normal takes 2 arguments (mu, sigma), got 3

@@ -3,12 +3,14 @@ package compiler
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
 // OutputNames lists the quantities reported per draw, CmdStan-style: every parameter on its
-// natural scale, then every let that depends on parameters, in declaration order.
+// natural scale, then every let that depends on parameters, in declaration order, then every
+// generated quantity.
 func OutputNames(m *ir.Model) []string {
 	names := m.CoordinateNames()
 	for _, l := range m.Lets {
@@ -16,13 +18,24 @@ func OutputNames(m *ir.Model) []string {
 			names = append(names, ir.ElementNames(l.Name, m.Sizes.Resolve(l.Value.Shape()))...)
 		}
 	}
+	for _, g := range m.Generated {
+		names = append(names, ir.ElementNames(g.Name, m.Sizes.Resolve(g.Shape))...)
+	}
 	return names
 }
 
 // Outputs maps one chain's unconstrained θ to the reported quantities, writing len(OutputNames)
-// values into out.
+// values into out. A model that draws generated quantities (generate NAME ~ Dist) needs
+// OutputsRand.
 func Outputs(m *ir.Model, theta []float64, out []float64) error {
+	return OutputsRand(m, theta, nil, out)
+}
+
+// OutputsRand is Outputs with the random source for generated draws; rng may be nil when the
+// model draws none. Give each chain its own source.
+func OutputsRand(m *ir.Model, theta []float64, rng *rand.Rand, out []float64) error {
 	env := constrainedEnv(m, theta, out)
+	env.Rand = rng
 	k := m.Dim()
 	for _, l := range m.Lets {
 		if !l.Reported {
@@ -34,7 +47,24 @@ func Outputs(m *ir.Model, theta []float64, out []float64) error {
 		}
 		k += copy(out[k:], t.Data)
 	}
+	for _, g := range m.Generated {
+		t, err := g.Generate(env)
+		if err != nil {
+			return fmt.Errorf("computing %s: %w", g.Name, err)
+		}
+		k += copy(out[k:], t.Data)
+	}
 	return nil
+}
+
+// Draws reports whether the model draws generated quantities, and so needs a random source.
+func Draws(m *ir.Model) bool {
+	for _, g := range m.Generated {
+		if g.Term != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Unconstrain maps values on the natural scale, keyed by parameter name, to θ. Missing

@@ -1,17 +1,61 @@
 package ir
 
-import "fmt"
+import (
+	"fmt"
+	"math/rand/v2"
+)
 
-// Env supplies parameter values on the constrained scale for one chain, and caches lets.
+// Env supplies parameter values on the constrained scale for one chain, and caches lets and
+// generated quantities.
 type Env struct {
 	Sizes  Sizes
 	Params map[*ParamVar][]float64
-	lets   map[*LetVar]*Tensor
+	// Rand is the source of generate NAME ~ Dist(args) draws; nil where nothing is drawn.
+	Rand *rand.Rand
+	lets map[*LetVar]*Tensor
+	gens map[*GenVar]*Tensor
 }
 
 // NewEnv returns an environment; params may be nil for data-only evaluation.
 func NewEnv(sizes Sizes, params map[*ParamVar][]float64) *Env {
-	return &Env{Sizes: sizes, Params: params, lets: map[*LetVar]*Tensor{}}
+	return &Env{Sizes: sizes, Params: params, lets: map[*LetVar]*Tensor{}, gens: map[*GenVar]*Tensor{}}
+}
+
+// Generate computes a generated quantity once per environment: its expression, or a draw from
+// its distribution for every element (scalar arguments broadcast) using env.Rand. A draw with
+// arguments outside the distribution's domains is NaN.
+func (g *GenVar) Generate(env *Env) (*Tensor, error) {
+	if t, ok := env.gens[g]; ok {
+		return t, nil
+	}
+	if g.Term == nil {
+		t, err := Eval(g.Value, env)
+		if err != nil {
+			return nil, err
+		}
+		env.gens[g] = t
+		return t, nil
+	}
+	if env.Rand == nil {
+		return nil, fmt.Errorf("internal error: %s is drawn, but there is no random source", g.Name)
+	}
+	args := make([]*Tensor, len(g.Term.Args))
+	for i, a := range g.Term.Args {
+		var err error
+		if args[i], err = Eval(a, env); err != nil {
+			return nil, err
+		}
+	}
+	out := NewTensor(env.Sizes.Resolve(g.Shape)...)
+	p := make([]float64, len(args))
+	for j := range out.Data {
+		for i, a := range args {
+			p[i] = a.Data[j%len(a.Data)]
+		}
+		out.Data[j] = g.Term.Dist.Rand(env.Rand, p)
+	}
+	env.gens[g] = out
+	return out, nil
 }
 
 // Eval computes e for one chain. It is the reference semantics of the language: the lowering to
@@ -43,6 +87,8 @@ func Eval(e Expr, env *Env) (*Tensor, error) {
 		}
 		env.lets[e.Var] = t
 		return t, nil
+	case *GenRef:
+		return e.Var.Generate(env)
 	case *Unary:
 		x, err := Eval(e.X, env)
 		if err != nil {

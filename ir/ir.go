@@ -83,7 +83,19 @@ type Model struct {
 	Params []*ParamVar
 	Lets   []*LetVar
 	Terms  []*Term // likelihood terms, in source order
-	Sizes  Sizes   // filled by binding data
+	// Generated are the quantities computed for every saved draw, outside the gradient.
+	Generated []*GenVar
+	Sizes     Sizes // filled by binding data
+}
+
+// GenVar is a generated quantity. generate NAME ~ Dist(args) sets Term (its Variate is nil: the
+// value is drawn); generate NAME = expr sets Value.
+type GenVar struct {
+	Name  string
+	Pos   diag.Pos
+	Shape Shape
+	Value Expr
+	Term  *Term
 }
 
 // Source says which CSV columns a data variable takes.
@@ -187,6 +199,12 @@ type LetRef struct {
 	Var *LetVar
 }
 
+// GenRef reads a generated quantity; only other generated quantities may.
+type GenRef struct {
+	span
+	Var *GenVar
+}
+
 // Unary applies an elementwise function.
 type Unary struct {
 	span
@@ -236,6 +254,7 @@ func NewConst(s span, v float64) *Const                            { return &Con
 func NewDataRef(s span, v *DataVar) *DataRef                       { return &DataRef{s, v} }
 func NewParamRef(s span, v *ParamVar) *ParamRef                    { return &ParamRef{s, v} }
 func NewLetRef(s span, v *LetVar) *LetRef                          { return &LetRef{s, v} }
+func NewGenRef(s span, v *GenVar) *GenRef                          { return &GenRef{s, v} }
 func NewUnary(s span, f *UnaryFunc, x Expr) *Unary                 { return &Unary{s, f, x} }
 func NewMatVec(s span, m, v Expr) *MatVec                          { return &MatVec{s, m, v} }
 func NewSum(s span, x Expr) *Sum                                   { return &Sum{s, x} }
@@ -247,6 +266,7 @@ func (e *Const) Shape() Shape    { return nil }
 func (e *DataRef) Shape() Shape  { return e.Var.Shape }
 func (e *ParamRef) Shape() Shape { return e.Var.Shape }
 func (e *LetRef) Shape() Shape   { return e.Var.Value.Shape() }
+func (e *GenRef) Shape() Shape   { return e.Var.Shape }
 func (e *Unary) Shape() Shape    { return e.X.Shape() }
 func (e *Binary) Shape() Shape   { return e.shp }
 func (e *MatVec) Shape() Shape   { return Shape{e.M.Shape()[0]} }
@@ -258,6 +278,7 @@ func (e *Const) DependsOnParams() bool    { return false }
 func (e *DataRef) DependsOnParams() bool  { return false }
 func (e *ParamRef) DependsOnParams() bool { return true }
 func (e *LetRef) DependsOnParams() bool   { return e.Var.Value.DependsOnParams() }
+func (e *GenRef) DependsOnParams() bool   { return true } // drawn per draw: never folded
 func (e *Unary) DependsOnParams() bool    { return e.X.DependsOnParams() }
 func (e *Binary) DependsOnParams() bool   { return e.L.DependsOnParams() || e.R.DependsOnParams() }
 func (e *MatVec) DependsOnParams() bool   { return e.M.DependsOnParams() || e.V.DependsOnParams() }

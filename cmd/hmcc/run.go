@@ -87,6 +87,11 @@ func (r *runCmd) Run(e *env) error {
 	names := compiler.OutputNames(m)
 	sink := &drawSink{m: m, names: names, chains: r.Chains, draws: newDrawStore(r.OutputDir, r.Chains, r.Draws, 1+len(names)),
 		values: make([]float64, len(names))}
+	if compiler.Draws(m) { // generate NAME ~ Dist: one random stream per chain, apart from the sampler's
+		for c := 0; c < r.Chains; c++ {
+			sink.rngs = append(sink.rngs, rand.New(rand.NewPCG(uint64(r.Seed), 0x6e7e_0000_0000+uint64(c))))
+		}
+	}
 	for c := 0; c < r.Chains; c++ {
 		w, err := cmdstan.Create(filepath.Join(r.OutputDir, fmt.Sprintf("output_%d.csv", c+1)), cmdstan.Config{
 			Model: filepath.Base(r.Model), DataFile: r.Data, Chain: c + 1, Seed: r.Seed, Warmup: r.Warmup, Draws: r.Draws,
@@ -183,6 +188,7 @@ type drawSink struct {
 	writers []*cmdstan.Writer
 	draws   *drawStore
 	values  []float64
+	rngs    []*rand.Rand // per chain, for generated draws; nil when the model draws none
 }
 
 func (s *drawSink) Adapted(stepSizes []float64, invMetric []float64) error {
@@ -199,7 +205,11 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 	defer s.mu.Unlock()
 	n := len(theta) / s.chains
 	for c, st := range stats {
-		if err := compiler.Outputs(s.m, theta[c*n:(c+1)*n], s.values); err != nil {
+		var rng *rand.Rand
+		if s.rngs != nil {
+			rng = s.rngs[c]
+		}
+		if err := compiler.OutputsRand(s.m, theta[c*n:(c+1)*n], rng, s.values); err != nil {
 			return err
 		}
 		if err := s.writers[c].Row(st.LogP, st.AcceptStat, st.StepSize, st.TreeDepth, st.NLeapfrog, st.Divergent, st.Energy, s.values); err != nil {

@@ -1,0 +1,81 @@
+package compiler
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hmcc-dev/hmcc/diag"
+)
+
+// TestGenerate checks the output columns of generated quantities: a value computed from data,
+// parameters and an earlier draw, draws whose sizes come from their arguments or from their
+// declaration, and the distribution of the draws at a fixed θ (mean and variance within five
+// Monte Carlo standard errors of Normal(μ_i, σ) and Poisson(λ)).
+func TestGenerate(t *testing.T) {
+	src := lines(
+		`data y[N] = column "y"`,
+		`data g[N] = levels "g" as J`,
+		"param a[J] ~ Normal(0, 1)",
+		"param s ~ HalfNormal(1)",
+		"let mu = a[g]",
+		"y ~ Normal(mu, s)",
+		"generate y_rep ~ Normal(mu, s)",
+		"generate resid = y - mu",
+		"generate k[N] ~ Poisson(3)",
+		"generate spread = sum((y_rep - resid)^2)")
+	m, _, err := bindSrc(t, src, "y,g\n0.5,1\n-1,2\n2,2\n")
+	if err != nil {
+		t.Fatal(diag.Render(err, src))
+	}
+	want := []string{"a.1", "a.2", "s", "mu.1", "mu.2", "mu.3", "y_rep.1", "y_rep.2", "y_rep.3",
+		"resid.1", "resid.2", "resid.3", "k.1", "k.2", "k.3", "spread"}
+	if got := OutputNames(m); !slices.Equal(got, want) {
+		t.Fatalf("OutputNames = %v, want %v", got, want)
+	}
+	theta := []float64{0.3, -0.8, math.Log(0.5)} // a = (0.3, −0.8), s = 0.5
+	mu := []float64{0.3, -0.8, -0.8}
+	out := make([]float64, len(want))
+	if err := Outputs(m, theta, out); err == nil || !strings.Contains(err.Error(), "no random source") {
+		t.Errorf("Outputs without a random source: %v", err)
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	const n = 40000
+	var sum, sum2 [3]float64
+	var ksum, ksum2 float64
+	for range n {
+		if err := OutputsRand(m, theta, rng, out); err != nil {
+			t.Fatal(err)
+		}
+		spread := 0.0
+		for i := 0; i < 3; i++ {
+			if out[9+i] != []float64{0.5, -1, 2}[i]-mu[i] {
+				t.Fatalf("resid = %v", out[9:12])
+			}
+			v := out[6+i]
+			sum[i] += v
+			sum2[i] += v * v
+			spread += (v - out[9+i]) * (v - out[9+i])
+			k := out[12+i]
+			if k != math.Trunc(k) || k < 0 {
+				t.Fatalf("k = %v", out[12:15])
+			}
+			ksum += k
+			ksum2 += k * k
+		}
+		if math.Abs(out[15]-spread) > 1e-12*spread {
+			t.Fatalf("spread = %v, want %v", out[15], spread)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		mean, v := sum[i]/n, sum2[i]/n-(sum[i]/n)*(sum[i]/n)
+		if math.Abs(mean-mu[i]) > 5*0.5/math.Sqrt(n) || math.Abs(v-0.25) > 5*0.25*math.Sqrt(2.0/n) {
+			t.Errorf("y_rep.%d: mean %v variance %v, want %v and 0.25", i+1, mean, v, mu[i])
+		}
+	}
+	if kmean, kv := ksum/(3*n), ksum2/(3*n)-(ksum/(3*n))*(ksum/(3*n)); math.Abs(kmean-3) > 5*math.Sqrt(3.0/(3*n)) || math.Abs(kv-3) > 0.1 {
+		t.Errorf("k: mean %v variance %v, want 3 and 3", kmean, kv)
+	}
+}
