@@ -8,6 +8,7 @@ import (
 	"github.com/hmcc-dev/hmcc/dist"
 	"github.com/hmcc-dev/hmcc/ir"
 	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gorgonia.org/tensor"
 )
@@ -223,8 +224,16 @@ var gemm = func(transA, transB bool, m, n, k int, alpha float64, a []float64, ld
 }
 
 // matVecKernel multiplies a data matrix M [N,D] by every chain's vector V [B,D], giving [B,N]:
-// one matrix product for the whole batch.
-type matVecKernel struct{}
+// one matrix product for the whole batch. With single set, the products run in float32
+// (--precision float32): M is converted once, the vectors and incoming gradients on every call,
+// and the results widened back, so everything around the product stays float64.
+type matVecKernel struct{ single *singleScratch }
+
+// singleScratch holds the float32 copies a single-precision product works on.
+type singleScratch struct {
+	m, v, out, g []float32
+	mFixed       bool // m was converted from a constant matrix and is reused
+}
 
 func (matVecKernel) name() string { return "MatVec" }
 func (matVecKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
@@ -234,18 +243,77 @@ func (matVecKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 	}
 	return tensor.Shape{v[0], m[0]}, nil
 }
-func (matVecKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+func (k matVecKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	N, D, B := in[0].Shape()[0], in[0].Shape()[1], in[1].Shape()[0]
+	if s := k.single; s != nil {
+		m := s.matrix(in[0].Float64s())
+		s.v = narrow(s.v, in[1].Float64s())
+		s.out = grow(s.out, B*N)
+		gemm32(false, true, B, N, D, s.v, D, m, D, s.out, N)
+		widen(out.Float64s(), s.out)
+		return
+	}
 	gemm(false, true, B, N, D, 1, in[1].Float64s(), D, in[0].Float64s(), D, 0, out.Float64s(), N)
 }
-func (matVecKernel) backward(i int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
+func (k matVecKernel) backward(i int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
 	N, D, B := in[0].Shape()[0], in[0].Shape()[1], in[1].Shape()[0]
 	if i == 1 {
+		if s := k.single; s != nil {
+			m := s.matrix(in[0].Float64s())
+			s.g = narrow(s.g, g.Float64s())
+			s.out = grow(s.out, B*D)
+			gemm32(false, false, B, D, N, s.g, N, m, D, s.out, D)
+			widen(dst.Float64s(), s.out)
+			return
+		}
 		gemm(false, false, B, D, N, 1, g.Float64s(), N, in[0].Float64s(), D, 0, dst.Float64s(), D)
 		return
 	}
 	// d/dM = gᵀ V summed over chains; only reached if a matrix depended on parameters.
 	gemm(true, false, N, D, B, 1, g.Float64s(), N, in[1].Float64s(), D, 0, dst.Float64s(), D)
+}
+
+// matrix returns M in float32, converted once when M is data (the builder marks that by
+// mFixed) and on every call otherwise.
+func (s *singleScratch) matrix(m []float64) []float32 {
+	if s.mFixed && len(s.m) == len(m) {
+		return s.m
+	}
+	s.m = narrow(s.m, m)
+	return s.m
+}
+
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
+}
+
+func narrow(dst []float32, x []float64) []float32 {
+	dst = grow(dst, len(x))
+	for i, v := range x {
+		dst[i] = float32(v)
+	}
+	return dst
+}
+
+func widen(dst []float64, x []float32) {
+	for i, v := range x {
+		dst[i] = float64(v)
+	}
+}
+
+// gemm32 is c = op(a)·op(b) in float32, gonum's pure-Go BLAS unless OpenBLAS is linked in.
+var gemm32 = func(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if transA {
+		ta = blas.Trans
+	}
+	if transB {
+		tb = blas.Trans
+	}
+	blas32.Implementation().Sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
 }
 
 // rowSumKernel sums each chain's elements: [B,K] → [B,1].

@@ -11,11 +11,26 @@ import (
 // θ is [chains × dim] and every data product is one matrix product for all chains. The gradient
 // is gorgonia's symbolic derivative of that graph.
 func Lower(m *ir.Model, chains int) (*autodiff.Program, error) {
+	return LowerWith(m, chains, Options{})
+}
+
+// Options choose how a model is evaluated without changing what is evaluated.
+type Options struct {
+	// Float32Products computes the matrix products (X @ w) in float32 (--precision float32):
+	// rounding of about 1e-7 relative in each product, every other step in float64.
+	Float32Products bool
+}
+
+// LowerWith is Lower with options.
+func LowerWith(m *ir.Model, chains int, opt Options) (*autodiff.Program, error) {
 	if m.Sizes == nil {
 		return nil, fmt.Errorf("internal error: lowering a model with no data bound")
 	}
 	l := &lowering{b: autodiff.NewBuilder(chains, m.Dim()), params: map[*ir.ParamVar]autodiff.Node{},
 		data: map[*ir.DataVar]autodiff.Node{}, lets: map[*ir.LetVar]autodiff.Node{}, sizes: m.Sizes}
+	if opt.Float32Products {
+		l.b.SingleProducts()
+	}
 	for _, p := range m.Params {
 		n, err := l.b.Param(p.Offset, p.Len, p.Constraint)
 		if err != nil {
@@ -39,9 +54,14 @@ func Lower(m *ir.Model, chains int) (*autodiff.Program, error) {
 // LowerParallel lowers the model once per worker, each for its share of the chains, so that the
 // batch is evaluated on `threads` goroutines with separate graphs and buffers.
 func LowerParallel(m *ir.Model, chains, threads int) (*autodiff.Parallel, error) {
+	return LowerParallelWith(m, chains, threads, Options{})
+}
+
+// LowerParallelWith is LowerParallel with options.
+func LowerParallelWith(m *ir.Model, chains, threads int, opt Options) (*autodiff.Parallel, error) {
 	var parts []*autodiff.Program
 	for _, n := range autodiff.Split(chains, threads) {
-		p, err := Lower(m, n)
+		p, err := LowerWith(m, n, opt)
 		if err != nil {
 			return nil, err
 		}

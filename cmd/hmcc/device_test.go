@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// TestDeviceFlagsOnCPUBuild checks what the CPU build says to the GPU flags: it names the build
-// that has the GPU, and float32 is refused because the CPU backend computes in float64.
+// TestDeviceFlagsOnCPUBuild checks what the CPU build says to --device gpu: it names the build
+// that has the GPU.
 func TestDeviceFlagsOnCPUBuild(t *testing.T) {
 	if newGPUTarget != nil {
 		t.Skip("this is the hmcc_cuda build")
@@ -18,7 +18,6 @@ func TestDeviceFlagsOnCPUBuild(t *testing.T) {
 		want string
 	}{
 		{[]string{"run", model, data, "--device", "gpu"}, "go build -tags hmcc_cuda -o hmcc-gpu ./cmd/hmcc, see docs/gpu.md"},
-		{[]string{"run", model, data, "--precision", "float32"}, "--precision float32 is for the GPU; the CPU backend computes in float64"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if status := Main(c.args, &stdout, &stderr); status != exitUser {
