@@ -41,12 +41,41 @@ func load(e *env, modelPath, dataPath string) (*ir.Model, error) {
 type checkCmd struct {
 	Model string `arg:"" help:"Model file (.model)." type:"existingfile"`
 	Data  string `arg:"" optional:"" help:"Data file (CSV)."`
+	Dump  string `enum:",ast,ir,graph" default:"" help:"Print a stage instead of the summary: ast (the parse tree), ir (the checked model; with DATA, bound and folded) or graph (the log-density graph in Graphviz DOT; needs DATA)."`
 }
 
 func (c *checkCmd) Run(e *env) error {
+	if c.Dump == "ast" {
+		src, err := os.ReadFile(c.Model)
+		if err != nil {
+			return userError{fmt.Errorf("cannot read the model: %w", err)}
+		}
+		e.src = string(src)
+		ast, err := lang.Parse(c.Model, e.src)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(e.stdout, lang.Dump(ast))
+		return nil
+	}
+	if c.Dump == "graph" && c.Data == "" {
+		return userError{fmt.Errorf("--dump graph needs the data file: hmcc check MODEL DATA --dump graph")}
+	}
 	m, err := load(e, c.Model, c.Data)
 	if err != nil {
 		return err
+	}
+	switch c.Dump {
+	case "ir":
+		fmt.Fprint(e.stdout, ir.Dump(m))
+		return nil
+	case "graph":
+		prog, err := compiler.Lower(m, 1)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(e.stdout, prog.Dot())
+		return nil
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", c.Model)
 	for _, p := range m.Params {

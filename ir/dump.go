@@ -1,0 +1,127 @@
+package ir
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Dump renders a checked model as text: its sizes (once data are bound), data, parameters with
+// their constraints and priors, lets, likelihood terms and generated quantities, one a line.
+// Expressions are S-expressions whose non-scalar nodes carry their shape, (+ [N] …); parameters,
+// data, lets and generated quantities read as (param a), (data x), (let mu), (gen y_rep); a
+// data-only subexpression folded at bind time shows its first values. It is what
+// hmcc check --dump ir prints, and the golden files of the checker's tests.
+func Dump(m *Model) string {
+	var b strings.Builder
+	if m.Sizes != nil {
+		names := make([]string, 0, len(m.Sizes))
+		for n := range m.Sizes {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		parts := make([]string, len(names))
+		for i, n := range names {
+			parts[i] = fmt.Sprintf("%s=%d", n, m.Sizes[n])
+		}
+		fmt.Fprintf(&b, "sizes %s\n", strings.Join(parts, " "))
+	}
+	for _, d := range m.Data {
+		src := d.Source
+		quoted := make([]string, len(src.Names))
+		for i, n := range src.Names {
+			quoted[i] = strconv.Quote(n)
+		}
+		var what string
+		switch src.Kind {
+		case FromColumn:
+			what = "column " + quoted[0]
+		case FromColumns:
+			what = "columns " + strings.Join(quoted, ", ")
+		case FromColumnsExcept:
+			what = "columns except " + strings.Join(quoted, ", ")
+		case FromLevels:
+			what = "levels " + quoted[0] + " as " + src.LevelsSize
+		}
+		if src.Standardize {
+			what = "standardize(" + what + ")"
+		}
+		fmt.Fprintf(&b, "data %s %s = %s\n", d.Name, d.Shape, what)
+	}
+	for _, p := range m.Params {
+		fmt.Fprintf(&b, "param %s %s %s ~ %s", p.Name, p.Shape, p.Constraint, dumpTerm(p.Prior))
+		if m.Sizes != nil {
+			fmt.Fprintf(&b, " theta[%d:%d]", p.Offset, p.Offset+p.Len)
+		}
+		b.WriteByte('\n')
+	}
+	for _, l := range m.Lets {
+		kind := "let"
+		if l.Reported {
+			kind = "let reported"
+		}
+		fmt.Fprintf(&b, "%s %s %s = %s\n", kind, l.Name, l.Value.Shape(), DumpExpr(l.Value))
+	}
+	for _, t := range m.Terms {
+		fmt.Fprintf(&b, "likelihood %s ~ %s\n", DumpExpr(t.Variate), dumpTerm(t))
+	}
+	for _, g := range m.Generated {
+		if g.Term != nil {
+			fmt.Fprintf(&b, "generate %s %s ~ %s\n", g.Name, g.Shape, dumpTerm(g.Term))
+		} else {
+			fmt.Fprintf(&b, "generate %s %s = %s\n", g.Name, g.Shape, DumpExpr(g.Value))
+		}
+	}
+	return b.String()
+}
+
+func dumpTerm(t *Term) string {
+	args := make([]string, len(t.Args))
+	for i, a := range t.Args {
+		args[i] = t.Dist.Params[i].Name + "=" + DumpExpr(a)
+	}
+	return t.Dist.Name + "(" + strings.Join(args, ", ") + ")"
+}
+
+// DumpExpr renders a typed expression; see Dump.
+func DumpExpr(e Expr) string {
+	shape := ""
+	if s := e.Shape(); len(s) > 0 {
+		shape = " " + s.String()
+	}
+	switch e := e.(type) {
+	case *Const:
+		return strconv.FormatFloat(e.Value, 'g', -1, 64)
+	case *DataRef:
+		return "(data " + e.Var.Name + ")"
+	case *ParamRef:
+		return "(param " + e.Var.Name + ")"
+	case *LetRef:
+		return "(let " + e.Var.Name + ")"
+	case *GenRef:
+		return "(gen " + e.Var.Name + ")"
+	case *Unary:
+		return "(" + e.Func.Name + shape + " " + DumpExpr(e.X) + ")"
+	case *Binary:
+		return "(" + e.Op.Symbol + shape + " " + DumpExpr(e.L) + " " + DumpExpr(e.R) + ")"
+	case *MatVec:
+		return "(@" + shape + " " + DumpExpr(e.M) + " " + DumpExpr(e.V) + ")"
+	case *Sum:
+		return "(sum " + DumpExpr(e.X) + ")"
+	case *Gather:
+		return "(gather" + shape + " " + DumpExpr(e.X) + " " + e.Index.Name + ")"
+	case *Folded:
+		const show = 3
+		vals := make([]string, 0, show+1)
+		for i, v := range e.Value.Data {
+			if i == show {
+				vals = append(vals, fmt.Sprintf("… %d values", len(e.Value.Data)))
+				break
+			}
+			vals = append(vals, strconv.FormatFloat(v, 'g', 6, 64))
+		}
+		return "(folded" + shape + " " + strings.Join(vals, " ") + ")"
+	}
+	return fmt.Sprintf("(? %T)", e)
+}
