@@ -44,7 +44,6 @@ type Target struct {
 	theta []float64
 	grad  []float64
 	lp    []float64
-	raw   []byte
 }
 
 // Options configure a Target.
