@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# hmcc against Stan on the same model, data and machine, in one run: installs what it needs
+# (Debian's r-cran-rstan and r-cran-posterior, OpenBLAS), builds hmcc, then for each model runs
+# Stan's NUTS (4 chains × (1000 warmup + 1000 draws), both cores) and `hmcc run` (default sampler,
+# every core, 1000 + 1000) at each chain count, and prints one Markdown row per run and the ratios
+# hmcc/Stan of gradients per second, min bulk-ESS per second, time to the first draw and peak
+# memory. Finally it measures chain-gradients per second of German credit's compiled log density
+# at 1…1024 chains (`go test -bench`), writes bench/results/throughput.tsv with Stan's level beside
+# it, and plots it to docs/img/throughput.svg.
+#
+#   bench/compare.sh [MODEL...]        (default: german_credit eight_schools)
+#   CHAINS="4 64" SKIP_THROUGHPUT=1 bench/compare.sh german_credit
+#
+# Definitions. Gradients/s: all gradient evaluations (warmup included; every chain's) over wall
+# time. Stan's wall time is sampling only; its compile time is shown apart and in "with compile".
+# Time to first draw: for Stan, loading the compiled model and data and one warmup iteration of one
+# chain (plus compile time in the last column); for hmcc, a whole `hmcc run --warmup 1 --draws 1`
+# (parse, check, bind, lower, one warmup iteration, one draw, summary): an upper bound. Peak
+# memory: the largest total resident memory of the process tree (bench/peak_rss.sh), for Stan of
+# the sampling process and its chain workers, not of the compiler.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+need=()
+[ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || need+=(libopenblas-dev)
+Rscript -e 'suppressMessages({library(rstan); library(posterior)})' >/dev/null 2>&1 || need+=(r-cran-rstan r-cran-posterior)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]} from Debian..." >&2
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+mkdir -p bin bench/results docs/img
+go build -o bin/hmcc ./cmd/hmcc
+
+models=("$@")
+[ ${#models[@]} -gt 0 ] || models=(german_credit eight_schools)
+read -r -a chain_counts <<< "${CHAINS:-4 64}"
+files() { # model → hmcc model file and data file
+  case "$1" in
+    german_credit) echo "models/sparse_logistic.model models/german_credit.csv" ;;
+    breast_cancer) echo "models/sparse_logistic.model models/breast_cancer.csv" ;;
+    eight_schools) echo "models/eight_schools.model models/eight_schools.csv" ;;
+    kidiq) echo "models/kidiq.model models/kidiq.csv" ;;
+    radon) echo "models/radon.model models/radon_mn.csv" ;;
+    *) echo "unknown model $1 (german_credit, breast_cancer, eight_schools, kidiq, radon)" >&2; exit 2 ;;
+  esac
+}
+get() { sed -n "s/^$1=//p" "$2" | tail -1; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3g", a / b; else print "nan" }'; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+stan_grad_rate=""
+echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/Mem:/ {print $2}') GiB; $(go version | cut -d' ' -f3); rstan $(Rscript -e 'cat(as.character(packageVersion("rstan")))'); $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo
+echo "| model | run | wall s | gradients/s | min bulk-ESS | min bulk-ESS/s | max R-hat | first draw s | peak MB |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for model in "${models[@]}"; do
+  read -r mfile dfile <<< "$(files "$model")"
+  d="$work/$model"; mkdir -p "$d"
+  Rscript bench/stan/compare_stan.R compile "$model" "$d" > "$d/compile.txt" 2> "$d/compile.err" || { cat "$d/compile.err" >&2; exit 1; }
+  bench/peak_rss.sh Rscript bench/stan/compare_stan.R sample "$model" "$d" > "$d/stan.txt" 2> "$d/stan.err" || { cat "$d/stan.err" >&2; exit 1; }
+  compile=$(get compile_s "$d/compile.txt"); s_wall=$(get sampling_s "$d/stan.txt"); s_grads=$(get gradients "$d/stan.txt")
+  s_ess=$(get min_bulk_ess "$d/stan.txt"); s_rhat=$(get max_rhat "$d/stan.txt"); s_first=$(get first_draw_s "$d/stan.txt")
+  s_peak=$(get peak_rss_mb "$d/stan.err")
+  s_rate=$(div "$s_grads" "$s_wall"); s_essps=$(div "$s_ess" "$s_wall")
+  [ "$model" = german_credit ] && stan_grad_rate=$s_rate
+  printf "| %s | Stan NUTS, 4 chains (compile %.1f s) | %.1f | %.0f | %.0f | %.1f (%.1f with compile) | %.4f | %.2f (%.1f with compile) | %s |\n" \
+    "$model" "$compile" "$s_wall" "$s_rate" "$s_ess" "$s_essps" "$(div "$s_ess" "$(awk -v a="$s_wall" -v b="$compile" 'BEGIN {print a + b}')")" "$s_rhat" "$s_first" \
+    "$(awk -v a="$s_first" -v b="$compile" 'BEGIN {print a + b}')" "$s_peak"
+  for c in "${chain_counts[@]}"; do
+    out="$d/hmcc$c"
+    start=$(date +%s.%N)
+    bench/peak_rss.sh bin/hmcc run "$mfile" "$dfile" --chains "$c" --seed 1 --output-dir "$out" --quiet > "$d/h$c.txt" 2> "$d/h$c.err"
+    end=$(date +%s.%N)
+    wall=$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')
+    fstart=$(date +%s.%N)
+    bin/hmcc run "$mfile" "$dfile" --chains "$c" --warmup 1 --draws 1 --seed 1 --output-dir "$d/first$c" --quiet > /dev/null 2>&1 || true
+    first=$(awk -v a="$fstart" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')
+    grads=$(sed -n 's/.*; \([0-9]*\) gradient evaluations.*/\1/p' "$d/h$c.txt")
+    ess=$(awk -F, 'NR > 2 && ($8 + 0) > 0 { if (m == "" || $8 < m) m = $8 } END { print m }' "$out/summary.csv")
+    rhat=$(awk -F, 'NR > 2 { if ($7 > m) m = $7 } END { print m }' "$out/summary.csv")
+    peak=$(get peak_rss_mb "$d/h$c.err")
+    rate=$(div "$grads" "$wall"); essps=$(div "$ess" "$wall")
+    printf "| %s | hmcc, %d chains | %.1f | %.0f | %.0f | %.1f | %.4f | %.2f | %s |\n" "$model" "$c" "$wall" "$rate" "$ess" "$essps" "$rhat" "$first" "$peak"
+    printf "| | hmcc ÷ Stan | | %s× | | %s× (%s× with compile) | | %s× (%s× with compile) | %s× |\n" \
+      "$(div "$rate" "$s_rate")" "$(div "$essps" "$s_essps")" \
+      "$(div "$essps" "$(div "$s_ess" "$(awk -v a="$s_wall" -v b="$compile" 'BEGIN {print a + b}')")")" \
+      "$(div "$first" "$s_first")" "$(div "$first" "$(awk -v a="$s_first" -v b="$compile" 'BEGIN {print a + b}')")" "$(div "$peak" "$s_peak")"
+    rm -rf "$out" "$d/first$c"
+  done
+done
+
+[ -n "${SKIP_THROUGHPUT:-}" ] && exit 0
+echo
+echo "chain-gradients/s of German credit's log density (go test -bench, 2 s per case):"
+tsv=bench/results/throughput.tsv
+go test -run XXX -bench 'LogDensityGrad/german_credit/' -benchtime 2s ./compiler/ | tee "$work/bench.txt" | grep chain-grads
+{
+  echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'); bench/compare.sh"
+  awk '/chain-grads\/s/ {
+    split($1, p, "/"); v = p[3] "/" p[4]; c = p[5]; sub(/^C=/, "", c); sub(/-[0-9]+$/, "", c)
+    for (i = 1; i <= NF; i++) if ($(i + 1) == "chain-grads/s") r = $i
+    name = (v ~ /^f32/ ? "hmcc, float32 products, " : "hmcc, ") (v ~ /T=1$/ ? "1 thread" : "all cores")
+    printf "%s\t%s\t%s\n", name, c, r }' "$work/bench.txt"
+  [ -n "$stan_grad_rate" ] && printf "Stan NUTS, 4 chains on all cores\t0\t%s\n" "$stan_grad_rate"
+} > "$tsv"
+go run ./bench/plot -in "$tsv" -out docs/img/throughput.svg
+echo "wrote $tsv and docs/img/throughput.svg"
