@@ -17,8 +17,23 @@ type HMCBuffers struct {
 	Uniform               int // per chain, double: the Metropolis uniform
 	Accept, Energy        int // per chain, double: acceptance probability and energy__ out
 	Diverged              int // per chain: 1 if the trajectory diverged
-	h0, done, moving      int
+	// Draws and Stats are a ring of iterations kept on the device (SetDrawChunk sets its length):
+	// slot s holds the accepted position, rows [s·Dim, (s+1)·Dim), and log density, acceptance
+	// probability, energy and divergence flag, rows 4s … 4s+3 of Stats (double). Slot is the slot
+	// hmcc_hmc_record writes, set by the host before the launch.
+	Draws, Stats, Slot int
+	h0, done, moving   int
 }
+
+// SetDrawChunk sizes the ring of recorded iterations to k slots. It changes only how much the
+// device allocates: the kernels index by the slot the host sets.
+func (p *Program) SetDrawChunk(k int) {
+	p.Buffers[p.HMC.Draws].Rows = max(1, k) * p.Dim
+	p.Buffers[p.HMC.Stats].Rows = max(1, k) * 4
+}
+
+// Record copies every chain's accepted state and last statistics into slot Slot of the ring.
+func (p *Program) Record(d Device) error { return d.Launch("hmcc_hmc_record", 1) }
 
 // addHMC allocates the transition's buffers.
 func (g *gen) addHMC() {
@@ -40,6 +55,10 @@ func (g *gen) addHMC() {
 	h.Accept = g.perChain("hmc_accept", 1, true)
 	h.Energy = g.perChain("hmc_energy", 1, true)
 	h.Diverged = g.perChain("hmc_diverged", 1, false)
+	h.Draws = g.perChain("hmc_draws", d, false)
+	h.Stats = g.perChain("hmc_stats", 4, true)
+	g.p.Buffers = append(g.p.Buffers, Buffer{Name: "hmc_slot", Data: []float64{0}, Double: true})
+	h.Slot = len(g.p.Buffers) - 1
 	h.h0 = g.perChain("hmc_h0", 1, true)
 	h.done = g.perChain("hmc_done", 1, false)
 	h.moving = g.perChain("hmc_moving", 1, false)
@@ -90,6 +109,12 @@ func (g *gen) hmcKernels() string {
 				i = h.done
 			case "moving":
 				i = h.moving
+			case "draws":
+				i = h.Draws
+			case "stats":
+				i, typ = h.Stats, "double"
+			case "slot":
+				i, typ = h.Slot, "double"
 			}
 			fmt.Fprintf(&b, "  %s *%s = (%s *)B[%d];\n", typ, n, typ, i)
 		}
@@ -181,7 +206,19 @@ func (g *gen) hmcKernels() string {
   }
 }
 `)
-	g.p.Kernels = append(g.p.Kernels, "hmcc_hmc_commit", "hmcc_hmc_begin", "hmcc_leapfrog_first", "hmcc_leapfrog_second", "hmcc_hmc_end")
+	b.WriteString("\n/* the ring of iterations on the device: slot *slot gets the accepted state and the statistics */\n")
+	b.WriteString("HMCC_KERNEL void hmcc_hmc_record(void *const *B, const int C, const int chunk) {\n")
+	decl("pos", "plp", "acc", "energy", "div", "draws", "stats", "slot")
+	b.WriteString(`  const int s = (int)slot[0];
+  for (int i = 0; i < HMCC_DIM; i++) draws[(s * HMCC_DIM + i) * C + c] = pos[i * C + c];
+  stats[(4 * s) * C + c] = plp[c];
+  stats[(4 * s + 1) * C + c] = acc[c];
+  stats[(4 * s + 2) * C + c] = energy[c];
+  stats[(4 * s + 3) * C + c] = div[c];
+}
+`)
+	g.p.Kernels = append(g.p.Kernels, "hmcc_hmc_commit", "hmcc_hmc_begin", "hmcc_leapfrog_first", "hmcc_leapfrog_second", "hmcc_hmc_end",
+		"hmcc_hmc_record")
 	return b.String()
 }
 

@@ -98,6 +98,7 @@ func TestShimTransition(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := p.Dim
+			p.SetDrawChunk(3)
 			s := startShim(t, buildShim(t, p, "c"), p, chains, 4, 7)
 			rng := rand.New(rand.NewPCG(3, uint64(n)))
 			theta := randomTheta(rng, chains*n)
@@ -151,8 +152,27 @@ func TestShimTransition(t *testing.T) {
 			if err := p.Transition(s, 7); err != nil {
 				t.Fatal(err)
 			}
-			pos := Transpose(s.get(h.Pos), n, chains)
+			s.set(h.Slot, []float64{2}) // the last slot of the ring of 3
+			if err := p.Record(s); err != nil {
+				t.Fatal(err)
+			}
+			state := s.get(h.Pos)
+			pos := Transpose(state, n, chains)
 			lp, accept, energy, div := s.get(h.PosLogP), s.get(h.Accept), s.get(h.Energy), s.get(h.Diverged)
+			// The ring's slot 2 holds the same iteration; slots 0 and 1 were never written.
+			draws, stats := s.get(h.Draws), s.get(h.Stats)
+			for i := 0; i < chains*n; i++ {
+				if draws[2*n*chains+i] != state[i] || draws[i] != 0 {
+					t.Fatalf("recorded draw element %d is %v, the state %v", i, draws[2*n*chains+i], state[i])
+				}
+			}
+			for k, v := range [][]float64{lp, accept, energy, div} {
+				for i := 0; i < chains; i++ {
+					if got := stats[(8+k)*chains+i]; got != v[i] {
+						t.Errorf("recorded statistic %d of chain %d is %v, want %v", k, i, got, v[i])
+					}
+				}
+			}
 
 			wantPos := append([]float64(nil), theta...)
 			wantLP, wantAccept, wantEnergy, wantDiv := refTransition(t, cpu.LogDensityGrad, chains, n, wantPos, mom, invM, eps, steps, u)

@@ -39,6 +39,7 @@ type Target struct {
 	table cu.DevicePtr // device array of the buffer addresses: the kernels' B argument
 	blas  *cublas.Standard
 	block int // threads per block, over chains
+	chunk int // slots of the ring of recorded iterations
 
 	// host staging, reused between calls
 	theta []float64
@@ -50,6 +51,9 @@ type Target struct {
 type Options struct {
 	Precision cudagen.Precision
 	Device    int // CUDA device ordinal
+	// DrawChunk is how many iterations TransitionRecord keeps on the device before Flush
+	// downloads them (at least 1): draws come back in chunks and never fill the device.
+	DrawChunk int
 }
 
 // New generates the model's kernels, compiles them for the device, and allocates and uploads
@@ -65,6 +69,8 @@ func New(m *ir.Model, chains int, opt Options) (*Target, error) {
 		t.elem = 4
 	}
 	t.block = min(128, (chains+31)/32*32)
+	t.chunk = max(1, opt.DrawChunk)
+	prog.SetDrawChunk(t.chunk)
 	started := make(chan error)
 	go t.loop(opt.Device, started)
 	if err := <-started; err != nil {

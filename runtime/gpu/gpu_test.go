@@ -364,3 +364,59 @@ func BenchmarkTransition(b *testing.B) {
 		})
 	}
 }
+
+// TestTransitionRecord runs three transitions into the ring on the device and flushes them at
+// once; a second target given the same inputs downloads every iteration with Transition. The
+// chunk must hold the same iterations (to rounding: atomicAdd's order varies between runs).
+func TestTransitionRecord(t *testing.T) {
+	m := load(t, "../../models/eight_schools.model", "../../models/eight_schools.csv")
+	const chains, iters = 300, 3
+	n := m.Dim()
+	ring, err := New(m, chains, Options{Precision: cudagen.Float64, DrawChunk: iters})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ring.Close()
+	each, err := New(m, chains, Options{Precision: cudagen.Float64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer each.Close()
+	rng := rand.New(rand.NewPCG(5, 6))
+	theta := randomTheta(rng, chains*n)
+	for _, g := range []*Target{ring, each} {
+		if err := g.SetPosition(theta); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want []TransitionOut
+	for it := 0; it < iters; it++ {
+		in := TransitionIn{Momentum: make([]float64, chains*n), StepSize: make([]float64, chains), Steps: make([]int, chains),
+			Uniform: make([]float64, chains)}
+		for i := range in.Momentum {
+			in.Momentum[i] = rng.NormFloat64()
+		}
+		for i := 0; i < chains; i++ {
+			in.StepSize[i], in.Steps[i], in.Uniform[i] = 0.1, 1+i%9, rng.Float64()
+		}
+		if err := ring.TransitionRecord(in, it); err != nil {
+			t.Fatal(err)
+		}
+		out := TransitionOut{Accept: make([]float64, chains), Energy: make([]float64, chains), LogP: make([]float64, chains),
+			Diverged: make([]bool, chains), Position: make([]float64, chains*n)}
+		if err := each.Transition(in, &out); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, out)
+	}
+	got, err := ring.Flush(iters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for it := 0; it < iters; it++ {
+		compare(t, fmt.Sprintf("iteration %d position", it), got.Position[it], want[it].Position, 1e-9, false)
+		compare(t, fmt.Sprintf("iteration %d log density", it), got.LogP[it], want[it].LogP, 1e-9, false)
+		compare(t, fmt.Sprintf("iteration %d acceptance", it), got.Accept[it], want[it].Accept, 1e-9, false)
+		compare(t, fmt.Sprintf("iteration %d energy", it), got.Energy[it], want[it].Energy, 1e-9, false)
+	}
+}

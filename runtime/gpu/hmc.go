@@ -55,37 +55,11 @@ func (t *Target) SetInvMetric(invMetric []float64) error {
 	return t.do(func() error { return t.upload(t.prog.HMC.InvMetric, invMetric) })
 }
 
-// Transition runs one HMC transition for every chain on the device.
+// Transition runs one HMC transition for every chain on the device and downloads its results.
 func (t *Target) Transition(in TransitionIn, out *TransitionOut) error {
-	c, n := t.chains, t.dim
-	if len(in.Momentum) != c*n || len(in.StepSize) != c || len(in.Steps) != c || len(in.Uniform) != c {
-		return fmt.Errorf("internal error: transition inputs do not match %d chains × %d", c, n)
-	}
-	maxSteps := 0
-	steps := make([]float64, c)
-	for i, s := range in.Steps {
-		if s < 1 {
-			return fmt.Errorf("internal error: chain %d has %d leapfrog steps", i, s)
-		}
-		steps[i] = float64(s)
-		maxSteps = max(maxSteps, s)
-	}
-	mom := make([]float64, c*n)
-	transpose(mom, in.Momentum, c, n)
-	h := t.prog.HMC
+	c, n, h := t.chains, t.dim, t.prog.HMC
 	div := make([]float64, c)
-	err := t.do(func() error {
-		for _, u := range []struct {
-			buf int
-			v   []float64
-		}{{h.Mom, mom}, {h.StepSize, in.StepSize}, {h.Steps, steps}, {h.Uniform, in.Uniform}} {
-			if err := t.upload(u.buf, u.v); err != nil {
-				return err
-			}
-		}
-		if err := t.prog.Transition(t, maxSteps); err != nil {
-			return err
-		}
+	err := t.transition(in, func() error {
 		for _, d := range []struct {
 			buf int
 			v   []float64
@@ -112,4 +86,99 @@ func (t *Target) Transition(in TransitionIn, out *TransitionOut) error {
 		transpose(out.Position, t.theta, n, c)
 	}
 	return nil
+}
+
+// transition uploads the inputs, runs the transition and then `after`, all on the context's thread.
+func (t *Target) transition(in TransitionIn, after func() error) error {
+	c, n := t.chains, t.dim
+	if len(in.Momentum) != c*n || len(in.StepSize) != c || len(in.Steps) != c || len(in.Uniform) != c {
+		return fmt.Errorf("internal error: transition inputs do not match %d chains × %d", c, n)
+	}
+	maxSteps := 0
+	steps := make([]float64, c)
+	for i, s := range in.Steps {
+		if s < 1 {
+			return fmt.Errorf("internal error: chain %d has %d leapfrog steps", i, s)
+		}
+		steps[i] = float64(s)
+		maxSteps = max(maxSteps, s)
+	}
+	mom := make([]float64, c*n)
+	transpose(mom, in.Momentum, c, n)
+	h := t.prog.HMC
+	return t.do(func() error {
+		for _, u := range []struct {
+			buf int
+			v   []float64
+		}{{h.Mom, mom}, {h.StepSize, in.StepSize}, {h.Steps, steps}, {h.Uniform, in.Uniform}} {
+			if err := t.upload(u.buf, u.v); err != nil {
+				return err
+			}
+		}
+		if err := t.prog.Transition(t, maxSteps); err != nil {
+			return err
+		}
+		return after()
+	})
+}
+
+// TransitionRecord runs one transition and records its draw and statistics in slot `slot` of
+// the ring on the device (0 ≤ slot < Options.DrawChunk), downloading nothing: Flush brings back
+// a chunk of iterations at once.
+func (t *Target) TransitionRecord(in TransitionIn, slot int) error {
+	if slot < 0 || slot >= t.chunk {
+		return fmt.Errorf("internal error: slot %d of a ring of %d", slot, t.chunk)
+	}
+	return t.transition(in, func() error {
+		if err := t.upload(t.prog.HMC.Slot, []float64{float64(slot)}); err != nil {
+			return err
+		}
+		return t.prog.Record(t)
+	})
+}
+
+// Recorded is a chunk of iterations flushed from the device: for iteration k of the chunk,
+// Position[k] is chains×dim and the statistics are per chain.
+type Recorded struct {
+	Position             [][]float64
+	LogP, Accept, Energy [][]float64
+	Diverged             [][]bool
+}
+
+// Flush downloads the first k slots of the ring.
+func (t *Target) Flush(k int) (*Recorded, error) {
+	if k < 0 || k > t.chunk {
+		return nil, fmt.Errorf("internal error: flushing %d of a ring of %d", k, t.chunk)
+	}
+	c, n, h := t.chains, t.dim, t.prog.HMC
+	draws := make([]float64, t.chunk*n*c)
+	stats := make([]float64, t.chunk*4*c)
+	if err := t.do(func() error {
+		if err := t.download(h.Draws, draws); err != nil {
+			return err
+		}
+		return t.download(h.Stats, stats)
+	}); err != nil {
+		return nil, err
+	}
+	r := &Recorded{}
+	for s := 0; s < k; s++ {
+		pos := make([]float64, c*n)
+		transpose(pos, draws[s*n*c:(s+1)*n*c], n, c)
+		r.Position = append(r.Position, pos)
+		row := func(q int) []float64 { return append([]float64(nil), stats[(4*s+q)*c:(4*s+q+1)*c]...) }
+		lp := row(0)
+		for i, v := range lp {
+			if math.IsNaN(v) {
+				lp[i] = math.Inf(-1)
+			}
+		}
+		r.LogP, r.Accept, r.Energy = append(r.LogP, lp), append(r.Accept, row(1)), append(r.Energy, row(2))
+		div := make([]bool, c)
+		for i, v := range row(3) {
+			div[i] = v != 0
+		}
+		r.Diverged = append(r.Diverged, div)
+	}
+	return r, nil
 }
