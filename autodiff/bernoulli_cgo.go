@@ -14,7 +14,7 @@ package autodiff
 #cgo LDFLAGS: -lmvec -lm
 #include <math.h>
 
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("avx512f", "avx2", "default")))
 static double row_grad(const double *restrict y, const double *restrict l, double *restrict dl, long K) {
 	double acc = 0;
 	#pragma omp simd reduction(+:acc)
@@ -30,7 +30,7 @@ static double row_grad(const double *restrict y, const double *restrict l, doubl
 	return acc;
 }
 
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("avx512f", "avx2", "default")))
 static double row(const double *restrict y, const double *restrict l, long K) {
 	double acc = 0;
 	#pragma omp simd reduction(+:acc)

@@ -489,6 +489,15 @@ func (k *densityKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.
 	l := layoutOf(in[i].Shape())
 	R := out.Shape()[0]
 	K := len(pi) / R
+	if l.rs == K && l.cs == 1 && len(d) == R*K { // the input has the full shape: no accumulation
+		for r := 0; r < R; r++ {
+			gr, row, pr := gd[r], d[r*K:(r+1)*K], pi[r*K:(r+1)*K]
+			for c := range row {
+				row[c] = gr * pr[c]
+			}
+		}
+		return
+	}
 	zero(d)
 	for r := 0; r < R; r++ {
 		for c := 0; c < K; c++ {
