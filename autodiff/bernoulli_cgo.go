@@ -3,11 +3,12 @@
 package autodiff
 
 // The Bernoulli-logit rows in C, so that GCC vectorises the loop and calls glibc's vector math
-// library (libmvec: exp and log1p four doubles at a time under AVX2, two under SSE2, picked at
-// load time by target_clones). -ffast-math is what makes glibc declare the vector variants; the
-// kernel needs none of the IEEE corner cases it gives up: outcomes are 0 or 1 and a NaN logit
-// still makes the row's sum NaN, which the sampler treats as a divergence. libmvec's exp and
-// log1p are accurate to 4 ulp; the tests hold the result to the pure-Go kernel within 1e-13.
+// library (libmvec: exp and log1p eight doubles at a time under AVX-512, four under AVX2, two
+// under SSE2, picked at load time by target_clones). -ffast-math is what makes glibc declare the
+// vector variants; the kernel needs none of the IEEE corner cases it gives up: outcomes are 0 or
+// 1 and a NaN logit still makes the row's sum NaN, which the sampler treats as a divergence.
+// libmvec's exp and log1p are accurate to 4 ulp; the tests hold the result to the pure-Go kernel
+// within 1e-13.
 
 /*
 #cgo CFLAGS: -O3 -ffast-math -fopenmp-simd
