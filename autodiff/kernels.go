@@ -425,6 +425,9 @@ func (k *densityKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 		bernoulliRows(vals[0], vals[1], k.partial[1], o, K)
 		return
 	}
+	if fast := fastDensities[k.d.Name]; fast != nil && fast(vals, lays, k.partial, R, K, o) {
+		return
+	}
 	p, d := k.args, k.partials
 	for r := 0; r < R; r++ {
 		acc := 0.0
@@ -498,6 +501,157 @@ func (k *densityKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.
 		}
 		return
 	}
+	zero(d)
+	for r := 0; r < R; r++ {
+		for c := 0; c < K; c++ {
+			d[r*l.rs+c*l.cs] += gd[r] * pi[r*K+c]
+		}
+	}
+}
+
+// simplexKernel is the stick-breaking transform of each chain's K − 1 coordinates to a simplex
+// of K values, [R,K−1] → [R,K], as ir.Constraint.ConstrainAll computes it:
+// z_k = logistic(x_k − log(K − 1 − k)), y_k = r_k z_k, r_{k+1} = r_k − y_k, y_{K−1} = r_{K−1}.
+type simplexKernel struct{ r []float64 } // scratch: the stick left before each break
+
+func (*simplexKernel) name() string { return "Simplex" }
+func (*simplexKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	return tensor.Shape{in[0][0], in[0][1] + 1}, nil
+}
+func (k *simplexKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	x, o := in[0].Float64s(), out.Float64s()
+	n := in[0].Shape()[1]
+	for row := 0; row < in[0].Shape()[0]; row++ {
+		xr, yr := x[row*n:(row+1)*n], o[row*(n+1):(row+1)*(n+1)]
+		r := 1.0
+		for j, v := range xr {
+			z := ir.InvLogit(v - math.Log(float64(n-j)))
+			yr[j] = r * z
+			r -= yr[j]
+		}
+		yr[n] = r
+	}
+}
+
+// backward runs the breaks in reverse: with gr the adjoint of the stick r_{k+1},
+// ∂/∂z_k = (g_k − gr) r_k, the adjoint of r_k is g_k z_k + gr (1 − z_k), and
+// ∂/∂x_k = ∂/∂z_k · z_k (1 − z_k).
+func (k *simplexKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
+	x, gd, d := in[0].Float64s(), g.Float64s(), dst.Float64s()
+	n := in[0].Shape()[1]
+	if len(k.r) < n {
+		k.r = make([]float64, n)
+	}
+	for row := 0; row < in[0].Shape()[0]; row++ {
+		xr, gr, dr := x[row*n:(row+1)*n], gd[row*(n+1):(row+1)*(n+1)], d[row*n:(row+1)*n]
+		r := 1.0
+		for j, v := range xr {
+			k.r[j] = r
+			r *= 1 - ir.InvLogit(v-math.Log(float64(n-j)))
+		}
+		adj := gr[n]
+		for j := n - 1; j >= 0; j-- {
+			z := ir.InvLogit(xr[j] - math.Log(float64(n-j)))
+			dr[j] = (gr[j] - adj) * k.r[j] * z * (1 - z)
+			adj = gr[j]*z + adj*(1-z)
+		}
+	}
+}
+
+// simplexLogJacobianKernel sums the stick-breaking log-Jacobian per chain, [R,K−1] → [R,1]:
+// Σ_k log z_k + log(1 − z_k) + log r_k, whose derivative in x_j is 1 − 2 z_j − (K − 2 − j) z_j
+// (the stick r_k shrinks by the factor 1 − z_j at every later break).
+type simplexLogJacobianKernel struct{}
+
+func (simplexLogJacobianKernel) name() string { return "SimplexLogJacobian" }
+func (simplexLogJacobianKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	return tensor.Shape{in[0][0], 1}, nil
+}
+func (simplexLogJacobianKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	x, o := in[0].Float64s(), out.Float64s()
+	n := in[0].Shape()[1]
+	for row := range o {
+		lj, r := 0.0, 1.0
+		for j, v := range x[row*n : (row+1)*n] {
+			u := v - math.Log(float64(n-j))
+			z := ir.InvLogit(u)
+			lj += -ir.Softplus(-u) - ir.Softplus(u) + math.Log(r)
+			r *= 1 - z
+		}
+		o[row] = lj
+	}
+}
+func (simplexLogJacobianKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
+	x, gd, d := in[0].Float64s(), g.Float64s(), dst.Float64s()
+	n := in[0].Shape()[1]
+	for i, v := range x {
+		j := i % n
+		z := ir.InvLogit(v - math.Log(float64(n-j)))
+		d[i] = gd[i/n] * (1 - 2*z - float64(n-1-j)*z)
+	}
+}
+
+// vectorDensityKernel is the log density of a distribution of vectors (dist.Dist.Vector,
+// Dirichlet): for every chain the variate's row [K] and each argument's row (a scalar or [K],
+// shared by all chains or per chain) give one value, [R,1]. It keeps the partial derivatives, as
+// densityKernel does.
+type vectorDensityKernel struct {
+	d       *dist.Dist
+	wrt     []bool
+	partial [][]float64 // per input, [R*K], only where wrt
+	rows    [][]float64 // scratch: one row of each input, broadcast to K
+	drows   [][]float64 // scratch: the partial derivatives of one row
+	args    [][]float64 // rows[1:] as the distribution's parameters
+	dargs   [][]float64 // drows[1:]
+}
+
+func (k *vectorDensityKernel) name() string { return k.d.Name }
+func (k *vectorDensityKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	s, err := broadcastShape(in)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{s[0], 1}, nil
+}
+func (k *vectorDensityKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	shapes := make([]tensor.Shape, len(in))
+	for i, t := range in {
+		shapes[i] = t.Shape()
+	}
+	bs, _ := broadcastShape(shapes)
+	R, K := bs[0], bs[1]
+	if k.rows == nil {
+		k.rows, k.drows = make([][]float64, len(in)), make([][]float64, len(in))
+		k.partial = make([][]float64, len(in))
+		for i := range in {
+			k.rows[i], k.drows[i] = make([]float64, K), make([]float64, K)
+			if k.wrt[i] {
+				k.partial[i] = make([]float64, R*K)
+			}
+		}
+		k.args, k.dargs = k.rows[1:], k.drows[1:]
+	}
+	o := out.Float64s()
+	for r := 0; r < R; r++ {
+		for i, t := range in {
+			l, v := layoutOf(shapes[i]), t.Float64s()
+			for c := 0; c < K; c++ {
+				k.rows[i][c] = v[r*l.rs+c*l.cs]
+			}
+		}
+		o[r] = k.d.VectorLogDensity(k.rows[0], k.args, k.drows[0], k.dargs)
+		for i, p := range k.partial {
+			if p != nil {
+				copy(p[r*K:(r+1)*K], k.drows[i])
+			}
+		}
+	}
+}
+func (k *vectorDensityKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+	gd, d, pi := g.Float64s(), dst.Float64s(), k.partial[i]
+	l := layoutOf(in[i].Shape())
+	R := out.Shape()[0]
+	K := len(pi) / R
 	zero(d)
 	for r := 0; r < R; r++ {
 		for c := 0; c < K; c++ {
