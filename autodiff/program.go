@@ -67,6 +67,14 @@ func (b *Builder) Param(off, n int, c ir.Constraint) (*G.Node, error) {
 	if c.Kind == ir.Unconstrained {
 		return x, nil
 	}
+	if c.Kind == ir.Simplex { // n coordinates make n + 1 values
+		lj, err := b.apply(simplexLogJacobianKernel{}, x)
+		if err != nil {
+			return nil, err
+		}
+		b.terms = append(b.terms, lj)
+		return b.apply(&simplexKernel{}, x)
+	}
 	lj, err := b.apply(logJacobianKernel{c}, x)
 	if err != nil {
 		return nil, err
@@ -111,7 +119,11 @@ func (b *Builder) LogDensity(d *dist.Dist, x *G.Node, args ...*G.Node) error {
 	for i, n := range in {
 		wrt[i] = b.active[n]
 	}
-	n, err := b.apply(&densityKernel{d: d, wrt: wrt}, in...)
+	var k kernel = &densityKernel{d: d, wrt: wrt}
+	if d.Vector {
+		k = &vectorDensityKernel{d: d, wrt: wrt}
+	}
+	n, err := b.apply(k, in...)
 	if err != nil {
 		return err
 	}

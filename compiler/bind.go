@@ -97,8 +97,17 @@ func Bind(m *ir.Model, t *dataset.Table) error {
 	}
 	off := 0
 	for _, p := range m.Params {
-		p.Offset, p.Len = off, m.Sizes.Len(p.Shape)
+		n := m.Sizes.Len(p.Shape)
+		if p.Constraint.Kind == ir.Simplex && n < 2 {
+			errs.Add(&diag.Error{Pos: p.Pos, End: endOf(p.Pos, p.Name),
+				Msg: fmt.Sprintf("parameter %s is a simplex of %d %s; it needs at least 2", p.Name, n, plural(n, "element", "elements"))})
+			continue
+		}
+		p.Offset, p.Len = off, p.Constraint.Coordinates(n)
 		off += p.Len
+	}
+	if err := errs.Err(); err != nil {
+		return err
 	}
 	for _, term := range m.Terms {
 		if err := checkObserved(term, t); err != nil {

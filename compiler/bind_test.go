@@ -155,6 +155,13 @@ t.model:3:1: error: size J is 2 (bound by g), but h has 1 group
   ^
   hint: give sizes that differ different names
 `},
+		{"a simplex of one element",
+			lines(`data y[N] = column "y"`, `data g[N] = levels "g" as K`, "param w[K] ~ Dirichlet(1)", "y ~ Normal(w[g], 1)"),
+			"y,g\n1,1\n2,1\n", `
+t.model:3:7: error: parameter w is a simplex of 1 element; it needs at least 2
+  param w[K] ~ Dirichlet(1)
+        ^
+`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

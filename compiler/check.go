@@ -184,6 +184,9 @@ func (c *checker) param(s *lang.ParamDecl) {
 		if d.Discrete {
 			c.errorf(s.Prior.Pos, s.Prior.NameEnd, "parameter %s cannot have the discrete prior %s", s.Name, d.Name).
 				WithHint("HMC needs continuous parameters; use a continuous distribution")
+		} else if d.Vector && len(shape) != 1 {
+			c.errorf(s.Prior.Pos, s.Prior.NameEnd, "parameter %s: %s is a distribution of vectors, but %s has shape %s", s.Name, d.Name, s.Name, shape).
+				WithHint("declare it with one size, as in param %s[K] ~ %s(...)", s.Name, d.Name)
 		} else if d.Support == dist.Between {
 			if term != nil {
 				p.Constraint = c.boundsConstraint(s, term)
@@ -267,7 +270,10 @@ func (c *checker) generate(s *lang.GenerateDecl) {
 	g := &ir.GenVar{Name: s.Name, Pos: s.NamePos, Shape: shape}
 	if s.Dist != nil {
 		term, d := c.distCall(s.Dist, shape, len(s.Dims) == 0)
-		if term == nil || d == nil {
+		if d != nil && d.Vector {
+			c.errorf(s.Dist.Pos, s.Dist.NameEnd, "hmcc cannot draw from %s yet", d.Name)
+			ok = false
+		} else if term == nil || d == nil {
 			ok = false
 		} else {
 			g.Term = term
@@ -337,7 +343,11 @@ func (c *checker) sample(s *lang.SampleStmt) {
 		c.errorf(s.Pos, s.TargetEnd, "%s is a matrix; an observed outcome must be a vector", s.Target)
 		return
 	}
-	term, _ := c.distCall(s.Dist, v.Shape, false)
+	term, d := c.distCall(s.Dist, v.Shape, false)
+	if d != nil && d.Vector {
+		c.errorf(s.Dist.Pos, s.Dist.NameEnd, "%s can only be the prior of a parameter for now, not a likelihood", d.Name)
+		return
+	}
 	if term != nil {
 		term.Variate = ir.NewDataRef(ir.NewSpan(s.Pos, s.TargetEnd), v)
 		term.Pos, term.End = s.Pos, s.End

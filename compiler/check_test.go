@@ -161,6 +161,25 @@ t.model:4:24: error: argument mu of Normal has shape [N], but the variate has sh
   generate z[K] ~ Normal(X @ w, 1)
                          ^^^^^
 `},
+		{"a scalar with a Dirichlet prior",
+			lines(header, "param w ~ Dirichlet(1)", "y ~ Normal(w, 1)"), `
+t.model:2:11: error: parameter w: Dirichlet is a distribution of vectors, but w has shape scalar
+  param w ~ Dirichlet(1)
+            ^^^^^^^^^
+  hint: declare it with one size, as in param w[K] ~ Dirichlet(...)
+`},
+		{"a Dirichlet likelihood",
+			lines(header, "param a ~ Gamma(1, 1)", "y ~ Dirichlet(a)"), `
+t.model:3:5: error: Dirichlet can only be the prior of a parameter for now, not a likelihood
+  y ~ Dirichlet(a)
+      ^^^^^^^^^
+`},
+		{"a Dirichlet draw",
+			lines(header, "param a ~ Gamma(1, 1)", "y ~ Normal(a, 1)", "generate w[N] ~ Dirichlet(a)"), `
+t.model:4:17: error: hmcc cannot draw from Dirichlet yet
+  generate w[N] ~ Dirichlet(a)
+                  ^^^^^^^^^
+`},
 		{"too many arguments",
 			lines(header, "param mu ~ Normal(0, 1, 2)", "y ~ Normal(mu, 1)"), `
 t.model:2:12: error: Normal takes 2 arguments (mu, sigma), got 3

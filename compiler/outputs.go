@@ -12,7 +12,7 @@ import (
 // natural scale, then every let that depends on parameters, in declaration order, then every
 // generated quantity.
 func OutputNames(m *ir.Model) []string {
-	names := m.CoordinateNames()
+	names := m.ParamNames()
 	for _, l := range m.Lets {
 		if l.Reported {
 			names = append(names, ir.ElementNames(l.Name, m.Sizes.Resolve(l.Value.Shape()))...)
@@ -36,7 +36,7 @@ func Outputs(m *ir.Model, theta []float64, out []float64) error {
 func OutputsRand(m *ir.Model, theta []float64, rng *rand.Rand, out []float64) error {
 	env := constrainedEnv(m, theta, out)
 	env.Rand = rng
-	k := m.Dim()
+	k := naturalLen(m)
 	for _, l := range m.Lets {
 		if !l.Reported {
 			continue
@@ -75,8 +75,14 @@ func Unconstrain(m *ir.Model, values map[string][]float64, theta []float64) erro
 		if !ok {
 			continue
 		}
-		if len(v) != p.Len {
-			return fmt.Errorf("parameter %s has %d elements, but %d values were given", p.Name, p.Len, len(v))
+		if n := m.Sizes.Len(p.Shape); len(v) != n {
+			return fmt.Errorf("parameter %s has %d elements, but %d values were given", p.Name, n, len(v))
+		}
+		if p.Constraint.Kind == ir.Simplex {
+			if err := p.Constraint.UnconstrainAll(v, theta[p.Offset:p.Offset+p.Len]); err != nil {
+				return fmt.Errorf("parameter %s: %w", p.Name, err)
+			}
+			continue
 		}
 		for i, y := range v {
 			x, err := p.Constraint.Unconstrain(y)
@@ -98,7 +104,7 @@ func ElementName(m *ir.Model, p *ir.ParamVar, i int) string {
 // likelihood terms) that is not finite at θ, for the message when no chain can start; "" when
 // every term is finite.
 func NonFiniteTerm(m *ir.Model, theta []float64) string {
-	env := constrainedEnv(m, theta, make([]float64, m.Dim()))
+	env := constrainedEnv(m, theta, make([]float64, naturalLen(m)))
 	terms := make([]*ir.Term, 0, len(m.Params)+len(m.Terms))
 	for _, p := range m.Params {
 		terms = append(terms, p.Prior)
@@ -128,15 +134,26 @@ func variateName(t *ir.Term) string {
 }
 
 // constrainedEnv maps θ to every parameter's natural scale, writing the values into dst
-// (m.Dim() long, in θ's order), and returns an evaluation environment over them.
+// (naturalLen(m) long, in declaration order), and returns an evaluation environment over them.
 func constrainedEnv(m *ir.Model, theta, dst []float64) *ir.Env {
 	params := make(map[*ir.ParamVar][]float64, len(m.Params))
+	k := 0
 	for _, p := range m.Params {
-		v := dst[p.Offset : p.Offset+p.Len]
-		for i := range v {
-			v[i] = p.Constraint.Constrain(theta[p.Offset+i])
-		}
+		n := m.Sizes.Len(p.Shape)
+		v := dst[k : k+n]
+		p.Constraint.ConstrainAll(theta[p.Offset:p.Offset+p.Len], v)
 		params[p] = v
+		k += n
 	}
 	return ir.NewEnv(m.Sizes, params)
+}
+
+// naturalLen is the number of parameter values on the natural scale: m.Dim() plus one for each
+// simplex (K values from K − 1 coordinates).
+func naturalLen(m *ir.Model) int {
+	n := 0
+	for _, p := range m.Params {
+		n += m.Sizes.Len(p.Shape)
+	}
+	return n
 }

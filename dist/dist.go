@@ -28,6 +28,7 @@ const (
 	Probability                // [0, 1]
 	Count                      // {0, 1, 2, …}, integer valued
 	Between                    // [lower, upper], bounded by the distribution's first two parameters
+	Simplex                    // vectors of positive numbers that sum to 1
 )
 
 // String returns the conventional mathematical name of the domain, for
@@ -50,6 +51,8 @@ func (d Domain) String() string {
 		return "{0, 1, 2, …}"
 	case Between:
 		return "[lower, upper]"
+	case Simplex:
+		return "simplex"
 	}
 	return fmt.Sprintf("Domain(%d)", int(d))
 }
@@ -76,6 +79,8 @@ func (d Domain) Contains(x float64) bool {
 		return x >= 0 && x == math.Trunc(x) && x <= maxCount
 	case Between:
 		return true // the bounds are the distribution's parameters; LogDensity checks them
+	case Simplex:
+		return x > 0 && x < 1 // one coordinate; the sum is VectorLogDensity's to check
 	}
 	return false
 }
@@ -145,6 +150,12 @@ type Dist struct {
 	// len(p) must equal len(Params).
 	LogDensity func(x float64, p []float64, d []float64) float64
 
+	// Vector marks a distribution of a whole vector (Dirichlet): its variate and each parameter
+	// are vectors of one length, and VectorLogDensity replaces LogDensity (which is nil). It
+	// writes ∂/∂x into dx and ∂/∂p[i] into dp[i] when dx is not nil, −∞ and zeros outside.
+	Vector           bool
+	VectorLogDensity func(x []float64, p [][]float64, dx []float64, dp [][]float64) float64
+
 	// sample draws one variate (rand.go); Rand checks the parameters first.
 	sample func(r *rand.Rand, p []float64) float64
 }
@@ -161,7 +172,7 @@ func register(d *Dist) {
 	if _, dup := registry[d.Name]; dup {
 		panic("dist: duplicate distribution " + d.Name)
 	}
-	if d.sample = samplers[d.Name]; d.sample == nil {
+	if d.sample = samplers[d.Name]; d.sample == nil && !d.Vector {
 		panic("dist: no sampler for " + d.Name)
 	}
 	registry[d.Name] = d
@@ -356,6 +367,15 @@ func init() {
 			Doc:        "HalfStudentT(degrees of freedom ν, scale σ): log 2 + StudentT(ν, 0, σ) log density, x ≥ 0",
 			Formula:    "log 2 + StudentT(ν, 0, σ) at x",
 			LogDensity: halfStudentTLogDensity,
+		},
+		{
+			Name:             "Dirichlet",
+			Params:           []Param{{Name: "alpha", Domain: Positive, Cond: "> 0, a vector [K] or a scalar"}},
+			Support:          Simplex,
+			Doc:              "Dirichlet(concentrations α, a vector): lgamma(Σ α) − Σ lgamma(α_k) + Σ (α_k − 1) log x_k, x a simplex",
+			Formula:          "lgamma(Σ α) − Σ lgamma(αₖ) + Σ (αₖ − 1) log xₖ",
+			Vector:           true,
+			VectorLogDensity: dirichletLogDensity,
 		},
 	} {
 		register(d)

@@ -57,6 +57,9 @@ func TestKnownValues(t *testing.T) {
 			}
 		}
 	}
+	for _, tc := range vectorKnownValues {
+		seen[tc.name]++
+	}
 	for _, n := range Names() {
 		if seen[n] < 3 {
 			t.Errorf("%s has %d known values, want at least 3", n, seen[n])
@@ -159,6 +162,9 @@ func TestGradients(t *testing.T) {
 	r := rand.New(rand.NewPCG(20240611, 1))
 	for _, name := range Names() {
 		dst, _ := Lookup(name)
+		if dst.Vector {
+			continue // TestDirichlet
+		}
 		for range 300 {
 			p := make([]float64, len(dst.Params))
 			for i, pr := range dst.Params {
@@ -339,6 +345,9 @@ func TestOutsideSupport(t *testing.T) {
 	}
 	for _, name := range Names() {
 		dst, _ := Lookup(name)
+		if dst.Vector {
+			continue // TestDirichlet
+		}
 		p := validParams(dst)
 		x := valid(dst.Support)
 		if got := dst.LogDensity(x, p, nil); math.IsInf(got, 0) || math.IsNaN(got) {
@@ -423,7 +432,7 @@ func TestDomain(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	want := []string{"Bernoulli", "BernoulliLogit", "Beta", "Binomial", "BinomialLogit", "Cauchy",
+	want := []string{"Bernoulli", "BernoulliLogit", "Beta", "Binomial", "BinomialLogit", "Cauchy", "Dirichlet",
 		"Exponential", "Gamma", "HalfCauchy", "HalfNormal", "HalfStudentT", "InverseGamma", "Laplace",
 		"LogNormal", "Logistic", "NegBinomial2", "Normal", "Poisson", "PoissonLog", "StudentT", "Uniform", "Weibull"}
 	got := Names()
@@ -448,8 +457,8 @@ func TestRegistry(t *testing.T) {
 		if dst.Discrete != dst.Support.Integer() {
 			t.Errorf("%s: Discrete = %v with support %v", name, dst.Discrete, dst.Support)
 		}
-		if dst.LogDensity == nil {
-			t.Errorf("%s: nil LogDensity", name)
+		if (dst.LogDensity == nil) != dst.Vector || (dst.VectorLogDensity == nil) != !dst.Vector {
+			t.Errorf("%s: LogDensity and VectorLogDensity do not match Vector = %v", name, dst.Vector)
 		}
 		seen := map[string]bool{}
 		for _, pr := range dst.Params {
@@ -462,7 +471,7 @@ func TestRegistry(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{"normal", "Dirichlet", "", "Normal "} {
+	for _, name := range []string{"normal", "Wishart", "", "Normal "} {
 		if _, ok := Lookup(name); ok {
 			t.Errorf("Lookup(%q) succeeded", name)
 		}
@@ -498,6 +507,7 @@ func TestRegistry(t *testing.T) {
 		"InverseGamma":   {"shape:positive", "scale:positive"},
 		"Weibull":        {"shape:positive", "scale:positive"},
 		"HalfStudentT":   {"nu:positive", "sigma:positive"},
+		"Dirichlet":      {"alpha:positive"},
 	} {
 		if got := params(name); !slices.Equal(got, ps) {
 			t.Errorf("%s params = %v, want %v", name, got, ps)
@@ -522,7 +532,8 @@ func TestSuggest(t *testing.T) {
 		"Cauchy":         "Cauchy",
 		"Bernouli":       "Bernoulli",
 		"Poison":         "Poisson",
-		"Dirichlet":      "",
+		"Dirichlet":      "Dirichlet",
+		"Wishart":        "",
 		"Gammmmma":       "",
 		"":               "",
 	} {

@@ -23,9 +23,9 @@ func (d *Dist) valid(p []float64) bool {
 }
 
 // Rand draws one variate of d with parameters p from r. It returns NaN when a parameter is
-// outside its domain.
+// outside its domain, and for a distribution of vectors (Dirichlet), which it cannot draw.
 func (d *Dist) Rand(r *rand.Rand, p []float64) float64 {
-	if !d.valid(p) {
+	if d.Vector || !d.valid(p) {
 		return math.NaN()
 	}
 	return d.sample(r, p)

@@ -14,6 +14,7 @@ const (
 	Unconstrained ConstraintKind = iota // real line: identity
 	LowerBound                          // (lo, ∞): y = lo + exp(x)
 	Interval                            // (lo, hi): y = lo + (hi − lo)·logistic(x)
+	Simplex                             // K positive values summing to 1 from K − 1 coordinates: stick-breaking
 )
 
 // Constraint maps an unconstrained coordinate x to the parameter's support. Each transform and
@@ -33,6 +34,8 @@ func ConstraintFor(d dist.Domain) (Constraint, error) {
 		return Constraint{Kind: LowerBound}, nil
 	case dist.UnitInterval:
 		return Constraint{Kind: Interval, Lo: 0, Hi: 1}, nil
+	case dist.Simplex:
+		return Constraint{Kind: Simplex}, nil
 	}
 	return Constraint{}, fmt.Errorf("a parameter cannot have support %s", d)
 }
@@ -49,8 +52,80 @@ func (c Constraint) String() string {
 			return "(lower, upper) from data"
 		}
 		return fmt.Sprintf("(%g, %g)", c.Lo, c.Hi)
+	case Simplex:
+		return "simplex"
 	}
 	return "real"
+}
+
+// Coordinates is the number of coordinates of θ that a parameter of n elements takes: n − 1
+// for a simplex, n otherwise.
+func (c Constraint) Coordinates(n int) int {
+	if c.Kind == Simplex {
+		return n - 1
+	}
+	return n
+}
+
+// ConstrainAll maps a parameter's coordinates x to its values y (len(y) elements, x holding
+// Coordinates(len(y))) and returns the log-Jacobian of the map. For a simplex it is Stan's
+// stick-breaking transform: with z_k = logistic(x_k − log(K − 1 − k)) (0-based k < K − 1) and the
+// stick left r_0 = 1, y_k = r_k z_k, r_{k+1} = r_k − y_k, y_{K−1} = r_{K−1}, and
+// log |J| = Σ_k log z_k + log(1 − z_k) + log r_k. The other kinds map each coordinate alone.
+func (c Constraint) ConstrainAll(x, y []float64) float64 {
+	lj := 0.0
+	if c.Kind != Simplex {
+		for i, v := range x {
+			y[i] = c.Constrain(v)
+			lj += c.LogJacobian(v)
+		}
+		return lj
+	}
+	K := len(y)
+	r := 1.0
+	for k := 0; k < K-1; k++ {
+		u := x[k] - math.Log(float64(K-1-k))
+		z := InvLogit(u)
+		y[k] = r * z
+		lj += -Softplus(-u) - Softplus(u) + math.Log(r)
+		r -= y[k]
+	}
+	y[K-1] = r
+	return lj
+}
+
+// UnconstrainAll is the inverse of ConstrainAll: it writes the coordinates x of values y, or
+// returns an error naming the first value outside the support (for a simplex, values that are
+// not positive or do not sum to 1 within 1e-8).
+func (c Constraint) UnconstrainAll(y, x []float64) error {
+	if c.Kind != Simplex {
+		for i, v := range y {
+			u, err := c.Unconstrain(v)
+			if err != nil {
+				return fmt.Errorf("element %d: %w", i+1, err)
+			}
+			x[i] = u
+		}
+		return nil
+	}
+	sum := 0.0
+	for i, v := range y {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("element %d is %v; a simplex has positive elements that sum to 1", i+1, v)
+		}
+		sum += v
+	}
+	if math.Abs(sum-1) > 1e-8 {
+		return fmt.Errorf("the elements sum to %v; a simplex's sum to 1", sum)
+	}
+	K := len(y)
+	r := 1.0
+	for k := 0; k < K-1; k++ {
+		z := y[k] / r
+		x[k] = math.Log(z) - math.Log1p(-z) + math.Log(float64(K-1-k))
+		r -= y[k]
+	}
+	return nil
 }
 
 // Constrain returns y = T(x).

@@ -2,6 +2,7 @@ package ir
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/hmcc-dev/hmcc/dist"
@@ -162,4 +163,103 @@ func TestConstraintFor(t *testing.T) {
 	if _, err := ConstraintFor(dist.Binary); err == nil || err.Error() != "a parameter cannot have support {0, 1}" {
 		t.Errorf("ConstraintFor(Binary) error %v", err)
 	}
+}
+
+// TestSimplex checks the stick-breaking transform: its values are a simplex, UnconstrainAll
+// inverts it, x = 0 gives the uniform simplex (Stan's centring), and its log-Jacobian is the log
+// determinant of the finite-difference Jacobian of x ↦ (y_1, …, y_{K−1}).
+func TestSimplex(t *testing.T) {
+	c := Constraint{Kind: Simplex}
+	if c.String() != "simplex" || c.Coordinates(4) != 3 {
+		t.Fatalf("String %q, Coordinates(4) %d", c, c.Coordinates(4))
+	}
+	y := make([]float64, 4)
+	c.ConstrainAll([]float64{0, 0, 0}, y)
+	for _, v := range y {
+		if math.Abs(v-0.25) > 1e-15 {
+			t.Fatalf("x = 0 gives %v, want the uniform simplex", y)
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 50 {
+		K := 2 + r.IntN(5)
+		x := make([]float64, K-1)
+		for i := range x {
+			x[i] = 2 * r.NormFloat64()
+		}
+		y := make([]float64, K)
+		lj := c.ConstrainAll(x, y)
+		sum := 0.0
+		for _, v := range y {
+			if !(v > 0) {
+				t.Fatalf("%v has a non-positive element", y)
+			}
+			sum += v
+		}
+		if math.Abs(sum-1) > 1e-14 {
+			t.Errorf("%v sums to %v", y, sum)
+		}
+		back := make([]float64, K-1)
+		if err := c.UnconstrainAll(y, back); err != nil {
+			t.Fatal(err)
+		}
+		for i := range x {
+			if math.Abs(back[i]-x[i]) > 1e-9*math.Max(1, math.Abs(x[i])) {
+				t.Errorf("round trip %v → %v → %v", x, y, back)
+				break
+			}
+		}
+		// Jacobian of the first K−1 values by central differences, then its log determinant.
+		n := K - 1
+		J := make([][]float64, n)
+		yp, ym := make([]float64, K), make([]float64, K)
+		for i := range J {
+			J[i] = make([]float64, n)
+		}
+		for j := 0; j < n; j++ {
+			xp, xm := append([]float64(nil), x...), append([]float64(nil), x...)
+			xp[j] += 1e-6
+			xm[j] -= 1e-6
+			c.ConstrainAll(xp, yp)
+			c.ConstrainAll(xm, ym)
+			for i := 0; i < n; i++ {
+				J[i][j] = (yp[i] - ym[i]) / 2e-6
+			}
+		}
+		if got, want := lj, logAbsDet(J); math.Abs(got-want) > 1e-6*math.Max(1, math.Abs(want)) {
+			t.Errorf("K=%d: log-Jacobian %v, log|det| of the finite-difference Jacobian %v", K, got, want)
+		}
+	}
+	for _, bad := range [][]float64{{0.5, 0.6}, {0, 1}, {-0.5, 1.5}, {math.NaN(), 1}} {
+		if err := c.UnconstrainAll(bad, make([]float64, 1)); err == nil {
+			t.Errorf("UnconstrainAll(%v) succeeded", bad)
+		}
+	}
+}
+
+// logAbsDet is log |det A| by Gaussian elimination with partial pivoting.
+func logAbsDet(A [][]float64) float64 {
+	n := len(A)
+	a := make([][]float64, n)
+	for i := range A {
+		a[i] = append([]float64(nil), A[i]...)
+	}
+	ld := 0.0
+	for k := 0; k < n; k++ {
+		p := k
+		for i := k + 1; i < n; i++ {
+			if math.Abs(a[i][k]) > math.Abs(a[p][k]) {
+				p = i
+			}
+		}
+		a[k], a[p] = a[p], a[k]
+		ld += math.Log(math.Abs(a[k][k]))
+		for i := k + 1; i < n; i++ {
+			f := a[i][k] / a[k][k]
+			for j := k; j < n; j++ {
+				a[i][j] -= f * a[k][j]
+			}
+		}
+	}
+	return ld
 }

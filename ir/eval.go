@@ -184,6 +184,16 @@ func (t *Term) LogDensity(env *Env) (float64, error) {
 		}
 		n = max(n, len(args[i].Data))
 	}
+	if t.Dist.Vector { // one density of the whole vector; scalar arguments fill it
+		vp := make([][]float64, len(args))
+		for i, a := range args {
+			vp[i] = make([]float64, len(x.Data))
+			for j := range vp[i] {
+				vp[i][j] = a.Data[j%len(a.Data)]
+			}
+		}
+		return t.Dist.VectorLogDensity(x.Data, vp, nil, nil), nil
+	}
 	p := make([]float64, len(args))
 	total := 0.0
 	for j := 0; j < n; j++ {

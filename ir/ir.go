@@ -313,8 +313,19 @@ func (m *Model) Dim() int {
 	return n
 }
 
-// CoordinateNames names each coordinate of θ CmdStan-style: tau, lambda.1, … (1-based).
+// CoordinateNames names each coordinate of θ CmdStan-style: tau, lambda.1, … (1-based). A
+// simplex of K elements has K − 1 coordinates, named theta.1 … theta.K−1.
 func (m *Model) CoordinateNames() []string {
+	var out []string
+	for _, p := range m.Params {
+		out = append(out, ElementNames(p.Name, m.Sizes.Resolve(p.Shape))[:p.Len]...)
+	}
+	return out
+}
+
+// ParamNames names each parameter's elements on the natural scale, in declaration order: the
+// parameters' output columns.
+func (m *Model) ParamNames() []string {
 	var out []string
 	for _, p := range m.Params {
 		out = append(out, ElementNames(p.Name, m.Sizes.Resolve(p.Shape))...)
