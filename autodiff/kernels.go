@@ -62,9 +62,42 @@ func (k binaryKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	a, b, o := in[0].Float64s(), in[1].Float64s(), out.Float64s()
 	la, lb := layoutOf(in[0].Shape()), layoutOf(in[1].Shape())
 	R, K := out.Shape()[0], out.Shape()[1]
-	for r := 0; r < R; r++ {
-		for c := 0; c < K; c++ {
-			o[r*K+c] = k.op.F(a[r*la.rs+c*la.cs], b[r*lb.rs+c*lb.cs])
+	// The four arithmetic operators without the per-element indirect call: these loops run over
+	// every observation of a hierarchical model's linear predictor.
+	switch k.op.Symbol {
+	case "+":
+		for r := 0; r < R; r++ {
+			ar, br, or := a[r*la.rs:], b[r*lb.rs:], o[r*K:(r+1)*K]
+			for c := range or {
+				or[c] = ar[c*la.cs] + br[c*lb.cs]
+			}
+		}
+	case "-":
+		for r := 0; r < R; r++ {
+			ar, br, or := a[r*la.rs:], b[r*lb.rs:], o[r*K:(r+1)*K]
+			for c := range or {
+				or[c] = ar[c*la.cs] - br[c*lb.cs]
+			}
+		}
+	case "*":
+		for r := 0; r < R; r++ {
+			ar, br, or := a[r*la.rs:], b[r*lb.rs:], o[r*K:(r+1)*K]
+			for c := range or {
+				or[c] = ar[c*la.cs] * br[c*lb.cs]
+			}
+		}
+	case "/":
+		for r := 0; r < R; r++ {
+			ar, br, or := a[r*la.rs:], b[r*lb.rs:], o[r*K:(r+1)*K]
+			for c := range or {
+				or[c] = ar[c*la.cs] / br[c*lb.cs]
+			}
+		}
+	default:
+		for r := 0; r < R; r++ {
+			for c := 0; c < K; c++ {
+				o[r*K+c] = k.op.F(a[r*la.rs+c*la.cs], b[r*lb.rs+c*lb.cs])
+			}
 		}
 	}
 }
@@ -76,12 +109,62 @@ func (k binaryKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.De
 	if i == 1 {
 		ld, partial = lb, k.op.DB
 	}
-	zero(d)
 	R, K := out.Shape()[0], out.Shape()[1]
-	for r := 0; r < R; r++ {
-		for c := 0; c < K; c++ {
-			j := r*K + c
-			d[r*ld.rs+c*ld.cs] += gd[j] * partial(a[r*la.rs+c*la.cs], b[r*lb.rs+c*lb.cs], o[j])
+	// factor, when not nil, is the operand the partial derivative equals (for *: the other one);
+	// sign is the constant partial of + and −.
+	var factor []float64
+	var lf layout
+	sign := 0.0
+	switch {
+	case k.op.Symbol == "+":
+		sign = 1
+	case k.op.Symbol == "-" && i == 0:
+		sign = 1
+	case k.op.Symbol == "-":
+		sign = -1
+	case k.op.Symbol == "*" && i == 0:
+		factor, lf = b, lb
+	case k.op.Symbol == "*":
+		factor, lf = a, la
+	}
+	full := ld.rs == K && ld.cs == 1 && len(d) == R*K // no broadcasting: assign, don't accumulate
+	if !full {
+		zero(d)
+	}
+	switch {
+	case sign != 0 && full:
+		for j, v := range gd[:R*K] {
+			d[j] = sign * v
+		}
+	case sign != 0:
+		for r := 0; r < R; r++ {
+			gr, dr := gd[r*K:(r+1)*K], d[r*ld.rs:]
+			for c, v := range gr {
+				dr[c*ld.cs] += sign * v
+			}
+		}
+	case factor != nil:
+		for r := 0; r < R; r++ {
+			gr, dr, fr := gd[r*K:(r+1)*K], d[r*ld.rs:], factor[r*lf.rs:]
+			if full {
+				for c, v := range gr {
+					dr[c] = v * fr[c*lf.cs]
+				}
+				continue
+			}
+			for c, v := range gr {
+				dr[c*ld.cs] += v * fr[c*lf.cs]
+			}
+		}
+	default:
+		if full {
+			zero(d)
+		}
+		for r := 0; r < R; r++ {
+			for c := 0; c < K; c++ {
+				j := r*K + c
+				d[r*ld.rs+c*ld.cs] += gd[j] * partial(a[r*la.rs+c*la.cs], b[r*lb.rs+c*lb.cs], o[j])
+			}
 		}
 	}
 }
