@@ -28,6 +28,9 @@ HMCC_REQUIRE_R=1 go test -count=1 -timeout 30m ./...
 # The pure-Go build (no cgo: gonum's BLAS and the Go Bernoulli-logit kernel) must work too.
 CGO_ENABLED=0 go test -count=1 -short ./autodiff/... ./compiler/... ./runtime/...
 go test -count=1 -race -short ./runtime/... ./autodiff/... ./cmd/...
+# The GPU build (tag hmcc_cuda) compiles, vets and builds its test binary with CUDA headers and
+# link stubs, without a GPU; the generated CUDA C is checked on the host (docs/gpu.md).
+./scripts/cuda-check.sh
 # Fuzz every target briefly; crashers found earlier live in testdata/fuzz and run above.
 for target in "lang FuzzParse" "compiler FuzzCheck" "compiler FuzzBind" "dataset FuzzRead" "runtime/cmdstan FuzzRoundTrip" "runtime/cmdstan FuzzRead"; do
   set -- $target
