@@ -94,6 +94,9 @@ func FuzzCheck(f *testing.F) {
 		lines(header, "data y[N] = column \"y\"", "param a[0] ~ Gamma(1e999, -1)"),
 		lines(header, "param p ~ Beta(1, 1)", "y ~ Bernoulli(p)", "y ~ Bernoulli(p)"),
 		lines("data X[N, D, K] = columns \"a\"", "param mu[N] ~ Normal(0, 1)", "mu ~ Normal(0, 1)"),
+		lines(header, `data g[N] = levels "g" as J`, "param a[J] ~ Normal(0, 1)", "y ~ Normal(a[g] + a[y], 1)", "generate r ~ Normal(a[g], 1)"),
+		lines(header, `data g[N] = levels "g"`, "param w[J] ~ Dirichlet(a)", "param u ~ Uniform(0, sum(y))", "generate k[N] = w[g] * u"),
+		lines(header, "param p ~ Beta(1, 1)", "y ~ Binomial(p, 3)", "generate z ~ Dirichlet(p)", "generate q = z[z]"),
 	} {
 		f.Add(s)
 	}
@@ -112,8 +115,8 @@ func FuzzCheck(f *testing.F) {
 // FuzzBind binds arbitrary CSV text to a bundled model (which one is fuzzed too): reading and
 // binding must not panic, and every error is a diagnostic inside the model or a *dataset.Error.
 func FuzzBind(f *testing.F) {
-	srcs := bundledModels(f) // eight_schools, kidiq, sparse_logistic
-	for i, name := range []string{"eight_schools.csv", "kidiq.csv", "breast_cancer.csv", "german_credit.csv"} {
+	srcs := bundledModels(f) // eight_schools, kidiq, radon, radon_slopes, sparse_logistic
+	for i, name := range []string{"eight_schools.csv", "kidiq.csv", "radon_mn.csv", "radon_mn.csv", "breast_cancer.csv", "german_credit.csv"} {
 		f.Add(uint8(min(i, len(srcs)-1)), headLines(f, name, 4))
 	}
 	for _, s := range []string{
@@ -127,6 +130,9 @@ func FuzzBind(f *testing.F) {
 		"target,a\n1,1\n0,2\n",
 		"target,a\n2,1\n0,2\n",
 		"target\n1\n",
+		"county_idx,floor_measure,log_radon\n0,0,1\n2,1,0.5\n",
+		"county_idx,floor_measure,log_radon\nA,0,1\n,1,0.5\n",
+		"county_idx,floor_measure,log_radon\n1.5,0,1\n-3,1,0.5\n",
 	} {
 		for i := range srcs {
 			f.Add(uint8(i), s)
