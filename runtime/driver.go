@@ -51,6 +51,9 @@ func (s *sampler) run(ctx context.Context, cfg Config, sink Sink, res *Result, a
 			return nil, err
 		}
 	}
+	if dt, ok := s.t.(TrajectoryTarget); ok {
+		s.device = dt // from here the fixed-length kernels integrate on the target's side
+	}
 	start = time.Now()
 	for it := 0; it < cfg.Draws && !res.Interrupted; it++ {
 		if ctx.Err() != nil {

@@ -10,6 +10,9 @@ import (
 // A chain whose energy error exceeds 1000 or becomes non-finite is marked divergent, frozen for
 // the rest of the trajectory, and rejected.
 func (s *sampler) transition(steps []int, stats []Stats) error {
+	if s.device != nil {
+		return s.deviceTransition(steps, stats)
+	}
 	c, n := s.c, s.n
 	maxSteps := 0
 	for _, l := range steps {
@@ -82,6 +85,47 @@ func (s *sampler) transition(steps []int, stats []Stats) error {
 		}
 		st.LogP = s.logp[i]
 		stats[i] = st
+	}
+	return nil
+}
+
+// deviceTransition is transition run by a TrajectoryTarget: the host draws the momenta and the
+// Metropolis uniforms from the same generator, the device integrates, and the kept positions come
+// back as the draw.
+func (s *sampler) deviceTransition(steps []int, stats []Stats) error {
+	c, n := s.c, s.n
+	if !s.deviceSynced {
+		if err := s.device.SetState(s.pos, s.invMetric); err != nil {
+			return err
+		}
+		s.grads += int64(c)
+		s.deviceIn = TransitionIn{Momentum: make([]float64, c*n), StepSize: make([]float64, c), Uniform: make([]float64, c)}
+		s.deviceOut = TransitionOut{Accept: make([]float64, c), Energy: make([]float64, c), LogP: make([]float64, c),
+			Diverged: make([]bool, c), Position: s.pos}
+		s.deviceSynced = true
+	}
+	in, out := &s.deviceIn, &s.deviceOut
+	for j := range in.Momentum {
+		in.Momentum[j] = s.rng.NormFloat64() / math.Sqrt(s.invMetric[j%n])
+	}
+	for i := range in.Uniform {
+		in.Uniform[i] = s.rng.Float64()
+	}
+	copy(in.StepSize, s.stepSize)
+	in.Steps = steps
+	if err := s.device.Transition(*in, out); err != nil {
+		return err
+	}
+	maxSteps := 0
+	for _, l := range steps {
+		maxSteps = max(maxSteps, l)
+	}
+	for i := 0; i < c; i++ {
+		s.grads += int64(maxSteps)
+		s.masked += int64(maxSteps - steps[i])
+		s.logp[i] = out.LogP[i]
+		stats[i] = Stats{LogP: out.LogP[i], AcceptStat: out.Accept[i], StepSize: s.stepSize[i], TreeDepth: treeDepth(steps[i]),
+			NLeapfrog: steps[i], Divergent: out.Diverged[i], Energy: out.Energy[i]}
 	}
 	return nil
 }

@@ -84,6 +84,12 @@ type sampler struct {
 	scratchLP  []float64
 	mom        []float64
 	newLP      []float64
+	// device, once set (after warmup, for a TrajectoryTarget), runs the fixed-length transitions;
+	// deviceIn and deviceOut are its reused buffers, deviceSynced whether it holds s.pos.
+	device       TrajectoryTarget
+	deviceIn     TransitionIn
+	deviceOut    TransitionOut
+	deviceSynced bool
 }
 
 func newSampler(t Target, seed uint64) *sampler {

@@ -10,3 +10,38 @@ type Target interface {
 	Dim() int
 	LogDensityGrad(theta, logp, grad []float64) error
 }
+
+// TrajectoryTarget is a Target that can also run whole HMC transitions where it keeps the chains'
+// state — the GPU backend — so that positions, momenta and gradients stay there for the whole
+// trajectory and only per-chain results and the draw cross to the host. The fixed-length kernels
+// (hmc and chees) use it for every post-warmup transition; warmup, which adapts the metric from
+// every position (and ChEES's trajectory length from proposals and end momenta), steps through
+// LogDensityGrad.
+type TrajectoryTarget interface {
+	Target
+	// SetState makes theta (chains×dim) every chain's current position, evaluating its log density
+	// and gradient there, and invMetric (dim) the diagonal inverse metric.
+	SetState(theta, invMetric []float64) error
+	// Transition runs one transition for every chain from its current state: in.Steps[i] leapfrog
+	// steps of size in.StepSize[i] from momentum in.Momentum, a divergence when the energy error
+	// exceeds 1000 or anything is non-finite, then acceptance when in.Uniform[i] is below the
+	// acceptance probability; the chain's current state is the result.
+	Transition(in TransitionIn, out *TransitionOut) error
+}
+
+// TransitionIn is what the host draws and tunes for one transition; slices are chain-major.
+type TransitionIn struct {
+	Momentum []float64 // chains×dim
+	StepSize []float64 // per chain
+	Steps    []int     // leapfrog steps per chain, at least 1
+	Uniform  []float64 // per chain, in [0, 1)
+}
+
+// TransitionOut receives a transition's results: per chain the acceptance probability (0 when
+// diverged), the energy of the state kept, its log density and whether the trajectory diverged;
+// and, when Position is not nil, every chain's position (chains×dim).
+type TransitionOut struct {
+	Accept, Energy, LogP []float64
+	Diverged             []bool
+	Position             []float64
+}

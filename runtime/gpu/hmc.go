@@ -5,28 +5,32 @@ package gpu
 import (
 	"fmt"
 	"math"
+
+	"github.com/hmcc-dev/hmcc/runtime"
 )
 
 // The device-resident HMC transition: the chains' state (position, gradient, log density,
 // momentum) stays on the device for the whole trajectory, and only what the host draws (momentum,
 // uniforms), the per-chain tuning (step sizes, step counts) and the iteration's results cross the
 // bus. This is cudagen's Transition, which the host shim test holds to runtime/hmc.go's transition.
-// The samplers in package runtime do not call it yet: they drive LogDensityGrad step by step.
+// Target implements runtime.TrajectoryTarget with it, so the hmc and chees samplers run every
+// post-warmup transition here.
 
-// TransitionIn is what the host supplies for one iteration, chain-major like runtime.Target.
-type TransitionIn struct {
-	Momentum []float64 // chains×dim, drawn as N(0, 1)/sqrt(invMetric)
-	StepSize []float64 // per chain
-	Steps    []int     // leapfrog steps per chain (at least 1)
-	Uniform  []float64 // per chain: accept when Uniform < acceptance probability
-}
+// TransitionIn and TransitionOut are runtime's: what the host supplies for one iteration and what
+// comes back, chain-major.
+type (
+	TransitionIn  = runtime.TransitionIn
+	TransitionOut = runtime.TransitionOut
+)
 
-// TransitionOut receives one iteration's results. Position is downloaded only when it is not nil,
-// so iterations whose draws are not needed move per-chain scalars only.
-type TransitionOut struct {
-	Accept, Energy, LogP []float64
-	Diverged             []bool
-	Position             []float64 // chains×dim, or nil
+var _ runtime.TrajectoryTarget = (*Target)(nil)
+
+// SetState makes theta every chain's current state and invMetric the metric (runtime.TrajectoryTarget).
+func (t *Target) SetState(theta, invMetric []float64) error {
+	if err := t.SetInvMetric(invMetric); err != nil {
+		return err
+	}
+	return t.SetPosition(theta)
 }
 
 // SetPosition evaluates the log density at theta (chains×dim) and makes it every chain's current
