@@ -270,10 +270,7 @@ func (c *checker) generate(s *lang.GenerateDecl) {
 	g := &ir.GenVar{Name: s.Name, Pos: s.NamePos, Shape: shape}
 	if s.Dist != nil {
 		term, d := c.distCall(s.Dist, shape, len(s.Dims) == 0)
-		if d != nil && d.Vector {
-			c.errorf(s.Dist.Pos, s.Dist.NameEnd, "hmcc cannot draw from %s yet", d.Name)
-			ok = false
-		} else if term == nil || d == nil {
+		if term == nil || d == nil {
 			ok = false
 		} else {
 			g.Term = term
@@ -284,6 +281,10 @@ func (c *checker) generate(s *lang.GenerateDecl) {
 						break
 					}
 				}
+			}
+			if d.Vector && len(g.Shape) != 1 {
+				c.errorf(s.Pos, s.End, "generated %s: %s draws vectors; give its size, as in generate %s[K] ~ %s(...)", s.Name, d.Name, s.Name, d.Name)
+				ok = false
 			}
 		}
 	} else {

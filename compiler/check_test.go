@@ -174,11 +174,11 @@ t.model:3:5: error: Dirichlet can only be the prior of a parameter for now, not 
   y ~ Dirichlet(a)
       ^^^^^^^^^
 `},
-		{"a Dirichlet draw",
-			lines(header, "param a ~ Gamma(1, 1)", "y ~ Normal(a, 1)", "generate w[N] ~ Dirichlet(a)"), `
-t.model:4:17: error: hmcc cannot draw from Dirichlet yet
-  generate w[N] ~ Dirichlet(a)
-                  ^^^^^^^^^
+		{"a Dirichlet draw without a size",
+			lines(header, "param a ~ Gamma(1, 1)", "y ~ Normal(a, 1)", "generate w ~ Dirichlet(a)"), `
+t.model:4:1: error: generated w: Dirichlet draws vectors; give its size, as in generate w[K] ~ Dirichlet(...)
+  generate w ~ Dirichlet(a)
+  ^^^^^^^^^^^^^^^^^^^^^^^^^
 `},
 		{"too many arguments",
 			lines(header, "param mu ~ Normal(0, 1, 2)", "y ~ Normal(mu, 1)"), `

@@ -79,3 +79,41 @@ func TestGenerate(t *testing.T) {
 		t.Errorf("k: mean %v variance %v, want 3 and 3", kmean, kv)
 	}
 }
+
+// TestGenerateDirichlet draws simplexes: every draw sums to 1 and its mean is α/Σα.
+func TestGenerateDirichlet(t *testing.T) {
+	src := lines(
+		`data y[N] = column "y"`,
+		"param a ~ Gamma(2, 1)",
+		"y ~ Exponential(a)",
+		"generate w[N] ~ Dirichlet(a)",
+		"generate v ~ Dirichlet(y)")
+	m, _, err := bindSrc(t, src, "y\n1\n2\n3\n")
+	if err != nil {
+		t.Fatal(diag.Render(err, src))
+	}
+	if got := OutputNames(m); len(got) != 7 || got[1] != "w.1" || got[4] != "v.1" {
+		t.Fatalf("OutputNames = %v", got)
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	out := make([]float64, 7)
+	const n = 20000
+	var mean [3]float64
+	for range n {
+		if err := OutputsRand(m, []float64{0.3}, rng, out); err != nil {
+			t.Fatal(err)
+		}
+		if s, s2 := out[1]+out[2]+out[3], out[4]+out[5]+out[6]; math.Abs(s-1) > 1e-14 || math.Abs(s2-1) > 1e-14 {
+			t.Fatalf("draws %v do not sum to 1", out)
+		}
+		for k := range mean {
+			mean[k] += out[4+k] / n
+		}
+	}
+	for k, want := range []float64{1.0 / 6, 2.0 / 6, 3.0 / 6} {
+		// Var v_k = α_k(6 − α_k)/(36 · 7)
+		if se := math.Sqrt(float64(k+1) * float64(5-k) / (36 * 7) / n); math.Abs(mean[k]-want) > 5*se {
+			t.Errorf("v.%d: mean %v, want %v", k+1, mean[k], want)
+		}
+	}
+}

@@ -23,7 +23,7 @@ func (d *Dist) valid(p []float64) bool {
 }
 
 // Rand draws one variate of d with parameters p from r. It returns NaN when a parameter is
-// outside its domain, and for a distribution of vectors (Dirichlet), which it cannot draw.
+// outside its domain, and for a distribution of vectors (Dirichlet; see VectorRand).
 func (d *Dist) Rand(r *rand.Rand, p []float64) float64 {
 	if d.Vector || !d.valid(p) {
 		return math.NaN()
@@ -112,4 +112,34 @@ var samplers = map[string]func(r *rand.Rand, p []float64) float64{
 	"InverseGamma": func(r *rand.Rand, p []float64) float64 { return 1 / gammaRand(r, p[0], p[1]) },
 	"Weibull":      func(r *rand.Rand, p []float64) float64 { return p[1] * math.Pow(r.ExpFloat64(), 1/p[0]) },
 	"HalfStudentT": func(r *rand.Rand, p []float64) float64 { return math.Abs(p[1] * studentTRand(r, p[0])) },
+}
+
+// VectorRand draws one variate of a distribution of vectors into x, with parameters p (each of
+// x's length). Outside the parameters' domains x is all NaN. Dirichlet(α) is drawn as
+// independent Gamma(α_k, 1) variates divided by their sum.
+func (d *Dist) VectorRand(r *rand.Rand, p [][]float64, x []float64) {
+	ok := d.Vector && d.Name == "Dirichlet" && len(x) >= 2
+	for _, q := range p {
+		ok = ok && len(q) == len(x)
+	}
+	if ok {
+		sum := 0.0
+		for k, a := range p[0] {
+			if !Positive.Contains(a) {
+				ok = false
+				break
+			}
+			x[k] = gammaRand(r, a, 1)
+			sum += x[k]
+		}
+		if ok && sum > 0 {
+			for k := range x {
+				x[k] /= sum
+			}
+			return
+		}
+	}
+	for k := range x {
+		x[k] = math.NaN()
+	}
 }

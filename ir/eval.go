@@ -47,6 +47,18 @@ func (g *GenVar) Generate(env *Env) (*Tensor, error) {
 		}
 	}
 	out := NewTensor(env.Sizes.Resolve(g.Shape)...)
+	if g.Term.Dist.Vector { // one draw of the whole vector; scalar arguments fill it
+		vp := make([][]float64, len(args))
+		for i, a := range args {
+			vp[i] = make([]float64, len(out.Data))
+			for j := range vp[i] {
+				vp[i][j] = a.Data[j%len(a.Data)]
+			}
+		}
+		g.Term.Dist.VectorRand(env.Rand, vp, out.Data)
+		env.gens[g] = out
+		return out, nil
+	}
 	p := make([]float64, len(args))
 	for j := range out.Data {
 		for i, a := range args {
