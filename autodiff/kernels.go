@@ -686,6 +686,7 @@ type vectorDensityKernel struct {
 	drows   [][]float64 // scratch: the partial derivatives of one row
 	args    [][]float64 // rows[1:] as the distribution's parameters
 	dargs   [][]float64 // drows[1:]
+	shapes  []tensor.Shape
 }
 
 func (k *vectorDensityKernel) name() string { return k.d.Name }
@@ -697,7 +698,10 @@ func (k *vectorDensityKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 	return tensor.Shape{s[0], 1}, nil
 }
 func (k *vectorDensityKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	shapes := make([]tensor.Shape, len(in))
+	if k.shapes == nil { // scratch kept between calls, as densityKernel's
+		k.shapes = make([]tensor.Shape, len(in))
+	}
+	shapes := k.shapes
 	for i, t := range in {
 		shapes[i] = t.Shape()
 	}
