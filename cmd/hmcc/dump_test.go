@@ -38,3 +38,26 @@ func TestCheckDump(t *testing.T) {
 		t.Errorf("--dump graph without data: exit %d, %s", code, errs)
 	}
 }
+
+// TestCheckListsGroups: hmcc check with data names each grouping's groups by number, unless the
+// data already number them.
+func TestCheckListsGroups(t *testing.T) {
+	dir := t.TempDir()
+	model, data := dir+"/t.model", dir+"/t.csv"
+	src := "data y[N] = column \"y\"\ndata county[N] = levels \"county\" as J\nparam a[J] ~ Normal(0, 1)\ny ~ Normal(a[county], 1)\n"
+	if err := os.WriteFile(model, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(data, []byte("y,county\n1,STEARNS\n2,AITKIN\n3,ANOKA\n4,B\n5,C\n6,D\n7,E\n8,F\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := hmcc(t, "check", model, data)
+	want := "8 groups (J): 1 = AITKIN, 2 = ANOKA, 3 = B, 4 = C, 5 = D, 6 = E, …, 8 = STEARNS\n"
+	if code != 0 || !strings.HasSuffix(out, want) {
+		t.Errorf("exit %d, %s\n%s\nwant it to end with %s", code, errs, out, want)
+	}
+	code, out, _ = hmcc(t, "check", "../../models/radon.model", "../../models/radon_mn.csv")
+	if code != 0 || !strings.HasSuffix(out, "85 groups (J): numbered as in the data\n") {
+		t.Errorf("radon: exit %d\n%s", code, out)
+	}
+}
