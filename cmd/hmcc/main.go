@@ -31,6 +31,7 @@ type cli struct {
 	Logdensity logdensityCmd `cmd:"" help:"Evaluate the log density and its gradient on the unconstrained scale."`
 	Check      checkCmd      `cmd:"" help:"Parse and check MODEL (and DATA if given); list its parameters."`
 	Summary    summaryCmd    `cmd:"" help:"Re-summarise a directory of CmdStan CSVs (hmcc's or CmdStan's): the table and verdict of hmcc run."`
+	Plot       plotCmd       `cmd:"" help:"Draw trace, rank and density plots of the draws in a directory of CmdStan CSVs, as PNG or SVG."`
 	Version    versionCmd    `cmd:"" help:"Print the version."`
 }
 

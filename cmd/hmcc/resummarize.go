@@ -23,33 +23,12 @@ var chainNumber = regexp.MustCompile(`(\d+)\.csv$`)
 // Run re-summarises a finished (or interrupted) run from its CSVs: the same table and verdict
 // `hmcc run` prints, without rewriting anything.
 func (c *summaryCmd) Run(e *env) error {
-	paths, _ := filepath.Glob(filepath.Join(c.Dir, "*.csv"))
-	var chains []string
-	for _, p := range paths {
-		if filepath.Base(p) != "summary.csv" {
-			chains = append(chains, p)
-		}
+	set, err := readChainDir(c.Dir)
+	if err != nil {
+		return err
 	}
-	if len(chains) == 0 {
-		return userError{fmt.Errorf("%s holds no chain CSVs", c.Dir)}
-	}
-	sort.Slice(chains, func(i, j int) bool { return chainIndex(chains[i]) < chainIndex(chains[j]) })
-	files := make([]*cmdstan.File, len(chains))
-	for i, p := range chains {
-		f, err := cmdstan.ReadFile(p)
-		if err != nil {
-			return userError{err}
-		}
-		files[i] = f
-	}
+	files, draws := set.files, set.draws
 	cols := files[0].Columns
-	draws := len(files[0].Draws)
-	for i, f := range files {
-		if fmt.Sprint(f.Columns) != fmt.Sprint(cols) {
-			return userError{fmt.Errorf("%s has other columns than %s", chains[i], chains[0])}
-		}
-		draws = min(draws, len(f.Draws))
-	}
 	if c.Superchains < 0 || c.Superchains == 1 || (c.Superchains > 0 && len(files)%c.Superchains != 0) {
 		return userError{fmt.Errorf("--superchains must be at least 2 and divide the %d chains, got %d", len(files), c.Superchains)}
 	}
@@ -105,6 +84,45 @@ func (c *summaryCmd) Run(e *env) error {
 		return err
 	}
 	return printSummary(e.stdout, rows, res, store, res.WarmupTime+res.SamplingTime)
+}
+
+// chainSet is a directory of chain CSVs read back: hmcc's output_N.csv or CmdStan's files.
+type chainSet struct {
+	paths []string        // the chain files, ordered by the number in their names
+	files []*cmdstan.File // read from paths, all with the same columns
+	draws int             // draws every chain has (an interrupted run's chains may differ)
+}
+
+// readChainDir reads every chain CSV in dir (all *.csv but summary.csv, which hmcc run writes
+// beside them), in chain order, and checks that they describe the same quantities.
+func readChainDir(dir string) (*chainSet, error) {
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
+	var chains []string
+	for _, p := range paths {
+		if filepath.Base(p) != "summary.csv" {
+			chains = append(chains, p)
+		}
+	}
+	if len(chains) == 0 {
+		return nil, userError{fmt.Errorf("%s holds no chain CSVs", dir)}
+	}
+	sort.Slice(chains, func(i, j int) bool { return chainIndex(chains[i]) < chainIndex(chains[j]) })
+	files := make([]*cmdstan.File, len(chains))
+	for i, p := range chains {
+		f, err := cmdstan.ReadFile(p)
+		if err != nil {
+			return nil, userError{err}
+		}
+		files[i] = f
+	}
+	draws := len(files[0].Draws)
+	for i, f := range files {
+		if fmt.Sprint(f.Columns) != fmt.Sprint(files[0].Columns) {
+			return nil, userError{fmt.Errorf("%s has other columns than %s", chains[i], chains[0])}
+		}
+		draws = min(draws, len(f.Draws))
+	}
+	return &chainSet{paths: chains, files: files, draws: draws}, nil
 }
 
 func chainIndex(path string) int {

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"encoding/xml"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// plotRun samples eight schools briefly: enough draws for every panel, fast enough for a unit test.
+func plotRun(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	code, _, errs := hmcc(t, "run", "../../models/eight_schools.model", "../../models/eight_schools.csv",
+		"--chains", "4", "--warmup", "100", "--draws", "60", "--output-dir", dir, "--quiet")
+	if code != 0 {
+		t.Fatalf("run exit %d: %s", code, errs)
+	}
+	return dir
+}
+
+func TestPlotWritesImages(t *testing.T) {
+	dir := plotRun(t)
+
+	// Default: the first 12 of eight schools' 18 quantities, one image each, in DIR/plots (SVG
+	// here, which is quicker to draw than PNG).
+	code, out, errs := hmcc(t, "plot", dir, "--format", "svg")
+	if code != 0 {
+		t.Fatalf("plot exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 13 || lines[0] != "wrote "+filepath.Join(dir, "plots", "mu.svg") ||
+		lines[11] != "wrote "+filepath.Join(dir, "plots", "theta.2.svg") {
+		t.Fatalf("stdout:\n%s", out)
+	}
+	if want := "note: plotted the first 12 of 18 quantities; pick others with --vars, e.g. --vars theta.3,theta.4 (--vars theta takes every theta.N)"; lines[12] != want {
+		t.Errorf("note %q, want %q", lines[12], want)
+	}
+	for _, line := range lines[:12] {
+		checkSVG(t, strings.TrimPrefix(line, "wrote "))
+	}
+
+	// PNG, the default format.
+	code, out, errs = hmcc(t, "plot", dir, "--vars", "mu,tau")
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 || lines[1] != "wrote "+filepath.Join(dir, "plots", "tau.png") {
+		t.Fatalf("plot exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	for _, line := range lines {
+		b, err := os.ReadFile(strings.TrimPrefix(line, "wrote "))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		// 7 × 7.8 inches at 96 dots per inch: three panels stacked.
+		if sz := img.Bounds().Size(); sz.X != 672 || sz.Y < 745 || sz.Y > 750 {
+			t.Errorf("%s is %v", line, sz)
+		}
+	}
+
+	// One SVG grid of a vector and a scalar: a row per quantity, a column per kind of panel.
+	grid := filepath.Join(t.TempDir(), "sub", "all.svg")
+	code, out, errs = hmcc(t, "plot", dir, "--vars", "theta,mu", "--out", grid)
+	if code != 0 || out != "wrote "+grid+"\n" {
+		t.Fatalf("plot exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	text := checkSVG(t, grid)
+	for _, title := range []string{"theta.1: trace", "theta.8: density", "mu: rank"} {
+		if !strings.Contains(text, title) {
+			t.Errorf("%s lacks the panel %q", grid, title)
+		}
+	}
+
+	// Only the trace, as SVG into a directory of our choosing.
+	svgDir := filepath.Join(t.TempDir(), "svg")
+	code, out, errs = hmcc(t, "plot", dir, "--vars", "tau,lp__", "--format", "svg", "--kind", "trace", "--out", svgDir)
+	if want := "wrote " + filepath.Join(svgDir, "tau.svg") + "\nwrote " + filepath.Join(svgDir, "lp__.svg") + "\n"; code != 0 || out != want {
+		t.Fatalf("plot exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if text := checkSVG(t, filepath.Join(svgDir, "tau.svg")); !strings.Contains(text, "tau: trace") || strings.Contains(text, "tau: rank") {
+		t.Error("--kind trace should draw the trace alone")
+	}
+}
+
+// checkSVG parses the file as XML, checks that its root is <svg> and returns its text.
+func checkSVG(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root struct{ XMLName xml.Name }
+	if err := xml.Unmarshal(b, &root); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if root.XMLName.Local != "svg" {
+		t.Fatalf("%s: root element <%s>, want <svg>", path, root.XMLName.Local)
+	}
+	return string(b)
+}
+
+// Ranks by hand: the pooled draws 1, 2, 2, 3, 5 have ranks 1, 2.5 (the tie shares ranks 2 and
+// 3), 4 and 5.
+func TestPlotRanks(t *testing.T) {
+	r := ranks([][]float64{{3, 1}, {2, 2, 5}})
+	if want := [][]float64{{4, 1}, {2.5, 2.5, 5}}; !reflect.DeepEqual(r, want) {
+		t.Fatalf("ranks = %v, want %v", r, want)
+	}
+	// Two bins over ranks 1…5: (r−1)·2/5 < 1 for r < 3.5, so 1 and 2.5 fall in the first.
+	if got, want := rankCounts(r, 5, 2), [][]float64{{1, 1}, {2, 1}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("rankCounts = %v, want %v", got, want)
+	}
+	// Chains interleaved perfectly fill every bin equally: the flat histogram of mixed chains.
+	r = ranks([][]float64{{1, 3, 5, 7}, {2, 4, 6, 8}})
+	if got, want := rankCounts(r, 8, 4), [][]float64{{1, 1, 1, 1}, {1, 1, 1, 1}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("rankCounts of interleaved chains = %v, want %v", got, want)
+	}
+	// ⌈2·log₂ n⌉ + 1: n = 1000 → ⌈19.93⌉ + 1, n = 100 → ⌈13.29⌉ + 1.
+	if rankBins(1000) != 21 || rankBins(100) != 15 || rankBins(1) != 1 {
+		t.Errorf("rankBins(1000, 100, 1) = %d, %d, %d", rankBins(1000), rankBins(100), rankBins(1))
+	}
+}
+
+func TestPlotKDE(t *testing.T) {
+	// One point: the estimate is the Gaussian kernel itself, exp(−(x−x₀)²/2h²)/(h√2π).
+	x0, h := 1.5, 0.7
+	at := []float64{-1, 0, 1.5, 2, 4}
+	got := kde([]float64{x0}, h, at)
+	for k, x := range at {
+		want := math.Exp(-(x-x0)*(x-x0)/(2*h*h)) / (h * math.Sqrt(2*math.Pi))
+		if math.Abs(got[k]-want) > 1e-15 {
+			t.Errorf("kde at %g = %.17g, want %.17g", x, got[k], want)
+		}
+	}
+	// Two points: the mean of their kernels; at the midpoint of 0 and 2 with h = 1, φ(1).
+	if got := kde([]float64{0, 2}, 1, []float64{1})[0]; math.Abs(got-math.Exp(-0.5)/math.Sqrt(2*math.Pi)) > 1e-15 {
+		t.Errorf("kde midpoint = %.17g", got)
+	}
+	// Bandwidths from R 4's bw.nrd0 (print(bw.nrd0(x), digits = 17)): the IQR branch (a tail
+	// value inflates the sd), the sd branch (IQR 0), and the |x₁| fallback (all equal).
+	for _, c := range []struct {
+		xs   []float64
+		want float64
+	}{
+		{[]float64{1, 2, 3, 4, 5, 6, 7, 30}, 1.5509141488562004},
+		{[]float64{0, 0, 0, 0, 10}, 2.9171818740469728},
+		{[]float64{3, 3, 3}, 2.167402216752623},
+		{[]float64{1, 1, 1, 1, 1, 1, 2}, 0.2305015666098425},
+	} {
+		if got := bandwidth(c.xs); math.Abs(got-c.want) > 1e-14*c.want {
+			t.Errorf("bandwidth(%v) = %.17g, want %.17g", c.xs, got, c.want)
+		}
+	}
+}
+
+func TestPlotBadInput(t *testing.T) {
+	dir := plotRun(t)
+	notDir := filepath.Join(dir, "output_1.csv")
+	empty := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing directory", []string{"plot", filepath.Join(dir, "nope")}, "hmcc: <dir>: stat " + filepath.Join(dir, "nope") + ": no such file or directory\n"},
+		{"no chain CSVs", []string{"plot", empty}, "error: " + empty + " holds no chain CSVs\n"},
+		{"misspelt quantity", []string{"plot", dir, "--vars", "mu,thetta"}, "error: --vars: no quantity \"thetta\"; did you mean \"theta\"?\n"},
+		{"unknown quantity", []string{"plot", dir, "--vars", "sigma_school"},
+			"error: --vars: no quantity \"sigma_school\"; the chains hold mu, tau, theta_raw, theta and the sampler columns lp__, accept_stat__, stepsize__, treedepth__, n_leapfrog__, divergent__, energy__\n"},
+		{"unwritable directory", []string{"plot", dir, "--vars", "mu", "--out", filepath.Join(notDir, "plots")},
+			"error: cannot write the plots: mkdir " + notDir + ": not a directory\n"},
+		{"unwritable file", []string{"plot", dir, "--vars", "mu", "--out", filepath.Join(notDir, "mu.png")},
+			"error: cannot write the plots: mkdir " + notDir + ": not a directory\n"},
+		{"unknown format", []string{"plot", dir, "--format", "pdf"}, "error: --format must be png or svg, got \"pdf\"\n"},
+		{"format against extension", []string{"plot", dir, "--out", "x.png", "--format", "svg"}, "error: --out x.png is a .png file but --format is svg; drop one of them\n"},
+		{"other image extension", []string{"plot", dir, "--out", "x.pdf"}, "error: --out x.pdf: hmcc plot writes png or svg\n"},
+		{"unknown kind", []string{"plot", dir, "--kind", "trace,autocorrelation"}, "hmcc: --kind must be one of \"trace\",\"rank\",\"density\" but got \"autocorrelation\"\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := hmcc(t, c.args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2\nstdout: %s\nstderr: %s", code, out, errs)
+			}
+			if !strings.HasPrefix(errs, c.want) {
+				t.Errorf("stderr:\n%s\nwant it to begin:\n%s", errs, c.want)
+			}
+			if strings.Contains(errs, "panic") || out != "" {
+				t.Errorf("stdout: %q\nstderr: %s", out, errs)
+			}
+		})
+	}
+}
