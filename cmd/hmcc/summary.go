@@ -7,11 +7,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/hmcc-dev/hmcc/runtime"
 	"github.com/hmcc-dev/hmcc/runtime/diagnostics"
+	"golang.org/x/sync/errgroup"
 )
 
 type summaryRow struct {
@@ -21,21 +24,34 @@ type summaryRow struct {
 }
 
 // summarize computes the posterior summary of the first n draws of every quantity; superchains,
-// when set, gives each chain's superchain for nested R-hat.
+// when set, gives each chain's superchain for nested R-hat. Quantities are summarised on every
+// core at once: the rank-normalised diagnostics of 64 chains × 1000 draws take about 0.1 s per
+// quantity, which for a model with 70 quantities is seconds at the end of a run. Each worker holds
+// one quantity's draws, so memory stays bounded by the number of cores.
 func summarize(d *drawStore, n int, names []string, superchains []int) ([]summaryRow, error) {
 	rows := make([]summaryRow, len(names))
-	for q, name := range names {
-		chains, err := d.Quantity(q, n)
-		if err != nil {
-			return nil, err
-		}
-		rows[q] = summaryRow{Name: name}
-		if n > 0 {
-			rows[q].Summary = diagnostics.Summarize(chains)
-			if superchains != nil {
-				rows[q].RhatNested = diagnostics.RhatNested(chains, superchains)
+	var next atomic.Int64
+	var g errgroup.Group
+	for range min(goruntime.GOMAXPROCS(0), len(names)) {
+		g.Go(func() error {
+			for q := int(next.Add(1) - 1); q < len(names); q = int(next.Add(1) - 1) {
+				chains, err := d.Quantity(q, n)
+				if err != nil {
+					return err
+				}
+				rows[q] = summaryRow{Name: names[q]}
+				if n > 0 {
+					rows[q].Summary = diagnostics.Summarize(chains)
+					if superchains != nil {
+						rows[q].RhatNested = diagnostics.RhatNested(chains, superchains)
+					}
+				}
 			}
-		}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return rows, nil
 }

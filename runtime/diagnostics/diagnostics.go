@@ -22,7 +22,9 @@
 package diagnostics
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -37,10 +39,47 @@ type Summary struct {
 	McseQ95                float64
 }
 
-// Summarize computes all fields of Summary.
+// Summarize computes all fields of Summary. It gives what the exported functions give one by one
+// (a test holds them equal) but sorts the draws once for every quantile, the median and the
+// quantiles' standard errors, rank-normalises the split chains once for R-hat and bulk-ESS, and
+// computes each quantile's ESS once: about half the time, which matters when a run summarises
+// many quantities of many chains.
 func Summarize(draws [][]float64) Summary {
+	checkRect(draws)
 	x := flatten(draws)
-	s := Summary{
+	if len(x) == 0 || slices.ContainsFunc(x, math.IsNaN) {
+		return summarizeEach(draws, x)
+	}
+	sorted := slices.Clone(x)
+	slices.Sort(sorted)
+	s := Summary{Mean: mean(x), SD: sd(x), Q5: quantileSorted(sorted, 0.05), Q50: quantileSorted(sorted, 0.5),
+		Q95: quantileSorted(sorted, 0.95), McseMean: McseMean(draws)}
+	z := zScale(splitChains(draws))
+	s.EssBulk = essCore(z)
+	med := medianSorted(sorted)
+	bulk := rhatCore(z)
+	tail := rhatCore(zScale(splitChains(mapDraws(draws, func(v float64) float64 { return math.Abs(v - med) }))))
+	s.Rhat = math.NaN()
+	if !math.IsNaN(bulk) && !math.IsNaN(tail) {
+		s.Rhat = math.Max(bulk, tail)
+	}
+	na := shouldReturnNA(x)
+	ess05, ess95 := math.NaN(), math.NaN()
+	if !na {
+		ess05, ess95 = essBelow(draws, s.Q5), essBelow(draws, s.Q95)
+	}
+	s.EssTail = math.NaN()
+	if !math.IsNaN(ess05) && !math.IsNaN(ess95) {
+		s.EssTail = math.Min(ess05, ess95)
+	}
+	s.McseQ5, s.McseQ95 = mcseQuantileSorted(sorted, ess05, 0.05), mcseQuantileSorted(sorted, ess95, 0.95)
+	return s
+}
+
+// summarizeEach is Summarize by the exported functions, for the inputs (empty, NaN) where their
+// own conventions decide.
+func summarizeEach(draws [][]float64, x []float64) Summary {
+	return Summary{
 		Mean:     mean(x),
 		SD:       sd(x),
 		Q5:       Quantile(x, 0.05),
@@ -53,7 +92,6 @@ func Summarize(draws [][]float64) Summary {
 		McseQ5:   McseQuantile(draws, 0.05),
 		McseQ95:  McseQuantile(draws, 0.95),
 	}
-	return s
 }
 
 // Rhat is posterior::rhat: the maximum of the rank-normalised split-Rhat of
@@ -114,7 +152,11 @@ func EssQuantile(draws [][]float64, p float64) float64 {
 		s := float64(len(x))
 		p = (s - 0.5) / s
 	}
-	q := Quantile(x, p)
+	return essBelow(draws, Quantile(x, p))
+}
+
+// essBelow is the effective sample size of the split chains of the indicator I(x ≤ q).
+func essBelow(draws [][]float64, q float64) float64 {
 	ind := mapDraws(draws, func(v float64) float64 {
 		if v <= q {
 			return 1
@@ -148,6 +190,13 @@ func McseMean(draws [][]float64) float64 {
 // max(floor(a1*S), 1) and min(ceil(a2*S), S), where S is the number of draws.
 func McseQuantile(draws [][]float64, p float64) float64 {
 	ess := EssQuantile(draws, p)
+	x := flatten(draws)
+	sort.Float64s(x)
+	return mcseQuantileSorted(x, ess, p)
+}
+
+// mcseQuantileSorted is McseQuantile given the sorted draws x and the quantile's ESS.
+func mcseQuantileSorted(x []float64, ess, p float64) float64 {
 	if math.IsNaN(ess) {
 		return math.NaN()
 	}
@@ -156,8 +205,6 @@ func McseQuantile(draws [][]float64, p float64) float64 {
 	if math.IsNaN(a1) || math.IsNaN(a2) {
 		return math.NaN()
 	}
-	x := flatten(draws)
-	sort.Float64s(x)
 	s := len(x)
 	i1 := int(math.Max(math.Floor(a1*float64(s)), 1))
 	i2 := int(math.Min(math.Ceil(a2*float64(s)), float64(s)))
@@ -331,30 +378,47 @@ func zScale(draws [][]float64) [][]float64 {
 // as R's rank(x, ties.method = "average"). NaNs are ranked last.
 func averageRanks(x []float64) []float64 {
 	n := len(x)
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
+	// Sort (value, position) pairs: the order among equal values does not matter because ties
+	// share their average rank, so an unstable sort on the values alone suffices.
+	type pair struct {
+		v float64
+		i int
 	}
-	sort.SliceStable(idx, func(a, b int) bool {
-		xa, xb := x[idx[a]], x[idx[b]]
-		if math.IsNaN(xb) {
-			return !math.IsNaN(xa)
+	ps := make([]pair, n)
+	for i, v := range x {
+		ps[i] = pair{v, i}
+	}
+	slices.SortFunc(ps, func(a, b pair) int {
+		switch an, bn := math.IsNaN(a.v), math.IsNaN(b.v); {
+		case an || bn:
+			return cmp.Compare(b2i(an), b2i(bn)) // NaN after numbers
+		case a.v < b.v:
+			return -1
+		case a.v > b.v:
+			return 1
 		}
-		return xa < xb
+		return 0
 	})
 	r := make([]float64, n)
 	for i := 0; i < n; {
 		j := i + 1
-		for j < n && x[idx[j]] == x[idx[i]] {
+		for j < n && ps[j].v == ps[i].v {
 			j++
 		}
 		avg := float64(i+1+j) / 2 // mean of ranks i+1 .. j
 		for k := i; k < j; k++ {
-			r[idx[k]] = avg
+			r[ps[k].i] = avg
 		}
 		i = j
 	}
 	return r
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // shouldReturnNA is posterior's should_return_NA: any NaN/Inf, or
@@ -620,6 +684,10 @@ func median(x []float64) float64 {
 	s := make([]float64, len(x))
 	copy(s, x)
 	sort.Float64s(s)
+	return medianSorted(s)
+}
+
+func medianSorted(s []float64) float64 {
 	n := len(s)
 	if n%2 == 1 {
 		return s[n/2]

@@ -3,6 +3,7 @@ package diagnostics
 import (
 	"encoding/csv"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -379,4 +380,51 @@ func TestAutocovFFTMatchesDirect(t *testing.T) {
 		t.Errorf("ess via fft %.17g, direct %.17g, EssMean %.17g", viaFFT, direct, EssMean(d))
 	}
 	t.Logf("ess %.17g (fft) %.17g (direct)", viaFFT, direct)
+}
+
+// TestSummarizeEqualsEachDiagnostic: Summarize shares sorting and rank normalisation between the
+// diagnostics; it must give exactly what the exported functions give one at a time.
+func TestSummarizeEqualsEachDiagnostic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	ar := func(chains, n int, phi float64) [][]float64 {
+		d := make([][]float64, chains)
+		for c := range d {
+			d[c] = make([]float64, n)
+			x := float64(c)
+			for i := range d[c] {
+				x = phi*x + rng.NormFloat64()
+				d[c][i] = x
+			}
+		}
+		return d
+	}
+	withInf := ar(3, 50, 0.5)
+	withInf[1][7] = math.Inf(1)
+	ties := ar(4, 40, 0)
+	for c := range ties {
+		for i := range ties[c] {
+			ties[c][i] = math.Round(ties[c][i])
+		}
+	}
+	constant := [][]float64{{2, 2, 2, 2}, {2, 2, 2, 2}}
+	for name, d := range map[string][][]float64{
+		"ar 0.9": ar(8, 300, 0.9), "ar 0.3": ar(4, 1000, 0.3), "few draws": ar(2, 5, 0.5),
+		"with Inf": withInf, "ties": ties, "constant": constant,
+	} {
+		got, want := Summarize(d), summarizeEach(d, flatten(d))
+		if !sameSummary(got, want) {
+			t.Errorf("%s: Summarize %+v, one at a time %+v", name, got, want)
+		}
+	}
+}
+
+func sameSummary(a, b Summary) bool {
+	x := []float64{a.Mean, a.SD, a.Q5, a.Q50, a.Q95, a.Rhat, a.EssBulk, a.EssTail, a.McseMean, a.McseQ5, a.McseQ95}
+	y := []float64{b.Mean, b.SD, b.Q5, b.Q50, b.Q95, b.Rhat, b.EssBulk, b.EssTail, b.McseMean, b.McseQ5, b.McseQ95}
+	for i := range x {
+		if x[i] != y[i] && !(math.IsNaN(x[i]) && math.IsNaN(y[i])) {
+			return false
+		}
+	}
+	return true
 }
