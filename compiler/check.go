@@ -317,7 +317,7 @@ func (c *checker) sample(s *lang.SampleStmt) {
 	sym, ok := c.scope[s.Target]
 	if !ok {
 		e := c.errorf(s.Pos, s.TargetEnd, "%s is not declared", s.Target)
-		if sug := diag.Suggest(s.Target, sortedKeys(c.scope)); sug != "" {
+		if sug := diag.SuggestNames(s.Target, sortedKeys(c.scope)); sug != "" {
 			e.WithHint("did you mean %s?", sug)
 		} else {
 			e.WithHint(`declare the observed data first, e.g. data %s[N] = column "%s"`, s.Target, s.Target)
@@ -428,7 +428,7 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 		sym, ok := c.scope[e.Name]
 		if !ok {
 			err := c.errorf(start, end, "%s is not declared", e.Name)
-			if s := diag.Suggest(e.Name, sortedKeys(c.scope)); s != "" {
+			if s := diag.SuggestNames(e.Name, sortedKeys(c.scope)); s != "" {
 				err.WithHint("did you mean %s?", s)
 			} else if _, isSize := c.sizes[e.Name]; isSize {
 				err.WithHint("%s is a size; sizes cannot be used in expressions yet", e.Name)

@@ -134,17 +134,44 @@ func caretPad(line string, n int) string {
 }
 
 // Suggest returns the candidate closest to name by edit distance when it is close enough to be a
-// plausible misspelling, or "".
+// plausible misspelling, or "". Of several equally close, it returns the first.
 func Suggest(name string, candidates []string) string {
-	best, bestD := "", 3
+	if all := closest(name, candidates); len(all) > 0 {
+		return all[0]
+	}
+	return ""
+}
+
+// SuggestNames is Suggest for hints that can name several candidates: every candidate at the
+// closest distance, as "a", "a or b" or "a, b or c" (in the candidates' order), or "". A user who
+// writes sigma where sigma_a and sigma_y exist should be shown both.
+func SuggestNames(name string, candidates []string) string {
+	all := closest(name, candidates)
+	switch len(all) {
+	case 0:
+		return ""
+	case 1:
+		return all[0]
+	}
+	return strings.Join(all[:len(all)-1], ", ") + " or " + all[len(all)-1]
+}
+
+// closest returns the candidates at the smallest edit distance from name (ignoring case), if that
+// distance is at most 2 and shorter than name itself.
+func closest(name string, candidates []string) []string {
+	var best []string
+	bestD := 3
 	for _, c := range candidates {
 		d := editDistance(strings.ToLower(name), strings.ToLower(c))
-		if d < bestD {
-			best, bestD = c, d
+		switch {
+		case d < bestD:
+			best, bestD = []string{c}, d
+		case d == bestD:
+			best = append(best, c)
 		}
 	}
-	if bestD > 2 || bestD >= len(name) {
-		return ""
+	if bestD > 2 || bestD >= len([]rune(name)) {
+		return nil
 	}
 	return best
 }

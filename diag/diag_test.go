@@ -1,0 +1,36 @@
+package diag
+
+import "testing"
+
+func TestSuggest(t *testing.T) {
+	names := []string{"mu_a", "sigma_a", "b", "sigma_y", "y"}
+	for _, c := range []struct{ name, one, all string }{
+		{"sigma", "sigma_a", "sigma_a or sigma_y"}, // two at distance 2: both shown
+		{"sigma_yy", "sigma_y", "sigma_y"},
+		{"Mu_a", "mu_a", "mu_a"},          // case is ignored
+		{"x", "", ""},                     // one letter away from y, but as long as the name itself
+		{"tau", "", ""},                   // nothing close
+		{"simga_a", "sigma_a", "sigma_a"}, // a transposition is two edits
+	} {
+		if got := Suggest(c.name, names); got != c.one {
+			t.Errorf("Suggest(%q) = %q, want %q", c.name, got, c.one)
+		}
+		if got := SuggestNames(c.name, names); got != c.all {
+			t.Errorf("SuggestNames(%q) = %q, want %q", c.name, got, c.all)
+		}
+	}
+	if got := SuggestNames("ab", []string{"aa", "bb", "cb", "ax"}); got != "aa, bb, cb or ax" {
+		t.Errorf("four at distance 1: %q", got)
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		d    int
+	}{{"", "", 0}, {"kitten", "sitting", 3}, {"flaw", "lawn", 2}, {"σ", "s", 1}, {"abc", "abc", 0}} {
+		if got := editDistance(c.a, c.b); got != c.d {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
+		}
+	}
+}
