@@ -10,14 +10,16 @@
 #
 #   bench/compare.sh [MODEL...]        (default: german_credit eight_schools)
 #   CHAINS="4 64" SKIP_THROUGHPUT=1 bench/compare.sh german_credit
+#   HMCC_ARGS="--warmup 500" bench/compare.sh german_credit     (extra flags for every hmcc run)
 #
 # Definitions. Gradients/s: all gradient evaluations (warmup included; every chain's) over wall
 # time. Stan's wall time is sampling only; its compile time is shown apart and in "with compile".
 # Time to first draw: for Stan, loading the compiled model and data and one warmup iteration of one
 # chain (plus compile time in the last column); for hmcc, a whole `hmcc run --warmup 1 --draws 1`
 # (parse, check, bind, lower, one warmup iteration, one draw, summary): an upper bound. Peak
-# memory: the largest total resident memory of the process tree (bench/peak_rss.sh), for Stan of
-# the sampling process and its chain workers, not of the compiler.
+# memory: for hmcc, GNU time's maximum resident set size; for Stan, the largest total resident
+# memory of the sampling process and its chain workers (bench/peak_rss.sh, in a second run so the
+# polling does not slow the timed one), not of the compiler.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +27,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
 [ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || need+=(libopenblas-dev)
 Rscript -e 'suppressMessages({library(rstan); library(posterior)})' >/dev/null 2>&1 || need+=(r-cran-rstan r-cran-posterior)
+[ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} from Debian..." >&2
   as_root apt-get update -qq
@@ -60,10 +63,12 @@ for model in "${models[@]}"; do
   read -r mfile dfile <<< "$(files "$model")"
   d="$work/$model"; mkdir -p "$d"
   Rscript bench/stan/compare_stan.R compile "$model" "$d" > "$d/compile.txt" 2> "$d/compile.err" || { cat "$d/compile.err" >&2; exit 1; }
-  bench/peak_rss.sh Rscript bench/stan/compare_stan.R sample "$model" "$d" > "$d/stan.txt" 2> "$d/stan.err" || { cat "$d/stan.err" >&2; exit 1; }
+  Rscript bench/stan/compare_stan.R sample "$model" "$d" > "$d/stan.txt" 2> "$d/stan.err" || { cat "$d/stan.err" >&2; exit 1; }
+  # Memory from a second run: polling the process tree would slow the timed one.
+  bench/peak_rss.sh Rscript bench/stan/compare_stan.R sample "$model" "$d" > /dev/null 2> "$d/stanmem.err" || { cat "$d/stanmem.err" >&2; exit 1; }
   compile=$(get compile_s "$d/compile.txt"); s_wall=$(get sampling_s "$d/stan.txt"); s_grads=$(get gradients "$d/stan.txt")
   s_ess=$(get min_bulk_ess "$d/stan.txt"); s_rhat=$(get max_rhat "$d/stan.txt"); s_first=$(get first_draw_s "$d/stan.txt")
-  s_peak=$(get peak_rss_mb "$d/stan.err")
+  s_peak=$(get peak_rss_mb "$d/stanmem.err")
   s_rate=$(div "$s_grads" "$s_wall"); s_essps=$(div "$s_ess" "$s_wall")
   [ "$model" = german_credit ] && stan_grad_rate=$s_rate
   printf "| %s | Stan NUTS, 4 chains (compile %.1f s) | %.1f | %.0f | %.0f | %.1f (%.1f with compile) | %.4f | %.2f (%.1f with compile) | %s |\n" \
@@ -72,7 +77,8 @@ for model in "${models[@]}"; do
   for c in "${chain_counts[@]}"; do
     out="$d/hmcc$c"
     start=$(date +%s.%N)
-    bench/peak_rss.sh bin/hmcc run "$mfile" "$dfile" --chains "$c" --seed 1 --output-dir "$out" --quiet > "$d/h$c.txt" 2> "$d/h$c.err"
+    # hmcc is one process: GNU time's maximum resident set size is its exact peak, at no cost.
+    /usr/bin/time -f "peak_rss_kb=%M" -o "$d/h$c.err" bin/hmcc run "$mfile" "$dfile" --chains "$c" --seed 1 --output-dir "$out" --quiet ${HMCC_ARGS:-} > "$d/h$c.txt"
     end=$(date +%s.%N)
     wall=$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')
     fstart=$(date +%s.%N)
@@ -81,9 +87,9 @@ for model in "${models[@]}"; do
     grads=$(sed -n 's/.*; \([0-9]*\) gradient evaluations.*/\1/p' "$d/h$c.txt")
     ess=$(awk -F, 'NR > 2 && ($8 + 0) > 0 { if (m == "" || $8 < m) m = $8 } END { print m }' "$out/summary.csv")
     rhat=$(awk -F, 'NR > 2 { if ($7 > m) m = $7 } END { print m }' "$out/summary.csv")
-    peak=$(get peak_rss_mb "$d/h$c.err")
+    peak=$(( $(get peak_rss_kb "$d/h$c.err") / 1024 ))
     rate=$(div "$grads" "$wall"); essps=$(div "$ess" "$wall")
-    printf "| %s | hmcc, %d chains | %.1f | %.0f | %.0f | %.1f | %.4f | %.2f | %s |\n" "$model" "$c" "$wall" "$rate" "$ess" "$essps" "$rhat" "$first" "$peak"
+    printf "| %s | hmcc, %d chains${HMCC_ARGS:+ $HMCC_ARGS} | %.1f | %.0f | %.0f | %.1f | %.4f | %.2f | %s |\n" "$model" "$c" "$wall" "$rate" "$ess" "$essps" "$rhat" "$first" "$peak"
     printf "| | hmcc ÷ Stan | | %s× | | %s× (%s× with compile) | | %s× (%s× with compile) | %s× |\n" \
       "$(div "$rate" "$s_rate")" "$(div "$essps" "$s_essps")" \
       "$(div "$essps" "$(div "$s_ess" "$(awk -v a="$s_wall" -v b="$compile" 'BEGIN {print a + b}')")")" \

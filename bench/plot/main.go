@@ -48,7 +48,9 @@ func run(in, out, title string) error {
 	p.Y.Label.Text = "chain-gradients per second"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
-	p.Legend.Top, p.Legend.Left = true, true
+	// Bottom right, lifted clear of a reference line along the bottom: the curves rise to the right.
+	p.Legend.Top, p.Legend.Left = false, false
+	p.Legend.YOffs = vg.Points(36)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, name := range order {
 		for _, pt := range series[name] {
