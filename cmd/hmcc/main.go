@@ -15,6 +15,7 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/hmcc-dev/hmcc/dataset"
 	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/dist"
 )
 
 const version = "0.1.0"
@@ -27,12 +28,13 @@ const (
 )
 
 type cli struct {
-	Run        runCmd        `cmd:"" help:"Sample the posterior of MODEL given DATA and write CmdStan CSVs and a summary."`
-	Logdensity logdensityCmd `cmd:"" help:"Evaluate the log density and its gradient on the unconstrained scale."`
-	Check      checkCmd      `cmd:"" help:"Parse and check MODEL (and DATA if given); list its parameters."`
-	Summary    summaryCmd    `cmd:"" help:"Re-summarise a directory of CmdStan CSVs (hmcc's or CmdStan's): the table and verdict of hmcc run."`
-	Plot       plotCmd       `cmd:"" help:"Draw trace, rank and density plots of the draws in a directory of CmdStan CSVs, as PNG or SVG."`
-	Version    versionCmd    `cmd:"" help:"Print the version."`
+	Run           runCmd           `cmd:"" help:"Sample the posterior of MODEL given DATA and write CmdStan CSVs and a summary."`
+	Logdensity    logdensityCmd    `cmd:"" help:"Evaluate the log density and its gradient on the unconstrained scale."`
+	Check         checkCmd         `cmd:"" help:"Parse and check MODEL (and DATA if given); list its parameters."`
+	Summary       summaryCmd       `cmd:"" help:"Re-summarise a directory of CmdStan CSVs (hmcc's or CmdStan's): the table and verdict of hmcc run."`
+	Plot          plotCmd          `cmd:"" help:"Draw trace, rank and density plots of the draws in a directory of CmdStan CSVs, as PNG or SVG."`
+	Distributions distributionsCmd `cmd:"" help:"List the distributions a model may use, with their arguments, supports and log densities."`
+	Version       versionCmd       `cmd:"" help:"Print the version."`
 }
 
 // userError marks problems the user can fix: they exit with status 2.
@@ -116,6 +118,14 @@ func report(err error, e *env, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "hmcc: internal error: %v\n", err)
 	return exitInternal
+}
+
+// distributionsCmd prints the registry, the same table docs/language.md holds.
+type distributionsCmd struct{}
+
+func (distributionsCmd) Run(e *env) error {
+	fmt.Fprint(e.stdout, dist.TextTable())
+	return nil
 }
 
 type versionCmd struct{}

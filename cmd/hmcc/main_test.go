@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hmcc-dev/hmcc/dist"
 	"github.com/hmcc-dev/hmcc/runtime/diagnostics"
 )
 
@@ -511,5 +512,28 @@ func TestSummaryReproducesRun(t *testing.T) {
 	}
 	if code, _, errs := hmcc(t, "summary", t.TempDir()); code != 2 || !strings.Contains(errs, "holds no chain CSVs") {
 		t.Errorf("empty directory: exit %d, %s", code, errs)
+	}
+}
+
+// TestDistributionsListsRegistry: `hmcc distributions` names every registered distribution with
+// its arguments, from the same registry the checker uses.
+func TestDistributionsListsRegistry(t *testing.T) {
+	code, out, errs := hmcc(t, "distributions")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, name := range dist.Names() {
+		d, _ := dist.Lookup(name)
+		var params []string
+		for _, p := range d.Params {
+			params = append(params, p.Name)
+		}
+		sig := name + "(" + strings.Join(params, ", ") + ")\n"
+		if !strings.Contains(out, sig) {
+			t.Errorf("no line %q in:\n%s", sig, out)
+		}
+	}
+	if !strings.Contains(out, "log density: x·l − log(1 + eˡ)") {
+		t.Errorf("BernoulliLogit's log density is missing:\n%s", out)
 	}
 }
