@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 )
@@ -117,5 +118,97 @@ func TestTrajectoryTargetRunsSampling(t *testing.T) {
 			}
 			checkGaussianMoments(t, sink.draws, scales)
 		})
+	}
+}
+
+// hostChunked records iterations in slots and hands them back on Flush, as the GPU's ring does.
+type hostChunked struct {
+	hostDevice
+	chunk    int
+	slots    []Recorded
+	records  int
+	onRecord func(n int) // called after each recorded iteration
+}
+
+func (d *hostChunked) ChunkSize() int { return d.chunk }
+
+func (d *hostChunked) TransitionRecord(in TransitionIn, slot int) error {
+	c := d.chains
+	out := TransitionOut{Accept: make([]float64, c), Energy: make([]float64, c), LogP: make([]float64, c),
+		Diverged: make([]bool, c), Position: make([]float64, c*d.Dim())}
+	if err := d.Transition(in, &out); err != nil {
+		return err
+	}
+	if slot >= d.chunk {
+		return fmt.Errorf("slot %d of a ring of %d", slot, d.chunk)
+	}
+	d.slots[slot] = Recorded{Position: [][]float64{out.Position}, LogP: [][]float64{out.LogP}, Accept: [][]float64{out.Accept},
+		Energy: [][]float64{out.Energy}, Diverged: [][]bool{out.Diverged}}
+	d.records++
+	if d.onRecord != nil {
+		d.onRecord(d.records)
+	}
+	return nil
+}
+
+func (d *hostChunked) Flush(k int) (*Recorded, error) {
+	r := &Recorded{}
+	for _, s := range d.slots[:k] {
+		r.Position, r.LogP = append(r.Position, s.Position[0]), append(r.LogP, s.LogP[0])
+		r.Accept, r.Energy, r.Diverged = append(r.Accept, s.Accept[0]), append(r.Energy, s.Energy[0]), append(r.Diverged, s.Diverged[0])
+	}
+	return r, nil
+}
+
+// TestChunkedDrawsEqualUnchunked: recording iterations on the device and flushing them seven at a
+// time (the last chunk partial) gives exactly the draws and statistics of bringing each back as
+// it is made, because the host draws the same momenta and uniforms in the same order.
+func TestChunkedDrawsEqualUnchunked(t *testing.T) {
+	scales := []float64{0.5, 2, 10}
+	cfg := Config{Warmup: 200, Draws: 150, Seed: 9, TargetAccept: 0.8, PathLength: 3, MaxSteps: 1024, Sampler: "chees"}
+	plain := &hostDevice{gaussian: gaussian{chains: 4, scales: scales}}
+	want := newMemorySink(4, len(scales), cfg.Draws)
+	if _, err := Sample(context.Background(), plain, cfg, want); err != nil {
+		t.Fatal(err)
+	}
+	chunked := &hostChunked{hostDevice: hostDevice{gaussian: gaussian{chains: 4, scales: scales}}, chunk: 7, slots: make([]Recorded, 7)}
+	got := newMemorySink(4, len(scales), cfg.Draws)
+	res, err := Sample(context.Background(), chunked, cfg, got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.DrawsDone != cfg.Draws || chunked.records != cfg.Draws || chunked.runs != cfg.Draws {
+		t.Fatalf("%d draws, %d recorded, %d transitions; want %d", res.DrawsDone, chunked.records, chunked.runs, cfg.Draws)
+	}
+	if !sameDraws(got.draws, want.draws) {
+		t.Error("chunked draws differ from per-iteration draws")
+	}
+	for it := range want.stats {
+		for c := range want.stats[it] {
+			if got.stats[it][c] != want.stats[it][c] {
+				t.Fatalf("draw %d chain %d: stats %+v, want %+v", it, c, got.stats[it][c], want.stats[it][c])
+			}
+		}
+	}
+}
+
+// TestChunkedInterruptKeepsRecordedDraws: an interruption in the middle of a chunk still hands
+// the sink every iteration the device recorded.
+func TestChunkedInterruptKeepsRecordedDraws(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := &hostChunked{hostDevice: hostDevice{gaussian: gaussian{chains: 2, scales: []float64{1, 3}}}, chunk: 7, slots: make([]Recorded, 7)}
+	d.onRecord = func(n int) {
+		if n == 10 {
+			cancel()
+		}
+	}
+	sink := newMemorySink(2, 2, 100)
+	res, err := Sample(ctx, d, Config{Warmup: 50, Draws: 100, Seed: 1, TargetAccept: 0.8, PathLength: 2, MaxSteps: 256, Sampler: "hmc"}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Interrupted || res.DrawsDone != 10 || len(sink.stats) != 10 {
+		t.Errorf("interrupted %v after %d draws (%d at the sink), want 10", res.Interrupted, res.DrawsDone, len(sink.stats))
 	}
 }

@@ -53,6 +53,27 @@ func (s *sampler) run(ctx context.Context, cfg Config, sink Sink, res *Result, a
 	}
 	if dt, ok := s.t.(TrajectoryTarget); ok {
 		s.device = dt // from here the fixed-length kernels integrate on the target's side
+		if ct, ok := dt.(ChunkedTarget); ok && ct.ChunkSize() > 1 {
+			s.chunked = ct // and keep a chunk of draws there before bringing them back
+		}
+	}
+	emit := func(stats []Stats, pos []float64) error {
+		for c, st := range stats {
+			if st.Divergent {
+				res.Divergences[c]++
+			}
+			if res.MaxTreeDepthHits != nil && st.TreeDepth >= cfg.MaxTreeDepth {
+				res.MaxTreeDepthHits[c]++
+			}
+		}
+		if err := sink.Draw(res.DrawsDone, stats, pos); err != nil {
+			return err
+		}
+		res.DrawsDone++
+		if cfg.Progress != nil {
+			cfg.Progress("sampling", res.DrawsDone, cfg.Draws)
+		}
+		return nil
 	}
 	start = time.Now()
 	for it := 0; it < cfg.Draws && !res.Interrupted; it++ {
@@ -63,21 +84,21 @@ func (s *sampler) run(ctx context.Context, cfg Config, sink Sink, res *Result, a
 		if err := advance(false, stats); err != nil {
 			return nil, err
 		}
-		for c, st := range stats {
-			if st.Divergent {
-				res.Divergences[c]++
+		if s.chunked == nil {
+			if err := emit(stats, s.pos); err != nil {
+				return nil, err
 			}
-			if res.MaxTreeDepthHits != nil && st.TreeDepth >= cfg.MaxTreeDepth {
-				res.MaxTreeDepthHits[c]++
+			continue
+		}
+		if s.chunkFull() || it == cfg.Draws-1 || ctx.Err() != nil {
+			if err := s.flushChunk(stats, emit); err != nil {
+				return nil, err
 			}
 		}
-		if err := sink.Draw(it, stats, s.pos); err != nil {
-			return nil, err
-		}
-		res.DrawsDone++
-		if cfg.Progress != nil {
-			cfg.Progress("sampling", it+1, cfg.Draws)
-		}
+	}
+	// Draws recorded on the device before an interruption are still the user's.
+	if err := s.flushChunk(stats, emit); err != nil {
+		return nil, err
 	}
 	res.SamplingTime = time.Since(start)
 	res.Gradients = s.grads

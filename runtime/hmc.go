@@ -113,20 +113,67 @@ func (s *sampler) deviceTransition(steps []int, stats []Stats) error {
 	}
 	copy(in.StepSize, s.stepSize)
 	in.Steps = steps
+	if s.chunked != nil {
+		// Recorded where it runs; the statistics come with the flush (flushChunk).
+		if err := s.chunked.TransitionRecord(*in, len(s.pendingSteps)); err != nil {
+			return err
+		}
+		s.pendingSteps = append(s.pendingSteps, append([]int(nil), steps...))
+		s.countDeviceGradients(steps)
+		return nil
+	}
 	if err := s.device.Transition(*in, out); err != nil {
 		return err
 	}
-	maxSteps := 0
-	for _, l := range steps {
-		maxSteps = max(maxSteps, l)
-	}
+	s.countDeviceGradients(steps)
 	for i := 0; i < c; i++ {
-		s.grads += int64(maxSteps)
-		s.masked += int64(maxSteps - steps[i])
 		s.logp[i] = out.LogP[i]
 		stats[i] = Stats{LogP: out.LogP[i], AcceptStat: out.Accept[i], StepSize: s.stepSize[i], TreeDepth: treeDepth(steps[i]),
 			NLeapfrog: steps[i], Divergent: out.Diverged[i], Energy: out.Energy[i]}
 	}
+	return nil
+}
+
+// countDeviceGradients books a device transition's gradients: every chain is evaluated for as
+// many steps as the longest trajectory, the extra ones masked.
+func (s *sampler) countDeviceGradients(steps []int) {
+	maxSteps := 0
+	for _, l := range steps {
+		maxSteps = max(maxSteps, l)
+	}
+	for _, l := range steps {
+		s.grads += int64(maxSteps)
+		s.masked += int64(maxSteps - l)
+	}
+}
+
+// chunkFull reports whether recorded iterations fill the device's chunk.
+func (s *sampler) chunkFull() bool {
+	return s.chunked != nil && len(s.pendingSteps) >= s.chunked.ChunkSize()
+}
+
+// flushChunk brings back the recorded iterations and calls emit for each, in order, with its
+// statistics and positions.
+func (s *sampler) flushChunk(stats []Stats, emit func(stats []Stats, pos []float64) error) error {
+	if s.chunked == nil || len(s.pendingSteps) == 0 {
+		return nil
+	}
+	rec, err := s.chunked.Flush(len(s.pendingSteps))
+	if err != nil {
+		return err
+	}
+	for k, steps := range s.pendingSteps {
+		for i := range stats {
+			stats[i] = Stats{LogP: rec.LogP[k][i], AcceptStat: rec.Accept[k][i], StepSize: s.stepSize[i], TreeDepth: treeDepth(steps[i]),
+				NLeapfrog: steps[i], Divergent: rec.Diverged[k][i], Energy: rec.Energy[k][i]}
+		}
+		copy(s.pos, rec.Position[k])
+		copy(s.logp, rec.LogP[k])
+		if err := emit(stats, s.pos); err != nil {
+			return err
+		}
+	}
+	s.pendingSteps = s.pendingSteps[:0]
 	return nil
 }
 

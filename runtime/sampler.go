@@ -90,6 +90,10 @@ type sampler struct {
 	deviceIn     TransitionIn
 	deviceOut    TransitionOut
 	deviceSynced bool
+	// chunked, when the device can record iterations, holds the steps of the iterations recorded
+	// since the last flush (one entry per slot in use).
+	chunked      ChunkedTarget
+	pendingSteps [][]int
 }
 
 func newSampler(t Target, seed uint64) *sampler {

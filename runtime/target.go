@@ -45,3 +45,25 @@ type TransitionOut struct {
 	Diverged             []bool
 	Position             []float64
 }
+
+// ChunkedTarget is a TrajectoryTarget that can also keep a chunk of iterations' draws and
+// statistics where it runs and hand them back together, so that the draws cross to the host a
+// chunk at a time and never accumulate on the device. The sampler records one iteration per
+// slot, 0 … ChunkSize()−1, and flushes when the chunk is full, at the last draw, and when it is
+// interrupted.
+type ChunkedTarget interface {
+	TrajectoryTarget
+	ChunkSize() int
+	// TransitionRecord runs Transition's work and keeps its results in slot.
+	TransitionRecord(in TransitionIn, slot int) error
+	// Flush returns the first k slots.
+	Flush(k int) (*Recorded, error)
+}
+
+// Recorded is a flushed chunk: for iteration k of the chunk, Position[k] is chains×dim and the
+// statistics have one entry per chain.
+type Recorded struct {
+	Position             [][]float64
+	LogP, Accept, Energy [][]float64
+	Diverged             [][]bool
+}

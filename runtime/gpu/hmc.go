@@ -13,8 +13,8 @@ import (
 // momentum) stays on the device for the whole trajectory, and only what the host draws (momentum,
 // uniforms), the per-chain tuning (step sizes, step counts) and the iteration's results cross the
 // bus. This is cudagen's Transition, which the host shim test holds to runtime/hmc.go's transition.
-// Target implements runtime.TrajectoryTarget with it, so the hmc and chees samplers run every
-// post-warmup transition here.
+// Target implements runtime.ChunkedTarget with it, so the hmc and chees samplers run every
+// post-warmup transition here and bring the draws back a chunk at a time.
 
 // TransitionIn and TransitionOut are runtime's: what the host supplies for one iteration and what
 // comes back, chain-major.
@@ -141,13 +141,14 @@ func (t *Target) TransitionRecord(in TransitionIn, slot int) error {
 	})
 }
 
-// Recorded is a chunk of iterations flushed from the device: for iteration k of the chunk,
-// Position[k] is chains×dim and the statistics are per chain.
-type Recorded struct {
-	Position             [][]float64
-	LogP, Accept, Energy [][]float64
-	Diverged             [][]bool
-}
+// Recorded is runtime's: a chunk of iterations flushed from the device; for iteration k of the
+// chunk, Position[k] is chains×dim and the statistics are per chain.
+type Recorded = runtime.Recorded
+
+var _ runtime.ChunkedTarget = (*Target)(nil)
+
+// ChunkSize is how many iterations the ring on the device holds (Options.DrawChunk).
+func (t *Target) ChunkSize() int { return t.chunk }
 
 // Flush downloads the first k slots of the ring.
 func (t *Target) Flush(k int) (*Recorded, error) {
