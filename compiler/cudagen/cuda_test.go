@@ -39,43 +39,34 @@ func TestCompilesAsCUDA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range bundled {
-		m := load(t, c.model, c.data)
-		for _, prec := range []Precision{Float64, Float32} {
-			t.Run(c.name+"_"+prec.String(), func(t *testing.T) {
-				p, err := Generate(m, prec)
-				if err != nil {
-					t.Fatal(err)
-				}
-				dir := t.TempDir()
-				src, ptx := filepath.Join(dir, "kernels.cu"), filepath.Join(dir, "kernels.ptx")
-				if err := os.WriteFile(src, []byte(p.Source), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				// -Werror with the warnings that only reflect the generated code's shape turned off:
-				// helpers a model does not call, and values a backward kernel recomputes unused.
-				cmd := exec.Command(clang, "-x", "cuda", "--cuda-device-only", "-nocudainc", "-nocudalib",
-					"--cuda-gpu-arch=sm_80", "-O2", "-Wall", "-Werror", "-Wno-unused-function", "-Wno-unused-variable",
-					"-Wno-unused-but-set-variable", "-S", "-include", header, src, "-o", ptx)
-				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Fatalf("clang could not compile the generated source as CUDA: %v\n%s", err, out)
-				}
-				text, err := os.ReadFile(ptx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				entries := map[string]bool{}
-				for _, m := range regexp.MustCompile(`\.entry\s+([A-Za-z0-9_]+)\(`).FindAllStringSubmatch(string(text), -1) {
-					entries[m[1]] = true
-				}
-				for _, k := range p.Kernels {
-					if !entries[k] {
-						t.Errorf("kernel %s is not a PTX entry (entries: %s)", k, strings.Join(keys(entries), " "))
-					}
-				}
-			})
+	eachGenerated(t, func(t *testing.T, _ string, p *Program) {
+		dir := t.TempDir()
+		src, ptx := filepath.Join(dir, "kernels.cu"), filepath.Join(dir, "kernels.ptx")
+		if err := os.WriteFile(src, []byte(p.Source), 0o644); err != nil {
+			t.Fatal(err)
 		}
-	}
+		// -Werror with the warnings that only reflect the generated code's shape turned off:
+		// helpers a model does not call, and values a backward kernel recomputes unused.
+		cmd := exec.Command(clang, "-x", "cuda", "--cuda-device-only", "-nocudainc", "-nocudalib",
+			"--cuda-gpu-arch=sm_80", "-O2", "-Wall", "-Werror", "-Wno-unused-function", "-Wno-unused-variable",
+			"-Wno-unused-but-set-variable", "-S", "-include", header, src, "-o", ptx)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("clang could not compile the generated source as CUDA: %v\n%s", err, out)
+		}
+		text, err := os.ReadFile(ptx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries := map[string]bool{}
+		for _, m := range regexp.MustCompile(`\.entry\s+([A-Za-z0-9_]+)\(`).FindAllStringSubmatch(string(text), -1) {
+			entries[m[1]] = true
+		}
+		for _, k := range p.Kernels {
+			if !entries[k] {
+				t.Errorf("kernel %s is not a PTX entry (entries: %s)", k, strings.Join(keys(entries), " "))
+			}
+		}
+	})
 }
 
 func keys(m map[string]bool) []string {

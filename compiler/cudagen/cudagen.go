@@ -68,6 +68,14 @@ type Buffer struct {
 	Double   bool
 }
 
+// ctype is the buffer's element type in the generated source: real is the kernels' precision.
+func (b Buffer) ctype() string {
+	if b.Double {
+		return "double"
+	}
+	return "real"
+}
+
 // Len returns the number of elements of the buffer for C chains.
 func (b Buffer) Len(chains int) int {
 	if b.PerChain {
@@ -335,68 +343,57 @@ func (g *gen) collect(e ir.Expr) error {
 		}
 		return g.collect(e.R)
 	case *ir.MatVec:
-		if _, ok := g.mats[e]; ok {
-			return nil
-		}
-		if !e.DependsOnParams() {
-			return nil // data only: the kernels evaluate it once, at generation time
-		}
-		if err := g.collect(e.V); err != nil {
-			return err
-		}
-		mtx, name, err := matrixOf(e.M)
-		if err != nil {
-			return err
-		}
-		if len(mtx.Shape) != 2 {
-			return fmt.Errorf("internal error: the left side of @ has shape %v", mtx.Shape)
-		}
-		mt := &mat{mv: e, inner: e.V, n: mtx.Shape[1], rows: mtx.Shape[0], cols: mtx.Shape[1]}
-		mt.matrix = g.dataBuffer(mtx, name, mtx)
-		i := len(g.order)
-		mt.in = g.perChain(fmt.Sprintf("matvec%d_in", i), mt.cols, false)
-		mt.out = g.perChain(fmt.Sprintf("matvec%d_out", i), mt.rows, false)
-		mt.adjIn = g.perChain(fmt.Sprintf("matvec%d_adj_in", i), mt.cols, false)
-		mt.adjOut = g.perChain(fmt.Sprintf("matvec%d_adj_out", i), mt.rows, false)
-		g.mats[e] = mt
-		g.order = append(g.order, mt)
-		return nil
+		return g.addMat(e, e.V, func(i int) (*mat, error) {
+			mtx, name, err := matrixOf(e.M)
+			if err != nil {
+				return nil, err
+			}
+			if len(mtx.Shape) != 2 {
+				return nil, fmt.Errorf("internal error: the left side of @ has shape %v", mtx.Shape)
+			}
+			mt := &mat{mv: e, inner: e.V, n: mtx.Shape[1], rows: mtx.Shape[0], cols: mtx.Shape[1]}
+			mt.matrix = g.dataBuffer(mtx, name, mtx)
+			mt.in = g.perChain(fmt.Sprintf("matvec%d_in", i), mt.cols, false)
+			mt.out = g.perChain(fmt.Sprintf("matvec%d_out", i), mt.rows, false)
+			mt.adjIn = g.perChain(fmt.Sprintf("matvec%d_adj_in", i), mt.cols, false)
+			mt.adjOut = g.perChain(fmt.Sprintf("matvec%d_adj_out", i), mt.rows, false)
+			return mt, nil
+		})
 	case *ir.Sum:
-		if _, ok := g.mats[e]; ok {
-			return nil
-		}
-		if !e.DependsOnParams() {
-			return nil // data only: the kernels evaluate it once, at generation time
-		}
-		if err := g.collect(e.X); err != nil {
-			return err
-		}
-		i := len(g.order)
-		mt := &mat{sum: e, inner: e.X, n: g.m.Sizes.Len(e.X.Shape())}
-		mt.out = g.perChain(fmt.Sprintf("sum%d_out", i), 1, false)
-		mt.adjOut = g.perChain(fmt.Sprintf("sum%d_adj_out", i), 1, false)
-		g.mats[e] = mt
-		g.order = append(g.order, mt)
-		return nil
+		return g.addMat(e, e.X, func(i int) (*mat, error) {
+			mt := &mat{sum: e, inner: e.X, n: g.m.Sizes.Len(e.X.Shape())}
+			mt.out = g.perChain(fmt.Sprintf("sum%d_out", i), 1, false)
+			mt.adjOut = g.perChain(fmt.Sprintf("sum%d_adj_out", i), 1, false)
+			return mt, nil
+		})
 	case *ir.Gather:
-		if _, ok := g.mats[e]; ok {
-			return nil
-		}
-		if !e.DependsOnParams() {
-			return nil // data only: the kernels evaluate it once, at generation time
-		}
-		if err := g.collect(e.X); err != nil {
-			return err
-		}
-		i := len(g.order)
-		mt := &mat{gather: e, inner: e.X, n: g.m.Sizes.Len(e.X.Shape())}
-		mt.in = g.perChain(fmt.Sprintf("gather%d_in", i), mt.n, false)
-		mt.adjIn = g.perChain(fmt.Sprintf("gather%d_adj_in", i), mt.n, false)
-		g.mats[e] = mt
-		g.order = append(g.order, mt)
-		return nil
+		return g.addMat(e, e.X, func(i int) (*mat, error) {
+			mt := &mat{gather: e, inner: e.X, n: g.m.Sizes.Len(e.X.Shape())}
+			mt.in = g.perChain(fmt.Sprintf("gather%d_in", i), mt.n, false)
+			mt.adjIn = g.perChain(fmt.Sprintf("gather%d_adj_in", i), mt.n, false)
+			return mt, nil
+		})
 	}
 	return &Unsupported{What: fmt.Sprintf("the expression %T", e)}
+}
+
+// addMat records e, a product, sum or gather of inner, as the next of g.order, after collecting
+// those inside inner; build makes its entry given its index in g.order. An e already recorded, or
+// one that depends on data only (the kernels evaluate it once, at generation time), is left.
+func (g *gen) addMat(e, inner ir.Expr, build func(i int) (*mat, error)) error {
+	if _, ok := g.mats[e]; ok || !e.DependsOnParams() {
+		return nil
+	}
+	if err := g.collect(inner); err != nil {
+		return err
+	}
+	mt, err := build(len(g.order))
+	if err != nil {
+		return err
+	}
+	g.mats[e] = mt
+	g.order = append(g.order, mt)
+	return nil
 }
 
 // matrixOf returns the data matrix on the left of @.

@@ -9,10 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hmcc-dev/hmcc/compiler"
-	"github.com/hmcc-dev/hmcc/dataset"
-	"github.com/hmcc-dev/hmcc/ir"
-	"github.com/hmcc-dev/hmcc/lang"
+	"github.com/hmcc-dev/hmcc/compiler/cudagen/cudagentest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -31,30 +28,6 @@ var bundled = []struct {
 	{"all", "testdata/all.model", "testdata/all.csv", 1e-10},
 	{"lgamma", "testdata/lgamma.model", "testdata/all.csv", 1e-9},
 	{"groups", "testdata/groups.model", "testdata/groups.csv", 1e-10},
-}
-
-func load(t testing.TB, modelPath, dataPath string) *ir.Model {
-	t.Helper()
-	src, err := os.ReadFile(modelPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ast, err := lang.Parse(filepath.Base(modelPath), string(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := compiler.Check(ast)
-	if err != nil {
-		t.Fatal(err)
-	}
-	table, err := dataset.Read(dataPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := compiler.Bind(m, table); err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // dump is what the golden files hold: the source and the plan that drives it.
@@ -94,29 +67,38 @@ func dump(p *Program) string {
 // TestGolden holds the generated source of every bundled model, in both precisions, to the files
 // in testdata; `go test ./compiler/cudagen -update` rewrites them after an intended change.
 func TestGolden(t *testing.T) {
+	eachGenerated(t, func(t *testing.T, name string, p *Program) {
+		got := dump(p)
+		path := filepath.Join("testdata", name+".cu.golden")
+		if *update {
+			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to create it)", err)
+		}
+		if got != string(want) {
+			t.Errorf("generated source differs from %s; diff it with go test -update and git diff", path)
+		}
+	})
+}
+
+// eachGenerated generates every bundled model in both precisions and runs f on each program as
+// the subtest name_precision, which it is also given.
+func eachGenerated(t *testing.T, f func(t *testing.T, name string, p *Program)) {
 	for _, c := range bundled {
-		m := load(t, c.model, c.data)
+		m := cudagentest.Load(t, c.model, c.data)
 		for _, prec := range []Precision{Float64, Float32} {
-			t.Run(c.name+"_"+prec.String(), func(t *testing.T) {
+			name := c.name + "_" + prec.String()
+			t.Run(name, func(t *testing.T) {
 				p, err := Generate(m, prec)
 				if err != nil {
 					t.Fatal(err)
 				}
-				got := dump(p)
-				path := filepath.Join("testdata", c.name+"_"+prec.String()+".cu.golden")
-				if *update {
-					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test -update to create it)", err)
-				}
-				if got != string(want) {
-					t.Errorf("generated source differs from %s; diff it with go test -update and git diff", path)
-				}
+				f(t, name, p)
 			})
 		}
 	}
@@ -124,7 +106,7 @@ func TestGolden(t *testing.T) {
 
 // TestUnsupported checks that what the backend cannot compile is an error that says what it is.
 func TestUnsupported(t *testing.T) {
-	m := load(t, "../../models/eight_schools.model", "../../models/eight_schools.csv")
+	m := cudagentest.Load(t, "../../models/eight_schools.model", "../../models/eight_schools.csv")
 	saved := distributions["HalfCauchy"]
 	delete(distributions, "HalfCauchy")
 	defer func() { distributions["HalfCauchy"] = saved }()

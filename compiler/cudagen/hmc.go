@@ -69,60 +69,30 @@ func (g *gen) addHMC() {
 func (g *gen) hmcKernels() string {
 	h := g.p.HMC
 	var b strings.Builder
-	decl := func(names ...string) {
-		b.WriteString("  const int c = blockIdx.x * blockDim.x + threadIdx.x;\n  if (c >= C) return;\n")
+	// The kernels' names for the buffers they use.
+	bufs := map[string]int{
+		"x": g.p.Theta, "g": g.p.Grad, "lp": g.p.LogP,
+		"pos": h.Pos, "pg": h.PosGrad, "plp": h.PosLogP,
+		"mom": h.Mom, "im": h.InvMetric, "eps": h.StepSize, "steps": h.Steps, "u": h.Uniform,
+		"acc": h.Accept, "energy": h.Energy, "div": h.Diverged,
+		"h0": h.h0, "done": h.done, "moving": h.moving,
+		"draws": h.Draws, "stats": h.Stats, "slot": h.Slot,
+	}
+	// kernel opens the kernel name, one thread per chain, with pointers to the buffers it names.
+	kernel := func(name string, names ...string) {
+		kernelHead(&b, name)
 		for _, n := range names {
-			var i int
-			typ := "real"
-			switch n {
-			case "x":
-				i = g.p.Theta
-			case "g":
-				i = g.p.Grad
-			case "lp":
-				i, typ = g.p.LogP, "double"
-			case "pos":
-				i = h.Pos
-			case "pg":
-				i = h.PosGrad
-			case "plp":
-				i, typ = h.PosLogP, "double"
-			case "mom":
-				i = h.Mom
-			case "im":
-				i = h.InvMetric
-			case "eps":
-				i = h.StepSize
-			case "steps":
-				i = h.Steps
-			case "u":
-				i, typ = h.Uniform, "double"
-			case "acc":
-				i, typ = h.Accept, "double"
-			case "energy":
-				i, typ = h.Energy, "double"
-			case "div":
-				i = h.Diverged
-			case "h0":
-				i, typ = h.h0, "double"
-			case "done":
-				i = h.done
-			case "moving":
-				i = h.moving
-			case "draws":
-				i = h.Draws
-			case "stats":
-				i, typ = h.Stats, "double"
-			case "slot":
-				i, typ = h.Slot, "double"
+			i, ok := bufs[n]
+			if !ok {
+				panic("cudagen: no HMC buffer " + n)
 			}
+			typ := g.p.Buffers[i].ctype()
 			fmt.Fprintf(&b, "  %s *%s = (%s *)B[%d];\n", typ, n, typ, i)
 		}
 	}
 	fmt.Fprintf(&b, "\n/* HMC on the device, one thread per chain (runtime/hmc.go's transition) */\n#define HMCC_DIM %d\n", g.p.Dim)
 	b.WriteString("\n/* the current state becomes the accepted one (after an evaluation at a new theta) */\n")
-	b.WriteString("HMCC_KERNEL void hmcc_hmc_commit(void *const *B, const int C, const int chunk) {\n")
-	decl("x", "g", "lp", "pos", "pg", "plp")
+	kernel("hmcc_hmc_commit", "x", "g", "lp", "pos", "pg", "plp")
 	b.WriteString(`  for (int i = 0; i < HMCC_DIM; i++) {
     pos[i * C + c] = x[i * C + c];
     pg[i * C + c] = g[i * C + c];
@@ -131,8 +101,7 @@ func (g *gen) hmcKernels() string {
 }
 `)
 	b.WriteString("\n/* the proposal starts at the accepted state; h0 = -logp + kinetic energy of the drawn momentum */\n")
-	b.WriteString("HMCC_KERNEL void hmcc_hmc_begin(void *const *B, const int C, const int chunk) {\n")
-	decl("x", "g", "lp", "pos", "pg", "plp", "mom", "im", "h0", "done", "div")
+	kernel("hmcc_hmc_begin", "x", "g", "lp", "pos", "pg", "plp", "mom", "im", "h0", "done", "div")
 	b.WriteString(`  double k = 0;
   for (int i = 0; i < HMCC_DIM; i++) {
     x[i * C + c] = pos[i * C + c];
@@ -147,8 +116,7 @@ func (g *gen) hmcKernels() string {
 }
 `)
 	b.WriteString("\n/* first half of a leapfrog step for chains still moving: p += eps/2 g; x += eps M^-1 p */\n")
-	b.WriteString("HMCC_KERNEL void hmcc_leapfrog_first(void *const *B, const int C, const int chunk) {\n")
-	decl("x", "g", "mom", "im", "eps", "steps", "done", "div", "moving")
+	kernel("hmcc_leapfrog_first", "x", "g", "mom", "im", "eps", "steps", "done", "div", "moving")
 	b.WriteString(`  if (div[c] != 0 || done[c] >= steps[c]) {
     moving[c] = 0;
     return;
@@ -163,8 +131,7 @@ func (g *gen) hmcKernels() string {
 }
 `)
 	b.WriteString("\n/* second half after the evaluation at x: p += eps/2 g, then the divergence test */\n")
-	b.WriteString("HMCC_KERNEL void hmcc_leapfrog_second(void *const *B, const int C, const int chunk) {\n")
-	decl("g", "lp", "mom", "im", "eps", "h0", "div", "moving")
+	kernel("hmcc_leapfrog_second", "g", "lp", "mom", "im", "eps", "h0", "div", "moving")
 	b.WriteString(`  if (moving[c] == 0) return;
   const real e = eps[c];
   double k = 0;
@@ -181,8 +148,7 @@ func (g *gen) hmcKernels() string {
 }
 `)
 	b.WriteString("\n/* Metropolis in double: accept with probability min(1, exp(h0 - h)) against the host's uniform */\n")
-	b.WriteString("HMCC_KERNEL void hmcc_hmc_end(void *const *B, const int C, const int chunk) {\n")
-	decl("x", "g", "lp", "pos", "pg", "plp", "mom", "im", "u", "acc", "energy", "h0", "div")
+	kernel("hmcc_hmc_end", "x", "g", "lp", "pos", "pg", "plp", "mom", "im", "u", "acc", "energy", "h0", "div")
 	b.WriteString(`  double a = 0, h = 0;
   if (div[c] == 0) {
     double k = 0;
@@ -207,8 +173,7 @@ func (g *gen) hmcKernels() string {
 }
 `)
 	b.WriteString("\n/* the ring of iterations on the device: slot *slot gets the accepted state and the statistics */\n")
-	b.WriteString("HMCC_KERNEL void hmcc_hmc_record(void *const *B, const int C, const int chunk) {\n")
-	decl("pos", "plp", "acc", "energy", "div", "draws", "stats", "slot")
+	kernel("hmcc_hmc_record", "pos", "plp", "acc", "energy", "div", "draws", "stats", "slot")
 	b.WriteString(`  const int s = (int)slot[0];
   for (int i = 0; i < HMCC_DIM; i++) draws[(s * HMCC_DIM + i) * C + c] = pos[i * C + c];
   stats[(4 * s) * C + c] = plp[c];

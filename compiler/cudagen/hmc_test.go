@@ -1,83 +1,12 @@
 package cudagen
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/hmcc-dev/hmcc/compiler"
+	"github.com/hmcc-dev/hmcc/compiler/cudagen/cudagentest"
 )
-
-// refTransition is runtime/hmc.go's transition with the random draws supplied: the reference the
-// device-resident transition must reproduce. It runs on the CPU executor.
-func refTransition(t *testing.T, eval func(x, lp, g []float64) error, c, n int, pos, mom, invM, eps []float64, steps []int, u []float64) (lp0, accept, energy []float64, diverged []bool) {
-	kinetic := func(p []float64) float64 {
-		k := 0.0
-		for i, v := range p {
-			k += invM[i] * v * v
-		}
-		return 0.5 * k
-	}
-	lp0, g0 := make([]float64, c), make([]float64, c*n)
-	if err := eval(pos, lp0, g0); err != nil {
-		t.Fatal(err)
-	}
-	maxSteps := 0
-	for _, l := range steps {
-		maxSteps = max(maxSteps, l)
-	}
-	h0 := make([]float64, c)
-	for i := 0; i < c; i++ {
-		h0[i] = -lp0[i] + kinetic(mom[i*n:(i+1)*n])
-	}
-	x, g, lp := append([]float64(nil), pos...), append([]float64(nil), g0...), append([]float64(nil), lp0...)
-	diverged = make([]bool, c)
-	for l := 0; l < maxSteps; l++ {
-		for i := 0; i < c; i++ {
-			if diverged[i] || l >= steps[i] {
-				continue
-			}
-			for j := i * n; j < (i+1)*n; j++ {
-				mom[j] += 0.5 * eps[i] * g[j]
-				x[j] += eps[i] * invM[j-i*n] * mom[j]
-			}
-		}
-		if err := eval(x, lp, g); err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < c; i++ {
-			if diverged[i] || l >= steps[i] {
-				continue
-			}
-			p := mom[i*n : (i+1)*n]
-			finite := true
-			for j := range p {
-				p[j] += 0.5 * eps[i] * g[i*n+j]
-				finite = finite && !math.IsNaN(g[i*n+j]) && !math.IsInf(g[i*n+j], 0)
-			}
-			h := -lp[i] + kinetic(p)
-			if math.IsNaN(h) || math.IsInf(h, 0) || h-h0[i] > 1000 || !finite {
-				diverged[i] = true
-			}
-		}
-	}
-	accept, energy = make([]float64, c), make([]float64, c)
-	for i := 0; i < c; i++ {
-		h := math.Inf(1)
-		if !diverged[i] {
-			h = -lp[i] + kinetic(mom[i*n:(i+1)*n])
-			accept[i] = math.Min(1, math.Exp(h0[i]-h))
-		}
-		if !diverged[i] && u[i] < accept[i] {
-			copy(pos[i*n:(i+1)*n], x[i*n:(i+1)*n])
-			lp0[i] = lp[i]
-			energy[i] = h
-		} else {
-			energy[i] = h0[i]
-		}
-	}
-	return lp0, accept, energy, diverged
-}
 
 // TestShimTransition runs the device-resident HMC transition on the host shim and compares the
 // accepted state, log density, acceptance probability, energy and divergence flag of every chain
@@ -92,7 +21,7 @@ func TestShimTransition(t *testing.T) {
 			continue // kidiq's density at θ near 0 (far from its posterior) rejects every step
 		}
 		t.Run(c.name, func(t *testing.T) {
-			m := load(t, c.model, c.data)
+			m := cudagentest.Load(t, c.model, c.data)
 			p, err := Generate(m, Float64)
 			if err != nil {
 				t.Fatal(err)
@@ -101,7 +30,7 @@ func TestShimTransition(t *testing.T) {
 			p.SetDrawChunk(3)
 			s := startShim(t, buildShim(t, p, "c"), p, chains, 4, 7)
 			rng := rand.New(rand.NewPCG(3, uint64(n)))
-			theta := randomTheta(rng, chains*n)
+			theta := cudagentest.RandomTheta(rng, chains*n)
 			for i := range theta {
 				theta[i] *= 0.25 // near the mode, where small steps are accepted
 			}
@@ -126,7 +55,7 @@ func TestShimTransition(t *testing.T) {
 			// The acceptance probabilities do not depend on the uniforms: a dry run finds them,
 			// and the uniforms are then chosen so that even chains accept (u = a/2) and odd ones
 			// reject (u = (1+a)/2 is never below a), whatever a is.
-			_, dry, _, _ := refTransition(t, cpu.LogDensityGrad, chains, n, append([]float64(nil), theta...),
+			_, dry, _, _ := cudagentest.Transition(t, cpu.LogDensityGrad, chains, n, append([]float64(nil), theta...),
 				append([]float64(nil), mom...), invM, eps, steps, make([]float64, chains))
 			u := make([]float64, chains)
 			for i, a := range dry {
@@ -175,7 +104,7 @@ func TestShimTransition(t *testing.T) {
 			}
 
 			wantPos := append([]float64(nil), theta...)
-			wantLP, wantAccept, wantEnergy, wantDiv := refTransition(t, cpu.LogDensityGrad, chains, n, wantPos, mom, invM, eps, steps, u)
+			wantLP, wantAccept, wantEnergy, wantDiv := cudagentest.Transition(t, cpu.LogDensityGrad, chains, n, wantPos, mom, invM, eps, steps, u)
 			for i := 0; i < chains; i++ {
 				if (div[i] != 0) != wantDiv[i] {
 					t.Errorf("chain %d: diverged %v, CPU %v", i, div[i] != 0, wantDiv[i])

@@ -100,6 +100,12 @@ func (k *kgen) add(v *val, code string) *val {
 	return v
 }
 
+// define names v by a new temporary, whose forward code sets it to rhs.
+func (k *kgen) define(v *val, rhs string) {
+	v.ref = k.temp("t")
+	k.add(v, fmt.Sprintf("%sreal %s = %s;\n", k.stmt(v), v.ref, rhs))
+}
+
 // stmt is the indentation of a value's code: hoisted values (pre, post) and looped ones (loop body).
 func (k *kgen) stmt(v *val) string {
 	if v.vec {
@@ -121,8 +127,7 @@ func (k *kgen) leaf(src, adj int, row string, vec bool) *val {
 // adjoint is added atomically.
 func (k *kgen) leafScatter(src, adj int, row string, vec, scatter bool) *val {
 	v := &val{vec: vec, active: true}
-	v.ref = k.temp("t")
-	k.add(v, fmt.Sprintf("%sreal %s = %s[%s];\n", k.stmt(v), v.ref, k.buf(src), at(row)))
+	k.define(v, fmt.Sprintf("%s[%s]", k.buf(src), at(row)))
 	v.back = func(w *strings.Builder) {
 		target := fmt.Sprintf("%s[%s]", k.buf(adj), at(row))
 		if vec && scatter {
@@ -275,8 +280,8 @@ func (k *kgen) unary(e *ir.Unary) (*val, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &val{vec: x.vec, active: x.active, ref: k.temp("t")}
-	k.add(v, fmt.Sprintf("%sreal %s = %s;\n", k.stmt(v), v.ref, reX.ReplaceAllString(fc.f, x.ref)))
+	v := &val{vec: x.vec, active: x.active}
+	k.define(v, reX.ReplaceAllString(fc.f, x.ref))
 	if x.active {
 		d := reY.ReplaceAllString(reX.ReplaceAllString(fc.d, x.ref), v.ref)
 		v.back = func(w *strings.Builder) {
@@ -313,8 +318,8 @@ func (k *kgen) binary(e *ir.Binary) (*val, error) {
 		s = reB.ReplaceAllString(s, "("+r.ref+")")
 		return reY.ReplaceAllString(s, y)
 	}
-	v := &val{vec: l.vec || r.vec, active: l.active || r.active, ref: k.temp("t")}
-	k.add(v, fmt.Sprintf("%sreal %s = %s;\n", k.stmt(v), v.ref, subst(fc.f, "")))
+	v := &val{vec: l.vec || r.vec, active: l.active || r.active}
+	k.define(v, subst(fc.f, ""))
 	v.back = func(w *strings.Builder) {
 		for _, side := range []struct {
 			in *val
@@ -351,19 +356,14 @@ func (k *kgen) finish(name, comment string) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n/* %s */\n", comment)
-	fmt.Fprintf(&b, "HMCC_KERNEL void %s(void *const *B, const int C, const int chunk) {\n", name)
-	b.WriteString("  const int c = blockIdx.x * blockDim.x + threadIdx.x;\n")
-	b.WriteString("  if (c >= C) return;\n")
+	kernelHead(&b, name)
 	fmt.Fprintf(&b, "  const int j0 = blockIdx.y * chunk, j1 = hmcc_min(j0 + chunk, %d);\n", k.n)
 	for i := range k.g.p.Buffers {
 		if !k.bufs[i] {
 			continue
 		}
 		bf := k.g.p.Buffers[i]
-		typ := "real"
-		if bf.Double {
-			typ = "double"
-		}
+		typ := bf.ctype()
 		if bf.PerChain {
 			fmt.Fprintf(&b, "  %s *%s = (%s *)B[%d];\n", typ, k.buf(i), typ, i)
 		} else {
@@ -381,6 +381,14 @@ func (k *kgen) finish(name, comment string) string {
 	b.WriteString(k.post.String())
 	b.WriteString("  }\n}\n")
 	return b.String()
+}
+
+// kernelHead opens a kernel: its signature, every kernel's, and the chain c of its thread, which
+// returns if it has none.
+func kernelHead(b *strings.Builder, name string) {
+	fmt.Fprintf(b, "HMCC_KERNEL void %s(void *const *B, const int C, const int chunk) {\n", name)
+	b.WriteString("  const int c = blockIdx.x * blockDim.x + threadIdx.x;\n")
+	b.WriteString("  if (c >= C) return;\n")
 }
 
 // termKernel adds one term's log density over its elements to logp and its gradient to the

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/hmcc-dev/hmcc/compiler"
+	"github.com/hmcc-dev/hmcc/compiler/cudagen/cudagentest"
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
@@ -172,14 +173,6 @@ func evalShim(t *testing.T, s *shim, p *Program, theta []float64, chains int) (l
 	return s.get(p.LogP), Transpose(s.get(p.Grad), dim, chains)
 }
 
-func randomTheta(rng *rand.Rand, n int) []float64 {
-	theta := make([]float64, n)
-	for i := range theta {
-		theta[i] = rng.Float64()*4 - 2 // the samplers' initialisation range
-	}
-	return theta
-}
-
 func cpuEval(t *testing.T, m *ir.Model, theta []float64, chains int) (logp, grad []float64) {
 	prog, err := compiler.Lower(m, chains)
 	if err != nil {
@@ -209,7 +202,7 @@ func TestShimMatchesCPU(t *testing.T) {
 }
 
 func testShimMatchesCPU(t *testing.T, model, data string, tol float64, lang string, chains int) {
-	m := load(t, model, data)
+	m := cudagentest.Load(t, model, data)
 	p, err := Generate(m, Float64)
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +210,7 @@ func testShimMatchesCPU(t *testing.T, model, data string, tol float64, lang stri
 	s := startShim(t, buildShim(t, p, lang), p, chains, 3, 5)
 	rng := rand.New(rand.NewPCG(1, uint64(len(model))))
 	for rep := 0; rep < 3; rep++ {
-		theta := randomTheta(rng, chains*p.Dim)
+		theta := cudagentest.RandomTheta(rng, chains*p.Dim)
 		lp, grad := evalShim(t, s, p, theta, chains)
 		wantLP, wantGrad := cpuEval(t, m, theta, chains)
 		compare(t, "log density", lp, wantLP, tol)
@@ -232,14 +225,14 @@ func TestShimFloat32(t *testing.T) {
 	const chains = 5
 	for _, c := range bundled {
 		t.Run(c.name, func(t *testing.T) {
-			m := load(t, c.model, c.data)
+			m := cudagentest.Load(t, c.model, c.data)
 			p, err := Generate(m, Float32)
 			if err != nil {
 				t.Fatal(err)
 			}
 			s := startShim(t, buildShim(t, p, "c"), p, chains, 4, 64)
 			rng := rand.New(rand.NewPCG(2, uint64(len(c.name))))
-			theta := randomTheta(rng, chains*p.Dim)
+			theta := cudagentest.RandomTheta(rng, chains*p.Dim)
 			// θ as float32 stores it, so that the comparison measures the kernels, not the input.
 			for i := range theta {
 				theta[i] = float64(float32(theta[i]))

@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/hmcc-dev/hmcc/autodiff"
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/compiler/cudagen"
-	"github.com/hmcc-dev/hmcc/dataset"
+	"github.com/hmcc-dev/hmcc/compiler/cudagen/cudagentest"
 	"github.com/hmcc-dev/hmcc/ir"
-	"github.com/hmcc-dev/hmcc/lang"
 	"github.com/hmcc-dev/hmcc/runtime"
 )
 
@@ -28,38 +27,6 @@ var models = []struct{ name, model, data string }{
 	{"kidiq", "../../models/kidiq.model", "../../models/kidiq.csv"},
 }
 
-func load(t testing.TB, modelPath, dataPath string) *ir.Model {
-	t.Helper()
-	src, err := os.ReadFile(modelPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ast, err := lang.Parse(modelPath, string(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := compiler.Check(ast)
-	if err != nil {
-		t.Fatal(err)
-	}
-	table, err := dataset.Read(dataPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := compiler.Bind(m, table); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func randomTheta(rng *rand.Rand, n int) []float64 {
-	theta := make([]float64, n)
-	for i := range theta {
-		theta[i] = rng.Float64()*4 - 2
-	}
-	return theta
-}
-
 // TestMatchesCPU compares the device's log density and gradient with the CPU executor's at
 // random points, for chain counts that do and do not fill a block. float64 agrees to 1e-9
 // (NVRTC contracts a*b+c into fused multiply-adds and the device's libm differs from Go's by an
@@ -67,23 +34,15 @@ func randomTheta(rng *rand.Rand, n int) []float64 {
 // magnitude, the float32 shim test's tolerance.
 func TestMatchesCPU(t *testing.T) {
 	for _, c := range models {
-		m := load(t, c.model, c.data)
+		m := cudagentest.Load(t, c.model, c.data)
 		for _, chains := range []int{1, 7, 300} {
 			for _, prec := range []cudagen.Precision{cudagen.Float64, cudagen.Float32} {
 				t.Run(fmt.Sprintf("%s/%d/%s", c.name, chains, prec), func(t *testing.T) {
-					g, err := New(m, chains, Options{Precision: prec})
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer g.Close()
-					cpu, err := compiler.Lower(m, chains)
-					if err != nil {
-						t.Fatal(err)
-					}
+					g, cpu := targets(t, m, chains, prec)
 					rng := rand.New(rand.NewPCG(uint64(chains), 9))
 					dim := m.Dim()
 					for rep := 0; rep < 3; rep++ {
-						theta := randomTheta(rng, chains*dim)
+						theta := cudagentest.RandomTheta(rng, chains*dim)
 						if prec == cudagen.Float32 {
 							for i := range theta {
 								theta[i] = float64(float32(theta[i]))
@@ -110,6 +69,22 @@ func TestMatchesCPU(t *testing.T) {
 	}
 }
 
+// targets returns a device target and the CPU executor for the same model and chain count; the
+// target is closed when the test ends.
+func targets(t *testing.T, m *ir.Model, chains int, prec cudagen.Precision) (*Target, *autodiff.Program) {
+	t.Helper()
+	g, err := New(m, chains, Options{Precision: prec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	cpu, err := compiler.Lower(m, chains)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, cpu
+}
+
 func compare(t *testing.T, what string, got, want []float64, tol float64, scaled bool) {
 	t.Helper()
 	scale := 1.0
@@ -131,7 +106,7 @@ func compare(t *testing.T, what string, got, want []float64, tol float64, scaled
 // TestSamples runs the default sampler end to end on the device for eight schools and checks the
 // posterior mean of mu against testdata/reference/eight_schools.csv (Stan, long run: 4.397).
 func TestSamples(t *testing.T) {
-	m := load(t, "../../models/eight_schools.model", "../../models/eight_schools.csv")
+	m := cudagentest.Load(t, "../../models/eight_schools.model", "../../models/eight_schools.csv")
 	g, err := New(m, 64, Options{Precision: cudagen.Float32})
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +143,7 @@ func (s *meanSink) Draw(_ int, stats []runtime.Stats, theta []float64) error {
 // BenchmarkLogDensityGrad measures chain-gradients per second for the German credit model at
 // the chain counts of docs/performance.md, in both precisions. Reported as chain-grads/s.
 func BenchmarkLogDensityGrad(b *testing.B) {
-	m := load(b, "../../models/sparse_logistic.model", "../../models/german_credit.csv")
+	m := cudagentest.Load(b, "../../models/sparse_logistic.model", "../../models/german_credit.csv")
 	for _, prec := range []cudagen.Precision{cudagen.Float32, cudagen.Float64} {
 		for _, chains := range []int{128, 1024, 4096, 16384} {
 			b.Run(fmt.Sprintf("%s/C=%d", prec, chains), func(b *testing.B) {
@@ -178,7 +153,7 @@ func BenchmarkLogDensityGrad(b *testing.B) {
 				}
 				defer g.Close()
 				dim := m.Dim()
-				theta := randomTheta(rand.New(rand.NewPCG(1, 2)), chains*dim)
+				theta := cudagentest.RandomTheta(rand.New(rand.NewPCG(1, 2)), chains*dim)
 				lp, grad := make([]float64, chains), make([]float64, chains*dim)
 				b.ResetTimer()
 				start := time.Now()
@@ -194,23 +169,15 @@ func BenchmarkLogDensityGrad(b *testing.B) {
 }
 
 // TestTransition runs the device-resident HMC transition for German credit and compares it with
-// runtime/hmc.go's transition on the CPU executor given the same draws (refTransition, a copy of
-// the one in compiler/cudagen's host shim test), in float64.
+// runtime/hmc.go's transition on the CPU executor given the same draws (cudagentest.Transition,
+// the reference compiler/cudagen's host shim test uses too), in float64.
 func TestTransition(t *testing.T) {
-	m := load(t, "../../models/sparse_logistic.model", "../../models/german_credit.csv")
+	m := cudagentest.Load(t, "../../models/sparse_logistic.model", "../../models/german_credit.csv")
 	const chains = 6
 	n := m.Dim()
-	g, err := New(m, chains, Options{Precision: cudagen.Float64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	cpu, err := compiler.Lower(m, chains)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, cpu := targets(t, m, chains, cudagen.Float64)
 	rng := rand.New(rand.NewPCG(3, 4))
-	theta := randomTheta(rng, chains*n)
+	theta := cudagentest.RandomTheta(rng, chains*n)
 	for i := range theta {
 		theta[i] *= 0.25
 	}
@@ -235,7 +202,7 @@ func TestTransition(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantPos := append([]float64(nil), theta...)
-	wantLP, wantAccept, wantEnergy, wantDiv := refTransition(t, cpu.LogDensityGrad, chains, n, wantPos,
+	wantLP, wantAccept, wantEnergy, wantDiv := cudagentest.Transition(t, cpu.LogDensityGrad, chains, n, wantPos,
 		append([]float64(nil), mom...), invM, in.StepSize, in.Steps, in.Uniform)
 	for i := range wantDiv {
 		if out.Diverged[i] != wantDiv[i] {
@@ -248,81 +215,11 @@ func TestTransition(t *testing.T) {
 	compare(t, "energy", out.Energy, wantEnergy, 1e-8, false)
 }
 
-// refTransition is runtime/hmc.go's transition with the random draws supplied.
-func refTransition(t *testing.T, eval func(x, lp, g []float64) error, c, n int, pos, mom, invM, eps []float64, steps []int, u []float64) (lp0, accept, energy []float64, diverged []bool) {
-	kinetic := func(p []float64) float64 {
-		k := 0.0
-		for i, v := range p {
-			k += invM[i] * v * v
-		}
-		return 0.5 * k
-	}
-	lp0, g0 := make([]float64, c), make([]float64, c*n)
-	if err := eval(pos, lp0, g0); err != nil {
-		t.Fatal(err)
-	}
-	maxSteps := 0
-	for _, l := range steps {
-		maxSteps = max(maxSteps, l)
-	}
-	h0 := make([]float64, c)
-	for i := 0; i < c; i++ {
-		h0[i] = -lp0[i] + kinetic(mom[i*n:(i+1)*n])
-	}
-	x, g, lp := append([]float64(nil), pos...), append([]float64(nil), g0...), append([]float64(nil), lp0...)
-	diverged = make([]bool, c)
-	for l := 0; l < maxSteps; l++ {
-		for i := 0; i < c; i++ {
-			if diverged[i] || l >= steps[i] {
-				continue
-			}
-			for j := i * n; j < (i+1)*n; j++ {
-				mom[j] += 0.5 * eps[i] * g[j]
-				x[j] += eps[i] * invM[j-i*n] * mom[j]
-			}
-		}
-		if err := eval(x, lp, g); err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < c; i++ {
-			if diverged[i] || l >= steps[i] {
-				continue
-			}
-			p := mom[i*n : (i+1)*n]
-			finite := true
-			for j := range p {
-				p[j] += 0.5 * eps[i] * g[i*n+j]
-				finite = finite && !math.IsNaN(g[i*n+j]) && !math.IsInf(g[i*n+j], 0)
-			}
-			h := -lp[i] + kinetic(p)
-			if math.IsNaN(h) || math.IsInf(h, 0) || h-h0[i] > 1000 || !finite {
-				diverged[i] = true
-			}
-		}
-	}
-	accept, energy = make([]float64, c), make([]float64, c)
-	for i := 0; i < c; i++ {
-		h := math.Inf(1)
-		if !diverged[i] {
-			h = -lp[i] + kinetic(mom[i*n:(i+1)*n])
-			accept[i] = math.Min(1, math.Exp(h0[i]-h))
-		}
-		if !diverged[i] && u[i] < accept[i] {
-			copy(pos[i*n:(i+1)*n], x[i*n:(i+1)*n])
-			lp0[i] = lp[i]
-			energy[i] = h
-		} else {
-			energy[i] = h0[i]
-		}
-	}
-	return lp0, accept, energy, diverged
-}
-
 // BenchmarkTransition measures chain-gradients per second when the whole trajectory runs on the
 // device (16 leapfrog steps per transition, every chain), German credit, float32: the figure to
 // set beside BenchmarkLogDensityGrad, whose θ and gradient cross the bus at every step.
 func BenchmarkTransition(b *testing.B) {
-	m := load(b, "../../models/sparse_logistic.model", "../../models/german_credit.csv")
+	m := cudagentest.Load(b, "../../models/sparse_logistic.model", "../../models/german_credit.csv")
 	const steps = 16
 	for _, chains := range []int{128, 1024, 4096, 16384} {
 		b.Run(fmt.Sprintf("float32/C=%d", chains), func(b *testing.B) {
@@ -333,7 +230,7 @@ func BenchmarkTransition(b *testing.B) {
 			defer g.Close()
 			n := m.Dim()
 			rng := rand.New(rand.NewPCG(1, 2))
-			theta := randomTheta(rng, chains*n)
+			theta := cudagentest.RandomTheta(rng, chains*n)
 			for i := range theta {
 				theta[i] *= 0.25
 			}
@@ -369,7 +266,7 @@ func BenchmarkTransition(b *testing.B) {
 // once; a second target given the same inputs downloads every iteration with Transition. The
 // chunk must hold the same iterations (to rounding: atomicAdd's order varies between runs).
 func TestTransitionRecord(t *testing.T) {
-	m := load(t, "../../models/eight_schools.model", "../../models/eight_schools.csv")
+	m := cudagentest.Load(t, "../../models/eight_schools.model", "../../models/eight_schools.csv")
 	const chains, iters = 300, 3
 	n := m.Dim()
 	ring, err := New(m, chains, Options{Precision: cudagen.Float64, DrawChunk: iters})
@@ -383,7 +280,7 @@ func TestTransitionRecord(t *testing.T) {
 	}
 	defer each.Close()
 	rng := rand.New(rand.NewPCG(5, 6))
-	theta := randomTheta(rng, chains*n)
+	theta := cudagentest.RandomTheta(rng, chains*n)
 	for _, g := range []*Target{ring, each} {
 		if err := g.SetPosition(theta); err != nil {
 			t.Fatal(err)
