@@ -399,14 +399,21 @@ var gemm32 = func(transA, transB bool, m, n, k int, a []float32, lda int, b []fl
 	blas32.Implementation().Sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
 }
 
-// rowSumKernel sums each chain's elements: [B,K] → [B,1].
-type rowSumKernel struct{}
+// rowSumKernel sums each chain's elements: [B,K] → [B,1]. With mean set it divides by K, so
+// mean(x) is one pass and its gradient g/K per element, with no constant node for 1/K.
+type rowSumKernel struct{ mean bool }
 
-func (rowSumKernel) name() string { return "Sum" }
+func (k rowSumKernel) name() string {
+	if k.mean {
+		return "Mean"
+	}
+	return "Sum"
+}
 func (rowSumKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 	return tensor.Shape{in[0][0], 1}, nil
 }
-func (rowSumKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+
+func (k rowSumKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	x, o := in[0].Float64s(), out.Float64s()
 	K := in[0].Shape()[1]
 	for r := range o {
@@ -414,15 +421,80 @@ func (rowSumKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 		for _, v := range x[r*K : (r+1)*K] {
 			s += v
 		}
+		if k.mean {
+			s /= float64(K) // divided, not multiplied by 1/K, so mean of equal values is exact
+		}
 		o[r] = s
 	}
 }
-func (rowSumKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
+func (k rowSumKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
 	gd, d := g.Float64s(), dst.Float64s()
 	K := in[0].Shape()[1]
+	if k.mean {
+		for i := range d {
+			d[i] = gd[i/K] / float64(K)
+		}
+		return
+	}
 	for i := range d {
 		d[i] = gd[i/K]
 	}
+}
+
+// rowDotKernel is each chain's inner product of two vectors: [A,K]·[B,K] → [max(A,B),1], where a
+// side shared by every chain is [1,K]. The gradient for one side is g times the other side; a
+// shared side's gradient (a vector of data, only asked for if it became active) adds up the chains.
+type rowDotKernel struct{}
+
+func (rowDotKernel) name() string { return "Dot" }
+func (rowDotKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	a, b := in[0], in[1]
+	if a[1] != b[1] || (a[0] != b[0] && a[0] != 1 && b[0] != 1) {
+		return nil, fmt.Errorf("autodiff: dot of %v and %v", a, b)
+	}
+	return tensor.Shape{max(a[0], b[0]), 1}, nil
+}
+func (rowDotKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	a, b, o := in[0].Float64s(), in[1].Float64s(), out.Float64s()
+	K := in[0].Shape()[1]
+	as, bs := rowStride(in[0], K), rowStride(in[1], K)
+	for r := range o {
+		ar, br := a[r*as:r*as+K], b[r*bs:r*bs+K]
+		s := 0.0
+		for j, v := range ar {
+			s += v * br[j]
+		}
+		o[r] = s
+	}
+}
+func (rowDotKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+	other := in[1-i]
+	gd, d, x := g.Float64s(), dst.Float64s(), other.Float64s()
+	K := in[0].Shape()[1]
+	xs, ds := rowStride(other, K), rowStride(dst, K)
+	if ds == 0 {
+		zero(d)
+	}
+	for r := range out.Shape()[0] {
+		dr, xr := d[r*ds:r*ds+K], x[r*xs:r*xs+K]
+		if ds == 0 {
+			for j, v := range xr {
+				dr[j] += gd[r] * v
+			}
+			continue
+		}
+		for j, v := range xr {
+			dr[j] = gd[r] * v
+		}
+	}
+}
+
+// rowStride is the distance between chains' rows of t: K, or 0 when one row is shared.
+func rowStride(t *tensor.Dense, K int) int {
+	if t.Shape()[0] == 1 {
+		return 0
+	}
+	return K
 }
 
 // gatherKernel picks elements by group for every chain: [R,J] → [R,N] with

@@ -103,6 +103,12 @@ func (b *Builder) MatVec(m, v *G.Node) (*G.Node, error) {
 func (b *Builder) SingleProducts()                { b.singleProducts = true }
 func (b *Builder) Sum(x *G.Node) (*G.Node, error) { return b.apply(rowSumKernel{}, x) }
 
+// Mean averages each chain's elements: x is [C or 1, K], the result [C or 1, 1].
+func (b *Builder) Mean(x *G.Node) (*G.Node, error) { return b.apply(rowSumKernel{mean: true}, x) }
+
+// Dot is each chain's inner product of x and y, both [C or 1, K]; the result is [C or 1, 1].
+func (b *Builder) Dot(x, y *G.Node) (*G.Node, error) { return b.apply(rowDotKernel{}, x, y) }
+
 // Gather picks x's elements by group for every chain: x is [C or 1, J], idx holds 0-based groups
 // in 0 … J−1, and the result is [C or 1, len(idx)]; its gradient is a scatter-add.
 func (b *Builder) Gather(x *G.Node, idx []int) (*G.Node, error) {

@@ -173,6 +173,43 @@ func graphCases(t *testing.T) []graphCase {
 			},
 		},
 		{
+			// mean of a per-chain vector, dot of two per-chain vectors, dot of a per-chain
+			// vector with a data row [1,K] on either side, and mean of a per-chain scalar [C,1]
+			name: "mean and dot",
+			dim:  7,
+			build: func(t *testing.T, b *Builder) {
+				must := mustFor(t)
+				u := must(b.Param(0, 3, unconstrained))
+				v := must(b.Param(3, 3, positive))
+				s := must(b.Param(6, 1, unconstrained))
+				w := b.Constant(1, 3, []float64{0.5, -1, 2})
+				m := must(b.Mean(u))
+				uv := must(b.Dot(u, v))
+				wu := must(b.Dot(w, u))
+				vw := must(b.Dot(v, w))
+				ms := must(b.Mean(s))
+				mu := must(b.Binary(add, must(b.Binary(mul, m, uv)), must(b.Binary(sub, wu, vw))))
+				mu = must(b.Binary(add, mu, ms))
+				if err := b.LogDensity(normal, b.Constant(1, 2, []float64{0.3, -0.4}), mu, b.Constant(1, 1, []float64{2})); err != nil {
+					t.Fatal(err)
+				}
+			},
+			ref: func(th []float64) float64 {
+				w := []float64{0.5, -1, 2}
+				lp := th[3] + th[4] + th[5]
+				m, uv, wu, vw := 0.0, 0.0, 0.0, 0.0
+				for k := 0; k < 3; k++ {
+					v := math.Exp(th[3+k])
+					m += th[k] / 3
+					uv += th[k] * v
+					wu += w[k] * th[k]
+					vw += v * w[k]
+				}
+				mu := m*uv + (wu - vw) + th[6]
+				return lp + normalLp(0.3, mu, 2) + normalLp(-0.4, mu, 2)
+			},
+		},
+		{
 			// every unary function and ^, on values kept in their domains
 			name: "unary functions",
 			dim:  3,

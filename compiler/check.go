@@ -71,6 +71,8 @@ func Check(m *lang.Model) (*ir.Model, error) {
 			c.param(s)
 		case *lang.LetDecl:
 			c.let(s)
+		case *lang.ConstDecl:
+			c.constDecl(s)
 		case *lang.SampleStmt:
 			c.sample(s)
 		case *lang.GenerateDecl:
@@ -99,7 +101,7 @@ func (c *checker) declare(name string, pos diag.Pos, s *symbol) bool {
 			WithHint("give each data, param and let its own name")
 		return false
 	}
-	if _, ok := ir.Funcs[name]; ok || name == "sum" {
+	if _, ok := ir.Funcs[name]; ok || reductions[name] {
 		c.errorf(pos, endOf(pos, name), "%s is the name of a function", name).WithHint("choose another name")
 		return false
 	}
@@ -248,9 +250,48 @@ func (c *checker) let(s *lang.LetDecl) {
 	}
 	if len(e.Shape()) > 1 {
 		start, end := s.Value.Span()
-		c.errorf(start, end, "let %s would be a matrix; only scalars and vectors can be named for now", s.Name)
+		err := c.errorf(start, end, "let %s would be a matrix; only scalars and vectors can be named for now", s.Name)
+		if !e.DependsOnParams() {
+			err.WithHint("a matrix of data can be named with const %s = ...", s.Name)
+		}
 	}
 	v := &ir.LetVar{Name: s.Name, Pos: s.NamePos, Value: e, Reported: e.DependsOnParams()}
+	if c.declare(s.Name, s.NamePos, &symbol{kind: symLet, let: v}) {
+		c.m.Lets = append(c.m.Lets, v)
+	}
+}
+
+// constDecl checks const NAME = expr: a value of numbers and data only, computed once when the
+// data are bound. It may be a matrix (const Xt = transpose(X)), which a let may not.
+func (c *checker) constDecl(s *lang.ConstDecl) {
+	e := c.expr(s.Value)
+	if e != nil && e.DependsOnParams() {
+		start, end := s.Value.Span()
+		what := "parameters"
+		ir.Walk(e, func(x ir.Expr) bool {
+			switch r := x.(type) {
+			case *ir.ParamRef:
+				start, end = r.Span()
+				what = "the parameter " + r.Var.Name
+			case *ir.LetRef:
+				if r.DependsOnParams() {
+					start, end = r.Span()
+					what = "the let " + r.Var.Name + ", which depends on parameters"
+				}
+			default:
+				return true
+			}
+			return false
+		})
+		c.errorf(start, end, "const %s depends on %s; a const is computed once, from numbers and data", s.Name, what).
+			WithHint("use let %s = ... for a value that depends on parameters", s.Name)
+		e = nil
+	}
+	if e == nil {
+		c.declare(s.Name, s.NamePos, &symbol{kind: symLet, poisoned: true, let: &ir.LetVar{Name: s.Name, Pos: s.NamePos, Value: ir.NewConst(ir.NewSpan(s.Pos, s.End), 0)}})
+		return
+	}
+	v := &ir.LetVar{Name: s.Name, Pos: s.NamePos, Value: e, Const: true}
 	if c.declare(s.Name, s.NamePos, &symbol{kind: symLet, let: v}) {
 		c.m.Lets = append(c.m.Lets, v)
 	}
@@ -331,7 +372,11 @@ func (c *checker) sample(s *lang.SampleStmt) {
 			WithHint("write param %s ~ %s(...)", s.Target, s.Dist.Name)
 		return
 	case symLet:
-		c.errorf(s.Pos, s.TargetEnd, "%s is a let; only data can be observed with ~", s.Target)
+		kind := "let"
+		if sym.let.Const {
+			kind = "const"
+		}
+		c.errorf(s.Pos, s.TargetEnd, "%s is a %s; only data can be observed with ~", s.Target, kind)
 		return
 	case symGen:
 		c.errorf(s.Pos, s.TargetEnd, "%s is generated; only data can be observed with ~", s.Target).
@@ -562,29 +607,32 @@ func (c *checker) matvec(e *lang.Binary, sp ir.Span, l, r ir.Expr) ir.Expr {
 	return ir.NewMatVec(sp, l, r)
 }
 
+// reductions are the functions that are not elementwise: they change the shape of their
+// arguments, so the checker handles each apart (reduction below).
+var reductions = map[string]bool{"sum": true, "mean": true, "dot": true, "transpose": true}
+
+// funcNames lists every function a model may call, for hints.
+func funcNames() []string {
+	names := append(sortedKeys(ir.Funcs), sortedKeys(reductions)...)
+	sort.Strings(names)
+	return names
+}
+
 func (c *checker) call(e *lang.Call, sp ir.Span) ir.Expr {
 	start, _ := e.Span()
 	nameEnd := endOf(start, e.Func)
-	if e.Func == "sum" {
-		if len(e.Args) != 1 {
-			c.errorf(start, nameEnd, "sum takes one argument, got %d", len(e.Args))
-			return nil
-		}
-		x := c.expr(e.Args[0])
-		if x == nil || !c.elementwise(x, "sum") {
-			return nil
-		}
-		return ir.NewSum(sp, x)
+	if reductions[e.Func] {
+		return c.reduction(e, sp, nameEnd)
 	}
 	f, ok := ir.Funcs[e.Func]
 	if !ok {
 		err := c.errorf(start, nameEnd, "unknown function %s", e.Func)
 		if _, isDist := dist.Lookup(e.Func); isDist {
 			err.WithHint("%s is a distribution; use it after ~", e.Func)
-		} else if s := diag.Suggest(e.Func, append(sortedKeys(ir.Funcs), "sum")); s != "" {
+		} else if s := diag.Suggest(e.Func, funcNames()); s != "" {
 			err.WithHint("did you mean %s?", s)
 		} else {
-			err.WithHint("functions: %s", strings.Join(append(sortedKeys(ir.Funcs), "sum"), ", "))
+			err.WithHint("functions: %s", strings.Join(funcNames(), ", "))
 		}
 		for _, a := range e.Args {
 			c.expr(a)
@@ -600,4 +648,56 @@ func (c *checker) call(e *lang.Call, sp ir.Span) ir.Expr {
 		return nil
 	}
 	return ir.NewUnary(sp, f, x)
+}
+
+// reduction checks sum(x), mean(x) and dot(a, b), which reduce vectors to a scalar, and
+// transpose(M), which swaps a matrix's axes.
+func (c *checker) reduction(e *lang.Call, sp ir.Span, nameEnd diag.Pos) ir.Expr {
+	start, _ := e.Span()
+	want := 1
+	if e.Func == "dot" {
+		want = 2
+	}
+	if len(e.Args) != want {
+		c.errorf(start, nameEnd, "%s takes %s, got %d", e.Func, plural(want, "one argument", "two arguments"), len(e.Args))
+		for _, a := range e.Args {
+			c.expr(a)
+		}
+		return nil
+	}
+	args := make([]ir.Expr, len(e.Args))
+	for i, a := range e.Args {
+		if args[i] = c.expr(a); args[i] == nil {
+			return nil
+		}
+	}
+	switch e.Func {
+	case "transpose":
+		if sh := args[0].Shape(); len(sh) != 2 {
+			as, ae := args[0].Span()
+			err := c.errorf(as, ae, "transpose takes a matrix, but its argument has shape %s", sh)
+			if len(sh) == 1 {
+				err.WithHint("a vector needs no transpose: dot(a, b) is the product of a transposed and b")
+			}
+			return nil
+		}
+		return ir.NewTranspose(sp, args[0])
+	case "dot":
+		if !c.elementwise(args[0], "dot") || !c.elementwise(args[1], "dot") {
+			return nil
+		}
+		if as, bs := args[0].Shape(), args[1].Shape(); !as.Equal(bs) {
+			c.errorf(start, nameEnd, "shapes do not match for dot: the first is %s, the second is %s", as, bs).
+				WithHint("dot multiplies two vectors of the same length element by element and adds the products")
+			return nil
+		}
+		return ir.NewDot(sp, args[0], args[1])
+	}
+	if !c.elementwise(args[0], e.Func) {
+		return nil
+	}
+	if e.Func == "mean" {
+		return ir.NewMean(sp, args[0])
+	}
+	return ir.NewSum(sp, args[0])
 }

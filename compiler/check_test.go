@@ -239,6 +239,7 @@ t.model:4:12: error: a matrix cannot be used with *; multiply it by a vector wit
 t.model:4:9: error: let M would be a matrix; only scalars and vectors can be named for now
   let M = X
           ^
+  hint: a matrix of data can be named with const M = ...
 `},
 		{"size not bound by data, with a suggestion",
 			lines(header, matrix, "param b[DD] ~ Normal(0, 1)"), `
@@ -356,7 +357,7 @@ t.model:3:12: error: unknown function Normal
 t.model:3:12: error: unknown function logistic_curve
   y ~ Normal(logistic_curve(mu), 1)
              ^^^^^^^^^^^^^^
-  hint: functions: exp, inv_logit, lgamma, log, log1p, softplus, sqrt, sum
+  hint: functions: dot, exp, inv_logit, lgamma, log, log1p, mean, softplus, sqrt, sum, transpose
 `},
 		{"function arity",
 			lines(header, "param mu ~ Normal(0, 1)", "y ~ Normal(exp(mu, mu) + sum(), 1)"), `

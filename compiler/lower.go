@@ -104,6 +104,19 @@ func (l *lowering) constant(t *ir.Tensor) autodiff.Node {
 }
 
 func (l *lowering) expr(e ir.Expr) (autodiff.Node, error) {
+	switch e.(type) {
+	case *ir.Const, *ir.Folded, *ir.DataRef, *ir.LetRef:
+	default:
+		if !e.DependsOnParams() {
+			// Bind folds every data-only subexpression; one that reaches here unfolded (a
+			// model lowered by hand in a test) is computed now, once, not in the graph.
+			v, err := ir.Eval(e, ir.NewEnv(l.sizes, nil))
+			if err != nil {
+				return nil, fmt.Errorf("internal error: evaluating data: %w", err)
+			}
+			return l.constant(v), nil
+		}
+	}
 	switch e := e.(type) {
 	case *ir.Const:
 		return l.b.Constant(1, 1, []float64{e.Value}), nil
@@ -170,6 +183,22 @@ func (l *lowering) expr(e ir.Expr) (autodiff.Node, error) {
 			return nil, err
 		}
 		return l.b.Sum(x)
+	case *ir.Mean:
+		x, err := l.expr(e.X)
+		if err != nil {
+			return nil, err
+		}
+		return l.b.Mean(x)
+	case *ir.Dot:
+		a, err := l.expr(e.A)
+		if err != nil {
+			return nil, err
+		}
+		b, err := l.expr(e.B)
+		if err != nil {
+			return nil, err
+		}
+		return l.b.Dot(a, b)
 	}
 	return nil, fmt.Errorf("internal error: cannot lower %T", e)
 }

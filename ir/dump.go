@@ -58,7 +58,10 @@ func Dump(m *Model) string {
 	}
 	for _, l := range m.Lets {
 		kind := "let"
-		if l.Reported {
+		switch {
+		case l.Const:
+			kind = "const"
+		case l.Reported:
 			kind = "let reported"
 		}
 		fmt.Fprintf(&b, "%s %s %s = %s\n", kind, l.Name, l.Value.Shape(), DumpExpr(l.Value))
@@ -109,6 +112,12 @@ func DumpExpr(e Expr) string {
 		return "(@" + shape + " " + DumpExpr(e.M) + " " + DumpExpr(e.V) + ")"
 	case *Sum:
 		return "(sum " + DumpExpr(e.X) + ")"
+	case *Mean:
+		return "(mean " + DumpExpr(e.X) + ")"
+	case *Dot:
+		return "(dot " + DumpExpr(e.A) + " " + DumpExpr(e.B) + ")"
+	case *Transpose:
+		return "(transpose" + shape + " " + DumpExpr(e.X) + ")"
 	case *Gather:
 		return "(gather" + shape + " " + DumpExpr(e.X) + " " + e.Index.Name + ")"
 	case *Folded:

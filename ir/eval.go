@@ -177,6 +177,49 @@ func Eval(e Expr, env *Env) (*Tensor, error) {
 			s += v
 		}
 		return Scalar(s), nil
+	case *Mean:
+		x, err := Eval(e.X, env)
+		if err != nil {
+			return nil, err
+		}
+		s := 0.0
+		for _, v := range x.Data {
+			s += v
+		}
+		return Scalar(s / float64(len(x.Data))), nil
+	case *Dot:
+		a, err := Eval(e.A, env)
+		if err != nil {
+			return nil, err
+		}
+		b, err := Eval(e.B, env)
+		if err != nil {
+			return nil, err
+		}
+		if len(a.Data) != len(b.Data) {
+			return nil, fmt.Errorf("dot of %d and %d elements", len(a.Data), len(b.Data))
+		}
+		s := 0.0
+		for i, v := range a.Data {
+			s += v * b.Data[i]
+		}
+		return Scalar(s), nil
+	case *Transpose:
+		x, err := Eval(e.X, env)
+		if err != nil {
+			return nil, err
+		}
+		if len(x.Shape) != 2 {
+			return nil, fmt.Errorf("transpose of shape %v", x.Shape)
+		}
+		rows, cols := x.Shape[0], x.Shape[1]
+		out := NewTensor(cols, rows)
+		for r := 0; r < rows; r++ {
+			for c := 0; c < cols; c++ {
+				out.Data[c*rows+r] = x.Data[r*cols+c]
+			}
+		}
+		return out, nil
 	}
 	return nil, fmt.Errorf("ir: cannot evaluate %T", e)
 }

@@ -148,3 +148,50 @@ func TestEvalGather(t *testing.T) {
 		t.Error("a group beyond J evaluated")
 	}
 }
+
+// TestEvalMeanDotTranspose checks the reductions and transpose by hand: X = [[1 2] [3 4] [5 6]].
+func TestEvalMeanDotTranspose(t *testing.T) {
+	sizes, X, b, _ := evalFixture()
+	env := NewEnv(sizes, map[*ParamVar][]float64{b: {0.5, -1}})
+	xt := NewTranspose(sp, NewDataRef(sp, X))
+	if got := xt.Shape().String(); got != "[K, N]" {
+		t.Errorf("transpose(X) has shape %s, want [K, N]", got)
+	}
+	got, err := Eval(xt, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (&Tensor{Shape: []int{2, 3}, Data: []float64{1, 3, 5, 2, 4, 6}}); !reflect.DeepEqual(got, want) {
+		t.Errorf("transpose(X) = %+v, want %+v", got, want)
+	}
+	// transpose(X) @ [1, 0, -1] = [1-5, 2-6]
+	v := NewFolded(sp, &Tensor{Shape: []int{3}, Data: []float64{1, 0, -1}}, Shape{{Name: "N"}})
+	got, err = Eval(NewMatVec(sp, xt, v), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []float64{-4, -4}; !reflect.DeepEqual(got.Data, want) {
+		t.Errorf("transpose(X) @ v = %v, want %v", got.Data, want)
+	}
+	for _, c := range []struct {
+		name string
+		e    Expr
+		want float64
+	}{
+		{"mean(b)", NewMean(sp, NewParamRef(sp, b)), -0.25},
+		{"mean(X @ b)", NewMean(sp, NewMatVec(sp, NewDataRef(sp, X), NewParamRef(sp, b))), -2.5},
+		{"dot(b, b)", NewDot(sp, NewParamRef(sp, b), NewParamRef(sp, b)), 1.25},
+		{"dot(v, v)", NewDot(sp, v, v), 2},
+	} {
+		got, err := Eval(c.e, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Shape) != 0 || got.Data[0] != c.want {
+			t.Errorf("%s = %+v, want scalar %v", c.name, got, c.want)
+		}
+	}
+	if NewDot(sp, v, v).DependsOnParams() || !NewDot(sp, v, NewParamRef(sp, b)).DependsOnParams() || xt.DependsOnParams() {
+		t.Error("DependsOnParams is wrong")
+	}
+}

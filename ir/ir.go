@@ -145,11 +145,14 @@ type ParamVar struct {
 }
 
 // LetVar is a deterministic quantity. Reported ones depend on parameters and appear in output.
+// Const marks one declared with const: data-only by construction, possibly a matrix, folded
+// when the data are bound like every data-only let.
 type LetVar struct {
 	Name     string
 	Pos      diag.Pos
 	Value    Expr
 	Reported bool
+	Const    bool
 }
 
 // Term is one log-density term: Variate ~ Dist(Args...).
@@ -240,6 +243,25 @@ type Sum struct {
 	X Expr
 }
 
+// Mean averages the elements of a vector.
+type Mean struct {
+	span
+	X Expr
+}
+
+// Dot is the inner product of two vectors of the same shape.
+type Dot struct {
+	span
+	A, B Expr
+}
+
+// Transpose swaps the axes of a matrix [A, B], giving [B, A]. Matrices are data, so it is
+// always folded when the data are bound.
+type Transpose struct {
+	span
+	X Expr
+}
+
 // Folded is a data-only subexpression replaced by its value when data was bound.
 type Folded struct {
 	span
@@ -258,6 +280,9 @@ func NewGenRef(s span, v *GenVar) *GenRef                          { return &Gen
 func NewUnary(s span, f *UnaryFunc, x Expr) *Unary                 { return &Unary{s, f, x} }
 func NewMatVec(s span, m, v Expr) *MatVec                          { return &MatVec{s, m, v} }
 func NewSum(s span, x Expr) *Sum                                   { return &Sum{s, x} }
+func NewMean(s span, x Expr) *Mean                                 { return &Mean{s, x} }
+func NewDot(s span, a, b Expr) *Dot                                { return &Dot{s, a, b} }
+func NewTranspose(s span, x Expr) *Transpose                       { return &Transpose{s, x} }
 func NewGather(s span, x Expr, index *DataVar) *Gather             { return &Gather{s, x, index} }
 func NewFolded(s span, v *Tensor, shp Shape) *Folded               { return &Folded{s, v, shp} }
 func NewBinary(s span, op *BinaryOp, l, r Expr, shp Shape) *Binary { return &Binary{s, op, l, r, shp} }
@@ -271,20 +296,29 @@ func (e *Unary) Shape() Shape    { return e.X.Shape() }
 func (e *Binary) Shape() Shape   { return e.shp }
 func (e *MatVec) Shape() Shape   { return Shape{e.M.Shape()[0]} }
 func (e *Sum) Shape() Shape      { return nil }
-func (e *Gather) Shape() Shape   { return e.Index.Shape }
-func (e *Folded) Shape() Shape   { return e.shp }
+func (e *Mean) Shape() Shape     { return nil }
+func (e *Dot) Shape() Shape      { return nil }
+func (e *Transpose) Shape() Shape {
+	s := e.X.Shape()
+	return Shape{s[1], s[0]}
+}
+func (e *Gather) Shape() Shape { return e.Index.Shape }
+func (e *Folded) Shape() Shape { return e.shp }
 
-func (e *Const) DependsOnParams() bool    { return false }
-func (e *DataRef) DependsOnParams() bool  { return false }
-func (e *ParamRef) DependsOnParams() bool { return true }
-func (e *LetRef) DependsOnParams() bool   { return e.Var.Value.DependsOnParams() }
-func (e *GenRef) DependsOnParams() bool   { return true } // drawn per draw: never folded
-func (e *Unary) DependsOnParams() bool    { return e.X.DependsOnParams() }
-func (e *Binary) DependsOnParams() bool   { return e.L.DependsOnParams() || e.R.DependsOnParams() }
-func (e *MatVec) DependsOnParams() bool   { return e.M.DependsOnParams() || e.V.DependsOnParams() }
-func (e *Sum) DependsOnParams() bool      { return e.X.DependsOnParams() }
-func (e *Gather) DependsOnParams() bool   { return e.X.DependsOnParams() }
-func (e *Folded) DependsOnParams() bool   { return false }
+func (e *Const) DependsOnParams() bool     { return false }
+func (e *DataRef) DependsOnParams() bool   { return false }
+func (e *ParamRef) DependsOnParams() bool  { return true }
+func (e *LetRef) DependsOnParams() bool    { return e.Var.Value.DependsOnParams() }
+func (e *GenRef) DependsOnParams() bool    { return true } // drawn per draw: never folded
+func (e *Unary) DependsOnParams() bool     { return e.X.DependsOnParams() }
+func (e *Binary) DependsOnParams() bool    { return e.L.DependsOnParams() || e.R.DependsOnParams() }
+func (e *MatVec) DependsOnParams() bool    { return e.M.DependsOnParams() || e.V.DependsOnParams() }
+func (e *Sum) DependsOnParams() bool       { return e.X.DependsOnParams() }
+func (e *Mean) DependsOnParams() bool      { return e.X.DependsOnParams() }
+func (e *Dot) DependsOnParams() bool       { return e.A.DependsOnParams() || e.B.DependsOnParams() }
+func (e *Transpose) DependsOnParams() bool { return e.X.DependsOnParams() }
+func (e *Gather) DependsOnParams() bool    { return e.X.DependsOnParams() }
+func (e *Folded) DependsOnParams() bool    { return false }
 
 // Tensor is a dense row-major array of float64 with a concrete shape.
 type Tensor struct {
@@ -360,4 +394,38 @@ func ElementNames(name string, shape []int) []string {
 		}
 	}
 	return out
+}
+
+// Children returns the operands of e, in source order. A reference to a let is a leaf: its value
+// is reached through Var.Value, so a let used twice is not walked twice by accident.
+func Children(e Expr) []Expr {
+	switch e := e.(type) {
+	case *Unary:
+		return []Expr{e.X}
+	case *Binary:
+		return []Expr{e.L, e.R}
+	case *MatVec:
+		return []Expr{e.M, e.V}
+	case *Gather:
+		return []Expr{e.X}
+	case *Sum:
+		return []Expr{e.X}
+	case *Mean:
+		return []Expr{e.X}
+	case *Dot:
+		return []Expr{e.A, e.B}
+	case *Transpose:
+		return []Expr{e.X}
+	}
+	return nil
+}
+
+// Walk calls f on e and, while f returns true, on its children, depth first in source order.
+func Walk(e Expr, f func(Expr) bool) {
+	if !f(e) {
+		return
+	}
+	for _, c := range Children(e) {
+		Walk(c, f)
+	}
 }

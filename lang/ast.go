@@ -10,7 +10,7 @@ type Model struct {
 	Stmts []Stmt
 }
 
-// Stmt is one of *DataDecl, *ParamDecl, *LetDecl, *GenerateDecl, *SampleStmt.
+// Stmt is one of *DataDecl, *ParamDecl, *LetDecl, *ConstDecl, *GenerateDecl, *SampleStmt.
 type Stmt interface {
 	Span() (diag.Pos, diag.Pos)
 	stmt()
@@ -72,6 +72,16 @@ type LetDecl struct {
 	Value    Expr
 }
 
+// ConstDecl names a value computed from numbers and data only, once, when the data are bound:
+// const Xt = transpose(X). Unlike a let it may not depend on parameters (the checker says so),
+// and it may be a matrix.
+type ConstDecl struct {
+	Pos, End diag.Pos
+	NamePos  diag.Pos
+	Name     string
+	Value    Expr
+}
+
 // GenerateDecl is a quantity computed for every saved draw, after sampling and outside the
 // gradient: generate y_rep[N] ~ Normal(mu, sigma) draws from a distribution, generate d = expr
 // computes a value. Exactly one of Dist and Value is set; Dims may be empty.
@@ -103,11 +113,13 @@ type DistCall struct {
 func (s *DataDecl) Span() (diag.Pos, diag.Pos)     { return s.Pos, s.End }
 func (s *ParamDecl) Span() (diag.Pos, diag.Pos)    { return s.Pos, s.End }
 func (s *LetDecl) Span() (diag.Pos, diag.Pos)      { return s.Pos, s.End }
+func (s *ConstDecl) Span() (diag.Pos, diag.Pos)    { return s.Pos, s.End }
 func (s *SampleStmt) Span() (diag.Pos, diag.Pos)   { return s.Pos, s.End }
 func (s *GenerateDecl) Span() (diag.Pos, diag.Pos) { return s.Pos, s.End }
 func (*DataDecl) stmt()                            {}
 func (*ParamDecl) stmt()                           {}
 func (*LetDecl) stmt()                             {}
+func (*ConstDecl) stmt()                           {}
 func (*SampleStmt) stmt()                          {}
 func (*GenerateDecl) stmt()                        {}
 

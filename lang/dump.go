@@ -8,7 +8,7 @@ import (
 
 // Dump renders a parsed model as text, one statement a line, prefixed by its line:col and
 // written as S-expressions: (data y [N] (column "y")), (param a [J] (Normal mu_a sigma_a)),
-// (let w (* tau beta)), (~ y (Normal (+ (index a county) x) sigma)), (generate d [N] (= expr)).
+// (let w (* tau beta)), (const Xt (transpose X)), (~ y (Normal (+ (index a county) x) sigma)), (generate d [N] (= expr)).
 // It is what hmcc check --dump ast prints, and the golden files of the front end's tests.
 func Dump(m *Model) string {
 	var b strings.Builder
@@ -22,6 +22,8 @@ func Dump(m *Model) string {
 			fmt.Fprintf(&b, "(param %s%s %s)", s.Name, dumpDims(s.Dims), dumpCall(s.Prior))
 		case *LetDecl:
 			fmt.Fprintf(&b, "(let %s %s)", s.Name, DumpExpr(s.Value))
+		case *ConstDecl:
+			fmt.Fprintf(&b, "(const %s %s)", s.Name, DumpExpr(s.Value))
 		case *SampleStmt:
 			fmt.Fprintf(&b, "(~ %s %s)", s.Target, dumpCall(s.Dist))
 		case *GenerateDecl:

@@ -47,6 +47,14 @@ type gLet struct {
 	EndPos lexer.Position
 }
 
+// gConst is a data-only value computed once: const Xt = transpose(X).
+type gConst struct {
+	Pos    lexer.Position
+	Name   *gName `parser:"'const' @@"`
+	Value  *gExpr `parser:"'=' @@"`
+	EndPos lexer.Position
+}
+
 // gGenerate is a generated quantity: generate y_rep[N] ~ Normal(mu, sigma), or = expr.
 type gGenerate struct {
 	Pos    lexer.Position
@@ -67,6 +75,7 @@ type gSample struct {
 func (*gData) gstmt()     {}
 func (*gParam) gstmt()    {}
 func (*gLet) gstmt()      {}
+func (*gConst) gstmt()    {}
 func (*gSample) gstmt()   {}
 func (*gGenerate) gstmt() {}
 
@@ -181,6 +190,6 @@ type gCall struct {
 var parser = participle.MustBuild[gModel](
 	participle.Lexer(modelLexer),
 	participle.Elide("Whitespace", "Comment"),
-	participle.Union[gStmt](&gData{}, &gParam{}, &gLet{}, &gGenerate{}, &gSample{}),
+	participle.Union[gStmt](&gData{}, &gParam{}, &gLet{}, &gConst{}, &gGenerate{}, &gSample{}),
 	participle.UseLookahead(3),
 )

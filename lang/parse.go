@@ -137,6 +137,8 @@ func convertStmt(s gStmt) Stmt {
 		return &ParamDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Dims: convertDims(s.Dims), Prior: convertCall(s.Prior)}
 	case *gLet:
 		return &LetDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Value: convertExpr(s.Value)}
+	case *gConst:
+		return &ConstDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Value: convertExpr(s.Value)}
 	case *gGenerate:
 		g := &GenerateDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Dims: convertDims(s.Dims)}
 		if s.Dist != nil {

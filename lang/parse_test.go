@@ -123,6 +123,13 @@ func TestParseExactPositions(t *testing.T) {
 						R: &Number{Pos: at(1, 12), End: at(1, 13), Value: 2, Text: "2"}}}}},
 		},
 		{
+			// const is its own statement, not a let: the checker forbids parameters in it
+			src: "const Xt = transpose(X)\n",
+			want: []Stmt{&ConstDecl{Pos: at(1, 1), End: at(1, 24), NamePos: at(1, 7), Name: "Xt",
+				Value: &Call{Pos: at(1, 12), End: at(1, 24), Func: "transpose",
+					Args: []Expr{&Ident{Pos: at(1, 22), End: at(1, 23), Name: "X"}}}}},
+		},
+		{
 			// left associative: (a - b) - c; the outer span starts at a
 			src: "let d = a - b - c\n",
 			want: []Stmt{&LetDecl{Pos: at(1, 1), End: at(1, 18), NamePos: at(1, 5), Name: "d",
@@ -330,7 +337,7 @@ func TestParseShippedModels(t *testing.T) {
 		for _, s := range m.Stmts {
 			kinds = append(kinds, map[reflect.Type]string{
 				reflect.TypeOf(&DataDecl{}): "data", reflect.TypeOf(&ParamDecl{}): "param",
-				reflect.TypeOf(&LetDecl{}): "let", reflect.TypeOf(&SampleStmt{}): "sample",
+				reflect.TypeOf(&LetDecl{}): "let", reflect.TypeOf(&ConstDecl{}): "const", reflect.TypeOf(&SampleStmt{}): "sample",
 				reflect.TypeOf(&GenerateDecl{}): "generate"}[reflect.TypeOf(s)])
 		}
 		if got := strings.Join(kinds, " "); got != want[filepath.Base(p)] {
