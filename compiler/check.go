@@ -167,7 +167,7 @@ func (c *checker) data(s *lang.DataDecl) {
 	case src.Kind != lang.SourceColumn && len(shape) != 2:
 		c.errorf(s.Pos, s.End, "data %s takes several columns, so it needs two sizes, as in %s[N, D]", s.Name, s.Name)
 	}
-	v := &ir.DataVar{Name: s.Name, Pos: s.Pos, Shape: shape, Source: ir.Source{
+	v := &ir.DataVar{Name: s.Name, Pos: s.Pos, NamePos: s.NamePos, Shape: shape, Source: ir.Source{
 		Kind: ir.SourceKind(src.Kind), Names: src.Names, NamePos: src.NamePos, Standardize: src.Standardize,
 		LevelsSize: src.LevelsSize}}
 	if c.declare(s.Name, s.NamePos, &symbol{kind: symData, data: v}) {

@@ -1,5 +1,6 @@
 // Package diag holds source positions and the one diagnostic type every stage reports through:
-// "file:line:col: error: message", the source line, and a caret under the span.
+// "file:line:col: error: message" (or "warning: message"), the source line, and a caret under the
+// span.
 package diag
 
 import (
@@ -24,19 +25,32 @@ func (p Pos) String() string {
 	}
 }
 
-// Error is one user-facing problem at a place in the source.
+// Error is one user-facing problem at a place in the source. A warning is the same thing about
+// a model that works but is likely to sample badly; it is rendered the same way, with
+// "warning:" in place of "error:".
 type Error struct {
-	Pos  Pos
-	End  Pos // end of the span (exclusive); zero means a single caret
-	Msg  string
-	Hint string // what to do about it; may be empty
+	Pos     Pos
+	End     Pos // end of the span (exclusive); zero means a single caret
+	Msg     string
+	Hint    string // what to do about it; may be empty
+	Warning bool
 }
 
-func (e *Error) Error() string { return e.Pos.String() + ": error: " + e.Msg }
+func (e *Error) Error() string {
+	if e.Warning {
+		return e.Pos.String() + ": warning: " + e.Msg
+	}
+	return e.Pos.String() + ": error: " + e.Msg
+}
 
 // Errorf builds an Error at a span.
 func Errorf(pos, end Pos, format string, args ...any) *Error {
 	return &Error{Pos: pos, End: end, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Warnf builds a warning at a span.
+func Warnf(pos, end Pos, format string, args ...any) *Error {
+	return &Error{Pos: pos, End: end, Msg: fmt.Sprintf(format, args...), Warning: true}
 }
 
 // WithHint returns e with a suggestion attached.
@@ -92,7 +106,13 @@ func Render(err error, src string) string {
 	var b strings.Builder
 	for i, e := range list {
 		if i == MaxErrors {
-			fmt.Fprintf(&b, "... and %d more errors\n", len(list)-MaxErrors)
+			what := "warnings"
+			for _, rest := range list[i:] {
+				if !rest.Warning {
+					what = "errors"
+				}
+			}
+			fmt.Fprintf(&b, "... and %d more %s\n", len(list)-MaxErrors, what)
 			break
 		}
 		b.WriteString(e.Error())

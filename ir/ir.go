@@ -120,11 +120,12 @@ const (
 
 // DataVar is a data declaration; Value is set when data is bound.
 type DataVar struct {
-	Name   string
-	Pos    diag.Pos
-	Shape  Shape
-	Source Source
-	Value  *Tensor
+	Name    string
+	Pos     diag.Pos
+	NamePos diag.Pos // where the name is written, for diagnostics about the name
+	Shape   Shape
+	Source  Source
+	Value   *Tensor
 	// Columns lists the CSV columns the value came from, in order (set when bound).
 	Columns []string
 	// Used records whether any expression or term reads it.

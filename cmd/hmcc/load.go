@@ -8,6 +8,7 @@ import (
 
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/dataset"
+	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/ir"
 	"github.com/hmcc-dev/hmcc/lang"
 )
@@ -44,6 +45,8 @@ type checkCmd struct {
 	Model string `arg:"" help:"Model file (.model)." type:"existingfile"`
 	Data  string `arg:"" optional:"" help:"Data file (CSV)."`
 	Dump  string `enum:",ast,ir,graph" default:"" help:"Print a stage instead of the summary: ast (the parse tree), ir (the checked model; with DATA, bound and folded) or graph (the log-density graph in Graphviz DOT; needs DATA)."`
+	// Strict makes warnings fail the check, for CI: a model that warns exits with status 2.
+	Strict bool `help:"Exit with status 2 when there are warnings (very wide priors, unused data, centred hierarchies)."`
 }
 
 func (c *checkCmd) Run(e *env) error {
@@ -78,6 +81,19 @@ func (c *checkCmd) Run(e *env) error {
 		}
 		fmt.Fprint(e.stdout, prog.Dot())
 		return nil
+	}
+	// Warnings go to stderr, rendered like errors, and leave the exit status alone unless
+	// --strict: they describe models that run but are likely to sample badly.
+	ws := compiler.Warnings(m)
+	if len(ws) > 0 {
+		fmt.Fprint(e.stderr, diag.Render(ws, e.src))
+	}
+	if c.Strict && len(ws) > 0 {
+		n := fmt.Sprintf("%d warnings", len(ws))
+		if len(ws) == 1 {
+			n = "1 warning"
+		}
+		return userError{fmt.Errorf("%s, and --strict treats warnings as errors", n)}
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", c.Model)
 	for _, p := range m.Params {

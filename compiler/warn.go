@@ -1,0 +1,233 @@
+package compiler
+
+import (
+	"strconv"
+
+	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/ir"
+)
+
+// Thresholds of the prior warnings. They are deliberately loose: a warning should point at a
+// prior that is almost certainly a placeholder for "flat", not second-guess a considered choice
+// such as Normal(0, 100) for a test score.
+const (
+	// wideScale is the scale from which a location-scale prior is reported as very wide.
+	wideScale = 1e4
+	// wideRange is the width from which a Uniform prior is reported as very wide.
+	wideRange = 1e4
+	// vagueGamma is the value at or below which both arguments of Gamma(ε, ε) or
+	// InverseGamma(ε, ε) make the prior nearly improper.
+	vagueGamma = 0.01
+)
+
+// scaleArgs are the arguments that are scales in the location-scale families and their halves:
+// a larger one spreads the prior, and one that is a parameter makes a hierarchy.
+var scaleArgs = map[string]int{
+	"Normal": 1, "HalfNormal": 0, "HalfCauchy": 0, "Cauchy": 1, "StudentT": 2, "HalfStudentT": 1,
+	"Laplace": 1, "Logistic": 1, "LogNormal": 1,
+}
+
+// centrable lists the families whose variate is location + scale × a standard variate, so that a
+// centred hierarchy can be rewritten non-centred: the location argument and the standard form.
+var centrable = map[string]struct {
+	loc      int
+	standard string
+}{
+	"Normal":   {0, "Normal(0, 1)"},
+	"Cauchy":   {0, "Cauchy(0, 1)"},
+	"StudentT": {1, "StudentT(%s, 0, 1)"},
+	"Laplace":  {0, "Laplace(0, 1)"},
+	"Logistic": {0, "Logistic(0, 1)"},
+}
+
+// Warnings looks for things in a checked model (bound or not) that are allowed but usually a
+// mistake or a cause of poor sampling: very wide or nearly improper priors, data that nothing
+// uses, and centred hierarchies that make funnels. They are returned sorted by position and do
+// not stop anything; hmcc check prints them.
+func Warnings(m *ir.Model) diag.List {
+	var ws diag.List
+	sizes := m.Sizes
+	for _, p := range m.Params {
+		if w := widePrior(p, sizes); w != nil {
+			ws.Add(w)
+		}
+	}
+	for _, d := range m.Data {
+		if !d.Used {
+			ws.Add(diag.Warnf(d.NamePos, endOf(d.NamePos, d.Name), "data %s is not used by the model", d.Name).
+				WithHint("remove it, or use %s in a likelihood, a let or a generate statement", d.Name))
+		}
+	}
+	inLikelihood := likelihoodParams(m)
+	for _, p := range m.Params {
+		if inLikelihood[p] {
+			if w := centred(p); w != nil {
+				ws.Add(w)
+			}
+		}
+	}
+	if ws.Err() == nil { // Err sorts the list
+		return nil
+	}
+	return ws
+}
+
+// value returns a scalar argument's value when it depends on neither parameters nor unbound data.
+func value(e ir.Expr, sizes ir.Sizes) (float64, bool) {
+	if e.DependsOnParams() || len(e.Shape()) != 0 {
+		return 0, false
+	}
+	v, err := ir.Eval(e, ir.NewEnv(sizes, nil))
+	if err != nil || len(v.Data) != 1 {
+		return 0, false // data not bound yet
+	}
+	return v.Data[0], true
+}
+
+// widePrior reports a prior that is so wide it says nothing: a location-scale prior with a huge
+// scale, an Exponential with a tiny rate, a Uniform over a huge range, or Gamma(ε, ε).
+func widePrior(p *ir.ParamVar, sizes ir.Sizes) *diag.Error {
+	t := p.Prior
+	d := t.Dist
+	arg := func(i int) (float64, bool) { return value(t.Args[i], sizes) }
+	span := func(i int) (diag.Pos, diag.Pos) { return t.Args[i].Span() }
+	hint := "a prior this wide is nearly flat: it can leave the posterior improper and makes warmup slow; give a scale that matches the values the parameter can plausibly take"
+	if i, ok := scaleArgs[d.Name]; ok {
+		if s, ok := arg(i); ok && s >= wideScale {
+			start, end := span(i)
+			return diag.Warnf(start, end, "the prior of %s is very wide: %s with %s = %g", p.Name, d.Name, d.Params[i].Name, s).WithHint("%s", hint)
+		}
+	}
+	switch d.Name {
+	case "Exponential":
+		if r, ok := arg(0); ok && r <= 1/wideScale {
+			start, end := span(0)
+			return diag.Warnf(start, end, "the prior of %s is very wide: Exponential with rate = %g, a mean of %.4g", p.Name, r, 1/r).WithHint("%s", hint)
+		}
+	case "Uniform":
+		lo, okLo := arg(0)
+		hi, okHi := arg(1)
+		if okLo && okHi && hi-lo >= wideRange {
+			start, _ := span(0)
+			_, end := span(1)
+			return diag.Warnf(start, end, "the prior of %s is very wide: Uniform from %g to %g", p.Name, lo, hi).
+				WithHint("a bounded flat prior this wide says almost nothing; if %s has no natural bounds, use a Normal or a HalfNormal prior with a plausible scale", p.Name)
+		}
+	case "Gamma", "InverseGamma":
+		a, okA := arg(0)
+		b, okB := arg(1)
+		if okA && okB && a <= vagueGamma && b <= vagueGamma {
+			return diag.Warnf(t.Pos, t.End, "the prior of %s, %s(%g, %g), is nearly improper", p.Name, d.Name, a, b).
+				WithHint("%s(ε, ε) is not vague: the posterior depends on ε and it puts its mass near 0 (Gelman 2006); for a scale, a HalfNormal or HalfCauchy prior is safer", d.Name)
+		}
+	}
+	return nil
+}
+
+// likelihoodParams returns the parameters that some likelihood term reads, directly or through
+// lets.
+func likelihoodParams(m *ir.Model) map[*ir.ParamVar]bool {
+	used := map[*ir.ParamVar]bool{}
+	seen := map[*ir.LetVar]bool{}
+	var visit func(e ir.Expr)
+	visit = func(e ir.Expr) {
+		ir.Walk(e, func(x ir.Expr) bool {
+			switch x := x.(type) {
+			case *ir.ParamRef:
+				used[x.Var] = true
+			case *ir.LetRef:
+				if !seen[x.Var] {
+					seen[x.Var] = true
+					visit(x.Var.Value)
+				}
+			}
+			return true
+		})
+	}
+	for _, t := range m.Terms {
+		for _, a := range t.Args {
+			visit(a)
+		}
+	}
+	return used
+}
+
+// centred reports a vector parameter whose prior's scale is a parameter: a[J] ~ Normal(mu,
+// sigma). When the data say little about each a[j], the posterior of (a, sigma) is a funnel whose
+// neck HMC cannot enter with one step size (divergent transitions); a = mu + sigma * a_raw with
+// a_raw ~ Normal(0, 1) samples the same model without it (Betancourt & Girolami 2015).
+func centred(p *ir.ParamVar) *diag.Error {
+	t := p.Prior
+	c, ok := centrable[t.Dist.Name]
+	if !ok || len(p.Shape) != 1 {
+		return nil
+	}
+	scale := t.Args[scaleArgs[t.Dist.Name]]
+	if !scale.DependsOnParams() {
+		return nil
+	}
+	raw := p.Name + "_raw"
+	standard := c.standard
+	if t.Dist.Name == "StudentT" {
+		standard = "StudentT(" + source(t.Args[0]) + ", 0, 1)"
+	}
+	value := operand(scale) + " * " + raw
+	if loc := operand(t.Args[c.loc]); loc != "0" {
+		value = loc + " + " + value
+	}
+	what := "its scale depends on parameters"
+	if _, ok := scale.(*ir.ParamRef); ok {
+		what = "its scale " + source(scale) + " is a parameter"
+	}
+	return diag.Warnf(t.Pos, t.End, "parameter %s has a centred hierarchical prior: %s, which makes a funnel that HMC explores poorly (divergent transitions)", p.Name, what).
+		WithHint("write it non-centred, as in models/eight_schools.model: param %s%s ~ %s and let %s = %s",
+			raw, p.Shape, standard, p.Name, value)
+}
+
+// source writes an argument in the model language, so a hint can show the rewritten statement.
+// Operands that are themselves operations are parenthesised; the result is not always minimal,
+// but always reads the same as the model.
+func source(e ir.Expr) string {
+	switch e := e.(type) {
+	case *ir.Const:
+		return strconv.FormatFloat(e.Value, 'g', -1, 64)
+	case *ir.ParamRef:
+		return e.Var.Name
+	case *ir.DataRef:
+		return e.Var.Name
+	case *ir.LetRef:
+		return e.Var.Name
+	case *ir.Unary:
+		if e.Func == ir.Negate {
+			return "-" + operand(e.X)
+		}
+		return e.Func.Name + "(" + source(e.X) + ")"
+	case *ir.Binary:
+		return operand(e.L) + " " + e.Op.Symbol + " " + operand(e.R)
+	case *ir.MatVec:
+		return operand(e.M) + " @ " + operand(e.V)
+	case *ir.Gather:
+		return source(e.X) + "[" + e.Index.Name + "]"
+	case *ir.Sum:
+		return "sum(" + source(e.X) + ")"
+	case *ir.Mean:
+		return "mean(" + source(e.X) + ")"
+	case *ir.Dot:
+		return "dot(" + source(e.A) + ", " + source(e.B) + ")"
+	case *ir.Transpose:
+		return "transpose(" + source(e.X) + ")"
+	}
+	return "…" // a folded value: only after binding, and warnings name the model's own text
+}
+
+// operand is source with parentheses around an operation.
+func operand(e ir.Expr) string {
+	switch e.(type) {
+	case *ir.Binary, *ir.MatVec, *ir.Unary:
+		if u, ok := e.(*ir.Unary); ok && u.Func != ir.Negate {
+			return source(e) // a call needs none
+		}
+		return "(" + source(e) + ")"
+	}
+	return source(e)
+}
