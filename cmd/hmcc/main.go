@@ -20,11 +20,14 @@ import (
 
 const version = "0.1.0"
 
-// Exit codes: 0 success, 1 internal failure, 2 user error (model, data, flags), 130 interrupted.
+// Exit codes: 0 success, 1 internal failure (or files hmcc fmt --check found not canonical), 2 user
+// error (model, data, flags), 130 interrupted.
 const (
 	exitInternal    = 1
 	exitUser        = 2
 	exitInterrupted = 130
+	// hmcc fmt --check found files that are not canonical, like gofmt -l in CI scripts.
+	exitNotCanonical = 1
 )
 
 type cli struct {
@@ -34,6 +37,7 @@ type cli struct {
 	Summary       summaryCmd       `cmd:"" help:"Re-summarise a directory of CmdStan CSVs (hmcc's or CmdStan's): the table and verdict of hmcc run."`
 	Plot          plotCmd          `cmd:"" help:"Draw trace, rank and density plots of the draws in a directory of CmdStan CSVs, as PNG or SVG."`
 	Distributions distributionsCmd `cmd:"" help:"List the distributions a model may use, with their arguments, supports and log densities."`
+	Fmt           fmtCmd           `cmd:"" help:"Print MODEL files canonically formatted; -w rewrites them, --check lists those that are not."`
 	Version       versionCmd       `cmd:"" help:"Print the version."`
 }
 
@@ -97,6 +101,9 @@ func report(err error, e *env, stderr io.Writer) int {
 	}
 	if errors.Is(err, errInterrupted) {
 		return exitInterrupted
+	}
+	if errors.Is(err, errNotCanonical) {
+		return exitNotCanonical // the file names on stdout are the message
 	}
 	var dl diag.List
 	var de *diag.Error
