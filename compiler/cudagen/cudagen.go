@@ -277,7 +277,7 @@ type gen struct {
 	prec      Precision
 	p         *Program
 	con, gcon int
-	mats      map[ir.Expr]*mat // keyed by the *ir.MatVec or *ir.Sum node
+	mats      map[ir.Expr]*mat // keyed by the *ir.MatVec, *ir.Sum, *ir.Mean, *ir.Dot or *ir.Gather node
 	order     []*mat           // inner before outer
 	data      map[any]int      // *ir.DataVar or *ir.Tensor → buffer
 	dists     map[string]bool  // distributions whose device functions are needed
@@ -285,15 +285,16 @@ type gen struct {
 
 // mat is a value that a kernel cannot compute element by element: a matrix product M @ v, whose
 // vector is computed by a kernel into `in` and multiplied by gemm into `out`; a sum, reduced by
-// its kernel into `out`; or a gather x[g], whose vector x is computed into `in` and read there at
+// its kernel into `out` (a mean is a sum scaled by 1/n, dot(a, b) the sum of a * b); or a gather x[g], whose vector x is computed into `in` and read there at
 // each element's group. adjOut receives the gradient with respect to out from the kernels that read
 // it; for a product, gemm carries it back to adjIn, the gradient with respect to the vector. The
 // readers of a gather scatter-add into adjIn themselves.
 type mat struct {
 	mv         *ir.MatVec
-	sum        *ir.Sum
+	sum        ir.Expr // *ir.Sum, *ir.Mean or *ir.Dot
+	scale      float64 // of a sum: 1, or 1/n for a mean
 	gather     *ir.Gather
-	inner      ir.Expr // the vector: v of M @ v, x of sum(x)
+	inner      ir.Expr // the vector: v of M @ v, x of sum(x) and mean(x), a * b of dot(a, b)
 	n          int     // its length
 	rows, cols int     // M's shape
 	matrix     int
@@ -360,12 +361,14 @@ func (g *gen) collect(e ir.Expr) error {
 			return mt, nil
 		})
 	case *ir.Sum:
-		return g.addMat(e, e.X, func(i int) (*mat, error) {
-			mt := &mat{sum: e, inner: e.X, n: g.m.Sizes.Len(e.X.Shape())}
-			mt.out = g.perChain(fmt.Sprintf("sum%d_out", i), 1, false)
-			mt.adjOut = g.perChain(fmt.Sprintf("sum%d_adj_out", i), 1, false)
-			return mt, nil
-		})
+		return g.addSum(e, e.X, false)
+	case *ir.Mean:
+		return g.addSum(e, e.X, true)
+	case *ir.Dot:
+		// dot(a, b) is sum(a * b): the product is an elementwise value the sum's kernels compute
+		// and differentiate like any other, so it needs no kernels of its own.
+		start, end := e.Span()
+		return g.addSum(e, ir.NewBinary(ir.NewSpan(start, end), ir.BinaryOps["*"], e.A, e.B, e.A.Shape()), false)
 	case *ir.Gather:
 		return g.addMat(e, e.X, func(i int) (*mat, error) {
 			mt := &mat{gather: e, inner: e.X, n: g.m.Sizes.Len(e.X.Shape())}
@@ -375,6 +378,19 @@ func (g *gen) collect(e ir.Expr) error {
 		})
 	}
 	return &Unsupported{What: fmt.Sprintf("the expression %T", e)}
+}
+
+// addSum records a reduction of inner to one number per chain: its sum, or with mean its mean.
+func (g *gen) addSum(e, inner ir.Expr, mean bool) error {
+	return g.addMat(e, inner, func(i int) (*mat, error) {
+		mt := &mat{sum: e, inner: inner, n: g.m.Sizes.Len(inner.Shape()), scale: 1}
+		if mean {
+			mt.scale = 1 / float64(mt.n)
+		}
+		mt.out = g.perChain(fmt.Sprintf("sum%d_out", i), 1, false)
+		mt.adjOut = g.perChain(fmt.Sprintf("sum%d_adj_out", i), 1, false)
+		return mt, nil
+	})
 }
 
 // addMat records e, a product, sum or gather of inner, as the next of g.order, after collecting
@@ -408,6 +424,11 @@ func matrixOf(e ir.Expr) (*ir.Tensor, string, error) {
 		return e.Value, "folded_matrix", nil
 	case *ir.LetRef:
 		return matrixOf(e.Var.Value)
+	}
+	if !e.DependsOnParams() { // transpose(X) that binding did not fold: computed here, once
+		if t, err := ir.Eval(e, ir.NewEnv(nil, nil)); err == nil && len(t.Shape) == 2 {
+			return t, "folded_matrix", nil
+		}
 	}
 	return nil, "", &Unsupported{What: "a matrix on the left of @ that is computed from parameters"}
 }

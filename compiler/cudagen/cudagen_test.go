@@ -28,6 +28,7 @@ var bundled = []struct {
 	{"all", "testdata/all.model", "testdata/all.csv", 1e-10},
 	{"lgamma", "testdata/lgamma.model", "testdata/all.csv", 1e-9},
 	{"groups", "testdata/groups.model", "testdata/groups.csv", 1e-10},
+	{"arith", "testdata/arith.model", "testdata/all.csv", 1e-10},
 }
 
 // dump is what the golden files hold: the source and the plan that drives it.

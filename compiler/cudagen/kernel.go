@@ -220,7 +220,7 @@ func (k *kgen) emit(e ir.Expr) (*val, error) {
 			return nil, err
 		}
 		return k.leaf(mt.out, mt.adjOut, idx, vec), nil
-	case *ir.Sum:
+	case *ir.Sum, *ir.Mean, *ir.Dot:
 		mt := k.g.mats[e]
 		if mt == nil {
 			return nil, fmt.Errorf("internal error: sum not collected")
@@ -455,6 +455,10 @@ func (g *gen) matForward(name string, mt *mat) (string, error) {
 	}
 	k.pre.WriteString("    real acc = 0;\n")
 	fmt.Fprintf(&k.seed, "      acc += %s;\n", v.ref)
+	if mt.scale != 1 { // a mean: each block row's partial sum is scaled, and the scaled parts add up
+		fmt.Fprintf(&k.post, "    atomicAdd(&%s[c], acc * %s);\n", k.buf(mt.out), literal(mt.scale))
+		return k.finish(name, fmt.Sprintf("a mean over %d elements", mt.n)), nil
+	}
 	fmt.Fprintf(&k.post, "    atomicAdd(&%s[c], acc);\n", k.buf(mt.out))
 	return k.finish(name, fmt.Sprintf("a sum over %d elements", mt.n)), nil
 }
@@ -475,7 +479,11 @@ func (g *gen) matBackward(name string, mt *mat) (string, error) {
 		fmt.Fprintf(&k.seed, "      %s += %s[%s];\n", v.adj, k.buf(mt.adjIn), at("j"))
 		return k.finish(name, what), nil
 	}
-	fmt.Fprintf(&k.pre, "    const real seed = %s[c];\n", k.buf(mt.adjOut))
+	if mt.scale != 1 {
+		fmt.Fprintf(&k.pre, "    const real seed = %s[c] * %s;\n", k.buf(mt.adjOut), literal(mt.scale))
+	} else {
+		fmt.Fprintf(&k.pre, "    const real seed = %s[c];\n", k.buf(mt.adjOut))
+	}
 	fmt.Fprintf(&k.seed, "      %s += seed;\n", v.adj)
 	return k.finish(name, "the gradient of a sum's elements"), nil
 }
