@@ -9,20 +9,22 @@ import (
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/dist"
+	"github.com/hmcc-dev/hmcc/ir"
 	"github.com/hmcc-dev/hmcc/lang"
 )
 
-var fence = regexp.MustCompile("(?s)```(model|model bad|text)\n(.*?)```")
+var fence = regexp.MustCompile("(?s)```(model|model bad|model warn|text)\n(.*?)```")
 
 // TestLanguageDocExamples checks every model in docs/language.md: plain `model` blocks must
-// parse and check; a `model bad` block must produce exactly the `text` block after it.
+// parse and check; a `model bad` block must produce exactly the `text` block after it, and a
+// `model warn` block must check and warn exactly as the `text` block after it says.
 func TestLanguageDocExamples(t *testing.T) {
 	doc, err := os.ReadFile("../docs/language.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	blocks := fence.FindAllStringSubmatch(string(doc), -1)
-	good, bad := 0, 0
+	good, bad, warn := 0, 0, 0
 	for i := 0; i < len(blocks); i++ {
 		kind, src := blocks[i][1], blocks[i][2]
 		switch kind {
@@ -53,10 +55,26 @@ func TestLanguageDocExamples(t *testing.T) {
 				t.Errorf("bad example %d renders\n%s\nthe doc says\n%s", bad, got, want)
 			}
 			i++
+		case "model warn":
+			warn++
+			if i+1 >= len(blocks) || blocks[i+1][1] != "text" {
+				t.Fatalf("warning example %d has no expected output block after it", warn)
+			}
+			ast, err := lang.Parse("example.model", src)
+			var m *ir.Model
+			if err == nil {
+				m, err = compiler.Check(ast)
+			}
+			if err != nil {
+				t.Errorf("warning example %d does not check:\n%s", warn, diag.Render(err, src))
+			} else if got := diag.Render(compiler.Warnings(m), src); got != blocks[i+1][2] {
+				t.Errorf("warning example %d renders\n%s\nthe doc says\n%s", warn, got, blocks[i+1][2])
+			}
+			i++
 		}
 	}
-	if good < 4 || bad < 1 {
-		t.Errorf("found %d good and %d bad examples; the doc has more", good, bad)
+	if good < 4 || bad < 1 || warn < 1 {
+		t.Errorf("found %d good, %d bad and %d warning examples; the doc has more", good, bad, warn)
 	}
 }
 
