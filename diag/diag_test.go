@@ -1,6 +1,9 @@
 package diag
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestSuggest(t *testing.T) {
 	names := []string{"mu_a", "sigma_a", "b", "sigma_y", "y"}
@@ -32,5 +35,27 @@ func TestEditDistance(t *testing.T) {
 		if got := editDistance(c.a, c.b); got != c.d {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
 		}
+	}
+}
+
+// TestRenderWarnings: a warning renders like an error with "warning:", and the count of those
+// beyond MaxErrors says warnings when only warnings are left and errors otherwise.
+func TestRenderWarnings(t *testing.T) {
+	src := "param mu ~ Normal(0, 1e6)\n"
+	w := Warnf(Pos{File: "m.model", Line: 1, Col: 22}, Pos{File: "m.model", Line: 1, Col: 25}, "the prior of %s is very wide", "mu").WithHint("narrow it")
+	want := "m.model:1:22: warning: the prior of mu is very wide\n  param mu ~ Normal(0, 1e6)\n                       ^^^\n  hint: narrow it\n"
+	if got := Render(w, src); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	var l List
+	for i := 0; i < MaxErrors+2; i++ {
+		l.Add(Warnf(Pos{File: "m.model", Line: 1, Col: 1}, Pos{}, "w%d", i))
+	}
+	if got := Render(l, src); !strings.HasSuffix(got, "\n... and 2 more warnings\n") {
+		t.Errorf("warnings only: %q", got[len(got)-40:])
+	}
+	l[len(l)-1] = Errorf(Pos{File: "m.model", Line: 1, Col: 1}, Pos{}, "e")
+	if got := Render(l, src); !strings.HasSuffix(got, "\n... and 2 more errors\n") {
+		t.Errorf("an error among them: %q", got[len(got)-40:])
 	}
 }

@@ -445,3 +445,12 @@ func TestParseGenerate(t *testing.T) {
 		t.Errorf("generate without sizes: %+v", g2)
 	}
 }
+
+// TestDumpConst: hmcc check --dump ast shows a const as its own statement.
+func TestDumpConst(t *testing.T) {
+	m := mustParse(t, "const Xt = transpose(X)\nconst c = mean(x) * 2\n")
+	want := "1:1 (const Xt (transpose X))\n2:1 (const c (* (mean x) 2))\n"
+	if got := Dump(m); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
