@@ -22,7 +22,7 @@ var arithModel = lines(
 	"param beta[K] ~ Normal(mean(g), 2)",
 	"param alpha ~ Normal(0, 2)",
 	"param s ~ HalfNormal(1)",
-	"y ~ Normal(alpha + X @ beta + dot(beta, g) * xc + mean(w) + dot(xc, w) / 10, s + dot(xc, xc) / 50)")
+	"y ~ Normal(alpha + X @ beta + dot(beta, g) * xc + mean(w) + dot(x * 2, w) / 10, s + dot(xc, xc) / 50)")
 
 const arithCSV = "y,x,a,b\n" +
 	"1.2,0.5,1,0\n" +
@@ -69,6 +69,26 @@ func TestDataOnlyComputedOnce(t *testing.T) {
 	}
 	if !strings.Contains(dot, "Dot#") || !strings.Contains(dot, "Mean#") {
 		t.Error("the graph has no Dot or Mean op; are ops still labelled name#id?")
+	}
+	// inside an expression of parameters, a data-only operand of dot is folded too: x * 2
+	var inner bool
+	for _, term := range m.Terms {
+		for _, a := range term.Args {
+			ir.Walk(a, func(e ir.Expr) bool {
+				if d, ok := e.(*ir.Dot); ok {
+					if _, ok := d.A.(*ir.Folded); ok {
+						inner = true
+					}
+					if _, ok := d.B.(*ir.Folded); ok {
+						inner = true
+					}
+				}
+				return true
+			})
+		}
+	}
+	if !inner {
+		t.Error("dot(x * 2, w) has no folded operand")
 	}
 	if t.Failed() {
 		return

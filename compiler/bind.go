@@ -370,6 +370,10 @@ func fold(e ir.Expr, sizes ir.Sizes) ir.Expr {
 		return ir.NewMatVec(sp, fold(x.M, sizes), fold(x.V, sizes))
 	case *ir.Sum:
 		return ir.NewSum(sp, fold(x.X, sizes))
+	case *ir.Mean:
+		return ir.NewMean(sp, fold(x.X, sizes))
+	case *ir.Dot:
+		return ir.NewDot(sp, fold(x.A, sizes), fold(x.B, sizes))
 	case *ir.Gather:
 		return ir.NewGather(sp, fold(x.X, sizes), x.Index)
 	}
