@@ -97,6 +97,8 @@ func FuzzCheck(f *testing.F) {
 		lines(header, `data g[N] = levels "g" as J`, "param a[J] ~ Normal(0, 1)", "y ~ Normal(a[g] + a[y], 1)", "generate r ~ Normal(a[g], 1)"),
 		lines(header, `data g[N] = levels "g"`, "param w[J] ~ Dirichlet(a)", "param u ~ Uniform(0, sum(y))", "generate k[N] = w[g] * u"),
 		lines(header, "param p ~ Beta(1, 1)", "y ~ Binomial(p, 3)", "generate z ~ Dirichlet(p)", "generate q = z[z]"),
+		lines(matrix, "const Xt = transpose(X)", "const m = mean(y) + dot(y, y)", "param w[N] ~ Normal(m, 1e6)", "param s ~ Gamma(0.001, 0.001)", "param a[D] ~ StudentT(3, -m, s * 2)", "y ~ Normal(X @ a + dot(w, w), s)"),
+		lines(header, "const c = transpose(y) + mu", "let M = transpose(X) @ dot(y)", "param u ~ Uniform(-1e9, mean(y))"),
 	} {
 		f.Add(s)
 	}
@@ -106,8 +108,13 @@ func FuzzCheck(f *testing.F) {
 			checkDiagnostic(t, err, src)
 			return
 		}
-		if _, err := Check(m); err != nil {
+		im, err := Check(m)
+		if err != nil {
 			checkDiagnostic(t, err, src)
+			return
+		}
+		if ws := Warnings(im); ws != nil {
+			checkDiagnostic(t, ws, src)
 		}
 	})
 }
