@@ -86,6 +86,7 @@ func Check(m *lang.Model) (*ir.Model, error) {
 	if err := c.errs.Err(); err != nil {
 		return nil, err
 	}
+	markUsed(c.m)
 	return c.m, nil
 }
 

@@ -58,6 +58,16 @@ func Warnings(m *ir.Model) diag.List {
 				WithHint("remove it, or use %s in a likelihood, a let or a generate statement", d.Name))
 		}
 	}
+	for _, l := range m.Lets {
+		if !l.Used && !l.Reported {
+			kind := "let"
+			if l.Const {
+				kind = "const"
+			}
+			ws.Add(diag.Warnf(l.Pos, endOf(l.Pos, l.Name), "%s %s is not used by the model", kind, l.Name).
+				WithHint("it depends on no parameter, so it is not written to the output either; remove it or use it"))
+		}
+	}
 	inLikelihood := likelihoodParams(m)
 	for _, p := range m.Params {
 		if inLikelihood[p] {
@@ -122,6 +132,57 @@ func widePrior(p *ir.ParamVar, sizes ir.Sizes) *diag.Error {
 		}
 	}
 	return nil
+}
+
+// markUsed sets Used on the data and lets that the model's output depends on: those read,
+// directly or through lets, by a likelihood, a prior, a reported let or a generated quantity.
+// Data read only by an unused const is as unused as data read by nothing. Check calls it while
+// the references are still there; binding folds data-only expressions into values.
+func markUsed(m *ir.Model) {
+	for _, d := range m.Data {
+		d.Used = false
+	}
+	var visit func(e ir.Expr)
+	visit = func(e ir.Expr) {
+		ir.Walk(e, func(x ir.Expr) bool {
+			switch x := x.(type) {
+			case *ir.DataRef:
+				x.Var.Used = true
+			case *ir.Gather:
+				x.Index.Used = true
+			case *ir.LetRef:
+				if !x.Var.Used {
+					x.Var.Used = true
+					visit(x.Var.Value)
+				}
+			}
+			return true
+		})
+	}
+	terms := append([]*ir.Term(nil), m.Terms...)
+	for _, p := range m.Params {
+		terms = append(terms, p.Prior)
+	}
+	for _, l := range m.Lets {
+		if l.Reported {
+			visit(l.Value)
+		}
+	}
+	for _, g := range m.Generated {
+		if g.Term != nil {
+			terms = append(terms, g.Term)
+		} else {
+			visit(g.Value)
+		}
+	}
+	for _, t := range terms {
+		if t.Variate != nil {
+			visit(t.Variate)
+		}
+		for _, a := range t.Args {
+			visit(a)
+		}
+	}
 }
 
 // likelihoodParams returns the parameters that some likelihood term reads, directly or through

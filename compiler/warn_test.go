@@ -74,8 +74,8 @@ func TestShippedModelWarnings(t *testing.T) {
 }
 
 // TestWarningsNeedLikelihoodAndData: a centred prior that no likelihood reads is not reported
-// (there is nothing for the data to pull against), and a Uniform whose bounds come from data is
-// judged once the data are bound.
+// (there is nothing for the data to pull against), a Uniform whose bounds come from data is
+// judged once the data are bound, and data read through a let that binding folds stay used.
 func TestWarningsNeedLikelihoodAndData(t *testing.T) {
 	src := lines(
 		`data y[N] = column "y"`,
@@ -84,7 +84,8 @@ func TestWarningsNeedLikelihoodAndData(t *testing.T) {
 		"param s ~ HalfNormal(1)",
 		"param a[J] ~ Normal(0, s)", // read by no likelihood
 		"param u ~ Uniform(0, sum(t))",
-		"y ~ Normal(u + t, 1)",
+		"let t2 = t * 2", // folded when bound: t and t2 must still count as used
+		"y ~ Normal(u + t2, 1)",
 		"generate a_sum = sum(a[g])")
 	m, err := checkSrc(t, src)
 	if err != nil {

@@ -128,7 +128,9 @@ type DataVar struct {
 	Value   *Tensor
 	// Columns lists the CSV columns the value came from, in order (set when bound).
 	Columns []string
-	// Used records whether any expression or term reads it.
+	// Used records whether the model's output depends on it: a likelihood, a prior, a reported
+	// let or a generated quantity reads it, directly or through lets (set by the checker, before
+	// binding folds the references away).
 	Used bool
 	// Labels names the groups of a FromLevels variable: Labels[k-1] is group k (set when bound).
 	Labels []string
@@ -154,6 +156,8 @@ type LetVar struct {
 	Value    Expr
 	Reported bool
 	Const    bool
+	// Used is DataVar.Used for a let: whether the output depends on it.
+	Used bool
 }
 
 // Term is one log-density term: Variate ~ Dist(Args...).
