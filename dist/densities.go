@@ -64,17 +64,17 @@ func gammaLogDensity(x float64, p, d []float64) float64 {
 // bernoulliLogitLogDensity is the Bernoulli log mass with the success
 // probability given on the log-odds scale l, P(x = 1) = σ(l) = 1/(1 + e^−l):
 //
-//	log p(x | l) = x l − softplus(l),  softplus(l) = log(1 + e^l),
+//	log p(x | l) = x l − Softplus(l),  Softplus(l) = log(1 + e^l),
 //
-// with ∂/∂l = x − σ(l). It is evaluated as −softplus(−l) for x = 1 and
-// −softplus(l) for x = 0, which is exact to rounding for every finite l.
+// with ∂/∂l = x − σ(l). It is evaluated as −Softplus(−l) for x = 1 and
+// −Softplus(l) for x = 0, which is exact to rounding for every finite l.
 func bernoulliLogitLogDensity(x float64, p, d []float64) float64 {
 	l := p[0]
 	if !Binary.Contains(x) || !Real.Contains(l) {
 		return outside(d, 2)
 	}
 	// One exponential serves both the softplus and the sigmoid: with e = e^−|l|,
-	// log1p(e) is the tail of softplus(±l) and σ(±l) is 1/(1 + e) or e/(1 + e).
+	// log1p(e) is the tail of Softplus(±l) and σ(±l) is 1/(1 + e) or e/(1 + e).
 	// This term dominates logistic regressions, so the shared exp matters.
 	s := l // the log-odds of the observed outcome: +l for x = 1, −l for x = 0
 	if x == 0 {

@@ -16,16 +16,18 @@ func lchoose(n, k float64) float64 {
 	return lfactorial(n) - lfactorial(k) - lfactorial(n-k)
 }
 
-// softplus returns log(1 + e^x) without overflow.
-func softplus(x float64) float64 {
+// Softplus returns log(1 + e^x) without overflow for large x or loss of precision for very
+// negative x. The IR's softplus and the logit transforms use it too (ir.Softplus).
+func Softplus(x float64) float64 {
 	if x > 0 {
 		return x + math.Log1p(math.Exp(-x))
 	}
 	return math.Log1p(math.Exp(x))
 }
 
-// sigmoid returns 1/(1 + e^−x) without overflow.
-func sigmoid(x float64) float64 {
+// InvLogit returns the logistic function 1/(1 + e^−x), computed from e^−|x| so it never
+// overflows (ir.InvLogit re-exports it).
+func InvLogit(x float64) float64 {
 	if x >= 0 {
 		return 1 / (1 + math.Exp(-x))
 	}
@@ -99,7 +101,7 @@ func binomialLogDensity(x float64, p, d []float64) float64 {
 // binomialLogitLogDensity is the Binomial log mass with the success probability on the
 // log-odds scale l, as Stan's binomial_logit_lpmf:
 //
-//	log p(x | n, l) = log C(n, x) − x softplus(−l) − (n − x) softplus(l),
+//	log p(x | n, l) = log C(n, x) − x Softplus(−l) − (n − x) Softplus(l),
 //
 // with ∂/∂l = x σ(−l) − (n − x) σ(l) = x − n σ(l).
 func binomialLogitLogDensity(x float64, p, d []float64) float64 {
@@ -109,13 +111,13 @@ func binomialLogitLogDensity(x float64, p, d []float64) float64 {
 	}
 	v := lchoose(n, x)
 	if x > 0 {
-		v -= x * softplus(-l)
+		v -= x * Softplus(-l)
 	}
 	if x < n {
-		v -= (n - x) * softplus(l)
+		v -= (n - x) * Softplus(l)
 	}
 	if d != nil {
-		d[0], d[1], d[2] = 0, 0, x*sigmoid(-l)-(n-x)*sigmoid(l)
+		d[0], d[1], d[2] = 0, 0, x*InvLogit(-l)-(n-x)*InvLogit(l)
 	}
 	return v
 }

@@ -71,7 +71,7 @@ var samplers = map[string]func(r *rand.Rand, p []float64) float64{
 	"Normal": func(r *rand.Rand, p []float64) float64 { return p[0] + p[1]*r.NormFloat64() },
 	"Gamma":  func(r *rand.Rand, p []float64) float64 { return gammaRand(r, p[0], p[1]) },
 	"BernoulliLogit": func(r *rand.Rand, p []float64) float64 {
-		if r.Float64() < sigmoid(p[0]) {
+		if r.Float64() < InvLogit(p[0]) {
 			return 1
 		}
 		return 0
@@ -91,7 +91,7 @@ var samplers = map[string]func(r *rand.Rand, p []float64) float64{
 		return 0
 	},
 	"Binomial":      func(r *rand.Rand, p []float64) float64 { return binomialRand(r, p[0], p[1]) },
-	"BinomialLogit": func(r *rand.Rand, p []float64) float64 { return binomialRand(r, p[0], sigmoid(p[1])) },
+	"BinomialLogit": func(r *rand.Rand, p []float64) float64 { return binomialRand(r, p[0], InvLogit(p[1])) },
 	"Poisson":       func(r *rand.Rand, p []float64) float64 { return poissonRand(r, p[0]) },
 	"PoissonLog":    func(r *rand.Rand, p []float64) float64 { return poissonRand(r, math.Exp(p[0])) },
 	"NegBinomial2": func(r *rand.Rand, p []float64) float64 {

@@ -1,6 +1,7 @@
 package ir
 
 import (
+	"github.com/hmcc-dev/hmcc/dist"
 	"math"
 
 	"gonum.org/v1/gonum/mathext"
@@ -15,22 +16,12 @@ type UnaryFunc struct {
 	Doc  string
 }
 
-// Softplus returns log(1 + e^x) without overflow for large x or loss of precision for very negative x.
-func Softplus(x float64) float64 {
-	if x > 0 {
-		return x + math.Log1p(math.Exp(-x))
-	}
-	return math.Log1p(math.Exp(x))
-}
+// Softplus is dist.Softplus, log(1 + e^x) without overflow, for the IR's function table and
+// transforms (ir cannot be imported by dist, so the one implementation lives there).
+func Softplus(x float64) float64 { return dist.Softplus(x) }
 
-// InvLogit returns 1/(1+e^-x), computed from e^-|x| so it never overflows.
-func InvLogit(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
-}
+// InvLogit is dist.InvLogit, the logistic function 1/(1 + e^−x) without overflow.
+func InvLogit(x float64) float64 { return dist.InvLogit(x) }
 
 func lgamma(x float64) float64 { v, _ := math.Lgamma(x); return v }
 
