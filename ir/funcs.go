@@ -1,9 +1,9 @@
 package ir
 
 import (
-	"github.com/hmcc-dev/hmcc/dist"
 	"math"
 
+	"github.com/hmcc-dev/hmcc/dist"
 	"gonum.org/v1/gonum/mathext"
 )
 
