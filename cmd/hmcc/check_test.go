@@ -58,3 +58,15 @@ func TestCheckWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestRunPrintsWarnings: hmcc run shows the checker's warnings before sampling and still runs.
+func TestRunPrintsWarnings(t *testing.T) {
+	code, _, errs := hmcc(t, "run", "../../models/radon.model", "../../models/radon_mn.csv", "--chains", "2",
+		"--warmup", "20", "--draws", "10", "--output-dir", t.TempDir(), "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(errs, "radon.model:10:17: warning: parameter a has a centred hierarchical prior") {
+		t.Errorf("no funnel warning on stderr:\n%s", errs)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hmcc-dev/hmcc/compiler"
+	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/ir"
 	"github.com/hmcc-dev/hmcc/runtime"
 	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
@@ -75,6 +76,11 @@ func (r *runCmd) Run(e *env) error {
 	m, err := load(e, r.Model, r.Data)
 	if err != nil {
 		return err
+	}
+	// The checker's warnings (a centred hierarchy, a very wide prior, unused data) matter most
+	// right before a run that they predict will sample badly.
+	if ws := compiler.Warnings(m); len(ws) > 0 {
+		fmt.Fprint(e.stderr, diag.Render(ws, e.src))
 	}
 	prog, release, err := r.target(m)
 	if err != nil {
