@@ -168,25 +168,9 @@ func Eval(e Expr, env *Env) (*Tensor, error) {
 		}
 		return out, nil
 	case *Sum:
-		x, err := Eval(e.X, env)
-		if err != nil {
-			return nil, err
-		}
-		s := 0.0
-		for _, v := range x.Data {
-			s += v
-		}
-		return Scalar(s), nil
+		return reduce(e.X, env, false)
 	case *Mean:
-		x, err := Eval(e.X, env)
-		if err != nil {
-			return nil, err
-		}
-		s := 0.0
-		for _, v := range x.Data {
-			s += v
-		}
-		return Scalar(s / float64(len(x.Data))), nil
+		return reduce(e.X, env, true)
 	case *Dot:
 		a, err := Eval(e.A, env)
 		if err != nil {
@@ -258,4 +242,20 @@ func (t *Term) LogDensity(env *Env) (float64, error) {
 		total += t.Dist.LogDensity(x.Data[j%len(x.Data)], p, nil)
 	}
 	return total, nil
+}
+
+// reduce evaluates x and returns its sum, or its mean.
+func reduce(x Expr, env *Env, mean bool) (*Tensor, error) {
+	t, err := Eval(x, env)
+	if err != nil {
+		return nil, err
+	}
+	s := 0.0
+	for _, v := range t.Data {
+		s += v
+	}
+	if mean {
+		s /= float64(len(t.Data))
+	}
+	return Scalar(s), nil
 }

@@ -272,14 +272,7 @@ func TestFormatKnowsEveryNode(t *testing.T) {
 // FuzzFormat formats arbitrary text: for every input that parses, Format succeeds, keeps the
 // comments, is idempotent and preserves the tree.
 func FuzzFormat(f *testing.F) {
-	models, _ := filepath.Glob(filepath.Join("..", "models", "*.model"))
-	for _, p := range models {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(string(b))
-	}
+	seedWithModels(f)
 	for _, s := range []string{
 		"",
 		"let w = -x^2^-1 @ (a + b) / 2e-3 # c\n",

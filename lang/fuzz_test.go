@@ -14,14 +14,7 @@ import (
 // FuzzParse parses arbitrary text: Parse must not panic, a failure must be a diagnostic whose
 // positions lie inside the source, and rendering it must not panic.
 func FuzzParse(f *testing.F) {
-	models, _ := filepath.Glob(filepath.Join("..", "models", "*.model"))
-	for _, p := range models {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(string(b))
-	}
+	seedWithModels(f)
 	for _, s := range []string{
 		"",
 		"data y[N] = column \"y\"\nparam mu ~ Normal(0, 1)\ny ~ Normal(mu, 1)\n",
@@ -87,5 +80,17 @@ func checkDiagnostic(t *testing.T, err error, src string) {
 		if !utf8.ValidString(e.Msg) && utf8.ValidString(src) {
 			t.Fatalf("message is not UTF-8: %q", e.Msg)
 		}
+	}
+}
+
+// seedWithModels adds every bundled model to a fuzz target's corpus.
+func seedWithModels(f *testing.F) {
+	models, _ := filepath.Glob(filepath.Join("..", "models", "*.model"))
+	for _, p := range models {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
 	}
 }
