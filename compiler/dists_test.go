@@ -59,7 +59,6 @@ func checkCompiled(t *testing.T, m *ir.Model, prog *autodiff.Program, chains int
 	dim := m.Dim()
 	rng := rand.New(rand.NewPCG(seed, uint64(dim)))
 	lp, g := make([]float64, chains), make([]float64, chains*dim)
-	lpPlus, lpMinus, scratch := make([]float64, chains), make([]float64, chains), make([]float64, chains*dim)
 	names := m.CoordinateNames()
 	for point := 0; point < 3; point++ {
 		theta := randomTheta(rng, chains, dim, scale)
@@ -78,18 +77,7 @@ func checkCompiled(t *testing.T, m *ir.Model, prog *autodiff.Program, chains int
 			}
 			for k := 0; k < dim; k++ {
 				i := c*dim + k
-				h := 1e-5 * math.Max(1, math.Abs(theta[i]))
-				x := theta[i]
-				theta[i] = x + h
-				if err := prog.LogDensityGrad(theta, lpPlus, scratch); err != nil {
-					t.Fatal(err)
-				}
-				theta[i] = x - h
-				if err := prog.LogDensityGrad(theta, lpMinus, scratch); err != nil {
-					t.Fatal(err)
-				}
-				theta[i] = x
-				fd := (lpPlus[c] - lpMinus[c]) / (2 * h)
+				fd, h, _, _ := centralDifference(t, prog, theta, i, c)
 				tol := 1e-6*math.Max(1, math.Abs(grad[i])) + 1e-14*math.Abs(base[c])/h
 				if math.Abs(fd-grad[i]) > tol {
 					t.Errorf("point %d chain %d coordinate %s: gradient %.10g, finite difference %.10g",

@@ -385,8 +385,6 @@ func TestGradientFiniteDifferences(t *testing.T) {
 			dim := m.Dim()
 			rng := rand.New(rand.NewPCG(42, uint64(dim)))
 			lp, g := make([]float64, chains), make([]float64, chains*dim)
-			lpPlus, lpMinus := make([]float64, chains), make([]float64, chains)
-			scratch := make([]float64, chains*dim)
 			worst := 0.0
 			for point := 0; point < 3; point++ {
 				theta := randomTheta(rng, chains, dim, sm.scale)
@@ -398,18 +396,7 @@ func TestGradientFiniteDifferences(t *testing.T) {
 				for c := 0; c < chains; c++ {
 					for k := 0; k < dim; k++ {
 						i := c*dim + k
-						h := 1e-5 * math.Max(1, math.Abs(theta[i]))
-						x := theta[i]
-						theta[i] = x + h
-						if err := prog.LogDensityGrad(theta, lpPlus, scratch); err != nil {
-							t.Fatal(err)
-						}
-						theta[i] = x - h
-						if err := prog.LogDensityGrad(theta, lpMinus, scratch); err != nil {
-							t.Fatal(err)
-						}
-						theta[i] = x
-						fd := (lpPlus[c] - lpMinus[c]) / (2 * h)
+						fd, h, lpPlus, lpMinus := centralDifference(t, prog, theta, i, c)
 						// rounding in lp±: a few ulps of |lp| divided by 2h
 						tol := 1e-6*math.Max(1, math.Abs(grad[i])) + 1e-14*math.Abs(base[c])/h
 						if err := math.Abs(fd - grad[i]); err > tol {
@@ -509,4 +496,26 @@ func TestSmallModelLogDensity(t *testing.T) {
 			}
 		}
 	}
+}
+
+// centralDifference returns chain c's central difference of the log density in coordinate i of
+// theta (chains×dim), the step h it used (1e-5, relative beyond 1) and every chain's log density
+// at the two points; theta is restored.
+func centralDifference(t *testing.T, prog *autodiff.Program, theta []float64, i, c int) (fd, h float64, lpPlus, lpMinus []float64) {
+	t.Helper()
+	chains := prog.Chains()
+	scratch := make([]float64, len(theta))
+	lpPlus, lpMinus = make([]float64, chains), make([]float64, chains)
+	h = 1e-5 * math.Max(1, math.Abs(theta[i]))
+	x := theta[i]
+	theta[i] = x + h
+	if err := prog.LogDensityGrad(theta, lpPlus, scratch); err != nil {
+		t.Fatal(err)
+	}
+	theta[i] = x - h
+	if err := prog.LogDensityGrad(theta, lpMinus, scratch); err != nil {
+		t.Fatal(err)
+	}
+	theta[i] = x
+	return (lpPlus[c] - lpMinus[c]) / (2 * h), h, lpPlus, lpMinus
 }
