@@ -4,9 +4,11 @@
 package diag
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pos is a position in a model file. Line and Col are 1-based; Line 0 means unknown.
@@ -215,4 +217,46 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// CheckWithin reports, as an error, the first way err fails to be a diagnostic about src: not a
+// *Error or a non-empty List, a nil entry, a position or end outside src (1 ≤ line ≤ lines+1,
+// 1 ≤ col ≤ that line's length in bytes + 1), a message that is not UTF-8 for UTF-8 source, or an
+// empty rendering. The fuzz targets hold every error the parser and checker return to it.
+func CheckWithin(err error, src string) error {
+	var list List
+	var one *Error
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = List{one}
+	default:
+		return fmt.Errorf("error %T is not a diagnostic: %v", err, err)
+	}
+	if len(list) == 0 {
+		return errors.New("empty diag.List as an error")
+	}
+	lines := strings.Split(src, "\n")
+	valid := func(p Pos) bool {
+		if p.Line < 1 || p.Line > len(lines)+1 || p.Col < 1 {
+			return false
+		}
+		return p.Line > len(lines) || p.Col <= len(lines[p.Line-1])+1
+	}
+	for _, e := range list {
+		switch {
+		case e == nil:
+			return errors.New("nil *diag.Error in a list")
+		case !valid(e.Pos):
+			return fmt.Errorf("position %d:%d outside the source (%d lines): %v", e.Pos.Line, e.Pos.Col, len(lines), e)
+		case e.End != (Pos{}) && !valid(e.End):
+			return fmt.Errorf("end %d:%d outside the source (%d lines): %v", e.End.Line, e.End.Col, len(lines), e)
+		case !utf8.ValidString(e.Msg) && utf8.ValidString(src):
+			return fmt.Errorf("message is not UTF-8: %q", e.Msg)
+		}
+	}
+	if Render(err, src) == "" {
+		return errors.New("empty rendering")
+	}
+	return nil
 }

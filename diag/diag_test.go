@@ -1,6 +1,7 @@
 package diag
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -57,5 +58,29 @@ func TestRenderWarnings(t *testing.T) {
 	l[len(l)-1] = Errorf(Pos{File: "m.model", Line: 1, Col: 1}, Pos{}, "e")
 	if got := Render(l, src); !strings.HasSuffix(got, "\n... and 2 more errors\n") {
 		t.Errorf("an error among them: %q", got[len(got)-40:])
+	}
+}
+
+func TestCheckWithin(t *testing.T) {
+	src := "param mu ~ Normal(0, 1)\ny ~ Normal(mu, 1)\n"
+	at := func(line, col int) *Error { return &Error{Pos: Pos{File: "m", Line: line, Col: col}, Msg: "x"} }
+	for _, c := range []struct {
+		name string
+		err  error
+		ok   bool
+	}{
+		{"inside", at(2, 5), true},
+		{"end of file", at(3, 1), true},
+		{"a list", List{at(1, 1), at(2, 18)}, true},
+		{"column past the line", at(1, 25), false},
+		{"line past the file", at(4, 1), false},
+		{"line 0", at(0, 1), false},
+		{"empty list", List{}, false},
+		{"not a diagnostic", errors.New("plain"), false},
+		{"bad end", &Error{Pos: Pos{Line: 1, Col: 1}, End: Pos{Line: 9, Col: 1}, Msg: "x"}, false},
+	} {
+		if got := CheckWithin(c.err, src); (got == nil) != c.ok {
+			t.Errorf("%s: CheckWithin = %v, want ok=%v", c.name, got, c.ok)
+		}
 	}
 }

@@ -1,12 +1,9 @@
 package lang
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/hmcc-dev/hmcc/diag"
 )
@@ -44,42 +41,11 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// checkDiagnostic fails unless err is a *diag.Error or a diag.List whose positions lie within src:
-// 1 ≤ line ≤ lines+1 and 1 ≤ col ≤ length of that line in bytes + 1.
+// checkDiagnostic fails unless err is a well-formed diagnostic about src (diag.CheckWithin).
 func checkDiagnostic(t *testing.T, err error, src string) {
 	t.Helper()
-	var list diag.List
-	var one *diag.Error
-	switch {
-	case errors.As(err, &list):
-	case errors.As(err, &one):
-		list = diag.List{one}
-	default:
-		t.Fatalf("error %T is not a diagnostic: %v", err, err)
-	}
-	if len(list) == 0 {
-		t.Fatal("empty diag.List as an error")
-	}
-	lines := strings.Split(src, "\n")
-	valid := func(p diag.Pos) bool {
-		if p.Line < 1 || p.Line > len(lines)+1 || p.Col < 1 {
-			return false
-		}
-		return p.Line > len(lines) || p.Col <= len(lines[p.Line-1])+1
-	}
-	for _, e := range list {
-		if e == nil {
-			t.Fatal("nil *diag.Error in a list")
-		}
-		if !valid(e.Pos) {
-			t.Fatalf("position %d:%d outside the source (%d lines): %v\n%q", e.Pos.Line, e.Pos.Col, len(lines), e, src)
-		}
-		if e.End != (diag.Pos{}) && !valid(e.End) {
-			t.Fatalf("end %d:%d outside the source (%d lines): %v\n%q", e.End.Line, e.End.Col, len(lines), e, src)
-		}
-		if !utf8.ValidString(e.Msg) && utf8.ValidString(src) {
-			t.Fatalf("message is not UTF-8: %q", e.Msg)
-		}
+	if bad := diag.CheckWithin(err, src); bad != nil {
+		t.Fatalf("%v\n%q", bad, src)
 	}
 }
 
