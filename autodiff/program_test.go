@@ -7,23 +7,9 @@ import (
 	"testing"
 
 	"github.com/hmcc-dev/hmcc/dist"
+	"github.com/hmcc-dev/hmcc/internal/closedform"
 	"github.com/hmcc-dev/hmcc/ir"
 )
-
-// Closed-form log densities (Stan Functions Reference), written independently of package dist.
-func normalLp(y, mu, sigma float64) float64 {
-	z := (y - mu) / sigma
-	return -0.5*math.Log(2*math.Pi) - math.Log(sigma) - 0.5*z*z
-}
-
-func gammaLp(y, a, b float64) float64 {
-	lg, _ := math.Lgamma(a)
-	return a*math.Log(b) - lg + (a-1)*math.Log(y) - b*y
-}
-
-func bernoulliLogitLp(y, eta float64) float64 {
-	return y*eta - (math.Max(eta, 0) + math.Log1p(math.Exp(-math.Abs(eta))))
-}
 
 func lookup(t *testing.T, name string) *dist.Dist {
 	t.Helper()
@@ -105,7 +91,7 @@ func graphCases(t *testing.T) []graphCase {
 					lp += th[1+k] // log-Jacobian of exp
 					z3 := (v - a*w[k]) / 2
 					mu := (a - z3) + (0.1*float64(k) + a)
-					lp += normalLp(y[k], mu, sig[k])
+					lp += closedform.Normal(y[k], mu, sig[k])
 				}
 				return lp
 			},
@@ -131,11 +117,11 @@ func graphCases(t *testing.T) []graphCase {
 			},
 			ref: func(th []float64) float64 {
 				s := math.Exp(th[0])
-				lp := th[0] + gammaLp(s, 2, 0.5)
+				lp := th[0] + closedform.Gamma(s, 2, 0.5)
 				obs := []float64{1, 2, 0.5}
 				for k := 0; k < 3; k++ {
 					v := th[1+k]
-					lp += normalLp(v, 0, s) + normalLp(obs[k], v*v, s)
+					lp += closedform.Normal(v, 0, s) + closedform.Normal(obs[k], v*v, s)
 				}
 				return lp
 			},
@@ -167,9 +153,9 @@ func graphCases(t *testing.T) []graphCase {
 					for j := 0; j < 3; j++ {
 						eta += M[i*3+j] * th[j]
 					}
-					lp += bernoulliLogitLp(ybin[i], eta)
+					lp += closedform.BernoulliLogit(ybin[i], eta)
 				}
-				return lp + normalLp(0.7, th[0]+th[1]+th[2], 2)
+				return lp + closedform.Normal(0.7, th[0]+th[1]+th[2], 2)
 			},
 		},
 		{
@@ -206,7 +192,7 @@ func graphCases(t *testing.T) []graphCase {
 					vw += v * w[k]
 				}
 				mu := m*uv + (wu - vw) + th[6]
-				return lp + normalLp(0.3, mu, 2) + normalLp(-0.4, mu, 2)
+				return lp + closedform.Normal(0.3, mu, 2) + closedform.Normal(-0.4, mu, 2)
 			},
 		},
 		{
@@ -238,7 +224,7 @@ func graphCases(t *testing.T) []graphCase {
 					lg, _ := math.Lgamma(p + 0.5)
 					mu := math.Log(p) + math.Sqrt(p) + lg + math.Log1p(p) +
 						math.Log1p(math.Exp(-p))*logistic(u) - math.Pow(p, u+1) + math.Exp(-u)
-					lp += normalLp(obs[k], mu, 3)
+					lp += closedform.Normal(obs[k], mu, 3)
 				}
 				return lp
 			},
@@ -266,12 +252,12 @@ func graphCases(t *testing.T) []graphCase {
 			ref: func(th []float64) float64 {
 				lp := th[4]
 				for k := 0; k < 4; k++ {
-					lp += normalLp(th[k], 0, 1)
+					lp += closedform.Normal(th[k], 0, 1)
 				}
 				s := math.Exp(th[4])
 				obs := []float64{0.5, -1, 2, 0.1, 1.5, -0.3}
 				for i, g := range []int{2, 0, 2, 1, 2, 0} {
-					lp += normalLp(obs[i], th[g], s+th[g]*th[g])
+					lp += closedform.Normal(obs[i], th[g], s+th[g]*th[g])
 				}
 				return lp
 			},
@@ -450,9 +436,9 @@ func TestConstantTermsCount(t *testing.T) {
 	if err := prog.LogDensityGrad([]float64{0.5, -2}, lp, g); err != nil {
 		t.Fatal(err)
 	}
-	k := normalLp(1, 0, 2) + normalLp(2, 0, 2)
+	k := closedform.Normal(1, 0, 2) + closedform.Normal(2, 0, 2)
 	for c, x := range []float64{0.5, -2} {
-		if want := normalLp(x, 0, 1) + k; math.Abs(lp[c]-want) > 1e-14 {
+		if want := closedform.Normal(x, 0, 1) + k; math.Abs(lp[c]-want) > 1e-14 {
 			t.Errorf("chain %d: %v, want %v", c, lp[c], want)
 		}
 		if g[c] != -x {
@@ -482,7 +468,7 @@ func TestNaNIsMinusInf(t *testing.T) {
 	if !math.IsInf(lp[0], -1) {
 		t.Errorf("log(-1): log density %v, want -Inf", lp[0])
 	}
-	if want := normalLp(0, 1, 1); math.Abs(lp[1]-want) > 1e-15 {
+	if want := closedform.Normal(0, 1, 1); math.Abs(lp[1]-want) > 1e-15 {
 		t.Errorf("other chain: %v, want %v", lp[1], want)
 	}
 }

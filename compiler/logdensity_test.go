@@ -11,13 +11,14 @@ import (
 	"github.com/hmcc-dev/hmcc/autodiff"
 	"github.com/hmcc-dev/hmcc/dataset"
 	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/internal/closedform"
 	"github.com/hmcc-dev/hmcc/ir"
 	"github.com/hmcc-dev/hmcc/lang"
 )
 
 // This file checks the compiled log density of the shipped models against an independent
-// implementation written here with package math only: its own CSV reading, standardization and
-// densities. Densities follow the Stan Functions Reference (v2.3x), "Continuous Distributions"
+// implementation written with package math only: its own CSV reading and standardization here, and
+// the densities of internal/closedform. Densities follow the Stan Functions Reference (v2.3x), "Continuous Distributions"
 // and "Binary Distributions"; all include their normalising constants, as hmcc's do:
 //
 //	normal_lpdf(y | μ, σ)      = −½ log(2π) − log σ − ½ ((y − μ)/σ)²        (Normal distribution)
@@ -29,29 +30,6 @@ import (
 //
 // A parameter with support (0, ∞) is sampled as θ with y = exp(θ); the log density in θ adds
 // log |dy/dθ| = θ (Stan Reference Manual, "Constraint Transforms", lower bounded scalar).
-
-func refNormal(y, mu, sigma float64) float64 {
-	z := (y - mu) / sigma
-	return -0.5*math.Log(2*math.Pi) - math.Log(sigma) - 0.5*z*z
-}
-
-func refGamma(y, alpha, beta float64) float64 {
-	lg, _ := math.Lgamma(alpha)
-	return alpha*math.Log(beta) - lg + (alpha-1)*math.Log(y) - beta*y
-}
-
-func refHalfCauchy(y, s float64) float64 {
-	z := y / s
-	return math.Log(2) - math.Log(math.Pi) - math.Log(s) - math.Log(1+z*z)
-}
-
-func refExponential(y, lambda float64) float64 { return math.Log(lambda) - lambda*y }
-
-// refBernoulliLogit computes y η − log(1 + e^η), with log(1 + e^η) = max(η, 0) + log1p(e^−|η|)
-// so large |η| neither overflows nor loses the small term.
-func refBernoulliLogit(y, eta float64) float64 {
-	return y*eta - (math.Max(eta, 0) + math.Log1p(math.Exp(-math.Abs(eta))))
-}
 
 // refTable reads a CSV with encoding/csv: header names and columns of text.
 type refTable struct {
@@ -130,12 +108,12 @@ func sparseLogisticRef(t *testing.T, csvPath string) (dim int, logp func(theta [
 	return 1 + 2*D, func(th []float64) float64 {
 		lp := 0.0
 		tau := math.Exp(th[0])
-		lp += refGamma(tau, 0.5, 0.5) + th[0]
+		lp += closedform.Gamma(tau, 0.5, 0.5) + th[0]
 		w := make([]float64, D)
 		for j := 0; j < D; j++ {
 			lambda, beta := math.Exp(th[1+j]), th[1+D+j]
-			lp += refGamma(lambda, 0.5, 0.5) + th[1+j]
-			lp += refNormal(beta, 0, 1)
+			lp += closedform.Gamma(lambda, 0.5, 0.5) + th[1+j]
+			lp += closedform.Normal(beta, 0, 1)
 			w[j] = tau * lambda * beta
 		}
 		for i := range y {
@@ -143,7 +121,7 @@ func sparseLogisticRef(t *testing.T, csvPath string) (dim int, logp func(theta [
 			for j := 0; j < D; j++ {
 				eta += X[j][i] * w[j]
 			}
-			lp += refBernoulliLogit(y[i], eta)
+			lp += closedform.BernoulliLogit(y[i], eta)
 		}
 		return lp
 	}
@@ -156,11 +134,11 @@ func eightSchoolsRef(t *testing.T, csvPath string) (int, func([]float64) float64
 	J := len(y)
 	return 2 + J, func(th []float64) float64 {
 		mu, tau := th[0], math.Exp(th[1])
-		lp := refNormal(mu, 0, 5) + refHalfCauchy(tau, 5) + th[1]
+		lp := closedform.Normal(mu, 0, 5) + closedform.HalfCauchy(tau, 5) + th[1]
 		for j := 0; j < J; j++ {
 			raw := th[2+j]
-			lp += refNormal(raw, 0, 1)
-			lp += refNormal(y[j], mu+tau*raw, sigma[j])
+			lp += closedform.Normal(raw, 0, 1)
+			lp += closedform.Normal(y[j], mu+tau*raw, sigma[j])
 		}
 		return lp
 	}
@@ -173,10 +151,10 @@ func kidiqRef(t *testing.T, csvPath string) (int, func([]float64) float64) {
 	hs, iq := refStandardize(tab.floats(t, "mom_hs")), refStandardize(tab.floats(t, "mom_iq"))
 	return 4, func(th []float64) float64 {
 		alpha, b1, b2, sigma := th[0], th[1], th[2], math.Exp(th[3])
-		lp := refNormal(alpha, 0, 100) + refNormal(b1, 0, 10) + refNormal(b2, 0, 10)
-		lp += refExponential(sigma, 0.1) + th[3]
+		lp := closedform.Normal(alpha, 0, 100) + closedform.Normal(b1, 0, 10) + closedform.Normal(b2, 0, 10)
+		lp += closedform.Exponential(sigma, 0.1) + th[3]
 		for i := range y {
-			lp += refNormal(y[i], alpha+hs[i]*b1+iq[i]*b2, sigma)
+			lp += closedform.Normal(y[i], alpha+hs[i]*b1+iq[i]*b2, sigma)
 		}
 		return lp
 	}
@@ -193,7 +171,7 @@ func radonRef(slopes bool) func(t *testing.T, csvPath string) (int, func([]float
 		for _, c := range cidx {
 			J = max(J, int(c))
 		}
-		halfNormal := func(v, s float64) float64 { return math.Log(2) + refNormal(v, 0, s) }
+		halfNormal := func(v, s float64) float64 { return math.Log(2) + closedform.Normal(v, 0, s) }
 		dim := 2 + J + 2
 		if slopes {
 			dim = 2 + J + 2 + J + 1
@@ -201,24 +179,24 @@ func radonRef(slopes bool) func(t *testing.T, csvPath string) (int, func([]float
 		return dim, func(th []float64) float64 {
 			muA, sigmaA := th[0], math.Exp(th[1])
 			a := th[2 : 2+J]
-			lp := refNormal(muA, 0, 10) + halfNormal(sigmaA, 2) + th[1]
+			lp := closedform.Normal(muA, 0, 10) + halfNormal(sigmaA, 2) + th[1]
 			for _, v := range a {
-				lp += refNormal(v, muA, sigmaA)
+				lp += closedform.Normal(v, muA, sigmaA)
 			}
 			b := make([]float64, J)
 			var sigmaY float64
 			if slopes {
 				muB, sigmaB := th[2+J], math.Exp(th[3+J])
-				lp += refNormal(muB, 0, 10) + halfNormal(sigmaB, 2) + th[3+J]
+				lp += closedform.Normal(muB, 0, 10) + halfNormal(sigmaB, 2) + th[3+J]
 				for j := 0; j < J; j++ {
 					raw := th[4+J+j]
-					lp += refNormal(raw, 0, 1)
+					lp += closedform.Normal(raw, 0, 1)
 					b[j] = muB + sigmaB*raw
 				}
 				sigmaY = math.Exp(th[4+2*J])
 				lp += halfNormal(sigmaY, 2) + th[4+2*J]
 			} else {
-				lp += refNormal(th[2+J], 0, 10)
+				lp += closedform.Normal(th[2+J], 0, 10)
 				for j := range b {
 					b[j] = th[2+J]
 				}
@@ -227,7 +205,7 @@ func radonRef(slopes bool) func(t *testing.T, csvPath string) (int, func([]float
 			}
 			for i := range y {
 				c := int(cidx[i]) - 1
-				lp += refNormal(y[i], a[c]+b[c]*x[i], sigmaY)
+				lp += closedform.Normal(y[i], a[c]+b[c]*x[i], sigmaY)
 			}
 			return lp
 		}
@@ -451,11 +429,11 @@ func TestSmallModelLogDensity(t *testing.T) {
 	}
 	ref := func(th []float64) float64 {
 		a, s := th[0], math.Exp(th[1])
-		lp := refNormal(a, 0, 2) + math.Log(2) + refNormal(s, 0, 1) + th[1]
+		lp := closedform.Normal(a, 0, 2) + math.Log(2) + closedform.Normal(s, 0, 1) + th[1]
 		m := make([]float64, 4)
 		sum := 0.0
 		for i := range m {
-			lp += refNormal(th[2+i], 0, 1)
+			lp += closedform.Normal(th[2+i], 0, 1)
 			m[i] = a + th[2+i]*math.Exp(-xs[i]/2)
 			sum += m[i]
 		}
