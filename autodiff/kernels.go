@@ -169,15 +169,21 @@ func (k binaryKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.De
 	}
 }
 
-// unaryKernel applies an elementwise function.
-type unaryKernel struct{ f *ir.UnaryFunc }
+// unaryKernel applies an elementwise function; vec, when set, is its slice-at-a-time form from
+// vectorFuncs, looked up once when the graph is built rather than on every evaluation.
+type unaryKernel struct {
+	f   *ir.UnaryFunc
+	vec func(dst, x []float64)
+}
+
+func newUnaryKernel(f *ir.UnaryFunc) unaryKernel { return unaryKernel{f: f, vec: vectorFuncs[f.Name]} }
 
 func (k unaryKernel) name() string                                  { return k.f.Name }
 func (k unaryKernel) shape(in []tensor.Shape) (tensor.Shape, error) { return in[0].Clone(), nil }
 func (k unaryKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	x, o := in[0].Float64s(), out.Float64s()
-	if vf := vectorFuncs[k.f.Name]; vf != nil {
-		vf(o, x)
+	if k.vec != nil {
+		k.vec(o, x)
 		return
 	}
 	for i, v := range x {
@@ -538,14 +544,16 @@ func (k gatherKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dens
 // broadcasting, sums per chain into [R,1], and keeps the partial derivatives it computed on the
 // way so the backward ops are one scaling pass each.
 type densityKernel struct {
-	d        *dist.Dist
-	wrt      []bool
-	partial  [][]float64 // per input, [R*K], only where wrt
-	shapes   []tensor.Shape
-	lays     []layout
-	vals     [][]float64
-	args     []float64 // one element's arguments
-	partials []float64 // one element's partial derivatives
+	d         *dist.Dist
+	fast      func(vals [][]float64, lays []layout, partial [][]float64, R, K int, out []float64) bool // from fastDensities, or nil
+	bernoulli bool                                                                                     // d is BernoulliLogit, which has its own kernel
+	wrt       []bool
+	partial   [][]float64 // per input, [R*K], only where wrt
+	shapes    []tensor.Shape
+	lays      []layout
+	vals      [][]float64
+	args      []float64 // one element's arguments
+	partials  []float64 // one element's partial derivatives
 }
 
 func (k *densityKernel) name() string { return k.d.Name }
@@ -576,11 +584,11 @@ func (k *densityKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 		}
 	}
 	o := out.Float64s()
-	if k.d.Name == "BernoulliLogit" && !k.wrt[0] && shapes[0][0] == 1 && shapes[0][1] == K && shapes[1][1] == K && shapes[1][0] == R {
+	if k.bernoulli && !k.wrt[0] && shapes[0][0] == 1 && shapes[0][1] == K && shapes[1][1] == K && shapes[1][0] == R {
 		bernoulliRows(vals[0], vals[1], k.partial[1], o, K)
 		return
 	}
-	if fast := fastDensities[k.d.Name]; fast != nil && fast(vals, lays, k.partial, R, K, o) {
+	if k.fast != nil && k.fast(vals, lays, k.partial, R, K, o) {
 		return
 	}
 	p, d := k.args, k.partials

@@ -84,7 +84,7 @@ func (b *Builder) Param(off, n int, c ir.Constraint) (*G.Node, error) {
 }
 
 func (b *Builder) Unary(f *ir.UnaryFunc, x *G.Node) (*G.Node, error) {
-	return b.apply(unaryKernel{f}, x)
+	return b.apply(newUnaryKernel(f), x)
 }
 func (b *Builder) Binary(op *ir.BinaryOp, l, r *G.Node) (*G.Node, error) {
 	return b.apply(binaryKernel{op}, l, r)
@@ -125,7 +125,7 @@ func (b *Builder) LogDensity(d *dist.Dist, x *G.Node, args ...*G.Node) error {
 	for i, n := range in {
 		wrt[i] = b.active[n]
 	}
-	var k kernel = &densityKernel{d: d, wrt: wrt}
+	var k kernel = &densityKernel{d: d, wrt: wrt, fast: fastDensities[d.Name], bernoulli: d.Name == "BernoulliLogit"}
 	if d.Vector {
 		k = &vectorDensityKernel{d: d, wrt: wrt}
 	}
