@@ -126,12 +126,18 @@ func (s *sampler) deviceTransition(steps []int, stats []Stats) error {
 		return err
 	}
 	s.countDeviceGradients(steps)
-	for i := 0; i < c; i++ {
-		s.logp[i] = out.LogP[i]
+	s.deviceStats(stats, steps, out)
+	return nil
+}
+
+// deviceStats turns a device transition's results into each chain's statistics and keeps the log
+// densities of the states the chains now hold.
+func (s *sampler) deviceStats(stats []Stats, steps []int, out *TransitionOut) {
+	copy(s.logp, out.LogP)
+	for i := range stats {
 		stats[i] = Stats{LogP: out.LogP[i], AcceptStat: out.Accept[i], StepSize: s.stepSize[i], TreeDepth: treeDepth(steps[i]),
 			NLeapfrog: steps[i], Divergent: out.Diverged[i], Energy: out.Energy[i]}
 	}
-	return nil
 }
 
 // countDeviceGradients books a device transition's gradients: every chain is evaluated for as
@@ -163,12 +169,8 @@ func (s *sampler) flushChunk(stats []Stats, emit func(stats []Stats, pos []float
 		return err
 	}
 	for k, steps := range s.pendingSteps {
-		for i := range stats {
-			stats[i] = Stats{LogP: rec.LogP[k][i], AcceptStat: rec.Accept[k][i], StepSize: s.stepSize[i], TreeDepth: treeDepth(steps[i]),
-				NLeapfrog: steps[i], Divergent: rec.Diverged[k][i], Energy: rec.Energy[k][i]}
-		}
+		s.deviceStats(stats, steps, &TransitionOut{Accept: rec.Accept[k], Energy: rec.Energy[k], LogP: rec.LogP[k], Diverged: rec.Diverged[k]})
 		copy(s.pos, rec.Position[k])
-		copy(s.logp, rec.LogP[k])
 		if err := emit(stats, s.pos); err != nil {
 			return err
 		}
