@@ -428,3 +428,22 @@ func sameSummary(a, b Summary) bool {
 	}
 	return true
 }
+
+// BenchmarkSummarize is one quantity of a 64-chain, 1000-draw run (AR(1) draws, φ = 0.9), the
+// unit of work at the end of `hmcc run`: `go test -run XXX -bench Summarize ./runtime/diagnostics/`.
+func BenchmarkSummarize(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	d := make([][]float64, 64)
+	for c := range d {
+		d[c] = make([]float64, 1000)
+		x := 0.0
+		for i := range d[c] {
+			x = 0.9*x + rng.NormFloat64()
+			d[c][i] = x
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Summarize(d)
+	}
+}
