@@ -51,7 +51,12 @@ func (s *sampler) run(ctx context.Context, cfg Config, sink Sink, res *Result, a
 			return nil, err
 		}
 	}
-	if dt, ok := s.t.(TrajectoryTarget); ok {
+	// Only the fixed-length kernels (hmc, chees) run their transitions through sampler.transition,
+	// which hands them to the target and records them in its ring; any other kernel (NUTS builds
+	// trees through LogDensityGrad) emits every draw itself and must not put the target in chunked
+	// mode, or it writes no draws.
+	fixedLength := cfg.Sampler == "" || cfg.Sampler == "hmc" || cfg.Sampler == "chees"
+	if dt, ok := s.t.(TrajectoryTarget); ok && fixedLength {
 		s.device = dt // from here the fixed-length kernels integrate on the target's side
 		if ct, ok := dt.(ChunkedTarget); ok && ct.ChunkSize() > 1 {
 			s.chunked = ct // and keep a chunk of draws there before bringing them back
