@@ -94,8 +94,8 @@ func (g *gen) hmcKernels() string {
 	b.WriteString("\n/* the current state becomes the accepted one (after an evaluation at a new theta) */\n")
 	kernel("hmcc_hmc_commit", "x", "g", "lp", "pos", "pg", "plp")
 	b.WriteString(`  for (int i = 0; i < HMCC_DIM; i++) {
-    pos[i * C + c] = x[i * C + c];
-    pg[i * C + c] = g[i * C + c];
+    pos[HMCC_AT(i)] = x[HMCC_AT(i)];
+    pg[HMCC_AT(i)] = g[HMCC_AT(i)];
   }
   plp[c] = lp[c];
 }
@@ -104,9 +104,9 @@ func (g *gen) hmcKernels() string {
 	kernel("hmcc_hmc_begin", "x", "g", "lp", "pos", "pg", "plp", "mom", "im", "h0", "done", "div")
 	b.WriteString(`  double k = 0;
   for (int i = 0; i < HMCC_DIM; i++) {
-    x[i * C + c] = pos[i * C + c];
-    g[i * C + c] = pg[i * C + c];
-    double p = mom[i * C + c];
+    x[HMCC_AT(i)] = pos[HMCC_AT(i)];
+    g[HMCC_AT(i)] = pg[HMCC_AT(i)];
+    double p = mom[HMCC_AT(i)];
     k += (double)im[i] * p * p;
   }
   lp[c] = plp[c];
@@ -125,8 +125,8 @@ func (g *gen) hmcKernels() string {
   done[c] += 1;
   const real e = eps[c];
   for (int i = 0; i < HMCC_DIM; i++) {
-    mom[i * C + c] += (real)0.5 * e * g[i * C + c];
-    x[i * C + c] += e * im[i] * mom[i * C + c];
+    mom[HMCC_AT(i)] += (real)0.5 * e * g[HMCC_AT(i)];
+    x[HMCC_AT(i)] += e * im[i] * mom[HMCC_AT(i)];
   }
 }
 `)
@@ -137,9 +137,9 @@ func (g *gen) hmcKernels() string {
   double k = 0;
   int finite = 1;
   for (int i = 0; i < HMCC_DIM; i++) {
-    real gi = g[i * C + c];
-    mom[i * C + c] += (real)0.5 * e * gi;
-    double p = mom[i * C + c];
+    real gi = g[HMCC_AT(i)];
+    mom[HMCC_AT(i)] += (real)0.5 * e * gi;
+    double p = mom[HMCC_AT(i)];
     k += (double)im[i] * p * p;
     if (!(gi - gi == 0)) finite = 0;
   }
@@ -153,7 +153,7 @@ func (g *gen) hmcKernels() string {
   if (div[c] == 0) {
     double k = 0;
     for (int i = 0; i < HMCC_DIM; i++) {
-      double p = mom[i * C + c];
+      double p = mom[HMCC_AT(i)];
       k += (double)im[i] * p * p;
     }
     h = -lp[c] + 0.5 * k;
@@ -162,8 +162,8 @@ func (g *gen) hmcKernels() string {
   acc[c] = a;
   if (div[c] == 0 && u[c] < a) {
     for (int i = 0; i < HMCC_DIM; i++) {
-      pos[i * C + c] = x[i * C + c];
-      pg[i * C + c] = g[i * C + c];
+      pos[HMCC_AT(i)] = x[HMCC_AT(i)];
+      pg[HMCC_AT(i)] = g[HMCC_AT(i)];
     }
     plp[c] = lp[c];
     energy[c] = h;
@@ -175,11 +175,11 @@ func (g *gen) hmcKernels() string {
 	b.WriteString("\n/* the ring of iterations on the device: slot *slot gets the accepted state and the statistics */\n")
 	kernel("hmcc_hmc_record", "pos", "plp", "acc", "energy", "div", "draws", "stats", "slot")
 	b.WriteString(`  const int s = (int)slot[0];
-  for (int i = 0; i < HMCC_DIM; i++) draws[(s * HMCC_DIM + i) * C + c] = pos[i * C + c];
-  stats[(4 * s) * C + c] = plp[c];
-  stats[(4 * s + 1) * C + c] = acc[c];
-  stats[(4 * s + 2) * C + c] = energy[c];
-  stats[(4 * s + 3) * C + c] = div[c];
+  for (int i = 0; i < HMCC_DIM; i++) draws[HMCC_AT((hmcc_idx)s * HMCC_DIM + i)] = pos[HMCC_AT(i)];
+  stats[HMCC_AT(4 * (hmcc_idx)s)] = plp[c];
+  stats[HMCC_AT(4 * (hmcc_idx)s + 1)] = acc[c];
+  stats[HMCC_AT(4 * (hmcc_idx)s + 2)] = energy[c];
+  stats[HMCC_AT(4 * (hmcc_idx)s + 3)] = div[c];
 }
 `)
 	g.p.Kernels = append(g.p.Kernels, "hmcc_hmc_commit", "hmcc_hmc_begin", "hmcc_leapfrog_first", "hmcc_leapfrog_second", "hmcc_hmc_end",

@@ -63,7 +63,7 @@ func at(row string) string {
 	if row == "0" {
 		return "c"
 	}
-	return "(" + row + ") * C + c"
+	return "HMCC_AT(" + row + ")"
 }
 
 func literal(v float64) string {
@@ -527,8 +527,8 @@ HMCC_KERNEL void hmcc_transform(void *const *B, const int C, const int chunk) {
   double lj_sum = 0;
   for (int j = j0; j < j1; j++) {
     real y, dy, lj, dlj;
-    hmcc_constrain(j, %s[j * C + c], &y, &dy, &lj, &dlj);
-    %s[j * C + c] = y;
+    hmcc_constrain(j, %s[HMCC_AT(j)], &y, &dy, &lj, &dlj);
+    %s[HMCC_AT(j)] = y;
     lj_sum += lj;
   }
   atomicAdd(&%s[c], lj_sum);
@@ -546,8 +546,8 @@ HMCC_KERNEL void hmcc_finish(void *const *B, const int C, const int chunk) {
   real *%s = (real *)B[%d];
   for (int j = j0; j < j1; j++) {
     real y, dy, lj, dlj;
-    hmcc_constrain(j, %s[j * C + c], &y, &dy, &lj, &dlj);
-    %s[j * C + c] = %s[j * C + c] * dy + dlj;
+    hmcc_constrain(j, %s[HMCC_AT(j)], &y, &dy, &lj, &dlj);
+    %s[HMCC_AT(j)] = %s[HMCC_AT(j)] * dy + dlj;
   }
 }
 `, g.p.Dim, th, g.p.Theta, gc, g.gcon, gr, g.p.Grad, th, gr, gc)

@@ -15,6 +15,11 @@ const platform = `#ifndef HMCC_HOST
 #define HMCC_INF __longlong_as_double(0x7ff0000000000000LL)
 #define HMCC_NAN __longlong_as_double(0x7ff8000000000000LL)
 #endif
+/* Offsets into per-chain buffers are 64-bit: row * C + c passes 2^31 at 16384 chains × 131072
+   rows, or in the draws ring at 64 slots × 2048 coordinates × 16384 chains. Every kernel indexes
+   element row of its chain c through HMCC_AT, so no product of a row and C is taken in int. */
+typedef long long hmcc_idx;
+#define HMCC_AT(row) ((hmcc_idx)(row) * C + c)
 `
 
 // precisions maps each precision to the C type and the math functions of that type. Keeping the

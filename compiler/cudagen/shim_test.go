@@ -124,6 +124,11 @@ func (s *shim) set(i int, v []float64) {
 
 func (s *shim) get(i int) []float64 {
 	fmt.Fprintf(s.in, "get %d\n", i)
+	return s.readLine()
+}
+
+// readLine flushes the commands sent so far and reads one line of values back.
+func (s *shim) readLine() []float64 {
 	if err := s.in.Flush(); err != nil {
 		s.t.Fatal(err)
 	}
