@@ -178,8 +178,10 @@ func Generate(m *ir.Model, prec Precision) (*Program, error) {
 	p.Theta = g.perChain("theta", p.Dim, false)
 	p.LogP = g.perChain("logp", 1, true)
 	p.Grad = g.perChain("grad", p.Dim, false)
-	g.con = g.perChain("con", p.Dim, false)   // constrained parameter values
-	g.gcon = g.perChain("gcon", p.Dim, false) // gradient with respect to them
+	g.con = g.perChain("con", p.Dim, false) // constrained parameter values
+	// The gradient with respect to them is accumulated (atomically across block rows, for scalar
+	// parameters read at every element) in double in both precisions.
+	g.gcon = g.perChain("gcon", p.Dim, true)
 
 	var terms []*ir.Term
 	for _, pv := range m.Params {
@@ -373,7 +375,7 @@ func (g *gen) collect(e ir.Expr) error {
 		return g.addMat(e, e.X, func(i int) (*mat, error) {
 			mt := &mat{gather: e, inner: e.X, n: g.m.Sizes.Len(e.X.Shape())}
 			mt.in = g.perChain(fmt.Sprintf("gather%d_in", i), mt.n, false)
-			mt.adjIn = g.perChain(fmt.Sprintf("gather%d_adj_in", i), mt.n, false)
+			mt.adjIn = g.perChain(fmt.Sprintf("gather%d_adj_in", i), mt.n, true) // scatter-added
 			return mt, nil
 		})
 	}
@@ -387,8 +389,8 @@ func (g *gen) addSum(e, inner ir.Expr, mean bool) error {
 		if mean {
 			mt.scale = 1 / float64(mt.n)
 		}
-		mt.out = g.perChain(fmt.Sprintf("sum%d_out", i), 1, false)
-		mt.adjOut = g.perChain(fmt.Sprintf("sum%d_adj_out", i), 1, false)
+		mt.out = g.perChain(fmt.Sprintf("sum%d_out", i), 1, true)
+		mt.adjOut = g.perChain(fmt.Sprintf("sum%d_adj_out", i), 1, true)
 		return mt, nil
 	})
 }

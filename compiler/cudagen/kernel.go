@@ -90,11 +90,13 @@ func (k *kgen) add(v *val, code string) *val {
 	w.WriteString(code)
 	if v.active && !k.forwardOnly {
 		v.adj = k.temp("a")
-		d := &k.pre
+		// A looped value's adjoint is one element's; a hoisted value's sums the adjoints of every
+		// element of the loop, so it is accumulated in double whatever the kernels' precision.
+		d, typ := &k.pre, "double"
 		if v.vec {
-			d = &k.decl
+			d, typ = &k.decl, "real"
 		}
-		fmt.Fprintf(d, "%sreal %s = 0;\n", k.stmt(v), v.adj)
+		fmt.Fprintf(d, "%s%s %s = 0;\n", k.stmt(v), typ, v.adj)
 	}
 	k.list = append(k.list, v)
 	return v
@@ -453,10 +455,11 @@ func (g *gen) matForward(name string, mt *mat) (string, error) {
 		fmt.Fprintf(&k.seed, "      %s[%s] = %s;\n", k.buf(mt.in), at("j"), v.ref)
 		return k.finish(name, fmt.Sprintf("the %d-vector a grouping %s indexes", mt.n, mt.gather.Index.Name)), nil
 	}
-	k.pre.WriteString("    real acc = 0;\n")
+	// Sums are accumulated in double in both precisions, within a block row and across them.
+	k.pre.WriteString("    double acc = 0;\n")
 	fmt.Fprintf(&k.seed, "      acc += %s;\n", v.ref)
 	if mt.scale != 1 { // a mean: each block row's partial sum is scaled, and the scaled parts add up
-		fmt.Fprintf(&k.post, "    atomicAdd(&%s[c], acc * %s);\n", k.buf(mt.out), literal(mt.scale))
+		fmt.Fprintf(&k.post, "    atomicAdd(&%s[c], acc * %s);\n", k.buf(mt.out), strconv.FormatFloat(mt.scale, 'g', -1, 64))
 		return k.finish(name, fmt.Sprintf("a mean over %d elements", mt.n)), nil
 	}
 	fmt.Fprintf(&k.post, "    atomicAdd(&%s[c], acc);\n", k.buf(mt.out))
@@ -480,9 +483,9 @@ func (g *gen) matBackward(name string, mt *mat) (string, error) {
 		return k.finish(name, what), nil
 	}
 	if mt.scale != 1 {
-		fmt.Fprintf(&k.pre, "    const real seed = %s[c] * %s;\n", k.buf(mt.adjOut), literal(mt.scale))
+		fmt.Fprintf(&k.pre, "    const real seed = (real)(%s[c] * %s);\n", k.buf(mt.adjOut), strconv.FormatFloat(mt.scale, 'g', -1, 64))
 	} else {
-		fmt.Fprintf(&k.pre, "    const real seed = %s[c];\n", k.buf(mt.adjOut))
+		fmt.Fprintf(&k.pre, "    const real seed = (real)%s[c];\n", k.buf(mt.adjOut))
 	}
 	fmt.Fprintf(&k.seed, "      %s += seed;\n", v.adj)
 	return k.finish(name, "the gradient of a sum's elements"), nil
@@ -542,12 +545,12 @@ HMCC_KERNEL void hmcc_finish(void *const *B, const int C, const int chunk) {
   if (c >= C) return;
   const int j0 = blockIdx.y * chunk, j1 = hmcc_min(j0 + chunk, %d);
   const real *%s = (const real *)B[%d];
-  const real *%s = (const real *)B[%d];
+  const double *%s = (const double *)B[%d];
   real *%s = (real *)B[%d];
   for (int j = j0; j < j1; j++) {
     real y, dy, lj, dlj;
     hmcc_constrain(j, %s[HMCC_AT(j)], &y, &dy, &lj, &dlj);
-    %s[HMCC_AT(j)] = %s[HMCC_AT(j)] * dy + dlj;
+    %s[HMCC_AT(j)] = (real)(%s[HMCC_AT(j)] * dy + dlj);
   }
 }
 `, g.p.Dim, th, g.p.Theta, gc, g.gcon, gr, g.p.Grad, th, gr, gc)

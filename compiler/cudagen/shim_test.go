@@ -224,28 +224,68 @@ func testShimMatchesCPU(t *testing.T, model, data string, tol float64, lang stri
 }
 
 // TestShimFloat32 runs the float32 kernels the GPU uses by default. Sums are accumulated in double
-// but every element is float32, so agreement is to float32 rounding: 1e-4 relative to the
-// largest magnitude in the vector compared.
+// but every element is float32, so agreement is to float32 rounding: float32Tol relative to each
+// value (cudagentest.Mismatches; its floor keeps gradient coordinates that cancel to near zero
+// to the vector's scale). TestShimFloat32Detects shows that this tolerance fails kernels whose
+// exp and log are 5% wrong.
 func TestShimFloat32(t *testing.T) {
-	const chains = 5
 	for _, c := range bundled {
 		t.Run(c.name, func(t *testing.T) {
-			m := cudagentest.Load(t, c.model, c.data)
-			p, err := Generate(m, Float32)
-			if err != nil {
-				t.Fatal(err)
+			for _, bad := range shimFloat32(t, c.model, c.data, c.name, nil) {
+				t.Error(bad)
 			}
-			s := startShim(t, buildShim(t, p, "c"), p, chains, 4, 64)
-			rng := rand.New(rand.NewPCG(2, uint64(len(c.name))))
-			theta := cudagentest.RandomTheta(rng, chains*p.Dim)
-			// θ as float32 stores it, so that the comparison measures the kernels, not the input.
-			for i := range theta {
-				theta[i] = float64(float32(theta[i]))
+		})
+	}
+}
+
+// float32Tol and float32Floor are the float32 kernels' tolerance against the CPU executor.
+const float32Tol, float32Floor = 1e-4, 1e-2
+
+// shimFloat32 runs the float32 kernels at random points and returns the disagreements with the
+// CPU executor; edit, if set, rewrites the source before it is compiled.
+func shimFloat32(t *testing.T, model, data, name string, edit func(string) string) []string {
+	const chains = 5
+	m := cudagentest.Load(t, model, data)
+	p, err := Generate(m, Float32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		p.Source = edit(p.Source)
+	}
+	s := startShim(t, buildShim(t, p, "c"), p, chains, 4, 64)
+	rng := rand.New(rand.NewPCG(2, uint64(len(name))))
+	theta := cudagentest.RandomTheta(rng, chains*p.Dim)
+	// θ as float32 stores it, so that the comparison measures the kernels, not the input.
+	for i := range theta {
+		theta[i] = float64(float32(theta[i]))
+	}
+	lp, grad := evalShim(t, s, p, theta, chains)
+	wantLP, wantGrad := cpuEval(t, m, theta, chains)
+	var bad []string
+	for _, b := range cudagentest.Mismatches(lp, wantLP, float32Tol, float32Floor) {
+		bad = append(bad, "log density"+b)
+	}
+	for _, b := range cudagentest.Mismatches(grad, wantGrad, float32Tol, float32Floor) {
+		bad = append(bad, "gradient"+b)
+	}
+	return bad
+}
+
+// TestShimFloat32Detects makes the float32 kernels' exp and log 5% wrong (the device functions the
+// distributions and transforms call) and requires TestShimFloat32's tolerance to reject the
+// result for every model. The tolerance this replaced grew with the square of the values and
+// passed such kernels.
+func TestShimFloat32Detects(t *testing.T) {
+	wrong := func(src string) string {
+		src = strings.Replace(src, "#define hexp expf\n", "#define hexp(x) (1.05f * expf(x))\n", 1)
+		return strings.Replace(src, "#define hlog logf\n", "#define hlog(x) (1.05f * logf(x))\n", 1)
+	}
+	for _, c := range bundled {
+		t.Run(c.name, func(t *testing.T) {
+			if bad := shimFloat32(t, c.model, c.data, c.name, wrong); len(bad) == 0 {
+				t.Error("exp and log 5% wrong pass the float32 tolerance")
 			}
-			lp, grad := evalShim(t, s, p, theta, chains)
-			wantLP, wantGrad := cpuEval(t, m, theta, chains)
-			compareScaled(t, "log density", lp, wantLP, 1e-4)
-			compareScaled(t, "gradient", grad, wantGrad, 1e-4)
 		})
 	}
 }
@@ -257,19 +297,16 @@ func compare(t *testing.T, what string, got, want []float64, tol float64) {
 	}
 	bad := 0
 	for i := range want {
-		if math.Abs(got[i]-want[i]) > tol*math.Max(1, math.Abs(want[i])) || math.IsNaN(got[i]) != math.IsNaN(want[i]) {
+		var ok bool
+		if math.IsInf(want[i], 0) || math.IsNaN(want[i]) {
+			ok = got[i] == want[i] || math.IsNaN(got[i]) && math.IsNaN(want[i])
+		} else {
+			ok = math.Abs(got[i]-want[i]) <= tol*math.Max(1, math.Abs(want[i]))
+		}
+		if !ok {
 			if bad++; bad <= 5 {
 				t.Errorf("%s[%d] = %.17g, CPU %.17g (difference %.3g)", what, i, got[i], want[i], got[i]-want[i])
 			}
 		}
 	}
-}
-
-func compareScaled(t *testing.T, what string, got, want []float64, tol float64) {
-	t.Helper()
-	scale := 1.0
-	for _, w := range want {
-		scale = math.Max(scale, math.Abs(w))
-	}
-	compare(t, what, got, want, tol*scale)
 }

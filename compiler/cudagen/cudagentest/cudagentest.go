@@ -5,6 +5,7 @@
 package cudagentest
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -128,4 +129,40 @@ func Transition(t testing.TB, eval func(x, lp, g []float64) error, c, n int, pos
 		}
 	}
 	return lp0, accept, energy, diverged
+}
+
+// Mismatches compares got with want element by element and describes each element out of
+// tolerance. Element i may differ by tol·max(|want[i]|, floor·max_k |want[k]|): relative to its own
+// magnitude, with a floor for elements that are small only because larger terms cancelled (a
+// gradient coordinate near zero), set by the largest magnitude of the vector. The tolerance is
+// linear in the values — scaling every value by k scales it by k — so a relative error of the
+// kernels shows as the same relative error here at every magnitude. An infinite or NaN want
+// requires the same value: a finite result never passes for an expected −Inf.
+func Mismatches(got, want []float64, tol, floor float64) []string {
+	if len(got) != len(want) {
+		return []string{fmt.Sprintf("%d values, want %d", len(got), len(want))}
+	}
+	largest := 0.0
+	for _, w := range want {
+		if !math.IsInf(w, 0) && !math.IsNaN(w) {
+			largest = math.Max(largest, math.Abs(w))
+		}
+	}
+	var bad []string
+	for i, w := range want {
+		g := got[i]
+		ok := false
+		switch {
+		case math.IsNaN(w):
+			ok = math.IsNaN(g)
+		case math.IsInf(w, 0):
+			ok = g == w
+		default:
+			ok = math.Abs(g-w) <= tol*math.Max(math.Abs(w), floor*largest)
+		}
+		if !ok {
+			bad = append(bad, fmt.Sprintf("[%d] = %.17g, want %.17g (relative difference %.3g)", i, g, w, (g-w)/math.Max(math.Abs(w), floor*largest)))
+		}
+	}
+	return bad
 }
