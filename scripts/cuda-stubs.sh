@@ -14,12 +14,18 @@ printf '#include <cuda.h>\n#include <cublas_v2.h>\n#include <nvrtc.h>\n' > "$OUT
 ${CC:-cc} -E -P -I"$INC" "$OUT/all.h.c" |
   grep -oE '\b(cu[A-Z][A-Za-z0-9_]*|cublas[A-Za-z0-9_]*|nvrtc[A-Za-z0-9_]*)[[:space:]]*\(' |
   tr -d '( \t' | sort -u > "$OUT/syms.txt"
-stub() { # name soname regex errcode (100 = CUDA_ERROR_NO_DEVICE, 1 = not initialised)
+stub() { # name soname regex errcode [linker flags] (100 = CUDA_ERROR_NO_DEVICE, 1 = not initialised)
   grep -E "$3" "$OUT/syms.txt" | sed "s/.*/int &(void) { return $4; }/" > "$OUT/$1.c"
-  ${CC:-cc} -shared -fPIC -o "$OUT/lib$1.so" -Wl,-soname,"$2" "$OUT/$1.c"
+  ${CC:-cc} -shared -fPIC -o "$OUT/lib$1.so" -Wl,-soname,"$2" "$OUT/$1.c" ${5:-}
   ln -sf "lib$1.so" "$OUT/$2" # lets a GPU-less smoke run resolve the soname through LD_LIBRARY_PATH
 }
 stub cuda libcuda.so.1 '^cu[A-Z]' 100
-stub cublas "libcublas.so.$MAJ" '^cublas' 1
+# The real libcublas needs libcublasLt from the same directory, with no search path of its own
+# that the loader must honour; the stub does too, so that scripts/cuda-check.sh can check that
+# hmcc-gpu's search path reaches a library it does not link directly.
+printf 'int cublasLtCreate(void) { return 1; }\n' > "$OUT/cublasLt.c"
+${CC:-cc} -shared -fPIC -o "$OUT/libcublasLt.so" -Wl,-soname,"libcublasLt.so.$MAJ" "$OUT/cublasLt.c"
+ln -sf libcublasLt.so "$OUT/libcublasLt.so.$MAJ"
+stub cublas "libcublas.so.$MAJ" '^cublas' 1 "-L$OUT -Wl,--no-as-needed -lcublasLt"
 stub nvrtc "libnvrtc.so.$MAJ" '^nvrtc' 1
 rm -f "$OUT"/*.c "$OUT/syms.txt"
