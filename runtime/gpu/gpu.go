@@ -68,7 +68,7 @@ func New(m *ir.Model, chains int, opt Options) (*Target, error) {
 	if opt.Precision == cudagen.Float32 {
 		t.elem = 4
 	}
-	t.block = min(128, (chains+31)/32*32)
+	t.block = blockSize(chains)
 	t.chunk = max(1, opt.DrawChunk)
 	prog.SetDrawChunk(t.chunk)
 	started := make(chan error)
@@ -135,7 +135,13 @@ func (t *Target) setup() error {
 	if err != nil {
 		return err
 	}
-	ptx, err := compile(t.prog.Source, fmt.Sprintf("--gpu-architecture=compute_%d%d", major, minor))
+	arch := fmt.Sprintf("--gpu-architecture=compute_%d%d", major, minor)
+	vmaj, vmin, err := nvrtc.Version()
+	if err != nil {
+		return fmt.Errorf("gpu: nvrtc: %w", err)
+	}
+	key := ptxKey(t.prog.Source, fmt.Sprintf("%d.%d", vmaj, vmin), []string{arch})
+	ptx, _, err := cachedPTX(ptxCacheDir(), key, func() (string, error) { return compile(t.prog.Source, arch) })
 	if err != nil {
 		return err
 	}
@@ -310,18 +316,14 @@ func (t *Target) Zero(buf int) error {
 	return cu.MemsetD8(t.bufs[buf], 0, t.sizes[buf])
 }
 
-// Launch runs a kernel over n elements of every chain. Threads cover the chains (x) and the
-// elements are split into block rows (y) of `chunk` elements, sized so that about 2^20 threads
-// are in flight: few chains with long data still fill the device, many chains need few rows.
+// Launch runs a kernel over n elements of every chain on the grid that grid (plan.go) computes:
+// threads cover the chains (x) and the elements are split into block rows (y).
 func (t *Target) Launch(kernel string, n int) error {
 	fn, ok := t.fns[kernel]
 	if !ok {
 		return fmt.Errorf("internal error: no kernel %s", kernel)
 	}
-	gx := (t.chains + t.block - 1) / t.block
-	rows := max(1, (1<<20)/(gx*t.block))
-	chunk := max(8, (n+rows-1)/rows)
-	gy := (n + chunk - 1) / chunk
+	gx, gy, chunk := grid(t.chains, t.block, n)
 	// cu copies 8 bytes from each parameter address; the int arguments are 4 bytes wide, so they
 	// are kept in int64s whose low half (little-endian) is what the kernel reads.
 	table, chains, ck := uint64(t.table), int64(t.chains), int64(chunk)
@@ -334,17 +336,17 @@ func (t *Target) Launch(kernel string, n int) error {
 
 // Gemm is cudagen's Out = In · op(Mcm) with cuBLAS, column-major: m = chains.
 func (t *Target) Gemm(g cudagen.Gemm) error {
-	tb, n, k := blas.NoTrans, g.Rows, g.Cols
-	if g.Trans {
-		tb, n, k = blas.Trans, g.Cols, g.Rows
+	a := gemmArgs(g, t.chains) // plan.go, tested against the definition of Gemm on the CPU
+	tb := blas.NoTrans
+	if a.transB {
+		tb = blas.Trans
 	}
-	m := t.chains
 	if t.elem == 8 {
-		t.blas.Dgemm(blas.NoTrans, tb, m, n, k, 1, deviceSlice[float64](t.bufs[g.In], m*k), m,
-			deviceSlice[float64](t.bufs[g.Mat], g.Rows*g.Cols), g.Cols, 0, deviceSlice[float64](t.bufs[g.Out], m*n), m)
+		t.blas.Dgemm(blas.NoTrans, tb, a.m, a.n, a.k, 1, deviceSlice[float64](t.bufs[g.In], a.aLen), a.lda,
+			deviceSlice[float64](t.bufs[g.Mat], a.bLen), a.ldb, 0, deviceSlice[float64](t.bufs[g.Out], a.cLen), a.ldc)
 	} else {
-		t.blas.Sgemm(blas.NoTrans, tb, m, n, k, 1, deviceSlice[float32](t.bufs[g.In], m*k), m,
-			deviceSlice[float32](t.bufs[g.Mat], g.Rows*g.Cols), g.Cols, 0, deviceSlice[float32](t.bufs[g.Out], m*n), m)
+		t.blas.Sgemm(blas.NoTrans, tb, a.m, a.n, a.k, 1, deviceSlice[float32](t.bufs[g.In], a.aLen), a.lda,
+			deviceSlice[float32](t.bufs[g.Mat], a.bLen), a.ldb, 0, deviceSlice[float32](t.bufs[g.Out], a.cLen), a.ldc)
 	}
 	if err := t.blas.Err(); err != nil {
 		return fmt.Errorf("gpu: cuBLAS gemm: %w", err)
