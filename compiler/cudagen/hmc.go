@@ -22,8 +22,22 @@ type HMCBuffers struct {
 	// probability, energy and divergence flag, rows 4s … 4s+3 of Stats (double). Slot is the slot
 	// hmcc_hmc_record writes, set by the host before the launch.
 	Draws, Stats, Slot int
-	h0, done, moving   int
+	// RNG holds the key and iteration of the momenta and uniforms hmcc_hmc_draw generates on the
+	// device (CounterWords; internal/philox is the same stream on the host).
+	RNG              int
+	h0, done, moving int
 }
+
+// CounterWords is what the host puts in HMC.RNG before Draw: the run's seed as a Philox key and
+// the iteration as the counter's high words, each a 32-bit value held exactly by a double.
+func CounterWords(seed, iter uint64) []float64 {
+	return []float64{float64(uint32(seed)), float64(uint32(seed >> 32)), float64(uint32(iter)), float64(uint32(iter >> 32))}
+}
+
+// Draw generates every chain's momentum (the inverse metric's normal, internal/philox.Normals
+// divided by the square root of the inverse metric) and Metropolis uniform for the iteration in
+// HMC.RNG, on the device: Transition then needs nothing drawn by the host.
+func (p *Program) Draw(d Device) error { return d.Launch("hmcc_hmc_draw", 1) }
 
 // SetDrawChunk sizes the ring of recorded iterations to k slots. It changes only how much the
 // device allocates: the kernels index by the slot the host sets.
@@ -59,6 +73,8 @@ func (g *gen) addHMC() {
 	h.Stats = g.perChain("hmc_stats", 4, true)
 	g.p.Buffers = append(g.p.Buffers, Buffer{Name: "hmc_slot", Data: []float64{0}, Double: true})
 	h.Slot = len(g.p.Buffers) - 1
+	g.p.Buffers = append(g.p.Buffers, Buffer{Name: "hmc_rng", Data: make([]float64, 4), Double: true})
+	h.RNG = len(g.p.Buffers) - 1
 	h.h0 = g.perChain("hmc_h0", 1, true)
 	h.done = g.perChain("hmc_done", 1, false)
 	h.moving = g.perChain("hmc_moving", 1, false)
@@ -76,7 +92,7 @@ func (g *gen) hmcKernels() string {
 		"mom": h.Mom, "im": h.InvMetric, "eps": h.StepSize, "steps": h.Steps, "u": h.Uniform,
 		"acc": h.Accept, "energy": h.Energy, "div": h.Diverged,
 		"h0": h.h0, "done": h.done, "moving": h.moving,
-		"draws": h.Draws, "stats": h.Stats, "slot": h.Slot,
+		"draws": h.Draws, "stats": h.Stats, "slot": h.Slot, "rng": h.RNG,
 	}
 	// kernel opens the kernel name, one thread per chain, with pointers to the buffers it names.
 	kernel := func(name string, names ...string) {
@@ -172,6 +188,43 @@ func (g *gen) hmcKernels() string {
   }
 }
 `)
+	b.WriteString(`
+/* internal/philox: Philox4x32-10 (Salmon et al., SC11) on the counter x under the key (k0, k1) */
+HMCC_DEVICE void hmcc_philox(unsigned x[4], unsigned k0, unsigned k1) {
+  for (int r = 0; r < 10; r++) {
+    if (r > 0) {
+      k0 += 0x9E3779B9u;
+      k1 += 0xBB67AE85u;
+    }
+    unsigned long long p0 = 0xD2511F53ull * x[0], p1 = 0xCD9E8D57ull * x[2];
+    unsigned y0 = (unsigned)(p1 >> 32) ^ x[1] ^ k0, y2 = (unsigned)(p0 >> 32) ^ x[3] ^ k1;
+    x[0] = y0;
+    x[1] = (unsigned)p1;
+    x[2] = y2;
+    x[3] = (unsigned)p0;
+  }
+}
+
+/* two words to (0, 1): 52 bits and half a step */
+HMCC_DEVICE double hmcc_unit(unsigned hi, unsigned lo) {
+  return ((double)(((unsigned long long)hi << 20) | (lo >> 12)) + 0.5) * 0x1p-52;
+}
+`)
+	b.WriteString("\n/* the iteration's momentum (Box-Muller pairs, block b for coordinates 2b and 2b+1) and uniform\n   (block 0xFFFFFFFF) from the counter (block, chain, iteration): internal/philox's streams */\n")
+	kernel("hmcc_hmc_draw", "mom", "im", "u", "rng")
+	b.WriteString(`  const unsigned k0 = (unsigned)rng[0], k1 = (unsigned)rng[1], t0 = (unsigned)rng[2], t1 = (unsigned)rng[3];
+  for (int b = 0; 2 * b < HMCC_DIM; b++) {
+    unsigned x[4] = {(unsigned)b, (unsigned)c, t0, t1};
+    hmcc_philox(x, k0, k1);
+    const double r = sqrt(-2 * log(hmcc_unit(x[0], x[1]))), a = 6.283185307179586 * hmcc_unit(x[2], x[3]);
+    mom[HMCC_AT(2 * b)] = (real)(r * cos(a) / sqrt((double)im[2 * b]));
+    if (2 * b + 1 < HMCC_DIM) mom[HMCC_AT(2 * b + 1)] = (real)(r * sin(a) / sqrt((double)im[2 * b + 1]));
+  }
+  unsigned x[4] = {0xFFFFFFFFu, (unsigned)c, t0, t1};
+  hmcc_philox(x, k0, k1);
+  u[c] = hmcc_unit(x[0], x[1]);
+}
+`)
 	b.WriteString("\n/* the ring of iterations on the device: slot *slot gets the accepted state and the statistics */\n")
 	kernel("hmcc_hmc_record", "pos", "plp", "acc", "energy", "div", "draws", "stats", "slot")
 	b.WriteString(`  const int s = (int)slot[0];
@@ -183,7 +236,7 @@ func (g *gen) hmcKernels() string {
 }
 `)
 	g.p.Kernels = append(g.p.Kernels, "hmcc_hmc_commit", "hmcc_hmc_begin", "hmcc_leapfrog_first", "hmcc_leapfrog_second", "hmcc_hmc_end",
-		"hmcc_hmc_record")
+		"hmcc_hmc_draw", "hmcc_hmc_record")
 	return b.String()
 }
 
