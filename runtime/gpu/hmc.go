@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/hmcc-dev/hmcc/compiler/cudagen"
 	"github.com/hmcc-dev/hmcc/runtime"
 )
 
@@ -92,10 +93,23 @@ func (t *Target) Transition(in TransitionIn, out *TransitionOut) error {
 	return nil
 }
 
-// transition uploads the inputs, runs the transition and then `after`, all on the context's thread.
+// TransitionDrawn is Transition with every chain's momentum and Metropolis uniform drawn inside
+// the kernels from the counter-based stream (seed, iter) of internal/philox, which the host can
+// reproduce: no momentum is drawn on the host or crosses the bus. in.Momentum and in.Uniform are
+// ignored.
+func (t *Target) TransitionDrawn(seed, iter uint64, in TransitionIn, out *TransitionOut) error {
+	in.Momentum, in.Uniform = nil, nil
+	t.counter = cudagen.CounterWords(seed, iter)
+	defer func() { t.counter = nil }()
+	return t.Transition(in, out)
+}
+
+// transition uploads the inputs, runs the transition and then `after`, all on the context's
+// thread. With t.counter set (TransitionDrawn) the device draws the momenta and uniforms.
 func (t *Target) transition(in TransitionIn, after func() error) error {
 	c, n := t.chains, t.dim
-	if len(in.Momentum) != c*n || len(in.StepSize) != c || len(in.Steps) != c || len(in.Uniform) != c {
+	drawn := t.counter != nil
+	if !drawn && (len(in.Momentum) != c*n || len(in.Uniform) != c) || len(in.StepSize) != c || len(in.Steps) != c {
 		return fmt.Errorf("internal error: transition inputs do not match %d chains × %d", c, n)
 	}
 	maxSteps := 0
@@ -107,15 +121,35 @@ func (t *Target) transition(in TransitionIn, after func() error) error {
 		steps[i] = float64(s)
 		maxSteps = max(maxSteps, s)
 	}
-	mom := make([]float64, c*n)
-	transpose(mom, in.Momentum, c, n)
 	h := t.prog.HMC
-	return t.do(func() error {
-		for _, u := range []struct {
+	inputs := []struct {
+		buf int
+		v   []float64
+	}{{h.StepSize, in.StepSize}, {h.Steps, steps}}
+	if drawn {
+		inputs = append(inputs, struct {
 			buf int
 			v   []float64
-		}{{h.Mom, mom}, {h.StepSize, in.StepSize}, {h.Steps, steps}, {h.Uniform, in.Uniform}} {
+		}{h.RNG, t.counter})
+	} else {
+		mom := make([]float64, c*n)
+		transpose(mom, in.Momentum, c, n)
+		inputs = append(inputs, struct {
+			buf int
+			v   []float64
+		}{h.Mom, mom}, struct {
+			buf int
+			v   []float64
+		}{h.Uniform, in.Uniform})
+	}
+	return t.do(func() error {
+		for _, u := range inputs {
 			if err := t.upload(u.buf, u.v); err != nil {
+				return err
+			}
+		}
+		if drawn {
+			if err := t.prog.Draw(t); err != nil {
 				return err
 			}
 		}
