@@ -51,4 +51,24 @@ go test -tags "$GPUTAGS" -c -o bin/gpu.test ./runtime/gpu
 for exe in bin/hmcc-gpu bin/gpu.test; do
   ./scripts/cuda-libs.sh "$exe" "$SDK/stubs"
 done
-echo "cuda-check: hmcc_cuda build, vet and test binaries ok (bin/hmcc-gpu, bin/gpu.test)"
+
+# scripts/gpu-check.sh, the device script, runs here as far as it can: against the stub driver
+# every check must report, on one line, that there is no device, and the script must end at once.
+set +e
+out=$(LD_LIBRARY_PATH="$SDK/stubs" HMCC_GPU_CHECK_BUDGET=60 OUT="$(mktemp -d)" ./scripts/gpu-check.sh 2>&1)
+status=$?
+set -e
+for check in env memcheck tests throughput end-to-end; do
+  if [ "$(grep -c "^gpu-check: $check: " <<<"$out")" -ne 1 ]; then
+    echo "cuda-check: scripts/gpu-check.sh printed no single summary line for $check:" >&2
+    echo "$out" >&2
+    exit 1
+  fi
+done
+if [ "$status" -ne 1 ] || ! grep -q "^gpu-check: env: FAIL no NVIDIA driver" <<<"$out" ||
+  ! grep -q "libcublasLt.so.13=" <<<"$out" || [ "$(grep -c 'NoDevice' <<<"$out")" -ne 3 ]; then
+  echo "cuda-check: scripts/gpu-check.sh without a device (status $status):" >&2
+  echo "$out" >&2
+  exit 1
+fi
+echo "cuda-check: hmcc_cuda build, vet and test binaries ok (bin/hmcc-gpu, bin/gpu.test); gpu-check.sh reports no device"
