@@ -184,14 +184,19 @@ var _ runtime.ChunkedTarget = (*Target)(nil)
 // ChunkSize is how many iterations the ring on the device holds (Options.DrawChunk).
 func (t *Target) ChunkSize() int { return t.chunk }
 
-// Flush downloads the first k slots of the ring.
+// Flush downloads the first k slots of the ring, and nothing else.
 func (t *Target) Flush(k int) (*Recorded, error) {
 	if k < 0 || k > t.chunk {
 		return nil, fmt.Errorf("internal error: flushing %d of a ring of %d", k, t.chunk)
 	}
 	c, n, h := t.chains, t.dim, t.prog.HMC
-	draws := make([]float64, t.chunk*n*c)
-	stats := make([]float64, t.chunk*4*c)
+	// Slots 0 … k−1 are the first k·Dim rows of the ring and the first 4k of the statistics:
+	// only they cross the bus, not the whole ring.
+	if k == 0 {
+		return &Recorded{}, nil
+	}
+	draws := make([]float64, k*n*c)
+	stats := make([]float64, k*4*c)
 	if err := t.do(func() error {
 		if err := t.download(h.Draws, draws); err != nil {
 			return err
