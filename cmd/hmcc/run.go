@@ -136,6 +136,7 @@ func (r *runCmd) Run(e *env) error {
 	defer close(finished)
 	go watchSignals(cancel, finished, e.stderr, sink)
 	bar := newProgress(e.stderr, r.Quiet)
+	sink.progress = bar
 	cfg := runtime.Config{Warmup: r.Warmup, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
 		PathLength: r.PathLength, MaxSteps: r.MaxSteps, Sampler: r.Sampler, MaxTreeDepth: r.MaxTreedepth, Progress: bar.update,
 		Init: superchainInit(r.Chains, r.Superchains, m.Dim(), r.Seed), InvMetric: initMetric}
@@ -237,6 +238,22 @@ type drawSink struct {
 	kept                   int
 	divergences, depthHits []int
 	maxDepth               int
+	progress               *progress // told each iteration's divergences and step size; nil for none
+}
+
+// observe passes one iteration's divergences and mean step size to the progress display.
+func (s *drawSink) observe(phase string, stats []runtime.Stats) {
+	if s.progress == nil || len(stats) == 0 {
+		return
+	}
+	div, eps := 0, 0.0
+	for _, st := range stats {
+		if st.Divergent {
+			div++
+		}
+		eps += st.StepSize
+	}
+	s.progress.observe(phase, div, eps/float64(len(stats)))
 }
 
 func (s *drawSink) Adapted(stepSizes []float64, invMetric []float64) error {
@@ -256,6 +273,7 @@ func (s *drawSink) Adapted(stepSizes []float64, invMetric []float64) error {
 // WarmupDraw writes the warmup rows --save-warmup asks for; they go to the CSVs only, never to
 // the draws the diagnostics use.
 func (s *drawSink) WarmupDraw(iter int, stats []runtime.Stats, theta []float64) error {
+	s.observe("warmup", stats)
 	if !s.saveWarmup || iter%s.thin != 0 {
 		return nil
 	}
@@ -302,6 +320,7 @@ func (s *drawSink) keptResult(res *runtime.Result) *runtime.Result {
 }
 
 func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error {
+	s.observe("sampling", stats)
 	if iter%s.thin != 0 {
 		return nil
 	}
