@@ -23,7 +23,7 @@ var SamplerColumns = []string{"lp__", "accept_stat__", "stepsize__", "treedepth_
 // requires method, num_samples, num_warmup, save_warmup, thin, metric and max_depth among the
 // header's key = value lines, then "# Adaptation terminated", "# Step size = …", the metric's
 // heading and values, the draws, and nothing but the timing lines after them. What hmcc did that
-// CmdStan has no key for is said in hmcc_* lines (docs/samplers.md, "Output files").
+// CmdStan has no key for is said in hmcc_* lines (README.md, "What hmcc run writes").
 type Config struct {
 	Model        string
 	DataFile     string
