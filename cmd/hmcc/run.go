@@ -124,7 +124,8 @@ func (r *runCmd) Run(e *env) error {
 			Model: filepath.Base(r.Model), DataFile: r.Data, Chain: c + 1, Seed: r.Seed, Warmup: r.Warmup, Draws: r.Draws,
 			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth,
 			Thin: r.Thin, SaveWarmup: r.SaveWarmup, Sampler: r.Sampler, MaxSteps: r.MaxSteps, MetricFile: r.MetricFile,
-			Chains: r.Chains, Threads: r.Threads, Superchains: r.Superchains, Device: r.Device, Precision: r.Precision, LogDensity: lpNote}, names)
+			Chains: r.Chains, Threads: r.Threads, Superchains: r.Superchains, Device: r.Device, Precision: r.Precision, LogDensity: lpNote,
+			Bounds: paramBounds(m)}, names)
 		if err != nil {
 			return userError{fmt.Errorf("cannot write output: %w", err)}
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/ir"
@@ -78,4 +80,23 @@ func writeMetricFile(path string, stepSize float64, invMetric []float64) error {
 		return err
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// paramBounds lists the parameters whose support is bounded, "name:lo:hi;…" (inf for no upper
+// bound), for the header's hmcc_bounds, which hmcc plot reads to keep densities inside them.
+func paramBounds(m *ir.Model) string {
+	var parts []string
+	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	for _, p := range m.Params {
+		c := p.Constraint
+		switch {
+		case c.Kind == ir.LowerBound:
+			parts = append(parts, p.Name+":"+num(c.Lo)+":inf")
+		case c.Kind == ir.Interval && !math.IsNaN(c.Lo) && !math.IsNaN(c.Hi):
+			parts = append(parts, p.Name+":"+num(c.Lo)+":"+num(c.Hi))
+		case c.Kind == ir.Simplex:
+			parts = append(parts, p.Name+":0:1")
+		}
+	}
+	return strings.Join(parts, ";")
 }

@@ -53,8 +53,11 @@ type Config struct {
 	Superchains int
 	Device      string
 	Precision   string
-	// LogDensity says what lp__ holds, e.g. "stan" (Stan's convention) or "full".
+	// LogDensity says what lp__ holds, e.g. "stan_convention" or "fully_normalised".
 	LogDensity string
+	// Bounds lists the parameters with a bounded support, "name:lo:hi;…", for plots that keep
+	// densities inside them.
+	Bounds string
 }
 
 // slotWidth is the room kept in the header for a value learned during the run (a float64 in
@@ -198,6 +201,9 @@ func (cfg Config) header(path string) (string, map[string]int64) {
 	}
 	if cfg.LogDensity != "" {
 		line(1, "hmcc_lp", cfg.LogDensity)
+	}
+	if cfg.Bounds != "" {
+		line(1, "hmcc_bounds", cfg.Bounds)
 	}
 	return b.String(), slots
 }
