@@ -103,7 +103,7 @@ func (c *plotCmd) Run(e *env) error {
 			if err != nil {
 				return fmt.Errorf("plotting %s: %w", name, err)
 			}
-			grid[q] = append(grid[q], p)
+			grid[q] = append(grid[q], tidy(p))
 		}
 	}
 	var written []string
@@ -381,6 +381,7 @@ func tracePlot(title, name string, chains [][]float64) (*plot.Plot, error) {
 		l.Width = vg.Points(0.6)
 		p.Add(l)
 	}
+	p.X.Min = 0 // so the ticks fall on round iterations
 	return p, nil
 }
 

@@ -336,3 +336,22 @@ func pairPanel(xName, yName string, xs, ys, divergent [][]float64) (*plot.Plot, 
 	}
 	return p, nil
 }
+
+// cleanTicks are gonum's default tick positions labelled in the shortest form (25, not 25.00).
+type cleanTicks struct{}
+
+func (cleanTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 6, 64)
+		}
+	}
+	return ts
+}
+
+// tidy gives a panel's axes cleanTicks.
+func tidy(p *plot.Plot) *plot.Plot {
+	p.X.Tick.Marker, p.Y.Tick.Marker = cleanTicks{}, cleanTicks{}
+	return p
+}
