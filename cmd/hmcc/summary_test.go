@@ -78,6 +78,14 @@ func TestSummarySkipsSavedWarmup(t *testing.T) {
 	if rows != 1+50+30 {
 		t.Errorf("output_1.csv has %d lines that are not comments, want the header, 50 warmup rows and 30 draws", rows)
 	}
+	checkRstanReads(t, dir, 2, 30, []string{"mu", "theta[8]"})
+	// Thinned: rstan keeps ⌈30/4⌉ draws after ⌈50/4⌉ warmup rows, as CmdStan writes them.
+	thinned := t.TempDir()
+	if code, _, errs := hmcc(t, "run", "../../models/eight_schools.model", "../../models/eight_schools.csv",
+		"--chains", "2", "--warmup", "50", "--draws", "30", "--save-warmup", "--thin", "4", "--output-dir", thinned, "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	checkRstanReads(t, thinned, 2, 8, []string{"mu", "theta[8]"})
 }
 
 func TestStanName(t *testing.T) {
