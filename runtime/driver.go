@@ -13,6 +13,10 @@ type step func(warmup bool, stats []Stats) error
 // the post-warmup draws. It stops at an iteration boundary when ctx is cancelled.
 func (s *sampler) run(ctx context.Context, cfg Config, sink Sink, res *Result, advance step, adapt *adaptation) (*Result, error) {
 	stats := make([]Stats, s.c)
+	if cfg.InvMetric != nil { // CmdStan's metric_file: the metric warmup starts from
+		copy(s.invMetric, cfg.InvMetric)
+	}
+	warmupSink, _ := sink.(WarmupSink)
 	start := time.Now()
 	if cfg.Warmup > 0 {
 		if err := s.initStepSize(stats); err != nil {
@@ -31,6 +35,11 @@ func (s *sampler) run(ctx context.Context, cfg Config, sink Sink, res *Result, a
 		for _, st := range stats {
 			if st.Divergent {
 				res.WarmupDivergence++
+			}
+		}
+		if warmupSink != nil { // before adapt.update, so the row shows the step size it used
+			if err := warmupSink.WarmupDraw(it, stats, s.pos); err != nil {
+				return nil, err
 			}
 		}
 		if err := adapt.update(s, it, stats); err != nil {

@@ -23,6 +23,9 @@ type Config struct {
 	MaxSteps int
 	// MaxTreeDepth caps NUTS trees (Stan's max_treedepth, default 10).
 	MaxTreeDepth int
+	// InvMetric, if set, is the diagonal inverse metric warmup starts from (and sampling uses
+	// when there is no warmup), as CmdStan's metric_file; otherwise the identity.
+	InvMetric []float64
 	// Init, if set, is the starting θ (chains×dim); otherwise each coordinate is uniform(-2, 2).
 	Init []float64
 	// Sampler names the kernel: "hmc" (the default), "chees" or "nuts".
@@ -44,6 +47,12 @@ type Stats struct {
 type Sink interface {
 	Adapted(stepSizes []float64, invMetric []float64) error
 	Draw(iter int, stats []Stats, theta []float64) error
+}
+
+// WarmupSink is a Sink that also receives every warmup iteration (CmdStan's save_warmup), in
+// the same form as Draw.
+type WarmupSink interface {
+	WarmupDraw(iter int, stats []Stats, theta []float64) error
 }
 
 // Result summarises a run.
@@ -179,6 +188,9 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 	}
 	if cfg.PathLength <= 0 && cfg.Sampler != "nuts" {
 		return nil, fmt.Errorf("path length must be positive, got %g", cfg.PathLength)
+	}
+	if cfg.InvMetric != nil && len(cfg.InvMetric) != t.Dim() {
+		return nil, fmt.Errorf("the inverse metric has %d elements; the model has %d unconstrained coordinates", len(cfg.InvMetric), t.Dim())
 	}
 	switch cfg.Sampler {
 	case "", "hmc":

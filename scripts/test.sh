@@ -9,10 +9,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 need=()
 [ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || need+=(libopenblas-dev)
-Rscript -e 'suppressMessages({library(rstan); library(posterior)})' >/dev/null 2>&1 || need+=(r-cran-rstan r-cran-posterior)
+Rscript -e 'suppressMessages({library(rstan); library(posterior); library(bayesplot)})' >/dev/null 2>&1 || need+=(r-cran-rstan r-cran-posterior r-cran-bayesplot)
 if [ ${#need[@]} -gt 0 ]; then
-  # OpenBLAS for the matrix products; R's rstan and posterior for the output-format and
-  # diagnostics tests.
+  # OpenBLAS for the matrix products; R's rstan, posterior and bayesplot for the output-format,
+  # diagnostics and plotting tests.
   echo "installing ${need[*]} from Debian..."
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

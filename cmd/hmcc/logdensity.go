@@ -49,19 +49,30 @@ func (c *logdensityCmd) Run(e *env) error {
 		return err
 	}
 	names := m.CoordinateNames()
+	offset, lpNote := stanLP(m)
 	if c.JSON {
 		out := struct {
 			LogDensity  jsonFloat   `json:"logdensity"`
+			LP          *jsonFloat  `json:"lp__,omitempty"`
 			Gradient    []jsonFloat `json:"gradient"`
 			Coordinates []string    `json:"coordinates"`
-		}{jsonFloat(lp[0]), make([]jsonFloat, len(grad)), names}
+		}{jsonFloat(lp[0]), nil, make([]jsonFloat, len(grad)), names}
+		if lpNote == lpStan {
+			v := jsonFloat(lp[0] - offset)
+			out.LP = &v
+		}
 		for i, g := range grad {
 			out.Gradient[i] = jsonFloat(g)
 		}
 		enc := json.NewEncoder(e.stdout)
 		return enc.Encode(out)
 	}
-	fmt.Fprintf(e.stdout, "log density: %.17g\n", lp[0])
+	fmt.Fprintf(e.stdout, "log density: %.17g (every normalising constant, plus the log Jacobian of the constraining transforms)\n", lp[0])
+	if lpNote == lpStan {
+		fmt.Fprintf(e.stdout, "lp__:        %.17g (Stan's convention, as the output's lp__: the constants of ~ statements dropped, the Jacobian kept)\n", lp[0]-offset)
+	} else {
+		fmt.Fprintln(e.stdout, "lp__ is the log density above (a distribution of this model has no rule for Stan's dropped constants)")
+	}
 	fmt.Fprintln(e.stdout, "gradient (unconstrained):")
 	for i, n := range names {
 		fmt.Fprintf(e.stdout, "  %-16s % .17g\n", n, grad[i])

@@ -63,8 +63,8 @@ func compareWithStan(t *testing.T, dir, referencePath string) {
 	if len(want) == 0 {
 		t.Fatal("empty reference")
 	}
-	for name, ref := range want {
-		g, ok := got[name]
+	for name, ref := range want { // the reference names columns (theta.1); summary.csv, elements (theta[1])
+		g, ok := got[stanName(name)]
 		if !ok {
 			t.Errorf("%s missing from the hmcc summary", name)
 			continue
@@ -135,7 +135,7 @@ func TestEightSchoolsMatchesStan(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
 	compareWithStan(t, dir, "../../testdata/reference/eight_schools.csv")
-	for _, want := range []string{"theta.8", "divergences: 0 of 8000", "verdict: no problems found"} {
+	for _, want := range []string{"theta[8]", "divergences: 0 of 8000", "verdict: no problems found"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
@@ -413,7 +413,7 @@ write.csv(as.data.frame(lapply(s, function(col) if (is.numeric(col)) as.numeric(
 	ours := readCSVMap(t, filepath.Join(dir, "summary.csv"))
 	cols := recs[0]
 	for _, r := range recs[1:] {
-		g, ok := ours[r[0]]
+		g, ok := ours[stanName(r[0])] // posterior read the CSV's column names, theta.1; summary.csv says theta[1]
 		if !ok {
 			t.Errorf("posterior reports %s, hmcc's summary does not", r[0])
 			continue

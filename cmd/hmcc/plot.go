@@ -27,7 +27,7 @@ type plotCmd struct {
 	Vars   []string `help:"Quantities to plot, comma-separated; a name such as theta picks theta.1, theta.2, … (default: the first 12 model quantities)." placeholder:"NAME,..."`
 	Out    string   `help:"A directory for one image per quantity (default DIR/plots), or a .png or .svg file for one grid of them all." placeholder:"FILE_OR_DIR"`
 	Format string   `help:"png or svg (default: the extension of --out, else png)."`
-	Kind   []string `help:"Panels to draw, comma-separated, each a row of the image." enum:"trace,rank,density" default:"trace,rank,density"`
+	Kind   []string `help:"Panels to draw, comma-separated: per quantity trace, rank, density (inside the parameter's support) and autocorr (each chain's autocorrelation), each a row of the image; and figures of the whole run: forest (medians with 50% and 90% intervals), pairs (scatter plots of the quantities, divergent transitions in red) and energy (E-BFMI: the energy's and its changes' distributions)." enum:"trace,rank,density,autocorr,forest,pairs,energy" default:"trace,rank,density"`
 }
 
 // plotCap bounds the default selection: a model with hundreds of coefficients would otherwise
@@ -35,7 +35,13 @@ type plotCmd struct {
 const plotCap = 12
 
 // The panels in the order they are drawn, whatever order --kind names them in.
-var plotKinds = []string{"trace", "rank", "density"}
+var plotKinds = []string{"trace", "rank", "density", "autocorr"}
+
+// runKinds are the figures of the whole run rather than of one quantity.
+var runKinds = []string{"forest", "pairs", "energy"}
+
+// gridPage is the most quantities one grid image holds; more go to further pages.
+const gridPage = 6
 
 // Run draws, for each selected quantity, the trace, rank and density plots of its draws from
 // every chain, and prints the files it wrote.
@@ -74,44 +80,55 @@ func (c *plotCmd) Run(e *env) error {
 	if out == "" {
 		out = filepath.Join(c.Dir, "plots")
 	}
+	bounds := parseBounds(set.files[0].Config["hmcc_bounds"])
 	grid := make([][]*plot.Plot, len(names))
+	all := make([][][]float64, len(names))
 	for q, name := range names {
-		j := slices.Index(cols, name)
-		chains := make([][]float64, len(set.files))
-		for ch, f := range set.files {
-			chains[ch] = make([]float64, set.draws)
-			for it := range set.draws {
-				chains[ch][it] = f.Draws[it][j]
-			}
-		}
+		chains := set.column(name)
+		all[q] = chains
+		title := panelTitle(name, chains)
+		lo, hi := bounds.of(name)
 		for _, k := range kinds {
 			var p *plot.Plot
 			switch k {
 			case "trace":
-				p, err = tracePlot(name, chains)
+				p, err = tracePlot(title, name, chains)
 			case "rank":
-				p, err = rankPlot(name, chains)
+				p, err = rankPlot(title, chains)
 			case "density":
-				p, err = densityPlot(name, chains, labels)
+				p, err = densityPlot(title, name, chains, labels, lo, hi)
+			case "autocorr":
+				p, err = autocorrPlot(title, chains)
 			}
 			if err != nil {
 				return fmt.Errorf("plotting %s: %w", name, err)
 			}
-			grid[q] = append(grid[q], p)
+			grid[q] = append(grid[q], tidy(p))
 		}
 	}
 	var written []string
-	if single {
-		// One row per quantity, one column per kind of panel.
-		w := vg.Length(len(kinds)) * 3.5 * vg.Inch
-		h := vg.Length(len(names)) * 2.5 * vg.Inch
+	if len(kinds) == 0 {
+		// Only figures of the whole run.
+	} else if single {
+		// One row per quantity, one column per kind of panel, at most gridPage rows an image:
+		// all.png, or all-1.png, all-2.png, … when there are more.
 		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 			return userError{fmt.Errorf("cannot write the plots: %w", err)}
 		}
-		if err := savePlots(grid, w, h, format, out); err != nil {
-			return err
+		pages := (len(names) + gridPage - 1) / gridPage
+		for pg := range pages {
+			rows := grid[pg*gridPage : min(len(grid), (pg+1)*gridPage)]
+			path := out
+			if pages > 1 {
+				path = strings.TrimSuffix(out, filepath.Ext(out)) + fmt.Sprintf("-%d", pg+1) + filepath.Ext(out)
+			}
+			w := vg.Length(len(kinds)) * 3.5 * vg.Inch
+			h := vg.Length(len(rows)) * 2.5 * vg.Inch
+			if err := savePlots(rows, w, h, format, path); err != nil {
+				return err
+			}
+			written = append(written, path)
 		}
-		written = append(written, out)
 	} else {
 		if err := os.MkdirAll(out, 0o755); err != nil {
 			return userError{fmt.Errorf("cannot write the plots: %w", err)}
@@ -129,6 +146,21 @@ func (c *plotCmd) Run(e *env) error {
 			}
 			written = append(written, path)
 		}
+	}
+	for _, k := range runKinds {
+		if !slices.Contains(c.Kind, k) {
+			continue
+		}
+		path := filepath.Join(out, k+"."+format)
+		if single {
+			path = strings.TrimSuffix(out, filepath.Ext(out)) + "-" + k + filepath.Ext(out)
+		} else if err := os.MkdirAll(out, 0o755); err != nil {
+			return userError{fmt.Errorf("cannot write the plots: %w", err)}
+		}
+		if err := c.runFigure(k, set, names, all, labels, format, path); err != nil {
+			return err
+		}
+		written = append(written, path)
 	}
 	for _, p := range written {
 		fmt.Fprintln(e.stdout, "wrote", p)
@@ -326,11 +358,11 @@ func addLegend(p *plot.Plot, labels []string, lines []*plotter.Line) {
 }
 
 // tracePlot draws each chain's draws against the iteration: chains that mix overlap as one band.
-func tracePlot(name string, chains [][]float64) (*plot.Plot, error) {
+func tracePlot(title, name string, chains [][]float64) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = name + ": trace"
+	p.Title.Text = title + ": trace"
 	p.X.Label.Text = "iteration after warmup"
-	p.Y.Label.Text = name
+	p.Y.Label.Text = stanName(name)
 	for ch, xs := range chains {
 		var xy plotter.XYs
 		for it, x := range xs {
@@ -349,6 +381,7 @@ func tracePlot(name string, chains [][]float64) (*plot.Plot, error) {
 		l.Width = vg.Points(0.6)
 		p.Add(l)
 	}
+	p.X.Min = 0 // so the ticks fall on round iterations
 	return p, nil
 }
 
@@ -412,9 +445,9 @@ func rankBins(n int) int {
 // al. 2021, figure 2, as bayesplot's mcmc_rank_overlay): when the chains sample the same
 // distribution every histogram is flat at the dashed line; a chain above it at one end sits in
 // that tail.
-func rankPlot(name string, chains [][]float64) (*plot.Plot, error) {
+func rankPlot(title string, chains [][]float64) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = name + ": rank"
+	p.Title.Text = title + ": rank"
 	p.X.Label.Text = "rank among all chains' draws"
 	p.Y.Label.Text = "draws per bin"
 	fin := make([][]float64, len(chains))
@@ -507,11 +540,14 @@ func kde(xs []float64, h float64, at []float64) []float64 {
 }
 
 // densityPlot draws the kernel density of all chains' draws pooled (black) and of each chain
-// alone: chains that have found the same distribution draw the same curve.
-func densityPlot(name string, chains [][]float64, labels []string) (*plot.Plot, error) {
+// alone: chains that have found the same distribution draw the same curve. A parameter's
+// support (lo, hi) bounds the curves: the kernel mass that would spill past a bound is reflected
+// back inside it (Silverman 1986, section 2.10), so a positive parameter's density does not leak
+// below 0 and is not halved at it.
+func densityPlot(title, name string, chains [][]float64, labels []string, lo, hi float64) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = name + ": density"
-	p.X.Label.Text = name
+	p.Title.Text = title + ": density"
+	p.X.Label.Text = stanName(name)
 	p.Y.Label.Text = "density"
 	var pooled []float64
 	for _, xs := range chains {
@@ -521,14 +557,16 @@ func densityPlot(name string, chains [][]float64, labels []string) (*plot.Plot, 
 		return p, nil
 	}
 	h := bandwidth(pooled)
-	lo, hi := slices.Min(pooled)-3*h, slices.Max(pooled)+3*h
+	from, to := math.Max(lo, slices.Min(pooled)-3*h), math.Min(hi, slices.Max(pooled)+3*h)
 	const points = 256
 	at := make([]float64, points)
 	for k := range at {
-		at[k] = lo + (hi-lo)*float64(k)/(points-1)
+		at[k] = from + (to-from)*float64(k)/(points-1)
 	}
+	top := 0.0
 	curve := func(xs []float64, hx float64) (*plotter.Line, error) {
-		ys := kde(xs, hx, at)
+		ys := reflectedKDE(xs, hx, at, lo, hi)
+		top = math.Max(top, slices.Max(ys))
 		xy := make(plotter.XYs, points)
 		for k := range at {
 			xy[k] = plotter.XY{X: at[k], Y: ys[k]}
@@ -558,6 +596,8 @@ func densityPlot(name string, chains [][]float64, labels []string) (*plot.Plot, 
 	all.Width = vg.Points(1.6)
 	p.Add(all)
 	p.Y.Min = 0
+	// Headroom above the curves for the legend, which sits at the top.
+	p.Y.Max = 1.35 * top
 	addLegend(p, labels, lines)
 	if len(labels) <= 8 {
 		p.Legend.Add("all chains", all)

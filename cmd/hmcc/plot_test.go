@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -66,17 +67,23 @@ func TestPlotWritesImages(t *testing.T) {
 		}
 	}
 
-	// One SVG grid of a vector and a scalar: a row per quantity, a column per kind of panel.
+	// One SVG grid of a vector and a scalar: a row per quantity, a column per kind of panel, six
+	// rows a page. Titles name elements as Stan does, with R-hat and bulk-ESS.
 	grid := filepath.Join(t.TempDir(), "sub", "all.svg")
 	code, out, errs = hmcc(t, "plot", dir, "--vars", "theta,mu", "--out", grid)
-	if code != 0 || out != "wrote "+grid+"\n" {
+	page1, page2 := filepath.Join(filepath.Dir(grid), "all-1.svg"), filepath.Join(filepath.Dir(grid), "all-2.svg")
+	if code != 0 || out != "wrote "+page1+"\nwrote "+page2+"\n" {
 		t.Fatalf("plot exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
-	text := checkSVG(t, grid)
-	for _, title := range []string{"theta.1: trace", "theta.8: density", "mu: rank"} {
+	text := checkSVG(t, page1)
+	for _, title := range []string{"theta[1] (R-hat ", "): trace", "theta[6] (R-hat "} {
 		if !strings.Contains(text, title) {
-			t.Errorf("%s lacks the panel %q", grid, title)
+			t.Errorf("%s lacks %q", page1, title)
 		}
+	}
+	text = checkSVG(t, page2)
+	if !strings.Contains(text, "theta[8] (R-hat ") || !strings.Contains(text, "mu (R-hat ") || strings.Contains(text, "theta[6] (R-hat ") {
+		t.Errorf("%s should hold theta[7], theta[8] and mu", page2)
 	}
 
 	// Only the trace, as SVG into a directory of our choosing.
@@ -85,7 +92,7 @@ func TestPlotWritesImages(t *testing.T) {
 	if want := "wrote " + filepath.Join(svgDir, "tau.svg") + "\nwrote " + filepath.Join(svgDir, "lp__.svg") + "\n"; code != 0 || out != want {
 		t.Fatalf("plot exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
-	if text := checkSVG(t, filepath.Join(svgDir, "tau.svg")); !strings.Contains(text, "tau: trace") || strings.Contains(text, "tau: rank") {
+	if text := checkSVG(t, filepath.Join(svgDir, "tau.svg")); !strings.Contains(text, "): trace") || strings.Contains(text, "): rank") {
 		t.Error("--kind trace should draw the trace alone")
 	}
 }
@@ -182,7 +189,7 @@ func TestPlotBadInput(t *testing.T) {
 		{"unknown format", []string{"plot", dir, "--format", "pdf"}, "error: --format must be png or svg, got \"pdf\"\n"},
 		{"format against extension", []string{"plot", dir, "--out", "x.png", "--format", "svg"}, "error: --out x.png is a .png file but --format is svg; drop one of them\n"},
 		{"other image extension", []string{"plot", dir, "--out", "x.pdf"}, "error: --out x.pdf: hmcc plot writes png or svg\n"},
-		{"unknown kind", []string{"plot", dir, "--kind", "trace,autocorrelation"}, "hmcc: --kind must be one of \"trace\",\"rank\",\"density\" but got \"autocorrelation\"\n"},
+		{"unknown kind", []string{"plot", dir, "--kind", "trace,autocorrelation"}, "hmcc: --kind must be one of \"trace\",\"rank\",\"density\",\"autocorr\",\"forest\",\"pairs\",\"energy\" but got \"autocorrelation\"\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -197,5 +204,120 @@ func TestPlotBadInput(t *testing.T) {
 				t.Errorf("stdout: %q\nstderr: %s", out, errs)
 			}
 		})
+	}
+}
+
+// A positive parameter's density stays inside its support and keeps its mass: reflected at 0,
+// the estimate integrates to 1 over [0, ∞) (the plain estimate would lose the mass below 0).
+func TestPlotBoundedDensity(t *testing.T) {
+	xs := make([]float64, 400)
+	for i := range xs {
+		xs[i] = -math.Log(1 - (float64(i)+0.5)/400) // exponential(1) quantiles
+	}
+	h := bandwidth(xs)
+	const n = 4000
+	at := make([]float64, n)
+	for k := range at {
+		at[k] = 12 * float64(k) / (n - 1)
+	}
+	integral := func(ys []float64) float64 {
+		s := 0.0
+		for k := 1; k < n; k++ {
+			s += (ys[k] + ys[k-1]) / 2 * (at[k] - at[k-1])
+		}
+		return s
+	}
+	if got := integral(reflectedKDE(xs, h, at, 0, math.Inf(1))); math.Abs(got-1) > 2e-3 {
+		t.Errorf("reflected density integrates to %.4f over [0, 12]", got)
+	}
+	if got := integral(kde(xs, h, at)); got > 0.99 {
+		t.Errorf("the plain estimate keeps %.4f above 0; the test does not test the reflection", got)
+	}
+	chains := [][]float64{xs[:200], xs[200:]}
+	p, err := densityPlot("x", "x", chains, []string{"chain 1", "chain 2"}, 0, math.Inf(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.X.Min != 0 {
+		t.Errorf("bounded density starts at %v, want 0", p.X.Min)
+	}
+	if p, _ := densityPlot("x", "x", chains, []string{"chain 1", "chain 2"}, math.Inf(-1), math.Inf(1)); p.X.Min >= 0 {
+		t.Errorf("unbounded density starts at %v, want below 0", p.X.Min)
+	}
+	if lo, hi := parseBounds("tau:0:inf;p:0:1").of("p.3"); lo != 0 || hi != 1 {
+		t.Errorf("bounds of p.3: %v, %v", lo, hi)
+	}
+	if lo, _ := parseBounds("tau:0:inf").of("mu"); !math.IsInf(lo, -1) {
+		t.Errorf("mu has no bound, got %v", lo)
+	}
+}
+
+// The sample autocorrelation: 1 at lag 0; for alternating ±1 over n draws, −(n−1)/n at lag 1 and
+// (n−2)/n at lag 2.
+func TestPlotAutocorrelation(t *testing.T) {
+	xs := []float64{1, -1, 1, -1, 1, -1, 1, -1, 1, -1}
+	r := autocorrelation(xs, 3)
+	for k, want := range []float64{1, -0.9, 0.8, -0.7} {
+		if math.Abs(r[k]-want) > 1e-15 {
+			t.Errorf("lag %d: %v, want %v", k, r[k], want)
+		}
+	}
+}
+
+// The figures of a whole run: pairs with every divergent transition in red in each panel, the
+// energy plot with each chain's E-BFMI, the forest plot with every quantity.
+func TestPlotRunFigures(t *testing.T) {
+	dir := t.TempDir()
+	code, runOut, errs := hmcc(t, "run", "testdata/eight_schools_centered.model", "../../models/eight_schools.csv", "--sampler", "nuts",
+		"--target-accept", "0.6", "--chains", "4", "--warmup", "200", "--draws", "200", "--output-dir", dir, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var div int
+	for _, line := range strings.Split(runOut, "\n") {
+		if strings.HasPrefix(line, "divergences: ") {
+			div, _ = strconv.Atoi(strings.Fields(line)[1])
+		}
+	}
+	if div == 0 {
+		t.Fatalf("the centred model gave no divergences to mark:\n%s", runOut)
+	}
+	out := t.TempDir()
+	code, stdout, errs := hmcc(t, "plot", dir, "--vars", "mu,tau,theta.1", "--kind", "pairs,energy,forest", "--format", "svg", "--out", out)
+	if code != 0 {
+		t.Fatalf("plot exit %d: %s", code, errs)
+	}
+	for _, k := range []string{"forest", "pairs", "energy"} {
+		if !strings.Contains(stdout, "wrote "+filepath.Join(out, k+".svg")) {
+			t.Errorf("stdout lacks %s.svg:\n%s", k, stdout)
+		}
+	}
+	pairs := checkSVG(t, filepath.Join(out, "pairs.svg"))
+	raw := string(mustRead(t, filepath.Join(out, "pairs.svg")))
+	if got := strings.Count(raw, "fill:#DC1414"); got != 3*div { // 3 panels: (mu, tau), (mu, theta[1]), (tau, theta[1])
+		t.Errorf("pairs.svg marks %d divergent points, want 3 panels × %d", got, div)
+	}
+	for _, label := range []string{"mu", "tau", "theta[1]"} {
+		if !strings.Contains(pairs, label) {
+			t.Errorf("pairs.svg lacks the axis %q", label)
+		}
+	}
+	energy := checkSVG(t, filepath.Join(out, "energy.svg"))
+	set, err := readChainDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, e := range set.column("energy__") {
+		want = append(want, strconv.FormatFloat(ebfmi(e), 'f', 2, 64))
+	}
+	if !strings.Contains(energy, "E-BFMI by chain "+strings.Join(want, ", ")) {
+		t.Errorf("energy.svg lacks the E-BFMI of every chain %v", want)
+	}
+	forest := checkSVG(t, filepath.Join(out, "forest.svg"))
+	for _, label := range []string{"mu", "tau", "theta[1]", "medians, 50% and 90% intervals"} {
+		if !strings.Contains(forest, label) {
+			t.Errorf("forest.svg lacks %q", label)
+		}
 	}
 }

@@ -39,6 +39,10 @@ type runCmd struct {
 	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and report nested R-hat (Margossian et al. 2022) for the many-short-chains regime."`
 	Threads      int     `default:"${cores}" help:"Goroutines evaluating the chains, each with its own share of the batch (default: all cores)."`
 	Quiet        bool    `help:"No progress bar."`
+	SaveWarmup   bool    `name:"save-warmup" help:"Also write the warmup iterations to the chain CSVs, before the adaptation block (CmdStan's save_warmup); they are never counted as draws."`
+	Thin         int     `default:"1" help:"Keep every k-th iteration (CmdStan's thin): --draws counts iterations, and ceil(draws/k) are written and summarised."`
+	MetricFile   string  `name:"metric-file" help:"CmdStan metric file (JSON {\"inv_metric\": [...]}, a diagonal inverse metric): the metric warmup starts from, and the one sampling uses with --warmup 0." type:"existingfile"`
+	SaveMetric   bool    `name:"save-metric" help:"Also write each chain's adapted step size and inverse metric to output_<chain>_metric.json (CmdStan's save_metric), which --metric-file reads."`
 }
 
 func (r *runCmd) validate() error {
@@ -63,6 +67,8 @@ func (r *runCmd) validate() error {
 		return fmt.Errorf("--threads must be at least 1, got %d", r.Threads)
 	case r.MaxSteps < 1:
 		return fmt.Errorf("--max-steps must be at least 1, got %d", r.MaxSteps)
+	case r.Thin < 1:
+		return fmt.Errorf("--thin must be at least 1, got %d", r.Thin)
 	case r.Superchains < 0 || r.Superchains == 1 || (r.Superchains > 0 && r.Chains%r.Superchains != 0):
 		return fmt.Errorf("--superchains must be at least 2 and divide --chains (%d), got %d", r.Chains, r.Superchains)
 	}
@@ -91,17 +97,35 @@ func (r *runCmd) Run(e *env) error {
 		return userError{fmt.Errorf("cannot create the output directory: %w", err)}
 	}
 	names := compiler.OutputNames(m)
-	sink := &drawSink{m: m, names: names, chains: r.Chains, draws: newDrawStore(r.OutputDir, r.Chains, r.Draws, 1+len(names)),
-		values: make([]float64, len(names))}
+	lpOffset, lpNote := stanLP(m)
+	var initMetric []float64
+	if r.MetricFile != "" {
+		if initMetric, err = readMetricFile(r.MetricFile, m.Dim()); err != nil {
+			return userError{err}
+		}
+	}
+	kept := (r.Draws + r.Thin - 1) / r.Thin
+	sink := &drawSink{m: m, names: names, chains: r.Chains, draws: newDrawStore(r.OutputDir, r.Chains, kept, 1+len(names)),
+		values: make([]float64, len(names)), thin: r.Thin, lpOffset: lpOffset, nuts: r.Sampler == "nuts", saveWarmup: r.SaveWarmup,
+		divergences: make([]int, r.Chains), depthHits: make([]int, r.Chains), maxDepth: r.MaxTreedepth}
+	if r.SaveMetric {
+		sink.metricDir = r.OutputDir
+	}
 	if compiler.Draws(m) { // generate NAME ~ Dist: one random stream per chain, apart from the sampler's
 		for c := 0; c < r.Chains; c++ {
 			sink.rngs = append(sink.rngs, rand.New(rand.NewPCG(uint64(r.Seed), 0x6e7e_0000_0000+uint64(c))))
+			// Saved warmup rows draw from streams of their own, so --save-warmup leaves the
+			// post-warmup draws as they were.
+			sink.warmupRngs = append(sink.warmupRngs, rand.New(rand.NewPCG(uint64(r.Seed), 0x6e7e_1000_0000+uint64(c))))
 		}
 	}
 	for c := 0; c < r.Chains; c++ {
 		w, err := cmdstan.Create(filepath.Join(r.OutputDir, fmt.Sprintf("output_%d.csv", c+1)), cmdstan.Config{
 			Model: filepath.Base(r.Model), DataFile: r.Data, Chain: c + 1, Seed: r.Seed, Warmup: r.Warmup, Draws: r.Draws,
-			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth}, names)
+			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth,
+			Thin: r.Thin, SaveWarmup: r.SaveWarmup, Sampler: r.Sampler, MaxSteps: r.MaxSteps, MetricFile: r.MetricFile,
+			Chains: r.Chains, Threads: r.Threads, Superchains: r.Superchains, Device: r.Device, Precision: r.Precision, LogDensity: lpNote,
+			Bounds: paramBounds(m)}, names)
 		if err != nil {
 			return userError{fmt.Errorf("cannot write output: %w", err)}
 		}
@@ -113,9 +137,10 @@ func (r *runCmd) Run(e *env) error {
 	defer close(finished)
 	go watchSignals(cancel, finished, e.stderr, sink)
 	bar := newProgress(e.stderr, r.Quiet)
+	sink.progress = bar
 	cfg := runtime.Config{Warmup: r.Warmup, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
 		PathLength: r.PathLength, MaxSteps: r.MaxSteps, Sampler: r.Sampler, MaxTreeDepth: r.MaxTreedepth, Progress: bar.update,
-		Init: superchainInit(r.Chains, r.Superchains, m.Dim(), r.Seed)}
+		Init: superchainInit(r.Chains, r.Superchains, m.Dim(), r.Seed), InvMetric: initMetric}
 	start := time.Now()
 	res, err := runtime.Sample(ctx, prog, cfg, sink)
 	bar.done()
@@ -131,6 +156,12 @@ func (r *runCmd) Run(e *env) error {
 	}
 	sink.mu.Lock()
 	for _, w := range sink.writers {
+		if res.TrajectoryLength > 0 { // what ChEES learned, into the header's slots
+			if err := errors.Join(w.Fill("int_time", res.TrajectoryLength), w.Fill("hmcc_trajectory_length", res.TrajectoryLength)); err != nil {
+				sink.mu.Unlock()
+				return fmt.Errorf("writing output: %w", err)
+			}
+		}
 		if err := w.Close(res.WarmupTime, res.SamplingTime); err != nil {
 			sink.mu.Unlock()
 			return fmt.Errorf("writing output: %w", err)
@@ -139,6 +170,8 @@ func (r *runCmd) Run(e *env) error {
 	sink.mu.Unlock()
 	elapsed := time.Since(start)
 	defer sink.draws.Close()
+	// The summary describes the rows written (thinned), as `hmcc summary` does reading them back.
+	res = sink.keptResult(res)
 	sum, err := summarize(sink.draws, res.DrawsDone, append([]string{"lp__"}, names...), superchainIDs(r.Chains, r.Superchains))
 	if err != nil {
 		return err
@@ -195,6 +228,33 @@ type drawSink struct {
 	draws   *drawStore
 	values  []float64
 	rngs    []*rand.Rand // per chain, for generated draws; nil when the model draws none
+	// warmupRngs are rngs' counterparts for saved warmup rows.
+	warmupRngs []*rand.Rand
+	thin       int     // keep iterations 0, thin, 2·thin, …
+	lpOffset   float64 // subtracted from the sampler's log density to give lp__ (stanLP)
+	nuts       bool    // treedepth__ is NUTS's; fixed-length trajectories build no tree and write 0
+	saveWarmup bool
+	metricDir  string // where output_<chain>_metric.json go; "" for none
+	// kept counts the rows written after warmup; divergences and depthHits count theirs per chain.
+	kept                   int
+	divergences, depthHits []int
+	maxDepth               int
+	progress               *progress // told each iteration's divergences and step size; nil for none
+}
+
+// observe passes one iteration's divergences and mean step size to the progress display.
+func (s *drawSink) observe(phase string, stats []runtime.Stats) {
+	if s.progress == nil || len(stats) == 0 {
+		return
+	}
+	div, eps := 0, 0.0
+	for _, st := range stats {
+		if st.Divergent {
+			div++
+		}
+		eps += st.StepSize
+	}
+	s.progress.observe(phase, div, eps/float64(len(stats)))
 }
 
 func (s *drawSink) Adapted(stepSizes []float64, invMetric []float64) error {
@@ -202,13 +262,73 @@ func (s *drawSink) Adapted(stepSizes []float64, invMetric []float64) error {
 		if err := w.Adaptation(stepSizes[c], invMetric); err != nil {
 			return err
 		}
+		if s.metricDir != "" {
+			if err := writeMetricFile(filepath.Join(s.metricDir, fmt.Sprintf("output_%d_metric.json", c+1)), stepSizes[c], invMetric); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
-func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error {
+// WarmupDraw writes the warmup rows --save-warmup asks for; they go to the CSVs only, never to
+// the draws the diagnostics use.
+func (s *drawSink) WarmupDraw(iter int, stats []runtime.Stats, theta []float64) error {
+	s.observe("warmup", stats)
+	if !s.saveWarmup || iter%s.thin != 0 {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	n := len(theta) / s.chains
+	for c, st := range stats {
+		var rng *rand.Rand
+		if s.warmupRngs != nil {
+			rng = s.warmupRngs[c]
+		}
+		if err := compiler.OutputsRand(s.m, theta[c*n:(c+1)*n], rng, s.values); err != nil {
+			return err
+		}
+		if err := s.row(c, st); err != nil {
+			return err
+		}
+		if err := s.writers[c].Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// row writes one chain's CSV row from s.values, with lp__ and energy__ in Stan's convention.
+func (s *drawSink) row(c int, st runtime.Stats) error {
+	depth := st.TreeDepth
+	if !s.nuts {
+		depth = 0
+	}
+	return s.writers[c].Row(st.LogP-s.lpOffset, st.AcceptStat, st.StepSize, depth, st.NLeapfrog, st.Divergent, st.Energy+s.lpOffset, s.values)
+}
+
+// keptResult is res as the rows written after warmup show it: with --thin, fewer draws and the
+// divergences and tree-depth hits among them.
+func (s *drawSink) keptResult(res *runtime.Result) *runtime.Result {
+	out := *res
+	out.DrawsDone = s.kept
+	out.Divergences = s.divergences
+	if res.MaxTreeDepthHits != nil {
+		out.MaxTreeDepthHits = s.depthHits
+	}
+	return &out
+}
+
+func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error {
+	s.observe("sampling", stats)
+	if iter%s.thin != 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	iter /= s.thin
+	s.kept = iter + 1
 	n := len(theta) / s.chains
 	for c, st := range stats {
 		var rng *rand.Rand
@@ -218,13 +338,19 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 		if err := compiler.OutputsRand(s.m, theta[c*n:(c+1)*n], rng, s.values); err != nil {
 			return err
 		}
-		if err := s.writers[c].Row(st.LogP, st.AcceptStat, st.StepSize, st.TreeDepth, st.NLeapfrog, st.Divergent, st.Energy, s.values); err != nil {
+		if err := s.row(c, st); err != nil {
 			return err
 		}
-		if err := s.draws.set(0, c, iter, st.LogP); err != nil {
+		if st.Divergent {
+			s.divergences[c]++
+		}
+		if s.nuts && st.TreeDepth >= s.maxDepth {
+			s.depthHits[c]++
+		}
+		if err := s.draws.set(0, c, iter, st.LogP-s.lpOffset); err != nil {
 			return err
 		}
-		if err := s.draws.setEnergy(c, iter, st.Energy); err != nil {
+		if err := s.draws.setEnergy(c, iter, st.Energy+s.lpOffset); err != nil {
 			return err
 		}
 		for k, v := range s.values {

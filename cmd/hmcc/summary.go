@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -39,7 +40,7 @@ func summarize(d *drawStore, n int, names []string, superchains []int) ([]summar
 				if err != nil {
 					return err
 				}
-				rows[q] = summaryRow{Name: names[q]}
+				rows[q] = summaryRow{Name: stanName(names[q])}
 				if n > 0 {
 					rows[q].Summary = diagnostics.Summarize(chains)
 					if superchains != nil {
@@ -54,6 +55,16 @@ func summarize(d *drawStore, n int, names []string, superchains []int) ([]summar
 		return nil, err
 	}
 	return rows, nil
+}
+
+// stanName writes a CSV column's name as Stan, posterior and stansummary name the element:
+// theta.1 → theta[1], X.2.3 → X[2,3].
+func stanName(column string) string {
+	base, idx, ok := strings.Cut(column, ".")
+	if !ok {
+		return column
+	}
+	return base + "[" + strings.ReplaceAll(idx, ".", ",") + "]"
 }
 
 var summaryHeader = []string{"name", "mean", "sd", "q5", "q50", "q95", "rhat", "ess_bulk", "ess_tail", "mcse_mean", "mcse_q5", "mcse_q95", "rhat_nested"}

@@ -19,8 +19,11 @@ type File struct {
 	Config map[string]string
 	// Columns is the header line: the sampler columns (lp__, …) then the model's.
 	Columns []string
-	// Draws holds one row per draw, len(Columns) values each, in file order.
+	// Draws holds one row per post-warmup draw, len(Columns) values each, in file order.
 	Draws [][]float64
+	// Warmup holds the warmup rows of a file written with save_warmup = 1: those before
+	// "# Adaptation terminated" (all of them when the run stopped during warmup).
+	Warmup [][]float64
 	// StepSize and InvMetric are the adaptation block's; zero and nil when the file has none.
 	// A dense metric is stored row-major.
 	StepSize  float64
@@ -90,6 +93,7 @@ func Read(r io.Reader) (*File, error) {
 	var sections []section // the nesting of the header comment at the current line
 	haveHeader := false
 	expect := noMetric // the comment lines that follow are the inverse metric
+	adapted := false   // "# Adaptation terminated" has been read
 	lineNo := 0
 	for {
 		line, err := br.ReadString('\n')
@@ -133,8 +137,12 @@ func Read(r io.Reader) (*File, error) {
 				} else if text != "" && !strings.Contains(text, " ") {
 					sections = append(sections, section{indent, text})
 				}
-			} else if err := f.comment(strings.TrimSpace(text), lineNo, &expect); err != nil {
-				return nil, err
+			} else {
+				text = strings.TrimSpace(text)
+				adapted = adapted || text == "Adaptation terminated"
+				if err := f.comment(text, lineNo, &expect); err != nil {
+					return nil, err
+				}
 			}
 		} else if !haveHeader {
 			f.Columns = strings.Split(line, ",")
@@ -159,6 +167,10 @@ func Read(r io.Reader) (*File, error) {
 				return nil, err
 			}
 			f.Draws = append(f.Draws, row)
+			if sw := f.Config["save_warmup"]; !adapted && (sw == "1" || sw == "true") {
+				f.Warmup = append(f.Warmup, row)
+				f.Draws = f.Draws[:len(f.Draws)-1]
+			}
 		}
 		if err == io.EOF {
 			break

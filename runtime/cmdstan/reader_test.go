@@ -227,3 +227,42 @@ func TestReadFileNamesThePath(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// A CmdStan file written with save_warmup = 1 holds the warmup iterations before the adaptation
+// block; they are not draws (CmdStan 2.21's layout; the same in 2.33 with save_warmup = true).
+func TestReadSaveWarmup(t *testing.T) {
+	const text = `# method = sample (Default)
+#   sample
+#     num_samples = 2
+#     num_warmup = 3
+#     save_warmup = %s
+#     thin = 1 (Default)
+lp__,accept_stat__,x
+-1,0.9,0.5
+-2,0.8,0.6
+-3,0.7,0.7
+# Adaptation terminated
+# Step size = 0.5
+# Diagonal elements of inverse mass matrix:
+# 1.5
+-4,0.6,0.8
+-5,0.5,0.9
+`
+	for _, flag := range []string{"1", "true"} {
+		f, err := Read(strings.NewReader(strings.Replace(text, "%s", flag, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(f.Warmup) != 3 || len(f.Draws) != 2 || f.Warmup[2][2] != 0.7 || f.Draws[0][2] != 0.8 || f.StepSize != 0.5 {
+			t.Errorf("save_warmup = %s: warmup %v, draws %v, step size %v", flag, f.Warmup, f.Draws, f.StepSize)
+		}
+	}
+	// Without save_warmup every row is a draw, wherever the adaptation block sits.
+	f, err := Read(strings.NewReader(strings.Replace(text, "%s", "0", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Warmup) != 0 || len(f.Draws) != 5 {
+		t.Errorf("save_warmup = 0: %d warmup rows, %d draws", len(f.Warmup), len(f.Draws))
+	}
+}

@@ -5,6 +5,7 @@ package cmdstan
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -15,13 +16,23 @@ import (
 var SamplerColumns = []string{"lp__", "accept_stat__", "stepsize__", "treedepth__", "n_leapfrog__", "divergent__", "energy__"}
 
 // Config is what the header comment records about the run.
+//
+// The header follows CmdStan's sampler CSV closely enough for the readers people use (rstan's
+// read_stan_csv, cmdstanr, CmdStanPy, ArviZ's from_cmdstan): CmdStanPy 1.2's parser
+// (cmdstanpy/utils/stancsv.py: scan_config, scan_hmc_params, scan_sampling_iters, scan_time)
+// requires method, num_samples, num_warmup, save_warmup, thin, metric and max_depth among the
+// header's key = value lines, then "# Adaptation terminated", "# Step size = …", the metric's
+// heading and values, the draws, and nothing but the timing lines after them. What hmcc did that
+// CmdStan has no key for is said in hmcc_* lines (README.md, "What hmcc run writes").
 type Config struct {
 	Model        string
 	DataFile     string
 	Chain        int // 1-based
 	Seed         uint64
 	Warmup       int
-	Draws        int
+	Draws        int // iterations after warmup (CmdStan's num_samples); ceil(Draws/Thin) rows are kept
+	Thin         int // keep every Thin-th iteration; 0 means 1
+	SaveWarmup   bool
 	TargetAccept float64
 	PathLength   float64
 	Version      string
@@ -29,13 +40,41 @@ type Config struct {
 	// trajectories (hmc and chees); MaxDepth is NUTS's maximum tree depth.
 	Engine   string
 	MaxDepth int
+	// Sampler is hmcc's name for the kernel (chees, nuts, hmc); MaxSteps caps leapfrog steps.
+	Sampler  string
+	MaxSteps int
+	// Metric is CmdStan's name for the metric: "diag_e" (the default) or "dense_e"; MetricFile
+	// is the file the initial inverse metric came from, if any.
+	Metric     string
+	MetricFile string
+	Chains     int
+	Threads    int
+	// Superchains is the number of superchains sharing initial points (0: none).
+	Superchains int
+	Device      string
+	Precision   string
+	// LogDensity says what lp__ holds, e.g. "stan_convention" or "fully_normalised".
+	LogDensity string
+	// Bounds lists the parameters with a bounded support, "name:lo:hi;…", for plots that keep
+	// densities inside them.
+	Bounds string
 }
+
+// slotWidth is the room kept in the header for a value learned during the run (a float64 in
+// its shortest form takes at most 24 characters); Fill writes the value there in place.
+const slotWidth = 24
+
+// pending is what a slot holds until Fill writes it: a run stopped before adaptation ended
+// learned nothing.
+const pending = "not_learned"
 
 // Writer appends one chain's draws to a CSV file.
 type Writer struct {
-	f   *os.File
-	w   *bufio.Writer
-	buf []byte
+	f      *os.File
+	w      *bufio.Writer
+	buf    []byte
+	metric string
+	slots  map[string]int64 // header offset of each learned value's slot
 }
 
 // Create opens path and writes the configuration header and the column names.
@@ -46,63 +85,186 @@ func Create(path string, cfg Config, columns []string) (*Writer, error) {
 	}
 	// Rows are flushed every iteration, so the buffer only ever holds one; 8 KiB keeps the
 	// writers of 1024 chains at 8 MB (a larger row is written through directly).
-	w := &Writer{f: f, w: bufio.NewWriterSize(f, 8<<10)}
-	fmt.Fprintf(w.w, `# stan_version_major = 2
-# stan_version_minor = 21
-# stan_version_patch = 0
-# hmcc_version = %s
-# model = %s
-# method = sample (Default)
-#   sample
-#     num_samples = %d
-#     num_warmup = %d
-#     save_warmup = 0 (Default)
-#     thin = 1 (Default)
-#     adapt
-#       engaged = 1 (Default)
-#       gamma = 0.050000000000000003 (Default)
-#       delta = %g
-#       kappa = 0.75 (Default)
-#       t0 = 10 (Default)
-#       init_buffer = 75 (Default)
-#       term_buffer = 50 (Default)
-#       window = 25 (Default)
-#     algorithm = hmc (Default)
-#       hmc
-%s#         metric = diag_e (Default)
-#         stepsize = 1 (Default)
-#         stepsize_jitter = 0 (Default)
-# id = %d
-# data
-#   file = %s
-# init = 2 (Default)
-# random
-#   seed = %d
-# output
-#   file = %s
-`, cfg.Version, cfg.Model, cfg.Draws, cfg.Warmup, cfg.TargetAccept, engineBlock(cfg), cfg.Chain, cfg.DataFile, cfg.Seed, path)
+	w := &Writer{f: f, w: bufio.NewWriterSize(f, 8<<10), metric: cfg.metric(), slots: map[string]int64{}}
+	header, slots := cfg.header(path)
+	w.slots = slots
+	w.w.WriteString(header)
 	w.w.WriteString(strings.Join(append(append([]string(nil), SamplerColumns...), columns...), ","))
 	w.w.WriteByte('\n')
 	return w, w.Flush()
 }
 
-func engineBlock(cfg Config) string {
-	if cfg.Engine == "nuts" {
-		return fmt.Sprintf("#         engine = nuts (Default)\n#           nuts\n#             max_depth = %d\n", cfg.MaxDepth)
+func (cfg Config) metric() string {
+	if cfg.Metric == "" {
+		return "diag_e"
 	}
-	return fmt.Sprintf("#         engine = static\n#           static\n#             int_time = %g\n", cfg.PathLength)
+	return cfg.Metric
 }
 
-// Adaptation records the tuned step size and inverse metric, as CmdStan does after warmup.
-func (w *Writer) Adaptation(stepSize float64, invMetric []float64) error {
-	fmt.Fprintf(w.w, "# Adaptation terminated\n# Step size = %s\n# Diagonal elements of inverse mass matrix:\n# ", formatFloat(stepSize))
-	for i, v := range invMetric {
-		if i > 0 {
-			w.w.WriteString(", ")
-		}
-		w.w.WriteString(formatFloat(v))
+// header returns the comment lines before the column names and where each learned value's
+// slot begins.
+func (cfg Config) header(path string) (string, map[string]int64) {
+	var b strings.Builder
+	slots := map[string]int64{}
+	line := func(indent int, key string, value any) {
+		fmt.Fprintf(&b, "#%s%s = %v\n", strings.Repeat(" ", indent), key, value)
 	}
-	w.w.WriteByte('\n')
+	section := func(indent int, name string) { fmt.Fprintf(&b, "#%s%s\n", strings.Repeat(" ", indent), name) }
+	slot := func(indent int, key string) {
+		fmt.Fprintf(&b, "#%s%s = ", strings.Repeat(" ", indent), key)
+		slots[key] = int64(b.Len())
+		fmt.Fprintf(&b, "%-*s\n", slotWidth, pending)
+	}
+	flag := func(v bool) int {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	thin := max(cfg.Thin, 1)
+	// The stan_version lines name the CmdStan CSV layout these files follow (readers key on
+	// them); no Stan code ran, which hmcc_version and hmcc_sampler say.
+	line(1, "stan_version_major", 2)
+	line(1, "stan_version_minor", 21)
+	line(1, "stan_version_patch", 0)
+	line(1, "hmcc_version", cfg.Version)
+	line(1, "model", cfg.Model)
+	line(1, "method", "sample (Default)")
+	section(3, "sample")
+	line(5, "num_samples", cfg.Draws)
+	line(5, "num_warmup", cfg.Warmup)
+	line(5, "save_warmup", flag(cfg.SaveWarmup))
+	line(5, "thin", thin)
+	section(5, "adapt")
+	line(7, "engaged", flag(cfg.Warmup > 0))
+	line(7, "gamma", "0.050000000000000003 (Default)")
+	line(7, "delta", strconv.FormatFloat(cfg.TargetAccept, 'g', -1, 64))
+	line(7, "kappa", "0.75 (Default)")
+	line(7, "t0", "10 (Default)")
+	line(7, "init_buffer", "75 (Default)")
+	line(7, "term_buffer", "50 (Default)")
+	line(7, "window", "25 (Default)")
+	line(5, "algorithm", "hmc (Default)")
+	section(7, "hmc")
+	if cfg.Engine == "nuts" {
+		line(9, "engine", "nuts (Default)")
+		section(11, "nuts")
+		line(13, "max_depth", cfg.MaxDepth)
+	} else {
+		// ChEES and hmc integrate trajectories of a set length, CmdStan's static engine;
+		// int_time is the mean integration time (learned by ChEES). No tree is built, so
+		// treedepth__ is 0; max_depth, which CmdStanPy requires, is the depth of a NUTS tree of
+		// as many leapfrog steps as --max-steps allows.
+		line(9, "engine", "static")
+		section(11, "static")
+		if cfg.Sampler == "chees" {
+			slot(13, "int_time")
+		} else {
+			line(13, "int_time", strconv.FormatFloat(cfg.PathLength, 'g', -1, 64))
+		}
+		line(13, "max_depth", depthOf(cfg.MaxSteps))
+	}
+	line(9, "metric", cfg.metric())
+	if cfg.MetricFile != "" {
+		line(9, "metric_file", cfg.MetricFile)
+	}
+	line(9, "stepsize", "1 (Default)")
+	line(9, "stepsize_jitter", "0 (Default)")
+	line(1, "id", cfg.Chain)
+	section(1, "data")
+	line(3, "file", cfg.DataFile)
+	line(1, "init", "2 (Default)")
+	section(1, "random")
+	line(3, "seed", cfg.Seed)
+	section(1, "output")
+	line(3, "file", path)
+	// What hmcc ran, in keys CmdStan does not have.
+	line(1, "hmcc_sampler", cfg.Sampler)
+	line(1, "hmcc_chains", cfg.Chains)
+	line(1, "hmcc_threads", cfg.Threads)
+	line(1, "hmcc_superchains", cfg.Superchains)
+	if cfg.Device != "" {
+		line(1, "hmcc_device", cfg.Device)
+	}
+	if cfg.Precision != "" {
+		line(1, "hmcc_precision", cfg.Precision)
+	}
+	if cfg.Sampler != "nuts" {
+		line(1, "hmcc_max_steps", cfg.MaxSteps)
+	}
+	slot(1, "hmcc_step_size")
+	switch cfg.Sampler {
+	case "chees":
+		slot(1, "hmcc_trajectory_length")
+	case "hmc":
+		line(1, "hmcc_trajectory_length", strconv.FormatFloat(cfg.PathLength, 'g', -1, 64))
+	}
+	if cfg.LogDensity != "" {
+		line(1, "hmcc_lp", cfg.LogDensity)
+	}
+	if cfg.Bounds != "" {
+		line(1, "hmcc_bounds", cfg.Bounds)
+	}
+	return b.String(), slots
+}
+
+// depthOf is the depth of a NUTS tree with at least steps leapfrog steps: ⌈log2 steps⌉.
+func depthOf(steps int) int {
+	d := 0
+	for (1 << d) < steps {
+		d++
+	}
+	return d
+}
+
+// Fill writes a value learned during the run into its slot in the header, in place (a chees
+// run's int_time and hmcc_trajectory_length, every run's hmcc_step_size). A key the header
+// has no slot for is ignored.
+func (w *Writer) Fill(key string, value float64) error {
+	at, ok := w.slots[key]
+	if !ok {
+		return nil
+	}
+	s := formatFloat(value)
+	if len(s) > slotWidth {
+		return fmt.Errorf("cmdstan: %s = %s does not fit its header slot", key, s)
+	}
+	_, err := w.f.WriteAt([]byte(fmt.Sprintf("%-*s", slotWidth, s)), at)
+	return err
+}
+
+// Adaptation records the tuned step size and inverse metric where CmdStan does, after the
+// warmup rows and before the draws (a dense metric, len(invMetric) = n², one row per line), and
+// fills the header's hmcc_step_size.
+func (w *Writer) Adaptation(stepSize float64, invMetric []float64) error {
+	if err := w.Fill("hmcc_step_size", stepSize); err != nil {
+		return err
+	}
+	fmt.Fprintf(w.w, "# Adaptation terminated\n# Step size = %s\n", formatFloat(stepSize))
+	rows := [][]float64{invMetric}
+	if w.metric == "dense_e" {
+		fmt.Fprintf(w.w, "# Elements of inverse mass matrix:\n")
+		n := int(math.Round(math.Sqrt(float64(len(invMetric)))))
+		if n*n != len(invMetric) {
+			return fmt.Errorf("cmdstan: a dense inverse metric of %d elements is not square", len(invMetric))
+		}
+		rows = rows[:0]
+		for i := range n {
+			rows = append(rows, invMetric[i*n:(i+1)*n])
+		}
+	} else {
+		fmt.Fprintf(w.w, "# Diagonal elements of inverse mass matrix:\n")
+	}
+	for _, row := range rows {
+		w.w.WriteString("# ")
+		for i, v := range row {
+			if i > 0 {
+				w.w.WriteString(", ")
+			}
+			w.w.WriteString(formatFloat(v))
+		}
+		w.w.WriteByte('\n')
+	}
 	return w.Flush()
 }
 

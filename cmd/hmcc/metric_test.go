@@ -1,0 +1,73 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
+)
+
+// --save-metric writes CmdStan's metric file beside each chain's CSV; --metric-file reads it
+// back, and with --warmup 0 sampling uses it as it is: the adaptation block repeats it.
+func TestMetricFileRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errs := hmcc(t, "run", "../../models/eight_schools.model", "../../models/eight_schools.csv", "--sampler", "nuts",
+		"--chains", "2", "--warmup", "200", "--draws", "20", "--save-metric", "--output-dir", dir, "--quiet"); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	var saved struct {
+		StepSize   float64   `json:"stepsize"`
+		MetricType string    `json:"metric_type"`
+		InvMetric  []float64 `json:"inv_metric"`
+	}
+	metricPath := filepath.Join(dir, "output_2_metric.json")
+	if err := json.Unmarshal(mustRead(t, metricPath), &saved); err != nil {
+		t.Fatal(err)
+	}
+	f, err := cmdstan.ReadFile(filepath.Join(dir, "output_2.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.StepSize != f.StepSize || saved.MetricType != "diag_e" || len(saved.InvMetric) != 10 || saved.InvMetric[1] != f.InvMetric[1] {
+		t.Fatalf("metric file %+v, CSV step size %v metric %v", saved, f.StepSize, f.InvMetric)
+	}
+	again := t.TempDir()
+	if code, out, errs := hmcc(t, "run", "../../models/eight_schools.model", "../../models/eight_schools.csv", "--sampler", "nuts",
+		"--chains", "2", "--warmup", "0", "--draws", "20", "--metric-file", metricPath, "--output-dir", again, "--quiet"); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	g, err := cmdstan.ReadFile(filepath.Join(again, "output_1.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Config["metric_file"] != metricPath || len(g.InvMetric) != 10 {
+		t.Fatalf("header metric_file %q, metric %v", g.Config["metric_file"], g.InvMetric)
+	}
+	for i, v := range g.InvMetric {
+		if v != saved.InvMetric[i] {
+			t.Errorf("element %d of the metric sampling used: %v, the file has %v", i+1, v, saved.InvMetric[i])
+		}
+	}
+	// Bad files: a clear message naming the file and what to do, exit 2.
+	for body, want := range map[string]string{
+		`{"inv_metric": [1, 2]}`:                          `"inv_metric" has 2 elements; the model has 10 unconstrained coordinates`,
+		`{"inv_metric": [[1, 0], [0, 1]]}`:                `"inv_metric" is a matrix (a dense metric)`,
+		`{"metric": [1]}`:                                 `no "inv_metric" entry`,
+		`{"inv_metric": [1, 1, 1, 1, 1, 1, 1, 1, 1, -1]}`: `element 10 is -1; every element must be a positive finite number`,
+		`not json`: `not a CmdStan metric file`,
+	} {
+		bad := filepath.Join(t.TempDir(), "m.json")
+		os.WriteFile(bad, []byte(body), 0o644)
+		code, _, errs := hmcc(t, "run", "../../models/eight_schools.model", "../../models/eight_schools.csv",
+			"--metric-file", bad, "--output-dir", t.TempDir(), "--quiet")
+		if code != 2 || !strings.Contains(errs, bad+": ") || !strings.Contains(errs, want) {
+			t.Errorf("%s: exit %d, %q; want 2 and %q", body, code, errs, want)
+		}
+	}
+	if code, _, errs := hmcc(t, "run", "../../models/eight_schools.model", "../../models/eight_schools.csv", "--thin", "0", "--quiet"); code != 2 || !strings.Contains(errs, "--thin must be at least 1, got 0") {
+		t.Errorf("--thin 0: exit %d, %s", code, errs)
+	}
+}

@@ -1,0 +1,357 @@
+package main
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/hmcc-dev/hmcc/runtime/diagnostics"
+)
+
+// column returns every chain's draws of one CSV column (nil when there is no such column).
+func (s *chainSet) column(name string) [][]float64 {
+	j := slices.Index(s.files[0].Columns, name)
+	if j < 0 {
+		return nil
+	}
+	chains := make([][]float64, len(s.files))
+	for ch, f := range s.files {
+		chains[ch] = make([]float64, s.draws)
+		for it := range s.draws {
+			chains[ch][it] = f.Draws[it][j]
+		}
+	}
+	return chains
+}
+
+// panelTitle names a quantity as Stan does, with its R-hat and bulk-ESS, so that every panel
+// says whether its chains agree.
+func panelTitle(name string, chains [][]float64) string {
+	s := diagnostics.Summarize(chains)
+	return fmt.Sprintf("%s (R-hat %.3f, ESS %.0f)", stanName(name), s.Rhat, s.EssBulk)
+}
+
+// supports maps a parameter's name to its support, from the header's hmcc_bounds.
+type supports map[string][2]float64
+
+func parseBounds(s string) supports {
+	out := supports{}
+	for _, part := range strings.Split(s, ";") {
+		f := strings.Split(part, ":")
+		if len(f) != 3 {
+			continue
+		}
+		lo, err1 := strconv.ParseFloat(f[1], 64)
+		hi, err2 := strconv.ParseFloat(f[2], 64)
+		if err1 == nil && err2 == nil && lo < hi {
+			out[f[0]] = [2]float64{lo, hi}
+		}
+	}
+	return out
+}
+
+// of returns the support of a column (theta.3 is theta's), the real line when unknown.
+func (s supports) of(column string) (float64, float64) {
+	base, _, _ := strings.Cut(column, ".")
+	if b, ok := s[base]; ok {
+		return b[0], b[1]
+	}
+	return math.Inf(-1), math.Inf(1)
+}
+
+// reflectedKDE is kde with every draw's kernel reflected at the finite bounds lo and hi: at x
+// inside, f(x) = (1/(n·h)) Σᵢ [φ((x − xᵢ)/h) + φ((x − (2·lo − xᵢ))/h) + φ((x − (2·hi − xᵢ))/h)].
+func reflectedKDE(xs []float64, h float64, at []float64, lo, hi float64) []float64 {
+	out := kde(xs, h, at)
+	for _, b := range []float64{lo, hi} {
+		if math.IsInf(b, 0) {
+			continue
+		}
+		mirror := make([]float64, len(xs))
+		for i, x := range xs {
+			mirror[i] = 2*b - x
+		}
+		for k, v := range kde(mirror, h, at) {
+			out[k] += v
+		}
+	}
+	return out
+}
+
+// autocorrelation returns the sample autocorrelation of xs at lags 0 … maxLag (the biased
+// estimator Stan and ArviZ plot: Σ (x_t − x̄)(x_{t+k} − x̄) / Σ (x_t − x̄)²).
+func autocorrelation(xs []float64, maxLag int) []float64 {
+	n := len(xs)
+	mean := 0.0
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(n)
+	den := 0.0
+	for _, x := range xs {
+		den += (x - mean) * (x - mean)
+	}
+	out := make([]float64, min(maxLag, n-1)+1)
+	for k := range out {
+		num := 0.0
+		for t := 0; t+k < n; t++ {
+			num += (xs[t] - mean) * (xs[t+k] - mean)
+		}
+		if den > 0 {
+			out[k] = num / den
+		}
+	}
+	return out
+}
+
+// autocorrPlot draws each chain's autocorrelation against the lag, up to 40 lags: slowly
+// decaying curves mean few effective draws.
+func autocorrPlot(title string, chains [][]float64) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title + ": autocorrelation"
+	p.X.Label.Text = "lag"
+	p.Y.Label.Text = "autocorrelation"
+	for ch, xs := range chains {
+		xs = finite(xs)
+		if len(xs) < 2 {
+			continue
+		}
+		var xy plotter.XYs
+		for k, r := range autocorrelation(xs, 40) {
+			xy = append(xy, plotter.XY{X: float64(k), Y: r})
+		}
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			return nil, err
+		}
+		l.Color = chainColor(ch, len(chains))
+		l.Width = vg.Points(0.8)
+		p.Add(l)
+	}
+	zero, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 40, Y: 0}})
+	if err != nil {
+		return nil, err
+	}
+	zero.Color = color.Gray{Y: 120}
+	zero.Dashes = []vg.Length{vg.Points(3), vg.Points(3)}
+	p.Add(zero)
+	p.Y.Min, p.Y.Max = -0.5, 1
+	return p, nil
+}
+
+// runFigure draws one figure of the whole run.
+func (c *plotCmd) runFigure(kind string, set *chainSet, names []string, all [][][]float64, labels []string, format, path string) error {
+	switch kind {
+	case "forest":
+		p, err := forestPlot(names, all)
+		if err != nil {
+			return err
+		}
+		return savePlots([][]*plot.Plot{{p}}, 6*vg.Inch, vg.Length(1.2+0.3*float64(len(names)))*vg.Inch, format, path)
+	case "energy":
+		energy := set.column("energy__")
+		if energy == nil {
+			return userError{fmt.Errorf("%s: the chains have no energy__ column to plot", c.Dir)}
+		}
+		p, err := energyPlot(energy)
+		if err != nil {
+			return err
+		}
+		return savePlots([][]*plot.Plot{{p}}, 6*vg.Inch, 4*vg.Inch, format, path)
+	case "pairs":
+		// At most 6 quantities: 15 panels already; more are unreadable.
+		k := min(len(names), 6)
+		if k < 2 {
+			return userError{fmt.Errorf("a pairs plot needs two quantities or more; name them with --vars")}
+		}
+		div := set.column("divergent__")
+		rows := make([][]*plot.Plot, k-1)
+		for i := 1; i < k; i++ {
+			for j := 0; j < k-1; j++ {
+				p := plot.New()
+				if j < i {
+					var err error
+					if p, err = pairPanel(names[j], names[i], all[j], all[i], div); err != nil {
+						return err
+					}
+				} else {
+					p.HideAxes()
+				}
+				rows[i-1] = append(rows[i-1], p)
+			}
+		}
+		side := vg.Length(k-1) * 2.4 * vg.Inch
+		return savePlots(rows, side, side, format, path)
+	}
+	return fmt.Errorf("unknown figure %q", kind)
+}
+
+// forestPlot draws, for each quantity, its median (a dot), 50% interval (thick) and 90%
+// interval (thin) from all chains' draws, one row each, top to bottom in the order given.
+func forestPlot(names []string, all [][][]float64) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = "medians, 50% and 90% intervals"
+	p.X.Label.Text = "value"
+	var ticks []plot.Tick
+	n := len(names)
+	for q, chains := range all {
+		var pooled []float64
+		for _, xs := range chains {
+			pooled = append(pooled, finite(xs)...)
+		}
+		if len(pooled) == 0 {
+			continue
+		}
+		slices.Sort(pooled)
+		y := float64(n - q)
+		ticks = append(ticks, plot.Tick{Value: y, Label: stanName(names[q])})
+		for _, iv := range []struct {
+			p     float64
+			width vg.Length
+		}{{0.05, 1}, {0.25, 3.5}} {
+			l, err := plotter.NewLine(plotter.XYs{{X: quantile7(pooled, iv.p), Y: y}, {X: quantile7(pooled, 1-iv.p), Y: y}})
+			if err != nil {
+				return nil, err
+			}
+			l.Width = vg.Points(float64(iv.width))
+			l.Color = color.RGBA{30, 80, 160, 255}
+			p.Add(l)
+		}
+		s, err := plotter.NewScatter(plotter.XYs{{X: quantile7(pooled, 0.5), Y: y}})
+		if err != nil {
+			return nil, err
+		}
+		s.GlyphStyle.Shape = draw.CircleGlyph{}
+		s.GlyphStyle.Radius = vg.Points(3)
+		s.GlyphStyle.Color = color.Black
+		p.Add(s)
+	}
+	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+	p.Y.Min, p.Y.Max = 0.5, float64(n)+0.5
+	return p, nil
+}
+
+// energyPlot is Betancourt's (2016) energy diagnostic, as bayesplot's mcmc_nuts_energy: the
+// histogram of the energy (centred per chain) against that of its changes between iterations.
+// When the changes' histogram is much narrower, momentum resampling cannot move the chain
+// through the energy levels (low E-BFMI, which the title gives per chain).
+func energyPlot(energy [][]float64) (*plot.Plot, error) {
+	p := plot.New()
+	var centred, diffs []float64
+	var bfmi []string
+	for _, e := range energy {
+		e = finite(e)
+		if len(e) < 3 {
+			continue
+		}
+		m := 0.0
+		for _, v := range e {
+			m += v
+		}
+		m /= float64(len(e))
+		for i, v := range e {
+			centred = append(centred, v-m)
+			if i > 0 {
+				diffs = append(diffs, v-e[i-1])
+			}
+		}
+		bfmi = append(bfmi, fmt.Sprintf("%.2f", ebfmi(e)))
+	}
+	p.Title.Text = "energy: E-BFMI by chain " + strings.Join(bfmi, ", ")
+	p.X.Label.Text = "energy − its chain's mean, and its change between iterations"
+	p.Y.Label.Text = "density"
+	if len(centred) == 0 {
+		return p, nil
+	}
+	top := 0.0
+	for i, xs := range [][]float64{centred, diffs} {
+		h, err := plotter.NewHist(plotter.Values(xs), 30)
+		if err != nil {
+			return nil, err
+		}
+		h.Normalize(1)
+		if i == 0 {
+			h.FillColor = color.NRGBA{R: 70, G: 110, B: 190, A: 140}
+			p.Legend.Add("energy − mean", h)
+		} else {
+			h.FillColor = color.NRGBA{R: 220, G: 110, B: 60, A: 140}
+			p.Legend.Add("change between iterations", h)
+		}
+		h.LineStyle.Width = vg.Points(0.5)
+		p.Add(h)
+		for _, b := range h.Bins {
+			top = math.Max(top, b.Weight)
+		}
+	}
+	// Headroom above the bars for the legend.
+	p.Y.Min, p.Y.Max = 0, 1.4*top
+	p.Legend.Top = true
+	return p, nil
+}
+
+// pairPanel scatters the draws of y against x, the divergent transitions in red on top, where a
+// funnel or a ridge shows where the sampler failed.
+func pairPanel(xName, yName string, xs, ys, divergent [][]float64) (*plot.Plot, error) {
+	p := plot.New()
+	p.X.Label.Text = stanName(xName)
+	p.Y.Label.Text = stanName(yName)
+	var ok, bad plotter.XYs
+	for ch := range xs {
+		for it := range xs[ch] {
+			pt := plotter.XY{X: xs[ch][it], Y: ys[ch][it]}
+			if math.IsNaN(pt.X) || math.IsNaN(pt.Y) || math.IsInf(pt.X, 0) || math.IsInf(pt.Y, 0) {
+				continue
+			}
+			if divergent != nil && divergent[ch][it] == 1 {
+				bad = append(bad, pt)
+			} else {
+				ok = append(ok, pt)
+			}
+		}
+	}
+	for i, pts := range []plotter.XYs{ok, bad} {
+		if len(pts) == 0 {
+			continue
+		}
+		s, err := plotter.NewScatter(pts)
+		if err != nil {
+			return nil, err
+		}
+		s.GlyphStyle.Shape = draw.CircleGlyph{}
+		s.GlyphStyle.Radius = vg.Points(1)
+		s.GlyphStyle.Color = color.NRGBA{R: 40, G: 40, B: 40, A: 90}
+		if i == 1 {
+			s.GlyphStyle.Radius = vg.Points(1.8)
+			s.GlyphStyle.Color = color.RGBA{220, 20, 20, 255}
+		}
+		p.Add(s)
+	}
+	return p, nil
+}
+
+// cleanTicks are gonum's default tick positions labelled in the shortest form (25, not 25.00).
+type cleanTicks struct{}
+
+func (cleanTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 6, 64)
+		}
+	}
+	return ts
+}
+
+// tidy gives a panel's axes cleanTicks.
+func tidy(p *plot.Plot) *plot.Plot {
+	p.X.Tick.Marker, p.Y.Tick.Marker = cleanTicks{}, cleanTicks{}
+	return p
+}

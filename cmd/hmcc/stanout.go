@@ -1,0 +1,102 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/hmcc-dev/hmcc/compiler"
+	"github.com/hmcc-dev/hmcc/ir"
+)
+
+// lpStan and lpFull are the header's hmcc_lp values: what lp__ holds.
+const (
+	lpStan = "stan_convention"  // constants of ~ statements dropped, Jacobian kept: Stan's lp__
+	lpFull = "fully_normalised" // every normalising constant kept, Jacobian kept
+)
+
+// stanLP returns what to subtract from hmcc's log density to write lp__ in Stan's convention,
+// and the header's note saying which convention lp__ follows. A model with a distribution that
+// has no rule for Stan's dropped constants keeps the full density, and says so.
+func stanLP(m *ir.Model) (float64, string) {
+	c, err := compiler.StanDroppedConstant(m)
+	if err != nil {
+		return 0, lpFull
+	}
+	return c, lpStan
+}
+
+// metricFile is CmdStan's metric file (JSON): the inverse metric, and, as CmdStan's save_metric
+// writes it, the step size and the metric's kind.
+type metricFile struct {
+	StepSize   *float64        `json:"stepsize,omitempty"`
+	MetricType string          `json:"metric_type,omitempty"`
+	InvMetric  json.RawMessage `json:"inv_metric"`
+}
+
+// readMetricFile reads a diagonal inverse metric of dim elements from a CmdStan metric file.
+func readMetricFile(path string, dim int) ([]float64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var f metricFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("%s: not a CmdStan metric file (JSON with \"inv_metric\"): %v", path, err)
+	}
+	if f.InvMetric == nil {
+		return nil, fmt.Errorf("%s: no \"inv_metric\" entry; a CmdStan metric file is {\"inv_metric\": [v1, v2, …]}", path)
+	}
+	var diag []float64
+	if err := json.Unmarshal(f.InvMetric, &diag); err != nil {
+		var dense [][]float64
+		if json.Unmarshal(f.InvMetric, &dense) == nil {
+			return nil, fmt.Errorf("%s: \"inv_metric\" is a matrix (a dense metric); hmcc reads a diagonal metric, a vector of %d numbers", path, dim)
+		}
+		return nil, fmt.Errorf("%s: \"inv_metric\" must be a vector of %d numbers: %v", path, dim, err)
+	}
+	if len(diag) != dim {
+		return nil, fmt.Errorf("%s: \"inv_metric\" has %d elements; the model has %d unconstrained coordinates (`hmcc logdensity --json` lists them)", path, len(diag), dim)
+	}
+	for i, v := range diag {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%s: \"inv_metric\" element %d is %v; every element must be a positive finite number", path, i+1, v)
+		}
+	}
+	return diag, nil
+}
+
+// writeMetricFile writes one chain's adapted tuning as CmdStan's save_metric does.
+func writeMetricFile(path string, stepSize float64, invMetric []float64) error {
+	raw, err := json.Marshal(invMetric)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(metricFile{StepSize: &stepSize, MetricType: "diag_e", InvMetric: raw}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// paramBounds lists the parameters whose support is bounded, "name:lo:hi;…" (inf for no upper
+// bound), for the header's hmcc_bounds, which hmcc plot reads to keep densities inside them.
+func paramBounds(m *ir.Model) string {
+	var parts []string
+	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	for _, p := range m.Params {
+		c := p.Constraint
+		switch {
+		case c.Kind == ir.LowerBound:
+			parts = append(parts, p.Name+":"+num(c.Lo)+":inf")
+		case c.Kind == ir.Interval && !math.IsNaN(c.Lo) && !math.IsNaN(c.Hi):
+			parts = append(parts, p.Name+":"+num(c.Lo)+":"+num(c.Hi))
+		case c.Kind == ir.Simplex:
+			parts = append(parts, p.Name+":0:1")
+		}
+	}
+	return strings.Join(parts, ";")
+}
