@@ -73,7 +73,7 @@ func TestFormat(t *testing.T) {
 		{
 			"redundant parentheses go",
 			"let x = ((a)) + (b * c) - (d ^ e) + f((g)) + h[(i + j)] + (-k)\n",
-			"let x = a + b * c - d^e + f(g) + h[i + j] + -k\n",
+			"let x = a + b * c - d^e + f(g) + h[i+j] + -k\n",
 		},
 		{
 			"needed parentheses stay: precedence",
