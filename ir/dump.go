@@ -132,7 +132,11 @@ func DumpExpr(e Expr) string {
 	case *Recur:
 		return "(recur" + shape + " " + DumpExpr(e.Init) + " " + DumpExpr(e.Step) + ")"
 	case *At:
-		return "(at " + DumpExpr(e.X) + " t+" + e.Off.String() + ")"
+		off := e.Off.String()
+		if !strings.HasPrefix(off, "-") {
+			off = "+" + off
+		}
+		return "(at " + DumpExpr(e.X) + " t" + off + ")"
 	case *Lag:
 		return "(lag " + e.R.Name + " " + strconv.Itoa(e.K) + ")"
 	case *RecurIndex:
