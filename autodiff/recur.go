@@ -43,7 +43,38 @@ func (b *Builder) Recur(n int, step []RecurInstr, init *G.Node, inputs ...*G.Nod
 	if len(step) == 0 {
 		return nil, fmt.Errorf("internal error: a recurrence with an empty step")
 	}
-	return b.apply(&recurKernel{n: n, step: append([]RecurInstr(nil), step...)}, append([]*G.Node{init}, inputs...)...)
+	k := &recurKernel{n: n, step: append([]RecurInstr(nil), step...)}
+	wrt := make([]bool, len(inputs))
+	for i, in := range inputs {
+		wrt[i] = b.active[in]
+	}
+	k.plan(wrt)
+	return b.apply(k, append([]*G.Node{init}, inputs...)...)
+}
+
+// plan marks the instructions whose adjoints matter: those that depend on an input the gradient
+// flows to or on the recurrence's own past (wrt[i] for input i). The backward sweep skips the
+// others, so a data column or a constant exponent costs nothing there; x^2 with a constant 2 is
+// marked square and computed as x·x.
+func (k *recurKernel) plan(wrt []bool) {
+	k.active = make([]bool, len(k.step))
+	k.square = make([]bool, len(k.step))
+	for j, ins := range k.step {
+		switch ins.Op {
+		case RecurInput, RecurAt:
+			k.active[j] = ins.In < len(wrt) && wrt[ins.In]
+		case RecurLag:
+			k.active[j] = true
+		case RecurUnary:
+			k.active[j] = k.active[ins.A]
+		case RecurBinary:
+			k.active[j] = k.active[ins.A] || k.active[ins.B]
+			b := k.step[ins.B]
+			k.square[j] = ins.Binary.Symbol == "^" && b.Op == RecurConst && b.Val == 2
+		case RecurSelect:
+			k.active[j] = k.active[ins.A] || k.active[ins.B]
+		}
+	}
 }
 
 // recurKernel evaluates a recurrence; in[0] is its first values, in[1+i] its step's input i.
@@ -57,6 +88,9 @@ func (b *Builder) Recur(n int, step []RecurInstr, init *G.Node, inputs ...*G.Nod
 type recurKernel struct {
 	n    int
 	step []RecurInstr
+	// active and square are set by plan; nil (as in a kernel built by hand) means every
+	// instruction is active and none is squared.
+	active, square []bool
 
 	vals  []float64   // [(t*len(step) + j)*R + r]
 	adj   []float64   // [len(step)*R], one step's adjoints
@@ -126,7 +160,8 @@ func (k *recurKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	}
 	for t := kk; t < n; t++ {
 		base := t * M * R
-		for j, ins := range k.step {
+		for j := range k.step {
+			ins := &k.step[j]
 			v := k.vals[base+j*R : base+(j+1)*R]
 			switch ins.Op {
 			case RecurConst:
@@ -161,6 +196,16 @@ func (k *recurKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 				a := k.vals[base+ins.A*R : base+(ins.A+1)*R]
 				b := k.vals[base+ins.B*R : base+(ins.B+1)*R]
 				switch ins.Binary.Symbol { // the common operators without the indirect call
+				case "^":
+					if k.square != nil && k.square[j] {
+						for r := range v {
+							v[r] = a[r] * a[r]
+						}
+						break
+					}
+					for r := range v {
+						v[r] = ins.Binary.F(a[r], b[r])
+					}
 				case "+":
 					for r := range v {
 						v[r] = a[r] + b[r]
@@ -229,7 +274,10 @@ func (k *recurKernel) sweep(in []*tensor.Dense, g *tensor.Dense) {
 			root[r] = k.adjX[r*n+t]
 		}
 		for j := M - 1; j >= 0; j-- {
-			ins := k.step[j]
+			if k.active != nil && !k.active[j] {
+				continue
+			}
+			ins := &k.step[j]
 			a := adj[j*R : (j+1)*R]
 			switch ins.Op {
 			case RecurInput:
@@ -275,6 +323,14 @@ func (k *recurKernel) sweep(in []*tensor.Dense, g *tensor.Dense) {
 						da[r] += v * z[r]
 						db[r] += v * x[r]
 					}
+				case "^":
+					if k.square != nil && k.square[j] {
+						for r, v := range a {
+							da[r] += 2 * v * x[r]
+						}
+						break
+					}
+					fallthrough
 				default:
 					if ins.Binary.Comparison() {
 						break // flat: no gradient
