@@ -66,6 +66,24 @@ func (c *checker) affine(e lang.Expr, t string) (a ir.Affine, tcoef int, ok bool
 	return a, 0, false
 }
 
+// undeclaredIn returns the first name in an index that is neither declared nor a size.
+func (c *checker) undeclaredIn(e lang.Expr) *lang.Ident {
+	switch e := e.(type) {
+	case *lang.Ident:
+		if _, isSize := c.sizes[e.Name]; c.scope[e.Name] == nil && !isSize {
+			return e
+		}
+	case *lang.Unary:
+		return c.undeclaredIn(e.X)
+	case *lang.Binary:
+		if id := c.undeclaredIn(e.L); id != nil {
+			return id
+		}
+		return c.undeclaredIn(e.R)
+	}
+	return nil
+}
+
 // sizeValue is a size, or an expression of sizes alone, used as a number: const n = N.
 func (c *checker) sizeValue(e *lang.Ident, sp ir.Span) ir.Expr {
 	if _, isSize := c.sizes[e.Name]; !isSize {
@@ -96,6 +114,14 @@ func (c *checker) indexed(e *lang.Index, sp ir.Span) ir.Expr {
 			c.errorf(start, end, "the index of %s must be %s plus or minus a whole number or size", e.Name, t).
 				WithHint("write %s[%s], %s[%s-1] or %s[%s+K]", e.Name, t, e.Name, t, e.Name, t)
 			return nil
+		}
+		if id := c.undeclaredIn(bad); id != nil && c.rec == nil {
+			if diag.SuggestNames(id.Name, sortedKeys(c.scope)) == "" {
+				start, end := id.Span()
+				c.errorf(start, end, "%s is not declared; an index such as %s[%s] exists only in the step of a recurrence", id.Name, e.Name, id.Name).
+					WithHint("for a slice write %s[2:N]; for a quantity defined by its past, let x[N] = recur(x1, %s: ... %s[%s] ...)", e.Name, id.Name, e.Name, id.Name)
+				return nil
+			}
 		}
 		if c.expr(bad) == nil {
 			return nil
