@@ -114,6 +114,9 @@ func Bind(m *ir.Model, t *dataset.Table) error {
 			return err
 		}
 	}
+	if err := checkIndices(m); err != nil {
+		return err
+	}
 	for _, l := range m.Lets {
 		l.Value = fold(l.Value, m.Sizes)
 	}
@@ -376,6 +379,15 @@ func fold(e ir.Expr, sizes ir.Sizes) ir.Expr {
 		return ir.NewDot(sp, fold(x.A, sizes), fold(x.B, sizes))
 	case *ir.Gather:
 		return ir.NewGather(sp, fold(x.X, sizes), x.Index)
+	case *ir.Slice:
+		return ir.NewSlice(sp, fold(x.X, sizes), x.Lo, x.Hi, x.Elem)
+	case *ir.Select:
+		return ir.NewSelect(sp, fold(x.C, sizes), fold(x.A, sizes), fold(x.B, sizes), x.Shape())
+	case *ir.Recur:
+		// The step reads the recurrence's index and is lowered as a whole; only the first
+		// values are folded. In place: the step's Lag and At nodes point at x.
+		x.Init = fold(x.Init, sizes)
+		return x
 	}
 	return e
 }

@@ -40,6 +40,8 @@ type checker struct {
 	// inGenerate is set while a generate statement is checked: only there may generated
 	// quantities be read.
 	inGenerate bool
+	// rec is the recurrence whose step is being checked (index.go), or nil.
+	rec *recurScope
 }
 
 // Check resolves names, infers and checks shapes, picks each parameter's constraint from its
@@ -244,7 +246,17 @@ func (c *checker) boundsConstraint(s *lang.ParamDecl, term *ir.Term) ir.Constrai
 }
 
 func (c *checker) let(s *lang.LetDecl) {
-	e := c.expr(s.Value)
+	var e ir.Expr
+	if r, ok := s.Value.(*lang.Recur); ok {
+		e = c.recur(s, r)
+	} else {
+		e = c.expr(s.Value)
+		if shape, ok := c.dims(s.Dims); e != nil && ok && len(s.Dims) > 0 && !e.Shape().Equal(shape) {
+			start, end := s.Value.Span()
+			c.errorf(start, end, "let %s is declared with shape %s, but its value has shape %s", s.Name, shape, e.Shape())
+			e = nil
+		}
+	}
 	if e == nil {
 		c.declare(s.Name, s.NamePos, &symbol{kind: symLet, poisoned: true, let: &ir.LetVar{Name: s.Name, Pos: s.NamePos, Value: ir.NewConst(ir.NewSpan(s.Pos, s.End), 0)}})
 		return
@@ -390,13 +402,20 @@ func (c *checker) sample(s *lang.SampleStmt) {
 		c.errorf(s.Pos, s.TargetEnd, "%s is a matrix; an observed outcome must be a vector", s.Target)
 		return
 	}
-	term, d := c.distCall(s.Dist, v.Shape, false)
+	var variate ir.Expr = ir.NewDataRef(ir.NewSpan(s.Pos, s.TargetEnd), v)
+	if s.Range != nil { // y[3:N] ~ ...: a slice of the data
+		if variate = c.indexed(s.Range, ir.NewSpan(s.Pos, s.TargetEnd)); variate == nil {
+			c.distCall(s.Dist, nil, true)
+			return
+		}
+	}
+	term, d := c.distCall(s.Dist, variate.Shape(), false)
 	if d != nil && d.Vector {
 		c.errorf(s.Dist.Pos, s.Dist.NameEnd, "%s can only be the prior of a parameter for now, not a likelihood", d.Name)
 		return
 	}
 	if term != nil {
-		term.Variate = ir.NewDataRef(ir.NewSpan(s.Pos, s.TargetEnd), v)
+		term.Variate = variate
 		term.Pos, term.End = s.Pos, s.End
 		c.m.Terms = append(c.m.Terms, term)
 	}
@@ -471,13 +490,21 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 		}
 		return ir.NewConst(sp, e.Value)
 	case *lang.Ident:
+		if c.rec != nil && e.Name == c.rec.index {
+			return ir.NewRecurIndex(sp, c.rec.r)
+		}
+		if c.rec != nil && e.Name == c.rec.let {
+			c.selfOutsideIndex(e)
+			return nil
+		}
 		sym, ok := c.scope[e.Name]
 		if !ok {
+			if v := c.sizeValue(e, sp); v != nil {
+				return v
+			}
 			err := c.errorf(start, end, "%s is not declared", e.Name)
 			if s := diag.SuggestNames(e.Name, sortedKeys(c.scope)); s != "" {
 				err.WithHint("did you mean %s?", s)
-			} else if _, isSize := c.sizes[e.Name]; isSize {
-				err.WithHint("%s is a size; sizes cannot be used in expressions yet", e.Name)
 			} else {
 				err.WithHint("names must be declared (data, param or let) before they are used")
 			}
@@ -506,6 +533,9 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 		return c.call(e, sp)
 	case *lang.Index:
 		return c.index(e, sp)
+	case *lang.Recur:
+		c.errorf(start, end, "recur can only be the whole value of a let, as in let x[N] = recur(x1, t: x[t-1] + 1)")
+		return nil
 	case *lang.Unary:
 		x := c.expr(e.X)
 		if x == nil {
@@ -544,23 +574,17 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 // index checks a[g]: a is a vector with one element per group of g, a grouping declared with
 // levels; the result has g's shape, one element per row.
 func (c *checker) index(e *lang.Index, sp ir.Span) ir.Expr {
-	x := c.expr(&lang.Ident{Pos: e.Pos, End: e.NameEnd, Name: e.Name})
 	var g *ir.DataVar
-	if id, ok := e.Index.(*lang.Ident); ok {
+	if id, ok := e.Index.(*lang.Ident); ok && e.Hi == nil {
 		if sym, ok := c.scope[id.Name]; ok && sym.kind == symData && sym.data.Source.Kind == ir.FromLevels {
 			g = sym.data
-			g.Used = true
 		}
 	}
-	if g == nil {
-		start, end := e.Index.Span()
-		if idx := c.expr(e.Index); idx == nil {
-			return nil
-		}
-		c.errorf(start, end, "%s can only be indexed by a grouping", e.Name).
-			WithHint(`declare one with data g[N] = levels "column" as J, then write %s[g]`, e.Name)
-		return nil
+	if g == nil || (c.rec != nil && e.Name == c.rec.let) {
+		return c.indexed(e, sp) // an element, a slice, or a vector at t in a recurrence
 	}
+	g.Used = true
+	x := c.expr(&lang.Ident{Pos: e.Pos, End: e.NameEnd, Name: e.Name})
 	if x == nil {
 		return nil
 	}
@@ -610,7 +634,7 @@ func (c *checker) matvec(e *lang.Binary, sp ir.Span, l, r ir.Expr) ir.Expr {
 
 // reductions are the functions that are not elementwise: they change the shape of their
 // arguments, so the checker handles each apart (reduction below).
-var reductions = map[string]bool{"sum": true, "mean": true, "dot": true, "transpose": true}
+var reductions = map[string]bool{"sum": true, "mean": true, "dot": true, "transpose": true, "ifelse": true}
 
 // funcNames lists every function a model may call, for hints.
 func funcNames() []string {
@@ -655,12 +679,15 @@ func (c *checker) call(e *lang.Call, sp ir.Span) ir.Expr {
 // transpose(M), which swaps a matrix's axes.
 func (c *checker) reduction(e *lang.Call, sp ir.Span, nameEnd diag.Pos) ir.Expr {
 	start, _ := e.Span()
-	want := 1
-	if e.Func == "dot" {
-		want = 2
+	want, words := 1, "one argument"
+	switch e.Func {
+	case "dot":
+		want, words = 2, "two arguments"
+	case "ifelse":
+		want, words = 3, "three arguments"
 	}
 	if len(e.Args) != want {
-		c.errorf(start, nameEnd, "%s takes %s, got %d", e.Func, plural(want, "one argument", "two arguments"), len(e.Args))
+		c.errorf(start, nameEnd, "%s takes %s, got %d", e.Func, words, len(e.Args))
 		for _, a := range e.Args {
 			c.expr(a)
 		}
@@ -673,6 +700,8 @@ func (c *checker) reduction(e *lang.Call, sp ir.Span, nameEnd diag.Pos) ir.Expr 
 		}
 	}
 	switch e.Func {
+	case "ifelse":
+		return c.ifelse(e, sp, args)
 	case "transpose":
 		if sh := args[0].Shape(); len(sh) != 2 {
 			as, ae := args[0].Span()

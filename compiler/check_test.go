@@ -53,12 +53,12 @@ t.model:2:18: error: x is not declared
                    ^
   hint: names must be declared (data, param or let) before they are used
 `},
-		{"a size is not a value",
-			lines(header, "param mu ~ Normal(0, 1)", "y ~ Normal(mu * N, 1)"), `
-t.model:3:17: error: N is not declared
-  y ~ Normal(mu * N, 1)
-                  ^
-  hint: N is a size; sizes cannot be used in expressions yet
+		{"an element past the end of a vector of known length",
+			lines(header, "param b[3] ~ Normal(0, 1)", "y ~ Normal(b[4] * N, 1)"), `
+t.model:3:12: error: index 4 is outside b, which has 3 elements
+  y ~ Normal(b[4] * N, 1)
+             ^^^^
+  hint: elements are numbered from 1 to 3
 `},
 		{"unknown distribution suggests the closest",
 			lines(header, "param mu ~ Normal(0, 1)", "y ~ Normall(mu, 1)"), `
@@ -116,10 +116,10 @@ t.model:2:32: error: N already names the rows of g; give the number of groups it
 `},
 		{"indexing by something that is not a grouping",
 			lines(header, `data x[N] = column "x"`, "param a[N] ~ Normal(0, 1)", "y ~ Normal(a[x], 1)"), `
-t.model:4:14: error: a can only be indexed by a grouping
+t.model:4:14: error: a can only be indexed by a grouping, a whole number or an expression of sizes
   y ~ Normal(a[x], 1)
                ^
-  hint: declare one with data g[N] = levels "column" as J, then write a[g]
+  hint: write a[1], a[2:N] or a[N-1]; for one element per row by group, declare data g[N] = levels "column" as J and write a[g]
 `},
 		{"a per-group vector of the wrong size",
 			lines(header, `data g[N] = levels "county" as J`, "param a ~ Normal(0, 1)", "y ~ Normal(a[g], 1)"), `
@@ -357,7 +357,7 @@ t.model:3:12: error: unknown function Normal
 t.model:3:12: error: unknown function logistic_curve
   y ~ Normal(logistic_curve(mu), 1)
              ^^^^^^^^^^^^^^
-  hint: functions: dot, exp, inv_logit, lgamma, log, log1p, mean, softplus, sqrt, sum, transpose
+  hint: functions: dot, exp, ifelse, inv_logit, lgamma, log, log1p, mean, softplus, sqrt, sum, transpose
 `},
 		{"function arity",
 			lines(header, "param mu ~ Normal(0, 1)", "y ~ Normal(exp(mu, mu) + sum(), 1)"), `

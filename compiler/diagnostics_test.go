@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hmcc-dev/hmcc/dataset"
 	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/lang"
 )
@@ -32,7 +33,38 @@ func diagnose(name, src string) string {
 	return ""
 }
 
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// diagnoseBound renders what hmcc prints when a model that checks cleanly fails to bind to the
+// data beside it (NAME.csv): the errors found once the sizes are known.
+func diagnoseBound(t *testing.T, name, src, data string) string {
+	m, err := Check(mustParse(t, name, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := dataset.Read(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Bind(m, tab); err != nil {
+		return diag.Render(err, src)
+	}
+	return ""
+}
+
+func mustParse(t *testing.T, name, src string) *lang.Model {
+	m, err := lang.Parse(name, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // TestDiagnosticsGolden renders every model in testdata/diagnostics, one per message kind, and
+// (for a model that checks, with NAME.csv beside it, errors found when the data are bound)
 // compares the text with NAME.golden, exactly as the user sees it: position, message, source
 // line, caret and hint. HMCC_UPDATE_GOLDEN=1 rewrites the golden files; review the diff.
 func TestDiagnosticsGolden(t *testing.T) {
@@ -49,6 +81,9 @@ func TestDiagnosticsGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := diagnose(filepath.Base(path), string(src))
+			if data := strings.TrimSuffix(path, ".model") + ".csv"; got == "" && fileExists(data) {
+				got = diagnoseBound(t, filepath.Base(path), string(src), data)
+			}
 			if got == "" {
 				t.Fatalf("%s has no error and no warning; each file here should show one kind", path)
 			}
@@ -83,7 +118,7 @@ var unreachable = map[string]string{
 func TestEveryMessageHasGolden(t *testing.T) {
 	var formats []string
 	fset := token.NewFileSet()
-	for _, file := range []string{"check.go", "warn.go"} {
+	for _, file := range []string{"check.go", "warn.go", "index.go"} {
 		f, err := parser.ParseFile(fset, file, nil, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -92,7 +127,7 @@ func TestEveryMessageHasGolden(t *testing.T) {
 			switch n := n.(type) {
 			case *ast.CallExpr:
 				sel, ok := n.Fun.(*ast.SelectorExpr)
-				if !ok || (sel.Sel.Name != "errorf" && sel.Sel.Name != "Warnf") || len(n.Args) < 3 {
+				if !ok || (sel.Sel.Name != "errorf" && sel.Sel.Name != "Warnf" && sel.Sel.Name != "Errorf") || len(n.Args) < 3 {
 					return true
 				}
 				if lit, ok := n.Args[2].(*ast.BasicLit); ok && lit.Kind == token.STRING {

@@ -109,6 +109,9 @@ func FuzzBind(f *testing.F) {
 		"county_idx,floor_measure,log_radon\n0,0,1\n2,1,0.5\n",
 		"county_idx,floor_measure,log_radon\nA,0,1\n,1,0.5\n",
 		"county_idx,floor_measure,log_radon\n1.5,0,1\n-3,1,0.5\n",
+		"y\n1\n2\n3\n", // the time series: too short for AR(2), one step of a recurrence
+		"y\n1\n",
+		"y\n",
 	} {
 		for i := range srcs {
 			f.Add(uint8(i), s)

@@ -117,6 +117,9 @@ func (l *lowering) expr(e ir.Expr) (autodiff.Node, error) {
 			return l.constant(v), nil
 		}
 	}
+	if n, ok, err := l.lowerIndexed(e); ok {
+		return n, err
+	}
 	switch e := e.(type) {
 	case *ir.Const:
 		return l.b.Constant(1, 1, []float64{e.Value}), nil

@@ -120,6 +120,27 @@ func DumpExpr(e Expr) string {
 		return "(transpose" + shape + " " + DumpExpr(e.X) + ")"
 	case *Gather:
 		return "(gather" + shape + " " + DumpExpr(e.X) + " " + e.Index.Name + ")"
+	case *SizeVal:
+		return "(size " + e.A.String() + ")"
+	case *Slice:
+		if e.Elem {
+			return "(element " + DumpExpr(e.X) + " " + e.Lo.String() + ")"
+		}
+		return "(slice" + shape + " " + DumpExpr(e.X) + " " + e.Lo.String() + " " + e.Hi.String() + ")"
+	case *Select:
+		return "(ifelse" + shape + " " + DumpExpr(e.C) + " " + DumpExpr(e.A) + " " + DumpExpr(e.B) + ")"
+	case *Recur:
+		return "(recur" + shape + " " + DumpExpr(e.Init) + " " + DumpExpr(e.Step) + ")"
+	case *At:
+		off := e.Off.String()
+		if !strings.HasPrefix(off, "-") {
+			off = "+" + off
+		}
+		return "(at " + DumpExpr(e.X) + " t" + off + ")"
+	case *Lag:
+		return "(lag " + e.R.Name + " " + strconv.Itoa(e.K) + ")"
+	case *RecurIndex:
+		return "t"
 	case *Folded:
 		const show = 3
 		vals := make([]string, 0, show+1)

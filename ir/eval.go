@@ -14,6 +14,8 @@ type Env struct {
 	Rand *rand.Rand
 	lets map[*LetVar]*Tensor
 	gens map[*GenVar]*Tensor
+	// recur holds the recurrences being evaluated (recur.go).
+	recur map[*Recur]*recurFrame
 }
 
 // NewEnv returns an environment; params may be nil for data-only evaluation.
@@ -204,6 +206,47 @@ func Eval(e Expr, env *Env) (*Tensor, error) {
 			}
 		}
 		return out, nil
+	case *SizeVal:
+		return Scalar(float64(e.A.Resolve(env.Sizes))), nil
+	case *Slice:
+		x, err := Eval(e.X, env)
+		if err != nil {
+			return nil, err
+		}
+		first, count, err := e.Range(env.Sizes, len(x.Data))
+		if err != nil {
+			return nil, err
+		}
+		if e.Elem {
+			return Scalar(x.Data[first]), nil
+		}
+		return &Tensor{Shape: []int{count}, Data: append([]float64(nil), x.Data[first:first+count]...)}, nil
+	case *Select:
+		c, err := Eval(e.C, env)
+		if err != nil {
+			return nil, err
+		}
+		a, err := Eval(e.A, env)
+		if err != nil {
+			return nil, err
+		}
+		b, err := Eval(e.B, env)
+		if err != nil {
+			return nil, err
+		}
+		out := NewTensor(env.Sizes.Resolve(e.shp)...)
+		for i := range out.Data {
+			if c.Data[i%len(c.Data)] != 0 {
+				out.Data[i] = a.Data[i%len(a.Data)]
+			} else {
+				out.Data[i] = b.Data[i%len(b.Data)]
+			}
+		}
+		return out, nil
+	case *Recur:
+		return evalRecur(e, env)
+	case *At, *Lag, *RecurIndex:
+		return evalInStep(e, env)
 	}
 	return nil, fmt.Errorf("ir: cannot evaluate %T", e)
 }

@@ -47,8 +47,34 @@ type BinaryOp struct {
 	DA, DB func(a, b, y float64) float64
 }
 
+// comparison is an operator giving 1 where it holds and 0 where not; flat, so its derivatives are 0.
+func comparison(sym string, f func(a, b float64) bool) *BinaryOp {
+	zero := func(a, b, y float64) float64 { return 0 }
+	return &BinaryOp{Symbol: sym, F: func(a, b float64) float64 {
+		if f(a, b) {
+			return 1
+		}
+		return 0
+	}, DA: zero, DB: zero}
+}
+
+// Comparison reports whether op is one of < <= > >= == !=.
+func (op *BinaryOp) Comparison() bool {
+	switch op.Symbol {
+	case "<", "<=", ">", ">=", "==", "!=":
+		return true
+	}
+	return false
+}
+
 // BinaryOps maps the operator symbols of the language to their definitions.
 var BinaryOps = map[string]*BinaryOp{
+	"<":  comparison("<", func(a, b float64) bool { return a < b }),
+	"<=": comparison("<=", func(a, b float64) bool { return a <= b }),
+	">":  comparison(">", func(a, b float64) bool { return a > b }),
+	">=": comparison(">=", func(a, b float64) bool { return a >= b }),
+	"==": comparison("==", func(a, b float64) bool { return a == b }),
+	"!=": comparison("!=", func(a, b float64) bool { return a != b }),
 	"+": {Symbol: "+", F: func(a, b float64) float64 { return a + b },
 		DA: func(a, b, y float64) float64 { return 1 }, DB: func(a, b, y float64) float64 { return 1 }},
 	"-": {Symbol: "-", F: func(a, b float64) float64 { return a - b },

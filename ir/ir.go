@@ -18,10 +18,13 @@ type Dim struct {
 }
 
 func (d Dim) String() string {
-	if d.Name != "" {
+	switch {
+	case d.Name == "":
+		return fmt.Sprint(d.Size)
+	case d.Size == 0:
 		return d.Name
 	}
-	return fmt.Sprint(d.Size)
+	return fmt.Sprintf("%s%+d", d.Name, d.Size) // an affine size from a slice: N-1
 }
 
 // Shape is the per-chain shape of a value: empty for a scalar, one Dim for a vector, two for a matrix.
@@ -58,11 +61,7 @@ type Sizes map[string]int
 func (z Sizes) Resolve(s Shape) []int {
 	out := make([]int, len(s))
 	for i, d := range s {
-		if d.Name != "" {
-			out[i] = z[d.Name]
-		} else {
-			out[i] = d.Size
-		}
+		out[i] = z.dimValue(d)
 	}
 	return out
 }
@@ -420,6 +419,14 @@ func Children(e Expr) []Expr {
 	case *Dot:
 		return []Expr{e.A, e.B}
 	case *Transpose:
+		return []Expr{e.X}
+	case *Slice:
+		return []Expr{e.X}
+	case *Select:
+		return []Expr{e.C, e.A, e.B}
+	case *Recur:
+		return []Expr{e.Init, e.Step}
+	case *At:
 		return []Expr{e.X}
 	}
 	return nil

@@ -64,11 +64,13 @@ type ParamDecl struct {
 	Prior    *DistCall
 }
 
-// LetDecl names a deterministic quantity: let w = tau * lambda * beta.
+// LetDecl names a deterministic quantity: let w = tau * lambda * beta. Dims, optional, state
+// its shape; a recurrence (let x[N] = recur(...)) needs them.
 type LetDecl struct {
 	Pos, End diag.Pos
 	NamePos  diag.Pos
 	Name     string
+	Dims     []Dim
 	Value    Expr
 }
 
@@ -99,7 +101,10 @@ type SampleStmt struct {
 	Pos, End  diag.Pos
 	Target    string
 	TargetEnd diag.Pos
-	Dist      *DistCall
+	// Range is set when the target is indexed, y[3:N] ~ ...: an *Index whose Name is Target;
+	// TargetEnd is then the end of the bracket.
+	Range *Index
+	Dist  *DistCall
 }
 
 // DistCall is a distribution applied to arguments, as in ~ Gamma(0.5, 0.5).
@@ -123,7 +128,7 @@ func (*ConstDecl) stmt()                           {}
 func (*SampleStmt) stmt()                          {}
 func (*GenerateDecl) stmt()                        {}
 
-// Expr is one of *Number, *Ident, *Call, *Index, *Unary, *Binary.
+// Expr is one of *Number, *Ident, *Call, *Index, *Recur, *Unary, *Binary.
 type Expr interface {
 	Span() (diag.Pos, diag.Pos)
 	expr()
@@ -149,12 +154,25 @@ type Call struct {
 	Args     []Expr
 }
 
-// Index gathers the elements of a vector by a grouping: a[county].
+// Index gathers the elements of a vector by a grouping (a[county]), takes one element
+// (beta[1]), or with Hi a slice (y[2:N], from Index to Hi inclusive, 1-based).
 type Index struct {
 	Pos, End diag.Pos
 	Name     string
 	NameEnd  diag.Pos
 	Index    Expr
+	Hi       Expr // nil unless a slice
+}
+
+// Recur is a quantity defined by its own past, recur(init, t: step): its first elements are
+// init (a scalar or a vector of k values), and element t after them is step, in which t is the
+// index and NAME[t-1] … NAME[t-k] the earlier elements of the let being defined.
+type Recur struct {
+	Pos, End diag.Pos
+	Init     Expr
+	Var      string
+	VarPos   diag.Pos
+	Step     Expr
 }
 
 // Unary is a prefix operator; only "-" exists.
@@ -164,7 +182,8 @@ type Unary struct {
 	X        Expr
 }
 
-// Binary is an infix operator: + - * / ^ @.
+// Binary is an infix operator: + - * / ^ @, or a comparison < <= > >= == != (1 when true, 0
+// when false).
 type Binary struct {
 	Pos, End diag.Pos
 	Op       string
@@ -177,6 +196,8 @@ func (e *Ident) Span() (diag.Pos, diag.Pos)  { return e.Pos, e.End }
 func (e *Call) Span() (diag.Pos, diag.Pos)   { return e.Pos, e.End }
 func (e *Index) Span() (diag.Pos, diag.Pos)  { return e.Pos, e.End }
 func (e *Unary) Span() (diag.Pos, diag.Pos)  { return e.Pos, e.End }
+func (e *Recur) Span() (diag.Pos, diag.Pos)  { return e.Pos, e.End }
+func (*Recur) expr()                         {}
 func (e *Binary) Span() (diag.Pos, diag.Pos) { return e.Pos, e.End }
 func (*Number) expr()                        {}
 func (*Ident) expr()                         {}

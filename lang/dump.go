@@ -21,11 +21,15 @@ func Dump(m *Model) string {
 		case *ParamDecl:
 			fmt.Fprintf(&b, "(param %s%s %s)", s.Name, dumpDims(s.Dims), dumpCall(s.Prior))
 		case *LetDecl:
-			fmt.Fprintf(&b, "(let %s %s)", s.Name, DumpExpr(s.Value))
+			fmt.Fprintf(&b, "(let %s%s %s)", s.Name, dumpDims(s.Dims), DumpExpr(s.Value))
 		case *ConstDecl:
 			fmt.Fprintf(&b, "(const %s %s)", s.Name, DumpExpr(s.Value))
 		case *SampleStmt:
-			fmt.Fprintf(&b, "(~ %s %s)", s.Target, dumpCall(s.Dist))
+			target := s.Target
+			if s.Range != nil {
+				target = DumpExpr(s.Range)
+			}
+			fmt.Fprintf(&b, "(~ %s %s)", target, dumpCall(s.Dist))
 		case *GenerateDecl:
 			if s.Dist != nil {
 				fmt.Fprintf(&b, "(generate %s%s (~ %s))", s.Name, dumpDims(s.Dims), dumpCall(s.Dist))
@@ -88,7 +92,7 @@ func dumpCall(c *DistCall) string {
 }
 
 // DumpExpr renders an expression as an S-expression: numbers as written, names bare,
-// (f args...) for calls, (index a g), (neg x) and (op l r).
+// (f args...) for calls, (index a g), (slice y lo hi), (recur init t step), (neg x) and (op l r).
 func DumpExpr(e Expr) string {
 	switch e := e.(type) {
 	case *Number:
@@ -102,7 +106,12 @@ func DumpExpr(e Expr) string {
 		}
 		return "(" + strings.Join(parts, " ") + ")"
 	case *Index:
+		if e.Hi != nil {
+			return "(slice " + e.Name + " " + DumpExpr(e.Index) + " " + DumpExpr(e.Hi) + ")"
+		}
 		return "(index " + e.Name + " " + DumpExpr(e.Index) + ")"
+	case *Recur:
+		return "(recur " + DumpExpr(e.Init) + " " + e.Var + " " + DumpExpr(e.Step) + ")"
 	case *Unary:
 		return "(neg " + DumpExpr(e.X) + ")"
 	case *Binary:

@@ -235,6 +235,8 @@ func trimComment(c string) string { return strings.TrimRight(c, " \t\r") }
 // numbers, sizes and column names that the AST holds converted.
 type printer struct {
 	text map[diag.Pos]string
+	// tight is set inside an index's brackets, where + and - take no spaces: y[t-1], y[2:N-1].
+	tight bool
 }
 
 func (p *printer) stmt(s Stmt) (line, error) {
@@ -248,11 +250,11 @@ func (p *printer) stmt(s Stmt) (line, error) {
 		l.kind, l.head, l.op = "param", "param "+s.Name+p.dims(s.Dims), "~"
 		l.rest, err = p.call(s.Prior.Name, s.Prior.Args)
 	case *LetDecl:
-		l.kind, l.head, l.op = "let", "let "+s.Name, "="
-		l.rest, err = p.expr(s.Value, precAdd)
+		l.kind, l.head, l.op = "let", "let "+s.Name+p.dims(s.Dims), "="
+		l.rest, err = p.expr(s.Value, precTop)
 	case *ConstDecl:
 		l.kind, l.head, l.op = "const", "const "+s.Name, "="
-		l.rest, err = p.expr(s.Value, precAdd)
+		l.rest, err = p.expr(s.Value, precTop)
 	case *GenerateDecl:
 		l.kind, l.head = "generate", "generate "+s.Name+p.dims(s.Dims)
 		if s.Dist != nil {
@@ -260,10 +262,15 @@ func (p *printer) stmt(s Stmt) (line, error) {
 			l.rest, err = p.call(s.Dist.Name, s.Dist.Args)
 		} else {
 			l.op = "="
-			l.rest, err = p.expr(s.Value, precAdd)
+			l.rest, err = p.expr(s.Value, precTop)
 		}
 	case *SampleStmt:
 		l.kind, l.head, l.op = "sample", s.Target, "~"
+		if s.Range != nil {
+			if l.head, err = p.bare(s.Range); err != nil {
+				return l, err
+			}
+		}
 		l.rest, err = p.call(s.Dist.Name, s.Dist.Args)
 	default:
 		// A statement kind added to the grammar but not here: refuse rather than drop it.
@@ -326,27 +333,33 @@ func (p *printer) call(name string, args []Expr) (string, error) {
 	parts := make([]string, len(args))
 	for i, a := range args {
 		var err error
-		if parts[i], err = p.expr(a, precAdd); err != nil {
+		if parts[i], err = p.expr(a, precTop); err != nil {
 			return "", err
 		}
 	}
 	return name + "(" + strings.Join(parts, ", ") + ")", nil
 }
 
-// Binding strength, loosest first, as the grammar (grammar.go) nests its rules: gExpr (+ -),
-// gTerm (* / @), gUnary (-), gPower (^), gPrimary.
+// Binding strength, loosest first, as the grammar (grammar.go) nests its rules: gExpr's
+// comparison, its sum (+ -), gTerm (* / @), gUnary (-), gPower (^), gPrimary. precTop admits
+// any expression.
 const (
-	precAdd = iota + 1
+	precCmp = iota + 1
+	precAdd
 	precMul
 	precUnary
 	precPower
 	precPrimary
+
+	precTop = precCmp
 )
 
 func prec(e Expr) int {
 	switch e := e.(type) {
 	case *Binary:
 		switch e.Op {
+		case "<", "<=", ">", ">=", "==", "!=":
+			return precCmp
 		case "+", "-":
 			return precAdd
 		case "*", "/", "@":
@@ -382,8 +395,25 @@ func (p *printer) bare(e Expr) (string, error) {
 	case *Call:
 		return p.call(e.Func, e.Args)
 	case *Index:
-		i, err := p.expr(e.Index, precAdd)
-		return e.Name + "[" + i + "]", err
+		tight := p.tight
+		p.tight = true
+		defer func() { p.tight = tight }()
+		i, err := p.expr(e.Index, precTop)
+		if err != nil || e.Hi == nil {
+			return e.Name + "[" + i + "]", err
+		}
+		hi, err := p.expr(e.Hi, precTop)
+		return e.Name + "[" + i + ":" + hi + "]", err
+	case *Recur:
+		tight := p.tight
+		p.tight = false // a recurrence inside brackets is an error the checker reports; print it plainly
+		defer func() { p.tight = tight }()
+		init, err := p.expr(e.Init, precTop)
+		if err != nil {
+			return "", err
+		}
+		step, err := p.expr(e.Step, precTop)
+		return "recur(" + init + ", " + e.Var + ": " + step + ")", err
 	case *Unary:
 		if e.Op != "-" {
 			break
@@ -396,6 +426,8 @@ func (p *printer) bare(e Expr) (string, error) {
 		// primary base and a unary exponent (2^-1).
 		var lmin, rmin int
 		switch prec(e) {
+		case precCmp: // a comparison does not chain: both sides are sums
+			lmin, rmin = precAdd, precAdd
 		case precAdd:
 			lmin, rmin = precAdd, precMul
 		case precMul:
@@ -413,8 +445,8 @@ func (p *printer) bare(e Expr) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if e.Op == "^" {
-			return l + "^" + r, nil
+		if e.Op == "^" || (p.tight && (e.Op == "+" || e.Op == "-")) {
+			return l + e.Op + r, nil
 		}
 		return l + " " + e.Op + " " + r, nil
 	}

@@ -73,7 +73,7 @@ func TestFormat(t *testing.T) {
 		{
 			"redundant parentheses go",
 			"let x = ((a)) + (b * c) - (d ^ e) + f((g)) + h[(i + j)] + (-k)\n",
-			"let x = a + b * c - d^e + f(g) + h[i + j] + -k\n",
+			"let x = a + b * c - d^e + f(g) + h[i+j] + -k\n",
 		},
 		{
 			"needed parentheses stay: precedence",
@@ -280,6 +280,8 @@ func FuzzFormat(f *testing.F) {
 		"data X[N, 3] = standardize(columns except \"a\", \"b\") # x\n\n\n# y\nparam b ~ N(0,\n# inside\n1)",
 		"const k = f() let a = k y ~ N(a, 1)\r\n#end\r\n",
 		"data g[N] = levels \"g\" as J\ngenerate y_rep[N] ~ Normal(a[g], 1) generate d = sum(y)",
+		"let x[N]=recur( (a) ,t : x[t - 1]*y[t+(K-1)]) # r\ny[ 2 : N ] ~ N(b[(1)] <= -c, (d>=e) == f)\n",
+		"let z = a[2*(N-1) - -1] + b[x - (y - 1)] + c[(N)]\n",
 	} {
 		f.Add(s)
 	}

@@ -23,6 +23,9 @@ func FuzzParse(f *testing.F) {
 		"let x = 1 $ 2\n",
 		"let é = 1\n\tparam\t\"x\" ~",
 		"\r\n\r\nlet x = 1e999999\r\n",
+		"let x[N] = recur(a[1:2], t: x[t-1] * (y[t+K] >= 0) + ifelse(t == 1, 0, x[t-2]))\n",
+		"y[2:N-1] ~ Normal(b[1] - -y[1:N - 2*K], s != 0)\n",
+		"let c = a < b < c\nlet d = y[:N]\nlet e = recur(1, t x)\n",
 	} {
 		f.Add(s)
 	}

@@ -14,7 +14,8 @@ var modelLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "String", Pattern: `"(\\.|[^"\\\n])*"`},
 	{Name: "Number", Pattern: `(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?`},
 	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*`},
-	{Name: "Punct", Pattern: `[-+*/^@()\[\],=~]`},
+	{Name: "Cmp", Pattern: `<=|>=|==|!=|<|>`},
+	{Name: "Punct", Pattern: `[-+*/^@()\[\],=~:]`},
 	{Name: "Whitespace", Pattern: `[ \t\r\n]+`},
 })
 
@@ -43,6 +44,7 @@ type gParam struct {
 type gLet struct {
 	Pos    lexer.Position
 	Name   *gName `parser:"'let' @@"`
+	Dims   *gDims `parser:"@@?"`
 	Value  *gExpr `parser:"'=' @@"`
 	EndPos lexer.Position
 }
@@ -67,8 +69,9 @@ type gGenerate struct {
 
 type gSample struct {
 	Pos    lexer.Position
-	Target *gName `parser:"@@ '~'"`
-	Dist   *gCall `parser:"@@"`
+	Target *gName      `parser:"@@"`
+	Range  *gIndexPart `parser:"@@? '~'"`
+	Dist   *gCall      `parser:"@@"`
 	EndPos lexer.Position
 }
 
@@ -126,6 +129,17 @@ type gExpr struct {
 	Pos    lexer.Position
 	Left   *gTerm     `parser:"@@"`
 	Rest   []*gOpTerm `parser:"@@*"`
+	Cmp    *gCompare  `parser:"@@?"`
+	EndPos lexer.Position
+}
+
+// gCompare is the loosest level: a comparison of two sums, giving 1 or 0. It does not chain
+// (a < b < c is a syntax error), so its right side is a sum, not an expression.
+type gCompare struct {
+	Pos    lexer.Position
+	Op     string     `parser:"@('<=' | '>=' | '==' | '!=' | '<' | '>')"`
+	Right  *gTerm     `parser:"@@"`
+	Rest   []*gOpTerm `parser:"@@*"`
 	EndPos lexer.Position
 }
 
@@ -167,6 +181,7 @@ type gPower struct {
 type gPrimary struct {
 	Pos    lexer.Position
 	Number string  `parser:"( @Number"`
+	Recur  *gRecur `parser:"| @@"`
 	Call   *gCall  `parser:"| @@"`
 	Index  *gIndex `parser:"| @@"`
 	Ident  string  `parser:"| @Ident"`
@@ -174,10 +189,28 @@ type gPrimary struct {
 	EndPos lexer.Position
 }
 
-// gIndex gathers a vector's elements by a grouping: a[county].
+// gIndex gathers a vector's elements by a grouping (a[county]), takes one element (beta[1]) or
+// a slice (y[2:N]).
 type gIndex struct {
-	Name  *gName `parser:"@@ '['"`
-	Index *gExpr `parser:"@@ ']'"`
+	Name *gName      `parser:"@@"`
+	Part *gIndexPart `parser:"@@"`
+}
+
+// gIndexPart is the bracket after a name: [i] or [lo:hi].
+type gIndexPart struct {
+	Pos    lexer.Position
+	Index  *gExpr `parser:"'[' @@"`
+	Hi     *gExpr `parser:"( ':' @@ )? ']'"`
+	EndPos lexer.Position
+}
+
+// gRecur is a quantity defined by its own past: recur(init, t: step).
+type gRecur struct {
+	Pos    lexer.Position
+	Init   *gExpr `parser:"'recur' '(' @@ ','"`
+	Var    *gName `parser:"@@ ':'"`
+	Step   *gExpr `parser:"@@ ')'"`
+	EndPos lexer.Position
 }
 
 type gCall struct {

@@ -72,7 +72,7 @@ func quoteToken(v string) string {
 var grammarNames = map[string]string{
 	"GExpr": "expression", "GTerm": "expression", "GUnary": "expression", "GPower": "expression",
 	"GPrimary": "expression", "GOpTerm": "operator", "GOpUnary": "operator",
-	"GCall": "distribution", "GName": "name", "GIndex": "expression", "GLevels": "levels", "GDims": "sizes", "GDim": "size",
+	"GCall": "distribution", "GName": "name", "GIndex": "expression", "GIndexPart": "index", "GRecur": "recurrence", "GCompare": "comparison", "GLevels": "levels", "GDims": "sizes", "GDim": "size",
 	"GSource": "column selection", "GColumns": "column selection", "GString": "quoted column name",
 	"GStmt": "statement",
 }
@@ -136,7 +136,7 @@ func convertStmt(s gStmt) Stmt {
 	case *gParam:
 		return &ParamDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Dims: convertDims(s.Dims), Prior: convertCall(s.Prior)}
 	case *gLet:
-		return &LetDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Value: convertExpr(s.Value)}
+		return &LetDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Dims: convertDims(s.Dims), Value: convertExpr(s.Value)}
 	case *gConst:
 		return &ConstDecl{Pos: pos(s.Pos), End: pos(s.EndPos), NamePos: pos(s.Name.Pos), Name: s.Name.Value, Value: convertExpr(s.Value)}
 	case *gGenerate:
@@ -148,7 +148,12 @@ func convertStmt(s gStmt) Stmt {
 		}
 		return g
 	case *gSample:
-		return &SampleStmt{Pos: pos(s.Pos), End: pos(s.EndPos), Target: s.Target.Value, TargetEnd: pos(s.Target.EndPos), Dist: convertCall(s.Dist)}
+		st := &SampleStmt{Pos: pos(s.Pos), End: pos(s.EndPos), Target: s.Target.Value, TargetEnd: pos(s.Target.EndPos), Dist: convertCall(s.Dist)}
+		if s.Range != nil {
+			st.Range = convertIndex(s.Target, s.Range, pos(s.Pos))
+			st.TargetEnd = st.Range.End
+		}
+		return st
 	}
 	panic("lang: unknown statement type") // unreachable: the union lists every statement type
 }
@@ -221,12 +226,29 @@ func convertCall(g *gCall) *DistCall {
 }
 
 func convertExpr(g *gExpr) Expr {
-	e := convertTerm(g.Left)
-	for _, r := range g.Rest {
+	e := convertSum(g.Left, g.Rest)
+	if c := g.Cmp; c != nil {
+		start, _ := e.Span()
+		e = &Binary{Pos: start, End: pos(c.EndPos), Op: c.Op, OpPos: pos(c.Pos), L: e, R: convertSum(c.Right, c.Rest)}
+	}
+	return e
+}
+
+func convertSum(left *gTerm, rest []*gOpTerm) Expr {
+	e := convertTerm(left)
+	for _, r := range rest {
 		start, _ := e.Span()
 		e = &Binary{Pos: start, End: pos(r.EndPos), Op: r.Op, OpPos: pos(r.Pos), L: e, R: convertTerm(r.Right)}
 	}
 	return e
+}
+
+func convertIndex(name *gName, part *gIndexPart, start diag.Pos) *Index {
+	ix := &Index{Pos: start, End: pos(part.EndPos), Name: name.Value, NameEnd: pos(name.EndPos), Index: convertExpr(part.Index)}
+	if part.Hi != nil {
+		ix.Hi = convertExpr(part.Hi)
+	}
+	return ix
 }
 
 func convertTerm(g *gTerm) Expr {
@@ -262,8 +284,12 @@ func convertPrimary(g *gPrimary) Expr {
 			c.Args = append(c.Args, convertExpr(a))
 		}
 		return c
+	case g.Recur != nil:
+		return &Recur{Pos: p, End: end, Init: convertExpr(g.Recur.Init), Var: g.Recur.Var.Value, VarPos: pos(g.Recur.Var.Pos), Step: convertExpr(g.Recur.Step)}
 	case g.Index != nil:
-		return &Index{Pos: p, End: end, Name: g.Index.Name.Value, NameEnd: pos(g.Index.Name.EndPos), Index: convertExpr(g.Index.Index)}
+		ix := convertIndex(g.Index.Name, g.Index.Part, p)
+		ix.End = end
+		return ix
 	case g.Ident != "":
 		return &Ident{Pos: p, End: end, Name: g.Ident}
 	default:

@@ -315,6 +315,9 @@ func TestParseShippedModels(t *testing.T) {
 		"sparse_logistic.model": "data data param param param let sample",
 		"radon.model":           "data data data param param param param param sample",
 		"radon_slopes.model":    "data data data param param param param param param param let sample",
+		"ar2.model":             "data param param param sample",
+		"arma11.model":          "data param param param param let sample",
+		"garch11.model":         "data const param param param param let sample",
 	}
 	paths, err := filepath.Glob("../models/*.model")
 	if err != nil {

@@ -64,3 +64,9 @@ fit_draws <- function(fit) {
   a <- a[, , dimnames(a)[[3]] != "lp__", drop = FALSE]
   posterior::as_draws_array(a)
 }
+
+# A single series in column y (models/ar2.csv, arma11.csv, garch11.csv).
+data_series <- function(file) {
+  d <- read.csv(file.path(data_dir, file))
+  list(N = nrow(d), y = d$y)
+}

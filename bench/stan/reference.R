@@ -1,6 +1,6 @@
 # Long NUTS reference runs -> testdata/reference/*.csv
 # Usage (from the repository root):  Rscript bench/stan/reference.R [pair ...]
-# pairs: eight_schools german_credit breast_cancer kidiq radon radon_slopes (default: all)
+# pairs: eight_schools german_credit breast_cancer kidiq radon radon_slopes ar2 arma11 garch11 (default: all)
 source("bench/stan/common.R")
 setup_boost()
 
@@ -23,6 +23,13 @@ pairs <- list(
   radon = list(model = "radon_intercepts", data = data_radon, control = list()),
   radon_slopes = list(model = "radon_slopes", data = data_radon, control = list(adapt_delta = 0.95))
 )
+
+# The time-series models (issue 14): data simulated by bench/stan/simulate_timeseries.R.
+pairs <- c(pairs, list(
+  ar2 = list(model = "ar2", data = function() data_series("ar2.csv"), control = list()),
+  arma11 = list(model = "arma11", data = function() data_series("arma11.csv"), control = list()),
+  garch11 = list(model = "garch11", data = function() data_series("garch11.csv"), control = list())
+))
 
 args <- commandArgs(trailingOnly = TRUE)
 which_pairs <- if (length(args)) args else names(pairs)

@@ -170,6 +170,10 @@ func TestSamplersMatchStan(t *testing.T) {
 		{"radon", "radon_mn", false, []string{"--chains", "16", "--sampler", "chees"}},
 		{"radon", "radon_mn", true, []string{"--chains", "4", "--sampler", "nuts"}},
 		{"radon_slopes", "radon_mn", true, []string{"--chains", "8", "--draws", "4000", "--sampler", "chees"}},
+		// time series (issue 14): a slice likelihood and two recurrences
+		{"ar2", "ar2", false, []string{"--chains", "16", "--sampler", "chees"}},
+		{"arma11", "arma11", false, []string{"--chains", "4", "--sampler", "nuts"}},
+		{"garch11", "garch11", false, []string{"--chains", "16", "--sampler", "chees"}},
 	}
 	for _, c := range cases {
 		t.Run(c.data+"/"+strings.Join(c.args, " "), func(t *testing.T) {

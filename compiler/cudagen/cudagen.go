@@ -341,6 +341,9 @@ func (g *gen) collect(e ir.Expr) error {
 	case *ir.Unary:
 		return g.collect(e.X)
 	case *ir.Binary:
+		if e.Op.Comparison() {
+			return &Unsupported{What: describe(e)}
+		}
 		if err := g.collect(e.L); err != nil {
 			return err
 		}
@@ -379,7 +382,7 @@ func (g *gen) collect(e ir.Expr) error {
 			return mt, nil
 		})
 	}
-	return &Unsupported{What: fmt.Sprintf("the expression %T", e)}
+	return &Unsupported{What: describe(e)}
 }
 
 // addSum records a reduction of inner to one number per chain: its sum, or with mean its mean.
