@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -39,6 +40,9 @@ type runCmd struct {
 	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and report nested R-hat (Margossian et al. 2022) for the many-short-chains regime."`
 	Threads      int     `default:"${cores}" help:"Goroutines evaluating the chains, each with its own share of the batch (default: all cores)."`
 	Quiet        bool    `help:"No progress bar."`
+
+	// More holds further data files (several tables: data u[J] = column "u" from "counties").
+	More []string `arg:"" optional:"" help:"More data files (CSV or JSON), which data declarations name with from \"name\" (the base name)."`
 }
 
 func (r *runCmd) validate() error {
@@ -73,7 +77,7 @@ func (r *runCmd) Run(e *env) error {
 	if err := r.validate(); err != nil {
 		return userError{err}
 	}
-	m, err := load(e, r.Model, r.Data)
+	m, err := load(e, r.Model, r.Data, r.More...)
 	if err != nil {
 		return err
 	}
@@ -100,7 +104,7 @@ func (r *runCmd) Run(e *env) error {
 	}
 	for c := 0; c < r.Chains; c++ {
 		w, err := cmdstan.Create(filepath.Join(r.OutputDir, fmt.Sprintf("output_%d.csv", c+1)), cmdstan.Config{
-			Model: filepath.Base(r.Model), DataFile: r.Data, Chain: c + 1, Seed: r.Seed, Warmup: r.Warmup, Draws: r.Draws,
+			Model: filepath.Base(r.Model), DataFile: strings.Join(append([]string{r.Data}, r.More...), ","), Chain: c + 1, Seed: r.Seed, Warmup: r.Warmup, Draws: r.Draws,
 			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth}, names)
 		if err != nil {
 			return userError{fmt.Errorf("cannot write output: %w", err)}
