@@ -38,3 +38,16 @@ func TestNotOnGPUYet(t *testing.T) {
 		}
 	}
 }
+
+// TestObservedExpressionOnGPU: an observed expression of data is folded when the data are bound,
+// so the GPU program is generated for it as for a data vector.
+func TestObservedExpressionOnGPU(t *testing.T) {
+	dir := t.TempDir()
+	model, data := filepath.Join(dir, "m.model"), filepath.Join(dir, "d.csv")
+	os.WriteFile(model, []byte("data y[N] = column \"y\"\nparam mu ~ Normal(0, 5)\nlog(y) ~ Normal(mu, 1)\n"), 0o644)
+	os.WriteFile(data, []byte("y\n0.5\n1\n2\n"), 0o644)
+	m := cudagentest.Load(t, model, data)
+	if _, err := Generate(m, Float64); err != nil {
+		t.Fatal(err)
+	}
+}
