@@ -10,6 +10,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
 [ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || need+=(libopenblas-dev)
 Rscript -e 'suppressMessages({library(rstan); library(posterior)})' >/dev/null 2>&1 || need+=(r-cran-rstan r-cran-posterior)
+Rscript -e 'suppressMessages(library(loo))' >/dev/null 2>&1 || need+=(r-cran-loo) # the --log-lik test
 if [ ${#need[@]} -gt 0 ]; then
   # OpenBLAS for the matrix products; R's rstan and posterior for the output-format and
   # diagnostics tests.

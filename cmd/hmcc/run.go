@@ -43,6 +43,8 @@ type runCmd struct {
 
 	// More holds further data files (several tables: data u[J] = column "u" from "counties").
 	More []string `arg:"" optional:"" help:"More data files (CSV or JSON), which data declarations name with from \"name\" (the base name)."`
+	// LogLik adds the pointwise log-likelihood columns that R's loo reads.
+	LogLik bool `name:"log-lik" help:"Also write log_lik.1 … log_lik.M, the log density of every observed element at each draw (the observed statements' elements in source order), as R's loo::extract_log_lik reads them. Not summarised."`
 }
 
 func (r *runCmd) validate() error {
@@ -95,8 +97,15 @@ func (r *runCmd) Run(e *env) error {
 		return userError{fmt.Errorf("cannot create the output directory: %w", err)}
 	}
 	names := compiler.OutputNames(m)
+	columns := names // the CSV's; log_lik columns are written but not summarised
+	if r.LogLik {
+		if err := compiler.CheckLogLikName(m); err != nil {
+			return userError{err}
+		}
+		columns = append(append([]string(nil), names...), compiler.LogLikNames(m)...)
+	}
 	sink := &drawSink{m: m, names: names, chains: r.Chains, draws: newDrawStore(r.OutputDir, r.Chains, r.Draws, 1+len(names)),
-		values: make([]float64, len(names))}
+		values: make([]float64, len(columns)), logLik: r.LogLik}
 	if compiler.Draws(m) { // generate NAME ~ Dist: one random stream per chain, apart from the sampler's
 		for c := 0; c < r.Chains; c++ {
 			sink.rngs = append(sink.rngs, rand.New(rand.NewPCG(uint64(r.Seed), 0x6e7e_0000_0000+uint64(c))))
@@ -105,7 +114,7 @@ func (r *runCmd) Run(e *env) error {
 	for c := 0; c < r.Chains; c++ {
 		w, err := cmdstan.Create(filepath.Join(r.OutputDir, fmt.Sprintf("output_%d.csv", c+1)), cmdstan.Config{
 			Model: filepath.Base(r.Model), DataFile: strings.Join(append([]string{r.Data}, r.More...), ","), Chain: c + 1, Seed: r.Seed, Warmup: r.Warmup, Draws: r.Draws,
-			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth}, names)
+			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth}, columns)
 		if err != nil {
 			return userError{fmt.Errorf("cannot write output: %w", err)}
 		}
@@ -199,6 +208,7 @@ type drawSink struct {
 	draws   *drawStore
 	values  []float64
 	rngs    []*rand.Rand // per chain, for generated draws; nil when the model draws none
+	logLik  bool         // values has the pointwise log-likelihood after the named quantities
 }
 
 func (s *drawSink) Adapted(stepSizes []float64, invMetric []float64) error {
@@ -222,6 +232,11 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 		if err := compiler.OutputsRand(s.m, theta[c*n:(c+1)*n], rng, s.values); err != nil {
 			return err
 		}
+		if s.logLik {
+			if err := compiler.LogLik(s.m, theta[c*n:(c+1)*n], s.values[len(s.names):]); err != nil {
+				return err
+			}
+		}
 		if err := s.writers[c].Row(st.LogP, st.AcceptStat, st.StepSize, st.TreeDepth, st.NLeapfrog, st.Divergent, st.Energy, s.values); err != nil {
 			return err
 		}
@@ -231,7 +246,7 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 		if err := s.draws.setEnergy(c, iter, st.Energy); err != nil {
 			return err
 		}
-		for k, v := range s.values {
+		for k, v := range s.values[:len(s.names)] {
 			if err := s.draws.set(k+1, c, iter, v); err != nil {
 				return err
 			}
