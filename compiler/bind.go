@@ -199,6 +199,11 @@ func BindInputs(m *ir.Model, inputs []Input) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
+	for _, term := range m.Terms {
+		if err := checkObservedExpr(term); err != nil {
+			return err
+		}
+	}
 	for _, p := range m.Params {
 		if p.Prior.Dist.Support == dist.Between {
 			if err := bindBounds(p, m.Sizes); err != nil {
@@ -239,7 +244,7 @@ func bindBounds(p *ir.ParamVar, sizes ir.Sizes) *diag.Error {
 // a count at most Binomial's n, a value inside Uniform's bounds. It names the CSV line.
 func checkObservedArgs(term *ir.Term, b *binder, sizes ir.Sizes) error {
 	ref, ok := term.Variate.(*ir.DataRef)
-	if !ok {
+	if !ok || term.Weights != nil { // a mixture's arguments are per component, not per row
 		return nil
 	}
 	args := make([]*ir.Tensor, len(term.Args))
@@ -436,4 +441,30 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// checkObservedExpr verifies that an observed expression of data (log(y) ~ ..., folded when the
+// data were bound) lies in the distribution's support, pointing at the expression.
+func checkObservedExpr(term *ir.Term) error {
+	f, ok := term.Variate.(*ir.Folded)
+	if !ok {
+		return nil
+	}
+	for i, x := range f.Value.Data {
+		if term.Dist.Support.Contains(x) || (!term.Dist.Discrete && term.Dist.LogDensity(x, validArgs(term.Dist), nil) > math.Inf(-1)) {
+			continue
+		}
+		start, end := f.Span()
+		at := ""
+		if len(f.Value.Data) > 1 {
+			at = fmt.Sprintf(" at element %d", i+1)
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("the observed expression is %g%s; an observed value must be a finite number", x, at),
+				Hint: "check the transformation and the data (the logarithm of a number ≤ 0, a division by 0)"}
+		}
+		return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("the observed expression is %g%s, outside the support %s of %s", x, at, term.Dist.Support, term.Dist.Name),
+			Hint: "an observed expression of data must take values the distribution can produce; check the transformation and the data"}
+	}
+	return nil
 }
