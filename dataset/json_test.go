@@ -67,3 +67,33 @@ func TestReadJSONErrors(t *testing.T) {
 		t.Errorf("missing value: %v", err)
 	}
 }
+
+// FuzzReadJSON: any input gives a JSON data file or an *Error, never a panic, and every value
+// read has as many numbers as its shape says.
+func FuzzReadJSON(f *testing.F) {
+	for _, s := range []string{`{"N": 3, "y": [1, 2, 3], "X": [[1, 2], [3, 4]]}`, `{"y": [1, "NA"]}`, `{"X": [[1], [2, 3]]}`, `[]`, `{`, `{"a": [[[]]]}`, `{"e": [], "f": [[]]}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		j, err := ReadJSONFrom("f.json", strings.NewReader(src))
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			return
+		}
+		for _, n := range j.Names() {
+			v, err := j.Value(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := 1
+			for _, s := range v.Shape {
+				want *= s
+			}
+			if len(v.Data) != want {
+				t.Fatalf("%s: shape %v holds %d numbers", n, v.Shape, len(v.Data))
+			}
+		}
+	})
+}

@@ -33,7 +33,7 @@ go test -count=1 -race -short ./runtime/... ./autodiff/... ./cmd/...
 # link stubs, without a GPU; the generated CUDA C is checked on the host (docs/gpu.md).
 ./scripts/cuda-check.sh
 # Fuzz every target briefly; crashers found earlier live in testdata/fuzz and run above.
-for target in "lang FuzzParse" "lang FuzzFormat" "compiler FuzzCheck" "compiler FuzzBind" "dataset FuzzRead" "runtime/cmdstan FuzzRoundTrip" "runtime/cmdstan FuzzRead"; do
+for target in "lang FuzzParse" "lang FuzzFormat" "compiler FuzzCheck" "compiler FuzzBind" "dataset FuzzRead" "dataset FuzzReadJSON" "runtime/cmdstan FuzzRoundTrip" "runtime/cmdstan FuzzRead"; do
   set -- $target
   go test -run XXX -fuzz "^$2\$" -fuzztime 10s "./$1/"
 done
