@@ -67,6 +67,14 @@ func (b *Builder) Param(off, n int, c ir.Constraint) (*G.Node, error) {
 	if c.Kind == ir.Unconstrained {
 		return x, nil
 	}
+	if c.Kind == ir.Ordered {
+		lj, err := b.apply(orderedLogJacobianKernel{}, x)
+		if err != nil {
+			return nil, err
+		}
+		b.terms = append(b.terms, lj)
+		return b.apply(orderedKernel{}, x)
+	}
 	if c.Kind == ir.Simplex { // n coordinates make n + 1 values
 		lj, err := b.apply(simplexLogJacobianKernel{}, x)
 		if err != nil {

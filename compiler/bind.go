@@ -15,10 +15,72 @@ import (
 // θ in declaration order, checks observed values against their distribution's support, and folds
 // every data-only subexpression into a constant so it is computed once, here.
 func Bind(m *ir.Model, t *dataset.Table) error {
+	return BindInputs(m, []Input{{Name: InputName(t.Path), Table: t}})
+}
+
+// BindInputs is Bind with several data files: each data declaration reads the file its
+// `from "name"` names, or the first file.
+func BindInputs(m *ir.Model, inputs []Input) error {
 	m.Sizes = ir.Sizes{}
 	boundBy := map[string]string{}
+	b := &binder{inputs: inputs, of: map[*ir.DataVar]*Input{}}
 	var errs diag.List
+	bindSize := func(v *ir.DataVar, name string, n int, what string) bool {
+		if prev, ok := m.Sizes[name]; ok && prev != n {
+			errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("size %s is %d (bound by %s), but %s", name, prev, boundBy[name], what),
+				Hint: "give sizes that differ different names"})
+			return false
+		}
+		if _, ok := m.Sizes[name]; !ok {
+			m.Sizes[name] = n
+			boundBy[name] = v.Name // the first declaration that bound it, for messages
+		}
+		return true
+	}
 	for _, v := range m.Data {
+		in, err := b.input(v)
+		if err != nil {
+			return err
+		}
+		if in.JSON != nil {
+			if err := bindJSON(v, in.JSON); err != nil {
+				return err
+			}
+			ext := v.Value.Shape
+			for i, d := range v.Shape {
+				what := fmt.Sprintf("%s has %d %s", v.Name, ext[i], []string{"rows", "columns"}[i])
+				if len(v.Shape) == 1 {
+					what = fmt.Sprintf("%s has %d %s", v.Name, ext[i], plural(ext[i], "element", "elements"))
+				}
+				if d.Name == "" {
+					if d.Size != ext[i] {
+						errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("%s is declared with size %d, but %s", v.Name, d.Size, what)})
+					}
+					continue
+				}
+				bindSize(v, d.Name, ext[i], what)
+			}
+			if v.Source.Kind == ir.FromLevels {
+				bindSize(v, v.Source.LevelsSize, len(v.Labels), fmt.Sprintf("%s has %d %s", v.Name, len(v.Labels), plural(len(v.Labels), "group", "groups")))
+			}
+			if v.IsSize {
+				x := v.Value.Data[0]
+				if x < 1 || x != math.Trunc(x) || x > math.MaxInt32 {
+					start, end := v.NamePos, endOf(v.NamePos, v.Name)
+					errs.Add(&diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("%s is used as a size, but its value in %s is %g", v.Name, in.JSON.Path, x),
+						Hint: "a size must be a whole number of at least 1"})
+					continue
+				}
+				bindSize(v, v.Name, int(x), fmt.Sprintf("%s is %d in %s", v.Name, int(x), in.JSON.Path))
+			}
+			continue
+		}
+		t := in.Table
+		if v.Source.Kind == ir.FromValue {
+			return &diag.Error{Pos: v.Source.NamePos[0], End: endOf(v.Source.NamePos[0], fmt.Sprintf("%q", v.Source.Names[0])),
+				Msg:  fmt.Sprintf("data %s: value reads a named value of a JSON data file, but %s is a CSV table", v.Name, t.Path),
+				Hint: `read a column of a CSV with column "name", or give the data as JSON ({"name": ...})`}
+		}
 		cols, err := selectColumns(v, t)
 		if err != nil {
 			return err
@@ -35,21 +97,16 @@ func Bind(m *ir.Model, t *dataset.Table) error {
 			if i == 1 {
 				what = fmt.Sprintf("%s has %d columns", v.Name, extents[i])
 			}
+			if len(inputs) > 1 && i == 0 {
+				what += " (in " + t.Path + ")"
+			}
 			if d.Name == "" {
 				if d.Size != extents[i] {
 					errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("%s is declared with size %d, but %s", v.Name, d.Size, what)})
 				}
 				continue
 			}
-			if prev, ok := m.Sizes[d.Name]; ok && prev != extents[i] {
-				errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("size %s is %d (bound by %s), but %s", d.Name, prev, boundBy[d.Name], what),
-					Hint: "give sizes that differ different names"})
-				continue
-			}
-			if _, ok := m.Sizes[d.Name]; !ok {
-				m.Sizes[d.Name] = extents[i]
-				boundBy[d.Name] = v.Name // the first declaration that bound it, for messages
-			}
+			bindSize(v, d.Name, extents[i], what)
 		}
 		v.Columns = cols
 		v.Value = ir.NewTensor(extents...)
@@ -58,15 +115,8 @@ func Bind(m *ir.Model, t *dataset.Table) error {
 			if err != nil {
 				return err
 			}
-			J := v.Source.LevelsSize
-			if prev, ok := m.Sizes[J]; ok && prev != len(labels) {
-				errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("size %s is %d (bound by %s), but %s has %d %s", J, prev, boundBy[J], v.Name, len(labels), plural(len(labels), "group", "groups")),
-					Hint: "give sizes that differ different names"})
+			if !bindSize(v, v.Source.LevelsSize, len(labels), fmt.Sprintf("%s has %d %s", v.Name, len(labels), plural(len(labels), "group", "groups"))) {
 				continue
-			}
-			if _, ok := m.Sizes[J]; !ok {
-				m.Sizes[J] = len(labels)
-				boundBy[J] = v.Name
 			}
 			for i, k := range codes {
 				v.Value.Data[i] = float64(k)
@@ -110,7 +160,7 @@ func Bind(m *ir.Model, t *dataset.Table) error {
 		return err
 	}
 	for _, term := range m.Terms {
-		if err := checkObserved(term, t); err != nil {
+		if err := checkObserved(term, b); err != nil {
 			return err
 		}
 	}
@@ -132,9 +182,15 @@ func Bind(m *ir.Model, t *dataset.Table) error {
 		}
 	}
 	for _, term := range terms {
+		if term.Weights != nil {
+			term.Weights = fold(term.Weights, m.Sizes)
+		}
+		if term.Variate != nil { // a generated draw has none
+			term.Variate = fold(term.Variate, m.Sizes)
+		}
 		for i, a := range term.Args {
 			term.Args[i] = fold(a, m.Sizes)
-			if err := checkArgDomain(term, i, m.Sizes, t); err != nil {
+			if err := checkArgDomain(term, i, m.Sizes, b); err != nil {
 				if d, ok := err.(*diag.Error); ok {
 					errs.Add(d)
 					continue
@@ -146,6 +202,11 @@ func Bind(m *ir.Model, t *dataset.Table) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
+	for _, term := range m.Terms {
+		if err := checkObservedExpr(term); err != nil {
+			return err
+		}
+	}
 	for _, p := range m.Params {
 		if p.Prior.Dist.Support == dist.Between {
 			if err := bindBounds(p, m.Sizes); err != nil {
@@ -154,7 +215,7 @@ func Bind(m *ir.Model, t *dataset.Table) error {
 		}
 	}
 	for _, term := range m.Terms {
-		if err := checkObservedArgs(term, t, m.Sizes); err != nil {
+		if err := checkObservedArgs(term, b, m.Sizes); err != nil {
 			return err
 		}
 	}
@@ -184,9 +245,9 @@ func bindBounds(p *ir.ParamVar, sizes ir.Sizes) *diag.Error {
 
 // checkObservedArgs verifies observed values against supports that depend on data arguments:
 // a count at most Binomial's n, a value inside Uniform's bounds. It names the CSV line.
-func checkObservedArgs(term *ir.Term, t *dataset.Table, sizes ir.Sizes) error {
+func checkObservedArgs(term *ir.Term, b *binder, sizes ir.Sizes) error {
 	ref, ok := term.Variate.(*ir.DataRef)
-	if !ok {
+	if !ok || term.Weights != nil { // a mixture's arguments are per component, not per row
 		return nil
 	}
 	args := make([]*ir.Tensor, len(term.Args))
@@ -223,9 +284,7 @@ func checkObservedArgs(term *ir.Term, t *dataset.Table, sizes ir.Sizes) error {
 		default:
 			why = fmt.Sprintf("impossible under %s with the data arguments of this row", term.Dist.Name)
 		}
-		col := v.Columns[j%len(v.Columns)]
-		return &dataset.Error{Path: t.Path, Line: t.Line(j / len(v.Columns)), Column: col,
-			Msg: fmt.Sprintf("value %g is %s, which the model uses for %s (%s)", x, why, v.Name, term.Pos)}
+		return b.errorAt(v, j, fmt.Sprintf("value %g is %s, which the model uses for %s (%s)", x, why, v.Name, term.Pos))
 	}
 	return nil
 }
@@ -280,7 +339,7 @@ func standardize(x []float64) error {
 
 // checkObserved verifies every observed value lies in the distribution's support, naming the
 // CSV line and column of the first that does not.
-func checkObserved(term *ir.Term, t *dataset.Table) error {
+func checkObserved(term *ir.Term, b *binder) error {
 	ref, ok := term.Variate.(*ir.DataRef)
 	if !ok {
 		return nil
@@ -290,11 +349,8 @@ func checkObserved(term *ir.Term, t *dataset.Table) error {
 		if term.Dist.Support.Contains(x) || (!term.Dist.Discrete && term.Dist.LogDensity(x, validArgs(term.Dist), nil) > math.Inf(-1)) {
 			continue
 		}
-		col := v.Columns[i%len(v.Columns)]
-		row := i / len(v.Columns)
-		return &dataset.Error{Path: t.Path, Line: t.Line(row), Column: col,
-			Msg: fmt.Sprintf("value %g is outside the support %s of %s, which the model uses for %s (%s)",
-				x, term.Dist.Support, term.Dist.Name, v.Name, term.Pos)}
+		return b.errorAt(v, i, fmt.Sprintf("value %g is outside the support %s of %s, which the model uses for %s (%s)",
+			x, term.Dist.Support, term.Dist.Name, v.Name, term.Pos))
 	}
 	return nil
 }
@@ -317,7 +373,7 @@ func validArgs(d *dist.Dist) []float64 {
 
 // checkArgDomain verifies a data-only argument is inside its parameter's domain. A whole-number
 // argument read straight from a column (Binomial's n) is reported with its CSV line.
-func checkArgDomain(term *ir.Term, i int, sizes ir.Sizes, t *dataset.Table) error {
+func checkArgDomain(term *ir.Term, i int, sizes ir.Sizes, b *binder) error {
 	a := term.Args[i]
 	if a.DependsOnParams() {
 		return nil
@@ -329,9 +385,7 @@ func checkArgDomain(term *ir.Term, i int, sizes ir.Sizes, t *dataset.Table) erro
 	q := term.Dist.Params[i]
 	for j, x := range val.Data {
 		if ref, ok := a.(*ir.DataRef); ok && q.Domain.Integer() && !q.Domain.Contains(x) {
-			v := ref.Var
-			return &dataset.Error{Path: t.Path, Line: t.Line(j / len(v.Columns)), Column: v.Columns[j%len(v.Columns)],
-				Msg: fmt.Sprintf("value %g is not %s, which argument %s of %s must be (%s)", x, domainWords(q.Domain), q.Name, term.Dist.Name, term.Pos)}
+			return b.errorAt(ref.Var, j, fmt.Sprintf("value %g is not %s, which argument %s of %s must be (%s)", x, domainWords(q.Domain), q.Name, term.Dist.Name, term.Pos))
 		}
 		if !q.Domain.Contains(x) {
 			start, end := a.Span()
@@ -377,6 +431,8 @@ func fold(e ir.Expr, sizes ir.Sizes) ir.Expr {
 		return ir.NewMean(sp, fold(x.X, sizes))
 	case *ir.Dot:
 		return ir.NewDot(sp, fold(x.A, sizes), fold(x.B, sizes))
+	case *ir.LogSumExp:
+		return ir.NewLogSumExp(sp, fold(x.X, sizes))
 	case *ir.Gather:
 		return ir.NewGather(sp, fold(x.X, sizes), x.Index)
 	case *ir.Slice:
@@ -397,4 +453,30 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// checkObservedExpr verifies that an observed expression of data (log(y) ~ ..., folded when the
+// data were bound) lies in the distribution's support, pointing at the expression.
+func checkObservedExpr(term *ir.Term) error {
+	f, ok := term.Variate.(*ir.Folded)
+	if !ok {
+		return nil
+	}
+	for i, x := range f.Value.Data {
+		if term.Dist.Support.Contains(x) || (!term.Dist.Discrete && term.Dist.LogDensity(x, validArgs(term.Dist), nil) > math.Inf(-1)) {
+			continue
+		}
+		start, end := f.Span()
+		at := ""
+		if len(f.Value.Data) > 1 {
+			at = fmt.Sprintf(" at element %d", i+1)
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("the observed expression is %g%s; an observed value must be a finite number", x, at),
+				Hint: "check the transformation and the data (the logarithm of a number ≤ 0, a division by 0)"}
+		}
+		return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("the observed expression is %g%s, outside the support %s of %s", x, at, term.Dist.Support, term.Dist.Name),
+			Hint: "an observed expression of data must take values the distribution can produce; check the transformation and the data"}
+	}
+	return nil
 }

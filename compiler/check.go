@@ -42,13 +42,19 @@ type checker struct {
 	inGenerate bool
 	// rec is the recurrence whose step is being checked (index.go), or nil.
 	rec *recurScope
+	// scalarSizes are scalars read with value "K": they may be used as sizes. usedSizes records
+	// the size names shapes use, so that such a scalar is bound as (or checked against) a size.
+	scalarSizes map[string]bool
+	usedSizes   map[string]bool
 }
 
 // Check resolves names, infers and checks shapes, picks each parameter's constraint from its
 // prior's support, and returns the IR. All errors found are returned together, sorted.
 func Check(m *lang.Model) (*ir.Model, error) {
 	c := &checker{m: &ir.Model{File: m.File}, scope: map[string]*symbol{}, sizes: map[string]diag.Pos{}}
-	// Size symbols are bound by data wherever it is declared, so collect them first.
+	// Size symbols are bound by data wherever it is declared, so collect them first. A scalar
+	// read with value "K" may be used as a size too (Stan's int K in the data block).
+	scalarSizes := map[string]bool{}
 	for _, s := range m.Stmts {
 		if d, ok := s.(*lang.DataDecl); ok {
 			for _, dim := range d.Dims {
@@ -63,8 +69,12 @@ func Check(m *lang.Model) (*ir.Model, error) {
 					c.sizes[n] = d.Source.LevelsSizePos
 				}
 			}
+			if len(d.Dims) == 0 && d.Source.Kind == lang.SourceValue {
+				scalarSizes[d.Name] = true
+			}
 		}
 	}
+	c.scalarSizes = scalarSizes
 	for _, s := range m.Stmts {
 		switch s := s.(type) {
 		case *lang.DataDecl:
@@ -89,6 +99,10 @@ func Check(m *lang.Model) (*ir.Model, error) {
 		return nil, err
 	}
 	markUsed(c.m)
+	for _, d := range c.m.Data {
+		d.IsSize = c.scalarSizes[d.Name] && c.usedSizes[d.Name]
+		d.Used = d.Used || d.IsSize // it gives a shape its size
+	}
 	return c.m, nil
 }
 
@@ -130,6 +144,14 @@ func (c *checker) dims(dims []lang.Dim) (ir.Shape, bool) {
 			shape = append(shape, ir.Dim{Size: d.Size})
 			continue
 		}
+		if c.usedSizes == nil {
+			c.usedSizes = map[string]bool{}
+		}
+		c.usedSizes[d.Name] = true
+		if c.scalarSizes[d.Name] {
+			shape = append(shape, ir.Dim{Name: d.Name})
+			continue
+		}
 		if _, bound := c.sizes[d.Name]; !bound {
 			e := c.errorf(d.Pos, endOf(d.Pos, d.Name), "size %s is not bound by any data declaration", d.Name)
 			if s := diag.Suggest(d.Name, sortedKeys(c.sizes)); s != "" {
@@ -165,6 +187,9 @@ func (c *checker) data(s *lang.DataDecl) {
 	case src.Kind == lang.SourceLevels && shape[0].Name == src.LevelsSize:
 		c.errorf(src.LevelsSizePos, endOf(src.LevelsSizePos, src.LevelsSize), "%s already names the rows of %s; give the number of groups its own name", src.LevelsSize, s.Name)
 	case src.Kind == lang.SourceLevels:
+	case src.Kind == lang.SourceValue && len(shape) > 2:
+		c.errorf(s.Pos, s.End, "data %s: a value is a scalar, a vector or a matrix, so it takes at most two sizes", s.Name)
+	case src.Kind == lang.SourceValue:
 	case src.Kind == lang.SourceColumn && len(shape) != 1:
 		c.errorf(s.Pos, s.End, "data %s takes one column, so it needs one size, as in %s[N]", s.Name, s.Name)
 	case src.Kind != lang.SourceColumn && len(shape) != 2:
@@ -172,7 +197,7 @@ func (c *checker) data(s *lang.DataDecl) {
 	}
 	v := &ir.DataVar{Name: s.Name, Pos: s.Pos, NamePos: s.NamePos, Shape: shape, Source: ir.Source{
 		Kind: ir.SourceKind(src.Kind), Names: src.Names, NamePos: src.NamePos, Standardize: src.Standardize,
-		LevelsSize: src.LevelsSize}}
+		LevelsSize: src.LevelsSize, Table: src.Table, TablePos: src.TablePos}}
 	if c.declare(s.Name, s.NamePos, &symbol{kind: symData, data: v}) {
 		c.m.Data = append(c.m.Data, v)
 	}
@@ -184,7 +209,22 @@ func (c *checker) param(s *lang.ParamDecl) {
 		c.errorf(s.Pos, s.End, "parameter %s: only scalars and vectors are supported for now", s.Name)
 	}
 	p := &ir.ParamVar{Name: s.Name, Pos: s.NamePos, Shape: shape}
-	term, d := c.distCall(s.Prior, shape, false)
+	prior, ordered := c.orderedPrior(s, shape)
+	if prior == nil {
+		c.declare(s.Name, s.NamePos, &symbol{kind: symParam, poisoned: true, param: p})
+		return
+	}
+	if prior.Name == "Mixture" {
+		c.errorf(prior.Pos, prior.NameEnd, "Mixture can only be observed (a likelihood), not the prior of parameter %s", s.Name).
+			WithHint("for a prior with several modes, mix in the likelihood of data, or use a Dirichlet weight and component parameters")
+		c.declare(s.Name, s.NamePos, &symbol{kind: symParam, poisoned: true, param: p})
+		return
+	}
+	term, d := c.distCall(prior, shape, false)
+	if d != nil && ordered {
+		p.Constraint = c.orderedConstraint(s, prior, d, shape)
+		d = nil // the constraint is set
+	}
 	if d != nil {
 		if d.Discrete {
 			c.errorf(s.Prior.Pos, s.Prior.NameEnd, "parameter %s cannot have the discrete prior %s", s.Name, d.Name).
@@ -368,6 +408,10 @@ func (c *checker) generate(s *lang.GenerateDecl) {
 }
 
 func (c *checker) sample(s *lang.SampleStmt) {
+	if s.Target == "" {
+		c.sampleExpr(s)
+		return
+	}
 	sym, ok := c.scope[s.Target]
 	if !ok {
 		e := c.errorf(s.Pos, s.TargetEnd, "%s is not declared", s.Target)
@@ -398,18 +442,22 @@ func (c *checker) sample(s *lang.SampleStmt) {
 	}
 	v := sym.data
 	v.Used = true
-	if len(v.Shape) != 1 {
+	if len(v.Shape) > 1 {
 		c.errorf(s.Pos, s.TargetEnd, "%s is a matrix; an observed outcome must be a vector", s.Target)
 		return
 	}
-	var variate ir.Expr = ir.NewDataRef(ir.NewSpan(s.Pos, s.TargetEnd), v)
-	if s.Range != nil { // y[3:N] ~ ...: a slice of the data
-		if variate = c.indexed(s.Range, ir.NewSpan(s.Pos, s.TargetEnd)); variate == nil {
-			c.distCall(s.Dist, nil, true)
-			return
-		}
+	c.observe(s, ir.NewDataRef(ir.NewSpan(s.Pos, s.TargetEnd), v))
+}
+
+// observe checks the distribution of an observed variate and adds the likelihood term.
+func (c *checker) observe(s *lang.SampleStmt, variate ir.Expr) {
+	var term *ir.Term
+	var d *dist.Dist
+	if s.Dist.Name == "Mixture" {
+		term, d = c.mixture(s.Dist, variate.Shape())
+	} else {
+		term, d = c.distCall(s.Dist, variate.Shape(), false)
 	}
-	term, d := c.distCall(s.Dist, variate.Shape(), false)
 	if d != nil && d.Vector {
 		c.errorf(s.Dist.Pos, s.Dist.NameEnd, "%s can only be the prior of a parameter for now, not a likelihood", d.Name)
 		return
@@ -634,7 +682,7 @@ func (c *checker) matvec(e *lang.Binary, sp ir.Span, l, r ir.Expr) ir.Expr {
 
 // reductions are the functions that are not elementwise: they change the shape of their
 // arguments, so the checker handles each apart (reduction below).
-var reductions = map[string]bool{"sum": true, "mean": true, "dot": true, "transpose": true, "ifelse": true}
+var reductions = map[string]bool{"sum": true, "mean": true, "dot": true, "transpose": true, "ifelse": true, "log_sum_exp": true}
 
 // funcNames lists every function a model may call, for hints.
 func funcNames() []string {
@@ -686,6 +734,17 @@ func (c *checker) reduction(e *lang.Call, sp ir.Span, nameEnd diag.Pos) ir.Expr 
 	case "ifelse":
 		want, words = 3, "three arguments"
 	}
+	if e.Func == "log_sum_exp" && len(e.Args) != 1 && len(e.Args) != 2 {
+		c.errorf(start, nameEnd, "log_sum_exp takes one vector or two arguments, got %d", len(e.Args)).
+			WithHint("log_sum_exp(v) is log Σ exp(vₖ); log_sum_exp(a, b) is log(exp(a) + exp(b)), elementwise")
+		for _, a := range e.Args {
+			c.expr(a)
+		}
+		return nil
+	}
+	if e.Func == "log_sum_exp" {
+		want = len(e.Args)
+	}
 	if len(e.Args) != want {
 		c.errorf(start, nameEnd, "%s takes %s, got %d", e.Func, words, len(e.Args))
 		for _, a := range e.Args {
@@ -702,6 +761,27 @@ func (c *checker) reduction(e *lang.Call, sp ir.Span, nameEnd diag.Pos) ir.Expr 
 	switch e.Func {
 	case "ifelse":
 		return c.ifelse(e, sp, args)
+	case "log_sum_exp":
+		for _, a := range args {
+			if !c.elementwise(a, "log_sum_exp") {
+				return nil
+			}
+		}
+		if len(args) == 1 {
+			return ir.NewLogSumExp(sp, args[0])
+		}
+		ls, rs := args[0].Shape(), args[1].Shape()
+		shape := ls
+		switch {
+		case len(ls) == 0:
+			shape = rs
+		case len(rs) == 0:
+		case !ls.Equal(rs):
+			c.errorf(start, nameEnd, "shapes do not match for log_sum_exp: the first is %s, the second is %s", ls, rs).
+				WithHint("log_sum_exp(a, b) works element by element: give two vectors of one length, or a scalar")
+			return nil
+		}
+		return ir.NewBinary(sp, ir.LogSumExp2, args[0], args[1], shape)
 	case "transpose":
 		if sh := args[0].Shape(); len(sh) != 2 {
 			as, ae := args[0].Span()

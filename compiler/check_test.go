@@ -357,7 +357,7 @@ t.model:3:12: error: unknown function Normal
 t.model:3:12: error: unknown function logistic_curve
   y ~ Normal(logistic_curve(mu), 1)
              ^^^^^^^^^^^^^^
-  hint: functions: dot, exp, ifelse, inv_logit, lgamma, log, log1p, mean, softplus, sqrt, sum, transpose
+  hint: functions: dot, exp, ifelse, inv_logit, lgamma, log, log1p, log_sum_exp, mean, softplus, sqrt, sum, transpose
 `},
 		{"function arity",
 			lines(header, "param mu ~ Normal(0, 1)", "y ~ Normal(exp(mu, mu) + sum(), 1)"), `

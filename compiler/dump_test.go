@@ -21,6 +21,7 @@ func TestDumpGolden(t *testing.T) {
 		"eight_schools": "eight_schools.csv", "kidiq": "kidiq.csv", "radon": "radon_mn.csv",
 		"radon_slopes": "radon_mn.csv", "sparse_logistic": "german_credit.csv", "radon_ppc": "radon_mn.csv",
 		"ar2": "ar2.csv", "arma11": "arma11.csv", "garch11": "garch11.csv",
+		"radon_uranium": "radon_mn.csv,radon_counties.csv", "normal_mixture": "mixture.csv", "poisson_exposure": "claims.csv",
 	}
 	models, _ := filepath.Glob("../models/*.model")
 	extra, _ := filepath.Glob("testdata/dump/*.model")
@@ -49,11 +50,15 @@ func TestDumpGolden(t *testing.T) {
 				t.Fatal(diag.Render(err, string(src)))
 			}
 			checked := ir.Dump(m)
-			tab, err := dataset.Read(filepath.Join("../models", csv))
-			if err != nil {
-				t.Fatal(err)
+			var inputs []Input // several tables, comma separated
+			for _, f := range strings.Split(csv, ",") {
+				tab, err := dataset.Read(filepath.Join("../models", f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				inputs = append(inputs, Input{Name: InputName(f), Table: tab})
 			}
-			if err := Bind(m, tab); err != nil {
+			if err := BindInputs(m, inputs); err != nil {
 				t.Fatal(diag.Render(err, string(src)))
 			}
 			for ext, got := range map[string]string{".ast": lang.Dump(ast), ".ir": checked, ".bound.ir": ir.Dump(m)} {

@@ -89,6 +89,13 @@ func (l *lowering) term(t *ir.Term) error {
 			return err
 		}
 	}
+	if t.Weights != nil {
+		w, err := l.expr(t.Weights)
+		if err != nil {
+			return err
+		}
+		return l.b.Mixture(t.Dist, x, w, args...)
+	}
 	return l.b.LogDensity(t.Dist, x, args...)
 }
 
@@ -192,6 +199,12 @@ func (l *lowering) expr(e ir.Expr) (autodiff.Node, error) {
 			return nil, err
 		}
 		return l.b.Mean(x)
+	case *ir.LogSumExp:
+		x, err := l.expr(e.X)
+		if err != nil {
+			return nil, err
+		}
+		return l.b.LogSumExp(x)
 	case *ir.Dot:
 		a, err := l.expr(e.A)
 		if err != nil {

@@ -78,7 +78,7 @@ func Unconstrain(m *ir.Model, values map[string][]float64, theta []float64) erro
 		if n := m.Sizes.Len(p.Shape); len(v) != n {
 			return fmt.Errorf("parameter %s has %d elements, but %d values were given", p.Name, n, len(v))
 		}
-		if p.Constraint.Kind == ir.Simplex {
+		if p.Constraint.Kind == ir.Simplex || p.Constraint.Kind == ir.Ordered {
 			if err := p.Constraint.UnconstrainAll(v, theta[p.Offset:p.Offset+p.Len]); err != nil {
 				return fmt.Errorf("parameter %s: %w", p.Name, err)
 			}

@@ -68,6 +68,13 @@ func Warnings(m *ir.Model) diag.List {
 				WithHint("it depends on no parameter, so it is not written to the output either; remove it or use it"))
 		}
 	}
+	for _, t := range m.Terms {
+		if _, isData := t.Variate.(*ir.DataRef); !isData && t.Variate.DependsOnParams() {
+			start, end := t.Variate.Span()
+			ws.Add(diag.Warnf(start, end, "the left side of ~, %s, depends on parameters; hmcc adds no Jacobian for it", source(t.Variate)).
+				WithHint("an observed expression is meant for data (log(y) ~ ...); a density of a function of parameters needs the log-Jacobian of that function added by hand, or write the model for the parameters themselves"))
+		}
+	}
 	inLikelihood := likelihoodParams(m)
 	for _, p := range m.Params {
 		if inLikelihood[p] {
@@ -264,6 +271,9 @@ func source(e ir.Expr) string {
 		}
 		return e.Func.Name + "(" + source(e.X) + ")"
 	case *ir.Binary:
+		if e.Op == ir.LogSumExp2 {
+			return "log_sum_exp(" + source(e.L) + ", " + source(e.R) + ")"
+		}
 		return operand(e.L) + " " + e.Op.Symbol + " " + operand(e.R)
 	case *ir.MatVec:
 		return operand(e.M) + " @ " + operand(e.V)
@@ -275,6 +285,8 @@ func source(e ir.Expr) string {
 		return "mean(" + source(e.X) + ")"
 	case *ir.Dot:
 		return "dot(" + source(e.A) + ", " + source(e.B) + ")"
+	case *ir.LogSumExp:
+		return "log_sum_exp(" + source(e.X) + ")"
 	case *ir.Transpose:
 		return "transpose(" + source(e.X) + ")"
 	}

@@ -15,6 +15,7 @@ const (
 	LowerBound                          // (lo, ∞): y = lo + exp(x)
 	Interval                            // (lo, hi): y = lo + (hi − lo)·logistic(x)
 	Simplex                             // K positive values summing to 1 from K − 1 coordinates: stick-breaking
+	Ordered                             // K increasing values: y₁ = x₁, yₖ = yₖ₋₁ + exp(xₖ)
 )
 
 // Constraint maps an unconstrained coordinate x to the parameter's support. Each transform and
@@ -54,6 +55,8 @@ func (c Constraint) String() string {
 		return fmt.Sprintf("(%g, %g)", c.Lo, c.Hi)
 	case Simplex:
 		return "simplex"
+	case Ordered:
+		return "ordered"
 	}
 	return "real"
 }
@@ -74,6 +77,17 @@ func (c Constraint) Coordinates(n int) int {
 // log |J| = Σ_k log z_k + log(1 − z_k) + log r_k. The other kinds map each coordinate alone.
 func (c Constraint) ConstrainAll(x, y []float64) float64 {
 	lj := 0.0
+	if c.Kind == Ordered { // y₁ = x₁, yₖ = yₖ₋₁ + exp(xₖ); log |J| = Σₖ₌₂ xₖ (Stan's ordered transform)
+		for i, v := range x {
+			if i == 0 {
+				y[0] = v
+				continue
+			}
+			y[i] = y[i-1] + math.Exp(v)
+			lj += v
+		}
+		return lj
+	}
 	if c.Kind != Simplex {
 		for i, v := range x {
 			y[i] = c.Constrain(v)
@@ -96,8 +110,25 @@ func (c Constraint) ConstrainAll(x, y []float64) float64 {
 
 // UnconstrainAll is the inverse of ConstrainAll: it writes the coordinates x of values y, or
 // returns an error naming the first value outside the support (for a simplex, values that are
-// not positive or do not sum to 1 within 1e-8).
+// not positive or do not sum to 1 within 1e-8; for an ordered vector, values that do not
+// increase).
 func (c Constraint) UnconstrainAll(y, x []float64) error {
+	if c.Kind == Ordered {
+		for i, v := range y {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("element %d: %v is not a finite number", i+1, v)
+			}
+			if i == 0 {
+				x[0] = v
+				continue
+			}
+			if !(v > y[i-1]) {
+				return fmt.Errorf("element %d is %v, not more than element %d (%v); an ordered vector increases", i+1, v, i, y[i-1])
+			}
+			x[i] = math.Log(v - y[i-1])
+		}
+		return nil
+	}
 	if c.Kind != Simplex {
 		for i, v := range y {
 			u, err := c.Unconstrain(v)

@@ -43,9 +43,14 @@ func Dump(m *Model) string {
 			what = "columns except " + strings.Join(quoted, ", ")
 		case FromLevels:
 			what = "levels " + quoted[0] + " as " + src.LevelsSize
+		case FromValue:
+			what = "value " + quoted[0]
 		}
 		if src.Standardize {
 			what = "standardize(" + what + ")"
+		}
+		if src.Table != "" {
+			what += " from " + strconv.Quote(src.Table)
 		}
 		fmt.Fprintf(&b, "data %s %s = %s\n", d.Name, d.Shape, what)
 	}
@@ -84,6 +89,9 @@ func dumpTerm(t *Term) string {
 	for i, a := range t.Args {
 		args[i] = t.Dist.Params[i].Name + "=" + DumpExpr(a)
 	}
+	if t.Weights != nil {
+		return "Mixture(weights=" + DumpExpr(t.Weights) + ", " + t.Dist.Name + "(" + strings.Join(args, ", ") + "))"
+	}
 	return t.Dist.Name + "(" + strings.Join(args, ", ") + ")"
 }
 
@@ -116,6 +124,8 @@ func DumpExpr(e Expr) string {
 		return "(mean " + DumpExpr(e.X) + ")"
 	case *Dot:
 		return "(dot " + DumpExpr(e.A) + " " + DumpExpr(e.B) + ")"
+	case *LogSumExp:
+		return "(log_sum_exp " + DumpExpr(e.X) + ")"
 	case *Transpose:
 		return "(transpose" + shape + " " + DumpExpr(e.X) + ")"
 	case *Gather:

@@ -2,6 +2,7 @@ package ir
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 )
 
@@ -169,6 +170,23 @@ func Eval(e Expr, env *Env) (*Tensor, error) {
 			out.Data[i] = x.Data[k]
 		}
 		return out, nil
+	case *LogSumExp:
+		t, err := Eval(e.X, env)
+		if err != nil {
+			return nil, err
+		}
+		m := math.Inf(-1)
+		for _, v := range t.Data {
+			m = max(m, v)
+		}
+		if math.IsInf(m, 0) {
+			return Scalar(m), nil
+		}
+		s := 0.0
+		for _, v := range t.Data {
+			s += math.Exp(v - m)
+		}
+		return Scalar(m + math.Log(s)), nil
 	case *Sum:
 		return reduce(e.X, env, false)
 	case *Mean:
@@ -254,6 +272,14 @@ func Eval(e Expr, env *Env) (*Tensor, error) {
 // LogDensity evaluates the term's log density for one chain by broadcasting scalars over the
 // variate's elements.
 func (t *Term) LogDensity(env *Env) (float64, error) {
+	if t.Weights != nil {
+		lp, err := t.Pointwise(env)
+		total := 0.0
+		for _, v := range lp {
+			total += v
+		}
+		return total, err
+	}
 	x, err := Eval(t.Variate, env)
 	if err != nil {
 		return 0, err

@@ -97,3 +97,27 @@ var BinaryOps = map[string]*BinaryOp{
 			return y * math.Log(a)
 		}},
 }
+
+// LogSumExp2 is log(eᵃ + eᵇ), the two-argument log_sum_exp, computed around the larger argument;
+// its partial derivatives are the softmax weights eᵃ⁻ʸ and eᵇ⁻ʸ. It is applied elementwise like
+// an operator, with scalars broadcast.
+var LogSumExp2 = &BinaryOp{Symbol: "log_sum_exp",
+	F: func(a, b float64) float64 {
+		m := max(a, b)
+		if math.IsInf(m, 0) {
+			return m
+		}
+		return m + math.Log(math.Exp(a-m)+math.Exp(b-m))
+	},
+	DA: func(a, b, y float64) float64 {
+		if math.IsInf(y, -1) {
+			return 0
+		}
+		return math.Exp(a - y)
+	},
+	DB: func(a, b, y float64) float64 {
+		if math.IsInf(y, -1) {
+			return 0
+		}
+		return math.Exp(b - y)
+	}}

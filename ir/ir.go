@@ -105,6 +105,14 @@ type Source struct {
 	Standardize bool
 	// LevelsSize is the size symbol a FromLevels source binds to its number of groups.
 	LevelsSize string
+	// Table is the data file named by from "name" ("" for the first file given).
+	Table    string
+	TablePos diag.Pos
+}
+
+// KindWord names the source kind as a model writes it.
+func (s Source) KindWord() string {
+	return [...]string{"column", "columns", "columns except", "levels", "value"}[s.Kind]
 }
 
 // SourceKind mirrors the three ways to name columns.
@@ -115,6 +123,7 @@ const (
 	FromColumns
 	FromColumnsExcept
 	FromLevels // a grouping column: each row's group as an index 1 … J
+	FromValue  // a named value of a JSON data file: a scalar, vector or matrix
 )
 
 // DataVar is a data declaration; Value is set when data is bound.
@@ -133,6 +142,9 @@ type DataVar struct {
 	Used bool
 	// Labels names the groups of a FromLevels variable: Labels[k-1] is group k (set when bound).
 	Labels []string
+	// IsSize marks a scalar read with value "K" whose name the model also uses as a size
+	// (param mu[K]): binding sets the size to the value, which must be a whole number ≥ 1.
+	IsSize bool
 }
 
 // ParamVar is a parameter: its prior, its constraint, and where it sits in the packed vector θ.
@@ -165,6 +177,10 @@ type Term struct {
 	Dist     *dist.Dist
 	Variate  Expr
 	Args     []Expr
+	// Weights, when set, makes the term a mixture, Variate ~ Mixture(Weights, Dist(Args...)):
+	// Weights is a vector [K] and each argument a scalar or a vector [K], one value per
+	// component; every element x of the variate adds log Σₖ Weightsₖ Dist(x | Argsₖ).
+	Weights Expr
 }
 
 // Expr is a typed expression.
@@ -418,6 +434,8 @@ func Children(e Expr) []Expr {
 		return []Expr{e.X}
 	case *Dot:
 		return []Expr{e.A, e.B}
+	case *LogSumExp:
+		return []Expr{e.X}
 	case *Transpose:
 		return []Expr{e.X}
 	case *Slice:

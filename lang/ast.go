@@ -31,6 +31,7 @@ const (
 	SourceColumns                         // columns "a", "b"
 	SourceColumnsExcept                   // columns except "c", ...
 	SourceLevels                          // levels "g" as J
+	SourceValue                           // value "X": a named value of a JSON data file, any shape
 )
 
 // Source is the right-hand side of a data declaration.
@@ -44,6 +45,10 @@ type Source struct {
 	// the source has no "as".
 	LevelsSize    string
 	LevelsSizePos diag.Pos
+	// Table names the data file the source reads (from "counties": the file counties.csv or
+	// counties.json given on the command line); "" for the first data file.
+	Table    string
+	TablePos diag.Pos
 }
 
 // DataDecl binds CSV columns to a name: data X[N, D] = standardize(columns except "target").
@@ -96,15 +101,15 @@ type GenerateDecl struct {
 	Value    Expr
 }
 
-// SampleStmt states that observed data follow a distribution: y ~ BernoulliLogit(X @ w).
+// SampleStmt states that observed data follow a distribution: y ~ BernoulliLogit(X @ w), or
+// that an expression of data does: log(earn) ~ Normal(mu, sigma). Variate is the left side;
+// Target names it when it is a plain name ("" otherwise).
 type SampleStmt struct {
 	Pos, End  diag.Pos
 	Target    string
 	TargetEnd diag.Pos
-	// Range is set when the target is indexed, y[3:N] ~ ...: an *Index whose Name is Target;
-	// TargetEnd is then the end of the bracket.
-	Range *Index
-	Dist  *DistCall
+	Variate   Expr
+	Dist      *DistCall
 }
 
 // DistCall is a distribution applied to arguments, as in ~ Gamma(0.5, 0.5).

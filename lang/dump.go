@@ -25,11 +25,7 @@ func Dump(m *Model) string {
 		case *ConstDecl:
 			fmt.Fprintf(&b, "(const %s %s)", s.Name, DumpExpr(s.Value))
 		case *SampleStmt:
-			target := s.Target
-			if s.Range != nil {
-				target = DumpExpr(s.Range)
-			}
-			fmt.Fprintf(&b, "(~ %s %s)", target, dumpCall(s.Dist))
+			fmt.Fprintf(&b, "(~ %s %s)", DumpExpr(s.Variate), dumpCall(s.Dist))
 		case *GenerateDecl:
 			if s.Dist != nil {
 				fmt.Fprintf(&b, "(generate %s%s (~ %s))", s.Name, dumpDims(s.Dims), dumpCall(s.Dist))
@@ -76,9 +72,14 @@ func dumpSource(s Source) string {
 			src += " as " + s.LevelsSize
 		}
 		src += ")"
+	case SourceValue:
+		src = "(value " + quoted[0] + ")"
 	}
 	if s.Standardize {
 		src = "(standardize " + src + ")"
+	}
+	if s.Table != "" {
+		src = "(from " + strconv.Quote(s.Table) + " " + src + ")"
 	}
 	return src
 }

@@ -265,13 +265,10 @@ func (p *printer) stmt(s Stmt) (line, error) {
 			l.rest, err = p.expr(s.Value, precTop)
 		}
 	case *SampleStmt:
-		l.kind, l.head, l.op = "sample", s.Target, "~"
-		if s.Range != nil {
-			if l.head, err = p.bare(s.Range); err != nil {
-				return l, err
-			}
+		l.kind, l.op = "sample", "~"
+		if l.head, err = p.expr(s.Variate, precAdd); err == nil {
+			l.rest, err = p.call(s.Dist.Name, s.Dist.Args)
 		}
-		l.rest, err = p.call(s.Dist.Name, s.Dist.Args)
 	default:
 		// A statement kind added to the grammar but not here: refuse rather than drop it.
 		return l, fmt.Errorf("lang: internal error: Format does not know the statement %T", s)
@@ -320,11 +317,20 @@ func (p *printer) source(s Source) (string, error) {
 		if s.LevelsSize != "" {
 			src += " as " + s.LevelsSize
 		}
+	case SourceValue:
+		src = "value " + quoted[0]
 	default:
 		return "", fmt.Errorf("lang: internal error: Format does not know the data source kind %d", s.Kind)
 	}
 	if s.Standardize {
 		src = "standardize(" + src + ")"
+	}
+	if s.Table != "" {
+		table := strconv.Quote(s.Table)
+		if t, ok := p.text[key(s.TablePos)]; ok {
+			table = t
+		}
+		src += " from " + table
 	}
 	return src, nil
 }

@@ -67,11 +67,11 @@ type gGenerate struct {
 	EndPos lexer.Position
 }
 
+// gSample observes data: y ~ Normal(mu, sigma), or an expression of data, log(y) ~ ....
 type gSample struct {
 	Pos    lexer.Position
-	Target *gName      `parser:"@@"`
-	Range  *gIndexPart `parser:"@@? '~'"`
-	Dist   *gCall      `parser:"@@"`
+	Target *gExpr `parser:"(?= Ident) @@ '~'"`
+	Dist   *gCall `parser:"@@"`
 	EndPos lexer.Position
 }
 
@@ -102,7 +102,9 @@ type gSource struct {
 	Pos    lexer.Position
 	Levels *gLevels  `parser:"( @@"`
 	Std    *gColumns `parser:"| 'standardize' '(' @@ ')'"`
+	Value  *gString  `parser:"| 'value' @@"`
 	Plain  *gColumns `parser:"| @@ )"`
+	From   *gString  `parser:"( 'from' @@ )?"`
 	EndPos lexer.Position
 }
 

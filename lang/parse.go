@@ -148,10 +148,11 @@ func convertStmt(s gStmt) Stmt {
 		}
 		return g
 	case *gSample:
-		st := &SampleStmt{Pos: pos(s.Pos), End: pos(s.EndPos), Target: s.Target.Value, TargetEnd: pos(s.Target.EndPos), Dist: convertCall(s.Dist)}
-		if s.Range != nil {
-			st.Range = convertIndex(s.Target, s.Range, pos(s.Pos))
-			st.TargetEnd = st.Range.End
+		v := convertExpr(s.Target)
+		st := &SampleStmt{Pos: pos(s.Pos), End: pos(s.EndPos), Variate: v, Dist: convertCall(s.Dist)}
+		_, st.TargetEnd = v.Span()
+		if id, ok := v.(*Ident); ok {
+			st.Target = id.Name
 		}
 		return st
 	}
@@ -180,6 +181,15 @@ func convertDims(d *gDims) []Dim {
 func convertSource(g *gSource) Source {
 	cols := g.Plain
 	src := Source{Pos: pos(g.Pos), End: pos(g.EndPos)}
+	if g.From != nil {
+		src.Table, src.TablePos = unquote(g.From.Value), pos(g.From.Pos)
+	}
+	if g.Value != nil {
+		src.Kind = SourceValue
+		src.Names = []string{unquote(g.Value.Value)}
+		src.NamePos = []diag.Pos{pos(g.Value.Pos)}
+		return src
+	}
 	if g.Levels != nil {
 		src.Kind = SourceLevels
 		src.Names = []string{unquote(g.Levels.Column.Value)}

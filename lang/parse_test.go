@@ -155,7 +155,7 @@ func TestParseExactPositions(t *testing.T) {
 						Args: []Expr{
 							&Number{Pos: at(2, 24), End: at(2, 25), Value: 0, Text: "0"},
 							&Number{Pos: at(2, 27), End: at(2, 28), Value: 1, Text: "1"}}}},
-				&SampleStmt{Pos: at(4, 3), End: at(4, 28), Target: "y", TargetEnd: at(4, 4),
+				&SampleStmt{Pos: at(4, 3), End: at(4, 28), Target: "y", TargetEnd: at(4, 4), Variate: &Ident{Pos: at(4, 3), End: at(4, 4), Name: "y"},
 					Dist: &DistCall{Pos: at(4, 7), End: at(4, 28), Name: "BernoulliLogit", NameEnd: at(4, 21),
 						Args: []Expr{&Binary{Pos: at(4, 22), End: at(4, 27), Op: "@", OpPos: at(4, 24),
 							L: &Ident{Pos: at(4, 22), End: at(4, 23), Name: "X"},
@@ -310,14 +310,17 @@ func TestParseEmpty(t *testing.T) {
 // TestParseShippedModels parses every model in models/ and checks the statement kinds in order.
 func TestParseShippedModels(t *testing.T) {
 	want := map[string]string{
-		"eight_schools.model":   "data data param param param let sample",
-		"kidiq.model":           "data data param param param sample",
-		"sparse_logistic.model": "data data param param param let sample",
-		"radon.model":           "data data data param param param param param sample",
-		"radon_slopes.model":    "data data data param param param param param param param let sample",
-		"ar2.model":             "data param param param sample",
-		"arma11.model":          "data param param param param let sample",
-		"garch11.model":         "data const param param param param let sample",
+		"eight_schools.model":    "data data param param param let sample",
+		"kidiq.model":            "data data param param param sample",
+		"sparse_logistic.model":  "data data param param param let sample",
+		"radon.model":            "data data data param param param param param sample",
+		"radon_slopes.model":     "data data data param param param param param param param let sample",
+		"radon_uranium.model":    "data data data data param param param param param param let sample",
+		"normal_mixture.model":   "data param param param sample",
+		"poisson_exposure.model": "data data data param param sample",
+		"ar2.model":              "data param param param sample",
+		"arma11.model":           "data param param param param let sample",
+		"garch11.model":          "data const param param param param let sample",
 	}
 	paths, err := filepath.Glob("../models/*.model")
 	if err != nil {

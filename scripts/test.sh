@@ -10,6 +10,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
 [ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || need+=(libopenblas-dev)
 Rscript -e 'suppressMessages({library(rstan); library(posterior); library(bayesplot)})' >/dev/null 2>&1 || need+=(r-cran-rstan r-cran-posterior r-cran-bayesplot)
+Rscript -e 'suppressMessages(library(loo))' >/dev/null 2>&1 || need+=(r-cran-loo) # the --log-lik test
 if [ ${#need[@]} -gt 0 ]; then
   # OpenBLAS for the matrix products; R's rstan, posterior and bayesplot for the output-format,
   # diagnostics and plotting tests.
@@ -32,7 +33,7 @@ go test -count=1 -race -short ./runtime/... ./autodiff/... ./cmd/...
 # link stubs, without a GPU; the generated CUDA C is checked on the host (docs/gpu.md).
 ./scripts/cuda-check.sh
 # Fuzz every target briefly; crashers found earlier live in testdata/fuzz and run above.
-for target in "lang FuzzParse" "lang FuzzFormat" "compiler FuzzCheck" "compiler FuzzBind" "dataset FuzzRead" "runtime/cmdstan FuzzRoundTrip" "runtime/cmdstan FuzzRead"; do
+for target in "lang FuzzParse" "lang FuzzFormat" "compiler FuzzCheck" "compiler FuzzBind" "dataset FuzzRead" "dataset FuzzReadJSON" "runtime/cmdstan FuzzRoundTrip" "runtime/cmdstan FuzzRead"; do
   set -- $target
   go test -run XXX -fuzz "^$2\$" -fuzztime 10s "./$1/"
 done

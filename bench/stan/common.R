@@ -51,6 +51,24 @@ data_radon <- function() {
        first_floor = d$floor_measure, y = d$log_radon)
 }
 
+data_radon_uranium <- function() {
+  d <- read.csv(file.path(data_dir, "radon_mn.csv"))
+  u <- read.csv(file.path(data_dir, "radon_counties.csv"))
+  u <- u[order(u$county_idx), ]
+  list(N = nrow(d), J = nrow(u), county = as.integer(d$county_idx),
+       first_floor = d$floor_measure, y = d$log_radon, u = u$log_uranium)
+}
+
+data_mixture <- function() {
+  d <- read.csv(file.path(data_dir, "mixture.csv"))
+  list(N = nrow(d), y = d$y)
+}
+
+data_claims <- function() {
+  d <- read.csv(file.path(data_dir, "claims.csv"))
+  list(N = nrow(d), claims = as.integer(d$claims), exposure = d$exposure, x = d$x)
+}
+
 # Convert Stan's bracket names to CmdStan's dotted style: beta[1] -> beta.1
 dotted <- function(nm) {
   nm <- gsub("\\[", ".", nm)

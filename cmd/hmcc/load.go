@@ -14,7 +14,9 @@ import (
 )
 
 // load runs the front half of the pipeline: parse, check, and (when dataPath is set) bind data.
-func load(e *env, modelPath, dataPath string) (*ir.Model, error) {
+// More data files may follow dataPath; each is a CSV table or a JSON file of named values
+// (dataset.IsJSON), and a data declaration reads the first, or the one its from "name" names.
+func load(e *env, modelPath, dataPath string, more ...string) (*ir.Model, error) {
 	src, err := os.ReadFile(modelPath)
 	if err != nil {
 		return nil, userError{fmt.Errorf("cannot read the model: %w", err)}
@@ -31,11 +33,23 @@ func load(e *env, modelPath, dataPath string) (*ir.Model, error) {
 	if dataPath == "" {
 		return m, nil
 	}
-	table, err := dataset.Read(dataPath)
-	if err != nil {
+	inputs := make([]compiler.Input, 0, 1+len(more))
+	for _, p := range append([]string{dataPath}, more...) {
+		in := compiler.Input{Name: compiler.InputName(p)}
+		if dataset.IsJSON(p) {
+			in.JSON, err = dataset.ReadJSON(p)
+		} else {
+			in.Table, err = dataset.Read(p)
+		}
+		if err != nil {
+			return nil, err
+		}
+		inputs = append(inputs, in)
+	}
+	if err := compiler.CheckInputNames(inputs); err != nil {
 		return nil, err
 	}
-	if err := compiler.Bind(m, table); err != nil {
+	if err := compiler.BindInputs(m, inputs); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -47,6 +61,9 @@ type checkCmd struct {
 	Dump  string `enum:",ast,ir,graph" default:"" help:"Print a stage instead of the summary: ast (the parse tree), ir (the checked model; with DATA, bound and folded) or graph (the log-density graph in Graphviz DOT; needs DATA)."`
 	// Strict makes warnings fail the check, for CI: a model that warns exits with status 2.
 	Strict bool `help:"Exit with status 2 when there are warnings (very wide priors, unused data, centred hierarchies)."`
+
+	// More holds further data files (several tables: data u[J] = column "u" from "counties").
+	More []string `arg:"" optional:"" help:"More data files (CSV or JSON), which data declarations name with from \"name\" (the base name)."`
 }
 
 func (c *checkCmd) Run(e *env) error {
@@ -66,7 +83,7 @@ func (c *checkCmd) Run(e *env) error {
 	if c.Dump == "graph" && c.Data == "" {
 		return userError{fmt.Errorf("--dump graph needs the data file: hmcc check MODEL DATA --dump graph")}
 	}
-	m, err := load(e, c.Model, c.Data)
+	m, err := load(e, c.Model, c.Data, c.More...)
 	if err != nil {
 		return err
 	}

@@ -13,10 +13,13 @@ type logdensityCmd struct {
 	Data  string `arg:"" help:"Data file (CSV)." type:"existingfile"`
 	At    string `help:"JSON file with a point on the natural (constrained) scale, e.g. {\"tau\": 1, \"beta\": [0.1, 0.2]}; parameters left out are at unconstrained 0." type:"existingfile"`
 	JSON  bool   `name:"json" help:"Print {\"logdensity\", \"gradient\", \"coordinates\"} as JSON."`
+
+	// More holds further data files (several tables: data u[J] = column "u" from "counties").
+	More []string `arg:"" optional:"" help:"More data files (CSV or JSON), which data declarations name with from \"name\" (the base name)."`
 }
 
 func (c *logdensityCmd) Run(e *env) error {
-	m, err := load(e, c.Model, c.Data)
+	m, err := load(e, c.Model, c.Data, c.More...)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -43,6 +44,11 @@ type runCmd struct {
 	Thin         int     `default:"1" help:"Keep every k-th iteration (CmdStan's thin): --draws counts iterations, and ceil(draws/k) are written and summarised."`
 	MetricFile   string  `name:"metric-file" help:"CmdStan metric file (JSON {\"inv_metric\": [...]}, a diagonal inverse metric): the metric warmup starts from, and the one sampling uses with --warmup 0." type:"existingfile"`
 	SaveMetric   bool    `name:"save-metric" help:"Also write each chain's adapted step size and inverse metric to output_<chain>_metric.json (CmdStan's save_metric), which --metric-file reads."`
+
+	// More holds further data files (several tables: data u[J] = column "u" from "counties").
+	More []string `arg:"" optional:"" help:"More data files (CSV or JSON), which data declarations name with from \"name\" (the base name)."`
+	// LogLik adds the pointwise log-likelihood columns that R's loo reads.
+	LogLik bool `name:"log-lik" help:"Also write log_lik.1 … log_lik.M, the log density of every observed element at each draw (the observed statements' elements in source order), as R's loo::extract_log_lik reads them. Not summarised."`
 }
 
 func (r *runCmd) validate() error {
@@ -79,7 +85,7 @@ func (r *runCmd) Run(e *env) error {
 	if err := r.validate(); err != nil {
 		return userError{err}
 	}
-	m, err := load(e, r.Model, r.Data)
+	m, err := load(e, r.Model, r.Data, r.More...)
 	if err != nil {
 		return err
 	}
@@ -104,9 +110,16 @@ func (r *runCmd) Run(e *env) error {
 			return userError{err}
 		}
 	}
+	columns := names // the CSV's; log_lik columns are written but not summarised
+	if r.LogLik {
+		if err := compiler.CheckLogLikName(m); err != nil {
+			return userError{err}
+		}
+		columns = append(append([]string(nil), names...), compiler.LogLikNames(m)...)
+	}
 	kept := (r.Draws + r.Thin - 1) / r.Thin
 	sink := &drawSink{m: m, names: names, chains: r.Chains, draws: newDrawStore(r.OutputDir, r.Chains, kept, 1+len(names)),
-		values: make([]float64, len(names)), thin: r.Thin, lpOffset: lpOffset, nuts: r.Sampler == "nuts", saveWarmup: r.SaveWarmup,
+		values: make([]float64, len(columns)), logLik: r.LogLik, thin: r.Thin, lpOffset: lpOffset, nuts: r.Sampler == "nuts", saveWarmup: r.SaveWarmup,
 		divergences: make([]int, r.Chains), depthHits: make([]int, r.Chains), maxDepth: r.MaxTreedepth}
 	if r.SaveMetric {
 		sink.metricDir = r.OutputDir
@@ -121,11 +134,11 @@ func (r *runCmd) Run(e *env) error {
 	}
 	for c := 0; c < r.Chains; c++ {
 		w, err := cmdstan.Create(filepath.Join(r.OutputDir, fmt.Sprintf("output_%d.csv", c+1)), cmdstan.Config{
-			Model: filepath.Base(r.Model), DataFile: r.Data, Chain: c + 1, Seed: r.Seed, Warmup: r.Warmup, Draws: r.Draws,
+			Model: filepath.Base(r.Model), DataFile: strings.Join(append([]string{r.Data}, r.More...), ","), Chain: c + 1, Seed: r.Seed, Warmup: r.Warmup, Draws: r.Draws,
 			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth,
 			Thin: r.Thin, SaveWarmup: r.SaveWarmup, Sampler: r.Sampler, MaxSteps: r.MaxSteps, MetricFile: r.MetricFile,
 			Chains: r.Chains, Threads: r.Threads, Superchains: r.Superchains, Device: r.Device, Precision: r.Precision, LogDensity: lpNote,
-			Bounds: paramBounds(m)}, names)
+			Bounds: paramBounds(m)}, columns)
 		if err != nil {
 			return userError{fmt.Errorf("cannot write output: %w", err)}
 		}
@@ -228,6 +241,7 @@ type drawSink struct {
 	draws   *drawStore
 	values  []float64
 	rngs    []*rand.Rand // per chain, for generated draws; nil when the model draws none
+	logLik  bool         // values has the pointwise log-likelihood after the named quantities
 	// warmupRngs are rngs' counterparts for saved warmup rows.
 	warmupRngs []*rand.Rand
 	thin       int     // keep iterations 0, thin, 2·thin, …
@@ -289,6 +303,9 @@ func (s *drawSink) WarmupDraw(iter int, stats []runtime.Stats, theta []float64) 
 		if err := compiler.OutputsRand(s.m, theta[c*n:(c+1)*n], rng, s.values); err != nil {
 			return err
 		}
+		if err := s.logLikValues(theta[c*n : (c+1)*n]); err != nil {
+			return err
+		}
 		if err := s.row(c, st); err != nil {
 			return err
 		}
@@ -297,6 +314,14 @@ func (s *drawSink) WarmupDraw(iter int, stats []runtime.Stats, theta []float64) 
 		}
 	}
 	return nil
+}
+
+// logLikValues fills the pointwise log-likelihood columns after the named quantities (--log-lik).
+func (s *drawSink) logLikValues(theta []float64) error {
+	if !s.logLik {
+		return nil
+	}
+	return compiler.LogLik(s.m, theta, s.values[len(s.names):])
 }
 
 // row writes one chain's CSV row from s.values, with lp__ and energy__ in Stan's convention.
@@ -338,6 +363,9 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 		if err := compiler.OutputsRand(s.m, theta[c*n:(c+1)*n], rng, s.values); err != nil {
 			return err
 		}
+		if err := s.logLikValues(theta[c*n : (c+1)*n]); err != nil {
+			return err
+		}
 		if err := s.row(c, st); err != nil {
 			return err
 		}
@@ -353,7 +381,7 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 		if err := s.draws.setEnergy(c, iter, st.Energy+s.lpOffset); err != nil {
 			return err
 		}
-		for k, v := range s.values {
+		for k, v := range s.values[:len(s.names)] {
 			if err := s.draws.set(k+1, c, iter, v); err != nil {
 				return err
 			}

@@ -188,6 +188,9 @@ func Generate(m *ir.Model, prec Precision) (*Program, error) {
 		terms = append(terms, pv.Prior)
 	}
 	terms = append(terms, m.Terms...)
+	if err := notOnGPUYet(m, terms); err != nil {
+		return nil, err
+	}
 	// Discover the matrix products and sums first: they become buffers and kernels of their own,
 	// in an order where every one is computed before anything reads it.
 	for _, t := range terms {

@@ -1,0 +1,65 @@
+package cudagen
+
+import "github.com/hmcc-dev/hmcc/ir"
+
+// notOnGPUYet refuses, by name, the constructs that have no CUDA lowering yet: ordered
+// parameters, mixtures and log_sum_exp. They are listed in docs/gpu.md.
+func notOnGPUYet(m *ir.Model, terms []*ir.Term) error {
+	for _, p := range m.Params {
+		if p.Constraint.Kind == ir.Ordered {
+			return &Unsupported{What: "the ordered parameter " + p.Name + " (Ordered(...))"}
+		}
+	}
+	for _, t := range terms {
+		if t.Weights != nil {
+			return &Unsupported{What: "the mixture at " + t.Pos.String() + " (Mixture(...))"}
+		}
+		exprs := append([]ir.Expr{t.Variate}, t.Args...)
+		for _, e := range exprs {
+			var found error
+			ir.Walk(e, func(x ir.Expr) bool {
+				if found != nil {
+					return false
+				}
+				if l, ok := x.(*ir.LetRef); ok {
+					found = walkLet(l)
+					return false
+				}
+				found = lseUnsupported(x)
+				return found == nil
+			})
+			if found != nil {
+				return found
+			}
+		}
+	}
+	return nil
+}
+
+func walkLet(l *ir.LetRef) error {
+	var found error
+	ir.Walk(l.Var.Value, func(x ir.Expr) bool {
+		if found != nil {
+			return false
+		}
+		if r, ok := x.(*ir.LetRef); ok {
+			found = walkLet(r)
+			return false
+		}
+		found = lseUnsupported(x)
+		return found == nil
+	})
+	return found
+}
+
+func lseUnsupported(x ir.Expr) error {
+	switch e := x.(type) {
+	case *ir.LogSumExp:
+		return &Unsupported{What: "log_sum_exp"}
+	case *ir.Binary:
+		if e.Op == ir.LogSumExp2 {
+			return &Unsupported{What: "log_sum_exp"}
+		}
+	}
+	return nil
+}

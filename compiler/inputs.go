@@ -1,0 +1,289 @@
+package compiler
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hmcc-dev/hmcc/dataset"
+	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/ir"
+)
+
+// Input is one data file given on the command line: a CSV table or a JSON file of named values.
+type Input struct {
+	// Name is what `from "name"` in a data declaration calls the file: its base name without
+	// the extension (counties.csv is "counties").
+	Name  string
+	Table *dataset.Table
+	JSON  *dataset.JSON
+}
+
+// InputName is the name by which a model refers to the data file at path.
+func InputName(path string) string {
+	base := filepath.Base(path)
+	return strings.TrimSuffix(base, filepath.Ext(base))
+}
+
+func (in *Input) path() string {
+	if in.JSON != nil {
+		return in.JSON.Path
+	}
+	return in.Table.Path
+}
+
+// binder remembers which input each data variable came from, to name the file, line and column
+// of a bad value.
+type binder struct {
+	inputs []Input
+	of     map[*ir.DataVar]*Input
+}
+
+// input picks the file a data declaration reads: the one its from names, or the first.
+func (b *binder) input(v *ir.DataVar) (*Input, error) {
+	if len(b.inputs) == 0 {
+		return nil, &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("data %s has no data file to read", v.Name)}
+	}
+	if v.Source.Table == "" {
+		b.of[v] = &b.inputs[0]
+		return &b.inputs[0], nil
+	}
+	names := make([]string, len(b.inputs))
+	for i := range b.inputs {
+		if b.inputs[i].Name == v.Source.Table {
+			b.of[v] = &b.inputs[i]
+			return &b.inputs[i], nil
+		}
+		names[i] = strconv.Quote(b.inputs[i].Name)
+	}
+	p := v.Source.TablePos
+	e := &diag.Error{Pos: p, End: endOf(p, strconv.Quote(v.Source.Table)),
+		Msg: fmt.Sprintf("data %s reads the data file %q, but no data file of that name was given (given: %s)", v.Name, v.Source.Table, strings.Join(names, ", "))}
+	if s := diag.Suggest(v.Source.Table, inputNames(b.inputs)); s != "" {
+		e.Hint = fmt.Sprintf("did you mean %q? A file is named by its base name without the extension", s)
+	} else {
+		e.Hint = fmt.Sprintf("give the file on the command line after the model, e.g. hmcc run model.model data.csv %s.csv", v.Source.Table)
+	}
+	return nil, e
+}
+
+func inputNames(ins []Input) []string {
+	out := make([]string, len(ins))
+	for i := range ins {
+		out[i] = ins[i].Name
+	}
+	return out
+}
+
+// CheckInputNames reports two data files with the same name, which from could not tell apart.
+func CheckInputNames(ins []Input) error {
+	seen := map[string]string{}
+	for _, in := range ins {
+		if prev, ok := seen[in.Name]; ok {
+			return &dataset.Error{Path: in.path(), Msg: fmt.Sprintf("has the same name %q as %s; a model names its data files by their base names, so rename one", in.Name, prev)}
+		}
+		seen[in.Name] = in.path()
+	}
+	return nil
+}
+
+// errorAt is the error for element i of data variable v, naming its file, line and column (for
+// a JSON file, the value's name and the element's index).
+func (b *binder) errorAt(v *ir.DataVar, i int, msg string) error {
+	in := b.of[v]
+	if in == nil || len(v.Columns) == 0 {
+		return &diag.Error{Pos: v.Pos, Msg: msg}
+	}
+	if in.JSON != nil {
+		return &dataset.Error{Path: in.JSON.Path, Column: v.Columns[0] + elementIndex(v.Value.Shape, i), Msg: msg}
+	}
+	return &dataset.Error{Path: in.Table.Path, Line: in.Table.Line(i / len(v.Columns)), Column: v.Columns[i%len(v.Columns)], Msg: msg}
+}
+
+// elementIndex writes Stan's 1-based index of element i of an array of the given shape: [3] or
+// [2, 5]; "" for a scalar.
+func elementIndex(shape []int, i int) string {
+	switch len(shape) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("[%d]", i+1)
+	}
+	return fmt.Sprintf("[%d, %d]", i/shape[1]+1, i%shape[1]+1)
+}
+
+// bindJSON reads a data declaration's value from a JSON data file: value "X" of any shape,
+// column "y" (a vector), columns "a", "b" (vectors of one length, as the columns of a matrix)
+// and levels "g" as J (a vector of groups). It sets v.Value, v.Columns and v.Labels.
+func bindJSON(v *ir.DataVar, j *dataset.JSON) error {
+	src := v.Source
+	where := func(k int) (diag.Pos, diag.Pos) {
+		return src.NamePos[k], endOf(src.NamePos[k], strconv.Quote(src.Names[k]))
+	}
+	get := func(k int) (*dataset.Value, error) {
+		x, err := j.Value(src.Names[k])
+		if err != nil {
+			start, end := where(k)
+			return nil, &diag.Error{Pos: start, End: end, Msg: err.Error()}
+		}
+		return x, nil
+	}
+	rankErr := func(k int, x *dataset.Value, want string) error {
+		start, end := where(k)
+		return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("data %s: %q in %s is %s, but %s", v.Name, src.Names[k], j.Path, describe(x), want)}
+	}
+	switch src.Kind {
+	case ir.FromColumnsExcept:
+		start, end := v.Source.NamePos[0], v.Source.NamePos[0]
+		return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("data %s: columns except selects columns of a CSV table, but %s is a JSON file of named values", v.Name, j.Path),
+			Hint: `name the values, as in columns "a", "b", or read a matrix with value "X"`}
+	case ir.FromValue:
+		x, err := get(0)
+		if err != nil {
+			return err
+		}
+		if len(x.Shape) != len(v.Shape) {
+			return rankErr(0, x, fmt.Sprintf("%s is declared as %s", v.Name, rankWords(len(v.Shape))))
+		}
+		v.Value = &ir.Tensor{Shape: append([]int(nil), x.Shape...), Data: append([]float64(nil), x.Data...)}
+		v.Columns = []string{src.Names[0]}
+		if src.Standardize {
+			return standardizeJSON(v, j)
+		}
+		return nil
+	case ir.FromColumn, ir.FromLevels:
+		x, err := get(0)
+		if err != nil {
+			return err
+		}
+		if len(x.Shape) != 1 {
+			return rankErr(0, x, fmt.Sprintf("%s reads it as a vector", src.KindWord()))
+		}
+		v.Columns = []string{src.Names[0]}
+		v.Value = &ir.Tensor{Shape: []int{x.Shape[0]}, Data: append([]float64(nil), x.Data...)}
+		if src.Kind == ir.FromLevels {
+			v.Labels = jsonLevels(v.Value.Data)
+			return nil
+		}
+		if src.Standardize {
+			return standardizeJSON(v, j)
+		}
+		return nil
+	}
+	// columns "a", "b": vectors of one length side by side
+	cols := make([]*dataset.Value, len(src.Names))
+	for k := range src.Names {
+		x, err := get(k)
+		if err != nil {
+			return err
+		}
+		if len(x.Shape) != 1 {
+			return rankErr(k, x, "columns reads each as a vector")
+		}
+		if x.Shape[0] != cols0Len(cols, x) {
+			return rankErr(k, x, fmt.Sprintf("%q has %d elements", src.Names[0], cols[0].Shape[0]))
+		}
+		cols[k] = x
+	}
+	n, K := cols[0].Shape[0], len(cols)
+	v.Value = ir.NewTensor(n, K)
+	for k, c := range cols {
+		for i, x := range c.Data {
+			v.Value.Data[i*K+k] = x
+		}
+	}
+	v.Columns = append([]string(nil), src.Names...)
+	if src.Standardize {
+		return standardizeJSON(v, j)
+	}
+	return nil
+}
+
+func cols0Len(cols []*dataset.Value, x *dataset.Value) int {
+	if cols[0] == nil {
+		return x.Shape[0]
+	}
+	return cols[0].Shape[0]
+}
+
+// standardizeJSON standardizes each column of v's value (a vector is one column).
+func standardizeJSON(v *ir.DataVar, j *dataset.JSON) error {
+	t := v.Value
+	K := 1
+	if len(t.Shape) == 2 {
+		K = t.Shape[1]
+	}
+	if len(t.Shape) == 0 {
+		return &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("cannot standardize %s: it is a scalar", v.Name)}
+	}
+	n := len(t.Data) / K
+	col := make([]float64, n)
+	for k := 0; k < K; k++ {
+		for i := range col {
+			col[i] = t.Data[i*K+k]
+		}
+		if err := standardize(col); err != nil {
+			return &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("cannot standardize column %d of %s (%s): %v", k+1, v.Name, j.Path, err)}
+		}
+		for i, x := range col {
+			t.Data[i*K+k] = x
+		}
+	}
+	return nil
+}
+
+// jsonLevels recodes a vector of groups as levels do a CSV column: whole numbers from 1 keep
+// their values (J is the largest); anything else is a set of labels, sorted, numbered 1 … J.
+func jsonLevels(x []float64) []string {
+	whole, J := true, 0
+	for _, g := range x {
+		if g < 1 || g != math.Trunc(g) || g > 1<<20 {
+			whole = false
+			break
+		}
+		J = max(J, int(g))
+	}
+	if whole {
+		labels := make([]string, J)
+		for k := range labels {
+			labels[k] = strconv.Itoa(k + 1)
+		}
+		return labels
+	}
+	distinct := map[float64]bool{}
+	for _, g := range x {
+		distinct[g] = true
+	}
+	vals := make([]float64, 0, len(distinct))
+	for g := range distinct {
+		vals = append(vals, g)
+	}
+	sort.Float64s(vals)
+	code := make(map[float64]int, len(vals))
+	labels := make([]string, len(vals))
+	for k, g := range vals {
+		code[g] = k + 1
+		labels[k] = strconv.FormatFloat(g, 'g', -1, 64)
+	}
+	for i, g := range x {
+		x[i] = float64(code[g])
+	}
+	return labels
+}
+
+func describe(x *dataset.Value) string {
+	switch len(x.Shape) {
+	case 0:
+		return "a number"
+	case 1:
+		return fmt.Sprintf("a vector of %d", x.Shape[0])
+	}
+	return fmt.Sprintf("a matrix [%d, %d]", x.Shape[0], x.Shape[1])
+}
+
+func rankWords(n int) string {
+	return []string{"a scalar (no sizes)", "a vector (one size)", "a matrix (two sizes)"}[min(n, 2)]
+}

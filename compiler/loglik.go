@@ -1,0 +1,49 @@
+package compiler
+
+import (
+	"fmt"
+
+	"github.com/hmcc-dev/hmcc/ir"
+)
+
+// LogLikName is the name of the pointwise log-likelihood columns, the one R's loo package looks
+// for (loo::extract_log_lik(fit, "log_lik")).
+const LogLikName = "log_lik"
+
+// LogLikNames names the pointwise log-likelihood columns, log_lik.1 … log_lik.M: one per element
+// of every observed statement, statements in source order (the first statement's elements come
+// first). For LOO each element is one observation.
+func LogLikNames(m *ir.Model) []string {
+	n := 0
+	for _, t := range m.Terms {
+		n += m.Sizes.Len(t.Variate.Shape())
+	}
+	return ir.ElementNames(LogLikName, []int{n})
+}
+
+// CheckLogLikName reports a model whose own names would clash with the log_lik columns.
+func CheckLogLikName(m *ir.Model) error {
+	for _, n := range OutputNames(m) {
+		if n == LogLikName || len(n) > len(LogLikName) && n[:len(LogLikName)+1] == LogLikName+"." {
+			return fmt.Errorf("--log-lik writes columns named %s.1, %s.2, …, but the model already has a quantity named %s; rename it", LogLikName, LogLikName, LogLikName)
+		}
+	}
+	return nil
+}
+
+// LogLik writes the pointwise log-likelihood at one chain's unconstrained θ into out
+// (len(LogLikNames(m)) values): the log density of each observed element given the parameters,
+// with every normalising constant and no Jacobian (the data are not transformed), a mixture's
+// element being log Σₖ wₖ p(yᵢ | θₖ).
+func LogLik(m *ir.Model, theta []float64, out []float64) error {
+	env := constrainedEnv(m, theta, make([]float64, naturalLen(m)))
+	k := 0
+	for _, t := range m.Terms {
+		lp, err := t.Pointwise(env)
+		if err != nil {
+			return fmt.Errorf("internal error computing the log-likelihood of %s: %w", t.Pos, err)
+		}
+		k += copy(out[k:], lp)
+	}
+	return nil
+}

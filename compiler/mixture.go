@@ -1,0 +1,138 @@
+package compiler
+
+import (
+	"github.com/hmcc-dev/hmcc/dist"
+	"github.com/hmcc-dev/hmcc/ir"
+	"github.com/hmcc-dev/hmcc/lang"
+)
+
+// sampleExpr checks an observed expression, log(earn) ~ Normal(mu, sigma). An expression of data
+// needs no Jacobian: the data are fixed, so the density of log(earn) and that of earn differ by
+// a constant. One that involves parameters is allowed but warned about (Warnings).
+func (c *checker) sampleExpr(s *lang.SampleStmt) {
+	e := c.expr(s.Variate)
+	if e == nil {
+		if s.Dist.Name != "Mixture" {
+			c.distCall(s.Dist, nil, false)
+		}
+		return
+	}
+	if len(e.Shape()) > 1 {
+		start, end := s.Variate.Span()
+		c.errorf(start, end, "the left side of ~ has shape %s; an observed outcome must be a vector or a scalar", e.Shape())
+		return
+	}
+	c.observe(s, e)
+}
+
+// orderedPrior unwraps param mu[K] ~ Ordered(Normal(0, 5)) into the prior it holds; ordered is
+// true when it did. It returns nil after reporting a malformed Ordered(...).
+func (c *checker) orderedPrior(s *lang.ParamDecl, shape ir.Shape) (prior *lang.DistCall, ordered bool) {
+	if s.Prior.Name != "Ordered" {
+		return s.Prior, false
+	}
+	var inner *lang.Call
+	if len(s.Prior.Args) == 1 {
+		inner, _ = s.Prior.Args[0].(*lang.Call)
+	}
+	if inner == nil {
+		c.errorf(s.Prior.Pos, s.Prior.End, "Ordered takes one distribution, the prior of the ordered values").
+			WithHint("write param %s[K] ~ Ordered(Normal(0, 5))", s.Name)
+		return nil, false
+	}
+	if _, ok := dist.Lookup(inner.Func); !ok {
+		start, _ := inner.Span()
+		c.errorf(start, endOf(start, inner.Func), "Ordered takes a distribution, but %s is not one", inner.Func).
+			WithHint("write param %s[K] ~ Ordered(Normal(0, 5))", s.Name)
+		return nil, false
+	}
+	start, end := inner.Span()
+	return &lang.DistCall{Pos: start, End: end, Name: inner.Func, NameEnd: endOf(start, inner.Func), Args: inner.Args}, true
+}
+
+// orderedConstraint is the constraint of an Ordered(...) parameter: a vector on the real line
+// whose elements increase.
+func (c *checker) orderedConstraint(s *lang.ParamDecl, prior *lang.DistCall, d *dist.Dist, shape ir.Shape) ir.Constraint {
+	switch {
+	case len(shape) != 1:
+		c.errorf(s.Pos, s.End, "parameter %s: an ordered parameter is a vector, but %s has shape %s", s.Name, s.Name, shape).
+			WithHint("declare it with one size, as in param %s[K] ~ Ordered(%s(...))", s.Name, d.Name)
+	case d.Support != dist.Real || d.Vector:
+		c.errorf(prior.Pos, prior.NameEnd, "Ordered needs a prior on the real line, but %s has support %s", d.Name, d.Support).
+			WithHint("order values on the real line, e.g. Ordered(Normal(0, 5)); for ordered positive values, order their logarithms and exponentiate in a let")
+	}
+	return ir.Constraint{Kind: ir.Ordered}
+}
+
+// mixture checks y ~ Mixture(w, Dist(args)): w is a vector [K] of weights (a simplex, usually a
+// Dirichlet parameter) and each argument of the component distribution is a scalar or a vector
+// [K], one value per component. Every element of y has the density Σₖ wₖ Dist(y | argsₖ).
+func (c *checker) mixture(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dist.Dist) {
+	if len(call.Args) != 2 {
+		c.errorf(call.Pos, call.End, "Mixture takes two arguments, the weights and the component distribution, got %d", len(call.Args)).
+			WithHint("write y ~ Mixture(w, Normal(mu, sigma)) with w a simplex [K] and mu, sigma vectors [K] or scalars")
+		for _, a := range call.Args {
+			if _, isCall := a.(*lang.Call); !isCall {
+				c.expr(a)
+			}
+		}
+		return nil, nil
+	}
+	w := c.expr(call.Args[0])
+	comp, _ := call.Args[1].(*lang.Call)
+	var d *dist.Dist
+	if comp != nil {
+		d, _ = dist.Lookup(comp.Func)
+	}
+	if d == nil {
+		start, end := call.Args[1].Span()
+		c.errorf(start, end, "the second argument of Mixture must be a distribution, as in Normal(mu, sigma)").
+			WithHint("write y ~ Mixture(w, Normal(mu, sigma)) with w a simplex [K] and mu, sigma vectors [K] or scalars")
+		return nil, nil
+	}
+	if w == nil {
+		return nil, nil
+	}
+	if sh := w.Shape(); len(sh) != 1 {
+		start, end := call.Args[0].Span()
+		c.errorf(start, end, "the weights of Mixture have shape %s; they must be a vector [K], one weight per component", sh).
+			WithHint("declare them as a simplex, param w[K] ~ Dirichlet(1)")
+		return nil, nil
+	}
+	start, _ := comp.Span()
+	nameEnd := endOf(start, comp.Func)
+	if d.Vector {
+		c.errorf(start, nameEnd, "%s is a distribution of vectors; a component of Mixture is a distribution of numbers", d.Name)
+		return nil, nil
+	}
+	if len(comp.Args) != len(d.Params) {
+		c.errorf(start, nameEnd, "%s takes %d arguments, got %d", d.Name, len(d.Params), len(comp.Args))
+		return nil, nil
+	}
+	K := w.Shape()
+	term := &ir.Term{Pos: call.Pos, End: call.End, Dist: d, Weights: w}
+	ok := true
+	for i, a := range comp.Args {
+		e := c.expr(a)
+		if e == nil {
+			ok = false
+			continue
+		}
+		as, ae := a.Span()
+		if sh := e.Shape(); len(sh) != 0 && !sh.Equal(K) {
+			c.errorf(as, ae, "argument %s of %s in Mixture has shape %s; each argument is a scalar or a vector %s, one value per component", d.Params[i].Name, d.Name, sh, K).
+				WithHint("the weights %s have shape %s: give %s one value per component", lang.DumpExpr(call.Args[0]), K, d.Params[i].Name)
+			ok = false
+		}
+		if d.Params[i].Domain.Integer() && e.DependsOnParams() {
+			c.errorf(as, ae, "argument %s of %s must be data (a whole number), but it depends on parameters", d.Params[i].Name, d.Name).
+				WithHint("the log density is not differentiable in %s; give it a data column or a number", d.Params[i].Name)
+			ok = false
+		}
+		term.Args = append(term.Args, e)
+	}
+	if !ok {
+		return nil, d
+	}
+	return term, d
+}

@@ -1,0 +1,75 @@
+package ir
+
+import (
+	"fmt"
+	"math"
+)
+
+// Pointwise evaluates the log density of each element of the term's variate for one chain: the
+// pointwise log-likelihood that LOO and WAIC need (one value per observation, scalars
+// broadcast). A mixture's element is log Σₖ wₖ p(x | argsₖ). A distribution of vectors has one
+// value for the whole vector.
+func (t *Term) Pointwise(env *Env) ([]float64, error) {
+	x, err := Eval(t.Variate, env)
+	if err != nil {
+		return nil, err
+	}
+	args := make([]*Tensor, len(t.Args))
+	for i, a := range t.Args {
+		if args[i], err = Eval(a, env); err != nil {
+			return nil, err
+		}
+	}
+	if t.Weights == nil {
+		if t.Dist.Vector {
+			lp, err := t.LogDensity(env)
+			return []float64{lp}, err
+		}
+		n := len(x.Data)
+		for _, a := range args {
+			n = max(n, len(a.Data))
+		}
+		out := make([]float64, n)
+		p := make([]float64, len(args))
+		for j := range out {
+			for i, a := range args {
+				p[i] = a.Data[j%len(a.Data)]
+			}
+			out[j] = t.Dist.LogDensity(x.Data[j%len(x.Data)], p, nil)
+		}
+		return out, nil
+	}
+	w, err := Eval(t.Weights, env)
+	if err != nil {
+		return nil, err
+	}
+	K := len(w.Data)
+	for i, a := range args {
+		if len(a.Data) != 1 && len(a.Data) != K {
+			return nil, fmt.Errorf("mixture argument %s has %d values for %d components", t.Dist.Params[i].Name, len(a.Data), K)
+		}
+	}
+	out := make([]float64, len(x.Data))
+	p := make([]float64, len(args))
+	lp := make([]float64, K)
+	for j, v := range x.Data {
+		m := math.Inf(-1)
+		for k := range lp {
+			for i, a := range args {
+				p[i] = a.Data[k%len(a.Data)]
+			}
+			lp[k] = math.Log(w.Data[k]) + t.Dist.LogDensity(v, p, nil)
+			m = max(m, lp[k])
+		}
+		if math.IsInf(m, 0) {
+			out[j] = m
+			continue
+		}
+		s := 0.0
+		for _, l := range lp {
+			s += math.Exp(l - m)
+		}
+		out[j] = m + math.Log(s)
+	}
+	return out, nil
+}
