@@ -51,6 +51,7 @@ func (e userError) Unwrap() error { return e.err }
 var errInterrupted = errors.New("interrupted")
 
 func main() {
+	raiseFileLimit()
 	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -78,7 +79,7 @@ func Main(args []string, stdout, stderr io.Writer) (status int) {
 			status = exitInternal
 		}
 	}()
-	ctx, err := parser.Parse(args)
+	ctx, err := parser.Parse(joinNegativeValues(args))
 	if err != nil {
 		fmt.Fprintf(stderr, "hmcc: %v\nrun 'hmcc --help' for usage\n", err)
 		return exitUser
@@ -109,6 +110,7 @@ func report(err error, e *env, stderr io.Writer) int {
 	var de *diag.Error
 	var data *dataset.Error
 	var ue userError
+	var ioe ioError
 	switch {
 	case errors.As(err, &dl):
 		fmt.Fprint(stderr, diag.Render(dl, e.src))
@@ -122,6 +124,9 @@ func report(err error, e *env, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "error: %v\n", ue.err)
 		return exitUser
+	case errors.As(err, &ioe):
+		fmt.Fprintf(stderr, "error: %v\n", ioe.err)
+		return exitInternal
 	}
 	fmt.Fprintf(stderr, "hmcc: internal error: %v\n", err)
 	return exitInternal

@@ -326,7 +326,7 @@ func TestBadInput(t *testing.T) {
 			[]string{`inf.csv:3: column "sigma": "-Inf" is infinite; every value must be a finite number`}},
 		{"size bound twice to different values", []string{"check", write("twice.model", "data X[N, K] = columns \"y\", \"sigma\"\ndata Z[N, K] = columns \"y\", \"sigma\", \"x\"\nparam w[K] ~ Normal(0, 1)\n"), write("twice.csv", "y,sigma,x\n1,2,3\n3,4,5\n")},
 			[]string{"twice.model:2:1: error: size K is 2 (bound by X), but Z has 3 columns", "hint: give sizes that differ different names"}},
-		{"zero chains", []string{"run", good, data, "--chains", "0"}, []string{"--chains must be at least 1"}},
+		{"zero chains", []string{"run", good, data, "--chains", "0"}, []string{"--chains must be a whole number from 1 to 2147483647, got 0; e.g. --chains 4"}},
 		{"no finite starting point", []string{"run", write("f.model", "data y[N] = column \"y\"\nparam mu ~ Normal(0, 1)\ny ~ Normal(mu, exp(mu + 800))\n"), write("f.csv", "y\n1\n-1\n"), "--warmup", "10", "--draws", "10", "--output-dir", filepath.Join(dir, "out"), "--quiet"},
 			[]string{"could not find an initial point with finite log density and gradient after 100 attempts per chain (at the point where every unconstrained coordinate is 0, the likelihood y ~ Normal at", "f.model:3:1 is -Inf there)"}},
 		{"chees with one chain", []string{"run", good, data, "--chains", "1"}, []string{"needs --chains 2 or more; with one chain use --sampler nuts"}},

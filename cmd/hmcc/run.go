@@ -28,7 +28,8 @@ type runCmd struct {
 	Warmup       int     `default:"1000" help:"Warmup (adaptation) iterations per chain."`
 	Draws        int     `default:"1000" help:"Post-warmup draws per chain."`
 	Seed         uint64  `default:"1" help:"Random seed; the same seed and chain count give the same draws."`
-	OutputDir    string  `default:"output" help:"Directory for output_<chain>.csv and summary.csv."`
+	OutputDir    string  `default:"output" help:"Directory for output_<chain>.csv and summary.csv; a directory holding an earlier run's files is refused unless --overwrite."`
+	Overwrite    bool    `help:"Replace the files of an earlier run in --output-dir (every output_N.csv, summary.csv, plots/), once this run is about to write its first draw."`
 	TargetAccept float64 `default:"0.8" help:"Mean acceptance rate the per-chain step size adaptation aims for (hmc, nuts, and ChEES during its initial buffer; ChEES's shared step size targets a harmonic mean of 0.651)."`
 	PathLength   float64 `default:"3" help:"hmc: mean integration time, in posterior standard deviations after metric adaptation; each iteration jitters it uniformly on (0, 2x]."`
 	MaxSteps     int     `default:"1024" help:"Maximum leapfrog steps per iteration."`
@@ -42,27 +43,14 @@ type runCmd struct {
 }
 
 func (r *runCmd) validate() error {
+	if err := r.validateNumbers(); err != nil {
+		return err
+	}
 	switch {
 	case r.checkDevice() != nil:
 		return r.checkDevice()
-	case r.Chains < 1:
-		return fmt.Errorf("--chains must be at least 1, got %d", r.Chains)
 	case r.Chains < 2 && r.Sampler == "chees":
 		return fmt.Errorf("the chees sampler learns its trajectory length across chains and needs --chains 2 or more; with one chain use --sampler nuts")
-	case r.Warmup < 0:
-		return fmt.Errorf("--warmup must be 0 or more, got %d", r.Warmup)
-	case r.Draws < 1:
-		return fmt.Errorf("--draws must be at least 1, got %d", r.Draws)
-	case r.TargetAccept <= 0 || r.TargetAccept >= 1:
-		return fmt.Errorf("--target-accept must be between 0 and 1, got %g", r.TargetAccept)
-	case r.PathLength <= 0:
-		return fmt.Errorf("--path-length must be positive, got %g", r.PathLength)
-	case r.MaxTreedepth < 1 || r.MaxTreedepth > 30:
-		return fmt.Errorf("--max-treedepth must be between 1 and 30, got %d", r.MaxTreedepth)
-	case r.Threads < 1:
-		return fmt.Errorf("--threads must be at least 1, got %d", r.Threads)
-	case r.MaxSteps < 1:
-		return fmt.Errorf("--max-steps must be at least 1, got %d", r.MaxSteps)
 	case r.Superchains < 0 || r.Superchains == 1 || (r.Superchains > 0 && r.Chains%r.Superchains != 0):
 		return fmt.Errorf("--superchains must be at least 2 and divide --chains (%d), got %d", r.Chains, r.Superchains)
 	}
@@ -73,6 +61,11 @@ func (r *runCmd) Run(e *env) error {
 	if err := r.validate(); err != nil {
 		return userError{err}
 	}
+	out, err := openOutputDir(r.OutputDir, r.Overwrite)
+	if err != nil {
+		return err
+	}
+	defer out.close()
 	m, err := load(e, r.Model, r.Data)
 	if err != nil {
 		return err
@@ -87,25 +80,21 @@ func (r *runCmd) Run(e *env) error {
 		return err
 	}
 	defer release()
-	if err := os.MkdirAll(r.OutputDir, 0o755); err != nil {
-		return userError{fmt.Errorf("cannot create the output directory: %w", err)}
-	}
 	names := compiler.OutputNames(m)
 	sink := &drawSink{m: m, names: names, chains: r.Chains, draws: newDrawStore(r.OutputDir, r.Chains, r.Draws, 1+len(names)),
-		values: make([]float64, len(names))}
+		values: make([]float64, len(names)), out: out}
 	if compiler.Draws(m) { // generate NAME ~ Dist: one random stream per chain, apart from the sampler's
 		for c := 0; c < r.Chains; c++ {
 			sink.rngs = append(sink.rngs, rand.New(rand.NewPCG(uint64(r.Seed), 0x6e7e_0000_0000+uint64(c))))
 		}
 	}
-	for c := 0; c < r.Chains; c++ {
-		w, err := cmdstan.Create(filepath.Join(r.OutputDir, fmt.Sprintf("output_%d.csv", c+1)), cmdstan.Config{
+	// The chain files are made when the first draw is ready (drawSink.open): a run that fails
+	// before then leaves --output-dir as it was.
+	sink.config = func(c int) cmdstan.Config {
+		return cmdstan.Config{
 			Model: filepath.Base(r.Model), DataFile: r.Data, Chain: c + 1, Seed: r.Seed, Warmup: r.Warmup, Draws: r.Draws,
-			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth}, names)
-		if err != nil {
-			return userError{fmt.Errorf("cannot write output: %w", err)}
-		}
-		sink.writers = append(sink.writers, w)
+			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth,
+			RunID: out.runID}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -119,6 +108,9 @@ func (r *runCmd) Run(e *env) error {
 	start := time.Now()
 	res, err := runtime.Sample(ctx, prog, cfg, sink)
 	bar.done()
+	if sink.failure != nil {
+		return r.keepWhatWasWritten(e, sink)
+	}
 	if err != nil {
 		if errors.Is(err, runtime.ErrInit) {
 			why := ""
@@ -129,22 +121,32 @@ func (r *runCmd) Run(e *env) error {
 		}
 		return err
 	}
+	defer sink.draws.Close()
+	if res.DrawsDone == 0 || sink.writers == nil {
+		// Interrupted before the first draw: nothing was written, so nothing is summarised.
+		fmt.Fprintf(e.stdout, "no draws: interrupted during warmup, before the first draw; %s was left as it was\n", r.OutputDir)
+		return errInterrupted
+	}
 	sink.mu.Lock()
-	for _, w := range sink.writers {
+	sink.summarising = true // from here an interrupt stops at once: every draw is on disk
+	for c, w := range sink.writers {
 		if err := w.Close(res.WarmupTime, res.SamplingTime); err != nil {
+			sink.failure = &writeFailure{path: w.Path(), err: err}
 			sink.mu.Unlock()
-			return fmt.Errorf("writing output: %w", err)
+			return ioError{fmt.Errorf("writing the timing trailer of %s: %w; every draw was written before it, so hmcc summary %s still reads the run", sink.writers[c].Path(), err, r.OutputDir)}
 		}
 	}
 	sink.mu.Unlock()
 	elapsed := time.Since(start)
-	defer sink.draws.Close()
 	sum, err := summarize(sink.draws, res.DrawsDone, append([]string{"lp__"}, names...), superchainIDs(r.Chains, r.Superchains))
 	if err != nil {
 		return err
 	}
-	if err := writeSummaryCSV(filepath.Join(r.OutputDir, "summary.csv"), sum); err != nil {
-		return fmt.Errorf("writing summary: %w", err)
+	sink.mu.Lock()
+	err = writeSummaryCSV(filepath.Join(r.OutputDir, "summary.csv"), sum)
+	sink.mu.Unlock()
+	if err != nil {
+		return ioError{fmt.Errorf("writing summary.csv: %w; the chain CSVs are complete, so hmcc summary %s prints the summary (free space or fix the directory first to have it written)", err, r.OutputDir)}
 	}
 	if res.Interrupted {
 		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, r.Draws)
@@ -174,6 +176,12 @@ func watchSignals(cancel context.CancelFunc, finished <-chan struct{}, stderr io
 		case <-finished:
 			return
 		}
+		sink.mu.Lock()
+		if sink.summarising {
+			fmt.Fprintf(stderr, "\ninterrupted: every draw is written; stopped without the summary (hmcc summary %s prints it)\n", sink.out.path)
+			os.Exit(exitInterrupted)
+		}
+		sink.mu.Unlock()
 		if first {
 			fmt.Fprintln(stderr, "\ninterrupted: finishing the current iteration and writing what was drawn (interrupt again to stop at once)")
 			cancel()
@@ -187,21 +195,83 @@ func watchSignals(cancel context.CancelFunc, finished <-chan struct{}, stderr io
 
 // drawSink writes every chain's row and keeps the draws the diagnostics need.
 type drawSink struct {
-	mu      sync.Mutex // held while rows are written, so an immediate exit never splits one
-	m       *ir.Model
-	names   []string
-	chains  int
-	writers []*cmdstan.Writer
-	draws   *drawStore
-	values  []float64
-	rngs    []*rand.Rand // per chain, for generated draws; nil when the model draws none
+	mu          sync.Mutex // held while rows are written, so an immediate exit never splits one
+	m           *ir.Model
+	names       []string
+	chains      int
+	out         *outputDir
+	config      func(chain int) cmdstan.Config // each chain file's header
+	writers     []*cmdstan.Writer              // nil until the first draw
+	stepSizes   []float64                      // the adapted tuning, written with the first draw
+	invMetric   []float64
+	kept        int       // whole iterations in every chain's file
+	marks       []int64   // each file's length after those iterations
+	failure     *writeFailure
+	summarising bool // sampling is over and every row is written
+	draws       *drawStore
+	values      []float64
+	rngs        []*rand.Rand // per chain, for generated draws; nil when the model draws none
+}
+
+// writeFailure is a chain file that could not be written (no space, an I/O error).
+type writeFailure struct {
+	path string
+	err  error
+}
+
+func (f *writeFailure) Error() string {
+	err := f.err
+	var pe *os.PathError // its path may be the hidden name the file had before it was published
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Sprintf("writing %s: %v", f.path, err)
 }
 
 func (s *drawSink) Adapted(stepSizes []float64, invMetric []float64) error {
-	for c, w := range s.writers {
-		if err := w.Adaptation(stepSizes[c], invMetric); err != nil {
-			return err
+	s.stepSizes = append([]float64(nil), stepSizes...)
+	s.invMetric = append([]float64(nil), invMetric...)
+	return nil
+}
+
+// open makes every chain's file under a hidden name, writes its header and adaptation, and only
+// when all of them are written replaces the earlier run's files with them. A failure before
+// that point removes the new files and leaves the directory as it was.
+func (s *drawSink) open() error {
+	ws := make([]*cmdstan.Writer, 0, s.chains)
+	discard := func() {
+		for _, w := range ws {
+			w.Discard()
 		}
+	}
+	for c := 0; c < s.chains; c++ {
+		path := filepath.Join(s.out.path, fmt.Sprintf("output_%d.csv", c+1))
+		w, err := cmdstan.CreatePending(path, s.config(c), s.names)
+		if w != nil {
+			ws = append(ws, w)
+		}
+		if err == nil {
+			err = w.Adaptation(s.stepSizes[c], s.invMetric)
+		}
+		if err != nil {
+			discard()
+			return ioError{fmt.Errorf("cannot write the chain files into %s: %w; nothing in it was changed; %s", s.out.path, err, writeAdvice(err, s.out.path))}
+		}
+	}
+	if err := s.out.commit(); err != nil {
+		discard()
+		return ioError{err}
+	}
+	for _, w := range ws {
+		if err := w.Publish(); err != nil {
+			discard()
+			return ioError{fmt.Errorf("cannot write the chain files into %s: %w", s.out.path, err)}
+		}
+	}
+	s.writers = ws
+	s.marks = make([]int64, len(ws))
+	for c, w := range ws {
+		s.marks[c] = w.Written()
 	}
 	return nil
 }
@@ -209,6 +279,11 @@ func (s *drawSink) Adapted(stepSizes []float64, invMetric []float64) error {
 func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.writers == nil {
+		if err := s.open(); err != nil {
+			return err
+		}
+	}
 	n := len(theta) / s.chains
 	for c, st := range stats {
 		var rng *rand.Rand
@@ -219,7 +294,7 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 			return err
 		}
 		if err := s.writers[c].Row(st.LogP, st.AcceptStat, st.StepSize, st.TreeDepth, st.NLeapfrog, st.Divergent, st.Energy, s.values); err != nil {
-			return err
+			return s.fail(c, err)
 		}
 		if err := s.draws.set(0, c, iter, st.LogP); err != nil {
 			return err
@@ -232,11 +307,22 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 				return err
 			}
 		}
-		if err := s.writers[c].Flush(); err != nil {
-			return err
+	}
+	for c, w := range s.writers {
+		if err := w.Flush(); err != nil {
+			return s.fail(c, err)
 		}
 	}
+	s.kept = iter + 1
+	for c, w := range s.writers {
+		s.marks[c] = w.Written()
+	}
 	return nil
+}
+
+func (s *drawSink) fail(c int, err error) error {
+	s.failure = &writeFailure{path: s.writers[c].Path(), err: err}
+	return s.failure
 }
 
 // drawStore keeps the draws of every quantity and each chain's energy__ for the diagnostics, in
