@@ -204,8 +204,8 @@ type drawSink struct {
 	writers     []*cmdstan.Writer              // nil until the first draw
 	stepSizes   []float64                      // the adapted tuning, written with the first draw
 	invMetric   []float64
-	kept        int       // whole iterations in every chain's file
-	marks       []int64   // each file's length after those iterations
+	kept        int     // whole iterations in every chain's file
+	marks       []int64 // each file's length after those iterations
 	failure     *writeFailure
 	summarising bool // sampling is over and every row is written
 	draws       *drawStore
