@@ -54,6 +54,27 @@ func (r *runCmd) validateNumbers() error {
 // spill file, the summary, and the Go runtime's own.
 const reservedFiles = 16
 
+// flagExamples are working forms of the numeric flags, shown when a value cannot be parsed.
+var flagExamples = map[string]string{
+	"chains": "--chains 4", "warmup": "--warmup 1000", "draws": "--draws 1000", "seed": "--seed 1",
+	"target-accept": "--target-accept 0.9", "path-length": "--path-length 3", "max-steps": "--max-steps 1024",
+	"max-treedepth": "--max-treedepth 10", "threads": "--threads 2", "superchains": "--superchains 4",
+}
+
+// parseErrorHint adds a working form to the parser's "--draws: expected a valid 64 bit int but
+// got "1e10"" (whole numbers are written out, e.g. --draws 1000).
+func parseErrorHint(msg string) string {
+	flag, _, ok := strings.Cut(strings.TrimPrefix(msg, "--"), ":")
+	ex, known := flagExamples[flag]
+	if !strings.HasPrefix(msg, "--") || !ok || !known {
+		return ""
+	}
+	if strings.Contains(msg, " int ") || strings.Contains(msg, " uint ") {
+		return fmt.Sprintf("; %s takes a whole number written out in digits, e.g. %s", "--"+flag, ex)
+	}
+	return fmt.Sprintf("; e.g. %s", ex)
+}
+
 // joinNegativeValues rewrites "--flag -3" as "--flag=-3" so that a negative number given to a
 // numeric flag reaches the flag's own check ("--chains must be ... got -3; e.g. --chains 4")
 // instead of the parser's "expected int value but got "-3" (short flag)".

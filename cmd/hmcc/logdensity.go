@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/hmcc-dev/hmcc/compiler"
 )
@@ -104,6 +106,10 @@ func readPoint(path string) (map[string][]float64, error) {
 		}
 		var xs []float64
 		if err := json.Unmarshal(v, &xs); err != nil {
+			var big *json.UnmarshalTypeError // 1e999: a number, but not a float64
+			if errors.As(err, &big) && strings.HasPrefix(big.Value, "number") {
+				return nil, fmt.Errorf("%s: %q: %s is beyond the range of a float64 (about ±1.8e308); give a finite value, e.g. {%q: 1.5}", path, k, strings.TrimSpace(string(v)), k)
+			}
 			return nil, fmt.Errorf("%s: %q must be a number or an array of numbers", path, k)
 		}
 		out[k] = xs

@@ -81,7 +81,7 @@ func Main(args []string, stdout, stderr io.Writer) (status int) {
 	}()
 	ctx, err := parser.Parse(joinNegativeValues(args))
 	if err != nil {
-		fmt.Fprintf(stderr, "hmcc: %v\nrun 'hmcc --help' for usage\n", err)
+		fmt.Fprintf(stderr, "hmcc: %v%s\nrun 'hmcc --help' for usage\n", err, parseErrorHint(err.Error()))
 		return exitUser
 	}
 	env := &env{stdout: stdout, stderr: stderr}

@@ -337,3 +337,88 @@ func TestInterruptBeforeTheFirstDrawChangesNothing(t *testing.T) {
 		t.Errorf("the interrupted run changed %v", slices.Sorted(maps.Keys(after)))
 	}
 }
+
+// TestInterruptDuringTheSummaryExits130: once every draw is written, a SIGINT stops the summary
+// at once and exits 130, leaving every chain's file complete. The model has
+// 1500 quantities so that the summary takes seconds.
+func TestInterruptDuringTheSummaryExits130(t *testing.T) {
+	bin := buildHmcc(t)
+	out := filepath.Join(t.TempDir(), "out")
+	model := write(t, "wide.model", "param a[1500] ~ Normal(0, 1)\n")
+	cmd := exec.Command(bin, "run", model, schoolsData, "--chains", "4", "--warmup", "20", "--draws", "2000", "--output-dir", out, "--quiet")
+	var stdout bytes.Buffer
+	stderr := new(lockedBuffer)
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	last := filepath.Join(out, "output_4.csv")
+	deadline := time.Now().Add(2 * time.Minute)
+	for b, _ := os.ReadFile(last); !bytes.Contains(b, []byte("Elapsed Time")); b, _ = os.ReadFile(last) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("sampling did not finish:\n%s", stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	waitExit130(t, cmd, &stdout, stderr)
+	if !strings.Contains(stderr.String(), "interrupted: every draw is written; stopped without the summary (hmcc summary "+out+" prints it)") {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+	for c := 1; c <= 4; c++ {
+		if n := drawRows(filepath.Join(out, "output_"+strconv.Itoa(c)+".csv")); n != 2000 {
+			t.Errorf("chain %d holds %d draws, want all 2000", c, n)
+		}
+	}
+}
+
+// TestNumericFlagsAreValidated: NaN, ±Inf, wrong signs, out-of-range and unparsable values of
+// every numeric flag exit 2 before anything is read or written, with a working form of the flag.
+func TestNumericFlagsAreValidated(t *testing.T) {
+	cases := []struct {
+		flag, value, want string
+	}{
+		{"--target-accept", "NaN", "--target-accept must be a number strictly between 0 and 1, got NaN; e.g. --target-accept 0.9"},
+		{"--target-accept", "Inf", "got +Inf; e.g. --target-accept 0.9"},
+		{"--target-accept", "1", "got 1; e.g."},
+		{"--target-accept", "-0.5", "got -0.5; e.g."},
+		{"--path-length", "NaN", "--path-length must be a positive number of posterior standard deviations, at most 1e6, got NaN; e.g. --path-length 3"},
+		{"--path-length", "Inf", "got +Inf; e.g. --path-length 3"},
+		{"--path-length", "-Inf", "got -Inf; e.g. --path-length 3"},
+		{"--path-length", "0", "got 0; e.g."},
+		{"--chains", "-1", "--chains must be a whole number from 1 to 2147483647, got -1; e.g. --chains 4"},
+		{"--chains", "0", "got 0; e.g. --chains 4"},
+		{"--chains", "99999999999999999999", `--chains: expected a valid 64 bit int but got "99999999999999999999"; --chains takes a whole number written out in digits, e.g. --chains 4`},
+		{"--chains", "3.5", "e.g. --chains 4"},
+		{"--draws", "1e10", "--draws takes a whole number written out in digits, e.g. --draws 1000"},
+		{"--draws", "0", "--draws must be a whole number from 1 to 1000000000, got 0; e.g. --draws 1000"},
+		{"--draws", "2000000000", "--draws must be a whole number from 1 to 1000000000, got 2000000000"},
+		{"--warmup", "-5", "--warmup must be a whole number from 0 to 1000000000, got -5; e.g. --warmup 1000"},
+		{"--threads", "0", "--threads must be a whole number from 1 to 4096, got 0; e.g. --threads 2"},
+		{"--threads", "100000", "got 100000; e.g. --threads 2"},
+		{"--max-treedepth", "31", "--max-treedepth must be a whole number from 1 to 30, got 31"},
+		{"--max-steps", "-3", "--max-steps must be a whole number from 1 to 1048576, got -3; e.g. --max-steps 1024"},
+		{"--seed", "-1", "--seed takes a whole number written out in digits, e.g. --seed 1"},
+		{"--target-accept", "abc", `expected a float but got "abc"`},
+		{"--output-dir", "", "--output-dir is empty; name a directory, e.g. --output-dir output"},
+		{"--output-dir", " ", "--output-dir is empty"},
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.flag+"="+c.value, func(t *testing.T) {
+			dir := t.TempDir()
+			t.Chdir(dir) // the default --output-dir would land here
+			code, _, errs := hmcc(t, "run", filepath.Join(wd, schoolsModel), filepath.Join(wd, schoolsData), c.flag, c.value)
+			if code != 2 || !strings.Contains(errs, c.want) {
+				t.Errorf("exit %d, want 2 and %q:\n%s", code, c.want, errs)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+				t.Errorf("the refused run wrote %v", entries)
+			}
+		})
+	}
+}
