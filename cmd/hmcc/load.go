@@ -29,7 +29,7 @@ func load(e *env, modelPath, dataPath string) (*ir.Model, error) {
 		return nil, err
 	}
 	if dataPath == "" {
-		return m, nil
+		return m, compiler.CheckConstants(m)
 	}
 	table, err := dataset.Read(dataPath)
 	if err != nil {
