@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -15,11 +14,14 @@ import (
 
 // load runs the front half of the pipeline: parse, check, and (when dataPath is set) bind data.
 func load(e *env, modelPath, dataPath string) (*ir.Model, error) {
-	src, err := os.ReadFile(modelPath)
+	src, err := readModelSource(modelPath)
 	if err != nil {
-		return nil, userError{fmt.Errorf("cannot read the model: %w", err)}
+		return nil, err
 	}
-	e.src = string(src)
+	e.src = src
+	if modelPath == "-" {
+		modelPath = "<stdin>" // for positions in messages
+	}
 	ast, err := lang.Parse(modelPath, e.src)
 	if err != nil {
 		return nil, err
@@ -31,6 +33,9 @@ func load(e *env, modelPath, dataPath string) (*ir.Model, error) {
 	if dataPath == "" {
 		return m, compiler.CheckConstants(m)
 	}
+	if avail := availableMemory(); avail > 0 {
+		dataset.MaxBytes = int64(avail)
+	}
 	table, err := dataset.Read(dataPath)
 	if err != nil {
 		return nil, err
@@ -38,11 +43,11 @@ func load(e *env, modelPath, dataPath string) (*ir.Model, error) {
 	if err := compiler.Bind(m, table); err != nil {
 		return nil, err
 	}
-	return m, nil
+	return m, checkMemory(m, 1)
 }
 
 type checkCmd struct {
-	Model string `arg:"" help:"Model file (.model)." type:"existingfile"`
+	Model string `arg:"" help:"Model file (.model), or - for standard input."`
 	Data  string `arg:"" optional:"" help:"Data file (CSV)."`
 	Dump  string `enum:",ast,ir,graph" default:"" help:"Print a stage instead of the summary: ast (the parse tree), ir (the checked model; with DATA, bound and folded) or graph (the log-density graph in Graphviz DOT; needs DATA)."`
 	// Strict makes warnings fail the check, for CI: a model that warns exits with status 2.
@@ -51,11 +56,11 @@ type checkCmd struct {
 
 func (c *checkCmd) Run(e *env) error {
 	if c.Dump == "ast" {
-		src, err := os.ReadFile(c.Model)
+		src, err := readModelSource(c.Model)
 		if err != nil {
-			return userError{fmt.Errorf("cannot read the model: %w", err)}
+			return err
 		}
-		e.src = string(src)
+		e.src = src
 		ast, err := lang.Parse(c.Model, e.src)
 		if err != nil {
 			return err

@@ -11,8 +11,8 @@ import (
 )
 
 type logdensityCmd struct {
-	Model string `arg:"" help:"Model file (.model)." type:"existingfile"`
-	Data  string `arg:"" help:"Data file (CSV)." type:"existingfile"`
+	Model string `arg:"" help:"Model file (.model)."`
+	Data  string `arg:"" help:"Data file (CSV)."`
 	At    string `help:"JSON file with a point on the natural (constrained) scale, e.g. {\"tau\": 1, \"beta\": [0.1, 0.2]}; parameters left out are at unconstrained 0." type:"existingfile"`
 	JSON  bool   `name:"json" help:"Print {\"logdensity\", \"gradient\", \"coordinates\"} as JSON."`
 }

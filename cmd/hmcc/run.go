@@ -22,8 +22,8 @@ import (
 )
 
 type runCmd struct {
-	Model        string  `arg:"" help:"Model file (.model)." type:"existingfile"`
-	Data         string  `arg:"" help:"Data file (CSV)." type:"existingfile"`
+	Model        string  `arg:"" help:"Model file (.model)."`
+	Data         string  `arg:"" help:"Data file (CSV)."`
 	Chains       int     `default:"4" help:"Number of chains, all evaluated in one batch."`
 	Warmup       int     `default:"1000" help:"Warmup (adaptation) iterations per chain."`
 	Draws        int     `default:"1000" help:"Post-warmup draws per chain."`
@@ -68,6 +68,9 @@ func (r *runCmd) Run(e *env) error {
 	defer out.close()
 	m, err := load(e, r.Model, r.Data)
 	if err != nil {
+		return err
+	}
+	if err := checkMemory(m, r.Chains); err != nil {
 		return err
 	}
 	// The checker's warnings (a centred hierarchy, a very wide prior, unused data) matter most
