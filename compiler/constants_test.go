@@ -57,3 +57,20 @@ func TestStandardizeHugeValues(t *testing.T) {
 		t.Errorf("constant column: %v", err)
 	}
 }
+
+// TestRelCloseRejectsInfinityMismatch: the helper the log-density tests compare with must not
+// pass a finite value against an expected −Inf (|x + Inf| ≤ tol·Inf holds in floating point).
+func TestRelCloseRejectsInfinityMismatch(t *testing.T) {
+	for _, c := range []struct {
+		got, want float64
+		ok        bool
+	}{
+		{-1e3, math.Inf(-1), false}, {math.Inf(-1), -1e3, false}, {math.Inf(-1), math.Inf(-1), true},
+		{math.Inf(1), math.Inf(-1), false}, {0, math.NaN(), false}, {math.NaN(), math.NaN(), true},
+		{1 + 1e-10, 1, true}, {1.1, 1, false},
+	} {
+		if got := relClose(c.got, c.want, 1e-9); got != c.ok {
+			t.Errorf("relClose(%g, %g) = %v, want %v", c.got, c.want, got, c.ok)
+		}
+	}
+}

@@ -252,7 +252,8 @@ func compare(t *testing.T, what string, got, want []float64, tol float64) {
 	}
 	bad := 0
 	for i := range want {
-		if math.Abs(got[i]-want[i]) > tol*math.Max(1, math.Abs(want[i])) || math.IsNaN(got[i]) != math.IsNaN(want[i]) {
+		infMismatch := (math.IsInf(got[i], 0) || math.IsInf(want[i], 0)) && got[i] != want[i] // |x − Inf| ≤ tol·Inf holds
+		if math.Abs(got[i]-want[i]) > tol*math.Max(1, math.Abs(want[i])) || math.IsNaN(got[i]) != math.IsNaN(want[i]) || infMismatch {
 			if bad++; bad <= 5 {
 				t.Errorf("%s[%d] = %.17g, CPU %.17g (difference %.3g)", what, i, got[i], want[i], got[i]-want[i])
 			}

@@ -95,7 +95,8 @@ func compare(t *testing.T, what string, got, want []float64, tol float64, scaled
 	}
 	bad := 0
 	for i := range want {
-		if !(math.Abs(got[i]-want[i]) <= tol*scale*math.Max(1, math.Abs(want[i]))) {
+		infMismatch := (math.IsInf(got[i], 0) || math.IsInf(want[i], 0)) && got[i] != want[i] // |x − Inf| ≤ tol·Inf holds
+		if !(math.Abs(got[i]-want[i]) <= tol*scale*math.Max(1, math.Abs(want[i]))) || infMismatch {
 			if bad++; bad <= 5 {
 				t.Errorf("%s[%d] = %.17g, CPU %.17g", what, i, got[i], want[i])
 			}
