@@ -55,6 +55,7 @@ func TestInputsThatCannotBeModelsOrData(t *testing.T) {
 		{"NaN constant", []string{"run", put("nan2.model", []byte("data y[N] = column \"y\"\nparam mu ~ Normal(0, 1)\ny ~ Normal(mu * (0/0), 1)\n")), schoolsData,
 			"--output-dir", filepath.Join(dir, "nan-out"), "--quiet"}, "because the constant expression at " + filepath.Join(dir, "nan2.model") + ":3:18 is NaN"},
 		{"20-digit size", []string{"check", put("size.model", []byte("param a[99999999999999999999] ~ Normal(0, 1)\n"))}, "size.model:1:9: error: a size must be a whole number from 1 to 2147483647"},
+		{"--output-dir is a file", []string{"run", schoolsModel, schoolsData, "--output-dir", put("out.txt", []byte("x"))}, "out.txt is a file, not a directory; name a directory, e.g. --output-dir "},
 		{"--at beyond float64", []string{"logdensity", schoolsModel, schoolsData, "--at", put("at.json", []byte(`{"mu": 1e999}`))},
 			`"mu": 1e999 is beyond the range of a float64 (about ±1.8e308); give a finite value, e.g. {"mu": 1.5}`},
 	}

@@ -328,7 +328,7 @@ func TestBadInput(t *testing.T) {
 			[]string{"twice.model:2:1: error: size K is 2 (bound by X), but Z has 3 columns", "hint: give sizes that differ different names"}},
 		{"zero chains", []string{"run", good, data, "--chains", "0"}, []string{"--chains must be a whole number from 1 to 2147483647, got 0; e.g. --chains 4"}},
 		{"no finite starting point", []string{"run", write("f.model", "data y[N] = column \"y\"\nparam mu ~ Normal(0, 1)\ny ~ Normal(mu, exp(mu + 800))\n"), write("f.csv", "y\n1\n-1\n"), "--warmup", "10", "--draws", "10", "--output-dir", filepath.Join(dir, "out"), "--quiet"},
-			[]string{"could not find an initial point with finite log density and gradient after 100 attempts per chain (at the point where every unconstrained coordinate is 0, the likelihood y ~ Normal at", "f.model:3:1 is -Inf there)"}},
+			[]string{"could not find an initial point with finite log density and gradient after 100 attempts per chain (at the point where every unconstrained coordinate is 0, the likelihood y ~ Normal at", "f.model:3:1 is -Inf there, because exp(…) at ", "f.model:3:16 is +Inf)"}},
 		{"chees with one chain", []string{"run", good, data, "--chains", "1"}, []string{"needs --chains 2 or more; with one chain use --sampler nuts"}},
 		{"superchains that do not divide the chains", []string{"run", good, data, "--chains", "6", "--superchains", "4"}, []string{"--superchains must be at least 2 and divide --chains (6), got 4"}},
 		{"gpu on the cpu build", []string{"run", good, data, "--device", "gpu"}, []string{"built without GPU support"}},
