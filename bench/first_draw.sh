@@ -13,6 +13,6 @@ for pair in "sparse_logistic german_credit" "sparse_logistic breast_cancer" "eig
   "kidiq kidiq" "radon radon_mn" "radon_slopes radon_mn"; do
   set -- $pair
   start=$(date +%s.%N)
-  bin/hmcc run "models/$1.model" "models/$2.csv" --chains 4 --warmup 1 --draws 1 --output-dir "$out" --quiet >/dev/null 2>&1
+  bin/hmcc run "models/$1.model" "models/$2.csv" --chains 4 --warmup 1 --draws 1 --output-dir "$out" --overwrite --quiet >/dev/null 2>&1
   printf "%-16s %-14s %.3f s\n" "$1" "$2" "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')"
 done

@@ -20,7 +20,7 @@ for c in $chains; do
   out=${OUT:-$(mktemp -d)}/german_credit_$c
   mkdir -p "$out"
   start=$(date +%s.%N)
-  "$HMCC" run models/sparse_logistic.model models/german_credit.csv --chains "$c" --seed 1 --output-dir "$out" --quiet \
+  "$HMCC" run models/sparse_logistic.model models/german_credit.csv --chains "$c" --seed 1 --output-dir "$out" --overwrite --quiet \
     --warmup "${WARMUP:-1000}" --draws "${DRAWS:-1000}" "$@" > "$out/stdout.txt"
   end=$(date +%s.%N)
   wall=$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')

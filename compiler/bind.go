@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/hmcc-dev/hmcc/dataset"
@@ -134,7 +135,7 @@ func BindInputs(m *ir.Model, inputs []Input) error {
 			if v.Source.Standardize {
 				if err := standardize(col); err != nil {
 					return &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("cannot standardize column %q of %s: %v", name, t.Path, err),
-						Hint: "leave constant columns out, e.g. columns except \"" + name + "\""}
+						Hint: leaveOut(v.Source, name)}
 				}
 			}
 			for i, x := range col {
@@ -316,25 +317,63 @@ func selectColumns(v *ir.DataVar, t *dataset.Table) ([]string, error) {
 	return cols, nil
 }
 
-// standardize centres x and divides by its population standard deviation (divide by N).
+// standardize centres x and divides by its population standard deviation (divide by N). The
+// sums run on x / max|x|, so that columns of huge values (±1e300, whose squares overflow) are
+// standardised exactly as the same column in smaller units would be.
 func standardize(x []float64) error {
+	scale := 0.0
+	constant := true
+	for _, v := range x {
+		scale = math.Max(scale, math.Abs(v))
+		constant = constant && v == x[0]
+	}
+	if constant {
+		return fmt.Errorf("every value is %g", x[0])
+	}
+	n := float64(len(x))
 	mean := 0.0
 	for _, v := range x {
-		mean += v
+		mean += v / scale
 	}
-	mean /= float64(len(x))
+	mean /= n
 	ss := 0.0
 	for _, v := range x {
-		ss += (v - mean) * (v - mean)
+		ss += (v/scale - mean) * (v/scale - mean)
 	}
-	sd := math.Sqrt(ss / float64(len(x)))
-	if sd == 0 || math.IsNaN(sd) {
-		return fmt.Errorf("every value is %g", mean)
+	sd := math.Sqrt(ss / n)
+	if sd == 0 || math.IsNaN(sd) || math.IsInf(sd, 0) {
+		return fmt.Errorf("its values (largest magnitude %g) have no finite standard deviation", scale)
 	}
 	for i := range x {
-		x[i] = (x[i] - mean) / sd
+		x[i] = (x[i]/scale - mean) / sd
 	}
 	return nil
+}
+
+// leaveOut is the hint for a column that cannot be standardised: the same selection without it.
+func leaveOut(src ir.Source, col string) string {
+	quote := func(names []string) string {
+		q := make([]string, len(names))
+		for i, n := range names {
+			q[i] = strconv.Quote(n)
+		}
+		return strings.Join(q, ", ")
+	}
+	switch src.Kind {
+	case ir.FromColumnsExcept:
+		return "leave the column out: standardize(columns except " + quote(append(append([]string(nil), src.Names...), col)) + ")"
+	case ir.FromColumns:
+		var rest []string
+		for _, n := range src.Names {
+			if n != col {
+				rest = append(rest, n)
+			}
+		}
+		if len(rest) > 0 {
+			return "leave the column out: standardize(columns " + quote(rest) + ")"
+		}
+	}
+	return "leave the column out of the standardized columns"
 }
 
 // checkObserved verifies every observed value lies in the distribution's support, naming the
@@ -479,4 +518,31 @@ func checkObservedExpr(term *ir.Term) error {
 			Hint: "an observed expression of data must take values the distribution can produce; check the transformation and the data"}
 	}
 	return nil
+}
+
+// CheckConstants checks, for a model without data (hmcc check MODEL), the arguments Bind would
+// check that depend on neither data nor sizes: Normal(0, -1), Gamma(0, 1), a scale of 1/0 and
+// the like are errors whether or not data are given, with the same message (constant bounds
+// are the checker's). Arguments that need data or sizes are left to Bind.
+func CheckConstants(m *ir.Model) error {
+	terms := append([]*ir.Term(nil), m.Terms...)
+	for _, p := range m.Params {
+		terms = append(terms, p.Prior)
+	}
+	for _, g := range m.Generated {
+		if g.Term != nil {
+			terms = append(terms, g.Term)
+		}
+	}
+	var errs diag.List
+	for _, term := range terms {
+		for i := range term.Args {
+			if err := checkArgDomain(term, i, ir.Sizes{}, nil); err != nil {
+				if d, ok := err.(*diag.Error); ok {
+					errs.Add(d)
+				}
+			}
+		}
+	}
+	return errs.Err()
 }

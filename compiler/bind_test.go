@@ -94,7 +94,7 @@ error: $CSV:4: column "y": value -2 is outside the support positive of Exponenti
 t.model:2:1: error: cannot standardize column "b" of $CSV: every value is 2
   data X[N, D] = standardize(columns except "y")
   ^
-  hint: leave constant columns out, e.g. columns except "b"
+  hint: leave the column out: standardize(columns except "y", "b")
 `},
 		{"NaN cell",
 			lines(`data y[N] = column "y"`, "param mu ~ Normal(0, 1)", "y ~ Normal(mu, 1)"),

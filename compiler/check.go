@@ -137,8 +137,8 @@ func (c *checker) dims(dims []lang.Dim) (ir.Shape, bool) {
 	ok := true
 	for _, d := range dims {
 		if d.Name == "" {
-			if d.Size <= 0 {
-				c.errorf(d.Pos, d.Pos, "a size must be a positive whole number")
+			if d.Size <= 0 || d.Size > math.MaxInt32 { // the parser gives -1 for digits beyond int
+				c.errorf(d.Pos, d.Pos, "a size must be a whole number from 1 to %d", math.MaxInt32)
 				ok = false
 			}
 			shape = append(shape, ir.Dim{Size: d.Size})

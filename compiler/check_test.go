@@ -257,13 +257,13 @@ t.model:2:9: error: size K is not bound by any data declaration
 `},
 		{"zero size",
 			lines(header, "param b[0] ~ Normal(0, 1)"), `
-t.model:2:9: error: a size must be a positive whole number
+t.model:2:9: error: a size must be a whole number from 1 to 2147483647
   param b[0] ~ Normal(0, 1)
           ^
 `},
 		{"fractional size",
 			lines(header, "param b[2.5] ~ Normal(0, 1)"), `
-t.model:2:9: error: a size must be a positive whole number
+t.model:2:9: error: a size must be a whole number from 1 to 2147483647
   param b[2.5] ~ Normal(0, 1)
           ^
 `},

@@ -255,7 +255,12 @@ func compile(t *testing.T, modelPath, csvPath string, chains int) (*ir.Model, *a
 	return m, p
 }
 
+// relClose reports whether got is within tol of want, relative to |want| when that exceeds 1.
+// Infinities and NaN match only themselves: |finite − (−Inf)| ≤ tol·Inf would hold otherwise.
 func relClose(got, want, tol float64) bool {
+	if math.IsInf(want, 0) || math.IsInf(got, 0) || math.IsNaN(want) || math.IsNaN(got) {
+		return got == want || math.IsNaN(got) && math.IsNaN(want)
+	}
 	return math.Abs(got-want) <= tol*math.Max(1, math.Abs(want))
 }
 

@@ -117,10 +117,51 @@ func NonFiniteTerm(m *ir.Model, theta []float64) string {
 			if _, isParam := t.Variate.(*ir.ParamRef); isParam {
 				what = "the prior"
 			}
-			return fmt.Sprintf("%s %s ~ %s at %s is %v there", what, variateName(t), t.Dist.Name, t.Pos, lp)
+			return fmt.Sprintf("%s %s ~ %s at %s is %v there%s", what, variateName(t), t.Dist.Name, t.Pos, lp, nonFiniteSource(t, env))
 		}
 	}
 	return ""
+}
+
+// nonFiniteSource points at where a term's non-finite density comes from: the innermost
+// subexpression of its arguments whose value is NaN or infinite although every operand is
+// finite (a log of a negative number, 0/0, an exp that overflows); "" when the arguments are
+// finite and the density itself is what fails.
+func nonFiniteSource(t *ir.Term, env *ir.Env) string {
+	for _, a := range t.Args {
+		if e, v := innermostNonFinite(a, env); e != nil {
+			start, _ := e.Span()
+			what := "the expression"
+			switch x := e.(type) {
+			case *ir.Unary:
+				what = x.Func.Name + "(…)"
+			case *ir.Binary:
+				what = "the " + x.Op.Symbol
+			case *ir.Folded:
+				what = "the constant expression"
+			}
+			return fmt.Sprintf(", because %s at %s is %v", what, start, v)
+		}
+	}
+	return ""
+}
+
+func innermostNonFinite(e ir.Expr, env *ir.Env) (ir.Expr, float64) {
+	for _, c := range ir.Children(e) {
+		if f, v := innermostNonFinite(c, env); f != nil {
+			return f, v
+		}
+	}
+	val, err := ir.Eval(e, env)
+	if err != nil {
+		return nil, 0
+	}
+	for _, x := range val.Data {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return e, x
+		}
+	}
+	return nil, 0
 }
 
 func variateName(t *ir.Term) string {

@@ -145,10 +145,14 @@ func openError(path string, err error) error {
 
 // ReadFrom loads CSV text from r; name is used as the file name in messages.
 func ReadFrom(name string, r io.Reader) (*Table, error) {
-	br := bufio.NewReaderSize(r, 64*1024)
-	if b, err := br.Peek(3); err == nil && string(b) == "\uFEFF" {
-		br.Discard(3)
+	raw := bufio.NewReaderSize(r, 64*1024)
+	if err := sniff(name, raw); err != nil {
+		return nil, err
 	}
+	if b, err := raw.Peek(3); err == nil && string(b) == "\uFEFF" {
+		raw.Discard(3)
+	}
+	br := bufio.NewReaderSize(&guard{r: raw, name: name, line: 1}, 64*1024)
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1 // checked here, with a better message
 	cr.ReuseRecord = true
@@ -159,6 +163,9 @@ func ReadFrom(name string, r io.Reader) (*Table, error) {
 		return nil, &Error{Path: name, Msg: `has no header line (the file is empty); the first line must name the columns, e.g. "y,x"`}
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := separatorHint(name, header); err != nil {
 		return nil, err
 	}
 	if err := t.setHeader(header); err != nil {
@@ -216,6 +223,10 @@ func readRecord(t *Table, cr *csv.Reader) ([]string, error) {
 
 func csvError(name string, err error) error {
 	var pe *csv.ParseError
+	var own *Error // the guard's, already saying what is wrong
+	if errors.As(err, &own) {
+		return own
+	}
 	if !errors.As(err, &pe) {
 		return &Error{Path: name, Msg: fmt.Sprintf("cannot read the data file: %v", err), Err: err}
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
@@ -53,10 +54,23 @@ func syntaxError(file, src string, err error) error {
 			r, _ := utf8.DecodeRuneInString(src[lexErr.Pos.Offset:])
 			e.Msg = fmt.Sprintf("syntax: unexpected character %q", string(r))
 			e.End = diag.Pos{File: p.File, Line: p.Line, Col: p.Col + 1}
+			if r >= utf8.RuneSelf && unicode.IsLetter(r) {
+				e.Hint = "names are ASCII: letters a-z and A-Z, digits and _"
+				if name, ok := greekNames[r]; ok {
+					e.Hint += fmt.Sprintf(" (write %s for %c)", name, r)
+				}
+			}
 		}
 		return e
 	}
 	return &diag.Error{Pos: diag.Pos{File: file}, Msg: err.Error()}
+}
+
+// greekNames spells the Greek letters models are written with in mathematics.
+var greekNames = map[rune]string{
+	'α': "alpha", 'β': "beta", 'γ': "gamma", 'δ': "delta", 'ε': "epsilon", 'ζ': "zeta", 'η': "eta", 'θ': "theta",
+	'ι': "iota", 'κ': "kappa", 'λ': "lambda", 'μ': "mu", 'ν': "nu", 'ξ': "xi", 'π': "pi", 'ρ': "rho", 'σ': "sigma",
+	'τ': "tau", 'υ': "upsilon", 'φ': "phi", 'χ': "chi", 'ψ': "psi", 'ω': "omega", 'Σ': "Sigma", 'Ω': "Omega",
 }
 
 // quoteToken quotes a token for a message; a string literal is shown as written.

@@ -407,6 +407,13 @@ t.model:1:28: error: syntax: unexpected "3.25"
 t.model:1:7: error: syntax: unexpected character "ö"
   let größe = 1
         ^
+  hint: names are ASCII: letters a-z and A-Z, digits and _
+`},
+		{"param σ ~ HalfNormal(1)\n", `
+t.model:1:7: error: syntax: unexpected character "σ"
+  param σ ~ HalfNormal(1)
+        ^
+  hint: names are ASCII: letters a-z and A-Z, digits and _ (write sigma for σ)
 `},
 	}
 	for _, tt := range tests {

@@ -10,4 +10,4 @@ if ! [ -e /usr/include/x86_64-linux-gnu/cblas.h ] && ! [ -e /usr/include/cblas.h
 fi
 mkdir -p bin
 go build -o bin/hmcc ./cmd/hmcc
-bin/hmcc run models/sparse_logistic.model models/breast_cancer.csv --chains 16 --output-dir output/breast_cancer "$@"
+bin/hmcc run models/sparse_logistic.model models/breast_cancer.csv --chains 16 --output-dir output/breast_cancer --overwrite "$@"

@@ -32,8 +32,13 @@ go test -count=1 -race -short ./runtime/... ./autodiff/... ./cmd/...
 # The GPU build (tag hmcc_cuda) compiles, vets and builds its test binary with CUDA headers and
 # link stubs, without a GPU; the generated CUDA C is checked on the host (docs/gpu.md).
 ./scripts/cuda-check.sh
-# Fuzz every target briefly; crashers found earlier live in testdata/fuzz and run above.
+# Fuzz every target briefly; crashers found earlier live in testdata/fuzz and run above. The
+# budget is a count of executions, not a duration: a duration races Go's fuzz coordinator at its
+# deadline (golang/go#75804, "context deadline exceeded" with no failing input, under load), and
+# a count only takes longer on a loaded machine. Minimising a new interesting input runs
+# uncounted for up to 60 s by default (the "0/sec" stalls); 200 executions are enough here.
+# -timeout still stops a hung target.
 for target in "lang FuzzParse" "lang FuzzFormat" "compiler FuzzCheck" "compiler FuzzBind" "dataset FuzzRead" "dataset FuzzReadJSON" "runtime/cmdstan FuzzRoundTrip" "runtime/cmdstan FuzzRead"; do
   set -- $target
-  go test -run XXX -fuzz "^$2\$" -fuzztime 10s "./$1/"
+  go test -run XXX -fuzz "^$2\$" -fuzztime 5000x -fuzzminimizetime 200x -timeout 10m "./$1/"
 done

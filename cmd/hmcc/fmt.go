@@ -13,7 +13,7 @@ import (
 type fmtCmd struct {
 	Check  bool     `help:"Print the names of the files that are not canonical and exit with status 1 if there are any; change nothing." xor:"mode"`
 	Write  bool     `short:"w" help:"Rewrite the files in place instead of printing them." xor:"mode"`
-	Models []string `arg:"" help:"Model files (.model)." type:"existingfile"`
+	Models []string `arg:"" help:"Model files (.model)."`
 }
 
 // errNotCanonical makes hmcc fmt --check exit with status 1 after listing the files.
@@ -22,13 +22,14 @@ var errNotCanonical = errors.New("not canonical")
 func (c *fmtCmd) Run(e *env) error {
 	unformatted := false
 	for _, path := range c.Models {
-		src, err := os.ReadFile(path)
+		text, err := readModelSource(path)
 		if err != nil {
-			return userError{fmt.Errorf("cannot read the model: %w", err)}
+			return err
 		}
+		src := []byte(text)
 		out, err := lang.Format(src, path)
 		if err != nil {
-			e.src = string(src) // report renders the diagnostic with its source line
+			e.src = text // report renders the diagnostic with its source line
 			return err
 		}
 		switch {
@@ -56,8 +57,13 @@ func (c *fmtCmd) Run(e *env) error {
 }
 
 // writeFileAtomic replaces path by data through a temporary file in the same directory and a
-// rename, so an interrupted write never leaves a truncated model; the file keeps its mode.
+// rename, so an interrupted write never leaves a truncated model; the file keeps its mode. A
+// symbolic link is written through: the file it points to is replaced, the link stays.
 func writeFileAtomic(path string, data []byte) error {
+	path, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return err
+	}
 	info, err := os.Stat(path)
 	if err != nil {
 		return err

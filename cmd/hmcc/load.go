@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -17,11 +16,14 @@ import (
 // More data files may follow dataPath; each is a CSV table or a JSON file of named values
 // (dataset.IsJSON), and a data declaration reads the first, or the one its from "name" names.
 func load(e *env, modelPath, dataPath string, more ...string) (*ir.Model, error) {
-	src, err := os.ReadFile(modelPath)
+	src, err := readModelSource(modelPath)
 	if err != nil {
-		return nil, userError{fmt.Errorf("cannot read the model: %w", err)}
+		return nil, err
 	}
-	e.src = string(src)
+	e.src = src
+	if modelPath == "-" {
+		modelPath = "<stdin>" // for positions in messages
+	}
 	ast, err := lang.Parse(modelPath, e.src)
 	if err != nil {
 		return nil, err
@@ -31,7 +33,10 @@ func load(e *env, modelPath, dataPath string, more ...string) (*ir.Model, error)
 		return nil, err
 	}
 	if dataPath == "" {
-		return m, nil
+		return m, compiler.CheckConstants(m)
+	}
+	if avail := availableMemory(); avail > 0 {
+		dataset.MaxBytes = int64(avail)
 	}
 	inputs := make([]compiler.Input, 0, 1+len(more))
 	for _, p := range append([]string{dataPath}, more...) {
@@ -52,11 +57,11 @@ func load(e *env, modelPath, dataPath string, more ...string) (*ir.Model, error)
 	if err := compiler.BindInputs(m, inputs); err != nil {
 		return nil, err
 	}
-	return m, nil
+	return m, checkMemory(m, 1)
 }
 
 type checkCmd struct {
-	Model string `arg:"" help:"Model file (.model)." type:"existingfile"`
+	Model string `arg:"" help:"Model file (.model), or - for standard input."`
 	Data  string `arg:"" optional:"" help:"Data file (CSV)."`
 	Dump  string `enum:",ast,ir,graph" default:"" help:"Print a stage instead of the summary: ast (the parse tree), ir (the checked model; with DATA, bound and folded) or graph (the log-density graph in Graphviz DOT; needs DATA)."`
 	// Strict makes warnings fail the check, for CI: a model that warns exits with status 2.
@@ -68,11 +73,11 @@ type checkCmd struct {
 
 func (c *checkCmd) Run(e *env) error {
 	if c.Dump == "ast" {
-		src, err := os.ReadFile(c.Model)
+		src, err := readModelSource(c.Model)
 		if err != nil {
-			return userError{fmt.Errorf("cannot read the model: %w", err)}
+			return err
 		}
-		e.src = string(src)
+		e.src = src
 		ast, err := lang.Parse(c.Model, e.src)
 		if err != nil {
 			return err

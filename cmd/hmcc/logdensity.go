@@ -2,15 +2,17 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/hmcc-dev/hmcc/compiler"
 )
 
 type logdensityCmd struct {
-	Model string `arg:"" help:"Model file (.model)." type:"existingfile"`
-	Data  string `arg:"" help:"Data file (CSV)." type:"existingfile"`
+	Model string `arg:"" help:"Model file (.model)."`
+	Data  string `arg:"" help:"Data file (CSV)."`
 	At    string `help:"JSON file with a point on the natural (constrained) scale, e.g. {\"tau\": 1, \"beta\": [0.1, 0.2]}; parameters left out are at unconstrained 0." type:"existingfile"`
 	JSON  bool   `name:"json" help:"Print {\"logdensity\", \"gradient\", \"coordinates\"} as JSON."`
 
@@ -118,6 +120,10 @@ func readPoint(path string) (map[string][]float64, error) {
 		}
 		var xs []float64
 		if err := json.Unmarshal(v, &xs); err != nil {
+			var big *json.UnmarshalTypeError // 1e999: a number, but not a float64
+			if errors.As(err, &big) && strings.HasPrefix(big.Value, "number") {
+				return nil, fmt.Errorf("%s: %q: %s is beyond the range of a float64 (about ±1.8e308); give a finite value, e.g. {%q: 1.5}", path, k, strings.TrimSpace(string(v)), k)
+			}
 			return nil, fmt.Errorf("%s: %q must be a number or an array of numbers", path, k)
 		}
 		out[k] = xs

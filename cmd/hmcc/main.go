@@ -52,6 +52,7 @@ func (e userError) Unwrap() error { return e.err }
 var errInterrupted = errors.New("interrupted")
 
 func main() {
+	raiseFileLimit()
 	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -79,9 +80,9 @@ func Main(args []string, stdout, stderr io.Writer) (status int) {
 			status = exitInternal
 		}
 	}()
-	ctx, err := parser.Parse(args)
+	ctx, err := parser.Parse(joinNegativeValues(args))
 	if err != nil {
-		fmt.Fprintf(stderr, "hmcc: %v\nrun 'hmcc --help' for usage\n", err)
+		fmt.Fprintf(stderr, "hmcc: %v%s\nrun 'hmcc --help' for usage\n", err, parseErrorHint(err.Error()))
 		return exitUser
 	}
 	env := &env{stdout: stdout, stderr: stderr}
@@ -110,6 +111,7 @@ func report(err error, e *env, stderr io.Writer) int {
 	var de *diag.Error
 	var data *dataset.Error
 	var ue userError
+	var ioe ioError
 	switch {
 	case errors.As(err, &dl):
 		fmt.Fprint(stderr, diag.Render(dl, e.src))
@@ -123,6 +125,9 @@ func report(err error, e *env, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "error: %v\n", ue.err)
 		return exitUser
+	case errors.As(err, &ioe):
+		fmt.Fprintf(stderr, "error: %v\n", ioe.err)
+		return exitInternal
 	}
 	fmt.Fprintf(stderr, "hmcc: internal error: %v\n", err)
 	return exitInternal

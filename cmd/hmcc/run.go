@@ -23,13 +23,14 @@ import (
 )
 
 type runCmd struct {
-	Model        string  `arg:"" help:"Model file (.model)." type:"existingfile"`
-	Data         string  `arg:"" help:"Data file (CSV)." type:"existingfile"`
+	Model        string  `arg:"" help:"Model file (.model)."`
+	Data         string  `arg:"" help:"Data file (CSV)."`
 	Chains       int     `default:"4" help:"Number of chains, all evaluated in one batch."`
 	Warmup       int     `default:"1000" help:"Warmup (adaptation) iterations per chain."`
 	Draws        int     `default:"1000" help:"Post-warmup draws per chain."`
 	Seed         uint64  `default:"1" help:"Random seed; the same seed and chain count give the same draws."`
-	OutputDir    string  `default:"output" help:"Directory for output_<chain>.csv and summary.csv."`
+	OutputDir    string  `default:"output" help:"Directory for output_<chain>.csv and summary.csv; a directory holding an earlier run's files is refused unless --overwrite."`
+	Overwrite    bool    `help:"Replace the files of an earlier run in --output-dir (every output_N.csv, summary.csv, plots/), once this run is about to write its first draw."`
 	TargetAccept float64 `default:"0.8" help:"Mean acceptance rate the per-chain step size adaptation aims for (hmc, nuts, and ChEES during its initial buffer; ChEES's shared step size targets a harmonic mean of 0.651)."`
 	PathLength   float64 `default:"3" help:"hmc: mean integration time, in posterior standard deviations after metric adaptation; each iteration jitters it uniformly on (0, 2x]."`
 	MaxSteps     int     `default:"1024" help:"Maximum leapfrog steps per iteration."`
@@ -52,27 +53,14 @@ type runCmd struct {
 }
 
 func (r *runCmd) validate() error {
+	if err := r.validateNumbers(); err != nil {
+		return err
+	}
 	switch {
 	case r.checkDevice() != nil:
 		return r.checkDevice()
-	case r.Chains < 1:
-		return fmt.Errorf("--chains must be at least 1, got %d", r.Chains)
 	case r.Chains < 2 && r.Sampler == "chees":
 		return fmt.Errorf("the chees sampler learns its trajectory length across chains and needs --chains 2 or more; with one chain use --sampler nuts")
-	case r.Warmup < 0:
-		return fmt.Errorf("--warmup must be 0 or more, got %d", r.Warmup)
-	case r.Draws < 1:
-		return fmt.Errorf("--draws must be at least 1, got %d", r.Draws)
-	case r.TargetAccept <= 0 || r.TargetAccept >= 1:
-		return fmt.Errorf("--target-accept must be between 0 and 1, got %g", r.TargetAccept)
-	case r.PathLength <= 0:
-		return fmt.Errorf("--path-length must be positive, got %g", r.PathLength)
-	case r.MaxTreedepth < 1 || r.MaxTreedepth > 30:
-		return fmt.Errorf("--max-treedepth must be between 1 and 30, got %d", r.MaxTreedepth)
-	case r.Threads < 1:
-		return fmt.Errorf("--threads must be at least 1, got %d", r.Threads)
-	case r.MaxSteps < 1:
-		return fmt.Errorf("--max-steps must be at least 1, got %d", r.MaxSteps)
 	case r.Thin < 1:
 		return fmt.Errorf("--thin must be at least 1, got %d", r.Thin)
 	case r.Superchains < 0 || r.Superchains == 1 || (r.Superchains > 0 && r.Chains%r.Superchains != 0):
@@ -85,8 +73,16 @@ func (r *runCmd) Run(e *env) error {
 	if err := r.validate(); err != nil {
 		return userError{err}
 	}
+	out, err := openOutputDir(r.OutputDir, r.Overwrite)
+	if err != nil {
+		return err
+	}
+	defer out.close()
 	m, err := load(e, r.Model, r.Data, r.More...)
 	if err != nil {
+		return err
+	}
+	if err := checkMemory(m, r.Chains); err != nil {
 		return err
 	}
 	// The checker's warnings (a centred hierarchy, a very wide prior, unused data) matter most
@@ -99,9 +95,6 @@ func (r *runCmd) Run(e *env) error {
 		return err
 	}
 	defer release()
-	if err := os.MkdirAll(r.OutputDir, 0o755); err != nil {
-		return userError{fmt.Errorf("cannot create the output directory: %w", err)}
-	}
 	names := compiler.OutputNames(m)
 	lpOffset, lpNote := stanLP(m)
 	var initMetric []float64
@@ -119,7 +112,7 @@ func (r *runCmd) Run(e *env) error {
 	}
 	kept := (r.Draws + r.Thin - 1) / r.Thin
 	sink := &drawSink{m: m, names: names, chains: r.Chains, draws: newDrawStore(r.OutputDir, r.Chains, kept, 1+len(names)),
-		values: make([]float64, len(columns)), logLik: r.LogLik, thin: r.Thin, lpOffset: lpOffset, nuts: r.Sampler == "nuts", saveWarmup: r.SaveWarmup,
+		values: make([]float64, len(columns)), columns: columns, logLik: r.LogLik, out: out, thin: r.Thin, lpOffset: lpOffset, nuts: r.Sampler == "nuts", saveWarmup: r.SaveWarmup,
 		divergences: make([]int, r.Chains), depthHits: make([]int, r.Chains), maxDepth: r.MaxTreedepth}
 	if r.SaveMetric {
 		sink.metricDir = r.OutputDir
@@ -132,17 +125,15 @@ func (r *runCmd) Run(e *env) error {
 			sink.warmupRngs = append(sink.warmupRngs, rand.New(rand.NewPCG(uint64(r.Seed), 0x6e7e_1000_0000+uint64(c))))
 		}
 	}
-	for c := 0; c < r.Chains; c++ {
-		w, err := cmdstan.Create(filepath.Join(r.OutputDir, fmt.Sprintf("output_%d.csv", c+1)), cmdstan.Config{
+	// The chain files are made when the first row is ready (drawSink.open): a run that fails
+	// before then leaves --output-dir as it was.
+	sink.config = func(c int) cmdstan.Config {
+		return cmdstan.Config{
 			Model: filepath.Base(r.Model), DataFile: strings.Join(append([]string{r.Data}, r.More...), ","), Chain: c + 1, Seed: r.Seed, Warmup: r.Warmup, Draws: r.Draws,
 			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth,
 			Thin: r.Thin, SaveWarmup: r.SaveWarmup, Sampler: r.Sampler, MaxSteps: r.MaxSteps, MetricFile: r.MetricFile,
 			Chains: r.Chains, Threads: r.Threads, Superchains: r.Superchains, Device: r.Device, Precision: r.Precision, LogDensity: lpNote,
-			Bounds: paramBounds(m)}, columns)
-		if err != nil {
-			return userError{fmt.Errorf("cannot write output: %w", err)}
-		}
-		sink.writers = append(sink.writers, w)
+			Bounds: paramBounds(m), RunID: out.runID}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -157,6 +148,9 @@ func (r *runCmd) Run(e *env) error {
 	start := time.Now()
 	res, err := runtime.Sample(ctx, prog, cfg, sink)
 	bar.done()
+	if sink.failure != nil {
+		return r.keepWhatWasWritten(e, sink)
+	}
 	if err != nil {
 		if errors.Is(err, runtime.ErrInit) {
 			why := ""
@@ -167,30 +161,53 @@ func (r *runCmd) Run(e *env) error {
 		}
 		return err
 	}
+	defer sink.draws.Close()
+	if res.DrawsDone == 0 || sink.writers == nil {
+		// Interrupted before the first draw: nothing is summarised. Only --save-warmup has
+		// written anything by then: its warmup rows, closed as whole rows.
+		if sink.writers == nil {
+			fmt.Fprintf(e.stdout, "no draws: interrupted during warmup, before the first draw; %s was left as it was\n", r.OutputDir)
+			return errInterrupted
+		}
+		sink.mu.Lock()
+		defer sink.mu.Unlock()
+		for _, w := range sink.writers {
+			if err := w.Close(res.WarmupTime, res.SamplingTime); err != nil {
+				return ioError{fmt.Errorf("closing %s: %w", w.Path(), err)}
+			}
+		}
+		fmt.Fprintf(e.stdout, "no draws: interrupted during warmup, before the first draw; the warmup rows saved so far are in %s\n", r.OutputDir)
+		return errInterrupted
+	}
 	sink.mu.Lock()
-	for _, w := range sink.writers {
+	sink.summarising = true // from here an interrupt stops at once: every draw is on disk
+	for c, w := range sink.writers {
 		if res.TrajectoryLength > 0 { // what ChEES learned, into the header's slots
 			if err := errors.Join(w.Fill("int_time", res.TrajectoryLength), w.Fill("hmcc_trajectory_length", res.TrajectoryLength)); err != nil {
+				sink.failure = &writeFailure{path: w.Path(), err: err}
 				sink.mu.Unlock()
-				return fmt.Errorf("writing output: %w", err)
+				return ioError{fmt.Errorf("writing the learned trajectory length into %s: %w", w.Path(), err)}
 			}
 		}
 		if err := w.Close(res.WarmupTime, res.SamplingTime); err != nil {
+			sink.failure = &writeFailure{path: w.Path(), err: err}
 			sink.mu.Unlock()
-			return fmt.Errorf("writing output: %w", err)
+			return ioError{fmt.Errorf("writing the timing trailer of %s: %w; every draw was written before it, so hmcc summary %s still reads the run", sink.writers[c].Path(), err, r.OutputDir)}
 		}
 	}
 	sink.mu.Unlock()
 	elapsed := time.Since(start)
-	defer sink.draws.Close()
 	// The summary describes the rows written (thinned), as `hmcc summary` does reading them back.
 	res = sink.keptResult(res)
 	sum, err := summarize(sink.draws, res.DrawsDone, append([]string{"lp__"}, names...), superchainIDs(r.Chains, r.Superchains))
 	if err != nil {
 		return err
 	}
-	if err := writeSummaryCSV(filepath.Join(r.OutputDir, "summary.csv"), sum); err != nil {
-		return fmt.Errorf("writing summary: %w", err)
+	sink.mu.Lock()
+	err = writeSummaryCSV(filepath.Join(r.OutputDir, "summary.csv"), sum)
+	sink.mu.Unlock()
+	if err != nil {
+		return ioError{fmt.Errorf("writing summary.csv: %w; the chain CSVs are complete, so hmcc summary %s prints the summary (free space or fix the directory first to have it written)", err, r.OutputDir)}
 	}
 	if res.Interrupted {
 		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, r.Draws)
@@ -220,6 +237,12 @@ func watchSignals(cancel context.CancelFunc, finished <-chan struct{}, stderr io
 		case <-finished:
 			return
 		}
+		sink.mu.Lock()
+		if sink.summarising {
+			fmt.Fprintf(stderr, "\ninterrupted: every draw is written; stopped without the summary (hmcc summary %s prints it)\n", sink.out.path)
+			os.Exit(exitInterrupted)
+		}
+		sink.mu.Unlock()
 		if first {
 			fmt.Fprintln(stderr, "\ninterrupted: finishing the current iteration and writing what was drawn (interrupt again to stop at once)")
 			cancel()
@@ -233,15 +256,24 @@ func watchSignals(cancel context.CancelFunc, finished <-chan struct{}, stderr io
 
 // drawSink writes every chain's row and keeps the draws the diagnostics need.
 type drawSink struct {
-	mu      sync.Mutex // held while rows are written, so an immediate exit never splits one
-	m       *ir.Model
-	names   []string
-	chains  int
-	writers []*cmdstan.Writer
-	draws   *drawStore
-	values  []float64
-	rngs    []*rand.Rand // per chain, for generated draws; nil when the model draws none
-	logLik  bool         // values has the pointwise log-likelihood after the named quantities
+	mu          sync.Mutex // held while rows are written, so an immediate exit never splits one
+	m           *ir.Model
+	names       []string
+	chains      int
+	out         *outputDir
+	config      func(chain int) cmdstan.Config // each chain file's header
+	writers     []*cmdstan.Writer              // nil until the first draw
+	stepSizes   []float64                      // the adapted tuning, written with the first draw
+	invMetric   []float64
+	kept        int     // whole iterations in every chain's file
+	marks       []int64 // each file's length after those iterations
+	failure     *writeFailure
+	summarising bool // sampling is over and every row is written
+	draws       *drawStore
+	values      []float64
+	rngs        []*rand.Rand // per chain, for generated draws; nil when the model draws none
+	columns     []string     // the CSV's: names, then the log_lik columns with --log-lik
+	logLik      bool         // values has the pointwise log-likelihood after the named quantities
 	// warmupRngs are rngs' counterparts for saved warmup rows.
 	warmupRngs []*rand.Rand
 	thin       int     // keep iterations 0, thin, 2·thin, …
@@ -249,8 +281,7 @@ type drawSink struct {
 	nuts       bool    // treedepth__ is NUTS's; fixed-length trajectories build no tree and write 0
 	saveWarmup bool
 	metricDir  string // where output_<chain>_metric.json go; "" for none
-	// kept counts the rows written after warmup; divergences and depthHits count theirs per chain.
-	kept                   int
+	// divergences and depthHits count the kept rows' per chain.
 	divergences, depthHits []int
 	maxDepth               int
 	progress               *progress // told each iteration's divergences and step size; nil for none
@@ -271,18 +302,96 @@ func (s *drawSink) observe(phase string, stats []runtime.Stats) {
 	s.progress.observe(phase, div, eps/float64(len(stats)))
 }
 
+// writeFailure is a chain file that could not be written (no space, an I/O error).
+type writeFailure struct {
+	path string
+	err  error
+}
+
+func (f *writeFailure) Error() string {
+	err := f.err
+	var pe *os.PathError // its path may be the hidden name the file had before it was published
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Sprintf("writing %s: %v", f.path, err)
+}
+
+// Adapted records the adapted tuning. With --save-warmup the chain files already hold the
+// warmup rows, so the adaptation block follows them now, as in CmdStan's files; otherwise it is
+// written with the header when the first draw is ready (open).
 func (s *drawSink) Adapted(stepSizes []float64, invMetric []float64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stepSizes = append([]float64(nil), stepSizes...)
+	s.invMetric = append([]float64(nil), invMetric...)
+	if s.writers == nil {
+		return nil
+	}
 	for c, w := range s.writers {
-		if err := w.Adaptation(stepSizes[c], invMetric); err != nil {
-			return err
+		if err := w.Adaptation(s.stepSizes[c], s.invMetric); err != nil {
+			return s.fail(c, err)
 		}
-		if s.metricDir != "" {
-			if err := writeMetricFile(filepath.Join(s.metricDir, fmt.Sprintf("output_%d_metric.json", c+1)), stepSizes[c], invMetric); err != nil {
-				return err
-			}
+	}
+	return s.writeMetrics()
+}
+
+// writeMetrics writes each chain's adapted step size and inverse metric to
+// output_<chain>_metric.json (--save-metric), once the directory holds this run's files.
+func (s *drawSink) writeMetrics() error {
+	if s.metricDir == "" || s.stepSizes == nil {
+		return nil
+	}
+	for c := range s.stepSizes {
+		path := filepath.Join(s.metricDir, fmt.Sprintf("output_%d_metric.json", c+1))
+		if err := writeMetricFile(path, s.stepSizes[c], s.invMetric); err != nil {
+			return ioError{fmt.Errorf("writing %s: %w", path, err)}
 		}
 	}
 	return nil
+}
+
+// open makes every chain's file under a hidden name, writes its header (and the adaptation,
+// when warmup is over), and only when all of them are written replaces the earlier run's files
+// with them. A failure before that point removes the new files and leaves the directory as it
+// was.
+func (s *drawSink) open() error {
+	ws := make([]*cmdstan.Writer, 0, s.chains)
+	discard := func() {
+		for _, w := range ws {
+			w.Discard()
+		}
+	}
+	for c := 0; c < s.chains; c++ {
+		path := filepath.Join(s.out.path, fmt.Sprintf("output_%d.csv", c+1))
+		w, err := cmdstan.CreatePending(path, s.config(c), s.columns)
+		if w != nil {
+			ws = append(ws, w)
+		}
+		if err == nil && s.stepSizes != nil {
+			err = w.Adaptation(s.stepSizes[c], s.invMetric)
+		}
+		if err != nil {
+			discard()
+			return ioError{fmt.Errorf("cannot write the chain files into %s: %w; nothing in it was changed; %s", s.out.path, err, writeAdvice(err, s.out.path))}
+		}
+	}
+	if err := s.out.commit(); err != nil {
+		discard()
+		return ioError{err}
+	}
+	for _, w := range ws {
+		if err := w.Publish(); err != nil {
+			discard()
+			return ioError{fmt.Errorf("cannot write the chain files into %s: %w", s.out.path, err)}
+		}
+	}
+	s.writers = ws
+	s.marks = make([]int64, len(ws))
+	for c, w := range ws {
+		s.marks[c] = w.Written()
+	}
+	return s.writeMetrics()
 }
 
 // WarmupDraw writes the warmup rows --save-warmup asks for; they go to the CSVs only, never to
@@ -294,6 +403,11 @@ func (s *drawSink) WarmupDraw(iter int, stats []runtime.Stats, theta []float64) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.writers == nil {
+		if err := s.open(); err != nil {
+			return err
+		}
+	}
 	n := len(theta) / s.chains
 	for c, st := range stats {
 		var rng *rand.Rand
@@ -307,11 +421,22 @@ func (s *drawSink) WarmupDraw(iter int, stats []runtime.Stats, theta []float64) 
 			return err
 		}
 		if err := s.row(c, st); err != nil {
-			return err
+			return s.fail(c, err)
 		}
-		if err := s.writers[c].Flush(); err != nil {
-			return err
+	}
+	return s.flushAll()
+}
+
+// flushAll flushes every chain's file and, when all succeeded, marks their lengths as the
+// last whole iteration a write failure cuts back to.
+func (s *drawSink) flushAll() error {
+	for c, w := range s.writers {
+		if err := w.Flush(); err != nil {
+			return s.fail(c, err)
 		}
+	}
+	for c, w := range s.writers {
+		s.marks[c] = w.Written()
 	}
 	return nil
 }
@@ -352,8 +477,12 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.writers == nil {
+		if err := s.open(); err != nil {
+			return err
+		}
+	}
 	iter /= s.thin
-	s.kept = iter + 1
 	n := len(theta) / s.chains
 	for c, st := range stats {
 		var rng *rand.Rand
@@ -367,7 +496,7 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 			return err
 		}
 		if err := s.row(c, st); err != nil {
-			return err
+			return s.fail(c, err)
 		}
 		if st.Divergent {
 			s.divergences[c]++
@@ -386,11 +515,17 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 				return err
 			}
 		}
-		if err := s.writers[c].Flush(); err != nil {
-			return err
-		}
 	}
+	if err := s.flushAll(); err != nil {
+		return err
+	}
+	s.kept = iter + 1
 	return nil
+}
+
+func (s *drawSink) fail(c int, err error) error {
+	s.failure = &writeFailure{path: s.writers[c].Path(), err: err}
+	return s.failure
 }
 
 // drawStore keeps the draws of every quantity and each chain's energy__ for the diagnostics, in

@@ -78,9 +78,10 @@ func (r summaryRow) values() []float64 {
 }
 
 // writeSummaryCSV writes to a temporary file and renames it, so a crash leaves either the old
-// summary or the new one, never half of one.
+// summary or the new one, never half of one. The file gets the chain CSVs' mode (0666 less the
+// umask, as os.Create gives), not os.CreateTemp's 0600.
 func writeSummaryCSV(path string, rows []summaryRow) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".summary-*.csv")
+	tmp, err := os.OpenFile(filepath.Join(filepath.Dir(path), ".summary-"+newRunID()+".csv"), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return err
 	}

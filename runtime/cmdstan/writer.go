@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -58,6 +59,10 @@ type Config struct {
 	// Bounds lists the parameters with a bounded support, "name:lo:hi;…", for plots that keep
 	// densities inside them.
 	Bounds string
+	// RunID names the run the file belongs to, the same in every chain's file, so that readers
+	// can tell one run's chains from another's left in the same directory. Written as the
+	// comment "# hmcc_run_id = ID" at the end of the header (omitted when empty).
+	RunID string
 }
 
 // slotWidth is the room kept in the header for a value learned during the run (a float64 in
@@ -70,25 +75,102 @@ const pending = "not_learned"
 
 // Writer appends one chain's draws to a CSV file.
 type Writer struct {
-	f      *os.File
-	w      *bufio.Writer
-	buf    []byte
-	metric string
-	slots  map[string]int64 // header offset of each learned value's slot
+	f       *os.File
+	out     *countingFile
+	w       *bufio.Writer
+	buf     []byte
+	metric  string
+	slots   map[string]int64 // header offset of each learned value's slot
+	path    string           // the file's name once published
+	pending string           // the hidden name it is written under until Publish; "" when none
+}
+
+// countingFile counts the bytes that reached the file, so that a failed write can be cut back
+// to the end of the last whole row.
+type countingFile struct {
+	f *os.File
+	n int64
+}
+
+func (c *countingFile) Write(p []byte) (int, error) {
+	n, err := c.f.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // Create opens path and writes the configuration header and the column names.
 func Create(path string, cfg Config, columns []string) (*Writer, error) {
-	f, err := os.Create(path)
+	return create(path, path, cfg, columns)
+}
+
+// CreatePending is Create writing under a hidden name beside path (".output_1.csv.new" for
+// output_1.csv) until Publish renames it to path: a run can prepare every chain's file before
+// it replaces anything an earlier run left.
+func CreatePending(path string, cfg Config, columns []string) (*Writer, error) {
+	w, err := create(PendingName(path), path, cfg, columns)
+	if w != nil {
+		w.pending = PendingName(path)
+	}
+	return w, err
+}
+
+// PendingName is the hidden name CreatePending writes path's content under.
+func PendingName(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".new")
+}
+
+// Publish gives a file made by CreatePending its real name, replacing any file of that name.
+func (w *Writer) Publish() error {
+	if w.pending == "" {
+		return nil
+	}
+	if err := os.Rename(w.pending, w.path); err != nil {
+		return err
+	}
+	w.pending = ""
+	return nil
+}
+
+// Discard closes the file and removes it if it was never published.
+func (w *Writer) Discard() {
+	w.f.Close()
+	if w.pending != "" {
+		os.Remove(w.pending)
+	}
+}
+
+// Path is the file's published name.
+func (w *Writer) Path() string { return w.path }
+
+// Written is the number of bytes that reached the file; after a successful Flush it is the
+// length of the file.
+func (w *Writer) Written() int64 { return w.out.n }
+
+// CutTo truncates the file to its first size bytes and closes it, dropping whatever a failed
+// write left after the last whole row (size is a Written value taken after a successful Flush).
+func (w *Writer) CutTo(size int64) error {
+	err := w.f.Truncate(size)
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func create(name, path string, cfg Config, columns []string) (*Writer, error) {
+	f, err := os.Create(name)
 	if err != nil {
 		return nil, err
 	}
 	// Rows are flushed every iteration, so the buffer only ever holds one; 8 KiB keeps the
 	// writers of 1024 chains at 8 MB (a larger row is written through directly).
-	w := &Writer{f: f, w: bufio.NewWriterSize(f, 8<<10), metric: cfg.metric(), slots: map[string]int64{}}
+	out := &countingFile{f: f}
+	w := &Writer{f: f, out: out, w: bufio.NewWriterSize(out, 8<<10), metric: cfg.metric(), path: path}
 	header, slots := cfg.header(path)
 	w.slots = slots
 	w.w.WriteString(header)
+	if cfg.RunID != "" {
+		fmt.Fprintf(w.w, "# hmcc_run_id = %s\n", cfg.RunID)
+	}
 	w.w.WriteString(strings.Join(append(append([]string(nil), SamplerColumns...), columns...), ","))
 	w.w.WriteByte('\n')
 	return w, w.Flush()
