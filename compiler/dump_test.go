@@ -20,6 +20,7 @@ func TestDumpGolden(t *testing.T) {
 	data := map[string]string{
 		"eight_schools": "eight_schools.csv", "kidiq": "kidiq.csv", "radon": "radon_mn.csv",
 		"radon_slopes": "radon_mn.csv", "sparse_logistic": "german_credit.csv", "radon_ppc": "radon_mn.csv",
+		"wide_regression": "wide_regression.csv", "poly_regression": "poly_regression.csv",
 	}
 	models, _ := filepath.Glob("../models/*.model")
 	extra, _ := filepath.Glob("testdata/dump/*.model")

@@ -315,6 +315,8 @@ func TestParseShippedModels(t *testing.T) {
 		"sparse_logistic.model": "data data param param param let sample",
 		"radon.model":           "data data data param param param param param sample",
 		"radon_slopes.model":    "data data data param param param param param param param let sample",
+		"wide_regression.model": "data data param param param sample",
+		"poly_regression.model": "data data param param param sample",
 	}
 	paths, err := filepath.Glob("../models/*.model")
 	if err != nil {

@@ -43,6 +43,7 @@ func (s *sampler) run(ctx context.Context, cfg Config, sink Sink, res *Result, a
 	if cfg.Warmup > 0 && !res.Interrupted {
 		adapt.finish(s)
 	}
+	res.Relocations = adapt.moved
 	res.WarmupTime = time.Since(start)
 	res.StepSizes = append([]float64(nil), s.stepSize...)
 	res.InvMetric = append([]float64(nil), s.invMetric...)
@@ -121,6 +122,8 @@ type adaptation struct {
 	final     func(s *sampler)
 	target    float64
 	perChain  []*dualAveraging
+	// moved records the stray chains moved onto other chains' positions (see relocate).
+	moved []Relocation
 }
 
 func newAdaptation(cfg Config) *adaptation {
@@ -143,14 +146,24 @@ func (a *adaptation) perChainUpdate(s *sampler, stats []Stats) {
 }
 
 func (a *adaptation) update(s *sampler, it int, stats []Stats) error {
+	s.markGood()
+	if a.relocateAt(it) && s.strays() > 0 {
+		a.relocate(s, it)
+		s.markGood()
+	}
 	if a.stepSize != nil {
 		a.stepSize(s, it, stats)
 	} else {
 		a.perChainUpdate(s, stats)
 	}
 	if a.sched.inSlow(it) {
+		// Stray chains (far below the others' log density) are left out of the metric: their
+		// spread is that of the road to the posterior, not of the posterior, and pooled in it
+		// would give the chains that have arrived a metric orders of magnitude too wide.
 		for c := 0; c < s.c; c++ {
-			a.est.add(s.pos[c*s.n : (c+1)*s.n])
+			if s.good[c] {
+				a.est.add(s.pos[c*s.n : (c+1)*s.n])
+			}
 		}
 	}
 	if a.sched.endsWindow(it) {
@@ -167,6 +180,60 @@ func (a *adaptation) update(s *sampler, it int, stats []Stats) error {
 		}
 	}
 	return nil
+}
+
+// relocateEvery is how often, in warmup iterations, stray chains are looked for.
+const relocateEvery = 25
+
+// relocateAt reports whether iteration it ends a stretch after which stray chains are moved:
+// every relocateEvery iterations until the last metric window starts, so the final metric and
+// step size are learned from chains that have mixed on their own for a whole window.
+func (a *adaptation) relocateAt(it int) bool {
+	ends := a.sched.ends
+	if len(ends) == 0 || (it+1)%relocateEvery != 0 {
+		return false
+	}
+	lastStart := a.sched.initBuffer
+	if len(ends) > 1 {
+		lastStart = ends[len(ends)-2]
+	}
+	return it+1 <= lastStart
+}
+
+// Relocation is one move of stray chains during warmup: at iteration Iter (1-based), the chains
+// Chains (1-based) were far below the others' log density and were put on the positions of
+// chains picked at random among the rest.
+type Relocation struct {
+	Iter   int
+	Chains []int
+}
+
+// relocate moves every stray chain onto the position of a chain picked at random among the good
+// ones, taking over that chain's step size and its dual-averaging state too. A chain that starts
+// far out in the tails (or is caught on a ridge it cannot climb) otherwise drags the pooled
+// adaptation: with a shared step size and metric it can stay there for the whole run. Warmup
+// draws are not kept, so moving chains leaves the post-warmup draws valid.
+func (a *adaptation) relocate(s *sampler, it int) {
+	var donors, moved []int
+	for c := 0; c < s.c; c++ {
+		if s.good[c] {
+			donors = append(donors, c)
+		}
+	}
+	for c := 0; c < s.c; c++ {
+		if s.good[c] {
+			continue
+		}
+		d := donors[s.rng.IntN(len(donors))]
+		copy(s.pos[c*s.n:(c+1)*s.n], s.pos[d*s.n:(d+1)*s.n])
+		copy(s.grad[c*s.n:(c+1)*s.n], s.grad[d*s.n:(d+1)*s.n])
+		s.logp[c] = s.logp[d]
+		s.stepSize[c] = s.stepSize[d]
+		da := *a.perChain[d]
+		a.perChain[c] = &da
+		moved = append(moved, c+1)
+	}
+	a.moved = append(a.moved, Relocation{Iter: it + 1, Chains: moved})
 }
 
 func (a *adaptation) finish(s *sampler) {

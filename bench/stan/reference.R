@@ -1,6 +1,7 @@
 # Long NUTS reference runs -> testdata/reference/*.csv
 # Usage (from the repository root):  Rscript bench/stan/reference.R [pair ...]
-# pairs: eight_schools german_credit breast_cancer kidiq radon radon_slopes (default: all)
+# pairs: eight_schools german_credit breast_cancer kidiq radon radon_slopes wide_regression
+#        poly_regression (default: all)
 source("bench/stan/common.R")
 setup_boost()
 
@@ -21,7 +22,13 @@ pairs <- list(
                        control = list()),
   kidiq = list(model = "kidiq", data = data_kidiq, control = list()),
   radon = list(model = "radon_intercepts", data = data_radon, control = list()),
-  radon_slopes = list(model = "radon_slopes", data = data_radon, control = list(adapt_delta = 0.95))
+  radon_slopes = list(model = "radon_slopes", data = data_radon, control = list(adapt_delta = 0.95)),
+  wide_regression = list(model = "regression",
+                         data = function() data_regression("wide_regression.csv", 100, 10),
+                         control = list()),
+  poly_regression = list(model = "regression",
+                         data = function() data_regression("poly_regression.csv", 10, 5),
+                         control = list())
 )
 
 args <- commandArgs(trailingOnly = TRUE)

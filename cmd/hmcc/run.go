@@ -129,6 +129,14 @@ func (r *runCmd) Run(e *env) error {
 		}
 		return err
 	}
+	if len(res.Relocations) > 0 {
+		moved, iters := 0, []int{}
+		for _, m := range res.Relocations {
+			moved += len(m.Chains)
+			iters = append(iters, m.Iter)
+		}
+		fmt.Fprintf(e.stderr, "warmup: moved %d stray chain(s) (log density far below the others') onto other chains' positions, at iterations %v\n", moved, iters)
+	}
 	sink.mu.Lock()
 	for _, w := range sink.writers {
 		if err := w.Close(res.WarmupTime, res.SamplingTime); err != nil {
