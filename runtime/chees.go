@@ -124,6 +124,11 @@ func sampleChEES(ctx context.Context, t Target, cfg Config, sink Sink) (*Result,
 	prev := make([]float64, s.c*s.n)
 	vel := make([]float64, s.c*s.n)
 	scale := make([]float64, s.n)
+	for j := range scale {
+		scale[j] = 1 // cheesGradient gets whitened coordinates
+	}
+	wPrev := make([]float64, s.c*s.n)
+	wProp := make([]float64, s.c*s.n)
 	var adapter *trajectoryAdapter
 	var shared *dualAveraging
 	T := 0.0  // the trajectory length used after warmup
@@ -159,13 +164,14 @@ func sampleChEES(ctx context.Context, t Target, cfg Config, sink Sink) (*Result,
 		for i, st := range stats {
 			accept[i] = st.AcceptStat
 		}
+		// The criterion is measured in whitened coordinates (L⁻¹x), where the metric's estimate
+		// of the posterior is a standard normal, so every direction counts alike.
 		for i := 0; i < s.c; i++ {
-			for j := 0; j < s.n; j++ {
-				vel[i*s.n+j] = s.invMetric[j] * s.mom[i*s.n+j]
-			}
-		}
-		for j := range scale {
-			scale[j] = math.Sqrt(s.invMetric[j])
+			r := i * s.n
+			s.velocity(s.mom[r:r+s.n], s.vel)
+			s.whiten(s.vel, vel[r:r+s.n])
+			s.whiten(prev[r:r+s.n], wPrev[r:r+s.n])
+			s.whiten(s.scratchPos[r:r+s.n], wProp[r:r+s.n])
 		}
 		// Stray chains' trajectories say nothing about the posterior's scale: leave them out.
 		s.markGood()
@@ -174,7 +180,7 @@ func sampleChEES(ctx context.Context, t Target, cfg Config, sink Sink) (*Result,
 				accept[i] = 0
 			}
 		}
-		adapter.update(cheesGradient(prev, s.scratchPos, vel, accept, scale, s.n, h, length))
+		adapter.update(cheesGradient(wPrev, wProp, vel, accept, scale, s.n, h, length))
 		// Never ask for more than MaxSteps steps of the current step size.
 		adapter.logT = math.Min(adapter.logT, math.Log(meanStepSize(s.stepSize)*float64(cfg.MaxSteps)))
 		return nil

@@ -44,15 +44,20 @@ func (s *sampler) run(ctx context.Context, cfg Config, sink Sink, res *Result, a
 		adapt.finish(s)
 	}
 	res.Relocations = adapt.moved
+	res.MetricTrials = adapt.denseTrials
 	res.WarmupTime = time.Since(start)
 	res.StepSizes = append([]float64(nil), s.stepSize...)
 	res.InvMetric = append([]float64(nil), s.invMetric...)
+	if s.chol != nil {
+		res.DenseInvMetric = append([]float64(nil), s.dense...)
+	}
 	if !res.Interrupted {
 		if err := sink.Adapted(res.StepSizes, res.InvMetric); err != nil {
 			return nil, err
 		}
 	}
-	if dt, ok := s.t.(TrajectoryTarget); ok {
+	// The device kernels take a diagonal metric; with a dense one the host integrates.
+	if dt, ok := s.t.(TrajectoryTarget); ok && s.chol == nil {
 		s.device = dt // from here the fixed-length kernels integrate on the target's side
 		if ct, ok := dt.(ChunkedTarget); ok && ct.ChunkSize() > 1 {
 			s.chunked = ct // and keep a chunk of draws there before bringing them back
@@ -121,17 +126,28 @@ type adaptation struct {
 	windowEnd func(s *sampler, it int, last bool)
 	final     func(s *sampler)
 	target    float64
+	metric    string // "diag", "dense" or "auto"
+	// denseTrials records auto's comparisons, per metric window: the diagonal's and the dense
+	// metric's median initial step size.
+	denseTrials [][2]float64
 	perChain  []*dualAveraging
 	// moved records the stray chains moved onto other chains' positions (see relocate).
 	moved []Relocation
 }
 
 func newAdaptation(cfg Config) *adaptation {
-	return &adaptation{sched: newWindows(cfg.Warmup), target: cfg.TargetAccept}
+	metric := cfg.Metric
+	if metric == "" {
+		metric = "diag"
+	}
+	return &adaptation{sched: newWindows(cfg.Warmup), target: cfg.TargetAccept, metric: metric}
 }
 
 func (a *adaptation) begin(s *sampler) {
 	a.est = newWelford(s.n)
+	if a.metric == "dense" || (a.metric == "auto" && s.n <= denseMaxDim) {
+		a.est = newDenseWelford(s.n)
+	}
 	a.perChain = make([]*dualAveraging, s.c)
 	for i := range a.perChain {
 		a.perChain[i] = newDualAveraging(a.target, s.stepSize[i])
@@ -167,7 +183,9 @@ func (a *adaptation) update(s *sampler, it int, stats []Stats) error {
 		}
 	}
 	if a.sched.endsWindow(it) {
-		a.est.variance(s.invMetric)
+		if err := a.setMetric(s, stats); err != nil {
+			return err
+		}
 		a.est.reset()
 		if err := s.initStepSize(stats); err != nil {
 			return err
@@ -178,6 +196,61 @@ func (a *adaptation) update(s *sampler, it int, stats []Stats) error {
 		if a.windowEnd != nil {
 			a.windowEnd(s, it, it == a.sched.ends[len(a.sched.ends)-1]-1)
 		}
+	}
+	return nil
+}
+
+// setMetric makes the window's estimate the metric: diagonal, dense, or (auto) whichever
+// lets the chains take larger steps (denseStepGain). A dense estimate that is not positive
+// definite falls back to its diagonal.
+func (a *adaptation) setMetric(s *sampler, stats []Stats) error {
+	v := make([]float64, s.n)
+	a.est.variance(v)
+	if a.est.cov == nil {
+		s.setDiag(v)
+		return nil
+	}
+	sigma := make([]float64, s.n*s.n)
+	a.est.covariance(sigma)
+	if a.metric == "dense" {
+		if !s.setDense(sigma) {
+			s.setDiag(v)
+		}
+		return nil
+	}
+	// auto: the step size Stan's heuristic finds under each candidate, median over chains. The
+	// trajectory needed is about as long under both (each whitens the estimated posterior), so
+	// the number of leapfrog steps, the cost, goes as 1/ε.
+	saved := append([]float64(nil), s.stepSize...)
+	trial := func() (float64, error) {
+		copy(s.stepSize, saved)
+		if err := s.initStepSize(stats); err != nil {
+			return 0, err
+		}
+		all := make([]bool, s.c)
+		for i := range all {
+			all[i] = true
+		}
+		return medianStepSize(s.stepSize, all), nil
+	}
+	s.setDiag(v)
+	epsDiag, err := trial()
+	if err != nil {
+		return err
+	}
+	if !s.setDense(sigma) {
+		s.setDiag(v)
+		copy(s.stepSize, saved)
+		return nil
+	}
+	epsDense, err := trial()
+	if err != nil {
+		return err
+	}
+	copy(s.stepSize, saved)
+	a.denseTrials = append(a.denseTrials, [2]float64{epsDiag, epsDense})
+	if epsDense < denseStepGain*epsDiag {
+		s.setDiag(v)
 	}
 	return nil
 }

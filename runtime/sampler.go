@@ -28,6 +28,8 @@ type Config struct {
 	Init []float64
 	// Sampler names the kernel: "hmc" (the default), "chees" or "nuts".
 	Sampler string
+	// Metric is "diag" (the default), "dense" or "auto" (see Metrics).
+	Metric string
 	// Progress, if set, is called after every iteration.
 	Progress func(phase string, iter, total int)
 }
@@ -64,6 +66,13 @@ type Result struct {
 	MaskedFraction float64
 	// TrajectoryLength is the integration time ChEES learned (0 for other samplers).
 	TrajectoryLength float64
+	// DenseInvMetric is the adapted dense inverse metric (dim×dim), nil when it is diagonal;
+	// InvMetric then holds its diagonal.
+	DenseInvMetric []float64
+	// MetricTrials lists, for --metric auto, each metric window's median initial step size
+	// under the diagonal and the dense estimate (auto took dense when the second was at least
+	// denseStepGain times the first).
+	MetricTrials [][2]float64
 	// Relocations lists the stray chains warmup moved onto other chains' positions.
 	Relocations []Relocation
 }
@@ -78,8 +87,13 @@ type sampler struct {
 	rng       *rand.Rand
 	pos, grad []float64
 	logp      []float64
-	invMetric []float64
+	invMetric []float64 // the diagonal of the inverse metric Σ
 	stepSize  []float64 // per chain: each chain tunes its own, as Stan's chains do
+	// dense (n×n, Σ) and chol (its lower Cholesky factor), when the metric is dense; nil when it
+	// is diagonal (metric.go).
+	dense, chol []float64
+	vel         []float64 // scratch: one row's velocity Σ p
+	nutsR       []float64 // scratch: NUTS's summed momenta
 	// good marks, during warmup, the chains that are not stray (markGood): those the pooled
 	// adaptation learns from.
 	good       []bool
@@ -108,7 +122,7 @@ func newSampler(t Target, seed uint64) *sampler {
 		pos: make([]float64, c*n), grad: make([]float64, c*n), logp: make([]float64, c),
 		invMetric: make([]float64, n), stepSize: make([]float64, c),
 		scratchPos: make([]float64, c*n), scratchGrd: make([]float64, c*n), scratchLP: make([]float64, c),
-		mom: make([]float64, c*n), newLP: make([]float64, c), good: make([]bool, c)}
+		mom: make([]float64, c*n), newLP: make([]float64, c), good: make([]bool, c), vel: make([]float64, n), nutsR: make([]float64, n)}
 	for i := range s.invMetric {
 		s.invMetric[i] = 1
 	}
@@ -215,6 +229,13 @@ func (s *sampler) initialise(init []float64) error {
 
 func (s *sampler) kinetic(p []float64) float64 {
 	k := 0.0
+	if s.chol != nil {
+		s.velocity(p, s.vel)
+		for i, v := range p {
+			k += s.vel[i] * v
+		}
+		return 0.5 * k
+	}
 	for i, v := range p {
 		k += s.invMetric[i] * v * v
 	}
@@ -236,6 +257,11 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 	}
 	if cfg.PathLength <= 0 && cfg.Sampler != "nuts" {
 		return nil, fmt.Errorf("path length must be positive, got %g", cfg.PathLength)
+	}
+	switch cfg.Metric {
+	case "", "diag", "dense", "auto":
+	default:
+		return nil, fmt.Errorf("unknown metric %q (have %v)", cfg.Metric, Metrics)
 	}
 	switch cfg.Sampler {
 	case "", "hmc":

@@ -39,6 +39,7 @@ type runCmd struct {
 	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and report nested R-hat (Margossian et al. 2022) for the many-short-chains regime."`
 	Threads      int     `default:"${cores}" help:"Goroutines evaluating the chains, each with its own share of the batch (default: all cores)."`
 	Quiet        bool    `help:"No progress bar."`
+	Metric       string  `default:"auto" enum:"diag,dense,auto" help:"Inverse metric learned in warmup: diag (per-coordinate variances), dense (full covariance, with shrinkage; for strongly correlated posteriors) or auto (at each metric window, dense when it allows steps 1.5x larger; up to 200 dimensions). See docs/samplers.md."`
 }
 
 func (r *runCmd) validate() error {
@@ -115,7 +116,7 @@ func (r *runCmd) Run(e *env) error {
 	bar := newProgress(e.stderr, r.Quiet)
 	cfg := runtime.Config{Warmup: r.Warmup, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
 		PathLength: r.PathLength, MaxSteps: r.MaxSteps, Sampler: r.Sampler, MaxTreeDepth: r.MaxTreedepth, Progress: bar.update,
-		Init: superchainInit(r.Chains, r.Superchains, m.Dim(), r.Seed)}
+		Init: superchainInit(r.Chains, r.Superchains, m.Dim(), r.Seed), Metric: r.Metric}
 	start := time.Now()
 	res, err := runtime.Sample(ctx, prog, cfg, sink)
 	bar.done()
