@@ -130,7 +130,7 @@ type adaptation struct {
 	// denseTrials records auto's comparisons, per metric window: the diagonal's and the dense
 	// metric's median initial step size.
 	denseTrials [][2]float64
-	perChain  []*dualAveraging
+	perChain    []*dualAveraging
 	// moved records the stray chains moved onto other chains' positions (see relocate).
 	moved []Relocation
 }
