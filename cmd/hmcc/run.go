@@ -37,7 +37,7 @@ type runCmd struct {
 	Device       string  `default:"${device}" enum:"cpu,gpu" help:"Where to run: cpu, or gpu (only in the hmcc-gpu build, where it is the default; see docs/gpu.md)."`
 	Precision    string  `default:"${precision}" enum:"float32,float64" help:"Arithmetic: float32 (the hmcc-gpu default; sums and the Metropolis step stay float64; on the CPU only the matrix products X @ w) or float64."`
 	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and report nested R-hat (Margossian et al. 2022) for the many-short-chains regime."`
-	Threads      int     `default:"${cores}" help:"Goroutines evaluating the chains, each with its own share of the batch (default: all cores)."`
+	Threads      int     `default:"${cores}" help:"Goroutines evaluating the chains, in fixed blocks of up to 8 chains (default: all cores); the draws do not depend on it."`
 	Quiet        bool    `help:"No progress bar."`
 	Metric       string  `default:"auto" enum:"diag,dense,auto" help:"Inverse metric learned in warmup: diag (per-coordinate variances), dense (full covariance, with shrinkage; for strongly correlated posteriors) or auto (at each metric window, dense when it allows steps 1.5x larger; up to 200 dimensions). See docs/samplers.md."`
 }
