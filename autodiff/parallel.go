@@ -1,6 +1,7 @@
 package autodiff
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -13,6 +14,9 @@ type Parallel struct {
 	starts []int // first chain of each part
 	chains int
 	dim    int
+	// workers bounds the goroutines evaluating parts at once (0: one per part). Parts are
+	// assigned to workers statically, so which worker evaluates a part never changes a result.
+	workers int
 }
 
 // NewParallel combines programs over consecutive blocks of chains.
@@ -29,6 +33,28 @@ func NewParallel(parts []*Program) (*Parallel, error) {
 		p.chains += q.Chains()
 	}
 	return p, nil
+}
+
+// NewParallelWorkers is NewParallel evaluated on at most workers goroutines.
+func NewParallelWorkers(parts []*Program, workers int) (*Parallel, error) {
+	p, err := NewParallel(parts)
+	if err != nil {
+		return nil, err
+	}
+	p.workers = workers
+	return p, nil
+}
+
+// blockChains is the most chains evaluated as one batch by one goroutine (Blocks).
+const blockChains = 8
+
+// Blocks returns the sizes of the batches that chains are evaluated in: ⌈chains/8⌉ blocks, as
+// even as possible. It depends on the chain count only, never on the number of threads or cores:
+// a matrix product's rounding depends on the batch's shape (BLAS kernels block and vectorise by
+// it), so batches that followed the thread count made the draws depend on it. Threads only
+// schedule the blocks, so up to 8 chains run on one core.
+func Blocks(chains int) []int {
+	return Split(chains, (chains+blockChains-1)/blockChains)
 }
 
 // Split returns how many chains each of n workers takes: as even as possible, larger first.
@@ -54,6 +80,21 @@ func (p *Parallel) LogDensityGrad(theta, logp, grad []float64) error {
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(p.parts))
+	if p.workers > 0 && p.workers < len(p.parts) {
+		for w := 0; w < p.workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < len(p.parts); i += p.workers {
+					q := p.parts[i]
+					a, b := p.starts[i], p.starts[i]+q.Chains()
+					errs[i] = q.LogDensityGrad(theta[a*p.dim:b*p.dim], logp[a:b], grad[a*p.dim:b*p.dim])
+				}
+			}()
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	}
 	for i, q := range p.parts {
 		a, b := p.starts[i], p.starts[i]+q.Chains()
 		wg.Add(1)

@@ -51,8 +51,9 @@ func LowerWith(m *ir.Model, chains int, opt Options) (*autodiff.Program, error) 
 	return l.b.Compile()
 }
 
-// LowerParallel lowers the model once per worker, each for its share of the chains, so that the
-// batch is evaluated on `threads` goroutines with separate graphs and buffers.
+// LowerParallel lowers the model once per block of chains (autodiff.Blocks: fixed by the chain
+// count, so the draws never depend on the thread count), each with its own graph and buffers,
+// and evaluates the blocks on at most `threads` goroutines.
 func LowerParallel(m *ir.Model, chains, threads int) (*autodiff.Parallel, error) {
 	return LowerParallelWith(m, chains, threads, Options{})
 }
@@ -60,14 +61,14 @@ func LowerParallel(m *ir.Model, chains, threads int) (*autodiff.Parallel, error)
 // LowerParallelWith is LowerParallel with options.
 func LowerParallelWith(m *ir.Model, chains, threads int, opt Options) (*autodiff.Parallel, error) {
 	var parts []*autodiff.Program
-	for _, n := range autodiff.Split(chains, threads) {
+	for _, n := range autodiff.Blocks(chains) {
 		p, err := LowerWith(m, n, opt)
 		if err != nil {
 			return nil, err
 		}
 		parts = append(parts, p)
 	}
-	return autodiff.NewParallel(parts)
+	return autodiff.NewParallelWorkers(parts, threads)
 }
 
 type lowering struct {

@@ -321,6 +321,8 @@ func TestParseShippedModels(t *testing.T) {
 		"ar2.model":              "data param param param sample",
 		"arma11.model":           "data param param param param let sample",
 		"garch11.model":          "data const param param param param let sample",
+		"wide_regression.model":  "data data param param param sample",
+		"poly_regression.model":  "data data param param param sample",
 	}
 	paths, err := filepath.Glob("../models/*.model")
 	if err != nil {

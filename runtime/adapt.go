@@ -40,15 +40,25 @@ func (d *dualAveraging) update(accept float64) float64 {
 // final is the step size used after warmup: the averaged iterate.
 func (d *dualAveraging) final() float64 { return math.Exp(d.xBar) }
 
-// welford accumulates per-coordinate means and variances of draws pooled over all chains.
+// welford accumulates per-coordinate means and variances of draws pooled over all chains and,
+// when cov is set, their full co-moment matrix.
 type welford struct {
 	n    float64
 	mean []float64
 	m2   []float64
+	cov  []float64 // dim×dim co-moments, or nil
+	d    []float64
 }
 
 func newWelford(dim int) *welford {
-	return &welford{mean: make([]float64, dim), m2: make([]float64, dim)}
+	return &welford{mean: make([]float64, dim), m2: make([]float64, dim), d: make([]float64, dim)}
+}
+
+// newDenseWelford also keeps the co-moments for a dense metric.
+func newDenseWelford(dim int) *welford {
+	w := newWelford(dim)
+	w.cov = make([]float64, dim*dim)
+	return w
 }
 
 func (w *welford) reset() {
@@ -56,14 +66,43 @@ func (w *welford) reset() {
 	for i := range w.mean {
 		w.mean[i], w.m2[i] = 0, 0
 	}
+	for i := range w.cov {
+		w.cov[i] = 0
+	}
 }
 
 func (w *welford) add(x []float64) {
 	w.n++
 	for i, v := range x {
-		d := v - w.mean[i]
-		w.mean[i] += d / w.n
-		w.m2[i] += d * (v - w.mean[i])
+		w.d[i] = v - w.mean[i]
+		w.mean[i] += w.d[i] / w.n
+		w.m2[i] += w.d[i] * (v - w.mean[i])
+	}
+	if w.cov == nil {
+		return
+	}
+	n := len(x)
+	for i := 0; i < n; i++ {
+		row := w.cov[i*n : (i+1)*n]
+		di := w.d[i]
+		for k := 0; k <= i; k++ {
+			row[k] += di * (x[k] - w.mean[k])
+		}
+	}
+}
+
+// covariance returns Stan's regularised dense estimate (n/(n+5))·S + 1e-3·(5/(n+5))·I, S the
+// sample covariance, in out (dim×dim).
+func (w *welford) covariance(out []float64) {
+	n := len(w.mean)
+	for i := 0; i < n; i++ {
+		for k := 0; k <= i; k++ {
+			v := (w.n / (w.n + 5)) * w.cov[i*n+k] / (w.n - 1)
+			if i == k {
+				v += 1e-3 * (5 / (w.n + 5))
+			}
+			out[i*n+k], out[k*n+i] = v, v
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"math"
+	"slices"
 )
 
 // ChEES-HMC (Hoffman, Radul & Sountsov, "An Adaptive MCMC Scheme for Setting Trajectory Lengths
@@ -119,9 +120,15 @@ func sampleChEES(ctx context.Context, t Target, cfg Config, sink Sink) (*Result,
 	}
 	steps := make([]int, s.c)
 	accept := make([]float64, s.c)
+	pooled := make([]float64, 0, s.c)
 	prev := make([]float64, s.c*s.n)
 	vel := make([]float64, s.c*s.n)
 	scale := make([]float64, s.n)
+	for j := range scale {
+		scale[j] = 1 // cheesGradient gets whitened coordinates
+	}
+	wPrev := make([]float64, s.c*s.n)
+	wProp := make([]float64, s.c*s.n)
 	var adapter *trajectoryAdapter
 	var shared *dualAveraging
 	T := 0.0  // the trajectory length used after warmup
@@ -157,15 +164,23 @@ func sampleChEES(ctx context.Context, t Target, cfg Config, sink Sink) (*Result,
 		for i, st := range stats {
 			accept[i] = st.AcceptStat
 		}
+		// The criterion is measured in whitened coordinates (L⁻¹x), where the metric's estimate
+		// of the posterior is a standard normal, so every direction counts alike.
 		for i := 0; i < s.c; i++ {
-			for j := 0; j < s.n; j++ {
-				vel[i*s.n+j] = s.invMetric[j] * s.mom[i*s.n+j]
+			r := i * s.n
+			s.velocity(s.mom[r:r+s.n], s.vel)
+			s.whiten(s.vel, vel[r:r+s.n])
+			s.whiten(prev[r:r+s.n], wPrev[r:r+s.n])
+			s.whiten(s.scratchPos[r:r+s.n], wProp[r:r+s.n])
+		}
+		// Stray chains' trajectories say nothing about the posterior's scale: leave them out.
+		s.markGood()
+		for i, g := range s.good {
+			if !g {
+				accept[i] = 0
 			}
 		}
-		for j := range scale {
-			scale[j] = math.Sqrt(s.invMetric[j])
-		}
-		adapter.update(cheesGradient(prev, s.scratchPos, vel, accept, scale, s.n, h, length))
+		adapter.update(cheesGradient(wPrev, wProp, vel, accept, scale, s.n, h, length))
 		// Never ask for more than MaxSteps steps of the current step size.
 		adapter.logT = math.Min(adapter.logT, math.Log(meanStepSize(s.stepSize)*float64(cfg.MaxSteps)))
 		return nil
@@ -173,22 +188,27 @@ func sampleChEES(ctx context.Context, t Target, cfg Config, sink Sink) (*Result,
 	adapt := newAdaptation(cfg)
 	adapt.stepSize = func(s *sampler, it int, stats []Stats) {
 		if shared == nil && it >= adapt.sched.initBuffer {
-			setShared(meanStepSize(s.stepSize))
+			setShared(medianStepSize(s.stepSize, s.good))
 		}
 		if shared == nil {
 			adapt.perChainUpdate(s, stats)
 			return
 		}
+		// The harmonic mean is dominated by the worst chains, as it should be for chains in the
+		// posterior; a stray chain (markGood) would instead shrink the step for everyone.
+		pooled = pooled[:0]
 		for i, st := range stats {
-			accept[i] = st.AcceptStat
+			if s.good[i] {
+				pooled = append(pooled, st.AcceptStat)
+			}
 		}
-		eps := shared.update(harmonicMean(accept))
+		eps := shared.update(harmonicMean(pooled))
 		for i := range s.stepSize {
 			s.stepSize[i] = eps
 		}
 	}
 	adapt.windowEnd = func(s *sampler, it int, last bool) {
-		eps := meanStepSize(s.stepSize)
+		eps := medianStepSize(s.stepSize, s.good)
 		setShared(eps)
 		// The trajectory length was learned in the units of the old metric. Restart its search
 		// from one step so it climbs to the first maximum of the criterion again (on a Gaussian,
@@ -228,6 +248,26 @@ func harmonicMean(a []float64) float64 {
 		inv += 1 / math.Max(v, 1e-10)
 	}
 	return float64(len(a)) / inv
+}
+
+// medianStepSize is the median of the good chains' step sizes (all chains' when none is marked
+// good): the shared step size starts from a typical chain's, not from one pulled down by a
+// chain stuck where it needs tiny steps.
+func medianStepSize(eps []float64, good []bool) float64 {
+	var v []float64
+	for i, e := range eps {
+		if good[i] {
+			v = append(v, e)
+		}
+	}
+	if len(v) == 0 {
+		v = append(v, eps...)
+	}
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return math.Sqrt(v[len(v)/2-1] * v[len(v)/2])
 }
 
 // meanStepSize is the geometric mean of the chains' step sizes.

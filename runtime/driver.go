@@ -52,9 +52,14 @@ func (s *sampler) run(ctx context.Context, cfg Config, sink Sink, res *Result, a
 	if cfg.Warmup > 0 && !res.Interrupted {
 		adapt.finish(s)
 	}
+	res.Relocations = adapt.moved
+	res.MetricTrials = adapt.denseTrials
 	res.WarmupTime = time.Since(start)
 	res.StepSizes = append([]float64(nil), s.stepSize...)
 	res.InvMetric = append([]float64(nil), s.invMetric...)
+	if s.chol != nil {
+		res.DenseInvMetric = append([]float64(nil), s.dense...)
+	}
 	if !res.Interrupted {
 		if err := sink.Adapted(res.StepSizes, res.InvMetric); err != nil {
 			return nil, err
@@ -63,9 +68,10 @@ func (s *sampler) run(ctx context.Context, cfg Config, sink Sink, res *Result, a
 	// Only the fixed-length kernels (hmc, chees) run their transitions through sampler.transition,
 	// which hands them to the target and records them in its ring; any other kernel (NUTS builds
 	// trees through LogDensityGrad) emits every draw itself and must not put the target in chunked
-	// mode, or it writes no draws.
+	// mode, or it writes no draws. The device kernels take a diagonal metric; with a dense one the
+	// host integrates.
 	fixedLength := cfg.Sampler == "" || cfg.Sampler == "hmc" || cfg.Sampler == "chees"
-	if dt, ok := s.t.(TrajectoryTarget); ok && fixedLength {
+	if dt, ok := s.t.(TrajectoryTarget); ok && fixedLength && s.chol == nil {
 		s.device = dt // from here the fixed-length kernels integrate on the target's side
 		if ct, ok := dt.(ChunkedTarget); ok && ct.ChunkSize() > 1 {
 			s.chunked = ct // and keep a chunk of draws there before bringing them back
@@ -134,15 +140,28 @@ type adaptation struct {
 	windowEnd func(s *sampler, it int, last bool)
 	final     func(s *sampler)
 	target    float64
-	perChain  []*dualAveraging
+	metric    string // "diag", "dense" or "auto"
+	// denseTrials records auto's comparisons, per metric window: the diagonal's and the dense
+	// metric's median initial step size.
+	denseTrials [][2]float64
+	perChain    []*dualAveraging
+	// moved records the stray chains moved onto other chains' positions (see relocate).
+	moved []Relocation
 }
 
 func newAdaptation(cfg Config) *adaptation {
-	return &adaptation{sched: newWindows(cfg.Warmup), target: cfg.TargetAccept}
+	metric := cfg.Metric
+	if metric == "" {
+		metric = "diag"
+	}
+	return &adaptation{sched: newWindows(cfg.Warmup), target: cfg.TargetAccept, metric: metric}
 }
 
 func (a *adaptation) begin(s *sampler) {
 	a.est = newWelford(s.n)
+	if a.metric == "dense" || (a.metric == "auto" && s.n <= denseMaxDim) {
+		a.est = newDenseWelford(s.n)
+	}
 	a.perChain = make([]*dualAveraging, s.c)
 	for i := range a.perChain {
 		a.perChain[i] = newDualAveraging(a.target, s.stepSize[i])
@@ -157,18 +176,30 @@ func (a *adaptation) perChainUpdate(s *sampler, stats []Stats) {
 }
 
 func (a *adaptation) update(s *sampler, it int, stats []Stats) error {
+	s.markGood()
+	if a.relocateAt(it) && s.strays() > 0 {
+		a.relocate(s, it)
+		s.markGood()
+	}
 	if a.stepSize != nil {
 		a.stepSize(s, it, stats)
 	} else {
 		a.perChainUpdate(s, stats)
 	}
 	if a.sched.inSlow(it) {
+		// Stray chains (far below the others' log density) are left out of the metric: their
+		// spread is that of the road to the posterior, not of the posterior, and pooled in it
+		// would give the chains that have arrived a metric orders of magnitude too wide.
 		for c := 0; c < s.c; c++ {
-			a.est.add(s.pos[c*s.n : (c+1)*s.n])
+			if s.good[c] {
+				a.est.add(s.pos[c*s.n : (c+1)*s.n])
+			}
 		}
 	}
 	if a.sched.endsWindow(it) {
-		a.est.variance(s.invMetric)
+		if err := a.setMetric(s, stats); err != nil {
+			return err
+		}
 		a.est.reset()
 		if err := s.initStepSize(stats); err != nil {
 			return err
@@ -181,6 +212,115 @@ func (a *adaptation) update(s *sampler, it int, stats []Stats) error {
 		}
 	}
 	return nil
+}
+
+// setMetric makes the window's estimate the metric: diagonal, dense, or (auto) whichever
+// lets the chains take larger steps (denseStepGain). A dense estimate that is not positive
+// definite falls back to its diagonal.
+func (a *adaptation) setMetric(s *sampler, stats []Stats) error {
+	v := make([]float64, s.n)
+	a.est.variance(v)
+	if a.est.cov == nil {
+		s.setDiag(v)
+		return nil
+	}
+	sigma := make([]float64, s.n*s.n)
+	a.est.covariance(sigma)
+	if a.metric == "dense" {
+		if !s.setDense(sigma) {
+			s.setDiag(v)
+		}
+		return nil
+	}
+	// auto: the step size Stan's heuristic finds under each candidate, median over chains. The
+	// trajectory needed is about as long under both (each whitens the estimated posterior), so
+	// the number of leapfrog steps, the cost, goes as 1/ε.
+	saved := append([]float64(nil), s.stepSize...)
+	trial := func() (float64, error) {
+		copy(s.stepSize, saved)
+		if err := s.initStepSize(stats); err != nil {
+			return 0, err
+		}
+		all := make([]bool, s.c)
+		for i := range all {
+			all[i] = true
+		}
+		return medianStepSize(s.stepSize, all), nil
+	}
+	s.setDiag(v)
+	epsDiag, err := trial()
+	if err != nil {
+		return err
+	}
+	if !s.setDense(sigma) {
+		s.setDiag(v)
+		copy(s.stepSize, saved)
+		return nil
+	}
+	epsDense, err := trial()
+	if err != nil {
+		return err
+	}
+	copy(s.stepSize, saved)
+	a.denseTrials = append(a.denseTrials, [2]float64{epsDiag, epsDense})
+	if epsDense < denseStepGain*epsDiag {
+		s.setDiag(v)
+	}
+	return nil
+}
+
+// relocateEvery is how often, in warmup iterations, stray chains are looked for.
+const relocateEvery = 25
+
+// relocateAt reports whether iteration it ends a stretch after which stray chains are moved:
+// every relocateEvery iterations until the last metric window starts, so the final metric and
+// step size are learned from chains that have mixed on their own for a whole window.
+func (a *adaptation) relocateAt(it int) bool {
+	ends := a.sched.ends
+	if len(ends) == 0 || (it+1)%relocateEvery != 0 {
+		return false
+	}
+	lastStart := a.sched.initBuffer
+	if len(ends) > 1 {
+		lastStart = ends[len(ends)-2]
+	}
+	return it+1 <= lastStart
+}
+
+// Relocation is one move of stray chains during warmup: at iteration Iter (1-based), the chains
+// Chains (1-based) were far below the others' log density and were put on the positions of
+// chains picked at random among the rest.
+type Relocation struct {
+	Iter   int
+	Chains []int
+}
+
+// relocate moves every stray chain onto the position of a chain picked at random among the good
+// ones, taking over that chain's step size and its dual-averaging state too. A chain that starts
+// far out in the tails (or is caught on a ridge it cannot climb) otherwise drags the pooled
+// adaptation: with a shared step size and metric it can stay there for the whole run. Warmup
+// draws are not kept, so moving chains leaves the post-warmup draws valid.
+func (a *adaptation) relocate(s *sampler, it int) {
+	var donors, moved []int
+	for c := 0; c < s.c; c++ {
+		if s.good[c] {
+			donors = append(donors, c)
+		}
+	}
+	for c := 0; c < s.c; c++ {
+		if s.good[c] {
+			continue
+		}
+		d := donors[s.rng.IntN(len(donors))]
+		copy(s.pos[c*s.n:(c+1)*s.n], s.pos[d*s.n:(d+1)*s.n])
+		copy(s.grad[c*s.n:(c+1)*s.n], s.grad[d*s.n:(d+1)*s.n])
+		s.logp[c] = s.logp[d]
+		s.stepSize[c] = s.stepSize[d]
+		da := *a.perChain[d]
+		a.perChain[c] = &da
+		moved = append(moved, c+1)
+	}
+	a.moved = append(a.moved, Relocation{Iter: it + 1, Chains: moved})
 }
 
 func (a *adaptation) finish(s *sampler) {

@@ -21,9 +21,7 @@ func (s *sampler) transition(steps []int, stats []Stats) error {
 	h0 := make([]float64, c)
 	for i := 0; i < c; i++ {
 		p := s.mom[i*n : (i+1)*n]
-		for j := range p {
-			p[j] = s.rng.NormFloat64() / math.Sqrt(s.invMetric[j])
-		}
+		s.drawMomentum(p)
 		h0[i] = -s.logp[i] + s.kinetic(p)
 	}
 	x, g, lp := s.scratchPos, s.scratchGrd, s.scratchLP
@@ -42,6 +40,16 @@ func (s *sampler) transition(steps []int, stats []Stats) error {
 				continue
 			}
 			eps := s.stepSize[i]
+			if s.chol != nil {
+				for j := i * n; j < (i+1)*n; j++ {
+					s.mom[j] += 0.5 * eps * g[j]
+				}
+				s.velocity(s.mom[i*n:(i+1)*n], s.vel)
+				for j, v := range s.vel {
+					x[i*n+j] += eps * v
+				}
+				continue
+			}
 			for j := i * n; j < (i+1)*n; j++ {
 				s.mom[j] += 0.5 * eps * g[j]
 				x[j] += eps * s.invMetric[j-i*n] * s.mom[j]

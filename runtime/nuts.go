@@ -108,6 +108,22 @@ func newNUTS(s *sampler, maxDepth int) *nuts {
 // and whose end momenta are pA and pB: both end velocities M⁻¹p must still point along the sum.
 func (s *sampler) noUTurn(pA, pB, u, v []float64) bool {
 	a, b := 0.0, 0.0
+	if s.chol != nil {
+		// (Σ pA)·r = pA·(Σ r), Σ symmetric: one product with the summed momenta.
+		r := s.nutsR[:len(u)]
+		copy(r, u)
+		if v != nil {
+			for j := range r {
+				r[j] += v[j]
+			}
+		}
+		s.velocity(r, s.vel)
+		for j, w := range s.vel {
+			a += pA[j] * w
+			b += pB[j] * w
+		}
+		return a > 0 && b > 0
+	}
 	for j, r := range u {
 		if v != nil {
 			r += v[j]
@@ -147,9 +163,7 @@ func (u *nuts) begin(i int) {
 	s, n, ch := u.s, u.s.n, u.chains[i]
 	pos, grad := s.pos[i*n:(i+1)*n], s.grad[i*n:(i+1)*n]
 	p := u.p[i*n : (i+1)*n]
-	for j := range p {
-		p[j] = s.rng.NormFloat64() / math.Sqrt(s.invMetric[j])
-	}
+	s.drawMomentum(p)
 	ch.h0 = -s.logp[i] + s.kinetic(p)
 	ch.depth, ch.nLeapfrog, ch.sumAccept, ch.divergent, ch.done = 0, 0, 0, false, false
 	ch.logW = 0 // the initial state's weight is exp(H0 − H0)
@@ -289,6 +303,16 @@ func (u *nuts) transition(stats []Stats) error {
 			}
 			active++
 			eps := ch.dir * s.stepSize[i]
+			if s.chol != nil {
+				for j := i * n; j < (i+1)*n; j++ {
+					u.p[j] += 0.5 * eps * u.g[j]
+				}
+				s.velocity(u.p[i*n:(i+1)*n], s.vel)
+				for j, v := range s.vel {
+					u.x[i*n+j] += eps * v
+				}
+				continue
+			}
 			for j := i * n; j < (i+1)*n; j++ {
 				u.p[j] += 0.5 * eps * u.g[j]
 				u.x[j] += eps * s.invMetric[j-i*n] * u.p[j]

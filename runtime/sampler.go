@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -30,6 +31,8 @@ type Config struct {
 	Init []float64
 	// Sampler names the kernel: "hmc" (the default), "chees" or "nuts".
 	Sampler string
+	// Metric is "diag" (the default), "dense" or "auto" (see Metrics).
+	Metric string
 	// Progress, if set, is called after every iteration.
 	Progress func(phase string, iter, total int)
 }
@@ -72,6 +75,15 @@ type Result struct {
 	MaskedFraction float64
 	// TrajectoryLength is the integration time ChEES learned (0 for other samplers).
 	TrajectoryLength float64
+	// DenseInvMetric is the adapted dense inverse metric (dim×dim), nil when it is diagonal;
+	// InvMetric then holds its diagonal.
+	DenseInvMetric []float64
+	// MetricTrials lists, for --metric auto, each metric window's median initial step size
+	// under the diagonal and the dense estimate (auto took dense when the second was at least
+	// denseStepGain times the first).
+	MetricTrials [][2]float64
+	// Relocations lists the stray chains warmup moved onto other chains' positions.
+	Relocations []Relocation
 }
 
 // ErrInit is returned when no chain can start at a finite log density.
@@ -79,13 +91,21 @@ var ErrInit = errors.New("could not find an initial point with finite log densit
 
 // sampler holds the batched state: every slice is chains×dim or one entry per chain.
 type sampler struct {
-	t          Target
-	c, n       int
-	rng        *rand.Rand
-	pos, grad  []float64
-	logp       []float64
-	invMetric  []float64
-	stepSize   []float64 // per chain: each chain tunes its own, as Stan's chains do
+	t         Target
+	c, n      int
+	rng       *rand.Rand
+	pos, grad []float64
+	logp      []float64
+	invMetric []float64 // the diagonal of the inverse metric Σ
+	stepSize  []float64 // per chain: each chain tunes its own, as Stan's chains do
+	// dense (n×n, Σ) and chol (its lower Cholesky factor), when the metric is dense; nil when it
+	// is diagonal (metric.go).
+	dense, chol []float64
+	vel         []float64 // scratch: one row's velocity Σ p
+	nutsR       []float64 // scratch: NUTS's summed momenta
+	// good marks, during warmup, the chains that are not stray (markGood): those the pooled
+	// adaptation learns from.
+	good       []bool
 	grads      int64
 	masked     int64 // chain-gradient evaluations of chains frozen while others finished
 	scratchPos []float64
@@ -111,14 +131,65 @@ func newSampler(t Target, seed uint64) *sampler {
 		pos: make([]float64, c*n), grad: make([]float64, c*n), logp: make([]float64, c),
 		invMetric: make([]float64, n), stepSize: make([]float64, c),
 		scratchPos: make([]float64, c*n), scratchGrd: make([]float64, c*n), scratchLP: make([]float64, c),
-		mom: make([]float64, c*n), newLP: make([]float64, c)}
+		mom: make([]float64, c*n), newLP: make([]float64, c), good: make([]bool, c), vel: make([]float64, n), nutsR: make([]float64, n)}
 	for i := range s.invMetric {
 		s.invMetric[i] = 1
 	}
 	for i := range s.stepSize {
 		s.stepSize[i] = 1
+		s.good[i] = true
 	}
 	return s
+}
+
+// strayGap is how far below the chains' median log density a chain must be to count as stray.
+// At stationarity −log p of a d-dimensional posterior spreads like χ²_d/2 (sd √(d/2)), so a gap
+// of 10 + 4√d is more than five such sds: chains in the posterior are practically never stray,
+// while one that has not found it yet is typically hundreds of units below.
+func strayGap(dim int) float64 { return 10 + 4*math.Sqrt(float64(dim)) }
+
+// minChainsForStray is the fewest chains whose median says where the posterior is.
+const minChainsForStray = 4
+
+// markGood sets s.good: a chain is good unless its log density is more than strayGap below the
+// median of all chains' (or not finite). With fewer than minChainsForStray chains every chain
+// counts as good.
+func (s *sampler) markGood() {
+	for i := range s.good {
+		s.good[i] = true
+	}
+	if s.c < minChainsForStray {
+		return
+	}
+	lp := append([]float64(nil), s.logp...)
+	for i, v := range lp {
+		if math.IsNaN(v) {
+			lp[i] = math.Inf(-1)
+		}
+	}
+	slices.Sort(lp)
+	med := lp[len(lp)/2]
+	if len(lp)%2 == 0 {
+		med = 0.5 * (lp[len(lp)/2-1] + lp[len(lp)/2])
+	}
+	if math.IsInf(med, 0) {
+		return
+	}
+	cut := med - strayGap(s.n)
+	for i, v := range s.logp {
+		s.good[i] = v >= cut
+	}
+}
+
+// strays counts the chains markGood left out.
+func (s *sampler) strays() int {
+	k := 0
+	for _, g := range s.good {
+		if !g {
+			k++
+		}
+	}
+	return k
 }
 
 func (s *sampler) eval(pos, logp, grad []float64) error {
@@ -167,6 +238,13 @@ func (s *sampler) initialise(init []float64) error {
 
 func (s *sampler) kinetic(p []float64) float64 {
 	k := 0.0
+	if s.chol != nil {
+		s.velocity(p, s.vel)
+		for i, v := range p {
+			k += s.vel[i] * v
+		}
+		return 0.5 * k
+	}
 	for i, v := range p {
 		k += s.invMetric[i] * v * v
 	}
@@ -191,6 +269,11 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 	}
 	if cfg.InvMetric != nil && len(cfg.InvMetric) != t.Dim() {
 		return nil, fmt.Errorf("the inverse metric has %d elements; the model has %d unconstrained coordinates", len(cfg.InvMetric), t.Dim())
+	}
+	switch cfg.Metric {
+	case "", "diag", "dense", "auto":
+	default:
+		return nil, fmt.Errorf("unknown metric %q (have %v)", cfg.Metric, Metrics)
 	}
 	switch cfg.Sampler {
 	case "", "hmc":

@@ -45,6 +45,13 @@ data_kidiq <- function() {
   list(N = nrow(d), y = d$kid_score, X = unname(X))
 }
 
+# The simulated regressions in models/ (models/simulate.R): y first, then the predictors, raw.
+data_regression <- function(file, alpha_scale, beta_scale) {
+  d <- read.csv(file.path("models", file))
+  X <- as.matrix(d[, -1])
+  list(N = nrow(d), K = ncol(X), y = d$y, X = unname(X), alpha_scale = alpha_scale, beta_scale = beta_scale)
+}
+
 data_radon <- function() {
   d <- read.csv(file.path(data_dir, "radon_mn.csv"))
   list(N = nrow(d), J = max(d$county_idx), county = as.integer(d$county_idx),

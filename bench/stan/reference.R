@@ -1,7 +1,8 @@
 # Long NUTS reference runs -> testdata/reference/*.csv
 # Usage (from the repository root):  Rscript bench/stan/reference.R [pair ...]
 # pairs: eight_schools german_credit breast_cancer kidiq radon radon_slopes radon_uranium
-#        normal_mixture poisson_exposure ar2 arma11 garch11 (default: all)
+#        normal_mixture poisson_exposure ar2 arma11 garch11 wide_regression poly_regression
+#        (default: all)
 source("bench/stan/common.R")
 setup_boost()
 
@@ -25,7 +26,13 @@ pairs <- list(
   radon_slopes = list(model = "radon_slopes", data = data_radon, control = list(adapt_delta = 0.95)),
   radon_uranium = list(model = "radon_uranium", data = data_radon_uranium, control = list()),
   normal_mixture = list(model = "normal_mixture", data = data_mixture, control = list()),
-  poisson_exposure = list(model = "poisson_exposure", data = data_claims, control = list())
+  poisson_exposure = list(model = "poisson_exposure", data = data_claims, control = list()),
+  wide_regression = list(model = "regression",
+                         data = function() data_regression("wide_regression.csv", 100, 10),
+                         control = list()),
+  poly_regression = list(model = "regression",
+                         data = function() data_regression("poly_regression.csv", 10, 5),
+                         control = list())
 )
 
 # The time-series models (issue 14): data simulated by bench/stan/simulate_timeseries.R.

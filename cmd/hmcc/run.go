@@ -39,7 +39,7 @@ type runCmd struct {
 	Device       string  `default:"${device}" enum:"cpu,gpu" help:"Where to run: cpu, or gpu (only in the hmcc-gpu build, where it is the default; see docs/gpu.md)."`
 	Precision    string  `default:"${precision}" enum:"float32,float64" help:"Arithmetic: float32 (the hmcc-gpu default; sums and the Metropolis step stay float64; on the CPU only the matrix products X @ w) or float64."`
 	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and report nested R-hat (Margossian et al. 2022) for the many-short-chains regime."`
-	Threads      int     `default:"${cores}" help:"Goroutines evaluating the chains, each with its own share of the batch (default: all cores)."`
+	Threads      int     `default:"${cores}" help:"Goroutines evaluating the chains, in fixed blocks of up to 8 chains (default: all cores); the draws do not depend on it."`
 	Quiet        bool    `help:"No progress bar."`
 	SaveWarmup   bool    `name:"save-warmup" help:"Also write the warmup iterations to the chain CSVs, before the adaptation block (CmdStan's save_warmup); they are never counted as draws."`
 	Thin         int     `default:"1" help:"Keep every k-th iteration (CmdStan's thin): --draws counts iterations, and ceil(draws/k) are written and summarised."`
@@ -49,7 +49,8 @@ type runCmd struct {
 	// More holds further data files (several tables: data u[J] = column "u" from "counties").
 	More []string `arg:"" optional:"" help:"More data files (CSV or JSON), which data declarations name with from \"name\" (the base name)."`
 	// LogLik adds the pointwise log-likelihood columns that R's loo reads.
-	LogLik bool `name:"log-lik" help:"Also write log_lik.1 … log_lik.M, the log density of every observed element at each draw (the observed statements' elements in source order), as R's loo::extract_log_lik reads them. Not summarised."`
+	LogLik bool   `name:"log-lik" help:"Also write log_lik.1 … log_lik.M, the log density of every observed element at each draw (the observed statements' elements in source order), as R's loo::extract_log_lik reads them. Not summarised."`
+	Metric string `default:"auto" enum:"diag,dense,auto" help:"Inverse metric learned in warmup: diag (per-coordinate variances), dense (full covariance, with shrinkage; for strongly correlated posteriors) or auto (at each metric window, dense when it allows steps 1.5x larger; up to 200 dimensions). See docs/samplers.md."`
 }
 
 func (r *runCmd) validate() error {
@@ -144,7 +145,10 @@ func (r *runCmd) Run(e *env) error {
 	sink.progress = bar
 	cfg := runtime.Config{Warmup: r.Warmup, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
 		PathLength: r.PathLength, MaxSteps: r.MaxSteps, Sampler: r.Sampler, MaxTreeDepth: r.MaxTreedepth, Progress: bar.update,
-		Init: superchainInit(r.Chains, r.Superchains, m.Dim(), r.Seed), InvMetric: initMetric}
+		Init: superchainInit(r.Chains, r.Superchains, m.Dim(), r.Seed), InvMetric: initMetric, Metric: r.Metric}
+	if r.MetricFile != "" && r.Metric == "auto" {
+		cfg.Metric = "diag" // a CmdStan metric file holds a diagonal metric: keep its form
+	}
 	start := time.Now()
 	res, err := runtime.Sample(ctx, prog, cfg, sink)
 	bar.done()
@@ -178,6 +182,14 @@ func (r *runCmd) Run(e *env) error {
 		}
 		fmt.Fprintf(e.stdout, "no draws: interrupted during warmup, before the first draw; the warmup rows saved so far are in %s\n", r.OutputDir)
 		return errInterrupted
+	}
+	if len(res.Relocations) > 0 {
+		moved, iters := 0, []int{}
+		for _, m := range res.Relocations {
+			moved += len(m.Chains)
+			iters = append(iters, m.Iter)
+		}
+		fmt.Fprintf(e.stderr, "warmup: moved %d stray chain(s) (log density far below the others') onto other chains' positions, at iterations %v\n", moved, iters)
 	}
 	sink.mu.Lock()
 	sink.summarising = true // from here an interrupt stops at once: every draw is on disk

@@ -132,6 +132,9 @@ func printSummary(w io.Writer, rows []summaryRow, res *runtime.Result, d *drawSt
 	if res.TrajectoryLength > 0 {
 		fmt.Fprintf(w, "; trajectory length %.3g", res.TrajectoryLength)
 	}
+	if res.DenseInvMetric != nil {
+		fmt.Fprint(w, "; dense metric")
+	}
 	if res.Gradients > 0 {
 		fmt.Fprintf(w, "; %d gradient evaluations", res.Gradients)
 	}

@@ -1,0 +1,96 @@
+package runtime
+
+import (
+	"context"
+	"math"
+	"slices"
+	"testing"
+)
+
+func TestMarkGoodFlagsChainsFarBelowTheMedian(t *testing.T) {
+	s := newSampler(&gaussian{chains: 6, scales: []float64{1, 1, 1, 1}}, 1)
+	copy(s.logp, []float64{-3, -5, -2, -500, math.NaN(), -4 - strayGap(4) + 0.5})
+	s.markGood()
+	want := []bool{true, true, true, false, false, true}
+	if !slices.Equal(s.good, want) {
+		t.Errorf("good = %v, want %v", s.good, want)
+	}
+	// With too few chains there is no population to compare with.
+	s2 := newSampler(&gaussian{chains: 3, scales: []float64{1}}, 1)
+	copy(s2.logp, []float64{0, -1, -1e6})
+	s2.markGood()
+	if s2.strays() != 0 {
+		t.Errorf("3 chains: %d strays", s2.strays())
+	}
+}
+
+// studentT is independent Student-t coordinates with 5 degrees of freedom: far out in its tails
+// the gradient falls off like 1/x, so a chain started there drifts in only slowly.
+type studentT struct {
+	chains int
+	scales []float64
+}
+
+func (g *studentT) Chains() int { return g.chains }
+func (g *studentT) Dim() int    { return len(g.scales) }
+func (g *studentT) LogDensityGrad(theta, logp, grad []float64) error {
+	const nu = 5
+	n := len(g.scales)
+	for c := 0; c < g.chains; c++ {
+		lp := 0.0
+		for i, s := range g.scales {
+			x := theta[c*n+i]
+			u := 1 + x*x/(nu*s*s)
+			lp -= (nu + 1) / 2 * math.Log(u)
+			grad[c*n+i] = -(nu + 1) * x / (nu * s * s * u)
+		}
+		logp[c] = lp
+	}
+	return nil
+}
+
+// Chains started ten thousand scales out are moved onto the others during warmup, said in
+// Result.Relocations, and every sampler still learns the posterior's variances and draws from it.
+func TestStrayChainsAreMovedInWarmup(t *testing.T) {
+	scales := []float64{0.01, 1, 30}
+	const chains, draws = 16, 400
+	for _, sampler := range Samplers {
+		t.Run(sampler, func(t *testing.T) {
+			init := make([]float64, chains*len(scales))
+			for i := range init {
+				init[i] = 0.5 * scales[i%len(scales)]
+			}
+			for _, c := range []int{2, 7, 11} { // far out in the first coordinate
+				init[c*len(scales)] = 1e4 * scales[0]
+			}
+			sink := newMemorySink(chains, len(scales), draws)
+			res, err := Sample(context.Background(), &studentT{chains: chains, scales: scales},
+				Config{Sampler: sampler, Warmup: 500, Draws: draws, Seed: 3, TargetAccept: 0.8, PathLength: 1, Init: init}, sink)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var moved []int
+			for _, r := range res.Relocations {
+				moved = append(moved, r.Chains...)
+			}
+			// NUTS's long trajectories sometimes bring a chain in on its own within 25 iterations.
+			for _, c := range moved {
+				if !slices.Contains([]int{3, 8, 12}, c) {
+					t.Errorf("chain %d, started in the posterior, was moved: %v", c, res.Relocations)
+				}
+			}
+			if len(moved) < 2 {
+				t.Errorf("moved %v, want at least two of the far chains 3, 8, 12", res.Relocations)
+			}
+			// A t(5) has variance 5/3 s².
+			sd := make([]float64, len(scales))
+			for i, s := range scales {
+				sd[i] = s * math.Sqrt(5.0/3)
+				if r := res.InvMetric[i] / (sd[i] * sd[i]); r < 0.5 || r > 2 {
+					t.Errorf("inverse metric %d = %g, want about %g", i, res.InvMetric[i], sd[i]*sd[i])
+				}
+			}
+			checkGaussianMoments(t, sink.draws, sd)
+		})
+	}
+}
