@@ -5,4 +5,6 @@ package cudagen
 import "errors"
 
 // reserve: only Linux's MAP_NORESERVE is relied on (reserve_linux_test.go).
-func reserve(int) error { return errors.New("reserving address space without backing it is done on Linux only") }
+func reserve(int) error {
+	return errors.New("reserving address space without backing it is done on Linux only")
+}
