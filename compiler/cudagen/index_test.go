@@ -56,6 +56,13 @@ func TestShimIndices64(t *testing.T) {
 	if int64(rows-1)*chains < 1<<32 {
 		t.Fatalf("the largest per-chain buffer has %d rows: %d chains do not pass 2^32", rows, chains)
 	}
+	largest := int64(0)
+	for _, b := range p.Buffers {
+		largest = max(largest, int64(b.Len(chains))*8)
+	}
+	if err := reserve(int(largest)); err != nil {
+		t.Skipf("the system will not reserve %d GB of address space for one buffer: %v", largest>>30, err)
+	}
 	s := startShim(t, buildShim(t, p, "c"), p, chains, 128, 300)
 	s.window(chains-w, chains)
 	rng := rand.New(rand.NewPCG(7, 8))

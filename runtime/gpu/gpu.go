@@ -47,6 +47,9 @@ type Target struct {
 	theta []float64
 	grad  []float64
 	lp    []float64
+	mom   []float64 // a transition's momenta, dim×chains
+	f32   []float32 // float32 conversions; used on the context's thread only
+
 }
 
 // Options configure a Target.
@@ -288,11 +291,20 @@ func (t *Target) upload(buf int, v []float64) error {
 	if b.Double || t.elem == 8 {
 		return cu.MemcpyHtoD(t.bufs[buf], unsafe.Pointer(&v[0]), int64(8*len(v)))
 	}
-	f := make([]float32, len(v))
+	f := t.stage32(len(v))
 	for i, x := range v {
 		f[i] = float32(x)
 	}
 	return cu.MemcpyHtoD(t.bufs[buf], unsafe.Pointer(&f[0]), int64(4*len(f)))
+}
+
+// stage32 is a float32 staging buffer of n values, kept between calls (upload and download run
+// on the context's thread, one at a time).
+func (t *Target) stage32(n int) []float32 {
+	if cap(t.f32) < n {
+		t.f32 = make([]float32, n)
+	}
+	return t.f32[:n]
 }
 
 // download copies a buffer back as float64.
@@ -301,7 +313,7 @@ func (t *Target) download(buf int, v []float64) error {
 	if b.Double || t.elem == 8 {
 		return cu.MemcpyDtoH(unsafe.Pointer(&v[0]), t.bufs[buf], int64(8*len(v)))
 	}
-	f := make([]float32, len(v))
+	f := t.stage32(len(v))
 	if err := cu.MemcpyDtoH(unsafe.Pointer(&f[0]), t.bufs[buf], int64(4*len(f))); err != nil {
 		return err
 	}

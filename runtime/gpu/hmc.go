@@ -132,7 +132,10 @@ func (t *Target) transition(in TransitionIn, after func() error) error {
 			v   []float64
 		}{h.RNG, t.counter})
 	} else {
-		mom := make([]float64, c*n)
+		if len(t.mom) != c*n {
+			t.mom = make([]float64, c*n)
+		}
+		mom := t.mom
 		transpose(mom, in.Momentum, c, n)
 		inputs = append(inputs, struct {
 			buf int
