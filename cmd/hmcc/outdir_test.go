@@ -317,14 +317,21 @@ func TestInterruptBeforeTheFirstDrawChangesNothing(t *testing.T) {
 	}
 	before := dirContents(t, out)
 	cmd := exec.Command(bin, "run", "../../models/sparse_logistic.model", "../../models/german_credit.csv", "--sampler", "nuts",
-		"--chains", "2", "--warmup", "100000", "--output-dir", out, "--overwrite", "--quiet")
+		"--chains", "2", "--warmup", "100000", "--output-dir", out, "--overwrite")
 	var stdout bytes.Buffer
 	stderr := new(lockedBuffer)
 	cmd.Stdout, cmd.Stderr = &stdout, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second) // into warmup; the files are made with the first draw
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(stderr.String(), "warmup") { // the progress bar: into warmup, signals handled
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no warmup progress after 60 s:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	cmd.Process.Signal(syscall.SIGINT)
 	waitExit130(t, cmd, &stdout, stderr)
 	if !strings.Contains(stdout.String(), "no draws: interrupted during warmup, before the first draw; "+out+" was left as it was") {
