@@ -36,7 +36,7 @@ type runCmd struct {
 	MaxTreedepth int     `default:"10" help:"NUTS: maximum tree depth (2^depth leapfrog steps)."`
 	Device       string  `default:"${device}" enum:"cpu,gpu" help:"Where to run: cpu, or gpu (only in the hmcc-gpu build, where it is the default; see docs/gpu.md)."`
 	Precision    string  `default:"${precision}" enum:"float32,float64" help:"Arithmetic: float32 (the hmcc-gpu default; sums and the Metropolis step stay float64; on the CPU only the matrix products X @ w) or float64."`
-	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and report nested R-hat (Margossian et al. 2022) for the many-short-chains regime."`
+	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and judge convergence by nested R-hat (Margossian et al. 2022), made for many short chains. Default: superchains of 4 chains when there are 16 or more chains of at most 250 draws, else none."`
 	Threads      int     `default:"${cores}" help:"Goroutines evaluating the chains, in fixed blocks of up to 8 chains (default: all cores); the draws do not depend on it."`
 	Quiet        bool    `help:"No progress bar."`
 	Metric       string  `default:"auto" enum:"diag,dense,auto" help:"Inverse metric learned in warmup: diag (per-coordinate variances), dense (full covariance, with shrinkage; for strongly correlated posteriors) or auto (at each metric window, dense when it allows steps 1.5x larger; up to 200 dimensions). See docs/samplers.md."`
@@ -90,6 +90,9 @@ func (r *runCmd) Run(e *env) error {
 	defer release()
 	if err := os.MkdirAll(r.OutputDir, 0o755); err != nil {
 		return userError{fmt.Errorf("cannot create the output directory: %w", err)}
+	}
+	if r.Superchains == 0 {
+		r.Superchains = autoSuperchains(r.Chains, r.Draws)
 	}
 	names := compiler.OutputNames(m)
 	sink := &drawSink{m: m, names: names, chains: r.Chains, draws: newDrawStore(r.OutputDir, r.Chains, r.Draws, 1+len(names)),
@@ -148,6 +151,7 @@ func (r *runCmd) Run(e *env) error {
 	sink.mu.Unlock()
 	elapsed := time.Since(start)
 	defer sink.draws.Close()
+	sink.draws.superchains = r.Superchains
 	sum, err := summarize(sink.draws, res.DrawsDone, append([]string{"lp__"}, names...), superchainIDs(r.Chains, r.Superchains))
 	if err != nil {
 		return err
@@ -253,6 +257,7 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 type drawStore struct {
 	*draws.Store
 	chains, energy int // energy is the store's index of energy__, after the named quantities
+	superchains    int // superchains of the run (0: none), which makes the verdict judge nested R-hat
 }
 
 // drawBudget is the memory the draw store buffers in before it spills to disk (a variable so a
@@ -269,6 +274,21 @@ func (d *drawStore) setEnergy(c, it int, v float64) error { return d.Set(d.energ
 
 // energies returns each chain's first n energies.
 func (d *drawStore) energies(n int) ([][]float64, error) { return d.Quantity(d.energy, n) }
+
+// Many short chains: from nestedMinChains chains of at most nestedMaxDraws draws, chains are
+// grouped automatically into superchains of nestedChainsPer chains that start from one point,
+// and the verdict judges nested R-hat (Margossian et al.), which stays reliable when each chain
+// is too short for split R-hat to settle (docs/samplers.md).
+const nestedMinChains, nestedMaxDraws, nestedChainsPer = 16, 250, 4
+
+// autoSuperchains is the number of superchains a run without --superchains uses: 0 (plain
+// chains) unless the chains are many and short.
+func autoSuperchains(chains, draws int) int {
+	if chains < nestedMinChains || draws > nestedMaxDraws || chains%nestedChainsPer != 0 {
+		return 0
+	}
+	return chains / nestedChainsPer
+}
 
 // superchainIDs assigns chains to K superchains in consecutive blocks (nil when K is 0).
 func superchainIDs(chains, k int) []int {
