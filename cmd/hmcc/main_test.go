@@ -170,6 +170,10 @@ func TestSamplersMatchStan(t *testing.T) {
 		{"radon", "radon_mn", false, []string{"--chains", "16", "--sampler", "chees"}},
 		{"radon", "radon_mn", true, []string{"--chains", "4", "--sampler", "nuts"}},
 		{"radon_slopes", "radon_mn", true, []string{"--chains", "8", "--draws", "4000", "--sampler", "chees"}},
+		// Hard geometry at the defaults (chees, --metric auto), 16 chains as in issue 13.
+		{"wide_regression", "wide_regression", false, []string{"--chains", "16"}},
+		{"poly_regression", "poly_regression", true, []string{"--chains", "16"}},
+		{"poly_regression", "poly_regression", true, []string{"--chains", "4", "--sampler", "nuts"}},
 	}
 	for _, c := range cases {
 		t.Run(c.data+"/"+strings.Join(c.args, " "), func(t *testing.T) {
