@@ -39,6 +39,7 @@ type runCmd struct {
 	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and judge convergence by nested R-hat (Margossian et al. 2022), made for many short chains. Default: superchains of 4 chains when there are 16 or more chains of at most 250 draws, else none."`
 	Threads      int     `default:"${cores}" help:"Goroutines evaluating the chains, in fixed blocks of up to 8 chains (default: all cores); the draws do not depend on it."`
 	Quiet        bool    `help:"No progress bar."`
+	Init         string  `help:"JSON file of starting values on the natural scale, {\"name\": number or [numbers]}, for some or all parameters; every chain starts there (parameters not given start uniform(-2, 2) on the unconstrained scale)." type:"existingfile"`
 	Metric       string  `default:"auto" enum:"diag,dense,auto" help:"Inverse metric learned in warmup: diag (per-coordinate variances), dense (full covariance, with shrinkage; for strongly correlated posteriors) or auto (at each metric window, dense when it allows steps 1.5x larger; up to 200 dimensions). See docs/samplers.md."`
 }
 
@@ -94,6 +95,12 @@ func (r *runCmd) Run(e *env) error {
 	if r.Superchains == 0 {
 		r.Superchains = autoSuperchains(r.Chains, r.Draws)
 	}
+	init := superchainInit(r.Chains, r.Superchains, m.Dim(), r.Seed)
+	if r.Init != "" {
+		if init, err = initFromFile(m, r.Init, init, r.Chains, r.Seed); err != nil {
+			return userError{err}
+		}
+	}
 	names := compiler.OutputNames(m)
 	sink := &drawSink{m: m, names: names, chains: r.Chains, draws: newDrawStore(r.OutputDir, r.Chains, r.Draws, 1+len(names)),
 		values: make([]float64, len(names))}
@@ -119,7 +126,7 @@ func (r *runCmd) Run(e *env) error {
 	bar := newProgress(e.stderr, r.Quiet)
 	cfg := runtime.Config{Warmup: r.Warmup, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
 		PathLength: r.PathLength, MaxSteps: r.MaxSteps, Sampler: r.Sampler, MaxTreeDepth: r.MaxTreedepth, Progress: bar.update,
-		Init: superchainInit(r.Chains, r.Superchains, m.Dim(), r.Seed), Metric: r.Metric}
+		Init: init, Metric: r.Metric}
 	start := time.Now()
 	res, err := runtime.Sample(ctx, prog, cfg, sink)
 	bar.done()
@@ -318,6 +325,40 @@ func superchainInit(chains, k, dim int, seed uint64) []float64 {
 		copy(init[c*dim:(c+1)*dim], points[s*dim:(s+1)*dim])
 	}
 	return init
+}
+
+// initFromFile reads --init: values on the natural scale for some or all parameters, which every
+// chain starts from; base (chains×dim, or nil for uniform(−2, 2) draws) gives the others.
+// Unknown names, wrong sizes and values outside a parameter's support are errors naming the
+// parameter.
+func initFromFile(m *ir.Model, path string, base []float64, chains int, seed uint64) ([]float64, error) {
+	values, err := readPoint(path)
+	if err != nil {
+		return nil, err
+	}
+	for name := range values {
+		found := false
+		for _, p := range m.Params {
+			found = found || p.Name == name
+		}
+		if !found {
+			return nil, fmt.Errorf("%s: %q is not a parameter of the model", path, name)
+		}
+	}
+	dim := m.Dim()
+	if base == nil {
+		rng := rand.New(rand.NewPCG(seed, 0x1417))
+		base = make([]float64, chains*dim)
+		for i := range base {
+			base[i] = rng.Float64()*4 - 2
+		}
+	}
+	for c := 0; c < chains; c++ {
+		if err := compiler.Unconstrain(m, values, base[c*dim:(c+1)*dim]); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return base, nil
 }
 
 // engine is the CmdStan engine name recorded in the CSV header.
