@@ -8,6 +8,7 @@ import (
 
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/dataset"
+	"github.com/hmcc-dev/hmcc/ir"
 	"github.com/hmcc-dev/hmcc/lang"
 )
 
@@ -33,7 +34,13 @@ func TestLowerParallelMatchesSingleGraph(t *testing.T) {
 	if err := compiler.Bind(m, table); err != nil {
 		t.Fatal(err)
 	}
-	const chains = 7
+	for _, chains := range []int{7, 20} { // one block; three blocks (7, 7, 6) over 1, 2, 3, 7, 16 workers
+		checkParallel(t, m, chains)
+	}
+}
+
+func checkParallel(t *testing.T, m *ir.Model, chains int) {
+	t.Helper()
 	n := m.Dim()
 	rng := rand.New(rand.NewPCG(3, 4))
 	theta := make([]float64, chains*n)
@@ -48,6 +55,7 @@ func TestLowerParallelMatchesSingleGraph(t *testing.T) {
 	if err := one.LogDensityGrad(theta, wantLP, wantG); err != nil {
 		t.Fatal(err)
 	}
+	var firstLP, firstG []float64
 	for _, threads := range []int{1, 2, 3, 7, 16} {
 		par, err := compiler.LowerParallel(m, chains, threads)
 		if err != nil {
@@ -60,6 +68,20 @@ func TestLowerParallelMatchesSingleGraph(t *testing.T) {
 		for rep := 0; rep < 2; rep++ {
 			if err := par.LogDensityGrad(theta, lp, g); err != nil {
 				t.Fatal(err)
+			}
+			// Blocks are fixed by the chain count, so every thread count gives the same bits.
+			if firstLP == nil {
+				firstLP, firstG = append([]float64(nil), lp...), append([]float64(nil), g...)
+			}
+			for c := range lp {
+				if lp[c] != firstLP[c] {
+					t.Fatalf("threads %d chain %d: logp %v, threads 1 %v", threads, c, lp[c], firstLP[c])
+				}
+			}
+			for i := range g {
+				if g[i] != firstG[i] {
+					t.Fatalf("threads %d: gradient %d is %v, threads 1 %v", threads, i, g[i], firstG[i])
+				}
 			}
 			for c := range lp {
 				if math.Abs(lp[c]-wantLP[c]) > 1e-13*math.Abs(wantLP[c]) {

@@ -104,7 +104,7 @@ func TestSBC(t *testing.T) {
 	}
 	const (
 		chains, warmup, draws = 4, 150, 100
-		thin                  = 4 // keep every 4th draw: 100 ranked draws, nearly independent
+		thin                  = 4 // keep every chain's every 4th draw: 100 ranked draws, nearly independent
 		bins                  = 10
 	)
 	for _, sampler := range runtime.Samplers {
@@ -117,10 +117,12 @@ func TestSBC(t *testing.T) {
 					draws := sampleModel(t, sm.source, csv, runtime.Config{Sampler: sampler, Warmup: warmup, Draws: draws,
 						Seed: uint64(rep + 1), TargetAccept: 0.8, PathLength: 2}, chains)
 					for name, v := range truth {
+						// rankSink stores the draws iteration by iteration, chains
+						// interleaved (x[iter*chains+c]): thin each chain, rank them all.
 						x := draws[name]
 						r := 0
-						for i := 0; i < len(x); i += thin {
-							if x[i] < v {
+						for i := 0; i < len(x); i++ {
+							if (i/chains)%thin == 0 && x[i] < v {
 								r++
 							}
 						}

@@ -180,6 +180,10 @@ func TestSamplersMatchStan(t *testing.T) {
 		{"normal_mixture", "mixture", false, []string{"--chains", "16", "--sampler", "chees"}},
 		{"normal_mixture", "mixture", false, []string{"--chains", "4", "--sampler", "nuts"}},
 		{"poisson_exposure", "claims", false, []string{"--chains", "4", "--sampler", "nuts"}},
+		// Hard geometry at the defaults (chees, --metric auto), 16 chains as in issue 13.
+		{"wide_regression", "wide_regression", false, []string{"--chains", "16"}},
+		{"poly_regression", "poly_regression", true, []string{"--chains", "16"}},
+		{"poly_regression", "poly_regression", true, []string{"--chains", "4", "--sampler", "nuts"}},
 	}
 	for _, c := range cases {
 		t.Run(c.data+"/"+strings.Join(c.args, " "), func(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 
 type summaryCmd struct {
 	Dir         string `arg:"" help:"Directory with one CmdStan CSV per chain (hmcc's output_N.csv, or CmdStan's own)." type:"existingdir"`
-	Superchains int    `help:"Treat the chains as K consecutive superchains and report nested R-hat."`
+	Superchains int    `help:"Treat the chains as K consecutive superchains and judge nested R-hat (default, as in hmcc run: superchains of 4 when there are 16 or more chains of at most 250 draws)."`
 }
 
 var chainNumber = regexp.MustCompile(`(\d+)\.csv$`)
@@ -59,6 +59,10 @@ func summarizeSet(e *env, set *chainSet, superchains int) ([]summaryRow, error) 
 	}
 	store := newDrawStore(os.TempDir(), len(files), draws, len(names))
 	defer store.Close()
+	if superchains == 0 { // as hmcc run: many short chains are judged by nested R-hat
+		superchains = autoSuperchains(len(files), draws)
+	}
+	store.superchains = superchains
 	res := &runtime.Result{DrawsDone: draws, Divergences: make([]int, len(files))}
 	maxDepth, _ := strconv.Atoi(files[0].Config["max_depth"])
 	if maxDepth > 0 {

@@ -38,7 +38,7 @@ type runCmd struct {
 	MaxTreedepth int     `default:"10" help:"NUTS: maximum tree depth (2^depth leapfrog steps)."`
 	Device       string  `default:"${device}" enum:"cpu,gpu" help:"Where to run: cpu, or gpu (only in the hmcc-gpu build, where it is the default; see docs/gpu.md)."`
 	Precision    string  `default:"${precision}" enum:"float32,float64" help:"Arithmetic: float32 (the hmcc-gpu default; sums and the Metropolis step stay float64; on the CPU only the matrix products X @ w) or float64."`
-	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and report nested R-hat (Margossian et al. 2022) for the many-short-chains regime."`
+	Superchains  int     `help:"Group the chains into K superchains whose chains share an initial point, and judge convergence by nested R-hat (Margossian et al. 2022), made for many short chains. Default: superchains of 4 chains when there are 16 or more chains of at most 250 draws, else none."`
 	Threads      int     `default:"${cores}" help:"Goroutines evaluating the chains, in fixed blocks of up to 8 chains (default: all cores); the draws do not depend on it."`
 	Quiet        bool    `help:"No progress bar."`
 	SaveWarmup   bool    `name:"save-warmup" help:"Also write the warmup iterations to the chain CSVs, before the adaptation block (CmdStan's save_warmup); they are never counted as draws."`
@@ -50,6 +50,7 @@ type runCmd struct {
 	More []string `arg:"" optional:"" help:"More data files (CSV or JSON), which data declarations name with from \"name\" (the base name)."`
 	// LogLik adds the pointwise log-likelihood columns that R's loo reads.
 	LogLik bool   `name:"log-lik" help:"Also write log_lik.1 … log_lik.M, the log density of every observed element at each draw (the observed statements' elements in source order), as R's loo::extract_log_lik reads them. Not summarised."`
+	Init   string `help:"JSON file of starting values on the natural scale, {\"name\": number or [numbers]}, for some or all parameters; every chain starts there (parameters not given start uniform(-2, 2) on the unconstrained scale)." type:"existingfile"`
 	Metric string `default:"auto" enum:"diag,dense,auto" help:"Inverse metric learned in warmup: diag (per-coordinate variances), dense (full covariance, with shrinkage; for strongly correlated posteriors) or auto (at each metric window, dense when it allows steps 1.5x larger; up to 200 dimensions). See docs/samplers.md."`
 }
 
@@ -96,6 +97,15 @@ func (r *runCmd) Run(e *env) error {
 		return err
 	}
 	defer release()
+	if r.Superchains == 0 {
+		r.Superchains = autoSuperchains(r.Chains, r.Draws)
+	}
+	init := superchainInit(r.Chains, r.Superchains, m.Dim(), r.Seed)
+	if r.Init != "" {
+		if init, err = initFromFile(m, r.Init, init, r.Chains, r.Seed); err != nil {
+			return userError{err}
+		}
+	}
 	names := compiler.OutputNames(m)
 	lpOffset, lpNote := stanLP(m)
 	var initMetric []float64
@@ -145,7 +155,7 @@ func (r *runCmd) Run(e *env) error {
 	sink.progress = bar
 	cfg := runtime.Config{Warmup: r.Warmup, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
 		PathLength: r.PathLength, MaxSteps: r.MaxSteps, Sampler: r.Sampler, MaxTreeDepth: r.MaxTreedepth, Progress: bar.update,
-		Init: superchainInit(r.Chains, r.Superchains, m.Dim(), r.Seed), InvMetric: initMetric, Metric: r.Metric}
+		Init: init, InvMetric: initMetric, Metric: r.Metric}
 	if r.MetricFile != "" && r.Metric == "auto" {
 		cfg.Metric = "diag" // a CmdStan metric file holds a diagonal metric: keep its form
 	}
@@ -211,6 +221,7 @@ func (r *runCmd) Run(e *env) error {
 	elapsed := time.Since(start)
 	// The summary describes the rows written (thinned), as `hmcc summary` does reading them back.
 	res = sink.keptResult(res)
+	sink.draws.superchains = r.Superchains
 	sum, err := summarize(sink.draws, res.DrawsDone, append([]string{"lp__"}, names...), superchainIDs(r.Chains, r.Superchains))
 	if err != nil {
 		return err
@@ -545,6 +556,7 @@ func (s *drawSink) fail(c int, err error) error {
 type drawStore struct {
 	*draws.Store
 	chains, energy int // energy is the store's index of energy__, after the named quantities
+	superchains    int // superchains of the run (0: none), which makes the verdict judge nested R-hat
 }
 
 // drawBudget is the memory the draw store buffers in before it spills to disk (a variable so a
@@ -561,6 +573,21 @@ func (d *drawStore) setEnergy(c, it int, v float64) error { return d.Set(d.energ
 
 // energies returns each chain's first n energies.
 func (d *drawStore) energies(n int) ([][]float64, error) { return d.Quantity(d.energy, n) }
+
+// Many short chains: from nestedMinChains chains of at most nestedMaxDraws draws, chains are
+// grouped automatically into superchains of nestedChainsPer chains that start from one point,
+// and the verdict judges nested R-hat (Margossian et al.), which stays reliable when each chain
+// is too short for split R-hat to settle (docs/samplers.md).
+const nestedMinChains, nestedMaxDraws, nestedChainsPer = 16, 250, 4
+
+// autoSuperchains is the number of superchains a run without --superchains uses: 0 (plain
+// chains) unless the chains are many and short.
+func autoSuperchains(chains, draws int) int {
+	if chains < nestedMinChains || draws > nestedMaxDraws || chains%nestedChainsPer != 0 {
+		return 0
+	}
+	return chains / nestedChainsPer
+}
 
 // superchainIDs assigns chains to K superchains in consecutive blocks (nil when K is 0).
 func superchainIDs(chains, k int) []int {
@@ -590,6 +617,40 @@ func superchainInit(chains, k, dim int, seed uint64) []float64 {
 		copy(init[c*dim:(c+1)*dim], points[s*dim:(s+1)*dim])
 	}
 	return init
+}
+
+// initFromFile reads --init: values on the natural scale for some or all parameters, which every
+// chain starts from; base (chains×dim, or nil for uniform(−2, 2) draws) gives the others.
+// Unknown names, wrong sizes and values outside a parameter's support are errors naming the
+// parameter.
+func initFromFile(m *ir.Model, path string, base []float64, chains int, seed uint64) ([]float64, error) {
+	values, err := readPoint(path)
+	if err != nil {
+		return nil, err
+	}
+	for name := range values {
+		found := false
+		for _, p := range m.Params {
+			found = found || p.Name == name
+		}
+		if !found {
+			return nil, fmt.Errorf("%s: %q is not a parameter of the model", path, name)
+		}
+	}
+	dim := m.Dim()
+	if base == nil {
+		rng := rand.New(rand.NewPCG(seed, 0x1417))
+		base = make([]float64, chains*dim)
+		for i := range base {
+			base[i] = rng.Float64()*4 - 2
+		}
+	}
+	for c := 0; c < chains; c++ {
+		if err := compiler.Unconstrain(m, values, base[c*dim:(c+1)*dim]); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return base, nil
 }
 
 // engine is the CmdStan engine name recorded in the CSV header.

@@ -150,7 +150,16 @@ func printSummary(w io.Writer, rows []summaryRow, res *runtime.Result, d *drawSt
 		fmt.Fprintf(w, "min bulk-ESS %.0f, %.1f per second of sampling and warmup\n", v.minBulk, v.minBulk/total.Seconds())
 	}
 	fmt.Fprintf(w, "divergences: %d of %d post-warmup transitions\n", v.divergences, chains*res.DrawsDone)
+	if k := d.superchains; k > 0 {
+		fmt.Fprintf(w, "criterion: nested R-hat ≤ 1.01 over %d superchains of %d chains started together (split R-hat is shown, not judged), bulk- and tail-ESS ≥ 100 per superchain\n", k, chains/k)
+	} else {
+		fmt.Fprintf(w, "criterion: split R-hat ≤ 1.01, bulk- and tail-ESS ≥ 100 per chain\n")
+	}
 	if len(v.problems) == 0 {
+		if d.superchains > 0 {
+			fmt.Fprintf(w, "verdict: no problems found: every nested R-hat ≤ 1.01, bulk- and tail-ESS ≥ 100 per superchain, no divergences, E-BFMI ≥ 0.3 in every chain\n")
+			return nil
+		}
 		fmt.Fprintf(w, "verdict: no problems found: every R-hat ≤ 1.01, bulk- and tail-ESS ≥ 100 per chain, no divergences, E-BFMI ≥ 0.3 in every chain\n")
 		return nil
 	}
@@ -172,20 +181,27 @@ type verdict struct {
 func judge(rows []summaryRow, res *runtime.Result, d *drawStore) (verdict, error) {
 	v := verdict{minBulk: math.Inf(1)}
 	chains := d.chains
+	// With superchains (many short chains) nested R-hat is the convergence criterion and the
+	// ESS floor is per superchain; split R-hat of chains this short is shown but not judged.
+	nested := d.superchains > 0
+	units := chains
+	if nested {
+		units = d.superchains
+	}
 	var highRhat, lowESS, highNested []string
 	maxRhat, maxNested := 0.0, 0.0
 	for _, r := range rows {
 		if r.Name != "lp__" && !math.IsNaN(r.EssBulk) {
 			v.minBulk = math.Min(v.minBulk, r.EssBulk)
 		}
-		if r.Rhat > 1.01 || math.IsNaN(r.Rhat) && r.SD > 0 {
+		if !nested && (r.Rhat > 1.01 || math.IsNaN(r.Rhat) && r.SD > 0) {
 			highRhat = append(highRhat, r.Name)
 			maxRhat = math.Max(maxRhat, r.Rhat)
 		}
-		if r.EssBulk < 100*float64(chains) || r.EssTail < 100*float64(chains) {
+		if r.EssBulk < 100*float64(units) || r.EssTail < 100*float64(units) {
 			lowESS = append(lowESS, r.Name)
 		}
-		if r.RhatNested > 1.01 {
+		if r.RhatNested > 1.01 || nested && math.IsNaN(r.RhatNested) && r.SD > 0 {
 			highNested = append(highNested, r.Name)
 			maxNested = math.Max(maxNested, r.RhatNested)
 		}
@@ -204,7 +220,11 @@ func judge(rows []summaryRow, res *runtime.Result, d *drawStore) (verdict, error
 		v.problems = append(v.problems, fmt.Sprintf("%d divergent transitions (%.2f%% of %d): the sampler met curvature it cannot follow and the draws may be biased there; reparameterise (a hierarchy with few data per group usually wants the non-centred form) or raise --target-accept (e.g. 0.95)", v.divergences, 100*frac, chains*res.DrawsDone))
 	}
 	if len(lowESS) > 0 {
-		v.problems = append(v.problems, fmt.Sprintf("bulk- or tail-ESS below 100 per chain (%d) for %s (smallest bulk-ESS %.0f): estimates of these are noisy; draw more or use more chains", 100*chains, list(lowESS), v.minBulk))
+		per := "chain"
+		if nested {
+			per = "superchain"
+		}
+		v.problems = append(v.problems, fmt.Sprintf("bulk- or tail-ESS below 100 per %s (%d) for %s (smallest bulk-ESS %.0f): estimates of these are noisy; draw more or use more chains", per, 100*units, list(lowESS), v.minBulk))
 	}
 	energies, err := d.energies(res.DrawsDone)
 	if err != nil {
