@@ -141,3 +141,42 @@ func TestRecurrenceOutputs(t *testing.T) {
 	}
 	_ = ir.Sizes{}
 }
+
+// TestRecurrenceChainsIndependent: splitting the chains of the GARCH(1,1) model across
+// goroutines (each with its own recurrence kernel) gives every chain the log density and
+// gradient of one graph for all chains, to rounding (the density kernels may group their sums
+// by batch), twice in a row: the kernel keeps no state across chains or calls.
+func TestRecurrenceChainsIndependent(t *testing.T) {
+	const chains = 7
+	m, single := compile(t, "../models/garch11.model", "../models/garch11.csv", chains)
+	par, err := LowerParallel(m, chains, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dim := m.Dim()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for point := 0; point < 4; point++ {
+		theta := randomTheta(rng, chains, dim, 0.5)
+		if point == 3 {
+			theta = randomTheta(rand.New(rand.NewPCG(5, 6)), chains, dim, 0.5) // the first again
+		}
+		lp1, g1 := make([]float64, chains), make([]float64, chains*dim)
+		lp2, g2 := make([]float64, chains), make([]float64, chains*dim)
+		if err := single.LogDensityGrad(theta, lp1, g1); err != nil {
+			t.Fatal(err)
+		}
+		if err := par.LogDensityGrad(theta, lp2, g2); err != nil {
+			t.Fatal(err)
+		}
+		for c := range lp1 {
+			if math.Abs(lp1[c]-lp2[c]) > 1e-13*math.Abs(lp1[c]) || math.IsInf(lp1[c], 0) {
+				t.Errorf("point %d chain %d: log density %v in one graph, %v split", point, c, lp1[c], lp2[c])
+			}
+		}
+		for i := range g1 {
+			if math.Abs(g1[i]-g2[i]) > 1e-12*(1+math.Abs(g1[i])) {
+				t.Errorf("point %d gradient %d: %v in one graph, %v split", point, i, g1[i], g2[i])
+			}
+		}
+	}
+}
