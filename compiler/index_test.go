@@ -33,14 +33,18 @@ func TestIndexingEndToEnd(t *testing.T) {
 		"param beta[3] ~ Normal(0, 1)",
 		"param u[N] ~ Normal(0, 1)",
 		"param sigma ~ HalfNormal(1)",
+		"param v ~ Uniform(0, N)", // a bound from a size: known once the data are bound
 		"const n = N",
 		"let pos = ifelse(x > 0, beta[2] * x, beta[3] * x)",
 		"let w = u[2:N] - u[1:N-1]",
 		"y[3:N] ~ Normal(beta[1] + beta[2] * y[2:N-1] + beta[3] * y[1:N-2] + w[2:N-1] / n, sigma)",
 		"y[1] ~ Normal(u[N] + (x[1] <= 0) + (N - 1) / 10, sigma)",
-		"x ~ Normal(pos / 2 + (y != y[1]), 3)")
+		"x ~ Normal(pos / 2 + (y != y[1]) + v / 10, 3)")
 	const chains = 3
 	m, prog := compileSrc(t, src, seriesCSV(12, 1), chains)
+	if got := m.Params[3].Constraint.String(); got != "(0, 12)" {
+		t.Errorf("v has constraint %s, want (0, 12)", got)
+	}
 	checkCompiled(t, m, prog, chains, 0.7, 5)
 }
 
