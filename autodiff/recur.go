@@ -96,6 +96,8 @@ type recurKernel struct {
 	adj   []float64   // [len(step)*R], one step's adjoints
 	adjX  []float64   // [R*n] adjoints of the recurrence
 	adjIn [][]float64 // per input, its shape
+	data  [][]float64 // the inputs' values, set by forward
+	lays  []layout    // the inputs' layouts, set by forward
 	fwd   uint64      // forward evaluations so far
 	swept uint64      // the forward evaluation the adjoints belong to
 }
@@ -153,8 +155,10 @@ func (k *recurKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 			o[r*n+j] = init[r*li.rs+j*li.cs]
 		}
 	}
-	data := make([][]float64, len(in))
-	lays := make([]layout, len(in))
+	if len(k.data) != len(in) { // kept between calls: this runs once per leapfrog step
+		k.data, k.lays = make([][]float64, len(in)), make([]layout, len(in))
+	}
+	data, lays := k.data, k.lays
 	for i, t := range in {
 		data[i], lays[i] = t.Float64s(), layoutOf(t.Shape())
 	}
@@ -260,10 +264,7 @@ func (k *recurKernel) sweep(in []*tensor.Dense, g *tensor.Dense) {
 	for _, a := range k.adjIn {
 		zero(a)
 	}
-	lays := make([]layout, len(in))
-	for i, t := range in {
-		lays[i] = layoutOf(t.Shape())
-	}
+	lays := k.lays // forward set them for these inputs
 	kk := in[0].Shape()[1]
 	adj := k.adj
 	for t := n - 1; t >= kk; t-- {

@@ -13,10 +13,9 @@ import (
 
 // recurScope is the recurrence whose step is being checked.
 type recurScope struct {
-	let     string // the let it defines: name[t-k] reads its past
-	index   string // the index variable, t
-	r       *ir.Recur
-	selfPos diag.Pos
+	let   string // the let it defines: name[t-k] reads its past
+	index string // the index variable, t
+	r     *ir.Recur
 }
 
 // affine reads an index written with whole numbers, sizes, + - and multiplication by a whole

@@ -33,14 +33,18 @@ func TestIndexingEndToEnd(t *testing.T) {
 		"param beta[3] ~ Normal(0, 1)",
 		"param u[N] ~ Normal(0, 1)",
 		"param sigma ~ HalfNormal(1)",
+		"param v ~ Uniform(0, N)", // a bound from a size: known once the data are bound
 		"const n = N",
 		"let pos = ifelse(x > 0, beta[2] * x, beta[3] * x)",
 		"let w = u[2:N] - u[1:N-1]",
 		"y[3:N] ~ Normal(beta[1] + beta[2] * y[2:N-1] + beta[3] * y[1:N-2] + w[2:N-1] / n, sigma)",
 		"y[1] ~ Normal(u[N] + (x[1] <= 0) + (N - 1) / 10, sigma)",
-		"x ~ Normal(pos / 2 + (y != y[1]), 3)")
+		"x ~ Normal(pos / 2 + (y != y[1]) + v / 10, 3)")
 	const chains = 3
 	m, prog := compileSrc(t, src, seriesCSV(12, 1), chains)
+	if got := m.Params[3].Constraint.String(); got != "(0, 12)" {
+		t.Errorf("v has constraint %s, want (0, 12)", got)
+	}
 	checkCompiled(t, m, prog, chains, 0.7, 5)
 }
 
@@ -140,4 +144,43 @@ func TestRecurrenceOutputs(t *testing.T) {
 		}
 	}
 	_ = ir.Sizes{}
+}
+
+// TestRecurrenceChainsIndependent: splitting the chains of the GARCH(1,1) model across
+// goroutines (each with its own recurrence kernel) gives every chain the log density and
+// gradient of one graph for all chains, to rounding (the density kernels may group their sums
+// by batch), twice in a row: the kernel keeps no state across chains or calls.
+func TestRecurrenceChainsIndependent(t *testing.T) {
+	const chains = 7
+	m, single := compile(t, "../models/garch11.model", "../models/garch11.csv", chains)
+	par, err := LowerParallel(m, chains, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dim := m.Dim()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for point := 0; point < 4; point++ {
+		theta := randomTheta(rng, chains, dim, 0.5)
+		if point == 3 {
+			theta = randomTheta(rand.New(rand.NewPCG(5, 6)), chains, dim, 0.5) // the first again
+		}
+		lp1, g1 := make([]float64, chains), make([]float64, chains*dim)
+		lp2, g2 := make([]float64, chains), make([]float64, chains*dim)
+		if err := single.LogDensityGrad(theta, lp1, g1); err != nil {
+			t.Fatal(err)
+		}
+		if err := par.LogDensityGrad(theta, lp2, g2); err != nil {
+			t.Fatal(err)
+		}
+		for c := range lp1 {
+			if math.Abs(lp1[c]-lp2[c]) > 1e-13*math.Abs(lp1[c]) || math.IsInf(lp1[c], 0) {
+				t.Errorf("point %d chain %d: log density %v in one graph, %v split", point, c, lp1[c], lp2[c])
+			}
+		}
+		for i := range g1 {
+			if math.Abs(g1[i]-g2[i]) > 1e-12*(1+math.Abs(g1[i])) {
+				t.Errorf("point %d gradient %d: %v in one graph, %v split", point, i, g1[i], g2[i])
+			}
+		}
+	}
 }

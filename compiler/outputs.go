@@ -170,6 +170,8 @@ func variateName(t *ir.Term) string {
 		return v.Var.Name
 	case *ir.DataRef:
 		return v.Var.Name
+	case *ir.Slice:
+		return exprName(v.X) + "[" + v.Lo.String() + ":" + v.Hi.String() + "]"
 	}
 	return "?"
 }

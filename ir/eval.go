@@ -225,6 +225,11 @@ func Eval(e Expr, env *Env) (*Tensor, error) {
 		}
 		return out, nil
 	case *SizeVal:
+		for _, t := range e.A.Terms {
+			if _, ok := env.Sizes[t.Sym]; !ok {
+				return nil, fmt.Errorf("size %s is not bound", t.Sym) // before the data are loaded
+			}
+		}
 		return Scalar(float64(e.A.Resolve(env.Sizes))), nil
 	case *Slice:
 		x, err := Eval(e.X, env)

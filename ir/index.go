@@ -182,7 +182,7 @@ func (e *Slice) Range(z Sizes, n int) (first, count int, err error) {
 	switch {
 	case lo < 1 || lo > n:
 		return 0, 0, fmt.Errorf("index %d is outside 1…%d", lo, n)
-	case hi < lo-1 || hi > n:
+	case hi > n:
 		return 0, 0, fmt.Errorf("the slice %d:%d is outside 1…%d", lo, hi, n)
 	case hi < lo:
 		return 0, 0, fmt.Errorf("the slice %d:%d is empty", lo, hi)

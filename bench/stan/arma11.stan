@@ -1,12 +1,13 @@
-// ARMA(1,1) as in the Stan User's Guide; the same priors as models/arma11.model.
+// ARMA(1,1) as in the Stan User's Guide, with phi and theta in (-1, 1) (stationary and
+// invertible, as posteriordb's arma11) and uniform there; the same priors as models/arma11.model.
 data {
   int<lower=1> N;
   vector[N] y;
 }
 parameters {
   real mu;
-  real phi;
-  real theta;
+  real<lower=-1, upper=1> phi;
+  real<lower=-1, upper=1> theta;
   real<lower=0> sigma;
 }
 model {
@@ -19,8 +20,6 @@ model {
     err[t] = y[t] - nu[t];
   }
   mu ~ normal(0, 10);
-  phi ~ normal(0, 2);
-  theta ~ normal(0, 2);
   sigma ~ cauchy(0, 5);
   err ~ normal(0, sigma);
 }
