@@ -145,7 +145,8 @@ func (b *Builder) Mixture(d *dist.Dist, x, w *G.Node, args ...*G.Node) error {
 }
 
 // mixtureKernel is the fused log density of a finite mixture: inputs x [Rx, N], w [Rw, K] and
-// the component arguments [Ra, 1 or K]; output [R, 1] with
+// the component arguments [Ra, 1 or K]; a weight [Rw, 1] is θ for two components θ and 1 − θ;
+// output [R, 1] with
 //
 //	out[r] = Σᵢ log Σₖ w[r,k] · p(x[r,i] | args[r,k])  =  Σᵢ LSEₖ(log wₖ + ℓᵢₖ).
 //
@@ -171,6 +172,9 @@ func (k *mixtureKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 		R = max(R, s[0])
 	}
 	K := in[1][1]
+	if K == 1 { // a scalar weight θ: two components, θ and 1 − θ
+		K = 2
+	}
 	for i, s := range in {
 		if s[0] != 1 && s[0] != R {
 			return nil, fmt.Errorf("autodiff: mixture input %d of shape %v for %d chains", i, s, R)
@@ -185,6 +189,10 @@ func (k *mixtureKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 func (k *mixtureKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	xs, ws := in[0].Shape(), in[1].Shape()
 	R, N, K := out.Shape()[0], xs[1], ws[1]
+	scalarW := K == 1 // θ weighs two components θ and 1 − θ (Stan's log_mix)
+	if scalarW {
+		K = 2
+	}
 	nargs := len(in) - 2
 	if k.lp == nil {
 		k.lp, k.p, k.dp = make([]float64, K), make([]float64, nargs), make([]float64, nargs+1)
@@ -197,6 +205,8 @@ func (k *mixtureKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 			if k.wrt[i] {
 				if i == 0 {
 					k.partial[i] = make([]float64, R*N)
+				} else if i == 1 && scalarW {
+					k.partial[i] = make([]float64, R)
 				} else {
 					k.partial[i] = make([]float64, R*K)
 				}
@@ -222,8 +232,9 @@ func (k *mixtureKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 		xStride = N
 	}
 	if ws[0] > 1 {
-		wStride = K
+		wStride = ws[1]
 	}
+	wr := make([]float64, K)
 	for _, p := range k.partial {
 		if p != nil {
 			zero(p)
@@ -235,7 +246,11 @@ func (k *mixtureKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 		wantGrad = wantGrad || b
 	}
 	for r := 0; r < R; r++ {
-		wr := w[r*wStride : r*wStride+K]
+		if scalarW {
+			wr[0], wr[1] = w[r*wStride], 1-w[r*wStride]
+		} else {
+			copy(wr, w[r*wStride:r*wStride+K])
+		}
 		acc := 0.0
 		for i := 0; i < N; i++ {
 			xi := x[r*xStride+i]
@@ -263,7 +278,14 @@ func (k *mixtureKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 					p[r*N+i] += rho * k.dl[c][0]
 				}
 				if p := k.partial[1]; p != nil {
-					p[r*K+c] += rho / wr[c]
+					switch {
+					case !scalarW:
+						p[r*K+c] += rho / wr[c]
+					case c == 0:
+						p[r] += rho / wr[0]
+					default:
+						p[r] -= rho / wr[1]
+					}
 				}
 				for j := range args {
 					if p := k.partial[2+j]; p != nil {

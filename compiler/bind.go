@@ -203,6 +203,9 @@ func BindInputs(m *ir.Model, inputs []Input) error {
 		if err := checkObservedExpr(term); err != nil {
 			return err
 		}
+		if err := checkTwoComponents(term, m.Sizes); err != nil {
+			return err
+		}
 	}
 	for _, p := range m.Params {
 		if p.Prior.Dist.Support == dist.Between {
@@ -465,6 +468,22 @@ func checkObservedExpr(term *ir.Term) error {
 		}
 		return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("the observed expression is %g%s, outside the support %s of %s", x, at, term.Dist.Support, term.Dist.Name),
 			Hint: "an observed expression of data must take values the distribution can produce; check the transformation and the data"}
+	}
+	return nil
+}
+
+// checkTwoComponents verifies that a mixture weighed by a scalar θ (two components, θ and
+// 1 − θ) has component arguments of two values.
+func checkTwoComponents(term *ir.Term, sizes ir.Sizes) error {
+	if term.Weights == nil || len(term.Weights.Shape()) != 0 {
+		return nil
+	}
+	for _, a := range term.Args {
+		if sh := a.Shape(); len(sh) == 1 && sizes.Len(sh) != 2 {
+			start, end := a.Span()
+			return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("Mixture with one weight θ has two components (θ and 1 − θ), but this argument has %d values", sizes.Len(sh)),
+				Hint: "for more components give a vector of weights, param w[K] ~ Dirichlet(1)"}
+		}
 	}
 	return nil
 }

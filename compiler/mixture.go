@@ -65,8 +65,9 @@ func (c *checker) orderedConstraint(s *lang.ParamDecl, prior *lang.DistCall, d *
 }
 
 // mixture checks y ~ Mixture(w, Dist(args)): w is a vector [K] of weights (a simplex, usually a
-// Dirichlet parameter) and each argument of the component distribution is a scalar or a vector
-// [K], one value per component. Every element of y has the density Σₖ wₖ Dist(y | argsₖ).
+// Dirichlet parameter) or a scalar θ, which weighs two components θ and 1 − θ (Stan's log_mix),
+// and each argument of the component distribution is a scalar or a vector [K], one value per
+// component. Every element of y has the density Σₖ wₖ Dist(y | argsₖ).
 func (c *checker) mixture(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dist.Dist) {
 	if len(call.Args) != 2 {
 		c.errorf(call.Pos, call.End, "Mixture takes two arguments, the weights and the component distribution, got %d", len(call.Args)).
@@ -93,9 +94,9 @@ func (c *checker) mixture(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dis
 	if w == nil {
 		return nil, nil
 	}
-	if sh := w.Shape(); len(sh) != 1 {
+	if sh := w.Shape(); len(sh) > 1 {
 		start, end := call.Args[0].Span()
-		c.errorf(start, end, "the weights of Mixture have shape %s; they must be a vector [K], one weight per component", sh).
+		c.errorf(start, end, "the weights of Mixture have shape %s; they must be a vector [K], one weight per component, or a scalar θ for two components", sh).
 			WithHint("declare them as a simplex, param w[K] ~ Dirichlet(1)")
 		return nil, nil
 	}
@@ -109,11 +110,24 @@ func (c *checker) mixture(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dis
 		c.errorf(start, nameEnd, "%s takes %d arguments, got %d", d.Name, len(d.Params), len(comp.Args))
 		return nil, nil
 	}
+	exprs := make([]ir.Expr, len(comp.Args))
+	for i, a := range comp.Args {
+		exprs[i] = c.expr(a)
+	}
 	K := w.Shape()
+	if len(K) == 0 { // Stan's log_mix(θ, ·, ·): weights θ and 1 − θ for two components
+		K = ir.Shape{{Size: 2}}
+		for _, e := range exprs {
+			if e != nil && len(e.Shape()) == 1 {
+				K = e.Shape() // a named size is checked to be 2 when the data are bound
+				break
+			}
+		}
+	}
 	term := &ir.Term{Pos: call.Pos, End: call.End, Dist: d, Weights: w}
 	ok := true
 	for i, a := range comp.Args {
-		e := c.expr(a)
+		e := exprs[i]
 		if e == nil {
 			ok = false
 			continue

@@ -148,3 +148,82 @@ func TestOrderedUnconstrain(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestMixtureScalarWeight: Mixture(θ, Normal(mu, sigma)) with a scalar θ is Stan's
+// log_mix(θ, normal_lpdf(y | μ₁, σ₁), normal_lpdf(y | μ₂, σ₂)) (posteriordb's low_dim_gauss_mix),
+// checked with its gradient against a hand-written reference over a batch of chains.
+func TestMixtureScalarWeight(t *testing.T) {
+	src := lines(
+		`data y[N] = column "y"`,
+		"param theta ~ Beta(5, 5)",
+		"param mu[2] ~ Ordered(Normal(0, 2))",
+		"param sigma[2] ~ HalfNormal(2)",
+		"y ~ Mixture(theta, Normal(mu, sigma))")
+	dir := t.TempDir()
+	modelPath, csvPath := dir+"/m.model", dir+"/d.csv"
+	os.WriteFile(modelPath, []byte(src), 0o644)
+	os.WriteFile(csvPath, []byte("y\n1.5\n-0.5\n3\n0.25\n-2\n"), 0o644)
+	ys := []float64{1.5, -0.5, 3, 0.25, -2}
+	ref := func(th []float64) float64 {
+		theta := 1 / (1 + math.Exp(-th[0]))
+		lb, _ := math.Lgamma(10)
+		l5, _ := math.Lgamma(5)
+		lp := lb - 2*l5 + 4*math.Log(theta) + 4*math.Log(1-theta) + math.Log(theta) + math.Log(1-theta)
+		mu := []float64{th[1], th[1] + math.Exp(th[2])}
+		lp += th[2] + closedform.Normal(mu[0], 0, 2) + closedform.Normal(mu[1], 0, 2)
+		s := []float64{math.Exp(th[3]), math.Exp(th[4])}
+		for _, v := range s {
+			lp += math.Log(2) + closedform.Normal(v, 0, 2)
+		}
+		lp += th[3] + th[4]
+		for _, y := range ys {
+			a, b := math.Log(theta)+closedform.Normal(y, mu[0], s[0]), math.Log(1-theta)+closedform.Normal(y, mu[1], s[1])
+			m := math.Max(a, b)
+			lp += m + math.Log(math.Exp(a-m)+math.Exp(b-m))
+		}
+		return lp
+	}
+	const chains = 4
+	m, prog := compile(t, modelPath, csvPath, chains)
+	dim := m.Dim()
+	rng := rand.New(rand.NewPCG(11, 11))
+	lp, g := make([]float64, chains), make([]float64, chains*dim)
+	for trial := 0; trial < 3; trial++ {
+		theta := randomTheta(rng, chains, dim, 1)
+		if err := prog.LogDensityGrad(theta, lp, g); err != nil {
+			t.Fatal(err)
+		}
+		for c := 0; c < chains; c++ {
+			row := append([]float64(nil), theta[c*dim:(c+1)*dim]...)
+			if want := ref(row); !relClose(lp[c], want, 1e-12) {
+				t.Errorf("trial %d chain %d: log density %.15g, reference %.15g", trial, c, lp[c], want)
+			}
+			for k := range row {
+				x, h := row[k], 1e-6
+				row[k] = x + h
+				up := ref(row)
+				row[k] = x - h
+				down := ref(row)
+				row[k] = x
+				if fd := (up - down) / (2 * h); math.Abs(g[c*dim+k]-fd) > 1e-6*math.Max(1, math.Abs(fd)) {
+					t.Errorf("trial %d chain %d coordinate %d: gradient %.10g, finite difference of the reference %.10g", trial, c, k, g[c*dim+k], fd)
+				}
+			}
+		}
+	}
+	// the pointwise log-likelihood sums to the likelihood term
+	th := randomTheta(rng, 1, dim, 1)
+	ll := make([]float64, len(LogLikNames(m)))
+	if err := LogLik(m, th, ll); err != nil {
+		t.Fatal(err)
+	}
+	env := constrainedEnv(m, th, make([]float64, naturalLen(m)))
+	want, _ := m.Terms[0].LogDensity(env)
+	sum := 0.0
+	for _, v := range ll {
+		sum += v
+	}
+	if len(ll) != 5 || !relClose(sum, want, 1e-12) {
+		t.Errorf("log_lik %v sums to %v, the term is %v", ll, sum, want)
+	}
+}

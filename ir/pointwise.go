@@ -43,7 +43,11 @@ func (t *Term) Pointwise(env *Env) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	K := len(w.Data)
+	weights := w.Data
+	if len(w.Shape) == 0 { // θ weighs two components θ and 1 − θ
+		weights = []float64{w.Data[0], 1 - w.Data[0]}
+	}
+	K := len(weights)
 	for i, a := range args {
 		if len(a.Data) != 1 && len(a.Data) != K {
 			return nil, fmt.Errorf("mixture argument %s has %d values for %d components", t.Dist.Params[i].Name, len(a.Data), K)
@@ -58,7 +62,7 @@ func (t *Term) Pointwise(env *Env) ([]float64, error) {
 			for i, a := range args {
 				p[i] = a.Data[k%len(a.Data)]
 			}
-			lp[k] = math.Log(w.Data[k]) + t.Dist.LogDensity(v, p, nil)
+			lp[k] = math.Log(weights[k]) + t.Dist.LogDensity(v, p, nil)
 			m = max(m, lp[k])
 		}
 		if math.IsInf(m, 0) {
