@@ -130,7 +130,7 @@ func variateName(t *ir.Term) string {
 	case *ir.DataRef:
 		return v.Var.Name
 	}
-	return "?"
+	return source(t.Variate) // an observed expression
 }
 
 // constrainedEnv maps θ to every parameter's natural scale, writing the values into dst

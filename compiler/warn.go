@@ -186,6 +186,9 @@ func markUsed(m *ir.Model) {
 		if t.Variate != nil {
 			visit(t.Variate)
 		}
+		if t.Weights != nil {
+			visit(t.Weights)
+		}
 		for _, a := range t.Args {
 			visit(a)
 		}
@@ -215,6 +218,9 @@ func likelihoodParams(m *ir.Model) map[*ir.ParamVar]bool {
 	for _, t := range m.Terms {
 		for _, a := range t.Args {
 			visit(a)
+		}
+		if t.Weights != nil {
+			visit(t.Weights)
 		}
 	}
 	return used
