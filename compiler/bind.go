@@ -145,6 +145,9 @@ func BindInputs(m *ir.Model, inputs []Input) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
+	if err := b.checkGroupTables(m); err != nil {
+		return err
+	}
 	off := 0
 	for _, p := range m.Params {
 		n := m.Sizes.Len(p.Shape)

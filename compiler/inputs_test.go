@@ -78,6 +78,8 @@ func TestBindSeveralTables(t *testing.T) {
   data u[J] = column "u" from "groups"
                               ^^^^^^^^
   hint: did you mean "group"? A file is named by its base name without the extension`},
+		{"a group table in another order", []string{"obs.csv", "y,g\n1,b\n2,a\n3,c\n", "groups.csv", "g,u\na,1\nc,2\nb,3\n"},
+			`groups.csv:3: column "g": row 2 is group c, but u reads this table's rows as groups 1 … 3 of g in obs.csv, and group 2 is b; sort the table by "g" so that row k holds group k`},
 	} {
 		m, _ := checkSrc(t, src)
 		err := BindInputs(m, inputsFor(t, c.files...))
