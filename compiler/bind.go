@@ -171,6 +171,9 @@ func BindInputs(m *ir.Model, inputs []Input) error {
 		l.Value = fold(l.Value, m.Sizes)
 	}
 	terms := append([]*ir.Term(nil), m.Terms...)
+	for _, t := range m.Terms {
+		terms = append(terms, t.Components...) // a mixture's components, written out
+	}
 	for _, p := range m.Params {
 		terms = append(terms, p.Prior)
 	}
@@ -348,8 +351,18 @@ func checkObserved(term *ir.Term, b *binder) error {
 		return nil
 	}
 	v := ref.Var
+	dists := []*dist.Dist{term.Dist}
+	for k, c := range term.Components {
+		if k > 0 {
+			dists = append(dists, c.Dist)
+		}
+	}
 	for i, x := range v.Value.Data {
-		if term.Dist.Support.Contains(x) || (!term.Dist.Discrete && term.Dist.LogDensity(x, validArgs(term.Dist), nil) > math.Inf(-1)) {
+		inSupport := false
+		for _, d := range dists { // a mixture's value needs one component that can produce it
+			inSupport = inSupport || d.Support.Contains(x) || (!d.Discrete && d.LogDensity(x, validArgs(d), nil) > math.Inf(-1))
+		}
+		if inSupport {
 			continue
 		}
 		return b.errorAt(v, i, fmt.Sprintf("value %g is outside the support %s of %s, which the model uses for %s (%s)",
@@ -478,6 +491,14 @@ func checkObservedExpr(term *ir.Term) error {
 // checkTwoComponents verifies that a mixture weighed by a scalar θ (two components, θ and
 // 1 − θ) has component arguments of two values.
 func checkTwoComponents(term *ir.Term, sizes ir.Sizes) error {
+	if term.Components != nil {
+		if sh := term.Weights.Shape(); len(sh) == 1 && sizes.Len(sh) != len(term.Components) {
+			start, end := term.Weights.Span()
+			return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("Mixture has %d components, but %d weights", len(term.Components), sizes.Len(sh)),
+				Hint: "give one weight per component, in the order of the components"}
+		}
+		return nil
+	}
 	if term.Weights == nil || len(term.Weights.Shape()) != 0 {
 		return nil
 	}

@@ -192,6 +192,11 @@ func markUsed(m *ir.Model) {
 		for _, a := range t.Args {
 			visit(a)
 		}
+		for _, c := range t.Components {
+			for _, a := range c.Args {
+				visit(a)
+			}
+		}
 	}
 }
 
@@ -221,6 +226,11 @@ func likelihoodParams(m *ir.Model) map[*ir.ParamVar]bool {
 		}
 		if t.Weights != nil {
 			visit(t.Weights)
+		}
+		for _, c := range t.Components {
+			for _, a := range c.Args {
+				visit(a)
+			}
 		}
 	}
 	return used
