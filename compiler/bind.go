@@ -148,6 +148,9 @@ func BindInputs(m *ir.Model, inputs []Input) error {
 	if err := b.checkGroupTables(m); err != nil {
 		return err
 	}
+	if err := checkJSONSizes(inputs, m.Sizes, boundBy); err != nil {
+		return err
+	}
 	off := 0
 	for _, p := range m.Params {
 		n := m.Sizes.Len(p.Shape)

@@ -323,3 +323,25 @@ func (b *binder) checkGroupTables(m *ir.Model) error {
 	}
 	return nil
 }
+
+// checkJSONSizes compares the sizes the data bound with the whole numbers of the same names in
+// JSON data files (Stan's data carry their sizes: {"N": 3, "y": [...]}), so a file whose N
+// disagrees with the length of y is reported even when the model never reads N.
+func checkJSONSizes(inputs []Input, sizes ir.Sizes, boundBy map[string]string) error {
+	for _, in := range inputs {
+		if in.JSON == nil {
+			continue
+		}
+		for name, n := range sizes {
+			if !in.JSON.Has(name) {
+				continue
+			}
+			v, _ := in.JSON.Value(name)
+			if len(v.Shape) == 0 && v.Whole && int(v.Data[0]) != n {
+				return &dataset.Error{Path: in.JSON.Path, Column: name, Msg: fmt.Sprintf(
+					"is %d, but the model's size %s is %d (bound by %s); correct the file so that its sizes match its values", int(v.Data[0]), name, n, boundBy[name])}
+			}
+		}
+	}
+	return nil
+}

@@ -133,6 +133,17 @@ func TestBindJSON(t *testing.T) {
 		}
 	}
 
+	// a size in the file that the data contradict, although the model does not read it
+	srcN := lines(`data y[N] = value "y"`, "param mu ~ Normal(0, 1)", "y ~ Normal(mu, 1)")
+	mN, err := checkSrc(t, srcN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = BindInputs(mN, inputsFor(t, "n.json", `{"N": 4, "y": [1, 2, 3]}`))
+	if want := `n.json: column "N": is 4, but the model's size N is 3 (bound by y)`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("size in the file: got %v, want %s", err, want)
+	}
+
 	// value reads JSON only
 	src2 := lines(`data y = value "y"`, "param mu ~ Normal(0, 1)", "y ~ Normal(mu, 1)")
 	m2, err := checkSrc(t, src2)
