@@ -24,6 +24,7 @@ func BindInputs(m *ir.Model, inputs []Input) error {
 	m.Sizes = ir.Sizes{}
 	boundBy := map[string]string{}
 	b := &binder{inputs: inputs, of: map[*ir.DataVar]*Input{}}
+	groupings := map[string]*ir.DataVar{} // the first grouping of each number of groups J
 	var errs diag.List
 	bindSize := func(v *ir.DataVar, name string, n int, what string) bool {
 		if prev, ok := m.Sizes[name]; ok && prev != n {
@@ -114,6 +115,18 @@ func BindInputs(m *ir.Model, inputs []Input) error {
 			codes, labels, err := t.Levels(cols[0])
 			if err != nil {
 				return err
+			}
+			if first := groupings[v.Source.LevelsSize]; first != nil && b.of[first] != in {
+				// the same groups in another table (new data): number them as the first does
+				if codes, err = renumber(codes, labels, first, func(row int) error {
+					return &dataset.Error{Path: t.Path, Line: t.Line(row), Column: cols[0], Msg: fmt.Sprintf(
+						"group %s is not one of the %d groups of %s; %s numbers its groups as %s does, since both have size %s", labels[codes[row]-1], len(first.Labels), first.Name, v.Name, first.Name, v.Source.LevelsSize)}
+				}); err != nil {
+					return err
+				}
+				labels = first.Labels
+			} else if first == nil {
+				groupings[v.Source.LevelsSize] = v
 			}
 			if !bindSize(v, v.Source.LevelsSize, len(labels), fmt.Sprintf("%s has %d %s", v.Name, len(labels), plural(len(labels), "group", "groups"))) {
 				continue
@@ -513,4 +526,23 @@ func checkTwoComponents(term *ir.Term, sizes ir.Sizes) error {
 		}
 	}
 	return nil
+}
+
+// renumber maps the codes of a grouping, whose labels are its own, to the numbering of an
+// earlier grouping of the same groups, by label; bad(row) is the error for a row whose group the
+// earlier grouping does not have.
+func renumber(codes []int, labels []string, first *ir.DataVar, bad func(row int) error) ([]int, error) {
+	pos := make(map[string]int, len(first.Labels))
+	for k, l := range first.Labels {
+		pos[l] = k + 1
+	}
+	out := make([]int, len(codes))
+	for i, c := range codes {
+		k, ok := pos[labels[c-1]]
+		if !ok {
+			return nil, bad(i)
+		}
+		out[i] = k
+	}
+	return out, nil
 }

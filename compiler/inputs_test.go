@@ -66,6 +66,26 @@ func TestBindSeveralTables(t *testing.T) {
 		t.Errorf("log density %v, want %v", got, want)
 	}
 
+	// the same groups in a table of new data are numbered as the first table numbers them
+	src2 := lines(`data y[N] = column "y"`, `data g[N] = levels "g" as J`, `data x[M] = column "x" from "new"`,
+		`data h[M] = levels "g" as J from "new"`, "param a[J] ~ Normal(0, 1)", "y ~ Normal(a[g], 1)",
+		"generate y_new = a[h] + x")
+	m2, err := checkSrc(t, src2)
+	if err != nil {
+		t.Fatal(diag.Render(err, src2))
+	}
+	if err := BindInputs(m2, inputsFor(t, "obs.csv", "y,g\n1,b\n2,a\n3,c\n", "new.csv", "x,g\n0,c\n1,a\n")); err != nil {
+		t.Fatal(diag.Render(err, src2))
+	}
+	if h := m2.Data[3].Value.Data; h[0] != 3 || h[1] != 1 || m2.Sizes["J"] != 3 {
+		t.Errorf("h = %v (J = %d), want groups 3 and 1 of obs.csv's a, b, c", h, m2.Sizes["J"])
+	}
+	m2, _ = checkSrc(t, src2)
+	err = BindInputs(m2, inputsFor(t, "obs.csv", "y,g\n1,b\n2,a\n", "new.csv", "x,g\n0,z\n"))
+	if want := `new.csv:2: column "g": group z is not one of the 2 groups of g; h numbers its groups as g does, since both have size J`; err == nil || err.Error() != want {
+		t.Errorf("unknown group in new data: got %v\nwant %s", err, want)
+	}
+
 	for _, c := range []struct {
 		name  string
 		files []string
