@@ -145,7 +145,8 @@ func (b *Builder) Mixture(d *dist.Dist, x, w *G.Node, args ...*G.Node) error {
 }
 
 // mixtureKernel is the fused log density of a finite mixture: inputs x [Rx, N], w [Rw, K] and
-// the component arguments [Ra, 1 or K]; output [R, 1] with
+// the component arguments [Ra, 1 or K]; a weight [Rw, 1] is θ for two components θ and 1 − θ;
+// output [R, 1] with
 //
 //	out[r] = Σᵢ log Σₖ w[r,k] · p(x[r,i] | args[r,k])  =  Σᵢ LSEₖ(log wₖ + ℓᵢₖ).
 //
@@ -171,6 +172,9 @@ func (k *mixtureKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 		R = max(R, s[0])
 	}
 	K := in[1][1]
+	if K == 1 { // a scalar weight θ: two components, θ and 1 − θ
+		K = 2
+	}
 	for i, s := range in {
 		if s[0] != 1 && s[0] != R {
 			return nil, fmt.Errorf("autodiff: mixture input %d of shape %v for %d chains", i, s, R)
@@ -185,6 +189,10 @@ func (k *mixtureKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 func (k *mixtureKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	xs, ws := in[0].Shape(), in[1].Shape()
 	R, N, K := out.Shape()[0], xs[1], ws[1]
+	scalarW := K == 1 // θ weighs two components θ and 1 − θ (Stan's log_mix)
+	if scalarW {
+		K = 2
+	}
 	nargs := len(in) - 2
 	if k.lp == nil {
 		k.lp, k.p, k.dp = make([]float64, K), make([]float64, nargs), make([]float64, nargs+1)
@@ -197,6 +205,8 @@ func (k *mixtureKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 			if k.wrt[i] {
 				if i == 0 {
 					k.partial[i] = make([]float64, R*N)
+				} else if i == 1 && scalarW {
+					k.partial[i] = make([]float64, R)
 				} else {
 					k.partial[i] = make([]float64, R*K)
 				}
@@ -222,8 +232,9 @@ func (k *mixtureKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 		xStride = N
 	}
 	if ws[0] > 1 {
-		wStride = K
+		wStride = ws[1]
 	}
+	wr := make([]float64, K)
 	for _, p := range k.partial {
 		if p != nil {
 			zero(p)
@@ -235,7 +246,11 @@ func (k *mixtureKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 		wantGrad = wantGrad || b
 	}
 	for r := 0; r < R; r++ {
-		wr := w[r*wStride : r*wStride+K]
+		if scalarW {
+			wr[0], wr[1] = w[r*wStride], 1-w[r*wStride]
+		} else {
+			copy(wr, w[r*wStride:r*wStride+K])
+		}
 		acc := 0.0
 		for i := 0; i < N; i++ {
 			xi := x[r*xStride+i]
@@ -263,7 +278,14 @@ func (k *mixtureKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 					p[r*N+i] += rho * k.dl[c][0]
 				}
 				if p := k.partial[1]; p != nil {
-					p[r*K+c] += rho / wr[c]
+					switch {
+					case !scalarW:
+						p[r*K+c] += rho / wr[c]
+					case c == 0:
+						p[r] += rho / wr[0]
+					default:
+						p[r] -= rho / wr[1]
+					}
 				}
 				for j := range args {
 					if p := k.partial[2+j]; p != nil {
@@ -292,6 +314,176 @@ func (k *mixtureKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.
 	for r := 0; r < R; r++ {
 		for c := 0; c < W; c++ {
 			d[r*rs+c*cs] += gd[r] * pi[r*W+c]
+		}
+	}
+}
+
+// MixtureOf adds the term x ~ Mixture(w, d₁(args₁...), …, d_K(args_K...)) with components
+// written out one by one: each component's arguments are [1 or C, 1 or N] (a scalar or one
+// value per element of x), and w is [1 or C, K], or [1 or C, 1] for θ and 1 − θ when K = 2.
+func (b *Builder) MixtureOf(dists []*dist.Dist, x, w *G.Node, args [][]*G.Node) error {
+	in := []*G.Node{x, w}
+	nargs := make([]int, len(dists))
+	for k, a := range args {
+		in = append(in, a...)
+		nargs[k] = len(a)
+	}
+	wrt := make([]bool, len(in))
+	for i, n := range in {
+		wrt[i] = b.active[n]
+	}
+	n, err := b.apply(&mixtureOfKernel{dists: dists, nargs: nargs, wrt: wrt}, in...)
+	if err != nil {
+		return err
+	}
+	b.terms = append(b.terms, n)
+	return nil
+}
+
+// mixtureOfKernel is mixtureKernel for components written out one by one, each with its own
+// distribution and arguments per element of x: out[r] = Σᵢ LSEₖ(log wₖ + ℓₖ(xᵢ | argsₖᵢ)). The
+// partial derivatives of the arguments are kept per element, [R, N], and the backward op adds
+// them up over whatever the argument was broadcast along, as densityKernel's does.
+type mixtureOfKernel struct {
+	dists   []*dist.Dist
+	nargs   []int
+	wrt     []bool
+	partial [][]float64
+	lp      []float64
+	dl      [][]float64
+	p       [][]float64
+}
+
+func (k *mixtureOfKernel) name() string { return "MixtureOf" }
+func (k *mixtureOfKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	R := 1
+	for _, s := range in {
+		if len(s) != 2 {
+			return nil, fmt.Errorf("autodiff: mixture input of shape %v", s)
+		}
+		R = max(R, s[0])
+	}
+	N := in[0][1]
+	for i, s := range in {
+		if s[0] != 1 && s[0] != R {
+			return nil, fmt.Errorf("autodiff: mixture input %d of shape %v for %d chains", i, s, R)
+		}
+		if i >= 2 && s[1] != 1 && s[1] != N {
+			return nil, fmt.Errorf("autodiff: mixture argument of shape %v for %d elements", s, N)
+		}
+	}
+	if K := in[1][1]; K != len(k.dists) && !(K == 1 && len(k.dists) == 2) {
+		return nil, fmt.Errorf("autodiff: %d weights for %d components", K, len(k.dists))
+	}
+	return tensor.Shape{R, 1}, nil
+}
+
+func (k *mixtureOfKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	xs, ws := in[0].Shape(), in[1].Shape()
+	R, N, K := out.Shape()[0], xs[1], len(k.dists)
+	scalarW := ws[1] == 1 && K == 2
+	if k.lp == nil {
+		k.lp = make([]float64, K)
+		k.dl, k.p = make([][]float64, K), make([][]float64, K)
+		for c := range k.dists {
+			k.dl[c], k.p[c] = make([]float64, k.nargs[c]+1), make([]float64, k.nargs[c])
+		}
+		k.partial = make([][]float64, len(in))
+		for i := range in {
+			switch {
+			case !k.wrt[i]:
+			case i == 1:
+				k.partial[i] = make([]float64, R*ws[1])
+			default:
+				k.partial[i] = make([]float64, R*N)
+			}
+		}
+	}
+	for _, p := range k.partial {
+		if p != nil {
+			zero(p)
+		}
+	}
+	lays := make([]layout, len(in))
+	vals := make([][]float64, len(in))
+	for i, t := range in {
+		lays[i], vals[i] = layoutOf(t.Shape()), t.Float64s()
+	}
+	wantGrad := false
+	for _, b := range k.wrt {
+		wantGrad = wantGrad || b
+	}
+	wr := make([]float64, K)
+	o := out.Float64s()
+	for r := 0; r < R; r++ {
+		w := vals[1][r*lays[1].rs:]
+		if scalarW {
+			wr[0], wr[1] = w[0], 1-w[0]
+		} else {
+			for c := range wr {
+				wr[c] = w[c*lays[1].cs]
+			}
+		}
+		acc := 0.0
+		for i := 0; i < N; i++ {
+			xi := vals[0][r*lays[0].rs+i*lays[0].cs]
+			base := 2
+			for c, d := range k.dists {
+				for j := range k.p[c] {
+					l := lays[base+j]
+					k.p[c][j] = vals[base+j][r*l.rs+i*l.cs]
+				}
+				var dl []float64
+				if wantGrad {
+					dl = k.dl[c]
+				}
+				k.lp[c] = math.Log(wr[c]) + d.LogDensity(xi, k.p[c], dl)
+				base += k.nargs[c]
+			}
+			lse := logSumExp(k.lp)
+			acc += lse
+			if !wantGrad || math.IsInf(lse, 0) || math.IsNaN(lse) {
+				continue
+			}
+			base = 2
+			for c := range k.dists {
+				rho := math.Exp(k.lp[c] - lse)
+				if rho != 0 {
+					if p := k.partial[0]; p != nil {
+						p[r*N+i] += rho * k.dl[c][0]
+					}
+					if p := k.partial[1]; p != nil {
+						switch {
+						case !scalarW:
+							p[r*K+c] += rho / wr[c]
+						case c == 0:
+							p[r] += rho / wr[0]
+						default:
+							p[r] -= rho / wr[1]
+						}
+					}
+					for j := 0; j < k.nargs[c]; j++ {
+						if p := k.partial[base+j]; p != nil {
+							p[r*N+i] = rho * k.dl[c][1+j]
+						}
+					}
+				}
+				base += k.nargs[c]
+			}
+		}
+		o[r] = acc
+	}
+}
+
+func (k *mixtureOfKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+	gd, d, pi := g.Float64s(), dst.Float64s(), k.partial[i]
+	R := out.Shape()[0]
+	W := len(pi) / R
+	l := layoutOf(in[i].Shape())
+	zero(d)
+	for r := 0; r < R; r++ {
+		for c := 0; c < W; c++ {
+			d[r*l.rs+c*l.cs] += gd[r] * pi[r*W+c]
 		}
 	}
 }

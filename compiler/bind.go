@@ -25,6 +25,7 @@ func BindInputs(m *ir.Model, inputs []Input) error {
 	m.Sizes = ir.Sizes{}
 	boundBy := map[string]string{}
 	b := &binder{inputs: inputs, of: map[*ir.DataVar]*Input{}}
+	groupings := map[string]*ir.DataVar{} // the first grouping of each number of groups J
 	var errs diag.List
 	bindSize := func(v *ir.DataVar, name string, n int, what string) bool {
 		if prev, ok := m.Sizes[name]; ok && prev != n {
@@ -116,6 +117,18 @@ func BindInputs(m *ir.Model, inputs []Input) error {
 			if err != nil {
 				return err
 			}
+			if first := groupings[v.Source.LevelsSize]; first != nil && b.of[first] != in {
+				// the same groups in another table (new data): number them as the first does
+				if codes, err = renumber(codes, labels, first, func(row int) error {
+					return &dataset.Error{Path: t.Path, Line: t.Line(row), Column: cols[0], Msg: fmt.Sprintf(
+						"group %s is not one of the %d groups of %s; %s numbers its groups as %s does, since both have size %s", labels[codes[row]-1], len(first.Labels), first.Name, v.Name, first.Name, v.Source.LevelsSize)}
+				}); err != nil {
+					return err
+				}
+				labels = first.Labels
+			} else if first == nil {
+				groupings[v.Source.LevelsSize] = v
+			}
 			if !bindSize(v, v.Source.LevelsSize, len(labels), fmt.Sprintf("%s has %d %s", v.Name, len(labels), plural(len(labels), "group", "groups"))) {
 				continue
 			}
@@ -146,6 +159,12 @@ func BindInputs(m *ir.Model, inputs []Input) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
+	if err := b.checkGroupTables(m); err != nil {
+		return err
+	}
+	if err := checkJSONSizes(inputs, m.Sizes, boundBy); err != nil {
+		return err
+	}
 	off := 0
 	for _, p := range m.Params {
 		n := m.Sizes.Len(p.Shape)
@@ -172,6 +191,9 @@ func BindInputs(m *ir.Model, inputs []Input) error {
 		l.Value = fold(l.Value, m.Sizes)
 	}
 	terms := append([]*ir.Term(nil), m.Terms...)
+	for _, t := range m.Terms {
+		terms = append(terms, t.Components...) // a mixture's components, written out
+	}
 	for _, p := range m.Params {
 		terms = append(terms, p.Prior)
 	}
@@ -205,6 +227,9 @@ func BindInputs(m *ir.Model, inputs []Input) error {
 	}
 	for _, term := range m.Terms {
 		if err := checkObservedExpr(term); err != nil {
+			return err
+		}
+		if err := checkTwoComponents(term, m.Sizes); err != nil {
 			return err
 		}
 	}
@@ -384,8 +409,18 @@ func checkObserved(term *ir.Term, b *binder) error {
 		return nil
 	}
 	v := ref.Var
+	dists := []*dist.Dist{term.Dist}
+	for k, c := range term.Components {
+		if k > 0 {
+			dists = append(dists, c.Dist)
+		}
+	}
 	for i, x := range v.Value.Data {
-		if term.Dist.Support.Contains(x) || (!term.Dist.Discrete && term.Dist.LogDensity(x, validArgs(term.Dist), nil) > math.Inf(-1)) {
+		inSupport := false
+		for _, d := range dists { // a mixture's value needs one component that can produce it
+			inSupport = inSupport || d.Support.Contains(x) || (!d.Discrete && d.LogDensity(x, validArgs(d), nil) > math.Inf(-1))
+		}
+		if inSupport {
 			continue
 		}
 		return b.errorAt(v, i, fmt.Sprintf("value %g is outside the support %s of %s, which the model uses for %s (%s)",
@@ -545,4 +580,47 @@ func CheckConstants(m *ir.Model) error {
 		}
 	}
 	return errs.Err()
+}
+
+// checkTwoComponents verifies that a mixture weighed by a scalar θ (two components, θ and
+// 1 − θ) has component arguments of two values.
+func checkTwoComponents(term *ir.Term, sizes ir.Sizes) error {
+	if term.Components != nil {
+		if sh := term.Weights.Shape(); len(sh) == 1 && sizes.Len(sh) != len(term.Components) {
+			start, end := term.Weights.Span()
+			return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("Mixture has %d components, but %d weights", len(term.Components), sizes.Len(sh)),
+				Hint: "give one weight per component, in the order of the components"}
+		}
+		return nil
+	}
+	if term.Weights == nil || len(term.Weights.Shape()) != 0 {
+		return nil
+	}
+	for _, a := range term.Args {
+		if sh := a.Shape(); len(sh) == 1 && sizes.Len(sh) != 2 {
+			start, end := a.Span()
+			return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("Mixture with one weight θ has two components (θ and 1 − θ), but this argument has %d values", sizes.Len(sh)),
+				Hint: "for more components give a vector of weights, param w[K] ~ Dirichlet(1)"}
+		}
+	}
+	return nil
+}
+
+// renumber maps the codes of a grouping, whose labels are its own, to the numbering of an
+// earlier grouping of the same groups, by label; bad(row) is the error for a row whose group the
+// earlier grouping does not have.
+func renumber(codes []int, labels []string, first *ir.DataVar, bad func(row int) error) ([]int, error) {
+	pos := make(map[string]int, len(first.Labels))
+	for k, l := range first.Labels {
+		pos[l] = k + 1
+	}
+	out := make([]int, len(codes))
+	for i, c := range codes {
+		k, ok := pos[labels[c-1]]
+		if !ok {
+			return nil, bad(i)
+		}
+		out[i] = k
+	}
+	return out, nil
 }

@@ -362,7 +362,11 @@ func (c *checker) generate(s *lang.GenerateDecl) {
 		ok = false
 	}
 	g := &ir.GenVar{Name: s.Name, Pos: s.NamePos, Shape: shape}
-	if s.Dist != nil {
+	if s.Dist != nil && (s.Dist.Name == "Mixture" || s.Dist.Name == "Ordered") {
+		c.errorf(s.Dist.Pos, s.Dist.NameEnd, "%s cannot be drawn by generate yet", s.Dist.Name).
+			WithHint("%s is for %s for now; compute what you need with generate %s = expression", s.Dist.Name, map[string]string{"Mixture": "likelihoods", "Ordered": "priors"}[s.Dist.Name], s.Name)
+		ok = false
+	} else if s.Dist != nil {
 		term, d := c.distCall(s.Dist, shape, len(s.Dims) == 0)
 		if term == nil || d == nil {
 			ok = false

@@ -287,3 +287,61 @@ func describe(x *dataset.Value) string {
 func rankWords(n int) string {
 	return []string{"a scalar (no sizes)", "a vector (one size)", "a matrix (two sizes)"}[min(n, 2)]
 }
+
+// checkGroupTables guards the join of a per-group table with a grouping: a vector [J] read from
+// another table than the grouping g[N] = levels "c" as J is matched to the groups by row (row k
+// is group k). When that table also has the column "c", every row's value there must name its
+// group, so a table sorted differently is an error rather than values silently given to the
+// wrong groups.
+func (b *binder) checkGroupTables(m *ir.Model) error {
+	for _, g := range m.Data {
+		if g.Source.Kind != ir.FromLevels || b.of[g] == nil || b.of[g].Table == nil {
+			continue
+		}
+		key := g.Columns[0]
+		for _, v := range m.Data {
+			in := b.of[v]
+			if v == g || in == nil || in.Table == nil || in == b.of[g] || len(v.Shape) == 0 ||
+				v.Shape[0].Name != g.Source.LevelsSize || !in.Table.Has(key) {
+				continue
+			}
+			codes, labels, err := in.Table.Levels(key)
+			if err != nil {
+				return err
+			}
+			for k, c := range codes {
+				if k >= len(g.Labels) {
+					break
+				}
+				if got := labels[c-1]; got != g.Labels[k] {
+					return &dataset.Error{Path: in.Table.Path, Line: in.Table.Line(k), Column: key, Msg: fmt.Sprintf(
+						"row %d is group %s, but %s reads this table's rows as groups 1 … %d of %s in %s, and group %d is %s; sort the table by %q so that row k holds group k",
+						k+1, got, v.Name, len(g.Labels), g.Name, b.of[g].Table.Path, k+1, g.Labels[k], key)}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkJSONSizes compares the sizes the data bound with the whole numbers of the same names in
+// JSON data files (Stan's data carry their sizes: {"N": 3, "y": [...]}), so a file whose N
+// disagrees with the length of y is reported even when the model never reads N.
+func checkJSONSizes(inputs []Input, sizes ir.Sizes, boundBy map[string]string) error {
+	for _, in := range inputs {
+		if in.JSON == nil {
+			continue
+		}
+		for name, n := range sizes {
+			if !in.JSON.Has(name) {
+				continue
+			}
+			v, _ := in.JSON.Value(name)
+			if len(v.Shape) == 0 && v.Whole && int(v.Data[0]) != n {
+				return &dataset.Error{Path: in.JSON.Path, Column: name, Msg: fmt.Sprintf(
+					"is %d, but the model's size %s is %d (bound by %s); correct the file so that its sizes match its values", int(v.Data[0]), name, n, boundBy[name])}
+			}
+		}
+	}
+	return nil
+}

@@ -66,6 +66,26 @@ func TestBindSeveralTables(t *testing.T) {
 		t.Errorf("log density %v, want %v", got, want)
 	}
 
+	// the same groups in a table of new data are numbered as the first table numbers them
+	src2 := lines(`data y[N] = column "y"`, `data g[N] = levels "g" as J`, `data x[M] = column "x" from "new"`,
+		`data h[M] = levels "g" as J from "new"`, "param a[J] ~ Normal(0, 1)", "y ~ Normal(a[g], 1)",
+		"generate y_new = a[h] + x")
+	m2, err := checkSrc(t, src2)
+	if err != nil {
+		t.Fatal(diag.Render(err, src2))
+	}
+	if err := BindInputs(m2, inputsFor(t, "obs.csv", "y,g\n1,b\n2,a\n3,c\n", "new.csv", "x,g\n0,c\n1,a\n")); err != nil {
+		t.Fatal(diag.Render(err, src2))
+	}
+	if h := m2.Data[3].Value.Data; h[0] != 3 || h[1] != 1 || m2.Sizes["J"] != 3 {
+		t.Errorf("h = %v (J = %d), want groups 3 and 1 of obs.csv's a, b, c", h, m2.Sizes["J"])
+	}
+	m2, _ = checkSrc(t, src2)
+	err = BindInputs(m2, inputsFor(t, "obs.csv", "y,g\n1,b\n2,a\n", "new.csv", "x,g\n0,z\n"))
+	if want := `new.csv:2: column "g": group z is not one of the 2 groups of g; h numbers its groups as g does, since both have size J`; err == nil || err.Error() != want {
+		t.Errorf("unknown group in new data: got %v\nwant %s", err, want)
+	}
+
 	for _, c := range []struct {
 		name  string
 		files []string
@@ -78,6 +98,8 @@ func TestBindSeveralTables(t *testing.T) {
   data u[J] = column "u" from "groups"
                               ^^^^^^^^
   hint: did you mean "group"? A file is named by its base name without the extension`},
+		{"a group table in another order", []string{"obs.csv", "y,g\n1,b\n2,a\n3,c\n", "groups.csv", "g,u\na,1\nc,2\nb,3\n"},
+			`groups.csv:3: column "g": row 2 is group c, but u reads this table's rows as groups 1 … 3 of g in obs.csv, and group 2 is b; sort the table by "g" so that row k holds group k`},
 	} {
 		m, _ := checkSrc(t, src)
 		err := BindInputs(m, inputsFor(t, c.files...))
@@ -129,6 +151,17 @@ func TestBindJSON(t *testing.T) {
 		if err == nil || !strings.Contains(diag.Render(err, src), c.want) {
 			t.Errorf("%s: got\n%v\nwant\n%s", c.name, diag.Render(err, src), c.want)
 		}
+	}
+
+	// a size in the file that the data contradict, although the model does not read it
+	srcN := lines(`data y[N] = value "y"`, "param mu ~ Normal(0, 1)", "y ~ Normal(mu, 1)")
+	mN, err := checkSrc(t, srcN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = BindInputs(mN, inputsFor(t, "n.json", `{"N": 4, "y": [1, 2, 3]}`))
+	if want := `n.json: column "N": is 4, but the model's size N is 3 (bound by y)`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("size in the file: got %v, want %s", err, want)
 	}
 
 	// value reads JSON only

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/hmcc-dev/hmcc/autodiff"
+	"github.com/hmcc-dev/hmcc/dist"
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
@@ -94,6 +95,21 @@ func (l *lowering) term(t *ir.Term) error {
 		w, err := l.expr(t.Weights)
 		if err != nil {
 			return err
+		}
+		if t.Components != nil {
+			dists := make([]*dist.Dist, len(t.Components))
+			cargs := make([][]autodiff.Node, len(t.Components))
+			for k, c := range t.Components {
+				dists[k] = c.Dist
+				for _, a := range c.Args {
+					n, err := l.expr(a)
+					if err != nil {
+						return err
+					}
+					cargs[k] = append(cargs[k], n)
+				}
+			}
+			return l.b.MixtureOf(dists, x, w, cargs)
 		}
 		return l.b.Mixture(t.Dist, x, w, args...)
 	}

@@ -65,9 +65,13 @@ func (c *checker) orderedConstraint(s *lang.ParamDecl, prior *lang.DistCall, d *
 }
 
 // mixture checks y ~ Mixture(w, Dist(args)): w is a vector [K] of weights (a simplex, usually a
-// Dirichlet parameter) and each argument of the component distribution is a scalar or a vector
-// [K], one value per component. Every element of y has the density Σₖ wₖ Dist(y | argsₖ).
+// Dirichlet parameter) or a scalar θ, which weighs two components θ and 1 − θ (Stan's log_mix),
+// and each argument of the component distribution is a scalar or a vector [K], one value per
+// component. Every element of y has the density Σₖ wₖ Dist(y | argsₖ).
 func (c *checker) mixture(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dist.Dist) {
+	if len(call.Args) > 2 {
+		return c.mixtureOf(call, variate)
+	}
 	if len(call.Args) != 2 {
 		c.errorf(call.Pos, call.End, "Mixture takes two arguments, the weights and the component distribution, got %d", len(call.Args)).
 			WithHint("write y ~ Mixture(w, Normal(mu, sigma)) with w a simplex [K] and mu, sigma vectors [K] or scalars")
@@ -93,9 +97,9 @@ func (c *checker) mixture(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dis
 	if w == nil {
 		return nil, nil
 	}
-	if sh := w.Shape(); len(sh) != 1 {
+	if sh := w.Shape(); len(sh) > 1 {
 		start, end := call.Args[0].Span()
-		c.errorf(start, end, "the weights of Mixture have shape %s; they must be a vector [K], one weight per component", sh).
+		c.errorf(start, end, "the weights of Mixture have shape %s; they must be a vector [K], one weight per component, or a scalar θ for two components", sh).
 			WithHint("declare them as a simplex, param w[K] ~ Dirichlet(1)")
 		return nil, nil
 	}
@@ -109,11 +113,24 @@ func (c *checker) mixture(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dis
 		c.errorf(start, nameEnd, "%s takes %d arguments, got %d", d.Name, len(d.Params), len(comp.Args))
 		return nil, nil
 	}
+	exprs := make([]ir.Expr, len(comp.Args))
+	for i, a := range comp.Args {
+		exprs[i] = c.expr(a)
+	}
 	K := w.Shape()
+	if len(K) == 0 { // Stan's log_mix(θ, ·, ·): weights θ and 1 − θ for two components
+		K = ir.Shape{{Size: 2}}
+		for _, e := range exprs {
+			if e != nil && len(e.Shape()) == 1 {
+				K = e.Shape() // a named size is checked to be 2 when the data are bound
+				break
+			}
+		}
+	}
 	term := &ir.Term{Pos: call.Pos, End: call.End, Dist: d, Weights: w}
 	ok := true
 	for i, a := range comp.Args {
-		e := c.expr(a)
+		e := exprs[i]
 		if e == nil {
 			ok = false
 			continue
@@ -135,4 +152,85 @@ func (c *checker) mixture(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dis
 		return nil, d
 	}
 	return term, d
+}
+
+// mixtureOf checks y ~ Mixture(w, Dist₁(args₁), …, Dist_K(args_K)), the components written out
+// one by one (Stan's log_mix with K densities): each may be a different distribution, and each
+// argument is a scalar or has the variate's shape, one value per observation. w is a vector [K]
+// or, for two components, a scalar θ (weights θ and 1 − θ).
+func (c *checker) mixtureOf(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dist.Dist) {
+	w := c.expr(call.Args[0])
+	term := &ir.Term{Pos: call.Pos, End: call.End, Weights: w}
+	ok := w != nil
+	K := len(call.Args) - 1
+	for i, a := range call.Args[1:] {
+		comp, _ := a.(*lang.Call)
+		var d *dist.Dist
+		if comp != nil {
+			d, _ = dist.Lookup(comp.Func)
+		}
+		if d == nil {
+			start, end := a.Span()
+			c.errorf(start, end, "argument %d of Mixture must be a distribution, as in Normal(mu, sigma)", i+2).
+				WithHint("write y ~ Mixture(w, Normal(mu1, sigma1), Normal(mu2, sigma2)) with one weight per component")
+			ok = false
+			continue
+		}
+		start, _ := comp.Span()
+		nameEnd := endOf(start, comp.Func)
+		if d.Vector {
+			c.errorf(start, nameEnd, "%s is a distribution of vectors; a component of Mixture is a distribution of numbers", d.Name)
+			ok = false
+			continue
+		}
+		if len(comp.Args) != len(d.Params) {
+			c.errorf(start, nameEnd, "%s takes %d arguments, got %d", d.Name, len(d.Params), len(comp.Args))
+			ok = false
+			continue
+		}
+		_, end := comp.Span()
+		ct := &ir.Term{Pos: start, End: end, Dist: d}
+		for j, arg := range comp.Args {
+			e := c.expr(arg)
+			if e == nil {
+				ok = false
+				continue
+			}
+			as, ae := arg.Span()
+			if sh := e.Shape(); len(sh) != 0 && !sh.Equal(variate) {
+				c.errorf(as, ae, "argument %s of %s in Mixture has shape %s; an argument of a component written out is a scalar or has the shape %s of the observed values", d.Params[j].Name, d.Name, sh, variate).
+					WithHint("for parameters with one value per component, write Mixture(w, %s(...)) once with vectors [K]", d.Name)
+				ok = false
+			}
+			if d.Params[j].Domain.Integer() && e.DependsOnParams() {
+				c.errorf(as, ae, "argument %s of %s must be data (a whole number), but it depends on parameters", d.Params[j].Name, d.Name).
+					WithHint("the log density is not differentiable in %s; give it a data column or a number", d.Params[j].Name)
+				ok = false
+			}
+			ct.Args = append(ct.Args, e)
+		}
+		term.Components = append(term.Components, ct)
+	}
+	if w != nil {
+		start, end := call.Args[0].Span()
+		switch sh := w.Shape(); {
+		case len(sh) == 0 && K != 2:
+			c.errorf(start, end, "Mixture with one weight θ has two components (θ and 1 − θ), but %d are written", K).
+				WithHint("give a vector of %d weights, e.g. param w[%d] ~ Dirichlet(1)", K, K)
+			ok = false
+		case len(sh) > 1:
+			c.errorf(start, end, "the weights of Mixture have shape %s; they must be a vector [K], one weight per component, or a scalar θ for two components", sh).
+				WithHint("declare them as a simplex, param w[K] ~ Dirichlet(1)")
+			ok = false
+		case len(sh) == 1 && sh[0].Name == "" && sh[0].Size != K:
+			c.errorf(start, end, "Mixture has %d components, but the weights have shape %s", K, sh).
+				WithHint("give one weight per component, in the order of the components")
+			ok = false
+		}
+	}
+	if !ok || len(term.Components) == 0 {
+		return nil, nil
+	}
+	term.Dist = term.Components[0].Dist
+	return term, term.Dist
 }

@@ -173,7 +173,7 @@ func variateName(t *ir.Term) string {
 	case *ir.Slice:
 		return exprName(v.X) + "[" + v.Lo.String() + ":" + v.Hi.String() + "]"
 	}
-	return "?"
+	return source(t.Variate) // an observed expression
 }
 
 // constrainedEnv maps θ to every parameter's natural scale, writing the values into dst

@@ -186,8 +186,16 @@ func markUsed(m *ir.Model) {
 		if t.Variate != nil {
 			visit(t.Variate)
 		}
+		if t.Weights != nil {
+			visit(t.Weights)
+		}
 		for _, a := range t.Args {
 			visit(a)
+		}
+		for _, c := range t.Components {
+			for _, a := range c.Args {
+				visit(a)
+			}
 		}
 	}
 }
@@ -215,6 +223,14 @@ func likelihoodParams(m *ir.Model) map[*ir.ParamVar]bool {
 	for _, t := range m.Terms {
 		for _, a := range t.Args {
 			visit(a)
+		}
+		if t.Weights != nil {
+			visit(t.Weights)
+		}
+		for _, c := range t.Components {
+			for _, a := range c.Args {
+				visit(a)
+			}
 		}
 	}
 	return used

@@ -89,6 +89,13 @@ func dumpTerm(t *Term) string {
 	for i, a := range t.Args {
 		args[i] = t.Dist.Params[i].Name + "=" + DumpExpr(a)
 	}
+	if t.Components != nil {
+		comps := make([]string, len(t.Components))
+		for k, c := range t.Components {
+			comps[k] = dumpTerm(c)
+		}
+		return "Mixture(weights=" + DumpExpr(t.Weights) + ", " + strings.Join(comps, ", ") + ")"
+	}
 	if t.Weights != nil {
 		return "Mixture(weights=" + DumpExpr(t.Weights) + ", " + t.Dist.Name + "(" + strings.Join(args, ", ") + "))"
 	}

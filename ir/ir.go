@@ -181,6 +181,10 @@ type Term struct {
 	// Weights is a vector [K] and each argument a scalar or a vector [K], one value per
 	// component; every element x of the variate adds log Σₖ Weightsₖ Dist(x | Argsₖ).
 	Weights Expr
+	// Components, when set, are a mixture's components written out one by one,
+	// Mixture(Weights, Dist₁(...), …, Dist_K(...)): each has its Dist and Args (scalars or one
+	// value per element of the variate) and no variate; Dist is then the first's and Args nil.
+	Components []*Term
 }
 
 // Expr is a typed expression.

@@ -43,7 +43,14 @@ func (t *Term) Pointwise(env *Env) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	K := len(w.Data)
+	if t.Components != nil {
+		return t.pointwiseOf(x, w, env)
+	}
+	weights := w.Data
+	if len(w.Shape) == 0 { // θ weighs two components θ and 1 − θ
+		weights = []float64{w.Data[0], 1 - w.Data[0]}
+	}
+	K := len(weights)
 	for i, a := range args {
 		if len(a.Data) != 1 && len(a.Data) != K {
 			return nil, fmt.Errorf("mixture argument %s has %d values for %d components", t.Dist.Params[i].Name, len(a.Data), K)
@@ -58,7 +65,52 @@ func (t *Term) Pointwise(env *Env) ([]float64, error) {
 			for i, a := range args {
 				p[i] = a.Data[k%len(a.Data)]
 			}
-			lp[k] = math.Log(w.Data[k]) + t.Dist.LogDensity(v, p, nil)
+			lp[k] = math.Log(weights[k]) + t.Dist.LogDensity(v, p, nil)
+			m = max(m, lp[k])
+		}
+		if math.IsInf(m, 0) {
+			out[j] = m
+			continue
+		}
+		s := 0.0
+		for _, l := range lp {
+			s += math.Exp(l - m)
+		}
+		out[j] = m + math.Log(s)
+	}
+	return out, nil
+}
+
+// pointwiseOf is Pointwise for components written out one by one.
+func (t *Term) pointwiseOf(x, w *Tensor, env *Env) ([]float64, error) {
+	K := len(t.Components)
+	weights := w.Data
+	if len(w.Shape) == 0 {
+		weights = []float64{w.Data[0], 1 - w.Data[0]}
+	}
+	if len(weights) != K {
+		return nil, fmt.Errorf("%d weights for %d components", len(weights), K)
+	}
+	args := make([][]*Tensor, K)
+	for k, c := range t.Components {
+		for _, a := range c.Args {
+			v, err := Eval(a, env)
+			if err != nil {
+				return nil, err
+			}
+			args[k] = append(args[k], v)
+		}
+	}
+	out := make([]float64, len(x.Data))
+	lp := make([]float64, K)
+	for j, v := range x.Data {
+		m := math.Inf(-1)
+		for k, c := range t.Components {
+			p := make([]float64, len(args[k]))
+			for i, a := range args[k] {
+				p[i] = a.Data[j%len(a.Data)]
+			}
+			lp[k] = math.Log(weights[k]) + c.Dist.LogDensity(v, p, nil)
 			m = max(m, lp[k])
 		}
 		if math.IsInf(m, 0) {

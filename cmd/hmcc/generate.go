@@ -25,6 +25,7 @@ type generateCmd struct {
 	Draws     string   `required:"" help:"Directory of the fit's chain CSVs (output_*.csv of hmcc run, or CmdStan's)." type:"existingdir"`
 	OutputDir string   `default:"generated" help:"Directory for the output_<chain>.csv files: the parameters, reported lets and generated quantities of every draw."`
 	Seed      uint64   `default:"1" help:"Random seed of the generate NAME ~ Dist draws (one stream per chain)."`
+	LogLik    bool     `name:"log-lik" help:"Also write log_lik.1 … log_lik.M, the log density of every observed element of MODEL's data at each draw (for the log predictive density of new data)."`
 }
 
 func (g *generateCmd) Run(e *env) error {
@@ -37,6 +38,13 @@ func (g *generateCmd) Run(e *env) error {
 		return err
 	}
 	names := compiler.OutputNames(m)
+	nOut := len(names)
+	if g.LogLik {
+		if err := compiler.CheckLogLikName(m); err != nil {
+			return userError{err}
+		}
+		names = append(names, compiler.LogLikNames(m)...)
+	}
 	if err := os.MkdirAll(g.OutputDir, 0o755); err != nil {
 		return userError{fmt.Errorf("cannot create the output directory: %w", err)}
 	}
@@ -105,9 +113,15 @@ func (g *generateCmd) Run(e *env) error {
 				w.Close(0, 0)
 				return userError{fmt.Errorf("%s, draw %d: %w", path, d+1, err)}
 			}
-			if err := compiler.OutputsRand(m, theta, rng, values); err != nil {
+			if err := compiler.OutputsRand(m, theta, rng, values[:nOut]); err != nil {
 				w.Close(0, 0)
 				return err
+			}
+			if g.LogLik {
+				if err := compiler.LogLik(m, theta, values[nOut:]); err != nil {
+					w.Close(0, 0)
+					return err
+				}
 			}
 			get := func(k int) float64 {
 				if sampler[k] < 0 {

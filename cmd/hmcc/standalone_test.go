@@ -34,7 +34,7 @@ func TestGenerateOnNewData(t *testing.T) {
 		"param a ~ Normal(0, 5)\nparam b ~ Normal(0, 5)\nparam s ~ HalfNormal(2)\ny ~ Normal(a + b * x, s)\n"+
 		"generate mu_new = a + b * x_new\ngenerate y_new ~ Normal(mu_new, s)\n")
 	out := filepath.Join(dir, "pred")
-	code, stdout, errs := hmcc(t, "generate", predModel, data, newData, "--draws", fit, "--output-dir", out, "--seed", "5")
+	code, stdout, errs := hmcc(t, "generate", predModel, data, newData, "--draws", fit, "--output-dir", out, "--seed", "5", "--log-lik")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, errs)
 	}
@@ -73,6 +73,15 @@ func TestGenerateOnNewData(t *testing.T) {
 				}
 				if got.Draws[d][idx(got, "y_new."+string(rune('1'+k)))] == got.Draws[d][idx(got, name)] {
 					t.Fatalf("y_new equals mu_new: not drawn")
+				}
+			}
+			// --log-lik: the log density of the observed y (normal_lpdf) at this draw
+			s := in.Draws[d][idx(in, "s")]
+			for i, xy := range [][2]float64{{0, 1.2}, {1, -0.3}, {2, 2.5}, {-1, 0.7}, {1.5, 3.1}} {
+				z := (xy[1] - a - b*xy[0]) / s
+				want := -0.5*math.Log(2*math.Pi) - math.Log(s) - 0.5*z*z
+				if g := got.Draws[d][idx(got, "log_lik."+string(rune('1'+i)))]; math.Abs(g-want) > 1e-10 {
+					t.Fatalf("chain %d draw %d: log_lik.%d = %v, normal_lpdf gives %v", c, d, i+1, g, want)
 				}
 			}
 		}
