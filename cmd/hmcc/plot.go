@@ -159,7 +159,7 @@ func (c *plotCmd) Run(e *env) error {
 		} else if err := os.MkdirAll(out, 0o755); err != nil {
 			return userError{fmt.Errorf("cannot write the plots: %w", err)}
 		}
-		if err := c.runFigure(k, set, names, all, labels, format, path); err != nil {
+		if err := c.runFigure(k, set, names, all, format, path); err != nil {
 			return err
 		}
 		written = append(written, path)

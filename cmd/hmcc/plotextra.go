@@ -149,7 +149,7 @@ func autocorrPlot(title string, chains [][]float64) (*plot.Plot, error) {
 }
 
 // runFigure draws one figure of the whole run.
-func (c *plotCmd) runFigure(kind string, set *chainSet, names []string, all [][][]float64, labels []string, format, path string) error {
+func (c *plotCmd) runFigure(kind string, set *chainSet, names []string, all [][][]float64, format, path string) error {
 	switch kind {
 	case "forest":
 		p, err := forestPlot(names, all)
