@@ -13,6 +13,9 @@ import (
 // and checks each plot holds every chain and draw: bayesplot reads the sampler columns through
 // rstan's read_stan_csv and nuts_params.
 func TestBayesplotRendersOutput(t *testing.T) {
+	if raceEnabled {
+		t.Skip("tests R's bayesplot, not hmcc's concurrency; the plain test run covers it")
+	}
 	if _, err := exec.LookPath("Rscript"); err != nil {
 		if os.Getenv("HMCC_REQUIRE_R") == "1" {
 			t.Fatal("Rscript not found; scripts/test.sh installs r-cran-bayesplot")

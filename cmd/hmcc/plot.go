@@ -27,6 +27,8 @@ type plotCmd struct {
 	Vars   []string `help:"Quantities to plot, comma-separated; a name such as theta picks theta.1, theta.2, … (default: the first 12 model quantities)." placeholder:"NAME,..."`
 	Out    string   `help:"A directory for one image per quantity (default DIR/plots), or a .png or .svg file for one grid of them all." placeholder:"FILE_OR_DIR"`
 	Format string   `help:"png or svg (default: the extension of --out, else png)."`
+	PPC    string   `name:"ppc" help:"Posterior predictive check: NAME=COLUMN overlays the density of COLUMN of --data (the observed data) on those of 50 draws of the generated vector NAME (e.g. y_rep=log_radon); written as ppc.png." placeholder:"NAME=COLUMN"`
+	Data   string   `help:"The data file the run used, for --ppc." type:"existingfile"`
 	Kind   []string `help:"Panels to draw, comma-separated: per quantity trace, rank, density (inside the parameter's support) and autocorr (each chain's autocorrelation), each a row of the image; and figures of the whole run: forest (medians with 50% and 90% intervals), pairs (scatter plots of the quantities, divergent transitions in red) and energy (E-BFMI: the energy's and its changes' distributions)." enum:"trace,rank,density,autocorr,forest,pairs,energy" default:"trace,rank,density"`
 }
 
@@ -157,7 +159,19 @@ func (c *plotCmd) Run(e *env) error {
 		} else if err := os.MkdirAll(out, 0o755); err != nil {
 			return userError{fmt.Errorf("cannot write the plots: %w", err)}
 		}
-		if err := c.runFigure(k, set, names, all, labels, format, path); err != nil {
+		if err := c.runFigure(k, set, names, all, format, path); err != nil {
+			return err
+		}
+		written = append(written, path)
+	}
+	if c.PPC != "" {
+		path := filepath.Join(out, "ppc."+format)
+		if single {
+			path = strings.TrimSuffix(out, filepath.Ext(out)) + "-ppc" + filepath.Ext(out)
+		} else if err := os.MkdirAll(out, 0o755); err != nil {
+			return userError{fmt.Errorf("cannot write the plots: %w", err)}
+		}
+		if err := c.ppcFigure(set, format, path); err != nil {
 			return err
 		}
 		written = append(written, path)

@@ -321,3 +321,45 @@ func TestPlotRunFigures(t *testing.T) {
 		}
 	}
 }
+
+// --ppc overlays the observed column's density on 50 replicated data sets' and explains what
+// it needs when it cannot.
+func TestPlotPPC(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := hmcc(t, "run", "testdata/kidiq_ppc.model", "../../models/kidiq.csv", "--chains", "2", "--warmup", "150",
+		"--draws", "60", "--output-dir", dir, "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	out := t.TempDir()
+	code, stdout, errs := hmcc(t, "plot", dir, "--kind", "trace", "--vars", "sigma", "--ppc", "y_rep=kid_score", "--data", "../../models/kidiq.csv",
+		"--format", "svg", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "wrote "+filepath.Join(out, "ppc.svg")) {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, errs)
+	}
+	text := checkSVG(t, filepath.Join(out, "ppc.svg"))
+	raw := string(mustRead(t, filepath.Join(out, "ppc.svg")))
+	// 50 replicate curves and one legend sample in the replicates' colour.
+	// NRGBA{90, 140, 210, 110} is written premultiplied and rounded, #598BD1.
+	if got := strings.Count(raw, "stroke:#598BD1"); got != 51 {
+		t.Errorf("%d curves in the replicates' colour, want 50 and the legend's", got)
+	}
+	for _, want := range []string{"observed kid_score", "replicated y_rep", "y_rep (50 draws)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("ppc.svg lacks %q", want)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--ppc", "y_rep=kid_score"}, "--ppc y_rep=kid_score needs --data"},
+		{[]string{"--ppc", "y_rep", "--data", "../../models/kidiq.csv"}, "--ppc takes NAME=COLUMN"},
+		{[]string{"--ppc", "z=kid_score", "--data", "../../models/kidiq.csv"}, "the chains have no generated vector z"},
+		{[]string{"--ppc", "y_rep=kid", "--data", "../../models/kidiq.csv"}, "kid"},
+	} {
+		code, _, errs := hmcc(t, append([]string{"plot", dir, "--kind", "trace", "--vars", "sigma", "--out", t.TempDir()}, c.args...)...)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", c.args, code, errs, c.want)
+		}
+	}
+}

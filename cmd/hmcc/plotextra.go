@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/hmcc-dev/hmcc/dataset"
 	"github.com/hmcc-dev/hmcc/runtime/diagnostics"
 )
 
@@ -148,7 +149,7 @@ func autocorrPlot(title string, chains [][]float64) (*plot.Plot, error) {
 }
 
 // runFigure draws one figure of the whole run.
-func (c *plotCmd) runFigure(kind string, set *chainSet, names []string, all [][][]float64, labels []string, format, path string) error {
+func (c *plotCmd) runFigure(kind string, set *chainSet, names []string, all [][][]float64, format, path string) error {
 	switch kind {
 	case "forest":
 		p, err := forestPlot(names, all)
@@ -354,4 +355,96 @@ func (cleanTicks) Ticks(lo, hi float64) []plot.Tick {
 func tidy(p *plot.Plot) *plot.Plot {
 	p.X.Tick.Marker, p.Y.Tick.Marker = cleanTicks{}, cleanTicks{}
 	return p
+}
+
+// ppcFigure is the posterior predictive check of --ppc NAME=COLUMN, as bayesplot's
+// ppc_dens_overlay: the densities of 50 replicated data sets (draws of the generated vector
+// NAME, spread evenly over all chains' draws) in light blue, and the density of the observed
+// COLUMN of --data in black. Observed data unlike the replicates are what the model misses.
+func (c *plotCmd) ppcFigure(set *chainSet, format, path string) error {
+	name, column, ok := strings.Cut(c.PPC, "=")
+	if !ok || name == "" || column == "" {
+		return userError{fmt.Errorf("--ppc takes NAME=COLUMN, a generated vector and the data column it replicates (e.g. y_rep=log_radon), got %q", c.PPC)}
+	}
+	if c.Data == "" {
+		return userError{fmt.Errorf("--ppc %s needs --data, the data file the run used, for the observed %s", c.PPC, column)}
+	}
+	tab, err := dataset.Read(c.Data)
+	if err != nil {
+		return userError{err}
+	}
+	observed, err := tab.Column(column)
+	if err != nil {
+		return userError{err}
+	}
+	var cols []int
+	for j, col := range set.files[0].Columns {
+		if strings.HasPrefix(col, name+".") {
+			cols = append(cols, j)
+		}
+	}
+	if len(cols) == 0 {
+		return userError{fmt.Errorf("--ppc: the chains have no generated vector %s (columns %s.1, %s.2, …)", name, name, name)}
+	}
+	if len(cols) != len(observed) {
+		return userError{fmt.Errorf("--ppc: %s has %d elements but %s of %s has %d rows; name the column %s replicates", name, len(cols), column, c.Data, len(observed), name)}
+	}
+	total := len(set.files) * set.draws
+	reps := min(50, total)
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("posterior predictive check: %s (%d draws) against the observed %s", name, reps, column)
+	p.X.Label.Text = column
+	p.Y.Label.Text = "density"
+	h := bandwidth(finite(observed))
+	lo, hi := slices.Min(observed)-3*h, slices.Max(observed)+3*h
+	const points = 256
+	at := make([]float64, points)
+	for k := range at {
+		at[k] = lo + (hi-lo)*float64(k)/(points-1)
+	}
+	top := 0.0
+	line := func(xs []float64) (*plotter.Line, error) {
+		ys := kde(xs, bandwidth(xs), at)
+		top = math.Max(top, slices.Max(ys))
+		xy := make(plotter.XYs, points)
+		for k := range at {
+			xy[k] = plotter.XY{X: at[k], Y: ys[k]}
+		}
+		return plotter.NewLine(xy)
+	}
+	var rep *plotter.Line
+	for r := range reps {
+		d := r * total / reps // evenly over chain-major draws
+		f := set.files[d/set.draws]
+		row := f.Draws[d%set.draws]
+		xs := make([]float64, len(cols))
+		for i, j := range cols {
+			xs[i] = row[j]
+		}
+		if xs = finite(xs); len(xs) < 2 {
+			continue
+		}
+		l, err := line(xs)
+		if err != nil {
+			return err
+		}
+		l.Color = color.NRGBA{R: 90, G: 140, B: 210, A: 110}
+		l.Width = vg.Points(0.6)
+		p.Add(l)
+		rep = l
+	}
+	obs, err := line(finite(observed))
+	if err != nil {
+		return err
+	}
+	obs.Color = color.Black
+	obs.Width = vg.Points(2)
+	p.Add(obs)
+	p.Legend.Top = true
+	p.Legend.Add("observed "+column, obs)
+	if rep != nil {
+		p.Legend.Add("replicated "+name, rep)
+	}
+	p.Y.Min, p.Y.Max = 0, 1.25*top // headroom for the legend
+	return savePlots([][]*plot.Plot{{tidy(p)}}, 7*vg.Inch, 4.5*vg.Inch, format, path)
 }
