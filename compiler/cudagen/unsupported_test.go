@@ -14,7 +14,8 @@ import (
 func TestUnsupportedIndexing(t *testing.T) {
 	cases := map[string]string{
 		"y ~ Normal(mu + b[1], 1)":                               "an element of a vector (x[1])",
-		"y[2:N] ~ Normal(mu + b[2] * y[1:N-1], 1)":               "a slice (y[2:N])",
+		"y[2:N] ~ Normal(mu + b[2] * y[1:N-1], 1)":               "an element of a vector (x[1])",
+		"y[2:N] ~ Normal(mu + y[1:N-1], 1)":                      "", // observed slices of data: folded, supported
 		"y ~ Normal(mu * (mu > 0), 1)":                           "the comparison >",
 		"y ~ Normal(mu * (y > 0) + N, 1)":                        "", // data only: folded, supported
 		"y ~ Normal(ifelse(y > 0, mu, 0), 1)":                    "ifelse",
