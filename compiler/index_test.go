@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -181,6 +182,51 @@ func TestRecurrenceChainsIndependent(t *testing.T) {
 			if math.Abs(g1[i]-g2[i]) > 1e-12*(1+math.Abs(g1[i])) {
 				t.Errorf("point %d gradient %d: %v in one graph, %v split", point, i, g1[i], g2[i])
 			}
+		}
+	}
+}
+
+// TestTimeSeriesMatchStanGradients compares the compiled AR(2), ARMA(1,1) and GARCH(1,1) with
+// Stan's own log density of bench/stan/ar2.stan, arma11.stan and garch11.stan
+// (testdata/reference/gradients.csv, written by bench/stan/gradients.R with rstan's
+// grad_log_prob at two unconstrained points): the gradients at each point, and the difference of
+// the log densities between the points (Stan's `~` drops constants, which cancel there).
+func TestTimeSeriesMatchStanGradients(t *testing.T) {
+	tab := readRefTable(t, "../testdata/reference/gradients.csv")
+	points := [][]float64{{0.1, -0.5, 0.3, -0.2}, {-0.4, 0.8, -1.1, 0.6}}
+	stan := map[string][][]float64{} // model -> point -> lp, gradient...
+	for i, model := range tab.cols["model"] {
+		p, _ := strconv.Atoi(tab.cols["point"][i])
+		v, err := strconv.ParseFloat(tab.cols["value"][i], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for len(stan[model]) < p {
+			stan[model] = append(stan[model], nil)
+		}
+		stan[model][p-1] = append(stan[model][p-1], v)
+	}
+	for _, name := range []string{"ar2", "arma11", "garch11"} {
+		m, prog := compile(t, "../models/"+name+".model", "../models/"+name+".csv", 1)
+		if m.Dim() != 4 || len(stan[name]) != 2 {
+			t.Fatalf("%s: %d coordinates, %d Stan points", name, m.Dim(), len(stan[name]))
+		}
+		var lp [2]float64
+		for p, theta := range points {
+			got, g := []float64{0}, make([]float64, 4)
+			if err := prog.LogDensityGrad(theta, got, g); err != nil {
+				t.Fatal(err)
+			}
+			lp[p] = got[0]
+			for k := range g {
+				if want := stan[name][p][1+k]; math.Abs(g[k]-want) > 1e-9*(1+math.Abs(want)) {
+					t.Errorf("%s point %d: gradient %d is %.12g, Stan's %.12g", name, p+1, k, g[k], want)
+				}
+			}
+		}
+		got, want := lp[1]-lp[0], stan[name][1][0]-stan[name][0][0]
+		if math.Abs(got-want) > 1e-9*(1+math.Abs(want)) {
+			t.Errorf("%s: log density difference %.12g, Stan's %.12g", name, got, want)
 		}
 	}
 }
