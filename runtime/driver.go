@@ -61,7 +61,11 @@ func (s *sampler) run(ctx context.Context, cfg Config, sink Sink, res *Result, a
 		res.DenseInvMetric = append([]float64(nil), s.dense...)
 	}
 	if !res.Interrupted {
-		if err := sink.Adapted(res.StepSizes, res.InvMetric); err != nil {
+		adapted := res.InvMetric
+		if res.DenseInvMetric != nil { // the sink writes the metric sampling uses, all of it
+			adapted = res.DenseInvMetric
+		}
+		if err := sink.Adapted(res.StepSizes, adapted); err != nil {
 			return nil, err
 		}
 	}

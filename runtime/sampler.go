@@ -46,7 +46,8 @@ type Stats struct {
 }
 
 // Sink receives the adapted tuning once warmup ends, then every post-warmup iteration: each
-// chain's statistics and position θ (chains×dim).
+// chain's statistics and position θ (chains×dim). Adapted's invMetric is the diagonal (dim
+// values), or for a dense metric the whole dim×dim matrix, row-major.
 type Sink interface {
 	Adapted(stepSizes []float64, invMetric []float64) error
 	Draw(iter int, stats []Stats, theta []float64) error

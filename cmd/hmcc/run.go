@@ -134,7 +134,7 @@ func (r *runCmd) Run(e *env) error {
 			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth,
 			Thin: r.Thin, SaveWarmup: r.SaveWarmup, Sampler: r.Sampler, MaxSteps: r.MaxSteps, MetricFile: r.MetricFile,
 			Chains: r.Chains, Threads: r.Threads, Superchains: r.Superchains, Device: r.Device, Precision: r.Precision, LogDensity: lpNote,
-			Bounds: paramBounds(m), RunID: out.runID}
+			Bounds: paramBounds(m), RunID: out.runID, Metric: headerMetric(r.Metric)}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -276,9 +276,10 @@ type drawSink struct {
 	config      func(chain int) cmdstan.Config // each chain file's header
 	writers     []*cmdstan.Writer              // nil until the first draw
 	stepSizes   []float64                      // the adapted tuning, written with the first draw
-	invMetric   []float64
-	kept        int     // whole iterations in every chain's file
-	marks       []int64 // each file's length after those iterations
+	invMetric   []float64                      // the diagonal, or with a dense metric the whole matrix
+	metric      string                         // CmdStan's name for the adapted metric: diag_e or dense_e
+	kept        int                            // whole iterations in every chain's file
+	marks       []int64                        // each file's length after those iterations
 	failure     *writeFailure
 	summarising bool // sampling is over and every row is written
 	draws       *drawStore
@@ -337,11 +338,17 @@ func (s *drawSink) Adapted(stepSizes []float64, invMetric []float64) error {
 	defer s.mu.Unlock()
 	s.stepSizes = append([]float64(nil), stepSizes...)
 	s.invMetric = append([]float64(nil), invMetric...)
+	// A dense metric comes as the whole dim×dim matrix (runtime.Sink).
+	if n := s.m.Dim(); n > 1 && len(invMetric) == n*n {
+		s.metric = "dense_e"
+	} else {
+		s.metric = "diag_e"
+	}
 	if s.writers == nil {
 		return nil
 	}
 	for c, w := range s.writers {
-		if err := w.Adaptation(s.stepSizes[c], s.invMetric); err != nil {
+		if err := errors.Join(w.SetMetric(s.metric), w.Adaptation(s.stepSizes[c], s.invMetric)); err != nil {
 			return s.fail(c, err)
 		}
 	}
@@ -356,11 +363,25 @@ func (s *drawSink) writeMetrics() error {
 	}
 	for c := range s.stepSizes {
 		path := filepath.Join(s.metricDir, fmt.Sprintf("output_%d_metric.json", c+1))
-		if err := writeMetricFile(path, s.stepSizes[c], s.invMetric); err != nil {
+		if err := writeMetricFile(path, s.stepSizes[c], s.diagonal()); err != nil {
 			return ioError{fmt.Errorf("writing %s: %w", path, err)}
 		}
 	}
 	return nil
+}
+
+// diagonal is the adapted inverse metric's diagonal: the metric file --metric-file reads back
+// holds a diagonal metric.
+func (s *drawSink) diagonal() []float64 {
+	n := s.m.Dim()
+	if s.metric != "dense_e" {
+		return s.invMetric
+	}
+	d := make([]float64, n)
+	for i := range d {
+		d[i] = s.invMetric[i*n+i]
+	}
+	return d
 }
 
 // open makes every chain's file under a hidden name, writes its header (and the adaptation,
@@ -381,7 +402,7 @@ func (s *drawSink) open() error {
 			ws = append(ws, w)
 		}
 		if err == nil && s.stepSizes != nil {
-			err = w.Adaptation(s.stepSizes[c], s.invMetric)
+			err = errors.Join(w.SetMetric(s.metric), w.Adaptation(s.stepSizes[c], s.invMetric))
 		}
 		if err != nil {
 			discard()
@@ -590,6 +611,15 @@ func superchainInit(chains, k, dim int, seed uint64) []float64 {
 		copy(init[c*dim:(c+1)*dim], points[s*dim:(s+1)*dim])
 	}
 	return init
+}
+
+// headerMetric is the metric the header names before warmup has chosen one (a file written
+// from the first saved warmup row); the adaptation corrects it (Writer.SetMetric).
+func headerMetric(metric string) string {
+	if metric == "dense" {
+		return "dense_e"
+	}
+	return "diag_e"
 }
 
 // engine is the CmdStan engine name recorded in the CSV header.

@@ -246,7 +246,11 @@ func (cfg Config) header(path string) (string, map[string]int64) {
 		}
 		line(13, "max_depth", depthOf(cfg.MaxSteps))
 	}
-	line(9, "metric", cfg.metric())
+	// The metric is a slot too: with save_warmup the header is written before warmup has
+	// chosen it (--metric auto), and SetMetric corrects it in place.
+	fmt.Fprintf(&b, "#%smetric = ", strings.Repeat(" ", 9))
+	slots["metric"] = int64(b.Len())
+	fmt.Fprintf(&b, "%-*s\n", len("dense_e"), cfg.metric())
 	if cfg.MetricFile != "" {
 		line(9, "metric_file", cfg.MetricFile)
 	}
@@ -312,6 +316,21 @@ func (w *Writer) Fill(key string, value float64) error {
 		return fmt.Errorf("cmdstan: %s = %s does not fit its header slot", key, s)
 	}
 	_, err := w.f.WriteAt([]byte(fmt.Sprintf("%-*s", slotWidth, s)), at)
+	return err
+}
+
+// SetMetric makes the header's metric, and the form Adaptation writes, CmdStan's name for the
+// metric sampling uses: "diag_e" or "dense_e".
+func (w *Writer) SetMetric(name string) error {
+	if name != "diag_e" && name != "dense_e" {
+		return fmt.Errorf("cmdstan: unknown metric %q", name)
+	}
+	w.metric = name
+	at, ok := w.slots["metric"]
+	if !ok {
+		return nil
+	}
+	_, err := w.f.WriteAt([]byte(fmt.Sprintf("%-*s", len("dense_e"), name)), at)
 	return err
 }
 
