@@ -134,7 +134,7 @@ func (r *runCmd) Run(e *env) error {
 			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth,
 			Thin: r.Thin, SaveWarmup: r.SaveWarmup, Sampler: r.Sampler, MaxSteps: r.MaxSteps, MetricFile: r.MetricFile,
 			Chains: r.Chains, Threads: r.Threads, Superchains: r.Superchains, Device: r.Device, Precision: r.Precision, LogDensity: lpNote,
-			Bounds: paramBounds(m), RunID: out.runID, Metric: headerMetric(r.Metric)}
+			Bounds: paramBounds(m), RunID: out.runID, Metric: headerMetric(r.Metric), LogLik: len(columns) - len(names)}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

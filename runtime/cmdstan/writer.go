@@ -63,6 +63,10 @@ type Config struct {
 	// can tell one run's chains from another's left in the same directory. Written as the
 	// comment "# hmcc_run_id = ID" at the end of the header (omitted when empty).
 	RunID string
+	// LogLik is the number of pointwise log-likelihood columns (log_lik.1 …) after the model's
+	// quantities, 0 for none: "# hmcc_log_lik = M" tells hmcc summary to leave them out, as
+	// hmcc run's own summary does, and not a quantity of the model's that is named log_lik.
+	LogLik int
 }
 
 // slotWidth is the room kept in the header for a value learned during the run (a float64 in
@@ -290,6 +294,9 @@ func (cfg Config) header(path string) (string, map[string]int64) {
 	}
 	if cfg.Bounds != "" {
 		line(1, "hmcc_bounds", cfg.Bounds)
+	}
+	if cfg.LogLik > 0 {
+		line(1, "hmcc_log_lik", cfg.LogLik)
 	}
 	return b.String(), slots
 }
