@@ -54,7 +54,7 @@ func (r *runCmd) keepWhatWasWritten(e *env, s *drawSink) error {
 	if err != nil {
 		return ioError{fmt.Errorf("%v; the chain files were cut back to their first %d draws but cannot be read back: %v", f, s.kept, err)}
 	}
-	fmt.Fprintf(e.stdout, "PARTIAL RESULTS: writing stopped after %d of %d draws per chain\n", s.kept, r.Draws)
+	fmt.Fprintf(e.stdout, "PARTIAL RESULTS: writing stopped after %d of %d draws per chain\n", s.kept, (r.Draws+r.Thin-1)/r.Thin) // rows, as --thin keeps them
 	rows, err := summarizeSet(e, set, r.Superchains)
 	if err != nil {
 		return err

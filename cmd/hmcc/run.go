@@ -222,7 +222,7 @@ func (r *runCmd) Run(e *env) error {
 		return ioError{fmt.Errorf("writing summary.csv: %w; the chain CSVs are complete, so hmcc summary %s prints the summary (free space or fix the directory first to have it written)", err, r.OutputDir)}
 	}
 	if res.Interrupted {
-		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, r.Draws)
+		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, kept) // rows, as --thin keeps them
 	}
 	if err := printSummary(e.stdout, sum, res, sink.draws, elapsed); err != nil {
 		return err
