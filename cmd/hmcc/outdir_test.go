@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
 )
 
 const (
@@ -420,5 +422,29 @@ func TestNumericFlagsAreValidated(t *testing.T) {
 				t.Errorf("the refused run wrote %v", entries)
 			}
 		})
+	}
+}
+
+// TestDiskFullDuringSavedWarmup: with --save-warmup the disk can fill before the first draw;
+// the message then says the files keep the warmup rows written (whole rows), not "headers only".
+func TestDiskFullDuringSavedWarmup(t *testing.T) {
+	bin := buildHmcc(t)
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
+	}
+	defer exec.Command("umount", mnt).Run()
+	out := filepath.Join(mnt, "out")
+	code, stdout, errs := runBinary(t, `exec "$@"`, bin, "run", schoolsModel, schoolsData, "--chains", "4", "--warmup", "5000",
+		"--draws", "10", "--save-warmup", "--output-dir", out, "--quiet")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, stdout, errs)
+	}
+	f, err := cmdstan.ReadFile(filepath.Join(out, "output_1.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Warmup) == 0 || strings.Contains(errs, "headers only") || !strings.Contains(errs, "the warmup rows") {
+		t.Errorf("%d warmup rows kept; stderr:\n%s", len(f.Warmup), errs)
 	}
 }
