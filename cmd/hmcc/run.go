@@ -44,7 +44,7 @@ type runCmd struct {
 	SaveWarmup   bool    `name:"save-warmup" help:"Also write the warmup iterations to the chain CSVs, before the adaptation block (CmdStan's save_warmup); they are never counted as draws."`
 	Thin         int     `default:"1" help:"Keep every k-th iteration (CmdStan's thin): --draws counts iterations, and ceil(draws/k) are written and summarised."`
 	MetricFile   string  `name:"metric-file" help:"CmdStan metric file (JSON {\"inv_metric\": [...]}, a diagonal inverse metric): the metric warmup starts from, and the one sampling uses with --warmup 0." type:"existingfile"`
-	SaveMetric   bool    `name:"save-metric" help:"Also write each chain's adapted step size and inverse metric to output_<chain>_metric.json (CmdStan's save_metric), which --metric-file reads."`
+	SaveMetric   bool    `name:"save-metric" help:"Also write each chain's adapted step size and inverse metric to output_<chain>_metric.json (CmdStan's save_metric), which --metric-file reads; of a dense metric, its diagonal."`
 
 	// More holds further data files (several tables: data u[J] = column "u" from "counties").
 	More []string `arg:"" optional:"" help:"More data files (CSV or JSON), which data declarations name with from \"name\" (the base name)."`
