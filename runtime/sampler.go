@@ -257,7 +257,8 @@ var Samplers = []string{"hmc", "chees", "nuts"}
 
 // Sample runs warmup and sampling for every chain of the target in lockstep with the kernel
 // cfg.Sampler names. It stops early, at an iteration boundary, when ctx is cancelled;
-// Result.Interrupted then says so.
+// Result.Interrupted then says so. When the sink fails a draw, the Result so far (the tuning
+// warmup learned) comes back with the error.
 func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, error) {
 	if cfg.MaxSteps <= 0 {
 		cfg.MaxSteps = 1024

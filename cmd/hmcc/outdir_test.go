@@ -285,6 +285,14 @@ func TestDiskFull(t *testing.T) {
 	if code, _, errs := hmcc(t, "summary", out); code != 0 {
 		t.Errorf("hmcc summary: exit %d: %s", code, errs)
 	}
+	// Warmup ended before the disk filled: the header has what ChEES learned.
+	f, err := cmdstan.ReadFile(filepath.Join(out, "output_1.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if T, err := strconv.ParseFloat(f.Config["int_time"], 64); err != nil || !(T > 0) || f.Config["hmcc_trajectory_length"] != f.Config["int_time"] {
+		t.Errorf("header int_time %q, hmcc_trajectory_length %q; want the learned length in both", f.Config["int_time"], f.Config["hmcc_trajectory_length"])
+	}
 	checkRstanReads(t, out, 4, n, []string{"mu", "tau"})
 }
 

@@ -153,6 +153,14 @@ func (r *runCmd) Run(e *env) error {
 	res, err := runtime.Sample(ctx, prog, cfg, sink)
 	bar.done()
 	if sink.failure != nil {
+		if res != nil && res.TrajectoryLength > 0 { // learned in warmup, before the write failed
+			sink.mu.Lock()
+			for _, w := range sink.writers {
+				w.Fill("int_time", res.TrajectoryLength)
+				w.Fill("hmcc_trajectory_length", res.TrajectoryLength)
+			}
+			sink.mu.Unlock()
+		}
 		return r.keepWhatWasWritten(e, sink)
 	}
 	if err != nil {
