@@ -61,7 +61,11 @@ func (s *sampler) run(ctx context.Context, cfg Config, sink Sink, res *Result, a
 		res.DenseInvMetric = append([]float64(nil), s.dense...)
 	}
 	if !res.Interrupted {
-		if err := sink.Adapted(res.StepSizes, res.InvMetric); err != nil {
+		adapted := res.InvMetric
+		if res.DenseInvMetric != nil { // the sink writes the metric sampling uses, all of it
+			adapted = res.DenseInvMetric
+		}
+		if err := sink.Adapted(res.StepSizes, adapted); err != nil {
 			return nil, err
 		}
 	}
@@ -104,21 +108,23 @@ func (s *sampler) run(ctx context.Context, cfg Config, sink Sink, res *Result, a
 		if err := advance(false, stats); err != nil {
 			return nil, err
 		}
+		// A sink's failure returns the result so far with it: warmup's tuning (and what
+		// ChEES learned) still describes the draws the sink kept.
 		if s.chunked == nil {
 			if err := emit(stats, s.pos); err != nil {
-				return nil, err
+				return res, err
 			}
 			continue
 		}
 		if s.chunkFull() || it == cfg.Draws-1 || ctx.Err() != nil {
 			if err := s.flushChunk(stats, emit); err != nil {
-				return nil, err
+				return res, err
 			}
 		}
 	}
 	// Draws recorded on the device before an interruption are still the user's.
 	if err := s.flushChunk(stats, emit); err != nil {
-		return nil, err
+		return res, err
 	}
 	res.SamplingTime = time.Since(start)
 	res.Gradients = s.grads

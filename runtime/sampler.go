@@ -46,7 +46,8 @@ type Stats struct {
 }
 
 // Sink receives the adapted tuning once warmup ends, then every post-warmup iteration: each
-// chain's statistics and position θ (chains×dim).
+// chain's statistics and position θ (chains×dim). Adapted's invMetric is the diagonal (dim
+// values), or for a dense metric the whole dim×dim matrix, row-major.
 type Sink interface {
 	Adapted(stepSizes []float64, invMetric []float64) error
 	Draw(iter int, stats []Stats, theta []float64) error
@@ -256,7 +257,8 @@ var Samplers = []string{"hmc", "chees", "nuts"}
 
 // Sample runs warmup and sampling for every chain of the target in lockstep with the kernel
 // cfg.Sampler names. It stops early, at an iteration boundary, when ctx is cancelled;
-// Result.Interrupted then says so.
+// Result.Interrupted then says so. When the sink fails a draw, the Result so far (the tuning
+// warmup learned) comes back with the error.
 func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, error) {
 	if cfg.MaxSteps <= 0 {
 		cfg.MaxSteps = 1024

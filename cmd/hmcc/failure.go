@@ -48,13 +48,17 @@ func (r *runCmd) keepWhatWasWritten(e *env, s *drawSink) error {
 		return ioError{fmt.Errorf("%v, and %v; the chain files in %s may end inside a row: %s", f, cutErr, r.OutputDir, advice)}
 	}
 	if s.kept == 0 {
-		return ioError{fmt.Errorf("%v before any draw was written whole; no draws were kept (the chain files in %s hold their headers only): %s", f, r.OutputDir, advice)}
+		held := "their headers only"
+		if s.saveWarmup { // --save-warmup wrote rows before the first draw; they were cut to whole ones
+			held = "their headers and the warmup rows written before it, all whole rows"
+		}
+		return ioError{fmt.Errorf("%v before any draw was written whole; no draws were kept (the chain files in %s hold %s): %s", f, r.OutputDir, held, advice)}
 	}
 	set, err := readChainDir(r.OutputDir)
 	if err != nil {
 		return ioError{fmt.Errorf("%v; the chain files were cut back to their first %d draws but cannot be read back: %v", f, s.kept, err)}
 	}
-	fmt.Fprintf(e.stdout, "PARTIAL RESULTS: writing stopped after %d of %d draws per chain\n", s.kept, r.Draws)
+	fmt.Fprintf(e.stdout, "PARTIAL RESULTS: writing stopped after %d of %d draws per chain\n", s.kept, (r.Draws+r.Thin-1)/r.Thin) // rows, as --thin keeps them
 	rows, err := summarizeSet(e, set, r.Superchains)
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -25,6 +24,7 @@ type generateCmd struct {
 	Draws     string   `required:"" help:"Directory of the fit's chain CSVs (output_*.csv of hmcc run, or CmdStan's)." type:"existingdir"`
 	OutputDir string   `default:"generated" help:"Directory for the output_<chain>.csv files: the parameters, reported lets and generated quantities of every draw."`
 	Seed      uint64   `default:"1" help:"Random seed of the generate NAME ~ Dist draws (one stream per chain)."`
+	Overwrite bool     `help:"Replace the files of an earlier run in --output-dir (every output_N.csv, summary.csv, plots/), as hmcc run --overwrite does."`
 	LogLik    bool     `name:"log-lik" help:"Also write log_lik.1 … log_lik.M, the log density of every observed element of MODEL's data at each draw (for the log predictive density of new data)."`
 }
 
@@ -45,14 +45,18 @@ func (g *generateCmd) Run(e *env) error {
 		}
 		names = append(names, compiler.LogLikNames(m)...)
 	}
-	if err := os.MkdirAll(g.OutputDir, 0o755); err != nil {
-		return userError{fmt.Errorf("cannot create the output directory: %w", err)}
-	}
 	if abs1, _ := filepath.Abs(g.OutputDir); abs1 != "" {
 		if abs2, _ := filepath.Abs(g.Draws); abs1 == abs2 {
 			return userError{fmt.Errorf("--output-dir is the directory of the draws (%s); write the generated quantities elsewhere", g.Draws)}
 		}
 	}
+	// The directory is hmcc run's: locked, an earlier run's files refused unless --overwrite,
+	// and then all of them replaced, so no chain of that run stays among the new ones.
+	out, err := openOutputDir(g.OutputDir, g.Overwrite)
+	if err != nil {
+		return err
+	}
+	defer out.close()
 	values := make([]float64, len(names))
 	theta := make([]float64, m.Dim())
 	total := 0
@@ -93,9 +97,14 @@ func (g *generateCmd) Run(e *env) error {
 				sampler[i] = -1
 			}
 		}
+		if c == 0 { // the first chain's draws fit the model: replace the earlier run now
+			if err := out.commit(); err != nil {
+				return ioError{err}
+			}
+		}
 		w, err := cmdstan.Create(filepath.Join(g.OutputDir, fmt.Sprintf("output_%d.csv", c+1)), cmdstan.Config{
 			Model: filepath.Base(g.Model), DataFile: strings.Join(append([]string{g.Data}, g.More...), ","), Chain: c + 1,
-			Seed: g.Seed, Draws: len(f.Draws), Version: version, Engine: f.Config["engine"]}, names)
+			Seed: g.Seed, Draws: len(f.Draws), Version: version, Engine: f.Config["engine"], RunID: out.runID}, names)
 		if err != nil {
 			return userError{fmt.Errorf("cannot write output: %w", err)}
 		}

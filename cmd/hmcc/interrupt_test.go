@@ -173,3 +173,18 @@ func drawRows(path string) int {
 	}
 	return max(n, 0)
 }
+
+// TestInterruptWithThinCountsRows: with --thin the partial-results notice counts kept rows
+// against the rows the run would have kept (ceil(draws/thin)), not against --draws' iterations.
+func TestInterruptWithThinCountsRows(t *testing.T) {
+	cmd, outDir, stdout, stderr := startSampling(t, "../../models/eight_schools.model", "../../models/eight_schools.csv",
+		"--chains", "2", "--warmup", "100", "--thin", "4")
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	waitExit130(t, cmd, stdout, stderr)
+	n := drawRows(filepath.Join(outDir, "output_1.csv"))
+	if want := "PARTIAL RESULTS: interrupted after " + strconv.Itoa(n) + " of 25000000 draws per chain"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+	}
+}

@@ -100,3 +100,35 @@ func parseF(s string) float64 {
 	}
 	return v
 }
+
+// The log_lik columns --log-lik writes are not summarised (run's help says so): hmcc summary
+// of the directory, which the write-failure path also uses for its summary.csv, leaves them out
+// as run does, while a model's own quantity named log_lik (no --log-lik) is summarised by both.
+func TestSummaryLeavesOutLogLik(t *testing.T) {
+	own := filepath.Join(t.TempDir(), "own.model")
+	src := string(mustRead(t, "../../models/eight_schools.model")) + "let log_lik = theta * 1\n"
+	if err := os.WriteFile(own, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		model   string
+		flag    string
+		logLiks int // log_lik rows in both summaries
+	}{{"../../models/eight_schools.model", "--log-lik", 0}, {own, "--quiet", 8}} {
+		dir := t.TempDir()
+		if code, out, errs := hmcc(t, "run", tc.model, "../../models/eight_schools.csv", tc.flag, "--chains", "2", "--warmup", "100",
+			"--draws", "20", "--output-dir", dir, "--quiet"); code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+		}
+		if got := strings.Count(string(mustRead(t, filepath.Join(dir, "summary.csv"))), "\nlog_lik["); got != tc.logLiks {
+			t.Errorf("%s %s: run's summary.csv has %d log_lik rows, want %d", tc.model, tc.flag, got, tc.logLiks)
+		}
+		code, out, errs := hmcc(t, "summary", dir)
+		if code != 0 {
+			t.Fatalf("hmcc summary: exit %d\n%s", code, errs)
+		}
+		if got := strings.Count(out, "\nlog_lik["); got != tc.logLiks {
+			t.Errorf("%s %s: hmcc summary prints %d log_lik rows, want %d:\n%s", tc.model, tc.flag, got, tc.logLiks, out)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,5 +70,41 @@ func TestMetricFileRoundTrip(t *testing.T) {
 	}
 	if code, _, errs := hmcc(t, "run", "../../models/eight_schools.model", "../../models/eight_schools.csv", "--thin", "0", "--quiet"); code != 2 || !strings.Contains(errs, "--thin must be at least 1, got 0") {
 		t.Errorf("--thin 0: exit %d, %s", code, errs)
+	}
+}
+
+// A run whose warmup adapts a dense metric says so where CmdStan does: the header's metric is
+// dense_e and the adaptation block holds the whole matrix, one row per line, with and without
+// --save-warmup (whose header is written before warmup has chosen the metric).
+func TestDenseMetricInHeaderAndAdaptation(t *testing.T) {
+	for _, saveWarmup := range []bool{false, true} {
+		dir := t.TempDir()
+		args := []string{"run", "../../models/eight_schools.model", "../../models/eight_schools.csv", "--metric", "dense",
+			"--chains", "2", "--warmup", "150", "--draws", "10", "--output-dir", dir, "--quiet"}
+		if saveWarmup {
+			args = append(args, "--save-warmup")
+		}
+		if code, out, errs := hmcc(t, args...); code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+		}
+		f, err := cmdstan.ReadFile(filepath.Join(dir, "output_1.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Config["metric"] != "dense_e" || len(f.InvMetric) != 10*10 {
+			t.Errorf("--save-warmup %v: header metric %q, adaptation block of %d elements; want dense_e and 100", saveWarmup, f.Config["metric"], len(f.InvMetric))
+			continue
+		}
+		off := 0.0 // a dense estimate has nonzero covariances
+		for i := range 10 {
+			for j := range 10 {
+				if i != j {
+					off += math.Abs(f.InvMetric[i*10+j])
+				}
+			}
+		}
+		if off == 0 {
+			t.Errorf("--save-warmup %v: the dense metric written is diagonal", saveWarmup)
+		}
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
 )
 
 const (
@@ -283,6 +285,14 @@ func TestDiskFull(t *testing.T) {
 	if code, _, errs := hmcc(t, "summary", out); code != 0 {
 		t.Errorf("hmcc summary: exit %d: %s", code, errs)
 	}
+	// Warmup ended before the disk filled: the header has what ChEES learned.
+	f, err := cmdstan.ReadFile(filepath.Join(out, "output_1.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if T, err := strconv.ParseFloat(f.Config["int_time"], 64); err != nil || !(T > 0) || f.Config["hmcc_trajectory_length"] != f.Config["int_time"] {
+		t.Errorf("header int_time %q, hmcc_trajectory_length %q; want the learned length in both", f.Config["int_time"], f.Config["hmcc_trajectory_length"])
+	}
 	checkRstanReads(t, out, 4, n, []string{"mu", "tau"})
 }
 
@@ -427,5 +437,29 @@ func TestNumericFlagsAreValidated(t *testing.T) {
 				t.Errorf("the refused run wrote %v", entries)
 			}
 		})
+	}
+}
+
+// TestDiskFullDuringSavedWarmup: with --save-warmup the disk can fill before the first draw;
+// the message then says the files keep the warmup rows written (whole rows), not "headers only".
+func TestDiskFullDuringSavedWarmup(t *testing.T) {
+	bin := buildHmcc(t)
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
+	}
+	defer exec.Command("umount", mnt).Run()
+	out := filepath.Join(mnt, "out")
+	code, stdout, errs := runBinary(t, `exec "$@"`, bin, "run", schoolsModel, schoolsData, "--chains", "4", "--warmup", "5000",
+		"--draws", "10", "--save-warmup", "--output-dir", out, "--quiet")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, stdout, errs)
+	}
+	f, err := cmdstan.ReadFile(filepath.Join(out, "output_1.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Warmup) == 0 || strings.Contains(errs, "headers only") || !strings.Contains(errs, "the warmup rows") {
+		t.Errorf("%d warmup rows kept; stderr:\n%s", len(f.Warmup), errs)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/stat"
@@ -60,7 +61,13 @@ func (c *plotCmd) Run(e *env) error {
 		return userError{fmt.Errorf("%s: the chains hold no draws to plot", c.Dir)}
 	}
 	cols := set.files[0].Columns
-	names, note, err := selectQuantities(cols, c.Vars)
+	pick := cols
+	// hmcc run --log-lik's columns come last; by default they are left out, as the summary
+	// leaves them out (--vars log_lik draws them).
+	if n, err := strconv.Atoi(set.files[0].Config["hmcc_log_lik"]); err == nil && n > 0 && n < len(cols) && len(c.Vars) == 0 {
+		pick = cols[:len(cols)-n]
+	}
+	names, note, err := selectQuantities(pick, c.Vars)
 	if err != nil {
 		return err
 	}

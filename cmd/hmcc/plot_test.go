@@ -363,3 +363,26 @@ func TestPlotPPC(t *testing.T) {
 		}
 	}
 }
+
+// TestPlotLeavesOutLogLik: by default hmcc plot draws the model's quantities, not --log-lik's
+// pointwise columns (which the summary leaves out too); --vars log_lik still draws them.
+func TestPlotLeavesOutLogLik(t *testing.T) {
+	dir := t.TempDir()
+	model, data := filepath.Join(dir, "m.model"), filepath.Join(dir, "d.csv")
+	os.WriteFile(model, []byte("data y[N] = column \"y\"\nparam a ~ Normal(0, 5)\nparam s ~ HalfNormal(2)\ny ~ Normal(a, s)\n"), 0o644)
+	os.WriteFile(data, []byte("y\n1.2\n0.3\n2.5\n"), 0o644)
+	out := filepath.Join(dir, "out")
+	if code, o, errs := hmcc(t, "run", model, data, "--log-lik", "--chains", "2", "--warmup", "100", "--draws", "20", "--output-dir", out, "--quiet"); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, o, errs)
+	}
+	code, o, errs := hmcc(t, "plot", out, "--format", "svg")
+	if code != 0 {
+		t.Fatalf("plot exit %d: %s", code, errs)
+	}
+	if strings.Contains(o, "log_lik") || strings.Count(o, "wrote ") != 2 {
+		t.Errorf("default plot, want a and s only:\n%s", o)
+	}
+	if code, o, errs := hmcc(t, "plot", out, "--format", "svg", "--vars", "log_lik"); code != 0 || strings.Count(o, "wrote ") != 3 {
+		t.Errorf("--vars log_lik: exit %d, %s%s", code, o, errs)
+	}
+}

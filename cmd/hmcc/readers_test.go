@@ -479,7 +479,8 @@ func TestCmdStanPyAndArviZReadEverySampler(t *testing.T) {
 		t.Run(fmt.Sprintf("%s/thin%d/save%v", tc.sampler, tc.thin, tc.save), func(t *testing.T) {
 			dir := t.TempDir()
 			args := append([]string{"run", "../../models/eight_schools.model", "../../models/eight_schools.csv", "--sampler", tc.sampler,
-				"--chains", "2", "--warmup", "60", "--draws", "40", "--threads", "1", "--output-dir", dir, "--quiet"}, tc.extra...)
+				"--chains", "2", "--warmup", "60", "--draws", "40", "--threads", "1", "--output-dir", dir, "--quiet",
+				"--metric", "diag"}, tc.extra...) // a dense metric's layout: TestDenseMetricInHeaderAndAdaptation
 			if code, out, errs := hmcc(t, args...); code != 0 {
 				t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 			}

@@ -57,6 +57,10 @@ func summarizeSet(e *env, set *chainSet, superchains int) ([]summaryRow, error) 
 			names = append(names, name)
 		}
 	}
+	// hmcc run --log-lik's columns come last and are not summarised (the header counts them).
+	if n, err := strconv.Atoi(files[0].Config["hmcc_log_lik"]); err == nil && n > 0 && n < len(names) {
+		names = names[:len(names)-n]
+	}
 	store := newDrawStore(os.TempDir(), len(files), draws, len(names))
 	defer store.Close()
 	if superchains == 0 { // as hmcc run: many short chains are judged by nested R-hat

@@ -44,7 +44,7 @@ type runCmd struct {
 	SaveWarmup   bool    `name:"save-warmup" help:"Also write the warmup iterations to the chain CSVs, before the adaptation block (CmdStan's save_warmup); they are never counted as draws."`
 	Thin         int     `default:"1" help:"Keep every k-th iteration (CmdStan's thin): --draws counts iterations, and ceil(draws/k) are written and summarised."`
 	MetricFile   string  `name:"metric-file" help:"CmdStan metric file (JSON {\"inv_metric\": [...]}, a diagonal inverse metric): the metric warmup starts from, and the one sampling uses with --warmup 0." type:"existingfile"`
-	SaveMetric   bool    `name:"save-metric" help:"Also write each chain's adapted step size and inverse metric to output_<chain>_metric.json (CmdStan's save_metric), which --metric-file reads."`
+	SaveMetric   bool    `name:"save-metric" help:"Also write each chain's adapted step size and inverse metric to output_<chain>_metric.json (CmdStan's save_metric), which --metric-file reads; of a dense metric, its diagonal."`
 
 	// More holds further data files (several tables: data u[J] = column "u" from "counties").
 	More []string `arg:"" optional:"" help:"More data files (CSV or JSON), which data declarations name with from \"name\" (the base name)."`
@@ -144,7 +144,7 @@ func (r *runCmd) Run(e *env) error {
 			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth,
 			Thin: r.Thin, SaveWarmup: r.SaveWarmup, Sampler: r.Sampler, MaxSteps: r.MaxSteps, MetricFile: r.MetricFile,
 			Chains: r.Chains, Threads: r.Threads, Superchains: r.Superchains, Device: r.Device, Precision: r.Precision, LogDensity: lpNote,
-			Bounds: paramBounds(m), RunID: out.runID}
+			Bounds: paramBounds(m), RunID: out.runID, Metric: headerMetric(r.Metric), LogLik: len(columns) - len(names)}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -163,6 +163,14 @@ func (r *runCmd) Run(e *env) error {
 	res, err := runtime.Sample(ctx, prog, cfg, sink)
 	bar.done()
 	if sink.failure != nil {
+		if res != nil && res.TrajectoryLength > 0 { // learned in warmup, before the write failed
+			sink.mu.Lock()
+			for _, w := range sink.writers {
+				w.Fill("int_time", res.TrajectoryLength)
+				w.Fill("hmcc_trajectory_length", res.TrajectoryLength)
+			}
+			sink.mu.Unlock()
+		}
 		return r.keepWhatWasWritten(e, sink)
 	}
 	if err != nil {
@@ -233,7 +241,7 @@ func (r *runCmd) Run(e *env) error {
 		return ioError{fmt.Errorf("writing summary.csv: %w; the chain CSVs are complete, so hmcc summary %s prints the summary (free space or fix the directory first to have it written)", err, r.OutputDir)}
 	}
 	if res.Interrupted {
-		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, r.Draws)
+		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, kept) // rows, as --thin keeps them
 	}
 	if err := printSummary(e.stdout, sum, res, sink.draws, elapsed); err != nil {
 		return err
@@ -287,9 +295,10 @@ type drawSink struct {
 	config      func(chain int) cmdstan.Config // each chain file's header
 	writers     []*cmdstan.Writer              // nil until the first draw
 	stepSizes   []float64                      // the adapted tuning, written with the first draw
-	invMetric   []float64
-	kept        int     // whole iterations in every chain's file
-	marks       []int64 // each file's length after those iterations
+	invMetric   []float64                      // the diagonal, or with a dense metric the whole matrix
+	metric      string                         // CmdStan's name for the adapted metric: diag_e or dense_e
+	kept        int                            // whole iterations in every chain's file
+	marks       []int64                        // each file's length after those iterations
 	failure     *writeFailure
 	summarising bool // sampling is over and every row is written
 	draws       *drawStore
@@ -348,11 +357,17 @@ func (s *drawSink) Adapted(stepSizes []float64, invMetric []float64) error {
 	defer s.mu.Unlock()
 	s.stepSizes = append([]float64(nil), stepSizes...)
 	s.invMetric = append([]float64(nil), invMetric...)
+	// A dense metric comes as the whole dim×dim matrix (runtime.Sink).
+	if n := s.m.Dim(); n > 1 && len(invMetric) == n*n {
+		s.metric = "dense_e"
+	} else {
+		s.metric = "diag_e"
+	}
 	if s.writers == nil {
 		return nil
 	}
 	for c, w := range s.writers {
-		if err := w.Adaptation(s.stepSizes[c], s.invMetric); err != nil {
+		if err := errors.Join(w.SetMetric(s.metric), w.Adaptation(s.stepSizes[c], s.invMetric)); err != nil {
 			return s.fail(c, err)
 		}
 	}
@@ -367,11 +382,25 @@ func (s *drawSink) writeMetrics() error {
 	}
 	for c := range s.stepSizes {
 		path := filepath.Join(s.metricDir, fmt.Sprintf("output_%d_metric.json", c+1))
-		if err := writeMetricFile(path, s.stepSizes[c], s.invMetric); err != nil {
+		if err := writeMetricFile(path, s.stepSizes[c], s.diagonal()); err != nil {
 			return ioError{fmt.Errorf("writing %s: %w", path, err)}
 		}
 	}
 	return nil
+}
+
+// diagonal is the adapted inverse metric's diagonal: the metric file --metric-file reads back
+// holds a diagonal metric.
+func (s *drawSink) diagonal() []float64 {
+	n := s.m.Dim()
+	if s.metric != "dense_e" {
+		return s.invMetric
+	}
+	d := make([]float64, n)
+	for i := range d {
+		d[i] = s.invMetric[i*n+i]
+	}
+	return d
 }
 
 // open makes every chain's file under a hidden name, writes its header (and the adaptation,
@@ -392,7 +421,7 @@ func (s *drawSink) open() error {
 			ws = append(ws, w)
 		}
 		if err == nil && s.stepSizes != nil {
-			err = w.Adaptation(s.stepSizes[c], s.invMetric)
+			err = errors.Join(w.SetMetric(s.metric), w.Adaptation(s.stepSizes[c], s.invMetric))
 		}
 		if err != nil {
 			discard()
@@ -651,6 +680,15 @@ func initFromFile(m *ir.Model, path string, base []float64, chains int, seed uin
 		}
 	}
 	return base, nil
+}
+
+// headerMetric is the metric the header names before warmup has chosen one (a file written
+// from the first saved warmup row); the adaptation corrects it (Writer.SetMetric).
+func headerMetric(metric string) string {
+	if metric == "dense" {
+		return "dense_e"
+	}
+	return "diag_e"
 }
 
 // engine is the CmdStan engine name recorded in the CSV header.

@@ -93,3 +93,46 @@ func TestGenerateOnNewData(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errs)
 	}
 }
+
+// hmcc generate's --output-dir follows hmcc run's rules: a directory holding an earlier run's
+// files is refused unless --overwrite, which replaces all of them, so no chain of the earlier
+// run is left among the new ones (there, a 4-chain run's output_3.csv beside a 2-chain fit's).
+func TestGenerateOutputDirHoldingAnEarlierRun(t *testing.T) {
+	dir := t.TempDir()
+	fit, out := filepath.Join(dir, "fit"), filepath.Join(dir, "out")
+	es := []string{"../../models/eight_schools.model", "../../models/eight_schools.csv"}
+	for _, run := range []struct {
+		dir    string
+		chains string
+	}{{fit, "2"}, {out, "4"}} {
+		if code, o, errs := hmcc(t, append([]string{"run"}, append(es, "--chains", run.chains, "--warmup", "50", "--draws", "10", "--output-dir", run.dir, "--quiet")...)...); code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", code, o, errs)
+		}
+	}
+	before := mustRead(t, filepath.Join(out, "output_1.csv"))
+	code, _, errs := hmcc(t, append([]string{"generate"}, append(es, "--draws", fit, "--output-dir", out)...)...)
+	if code != 2 || !strings.Contains(errs, "pass --overwrite") {
+		t.Errorf("generate into a directory holding an earlier run: exit %d, %q; want 2 and a refusal", code, errs)
+	}
+	if string(mustRead(t, filepath.Join(out, "output_1.csv"))) != string(before) {
+		t.Errorf("the refused generate changed %s", out)
+	}
+	if code, o, errs := hmcc(t, append([]string{"generate"}, append(es, "--draws", fit, "--output-dir", out, "--overwrite")...)...); code != 0 {
+		t.Fatalf("generate --overwrite: exit %d\n%s\n%s", code, o, errs)
+	}
+	for _, name := range []string{"output_3.csv", "output_4.csv", "summary.csv"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err == nil {
+			t.Errorf("generate --overwrite left the earlier run's %s", name)
+		}
+	}
+	if code, o, errs := hmcc(t, "summary", out); code != 0 {
+		t.Errorf("hmcc summary of the generated quantities: exit %d\n%s\n%s", code, o, errs)
+	}
+	// The draws' own directory is refused, even with --overwrite (which would remove the draws).
+	if code, _, errs := hmcc(t, append([]string{"generate"}, append(es, "--draws", fit, "--output-dir", fit, "--overwrite")...)...); code != 2 || !strings.Contains(errs, "is the directory of the draws") {
+		t.Errorf("generate into the draws' directory: exit %d, %q", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(fit, "output_1.csv")); err != nil {
+		t.Errorf("the draws are gone: %v", err)
+	}
+}

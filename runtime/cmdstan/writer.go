@@ -63,6 +63,10 @@ type Config struct {
 	// can tell one run's chains from another's left in the same directory. Written as the
 	// comment "# hmcc_run_id = ID" at the end of the header (omitted when empty).
 	RunID string
+	// LogLik is the number of pointwise log-likelihood columns (log_lik.1 …) after the model's
+	// quantities, 0 for none: "# hmcc_log_lik = M" tells hmcc summary to leave them out, as
+	// hmcc run's own summary does, and not a quantity of the model's that is named log_lik.
+	LogLik int
 }
 
 // slotWidth is the room kept in the header for a value learned during the run (a float64 in
@@ -246,7 +250,11 @@ func (cfg Config) header(path string) (string, map[string]int64) {
 		}
 		line(13, "max_depth", depthOf(cfg.MaxSteps))
 	}
-	line(9, "metric", cfg.metric())
+	// The metric is a slot too: with save_warmup the header is written before warmup has
+	// chosen it (--metric auto), and SetMetric corrects it in place.
+	fmt.Fprintf(&b, "#%smetric = ", strings.Repeat(" ", 9))
+	slots["metric"] = int64(b.Len())
+	fmt.Fprintf(&b, "%-*s\n", len("dense_e"), cfg.metric())
 	if cfg.MetricFile != "" {
 		line(9, "metric_file", cfg.MetricFile)
 	}
@@ -287,6 +295,9 @@ func (cfg Config) header(path string) (string, map[string]int64) {
 	if cfg.Bounds != "" {
 		line(1, "hmcc_bounds", cfg.Bounds)
 	}
+	if cfg.LogLik > 0 {
+		line(1, "hmcc_log_lik", cfg.LogLik)
+	}
 	return b.String(), slots
 }
 
@@ -312,6 +323,21 @@ func (w *Writer) Fill(key string, value float64) error {
 		return fmt.Errorf("cmdstan: %s = %s does not fit its header slot", key, s)
 	}
 	_, err := w.f.WriteAt([]byte(fmt.Sprintf("%-*s", slotWidth, s)), at)
+	return err
+}
+
+// SetMetric makes the header's metric, and the form Adaptation writes, CmdStan's name for the
+// metric sampling uses: "diag_e" or "dense_e".
+func (w *Writer) SetMetric(name string) error {
+	if name != "diag_e" && name != "dense_e" {
+		return fmt.Errorf("cmdstan: unknown metric %q", name)
+	}
+	w.metric = name
+	at, ok := w.slots["metric"]
+	if !ok {
+		return nil
+	}
+	_, err := w.f.WriteAt([]byte(fmt.Sprintf("%-*s", len("dense_e"), name)), at)
 	return err
 }
 
