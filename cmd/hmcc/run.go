@@ -462,21 +462,30 @@ func (s *drawSink) WarmupDraw(iter int, stats []runtime.Stats, theta []float64) 
 	}
 	n := len(theta) / s.chains
 	for c, st := range stats {
-		var rng *rand.Rand
-		if s.warmupRngs != nil {
-			rng = s.warmupRngs[c]
-		}
-		if err := compiler.OutputsRand(s.m, theta[c*n:(c+1)*n], rng, s.values); err != nil {
+		if err := s.writeChain(c, theta[c*n:(c+1)*n], s.warmupRngs, st); err != nil {
 			return err
-		}
-		if err := s.logLikValues(theta[c*n : (c+1)*n]); err != nil {
-			return err
-		}
-		if err := s.row(c, st); err != nil {
-			return s.fail(c, err)
 		}
 	}
 	return s.flushAll()
+}
+
+// writeChain computes chain c's reported quantities (generated ones from its stream in rngs,
+// when the model draws any) and pointwise log-likelihood at theta, and writes its CSV row.
+func (s *drawSink) writeChain(c int, theta []float64, rngs []*rand.Rand, st runtime.Stats) error {
+	var rng *rand.Rand
+	if rngs != nil {
+		rng = rngs[c]
+	}
+	if err := compiler.OutputsRand(s.m, theta, rng, s.values); err != nil {
+		return err
+	}
+	if err := s.logLikValues(theta); err != nil {
+		return err
+	}
+	if err := s.row(c, st); err != nil {
+		return s.fail(c, err)
+	}
+	return nil
 }
 
 // flushAll flushes every chain's file and, when all succeeded, marks their lengths as the
@@ -537,18 +546,8 @@ func (s *drawSink) Draw(iter int, stats []runtime.Stats, theta []float64) error 
 	iter /= s.thin
 	n := len(theta) / s.chains
 	for c, st := range stats {
-		var rng *rand.Rand
-		if s.rngs != nil {
-			rng = s.rngs[c]
-		}
-		if err := compiler.OutputsRand(s.m, theta[c*n:(c+1)*n], rng, s.values); err != nil {
+		if err := s.writeChain(c, theta[c*n:(c+1)*n], s.rngs, st); err != nil {
 			return err
-		}
-		if err := s.logLikValues(theta[c*n : (c+1)*n]); err != nil {
-			return err
-		}
-		if err := s.row(c, st); err != nil {
-			return s.fail(c, err)
 		}
 		if st.Divergent {
 			s.divergences[c]++
