@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
 )
 
 // --init: a wrong shape, a value outside the support or an unknown name is a user error (exit 2)
@@ -44,5 +46,13 @@ func TestRunInitFile(t *testing.T) {
 		if v[0] < 10 || v[0] > 30 {
 			t.Errorf("chain %d: sigma %g after one transition from 18", c+1, v[0])
 		}
+	}
+	// The header names the file, as CmdStan's init = does, not its default "2".
+	f, err := cmdstan.ReadFile(filepath.Join(out, "output_1.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Config["init"] != path {
+		t.Errorf("header init = %q, want %q", f.Config["init"], path)
 	}
 }

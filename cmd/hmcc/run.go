@@ -142,7 +142,7 @@ func (r *runCmd) Run(e *env) error {
 		return cmdstan.Config{
 			Model: filepath.Base(r.Model), DataFile: strings.Join(append([]string{r.Data}, r.More...), ","), Chain: c + 1, Seed: r.Seed, Warmup: r.Warmup, Draws: r.Draws,
 			TargetAccept: r.TargetAccept, PathLength: r.PathLength, Version: version, Engine: engine(r.Sampler), MaxDepth: r.MaxTreedepth,
-			Thin: r.Thin, SaveWarmup: r.SaveWarmup, Sampler: r.Sampler, MaxSteps: r.MaxSteps, MetricFile: r.MetricFile,
+			Thin: r.Thin, SaveWarmup: r.SaveWarmup, Sampler: r.Sampler, MaxSteps: r.MaxSteps, MetricFile: r.MetricFile, Init: r.Init,
 			Chains: r.Chains, Threads: r.Threads, Superchains: r.Superchains, Device: r.Device, Precision: r.Precision, LogDensity: lpNote,
 			Bounds: paramBounds(m), RunID: out.runID, Metric: headerMetric(r.Metric), LogLik: len(columns) - len(names)}
 	}

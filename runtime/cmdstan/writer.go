@@ -48,8 +48,10 @@ type Config struct {
 	// is the file the initial inverse metric came from, if any.
 	Metric     string
 	MetricFile string
-	Chains     int
-	Threads    int
+	// Init is the file of initial values (CmdStan's init = path); "" for the default.
+	Init    string
+	Chains  int
+	Threads int
 	// Superchains is the number of superchains sharing initial points (0: none).
 	Superchains int
 	Device      string
@@ -263,7 +265,11 @@ func (cfg Config) header(path string) (string, map[string]int64) {
 	line(1, "id", cfg.Chain)
 	section(1, "data")
 	line(3, "file", cfg.DataFile)
-	line(1, "init", "2 (Default)")
+	if cfg.Init != "" {
+		line(1, "init", cfg.Init)
+	} else {
+		line(1, "init", "2 (Default)")
+	}
 	section(1, "random")
 	line(3, "seed", cfg.Seed)
 	section(1, "output")
