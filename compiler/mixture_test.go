@@ -78,31 +78,7 @@ func TestMixtureLogDensity(t *testing.T) {
 		t.Fatalf("dim %d, want 7", dim)
 	}
 	rng := rand.New(rand.NewPCG(9, 9))
-	lp, g := make([]float64, chains), make([]float64, chains*dim)
-	for trial := 0; trial < 3; trial++ {
-		theta := randomTheta(rng, chains, dim, 1)
-		if err := prog.LogDensityGrad(theta, lp, g); err != nil {
-			t.Fatal(err)
-		}
-		for c := 0; c < chains; c++ {
-			row := append([]float64(nil), theta[c*dim:(c+1)*dim]...)
-			if want := ref(row); !relClose(lp[c], want, 1e-12) {
-				t.Errorf("trial %d chain %d: log density %.15g, reference %.15g", trial, c, lp[c], want)
-			}
-			for k := range row {
-				x, h := row[k], 1e-6
-				row[k] = x + h
-				up := ref(row)
-				row[k] = x - h
-				down := ref(row)
-				row[k] = x
-				if fd := (up - down) / (2 * h); math.Abs(g[c*dim+k]-fd) > 1e-6*math.Max(1, math.Abs(fd)) {
-					t.Errorf("trial %d chain %d coordinate %d (%s): gradient %.10g, finite difference of the reference %.10g",
-						trial, c, k, m.CoordinateNames()[k], g[c*dim+k], fd)
-				}
-			}
-		}
-	}
+	matchReference(t, prog, chains, dim, rng, m.CoordinateNames(), ref)
 	// The reference evaluator (used for the pointwise log-likelihood and the messages) agrees.
 	theta := randomTheta(rng, 1, dim, 1)
 	out := make([]float64, naturalLen(m))
@@ -187,30 +163,7 @@ func TestMixtureScalarWeight(t *testing.T) {
 	m, prog := compile(t, modelPath, csvPath, chains)
 	dim := m.Dim()
 	rng := rand.New(rand.NewPCG(11, 11))
-	lp, g := make([]float64, chains), make([]float64, chains*dim)
-	for trial := 0; trial < 3; trial++ {
-		theta := randomTheta(rng, chains, dim, 1)
-		if err := prog.LogDensityGrad(theta, lp, g); err != nil {
-			t.Fatal(err)
-		}
-		for c := 0; c < chains; c++ {
-			row := append([]float64(nil), theta[c*dim:(c+1)*dim]...)
-			if want := ref(row); !relClose(lp[c], want, 1e-12) {
-				t.Errorf("trial %d chain %d: log density %.15g, reference %.15g", trial, c, lp[c], want)
-			}
-			for k := range row {
-				x, h := row[k], 1e-6
-				row[k] = x + h
-				up := ref(row)
-				row[k] = x - h
-				down := ref(row)
-				row[k] = x
-				if fd := (up - down) / (2 * h); math.Abs(g[c*dim+k]-fd) > 1e-6*math.Max(1, math.Abs(fd)) {
-					t.Errorf("trial %d chain %d coordinate %d: gradient %.10g, finite difference of the reference %.10g", trial, c, k, g[c*dim+k], fd)
-				}
-			}
-		}
-	}
+	matchReference(t, prog, chains, dim, rng, nil, ref)
 	// the pointwise log-likelihood sums to the likelihood term
 	th := randomTheta(rng, 1, dim, 1)
 	ll := make([]float64, len(LogLikNames(m)))
@@ -240,30 +193,7 @@ func checkAgainstReference(t *testing.T, src, csv string, ref func([]float64) fl
 	m, prog := compile(t, modelPath, csvPath, chains)
 	dim := m.Dim()
 	rng := rand.New(rand.NewPCG(13, uint64(dim)))
-	lp, g := make([]float64, chains), make([]float64, chains*dim)
-	for trial := 0; trial < 3; trial++ {
-		theta := randomTheta(rng, chains, dim, 1)
-		if err := prog.LogDensityGrad(theta, lp, g); err != nil {
-			t.Fatal(err)
-		}
-		for c := 0; c < chains; c++ {
-			row := append([]float64(nil), theta[c*dim:(c+1)*dim]...)
-			if want := ref(row); !relClose(lp[c], want, 1e-12) {
-				t.Errorf("trial %d chain %d: log density %.15g, reference %.15g", trial, c, lp[c], want)
-			}
-			for k := range row {
-				x, h := row[k], 1e-6
-				row[k] = x + h
-				up := ref(row)
-				row[k] = x - h
-				down := ref(row)
-				row[k] = x
-				if fd := (up - down) / (2 * h); math.Abs(g[c*dim+k]-fd) > 1e-6*math.Max(1, math.Abs(fd)) {
-					t.Errorf("trial %d chain %d coordinate %d: gradient %.10g, finite difference of the reference %.10g", trial, c, k, g[c*dim+k], fd)
-				}
-			}
-		}
-	}
+	matchReference(t, prog, chains, dim, rng, nil, ref)
 	// the reference evaluator's pointwise log-likelihood adds up to the likelihood
 	th := randomTheta(rng, 1, dim, 1)
 	env := constrainedEnv(m, th, make([]float64, naturalLen(m)))
