@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,13 +10,7 @@ import (
 // model checks, and each mistake exits 2 with a message that says where and what.
 func TestDataFiles(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, text string) string { return writeIn(t, dir, name, text) }
 	code, out, errs := hmcc(t, "check", "../../models/radon_uranium.model", "../../models/radon_mn.csv", "../../models/radon_counties.csv")
 	if code != 0 || !strings.Contains(out, "data  u          [J]") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)

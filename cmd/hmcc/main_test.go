@@ -305,13 +305,7 @@ func TestLogdensityJSON(t *testing.T) {
 // message that says where and what, never a panic trace.
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, text string) string { return writeIn(t, dir, name, text) }
 	good := "../../models/eight_schools.model"
 	data := "../../models/eight_schools.csv"
 	cases := []struct {

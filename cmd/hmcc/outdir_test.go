@@ -110,9 +110,16 @@ func TestOutputDirIsATransaction(t *testing.T) {
 	}
 }
 
+// write writes text to a file called name in a fresh temporary directory.
 func write(t *testing.T, name, text string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
+	return writeIn(t, t.TempDir(), name, text)
+}
+
+// writeIn writes text to dir/name and returns the path.
+func writeIn(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}

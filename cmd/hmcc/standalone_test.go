@@ -16,13 +16,7 @@ import (
 // that draw exactly, and y_new must be drawn (differ from mu_new).
 func TestGenerateOnNewData(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, text string) string { return writeIn(t, dir, name, text) }
 	data := write("d.csv", "y,x\n1.2,0\n-0.3,1\n2.5,2\n0.7,-1\n3.1,1.5\n")
 	fitModel := write("fit.model", "data y[N] = column \"y\"\ndata x[N] = column \"x\"\nparam a ~ Normal(0, 5)\nparam b ~ Normal(0, 5)\nparam s ~ HalfNormal(2)\ny ~ Normal(a + b * x, s)\n")
 	fit := filepath.Join(dir, "fit")
