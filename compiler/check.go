@@ -515,9 +515,7 @@ func (c *checker) distCall(call *lang.DistCall, variate ir.Shape, infer bool) (*
 				d.Params[i].Name, d.Name, sh, shapeOrScalar(variate))
 			ok = false
 		}
-		if d.Params[i].Domain.Integer() && e.DependsOnParams() {
-			c.errorf(start, end, "argument %s of %s must be data (a whole number), but it depends on parameters", d.Params[i].Name, d.Name).
-				WithHint("the log density is not differentiable in %s; give it a data column or a number", d.Params[i].Name)
+		if !c.integerArgIsData(d, i, e, start, end) {
 			ok = false
 		}
 		term.Args = append(term.Args, e)
@@ -814,4 +812,16 @@ func (c *checker) reduction(e *lang.Call, sp ir.Span, nameEnd diag.Pos) ir.Expr 
 		return ir.NewMean(sp, args[0])
 	}
 	return ir.NewSum(sp, args[0])
+}
+
+// integerArgIsData reports whether argument i of d, checked as e at start..end, may stand there:
+// a whole-number argument (Binomial's n, say) must not depend on parameters, since the log
+// density has no derivative in it. Otherwise it says so and returns false.
+func (c *checker) integerArgIsData(d *dist.Dist, i int, e ir.Expr, start, end diag.Pos) bool {
+	if !d.Params[i].Domain.Integer() || !e.DependsOnParams() {
+		return true
+	}
+	c.errorf(start, end, "argument %s of %s must be data (a whole number), but it depends on parameters", d.Params[i].Name, d.Name).
+		WithHint("the log density is not differentiable in %s; give it a data column or a number", d.Params[i].Name)
+	return false
 }

@@ -141,9 +141,7 @@ func (c *checker) mixture(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dis
 				WithHint("the weights %s have shape %s: give %s one value per component", lang.DumpExpr(call.Args[0]), K, d.Params[i].Name)
 			ok = false
 		}
-		if d.Params[i].Domain.Integer() && e.DependsOnParams() {
-			c.errorf(as, ae, "argument %s of %s must be data (a whole number), but it depends on parameters", d.Params[i].Name, d.Name).
-				WithHint("the log density is not differentiable in %s; give it a data column or a number", d.Params[i].Name)
+		if !c.integerArgIsData(d, i, e, as, ae) {
 			ok = false
 		}
 		term.Args = append(term.Args, e)
@@ -202,9 +200,7 @@ func (c *checker) mixtureOf(call *lang.DistCall, variate ir.Shape) (*ir.Term, *d
 					WithHint("for parameters with one value per component, write Mixture(w, %s(...)) once with vectors [K]", d.Name)
 				ok = false
 			}
-			if d.Params[j].Domain.Integer() && e.DependsOnParams() {
-				c.errorf(as, ae, "argument %s of %s must be data (a whole number), but it depends on parameters", d.Params[j].Name, d.Name).
-					WithHint("the log density is not differentiable in %s; give it a data column or a number", d.Params[j].Name)
+			if !c.integerArgIsData(d, j, e, as, ae) {
 				ok = false
 			}
 			ct.Args = append(ct.Args, e)
