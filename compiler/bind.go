@@ -560,14 +560,9 @@ func checkObservedExpr(term *ir.Term) error {
 // the like are errors whether or not data are given, with the same message (constant bounds
 // are the checker's). Arguments that need data or sizes are left to Bind.
 func CheckConstants(m *ir.Model) error {
-	terms := append([]*ir.Term(nil), m.Terms...)
-	for _, p := range m.Params {
-		terms = append(terms, p.Prior)
-	}
-	for _, g := range m.Generated {
-		if g.Term != nil {
-			terms = append(terms, g.Term)
-		}
+	var terms []*ir.Term
+	for _, t := range m.DensityTerms() {
+		terms = append(append(terms, t), t.Components...) // a mixture's components, written out
 	}
 	var errs diag.List
 	for _, term := range terms {

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/hmcc-dev/hmcc/diag"
@@ -17,6 +18,8 @@ func TestCheckConstantsMatchesBind(t *testing.T) {
 		lines(header, "param mu ~ Normal(0, 1)", "y ~ Normal(mu, 1 - 2)"),
 		lines(header, "param mu ~ Normal(0, 1)", "param p ~ Beta(1, -2)", "y ~ Normal(mu, p)"),
 		lines(header, "param mu ~ Normal(0, 1)", "y ~ Normal(mu, 0/0)"),
+		// inside a mixture's components, written out
+		lines(header, "param mu ~ Normal(0, 1)", "y ~ Mixture(0.3, Normal(mu, -1), Normal(mu, 1))"),
 	} {
 		m, err := checkSrc(t, src)
 		if err != nil {
@@ -71,6 +74,22 @@ func TestRelCloseRejectsInfinityMismatch(t *testing.T) {
 	} {
 		if got := relClose(c.got, c.want, 1e-9); got != c.ok {
 			t.Errorf("relClose(%g, %g) = %v, want %v", c.got, c.want, got, c.ok)
+		}
+	}
+}
+
+// TestIndicesCheckedInEveryTerm: a size-dependent index out of range is a located bind-time
+// error wherever it stands, a mixture's weights and the components it writes out included.
+func TestIndicesCheckedInEveryTerm(t *testing.T) {
+	for _, c := range []struct{ stmt, want string }{
+		{"y ~ Normal(mu[N], 1)", "index 3 is outside mu, which has 2 elements"},
+		{"y ~ Mixture(0.5, Normal(mu[N], 1), Normal(mu[1], 1))", "index 3 is outside mu, which has 2 elements"},
+		{"y ~ Mixture(w[N], Normal(mu[1], 1), Normal(mu[2], 1))", "index 3 is outside w, which has 2 elements"},
+	} {
+		src := lines(header, "param mu[2] ~ Normal(0, 1)", "param w[2] ~ Dirichlet(1)", c.stmt)
+		_, _, err := bindSrc(t, src, "y\n1\n2\n3\n")
+		if err == nil || !strings.Contains(diag.Render(err, src), c.want) {
+			t.Errorf("%s: got %v, want an error naming %q", c.stmt, err, c.want)
 		}
 	}
 }

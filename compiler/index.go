@@ -338,23 +338,14 @@ func checkIndices(m *ir.Model) error {
 	for _, l := range m.Lets {
 		visit(l.Value)
 	}
-	terms := append([]*ir.Term(nil), m.Terms...)
-	for _, p := range m.Params {
-		terms = append(terms, p.Prior)
-	}
 	for _, g := range m.Generated {
-		if g.Term != nil {
-			terms = append(terms, g.Term)
-		} else {
+		if g.Term == nil {
 			visit(g.Value)
 		}
 	}
-	for _, t := range terms {
-		if t.Variate != nil {
-			visit(t.Variate)
-		}
-		for _, a := range t.Args {
-			visit(a)
+	for _, t := range m.DensityTerms() {
+		for _, e := range t.Exprs() {
+			visit(e)
 		}
 	}
 	return errs.Err()

@@ -166,36 +166,19 @@ func markUsed(m *ir.Model) {
 			return true
 		})
 	}
-	terms := append([]*ir.Term(nil), m.Terms...)
-	for _, p := range m.Params {
-		terms = append(terms, p.Prior)
-	}
 	for _, l := range m.Lets {
 		if l.Reported {
 			visit(l.Value)
 		}
 	}
 	for _, g := range m.Generated {
-		if g.Term != nil {
-			terms = append(terms, g.Term)
-		} else {
+		if g.Term == nil {
 			visit(g.Value)
 		}
 	}
-	for _, t := range terms {
-		if t.Variate != nil {
-			visit(t.Variate)
-		}
-		if t.Weights != nil {
-			visit(t.Weights)
-		}
-		for _, a := range t.Args {
-			visit(a)
-		}
-		for _, c := range t.Components {
-			for _, a := range c.Args {
-				visit(a)
-			}
+	for _, t := range m.DensityTerms() {
+		for _, e := range t.Exprs() {
+			visit(e)
 		}
 	}
 }

@@ -187,6 +187,39 @@ type Term struct {
 	Components []*Term
 }
 
+// Exprs returns every expression the term reads: its variate (none for a generated draw's
+// term), a mixture's weights, its arguments and those of the components a mixture writes out.
+// Walkers over a model's terms take them from here, so that no kind of term is left out.
+func (t *Term) Exprs() []Expr {
+	var out []Expr
+	if t.Variate != nil {
+		out = append(out, t.Variate)
+	}
+	if t.Weights != nil {
+		out = append(out, t.Weights)
+	}
+	out = append(out, t.Args...)
+	for _, c := range t.Components {
+		out = append(out, c.Args...)
+	}
+	return out
+}
+
+// DensityTerms returns every term of the model that has a distribution: the likelihood terms,
+// each parameter's prior and each generate NAME ~ Dist draw, in that order.
+func (m *Model) DensityTerms() []*Term {
+	terms := append([]*Term(nil), m.Terms...)
+	for _, p := range m.Params {
+		terms = append(terms, p.Prior)
+	}
+	for _, g := range m.Generated {
+		if g.Term != nil {
+			terms = append(terms, g.Term)
+		}
+	}
+	return terms
+}
+
 // Expr is a typed expression.
 type Expr interface {
 	Shape() Shape
