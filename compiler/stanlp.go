@@ -37,6 +37,11 @@ func StanDroppedConstant(m *ir.Model) (float64, error) {
 }
 
 func termDropped(m *ir.Model, t *ir.Term, env *ir.Env) (float64, error) {
+	if t.Weights != nil {
+		// Stan writes a mixture as target += log_mix(...) or log_sum_exp(...), which keep every
+		// constant of the component densities: nothing is dropped.
+		return 0, nil
+	}
 	x, err := ir.Eval(t.Variate, env)
 	if err != nil {
 		return 0, err

@@ -44,3 +44,26 @@ func TestStanDroppedConstantParameterScale(t *testing.T) {
 		t.Errorf("N = %v: dropped constant %.15g, want %.15g", n, got, want)
 	}
 }
+
+// TestStanDroppedConstantMixture: Stan writes a mixture with target += (log_mix, log_sum_exp),
+// which drops no constant, so the mixture likelihood adds nothing to the dropped constant, where
+// the same data under y ~ Normal(mu[1], sigma[1]) drops −½log(2π) per observation.
+func TestStanDroppedConstantMixture(t *testing.T) {
+	priors := "data y[N] = column \"y\"\nparam w[2] ~ Dirichlet(2)\nparam mu[2] ~ Ordered(Normal(0, 5))\nparam sigma[2] ~ HalfNormal(2)\n"
+	csv := "y\n-1.5\n0.3\n2.2\n1.9\n-0.7\n"
+	dropped := func(likelihood string) float64 {
+		m, _ := compileSrc(t, priors+likelihood+"\n", csv, 1)
+		c, err := StanDroppedConstant(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	normal := dropped("y ~ Normal(mu[1], sigma[1])")
+	h := 0.5 * math.Log(2*math.Pi)
+	for _, mix := range []string{"y ~ Mixture(w, Normal(mu, sigma))", "y ~ Mixture(w, Normal(mu[1], sigma[1]), Normal(mu[2], sigma[2]))"} {
+		if got := dropped(mix); math.Abs(normal-got-(-5*h)) > 1e-12 {
+			t.Errorf("%s: dropped %.15g; the normal likelihood's %.15g less 5 × ½log(2π) would be %.15g", mix, got, normal, normal+5*h)
+		}
+	}
+}
