@@ -150,7 +150,12 @@ func (r *runCmd) Run(e *env) error {
 	defer cancel()
 	finished := make(chan struct{})
 	defer close(finished)
-	go watchSignals(cancel, finished, e.stderr, sink)
+	// Notify before the watcher starts: a signal that comes before the goroutine first runs must
+	// still reach it, not kill the process without closing the chain files.
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go watchSignals(sig, cancel, finished, e.stderr, sink)
 	bar := newProgress(e.stderr, r.Quiet)
 	sink.progress = bar
 	cfg := runtime.Config{Warmup: r.Warmup, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
@@ -258,10 +263,7 @@ func (r *runCmd) Run(e *env) error {
 // once: the user asked twice. It takes the sink's lock first, so no chain's CSV is left holding
 // half a row; the files then lack only the timing trailer, which readers of CmdStan CSVs treat as
 // optional.
-func watchSignals(cancel context.CancelFunc, finished <-chan struct{}, stderr io.Writer, sink *drawSink) {
-	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sig)
+func watchSignals(sig <-chan os.Signal, cancel context.CancelFunc, finished <-chan struct{}, stderr io.Writer, sink *drawSink) {
 	for first := true; ; first = false {
 		select {
 		case <-sig:
