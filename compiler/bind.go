@@ -12,187 +12,295 @@ import (
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
-// Bind loads each data declaration from the table, binds size symbols, lays the parameters out in
-// θ in declaration order, checks observed values against their distribution's support, and folds
-// every data-only subexpression into a constant so it is computed once, here.
-func Bind(m *ir.Model, t *dataset.Table) error {
-	return BindInputs(m, []Input{{Name: InputName(t.Path), Table: t}})
+// BindData binds a checked model to its data files and returns the bound model (see ir.Model):
+// a copy of m in which each data declaration holds the values it reads, the size symbols have
+// the values the data give them, the parameters are laid out in θ in declaration order,
+// observed values have been checked against their distributions' supports, and every data-only
+// subexpression is folded into a constant so that it is computed once, here. m itself is left
+// as checked, so one checked model can be bound to several data sets.
+//
+// Each data declaration reads the file its `from "name"` names, or the first file.
+func BindData(m *ir.Model, inputs ...Input) (*ir.Model, error) {
+	if m.Bound() {
+		return nil, fmt.Errorf("internal error: binding a model that is already bound; bind the checked model")
+	}
+	b := &binder{m: m.Clone(), inputs: inputs, of: map[*ir.DataVar]*Input{}, boundBy: map[string]string{},
+		groupings: map[string]*ir.DataVar{}}
+	b.m.Sizes = ir.Sizes{}
+	// Each phase either stops binding with an error or adds the problems it finds to b.errs;
+	// binding stops after the first phase that found any.
+	for _, phase := range []func() error{
+		b.readData,        // each declaration's value and the sizes its extents bind
+		b.checkTables,     // per-group tables against their groupings, JSON sizes against the data
+		b.layOut,          // each parameter's coordinates in θ
+		b.checkData,       // observed values in their supports, indices inside their vectors
+		b.fold,            // data-only subexpressions replaced by their values
+		b.checkArgDomains, // data arguments inside their parameters' domains
+		b.checkTerms,      // what needs the folded values: observed expressions, mixtures, data arguments
+		b.bindBounds,      // intervals bounded by data
+	} {
+		if err := phase(); err != nil {
+			return nil, err
+		}
+		if err := b.errs.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return b.m, nil
 }
 
-// BindInputs is Bind with several data files: each data declaration reads the file its
-// `from "name"` names, or the first file.
+// TableInput is the input of a single CSV table, named by its file.
+func TableInput(t *dataset.Table) Input { return Input{Name: InputName(t.Path), Table: t} }
+
+// Bind binds m to one CSV table in place: m becomes the bound model.
+//
+// Deprecated: use BindData, which returns the bound model and leaves the checked one as it is.
+func Bind(m *ir.Model, t *dataset.Table) error {
+	return BindInputs(m, []Input{TableInput(t)})
+}
+
+// BindInputs binds m to several data files in place: m becomes the bound model.
+//
+// Deprecated: use BindData, which returns the bound model and leaves the checked one as it is.
 func BindInputs(m *ir.Model, inputs []Input) error {
-	m.Sizes = ir.Sizes{}
-	boundBy := map[string]string{}
-	b := &binder{inputs: inputs, of: map[*ir.DataVar]*Input{}}
-	groupings := map[string]*ir.DataVar{} // the first grouping of each number of groups J
-	var errs diag.List
-	bindSize := func(v *ir.DataVar, name string, n int, what string) bool {
-		if prev, ok := m.Sizes[name]; ok && prev != n {
-			errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("size %s is %d (bound by %s), but %s", name, prev, boundBy[name], what),
-				Hint: "give sizes that differ different names"})
-			return false
-		}
-		if _, ok := m.Sizes[name]; !ok {
-			m.Sizes[name] = n
-			boundBy[name] = v.Name // the first declaration that bound it, for messages
-		}
-		return true
+	bound, err := BindData(m, inputs...)
+	if err != nil {
+		return err
 	}
-	for _, v := range m.Data {
+	*m = *bound
+	return nil
+}
+
+// binder is the state of one BindData call: the model being bound (the copy), the inputs, and
+// what later phases and messages need to know about how the data were read.
+type binder struct {
+	m      *ir.Model
+	inputs []Input
+	// of is the input each data declaration was read from, to name the file, line and column
+	// of a bad value.
+	of map[*ir.DataVar]*Input
+	// boundBy names the declaration that first bound each size, for messages.
+	boundBy map[string]string
+	// groupings holds the first grouping of each number of groups J: a grouping of J in
+	// another table numbers its groups as this one does.
+	groupings map[string]*ir.DataVar
+	// errs collects the user errors of the current phase.
+	errs diag.List
+}
+
+// readData reads each data declaration's value from its file and binds the sizes it gives.
+func (b *binder) readData() error {
+	for _, v := range b.m.Data {
 		in, err := b.input(v)
 		if err != nil {
 			return err
 		}
 		if in.JSON != nil {
-			if err := bindJSON(v, in.JSON); err != nil {
-				return err
-			}
-			ext := v.Value.Shape
-			for i, d := range v.Shape {
-				what := fmt.Sprintf("%s has %d %s", v.Name, ext[i], []string{"rows", "columns"}[i])
-				if len(v.Shape) == 1 {
-					what = fmt.Sprintf("%s has %d %s", v.Name, ext[i], plural(ext[i], "element", "elements"))
-				}
-				if d.Name == "" {
-					if d.Size != ext[i] {
-						errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("%s is declared with size %d, but %s", v.Name, d.Size, what)})
-					}
-					continue
-				}
-				bindSize(v, d.Name, ext[i], what)
-			}
-			if v.Source.Kind == ir.FromLevels {
-				bindSize(v, v.Source.LevelsSize, len(v.Labels), fmt.Sprintf("%s has %d %s", v.Name, len(v.Labels), plural(len(v.Labels), "group", "groups")))
-			}
-			if v.IsSize {
-				x := v.Value.Data[0]
-				if x < 1 || x != math.Trunc(x) || x > math.MaxInt32 {
-					start, end := v.NamePos, endOf(v.NamePos, v.Name)
-					errs.Add(&diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("%s is used as a size, but its value in %s is %g", v.Name, in.JSON.Path, x),
-						Hint: "a size must be a whole number of at least 1"})
-					continue
-				}
-				bindSize(v, v.Name, int(x), fmt.Sprintf("%s is %d in %s", v.Name, int(x), in.JSON.Path))
-			}
-			continue
+			err = b.readJSON(v, in.JSON)
+		} else {
+			err = b.readTable(v, in.Table)
 		}
-		t := in.Table
-		if v.Source.Kind == ir.FromValue {
-			return &diag.Error{Pos: v.Source.NamePos[0], End: endOf(v.Source.NamePos[0], fmt.Sprintf("%q", v.Source.Names[0])),
-				Msg:  fmt.Sprintf("data %s: value reads a named value of a JSON data file, but %s is a CSV table", v.Name, t.Path),
-				Hint: `read a column of a CSV with column "name", or give the data as JSON ({"name": ...})`}
-		}
-		cols, err := selectColumns(v, t)
 		if err != nil {
 			return err
 		}
-		extents := []int{t.Rows}
-		if len(v.Shape) == 2 {
-			extents = append(extents, len(cols))
+	}
+	return nil
+}
+
+// bindSize binds size name to n, the extent described by what, or reports that an earlier
+// declaration bound it to another value.
+func (b *binder) bindSize(v *ir.DataVar, name string, n int, what string) bool {
+	sizes := b.m.Sizes
+	if prev, ok := sizes[name]; ok && prev != n {
+		b.errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("size %s is %d (bound by %s), but %s", name, prev, b.boundBy[name], what),
+			Hint: "give sizes that differ different names"})
+		return false
+	}
+	if _, ok := sizes[name]; !ok {
+		sizes[name] = n
+		b.boundBy[name] = v.Name
+	}
+	return true
+}
+
+// bindShape binds each size symbol of v's declared shape to the extent the data give that axis
+// and checks each literal size against it; what(i) describes axis i's extent for messages.
+func (b *binder) bindShape(v *ir.DataVar, extents []int, what func(i int) string) {
+	for i, d := range v.Shape {
+		if i >= len(extents) {
+			break
 		}
-		for i, d := range v.Shape {
-			if i >= len(extents) {
-				break
+		if d.Name == "" {
+			if d.Size != extents[i] {
+				b.errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("%s is declared with size %d, but %s", v.Name, d.Size, what(i))})
 			}
-			what := fmt.Sprintf("%s has %d rows", v.Name, extents[i])
-			if i == 1 {
-				what = fmt.Sprintf("%s has %d columns", v.Name, extents[i])
-			}
-			if len(inputs) > 1 && i == 0 {
-				what += " (in " + t.Path + ")"
-			}
-			if d.Name == "" {
-				if d.Size != extents[i] {
-					errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("%s is declared with size %d, but %s", v.Name, d.Size, what)})
-				}
-				continue
-			}
-			bindSize(v, d.Name, extents[i], what)
-		}
-		v.Columns = cols
-		v.Value = ir.NewTensor(extents...)
-		if v.Source.Kind == ir.FromLevels {
-			codes, labels, err := t.Levels(cols[0])
-			if err != nil {
-				return err
-			}
-			if first := groupings[v.Source.LevelsSize]; first != nil && b.of[first] != in {
-				// the same groups in another table (new data): number them as the first does
-				if codes, err = renumber(codes, labels, first, func(row int) error {
-					return &dataset.Error{Path: t.Path, Line: t.Line(row), Column: cols[0], Msg: fmt.Sprintf(
-						"group %s is not one of the %d groups of %s; %s numbers its groups as %s does, since both have size %s", labels[codes[row]-1], len(first.Labels), first.Name, v.Name, first.Name, v.Source.LevelsSize)}
-				}); err != nil {
-					return err
-				}
-				labels = first.Labels
-			} else if first == nil {
-				groupings[v.Source.LevelsSize] = v
-			}
-			if !bindSize(v, v.Source.LevelsSize, len(labels), fmt.Sprintf("%s has %d %s", v.Name, len(labels), plural(len(labels), "group", "groups"))) {
-				continue
-			}
-			for i, k := range codes {
-				v.Value.Data[i] = float64(k)
-			}
-			v.Labels = labels
 			continue
 		}
-		// One column at a time, straight into the row-major tensor, so a large file is held
-		// as its text plus the model's tensor plus one column, not every column twice.
-		for j, name := range cols {
-			col, err := t.Column(name)
-			if err != nil {
-				return err
-			}
-			if v.Source.Standardize {
-				if err := standardize(col); err != nil {
-					return &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("cannot standardize column %q of %s: %v", name, t.Path, err),
-						Hint: leaveOut(v.Source, name)}
-				}
-			}
-			for i, x := range col {
-				v.Value.Data[i*len(cols)+j] = x
+		b.bindSize(v, d.Name, extents[i], what(i))
+	}
+}
+
+// groupsWords describes the number of groups of a grouping, for messages.
+func groupsWords(v *ir.DataVar, n int) string {
+	return fmt.Sprintf("%s has %d %s", v.Name, n, plural(n, "group", "groups"))
+}
+
+// readJSON reads v from a JSON data file and binds the sizes of its shape, its number of groups
+// (levels) and, for a scalar the model uses as a size, that size.
+func (b *binder) readJSON(v *ir.DataVar, j *dataset.JSON) error {
+	if err := bindJSON(v, j); err != nil {
+		return err
+	}
+	ext := v.Value.Shape
+	b.bindShape(v, ext, func(i int) string {
+		if len(v.Shape) == 1 {
+			return fmt.Sprintf("%s has %d %s", v.Name, ext[i], plural(ext[i], "element", "elements"))
+		}
+		return fmt.Sprintf("%s has %d %s", v.Name, ext[i], []string{"rows", "columns"}[i])
+	})
+	if v.Source.Kind == ir.FromLevels {
+		b.bindSize(v, v.Source.LevelsSize, len(v.Labels), groupsWords(v, len(v.Labels)))
+	}
+	if v.IsSize {
+		x := v.Value.Data[0]
+		if x < 1 || x != math.Trunc(x) || x > math.MaxInt32 {
+			b.errs.Add(&diag.Error{Pos: v.NamePos, End: endOf(v.NamePos, v.Name), Msg: fmt.Sprintf("%s is used as a size, but its value in %s is %g", v.Name, j.Path, x),
+				Hint: "a size must be a whole number of at least 1"})
+			return nil
+		}
+		b.bindSize(v, v.Name, int(x), fmt.Sprintf("%s is %d in %s", v.Name, int(x), j.Path))
+	}
+	return nil
+}
+
+// readTable reads v from the columns of a CSV table and binds the sizes of its rows and columns.
+func (b *binder) readTable(v *ir.DataVar, t *dataset.Table) error {
+	if v.Source.Kind == ir.FromValue {
+		return &diag.Error{Pos: v.Source.NamePos[0], End: endOf(v.Source.NamePos[0], fmt.Sprintf("%q", v.Source.Names[0])),
+			Msg:  fmt.Sprintf("data %s: value reads a named value of a JSON data file, but %s is a CSV table", v.Name, t.Path),
+			Hint: `read a column of a CSV with column "name", or give the data as JSON ({"name": ...})`}
+	}
+	cols, err := selectColumns(v, t)
+	if err != nil {
+		return err
+	}
+	extents := []int{t.Rows}
+	if len(v.Shape) == 2 {
+		extents = append(extents, len(cols))
+	}
+	b.bindShape(v, extents, func(i int) string {
+		if i == 1 {
+			return fmt.Sprintf("%s has %d columns", v.Name, extents[i])
+		}
+		what := fmt.Sprintf("%s has %d rows", v.Name, extents[i])
+		if len(b.inputs) > 1 {
+			what += " (in " + t.Path + ")"
+		}
+		return what
+	})
+	v.Columns = cols
+	v.Value = ir.NewTensor(extents...)
+	if v.Source.Kind == ir.FromLevels {
+		return b.readLevels(v, t)
+	}
+	return readColumns(v, t)
+}
+
+// readLevels numbers the groups of v's grouping column 1 … J and binds J. A grouping of the
+// same J in another table (new data for the groups of the first) numbers its groups as the first
+// grouping does, by label.
+func (b *binder) readLevels(v *ir.DataVar, t *dataset.Table) error {
+	col, J := v.Columns[0], v.Source.LevelsSize
+	codes, labels, err := t.Levels(col)
+	if err != nil {
+		return err
+	}
+	if first := b.groupings[J]; first != nil && b.of[first] != b.of[v] {
+		if codes, err = renumber(codes, labels, first, func(row int) error {
+			return &dataset.Error{Path: t.Path, Line: t.Line(row), Column: col, Msg: fmt.Sprintf(
+				"group %s is not one of the %d groups of %s; %s numbers its groups as %s does, since both have size %s", labels[codes[row]-1], len(first.Labels), first.Name, v.Name, first.Name, J)}
+		}); err != nil {
+			return err
+		}
+		labels = first.Labels
+	} else if first == nil {
+		b.groupings[J] = v
+	}
+	if !b.bindSize(v, J, len(labels), groupsWords(v, len(labels))) {
+		return nil
+	}
+	for i, k := range codes {
+		v.Value.Data[i] = float64(k)
+	}
+	v.Labels = labels
+	return nil
+}
+
+// readColumns copies v's columns of t into its value, standardizing them if the source says so.
+// One column at a time, straight into the row-major tensor, so that a large file is held as its
+// text plus the model's tensor plus one column, not every column twice.
+func readColumns(v *ir.DataVar, t *dataset.Table) error {
+	cols := v.Columns
+	for j, name := range cols {
+		col, err := t.Column(name)
+		if err != nil {
+			return err
+		}
+		if v.Source.Standardize {
+			if err := standardize(col); err != nil {
+				return &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("cannot standardize column %q of %s: %v", name, t.Path, err),
+					Hint: leaveOut(v.Source, name)}
 			}
 		}
+		for i, x := range col {
+			v.Value.Data[i*len(cols)+j] = x
+		}
 	}
-	if err := errs.Err(); err != nil {
+	return nil
+}
+
+// checkTables checks the data files against each other: per-group tables against their
+// groupings, and the sizes a JSON file states against those its values gave.
+func (b *binder) checkTables() error {
+	if err := b.checkGroupTables(); err != nil {
 		return err
 	}
-	if err := b.checkGroupTables(m); err != nil {
-		return err
-	}
-	if err := checkJSONSizes(inputs, m.Sizes, boundBy); err != nil {
-		return err
-	}
+	return checkJSONSizes(b.inputs, b.m.Sizes, b.boundBy)
+}
+
+// layOut gives each parameter its coordinates in θ, in declaration order.
+func (b *binder) layOut() error {
 	off := 0
-	for _, p := range m.Params {
-		n := m.Sizes.Len(p.Shape)
+	for _, p := range b.m.Params {
+		n := b.m.Sizes.Len(p.Shape)
 		if p.Constraint.Kind == ir.Simplex && n < 2 {
-			errs.Add(&diag.Error{Pos: p.Pos, End: endOf(p.Pos, p.Name),
+			b.errs.Add(&diag.Error{Pos: p.Pos, End: endOf(p.Pos, p.Name),
 				Msg: fmt.Sprintf("parameter %s is a simplex of %d %s; it needs at least 2", p.Name, n, plural(n, "element", "elements"))})
 			continue
 		}
 		p.Offset, p.Len = off, p.Constraint.Coordinates(n)
 		off += p.Len
 	}
-	if err := errs.Err(); err != nil {
-		return err
-	}
-	for _, term := range m.Terms {
+	return nil
+}
+
+// checkData checks every observed value against its distribution's support and every element,
+// slice and recurrence against the length of the vector it reads.
+func (b *binder) checkData() error {
+	for _, term := range b.m.Terms {
 		if err := checkObserved(term, b); err != nil {
 			return err
 		}
 	}
-	if err := checkIndices(m); err != nil {
-		return err
-	}
-	for _, l := range m.Lets {
-		l.Value = fold(l.Value, m.Sizes)
-	}
+	return checkIndices(b.m)
+}
+
+// foldedTerms are the terms whose expressions binding folds: the likelihood terms, the
+// components a mixture writes out, the priors and the generated draws, in that order.
+func foldedTerms(m *ir.Model) []*ir.Term {
 	terms := append([]*ir.Term(nil), m.Terms...)
 	for _, t := range m.Terms {
-		terms = append(terms, t.Components...) // a mixture's components, written out
+		terms = append(terms, t.Components...)
 	}
 	for _, p := range m.Params {
 		terms = append(terms, p.Prior)
@@ -200,63 +308,102 @@ func BindInputs(m *ir.Model, inputs []Input) error {
 	for _, g := range m.Generated {
 		if g.Term != nil {
 			terms = append(terms, g.Term)
-		} else {
-			g.Value = fold(g.Value, m.Sizes)
 		}
 	}
-	for _, term := range terms {
+	return terms
+}
+
+// fold replaces every data-only subexpression of the lets, the generated values and the terms
+// by its value.
+func (b *binder) fold() error {
+	z := b.m.Sizes
+	for _, l := range b.m.Lets {
+		l.Value = fold(l.Value, z)
+	}
+	for _, g := range b.m.Generated {
+		if g.Term == nil {
+			g.Value = fold(g.Value, z)
+		}
+	}
+	for _, term := range foldedTerms(b.m) {
 		if term.Weights != nil {
-			term.Weights = fold(term.Weights, m.Sizes)
+			term.Weights = fold(term.Weights, z)
 		}
 		if term.Variate != nil { // a generated draw has none
-			term.Variate = fold(term.Variate, m.Sizes)
+			term.Variate = fold(term.Variate, z)
 		}
 		for i, a := range term.Args {
-			term.Args[i] = fold(a, m.Sizes)
-			if err := checkArgDomain(term, i, m.Sizes, b); err != nil {
+			term.Args[i] = fold(a, z)
+		}
+	}
+	return nil
+}
+
+// checkArgDomains checks every data-only argument against its parameter's domain.
+func (b *binder) checkArgDomains() error {
+	for _, term := range foldedTerms(b.m) {
+		for i := range term.Args {
+			if err := checkArgDomain(term, i, b.m.Sizes, b); err != nil {
 				if d, ok := err.(*diag.Error); ok {
-					errs.Add(d)
+					b.errs.Add(d)
 					continue
 				}
 				return err
 			}
 		}
 	}
-	if err := errs.Err(); err != nil {
-		return err
-	}
-	for _, term := range m.Terms {
+	return nil
+}
+
+// checkTerms checks what needs the folded values: an observed expression of data inside the
+// support, a mixture's number of components, observed values against supports that depend on
+// data arguments.
+func (b *binder) checkTerms() error {
+	for _, term := range b.m.Terms {
 		if err := checkObservedExpr(term); err != nil {
 			return err
 		}
-		if err := checkTwoComponents(term, m.Sizes); err != nil {
+		if err := checkTwoComponents(term, b.m.Sizes); err != nil {
 			return err
 		}
 	}
-	for _, p := range m.Params {
-		if p.Prior.Dist.Support == dist.Between {
-			if err := bindBounds(p, m.Sizes); err != nil {
-				errs.Add(err)
-			}
-		}
-	}
-	for _, term := range m.Terms {
-		if err := checkObservedArgs(term, b, m.Sizes); err != nil {
+	for _, term := range b.m.Terms {
+		if err := checkObservedArgs(term, b, b.m.Sizes); err != nil {
 			return err
 		}
 	}
-	return errs.Err()
+	return nil
 }
 
-// bindBounds sets the interval of a parameter whose prior is bounded by its first two arguments
-// (Uniform), now that bounds computed from data have values.
-func bindBounds(p *ir.ParamVar, sizes ir.Sizes) *diag.Error {
+// bindBounds sets the interval of each parameter whose prior is bounded by its first two
+// arguments (Uniform), now that bounds computed from data have values.
+func (b *binder) bindBounds() error {
+	for _, p := range b.m.Params {
+		if p.Prior.Dist.Support != dist.Between {
+			continue
+		}
+		if err := bindBounds(p, b.m.Sizes); err != nil {
+			if d, ok := err.(*diag.Error); ok {
+				b.errs.Add(d)
+				continue
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// bindBounds sets the interval of a parameter bounded by its prior's first two arguments. The
+// checker has made them data-only scalars, so a bound without a value is an internal error.
+func bindBounds(p *ir.ParamVar, sizes ir.Sizes) error {
 	var b [2]float64
 	for i, a := range p.Prior.Args[:2] {
 		v, err := ir.Eval(a, ir.NewEnv(sizes, nil))
-		if err != nil || len(v.Data) != 1 {
-			start, end := a.Span()
-			return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("internal error: the bound of %s has no scalar value", p.Name)}
+		if err != nil {
+			return fmt.Errorf("internal error: the bound of %s has no value: %v", p.Name, err)
+		}
+		if len(v.Data) != 1 {
+			return fmt.Errorf("internal error: the bound of %s has %d values, not one", p.Name, len(v.Data))
 		}
 		b[i] = v.Data[0]
 	}

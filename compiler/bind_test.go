@@ -1,6 +1,8 @@
 package compiler
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,11 +10,12 @@ import (
 
 	"github.com/hmcc-dev/hmcc/dataset"
 	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/dist"
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
-// bindSrc checks src, writes csv to a temporary data.csv and binds it. It returns the model, the
-// CSV's path and the error.
+// bindSrc checks src, writes csv to a temporary data.csv and binds it. It returns the bound
+// model, the CSV's path and the error.
 func bindSrc(t *testing.T, src, csv string) (*ir.Model, string, error) {
 	t.Helper()
 	m, err := checkSrc(t, src)
@@ -27,7 +30,8 @@ func bindSrc(t *testing.T, src, csv string) (*ir.Model, string, error) {
 	if err != nil {
 		t.Fatalf("reading the test CSV: %v", err)
 	}
-	return m, path, Bind(m, tab)
+	bound, err := BindData(m, TableInput(tab))
+	return bound, path, err
 }
 
 func TestBindErrors(t *testing.T) {
@@ -269,5 +273,214 @@ func TestBindFolds(t *testing.T) {
 	lx, ok := inner.R.(*ir.Folded)
 	if !ok || len(lx.Value.Data) != 2 || lx.Value.Data[0] != 0 || lx.Value.Data[1] != 1.3862943611198906 {
 		t.Errorf("log(x) folded to %#v", inner.R)
+	}
+}
+
+// TestBindTwoDataSets binds one checked model (radon: a grouping, so sizes N and J) to two data
+// sets of different sizes: each bound model equals the one a fresh check and bind of its data
+// gives, binding the second leaves the first as it was, and the checked model is unchanged.
+func TestBindTwoDataSets(t *testing.T) {
+	src, err := os.ReadFile("../models/radon.model")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func() *ir.Model {
+		m, err := checkSrc(t, string(src))
+		if err != nil {
+			t.Fatal(diag.Render(err, string(src)))
+		}
+		return m
+	}
+	full, err := os.ReadFile("../models/radon_mn.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.SplitAfter(string(full), "\n")
+	small := strings.Join(rows[:1+40], "") // the header and 40 houses: fewer counties
+	sets := []string{string(full), small}
+	m := check()
+	checked := ir.Dump(m)
+	var bound []*ir.Model
+	var dumps []string
+	for _, csv := range sets {
+		b, err := BindData(m, inputsFor(t, "radon_mn.csv", csv)...)
+		if err != nil {
+			t.Fatal(diag.Render(err, string(src)))
+		}
+		bound, dumps = append(bound, b), append(dumps, ir.Dump(b))
+	}
+	if bound[0].Sizes["N"] != 919 || bound[1].Sizes["N"] != 40 || bound[1].Sizes["J"] >= bound[0].Sizes["J"] {
+		t.Errorf("sizes %v and %v, want N = 919 and 40, fewer counties in the second", bound[0].Sizes, bound[1].Sizes)
+	}
+	for i, csv := range sets {
+		fresh, err := BindData(check(), inputsFor(t, "radon_mn.csv", csv)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := ir.Dump(bound[i]), ir.Dump(fresh); got != want || got != dumps[i] {
+			t.Errorf("data set %d: the model bound after another differs from a fresh bind:\n%s\nwant\n%s", i, got, want)
+		}
+	}
+	if got := ir.Dump(m); got != checked || m.Bound() {
+		t.Errorf("binding changed the checked model:\n%s\nwant\n%s", got, checked)
+	}
+	if _, err := BindData(bound[0], inputsFor(t, "radon_mn.csv", small)...); err == nil || !strings.Contains(err.Error(), "internal error") {
+		t.Errorf("binding a bound model: got %v, want an internal error", err)
+	}
+	for i := range bound {
+		if p := sharedPointers(m, bound[i]); p != "" {
+			t.Errorf("bound model %d shares %s with the checked model", i, p)
+		}
+	}
+	if p := sharedPointers(bound[0], bound[1]); p != "" {
+		t.Errorf("the two bound models share %s", p)
+	}
+}
+
+// modelPointers maps every declaration, term and expression node reachable from m to a
+// description. Declarations reached only through references are listed under "ref".
+func modelPointers(m *ir.Model) (own, refs map[any]string) {
+	own, refs = map[any]string{}, map[any]string{}
+	var expr func(e ir.Expr)
+	expr = func(e ir.Expr) {
+		ir.Walk(e, func(x ir.Expr) bool {
+			own[x] = fmt.Sprintf("%T %s", x, ir.DumpExpr(x))
+			switch x := x.(type) {
+			case *ir.DataRef:
+				refs[x.Var] = "data " + x.Var.Name
+			case *ir.Gather:
+				refs[x.Index] = "data " + x.Index.Name
+			case *ir.ParamRef:
+				refs[x.Var] = "param " + x.Var.Name
+			case *ir.LetRef:
+				refs[x.Var] = "let " + x.Var.Name
+			case *ir.GenRef:
+				refs[x.Var] = "generate " + x.Var.Name
+			case *ir.At:
+				refs[x.R] = "recurrence " + x.R.Name
+			case *ir.Lag:
+				refs[x.R] = "recurrence " + x.R.Name
+			case *ir.RecurIndex:
+				refs[x.R] = "recurrence " + x.R.Name
+			}
+			return true
+		})
+	}
+	for _, d := range m.Data {
+		own[d] = "data " + d.Name
+	}
+	for _, p := range m.Params {
+		own[p] = "param " + p.Name
+	}
+	for _, l := range m.Lets {
+		own[l] = "let " + l.Name
+		expr(l.Value)
+	}
+	for _, g := range m.Generated {
+		own[g] = "generate " + g.Name
+		if g.Value != nil {
+			expr(g.Value)
+		}
+	}
+	for _, term := range foldedTerms(m) {
+		own[term] = "term at " + term.Pos.String()
+		for _, e := range term.Exprs() {
+			expr(e)
+		}
+	}
+	return own, refs
+}
+
+// sharedPointers describes the first declaration, term or node a and b share, "" if none, or
+// a reference of either that points outside its own model.
+func sharedPointers(a, b *ir.Model) string {
+	ownA, refsA := modelPointers(a)
+	ownB, refsB := modelPointers(b)
+	for p, what := range ownA {
+		if _, ok := ownB[p]; ok {
+			return what
+		}
+	}
+	for _, side := range []struct {
+		own, refs map[any]string
+	}{{ownA, refsA}, {ownB, refsB}} {
+		for p, what := range side.refs {
+			if _, ok := side.own[p]; !ok {
+				return "a reference to " + what + " outside its own model"
+			}
+		}
+	}
+	return ""
+}
+
+// TestCloneEveryKind copies a model with every kind of declaration and expression node, checked
+// and bound: each copy dumps as its original and shares no declaration, term or node with it.
+func TestCloneEveryKind(t *testing.T) {
+	src := lines(`data y[N] = column "y"`, `data X[N, K] = columns "a", "b"`, `data g[N] = levels "g" as J`,
+		"param mu ~ Normal(0, 1)", "param w[K] ~ Normal(0, 1)", "param u[J] ~ Normal(0, 1)", "param sigma ~ HalfNormal(1)",
+		"const v = sum(transpose(X) @ y)",
+		"let s = dot(w, w) + log_sum_exp(w) + mean(w) + N - 1",
+		"let z[N] = recur(mu, t: 0.5 * z[t-1] + t * 0.01 + y[t])",
+		"let r = -s",
+		"y ~ Normal(ifelse(y, mu, z) + X @ w + u[g] + v + s + exp(y[1]) + sum(y[1:N-1]), sigma)",
+		"generate y_rep[N] ~ Normal(z, sigma)",
+		"generate q = r + 1", "generate q2 = 2 * q")
+	m, _, err := bindSrc(t, src, "y,a,b,g\n1,0.5,1,A\n2,1,0,B\n0,2,2,A\n")
+	if err != nil {
+		t.Fatal(diag.Render(err, src))
+	}
+	checked, err := checkSrc(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, model := range []*ir.Model{checked, m} {
+		own, _ := modelPointers(model)
+		for p := range own {
+			kinds[fmt.Sprintf("%T", p)] = true
+		}
+		cp := model.Clone()
+		if got, want := ir.Dump(cp), ir.Dump(model); got != want {
+			t.Errorf("the copy dumps as\n%s\nnot\n%s", got, want)
+		}
+		if p := sharedPointers(model, cp); p != "" {
+			t.Errorf("the copy shares %s", p)
+		}
+		if cp.Bound() != model.Bound() {
+			t.Errorf("the copy of a model bound %v is bound %v", model.Bound(), cp.Bound())
+		}
+	}
+	for _, k := range []string{"DataVar", "ParamVar", "LetVar", "GenVar", "Term",
+		"Const", "DataRef", "ParamRef", "LetRef", "GenRef", "Unary", "Binary", "MatVec", "Gather", "Sum", "Mean",
+		"Dot", "Transpose", "Folded", "LogSumExp", "SizeVal", "Slice", "Select", "Recur", "At", "Lag", "RecurIndex"} {
+		if !kinds["*ir."+k] {
+			t.Errorf("the model has no %s; give it one, so that copying it is tested", k)
+		}
+	}
+}
+
+// TestBindBoundsInternal: a bound without one value cannot come from a checked model (the checker
+// makes bounds data-only scalars), so bindBounds reports it as an internal error, which exits 1
+// and asks to be reported, not as a diagnostic of the user's model (exit 2).
+func TestBindBoundsInternal(t *testing.T) {
+	uniform, ok := dist.Lookup("Uniform")
+	if !ok {
+		t.Fatal("no Uniform")
+	}
+	sp := ir.NewSpan(diag.Pos{File: "t.model", Line: 1, Col: 1}, diag.Pos{File: "t.model", Line: 1, Col: 5})
+	unbound := &ir.DataVar{Name: "lo"}
+	vector := ir.NewFolded(sp, &ir.Tensor{Shape: []int{2}, Data: []float64{0, 1}}, ir.Shape{{Size: 2}})
+	for _, lo := range []ir.Expr{ir.NewDataRef(sp, unbound), vector} {
+		p := &ir.ParamVar{Name: "a", Prior: &ir.Term{Dist: uniform, Args: []ir.Expr{lo, ir.NewConst(sp, 2)}}}
+		err := bindBounds(p, ir.Sizes{})
+		var d *diag.Error
+		if err == nil || errors.As(err, &d) || !strings.HasPrefix(err.Error(), "internal error: the bound of a has") {
+			t.Errorf("bound %s: got %#v, want an internal error", ir.DumpExpr(lo), err)
+		}
+	}
+	p := &ir.ParamVar{Name: "a", Prior: &ir.Term{Dist: uniform, Args: []ir.Expr{ir.NewConst(sp, 2), ir.NewConst(sp, 1)}}}
+	var d *diag.Error
+	if err := bindBounds(p, ir.Sizes{}); !errors.As(err, &d) {
+		t.Errorf("bounds in the wrong order: got %#v, want a diagnostic", err)
 	}
 }

@@ -59,10 +59,27 @@ func TestDumpGolden(t *testing.T) {
 				}
 				inputs = append(inputs, Input{Name: InputName(f), Table: tab})
 			}
-			if err := BindInputs(m, inputs); err != nil {
+			bound, err := BindData(m, inputs...)
+			if err != nil {
 				t.Fatal(diag.Render(err, string(src)))
 			}
-			for ext, got := range map[string]string{".ast": lang.Dump(ast), ".ir": checked, ".bound.ir": ir.Dump(m)} {
+			// Binding leaves the checked model as it was, so that it can be bound again.
+			if after := ir.Dump(m); after != checked || m.Bound() || !bound.Bound() {
+				t.Errorf("binding changed the checked model (bound %v), from\n%s\nto\n%s", m.Bound(), checked, after)
+			}
+			again, err := BindData(m, inputs...)
+			if err != nil {
+				t.Fatal(diag.Render(err, string(src)))
+			}
+			if ir.Dump(again) != ir.Dump(bound) {
+				t.Errorf("binding the checked model again gave\n%s\nnot\n%s", ir.Dump(again), ir.Dump(bound))
+			}
+			for _, p := range []string{sharedPointers(m, bound), sharedPointers(bound, again)} {
+				if p != "" {
+					t.Errorf("two of the checked and bound models share %s", p)
+				}
+			}
+			for ext, got := range map[string]string{".ast": lang.Dump(ast), ".ir": checked, ".bound.ir": ir.Dump(bound)} {
 				golden := filepath.Join("testdata/dump", name+ext)
 				if update {
 					if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {

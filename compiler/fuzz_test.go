@@ -135,7 +135,7 @@ func FuzzBind(f *testing.F) {
 			}
 			return
 		}
-		if err := Bind(m, tab); err != nil {
+		if _, err := BindData(m, TableInput(tab)); err != nil {
 			var de *dataset.Error
 			if errors.As(err, &de) {
 				if de.Msg == "" {

@@ -35,13 +35,6 @@ func (in *Input) path() string {
 	return in.Table.Path
 }
 
-// binder remembers which input each data variable came from, to name the file, line and column
-// of a bad value.
-type binder struct {
-	inputs []Input
-	of     map[*ir.DataVar]*Input
-}
-
 // input picks the file a data declaration reads: the one its from names, or the first.
 func (b *binder) input(v *ir.DataVar) (*Input, error) {
 	if len(b.inputs) == 0 {
@@ -293,13 +286,13 @@ func rankWords(n int) string {
 // is group k). When that table also has the column "c", every row's value there must name its
 // group, so a table sorted differently is an error rather than values silently given to the
 // wrong groups.
-func (b *binder) checkGroupTables(m *ir.Model) error {
-	for _, g := range m.Data {
+func (b *binder) checkGroupTables() error {
+	for _, g := range b.m.Data {
 		if g.Source.Kind != ir.FromLevels || b.of[g] == nil || b.of[g].Table == nil {
 			continue
 		}
 		key := g.Columns[0]
-		for _, v := range m.Data {
+		for _, v := range b.m.Data {
 			in := b.of[v]
 			if v == g || in == nil || in.Table == nil || in == b.of[g] || len(v.Shape) == 0 ||
 				v.Shape[0].Name != g.Source.LevelsSize || !in.Table.Has(key) {

@@ -41,7 +41,8 @@ func TestBindSeveralTables(t *testing.T) {
 		t.Fatal(diag.Render(err, src))
 	}
 	ins := inputsFor(t, "obs.csv", "y,g\n1,1\n2,2\n3,2\n4,3\n", "groups.csv", "u\n0.5\n-1\n2\n")
-	if err := BindInputs(m, ins); err != nil {
+	m, err = BindData(m, ins...)
+	if err != nil {
 		t.Fatal(diag.Render(err, src))
 	}
 	if m.Sizes["N"] != 4 || m.Sizes["J"] != 3 {
@@ -74,14 +75,14 @@ func TestBindSeveralTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(diag.Render(err, src2))
 	}
-	if err := BindInputs(m2, inputsFor(t, "obs.csv", "y,g\n1,b\n2,a\n3,c\n", "new.csv", "x,g\n0,c\n1,a\n")); err != nil {
+	b2, err := BindData(m2, inputsFor(t, "obs.csv", "y,g\n1,b\n2,a\n3,c\n", "new.csv", "x,g\n0,c\n1,a\n")...)
+	if err != nil {
 		t.Fatal(diag.Render(err, src2))
 	}
-	if h := m2.Data[3].Value.Data; h[0] != 3 || h[1] != 1 || m2.Sizes["J"] != 3 {
-		t.Errorf("h = %v (J = %d), want groups 3 and 1 of obs.csv's a, b, c", h, m2.Sizes["J"])
+	if h := b2.Data[3].Value.Data; h[0] != 3 || h[1] != 1 || b2.Sizes["J"] != 3 {
+		t.Errorf("h = %v (J = %d), want groups 3 and 1 of obs.csv's a, b, c", h, b2.Sizes["J"])
 	}
-	m2, _ = checkSrc(t, src2)
-	err = BindInputs(m2, inputsFor(t, "obs.csv", "y,g\n1,b\n2,a\n", "new.csv", "x,g\n0,z\n"))
+	_, err = BindData(m2, inputsFor(t, "obs.csv", "y,g\n1,b\n2,a\n", "new.csv", "x,g\n0,z\n")...)
 	if want := `new.csv:2: column "g": group z is not one of the 2 groups of g; h numbers its groups as g does, since both have size J`; err == nil || err.Error() != want {
 		t.Errorf("unknown group in new data: got %v\nwant %s", err, want)
 	}
@@ -102,7 +103,7 @@ func TestBindSeveralTables(t *testing.T) {
 			`groups.csv:3: column "g": row 2 is group c, but u reads this table's rows as groups 1 … 3 of g in obs.csv, and group 2 is b; sort the table by "g" so that row k holds group k`},
 	} {
 		m, _ := checkSrc(t, src)
-		err := BindInputs(m, inputsFor(t, c.files...))
+		_, err := BindData(m, inputsFor(t, c.files...)...)
 		if err == nil || !strings.Contains(diag.Render(err, src), c.want) {
 			t.Errorf("%s: got\n%v\nwant\n%s", c.name, diag.Render(err, src), c.want)
 		}
@@ -122,7 +123,8 @@ func TestBindJSON(t *testing.T) {
 	}
 	ins := inputsFor(t, "d.json", `{"K": 2, "s": 2.5, "y": [1, 2, 3], "X": [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
 		"a": [1, 0, 1], "b": [0, 1, 1], "g": [0, 2.5, 0]}`)
-	if err := BindInputs(m, ins); err != nil {
+	m, err = BindData(m, ins...)
+	if err != nil {
 		t.Fatal(diag.Render(err, src))
 	}
 	if m.Sizes["K"] != 2 || m.Sizes["N"] != 3 || m.Sizes["D"] != 3 || m.Sizes["J"] != 2 {
@@ -147,7 +149,7 @@ func TestBindJSON(t *testing.T) {
 			`t.model:4:29: error: data Z: "b" in d.json is a vector of 2, but "a" has 1 elements`},
 	} {
 		m, _ := checkSrc(t, src)
-		err := BindInputs(m, inputsFor(t, "d.json", c.json))
+		_, err := BindData(m, inputsFor(t, "d.json", c.json)...)
 		if err == nil || !strings.Contains(diag.Render(err, src), c.want) {
 			t.Errorf("%s: got\n%v\nwant\n%s", c.name, diag.Render(err, src), c.want)
 		}
@@ -159,7 +161,7 @@ func TestBindJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = BindInputs(mN, inputsFor(t, "n.json", `{"N": 4, "y": [1, 2, 3]}`))
+	_, err = BindData(mN, inputsFor(t, "n.json", `{"N": 4, "y": [1, 2, 3]}`)...)
 	if want := `n.json: column "N": is 4, but the model's size N is 3 (bound by y)`; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("size in the file: got %v, want %s", err, want)
 	}
@@ -170,7 +172,7 @@ func TestBindJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(diag.Render(err, src2))
 	}
-	err = BindInputs(m2, inputsFor(t, "d.csv", "y\n1\n"))
+	_, err = BindData(m2, inputsFor(t, "d.csv", "y\n1\n")...)
 	if want := "t.model:1:16: error: data y: value reads a named value of a JSON data file, but d.csv is a CSV table"; err == nil || !strings.Contains(diag.Render(err, src2), want) {
 		t.Errorf("value on a CSV: %v", err)
 	}

@@ -15,7 +15,7 @@ import (
 // hmcc check --dump ir prints, and the golden files of the checker's tests.
 func Dump(m *Model) string {
 	var b strings.Builder
-	if m.Sizes != nil {
+	if m.Bound() {
 		names := make([]string, 0, len(m.Sizes))
 		for n := range m.Sizes {
 			names = append(names, n)
@@ -56,7 +56,7 @@ func Dump(m *Model) string {
 	}
 	for _, p := range m.Params {
 		fmt.Fprintf(&b, "param %s %s %s ~ %s", p.Name, p.Shape, p.Constraint, dumpTerm(p.Prior))
-		if m.Sizes != nil {
+		if m.Bound() {
 			fmt.Fprintf(&b, " theta[%d:%d]", p.Offset, p.Offset+p.Len)
 		}
 		b.WriteByte('\n')

@@ -75,7 +75,11 @@ func (z Sizes) Len(s Shape) int {
 	return n
 }
 
-// Model is a checked model.
+// Model is a model in one of two states. compiler.Check returns a checked model: names
+// resolved, shapes symbolic, no data. compiler.BindData returns a bound copy of it, the checked
+// model itself unchanged: Sizes set, every data declaration's Value, every parameter's place in
+// θ, bounds computed from data in the constraints, data-only subexpressions folded. Bound tells
+// them apart; the lowering and code generation take bound models only.
 type Model struct {
 	File   string
 	Data   []*DataVar
@@ -84,8 +88,12 @@ type Model struct {
 	Terms  []*Term // likelihood terms, in source order
 	// Generated are the quantities computed for every saved draw, outside the gradient.
 	Generated []*GenVar
-	Sizes     Sizes // filled by binding data
+	// Sizes are the values of the size symbols, in a bound model; nil in a checked one.
+	Sizes Sizes
 }
+
+// Bound reports whether m is bound to data (see Model).
+func (m *Model) Bound() bool { return m.Sizes != nil }
 
 // GenVar is a generated quantity. generate NAME ~ Dist(args) sets Term (its Variate is nil: the
 // value is drawn); generate NAME = expr sets Value.
@@ -126,7 +134,7 @@ const (
 	FromValue  // a named value of a JSON data file: a scalar, vector or matrix
 )
 
-// DataVar is a data declaration; Value is set when data is bound.
+// DataVar is a data declaration; Value, Columns and Labels are set in a bound model.
 type DataVar struct {
 	Name    string
 	Pos     diag.Pos
@@ -149,13 +157,15 @@ type DataVar struct {
 
 // ParamVar is a parameter: its prior, its constraint, and where it sits in the packed vector θ.
 type ParamVar struct {
-	Name       string
-	Pos        diag.Pos
-	Shape      Shape
-	Prior      *Term
+	Name  string
+	Pos   diag.Pos
+	Shape Shape
+	Prior *Term
+	// Constraint is the parameter's support; an interval bounded by data (Uniform(lo, hi)
+	// with lo or hi read from data) gets its bounds in a bound model.
 	Constraint Constraint
-	Offset     int // first coordinate in θ (set when sizes are known)
-	Len        int // number of coordinates
+	Offset     int // first coordinate in θ (in a bound model)
+	Len        int // number of coordinates (in a bound model)
 }
 
 // LetVar is a deterministic quantity. Reported ones depend on parameters and appear in output.
