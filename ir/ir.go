@@ -157,15 +157,13 @@ type DataVar struct {
 
 // ParamVar is a parameter: its prior, its constraint, and where it sits in the packed vector θ.
 type ParamVar struct {
-	Name  string
-	Pos   diag.Pos
-	Shape Shape
-	Prior *Term
-	// Constraint is the parameter's support; an interval bounded by data (Uniform(lo, hi)
-	// with lo or hi read from data) gets its bounds in a bound model.
-	Constraint Constraint
-	Offset     int // first coordinate in θ (in a bound model)
-	Len        int // number of coordinates (in a bound model)
+	Name       string
+	Pos        diag.Pos
+	Shape      Shape
+	Prior      *Term
+	Constraint Constraint // bounds read from data (Uniform(lo, hi)) are set in a bound model
+	Offset     int        // first coordinate in θ (in a bound model)
+	Len        int        // number of coordinates (in a bound model)
 }
 
 // LetVar is a deterministic quantity. Reported ones depend on parameters and appear in output.
