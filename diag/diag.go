@@ -33,9 +33,27 @@ func (p Pos) String() string {
 type Error struct {
 	Pos     Pos
 	End     Pos // end of the span (exclusive); zero means a single caret
+	Kind    Kind
 	Msg     string
 	Hint    string // what to do about it; may be empty
 	Warning bool
+}
+
+// Kind names what an Error reports, one per message (stanc3's Semantic_error constructors): the
+// stage that finds a problem builds it with one constructor per kind, span first, so the kinds a
+// stage can report are a closed list that tests can walk (each needs a golden file). A kind is a
+// lower-case snake_case word, the base name of the golden file that shows it.
+type Kind string
+
+// New builds an error of a kind at a span. Stages call it from their constructors, one per kind,
+// not at the site of each error.
+func New(kind Kind, pos, end Pos, format string, args ...any) *Error {
+	return &Error{Pos: pos, End: end, Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+// NewWarning is New for a warning.
+func NewWarning(kind Kind, pos, end Pos, format string, args ...any) *Error {
+	return &Error{Pos: pos, End: end, Kind: kind, Msg: fmt.Sprintf(format, args...), Warning: true}
 }
 
 func (e *Error) Error() string {
