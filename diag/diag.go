@@ -63,11 +63,6 @@ func (e *Error) Error() string {
 	return e.Pos.String() + ": error: " + e.Msg
 }
 
-// Errorf builds an Error at a span.
-func Errorf(pos, end Pos, format string, args ...any) *Error {
-	return &Error{Pos: pos, End: end, Msg: fmt.Sprintf(format, args...)}
-}
-
 // Warnf builds a warning at a span.
 func Warnf(pos, end Pos, format string, args ...any) *Error {
 	return &Error{Pos: pos, End: end, Msg: fmt.Sprintf(format, args...), Warning: true}
@@ -275,6 +270,24 @@ func CheckWithin(err error, src string) error {
 	}
 	if Render(err, src) == "" {
 		return errors.New("empty rendering")
+	}
+	return nil
+}
+
+// CheckKinds reports, as an error, the first error in err (a *Error or a List) that has no Kind:
+// every stage builds its errors with one constructor per kind. Warnings need none.
+func CheckKinds(err error) error {
+	var list List
+	var one *Error
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = List{one}
+	}
+	for _, e := range list {
+		if e != nil && e.Kind == "" && !e.Warning {
+			return fmt.Errorf("error without a kind (build it with its kind's constructor): %v", e)
+		}
 	}
 	return nil
 }
