@@ -5,7 +5,6 @@ package compiler
 import (
 	"math"
 	"sort"
-	"strings"
 
 	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/dist"
@@ -37,6 +36,8 @@ type checker struct {
 	scope map[string]*symbol
 	sizes map[string]diag.Pos // size symbols bound by data declarations
 	errs  diag.List
+	// internal is a failure of the checker itself, returned in place of errs.
+	internal error
 	// inGenerate is set while a generate statement is checked: only there may generated
 	// quantities be read.
 	inGenerate bool
@@ -92,8 +93,10 @@ func Check(m *lang.Model) (*ir.Model, error) {
 		}
 	}
 	if len(c.m.Params) == 0 && len(c.errs) == 0 {
-		c.errs.Add(&diag.Error{Pos: diag.Pos{File: m.File, Line: 1, Col: 1}, Msg: "the model has no parameters",
-			Hint: `declare at least one, e.g. param mu ~ Normal(0, 1)`})
+		c.errs.Add(errNoParameters(m.File))
+	}
+	if c.internal != nil {
+		return nil, c.internal
 	}
 	if err := c.errs.Err(); err != nil {
 		return nil, err
@@ -106,20 +109,18 @@ func Check(m *lang.Model) (*ir.Model, error) {
 	return c.m, nil
 }
 
-func (c *checker) errorf(pos, end diag.Pos, format string, args ...any) *diag.Error {
-	e := diag.Errorf(pos, end, format, args...)
+// add records an error built by one of the constructors in errors_check.go.
+func (c *checker) add(e *diag.Error) {
 	c.errs.Add(e)
-	return e
 }
 
 func (c *checker) declare(name string, pos diag.Pos, s *symbol) bool {
 	if prev, ok := c.scope[name]; ok {
-		c.errorf(pos, endOf(pos, name), "%s is already declared at line %d", name, prev.pos.Line).
-			WithHint("give each data, param and let its own name")
+		c.add(errAlreadyDeclared(pos, endOf(pos, name), name, prev.pos.Line))
 		return false
 	}
 	if _, ok := ir.Funcs[name]; ok || reductions[name] {
-		c.errorf(pos, endOf(pos, name), "%s is the name of a function", name).WithHint("choose another name")
+		c.add(errFunctionName(pos, endOf(pos, name), name))
 		return false
 	}
 	s.pos = pos
@@ -138,7 +139,7 @@ func (c *checker) dims(dims []lang.Dim) (ir.Shape, bool) {
 	for _, d := range dims {
 		if d.Name == "" {
 			if d.Size <= 0 || d.Size > math.MaxInt32 { // the parser gives -1 for digits beyond int
-				c.errorf(d.Pos, d.Pos, "a size must be a whole number from 1 to %d", math.MaxInt32)
+				c.add(errSizeNotPositive(d.Pos, d.Pos))
 				ok = false
 			}
 			shape = append(shape, ir.Dim{Size: d.Size})
@@ -153,12 +154,7 @@ func (c *checker) dims(dims []lang.Dim) (ir.Shape, bool) {
 			continue
 		}
 		if _, bound := c.sizes[d.Name]; !bound {
-			e := c.errorf(d.Pos, endOf(d.Pos, d.Name), "size %s is not bound by any data declaration", d.Name)
-			if s := diag.Suggest(d.Name, sortedKeys(c.sizes)); s != "" {
-				e.WithHint("did you mean %s?", s)
-			} else {
-				e.WithHint("sizes are named by data, as in data y[N] = column \"y\"")
-			}
+			c.add(errSizeNotBound(d.Pos, endOf(d.Pos, d.Name), d.Name, sortedKeys(c.sizes)))
 			ok = false
 		}
 		shape = append(shape, ir.Dim{Name: d.Name})
@@ -180,20 +176,19 @@ func (c *checker) data(s *lang.DataDecl) {
 	src := s.Source
 	switch {
 	case src.Kind == lang.SourceLevels && len(shape) != 1:
-		c.errorf(s.Pos, s.End, "data %s takes one column of groups, so it needs one size, as in %s[N]", s.Name, s.Name)
+		c.add(errLevelsOneSize(s.Pos, s.End, s.Name))
 	case src.Kind == lang.SourceLevels && src.LevelsSize == "":
-		c.errorf(src.Pos, src.End, "data %s: name the number of groups", s.Name).
-			WithHint(`write levels "%s" as J; J is then the size of per-group parameters, as in param a[J]`, src.Names[0])
+		c.add(errLevelsWithoutSize(src.Pos, src.End, s.Name, src.Names[0]))
 	case src.Kind == lang.SourceLevels && shape[0].Name == src.LevelsSize:
-		c.errorf(src.LevelsSizePos, endOf(src.LevelsSizePos, src.LevelsSize), "%s already names the rows of %s; give the number of groups its own name", src.LevelsSize, s.Name)
+		c.add(errLevelsSizeIsRows(src.LevelsSizePos, endOf(src.LevelsSizePos, src.LevelsSize), src.LevelsSize, s.Name))
 	case src.Kind == lang.SourceLevels:
 	case src.Kind == lang.SourceValue && len(shape) > 2:
-		c.errorf(s.Pos, s.End, "data %s: a value is a scalar, a vector or a matrix, so it takes at most two sizes", s.Name)
+		c.add(errValueRank(s.Pos, s.End, s.Name))
 	case src.Kind == lang.SourceValue:
 	case src.Kind == lang.SourceColumn && len(shape) != 1:
-		c.errorf(s.Pos, s.End, "data %s takes one column, so it needs one size, as in %s[N]", s.Name, s.Name)
+		c.add(errColumnOneSize(s.Pos, s.End, s.Name))
 	case src.Kind != lang.SourceColumn && len(shape) != 2:
-		c.errorf(s.Pos, s.End, "data %s takes several columns, so it needs two sizes, as in %s[N, D]", s.Name, s.Name)
+		c.add(errColumnsTwoSizes(s.Pos, s.End, s.Name))
 	}
 	v := &ir.DataVar{Name: s.Name, Pos: s.Pos, NamePos: s.NamePos, Shape: shape, Source: ir.Source{
 		Kind: ir.SourceKind(src.Kind), Names: src.Names, NamePos: src.NamePos, Standardize: src.Standardize,
@@ -206,7 +201,7 @@ func (c *checker) data(s *lang.DataDecl) {
 func (c *checker) param(s *lang.ParamDecl) {
 	shape, _ := c.dims(s.Dims)
 	if len(shape) > 1 {
-		c.errorf(s.Pos, s.End, "parameter %s: only scalars and vectors are supported for now", s.Name)
+		c.add(errParamMatrix(s.Pos, s.End, s.Name))
 	}
 	p := &ir.ParamVar{Name: s.Name, Pos: s.NamePos, Shape: shape}
 	prior, ordered := c.orderedPrior(s, shape)
@@ -215,8 +210,7 @@ func (c *checker) param(s *lang.ParamDecl) {
 		return
 	}
 	if prior.Name == "Mixture" {
-		c.errorf(prior.Pos, prior.NameEnd, "Mixture can only be observed (a likelihood), not the prior of parameter %s", s.Name).
-			WithHint("for a prior with several modes, mix in the likelihood of data, or use a Dirichlet weight and component parameters")
+		c.add(errMixturePrior(prior.Pos, prior.NameEnd, s.Name))
 		c.declare(s.Name, s.NamePos, &symbol{kind: symParam, poisoned: true, param: p})
 		return
 	}
@@ -227,17 +221,16 @@ func (c *checker) param(s *lang.ParamDecl) {
 	}
 	if d != nil {
 		if d.Discrete {
-			c.errorf(s.Prior.Pos, s.Prior.NameEnd, "parameter %s cannot have the discrete prior %s", s.Name, d.Name).
-				WithHint("HMC needs continuous parameters; use a continuous distribution")
+			c.add(errDiscretePrior(s.Prior.Pos, s.Prior.NameEnd, s.Name, d.Name))
 		} else if d.Vector && len(shape) != 1 {
-			c.errorf(s.Prior.Pos, s.Prior.NameEnd, "parameter %s: %s is a distribution of vectors, but %s has shape %s", s.Name, d.Name, s.Name, shape).
-				WithHint("declare it with one size, as in param %s[K] ~ %s(...)", s.Name, d.Name)
+			c.add(errVectorPriorOnScalar(s.Prior.Pos, s.Prior.NameEnd, s.Name, d.Name, shape))
 		} else if d.Support == dist.Between {
 			if term != nil {
 				p.Constraint = c.boundsConstraint(s, term)
 			}
 		} else if con, err := ir.ConstraintFor(d.Support); err != nil {
-			c.errorf(s.Prior.Pos, s.Prior.NameEnd, "parameter %s: %v", s.Name, err)
+			// Every continuous support has a constraint and discrete priors are reported above.
+			c.internal = diag.InternalAt(s.Prior.Pos, "parameter %s: %w", s.Name, err)
 		} else {
 			p.Constraint = con
 		}
@@ -263,11 +256,10 @@ func (c *checker) boundsConstraint(s *lang.ParamDecl, term *ir.Term) ir.Constrai
 		name := term.Dist.Params[i].Name
 		switch {
 		case a.DependsOnParams():
-			c.errorf(start, end, "the %s bound of parameter %s depends on parameters", name, s.Name).
-				WithHint("bounds of a %s prior must be numbers or data; for a bound that is a parameter, sample on (0, 1) with Beta and scale it in a let", term.Dist.Name)
+			c.add(errBoundDependsOnParams(start, end, name, s.Name, term.Dist.Name))
 			return con
 		case len(a.Shape()) != 0:
-			c.errorf(start, end, "the %s bound of parameter %s has shape %s; bounds must be scalars", name, s.Name, a.Shape())
+			c.add(errBoundNotScalar(start, end, name, s.Name, a.Shape()))
 			return con
 		}
 	}
@@ -280,7 +272,7 @@ func (c *checker) boundsConstraint(s *lang.ParamDecl, term *ir.Term) ir.Constrai
 	if !(con.Lo < con.Hi) {
 		start, _ := term.Args[0].Span()
 		_, end := term.Args[1].Span()
-		c.errorf(start, end, "the bounds of parameter %s are %g and %g; the lower must be less than the upper", s.Name, con.Lo, con.Hi)
+		c.add(errBoundsOrder(start, end, s.Name, con.Lo, con.Hi))
 	}
 	return con
 }
@@ -293,7 +285,7 @@ func (c *checker) let(s *lang.LetDecl) {
 		e = c.expr(s.Value)
 		if shape, ok := c.dims(s.Dims); e != nil && ok && len(s.Dims) > 0 && !e.Shape().Equal(shape) {
 			start, end := s.Value.Span()
-			c.errorf(start, end, "let %s is declared with shape %s, but its value has shape %s", s.Name, shape, e.Shape())
+			c.add(errLetShapeMismatch(start, end, s.Name, shape, e.Shape()))
 			e = nil
 		}
 	}
@@ -303,10 +295,7 @@ func (c *checker) let(s *lang.LetDecl) {
 	}
 	if len(e.Shape()) > 1 {
 		start, end := s.Value.Span()
-		err := c.errorf(start, end, "let %s would be a matrix; only scalars and vectors can be named for now", s.Name)
-		if !e.DependsOnParams() {
-			err.WithHint("a matrix of data can be named with const %s = ...", s.Name)
-		}
+		c.add(errLetMatrix(start, end, s.Name, !e.DependsOnParams()))
 	}
 	v := &ir.LetVar{Name: s.Name, Pos: s.NamePos, Value: e, Reported: e.DependsOnParams()}
 	if c.declare(s.Name, s.NamePos, &symbol{kind: symLet, let: v}) {
@@ -336,8 +325,7 @@ func (c *checker) constDecl(s *lang.ConstDecl) {
 			}
 			return false
 		})
-		c.errorf(start, end, "const %s depends on %s; a const is computed once, from numbers and data", s.Name, what).
-			WithHint("use let %s = ... for a value that depends on parameters", s.Name)
+		c.add(errConstDependsOnParams(start, end, s.Name, what))
 		e = nil
 	}
 	if e == nil {
@@ -358,13 +346,12 @@ func (c *checker) generate(s *lang.GenerateDecl) {
 	defer func() { c.inGenerate = false }()
 	shape, ok := c.dims(s.Dims)
 	if len(shape) > 1 {
-		c.errorf(s.Pos, s.End, "generated %s: only scalars and vectors are supported for now", s.Name)
+		c.add(errGeneratedMatrixShape(s.Pos, s.End, s.Name))
 		ok = false
 	}
 	g := &ir.GenVar{Name: s.Name, Pos: s.NamePos, Shape: shape}
 	if s.Dist != nil && (s.Dist.Name == "Mixture" || s.Dist.Name == "Ordered") {
-		c.errorf(s.Dist.Pos, s.Dist.NameEnd, "%s cannot be drawn by generate yet", s.Dist.Name).
-			WithHint("%s is for %s for now; compute what you need with generate %s = expression", s.Dist.Name, map[string]string{"Mixture": "likelihoods", "Ordered": "priors"}[s.Dist.Name], s.Name)
+		c.add(errGenerateNotDrawable(s.Dist.Pos, s.Dist.NameEnd, s.Dist.Name, s.Name))
 		ok = false
 	} else if s.Dist != nil {
 		term, d := c.distCall(s.Dist, shape, len(s.Dims) == 0)
@@ -381,7 +368,7 @@ func (c *checker) generate(s *lang.GenerateDecl) {
 				}
 			}
 			if d.Vector && len(g.Shape) != 1 {
-				c.errorf(s.Pos, s.End, "generated %s: %s draws vectors; give its size, as in generate %s[K] ~ %s(...)", s.Name, d.Name, s.Name, d.Name)
+				c.add(errGeneratedVectorWithoutSize(s.Pos, s.End, s.Name, d.Name))
 				ok = false
 			}
 		}
@@ -392,11 +379,11 @@ func (c *checker) generate(s *lang.GenerateDecl) {
 			ok = false
 		case len(s.Dims) > 0 && !e.Shape().Equal(shape):
 			start, end := s.Value.Span()
-			c.errorf(start, end, "generated %s is declared with shape %s, but its value has shape %s", s.Name, shape, e.Shape())
+			c.add(errGeneratedShapeMismatch(start, end, s.Name, shape, e.Shape()))
 			ok = false
 		case len(e.Shape()) > 1:
 			start, end := s.Value.Span()
-			c.errorf(start, end, "generated %s would be a matrix; only scalars and vectors can be generated for now", s.Name)
+			c.add(errGeneratedMatrixValue(start, end, s.Name))
 			ok = false
 		default:
 			g.Value, g.Shape = e, e.Shape()
@@ -418,36 +405,29 @@ func (c *checker) sample(s *lang.SampleStmt) {
 	}
 	sym, ok := c.scope[s.Target]
 	if !ok {
-		e := c.errorf(s.Pos, s.TargetEnd, "%s is not declared", s.Target)
-		if sug := diag.SuggestNames(s.Target, sortedKeys(c.scope)); sug != "" {
-			e.WithHint("did you mean %s?", sug)
-		} else {
-			e.WithHint(`declare the observed data first, e.g. data %s[N] = column "%s"`, s.Target, s.Target)
-		}
+		c.add(errObservedNotDeclared(s.Pos, s.TargetEnd, s.Target, sortedKeys(c.scope)))
 		c.distCall(s.Dist, nil, false)
 		return
 	}
 	switch sym.kind {
 	case symParam:
-		c.errorf(s.Pos, s.TargetEnd, "%s is a parameter; its prior belongs in its declaration", s.Target).
-			WithHint("write param %s ~ %s(...)", s.Target, s.Dist.Name)
+		c.add(errObservedParameter(s.Pos, s.TargetEnd, s.Target, s.Dist.Name))
 		return
 	case symLet:
 		kind := "let"
 		if sym.let.Const {
 			kind = "const"
 		}
-		c.errorf(s.Pos, s.TargetEnd, "%s is a %s; only data can be observed with ~", s.Target, kind)
+		c.add(errObservedLet(s.Pos, s.TargetEnd, s.Target, kind))
 		return
 	case symGen:
-		c.errorf(s.Pos, s.TargetEnd, "%s is generated; only data can be observed with ~", s.Target).
-			WithHint("write generate %s ~ %s(...) to draw it", s.Target, s.Dist.Name)
+		c.add(errObservedGenerated(s.Pos, s.TargetEnd, s.Target, s.Dist.Name))
 		return
 	}
 	v := sym.data
 	v.Used = true
 	if len(v.Shape) > 1 {
-		c.errorf(s.Pos, s.TargetEnd, "%s is a matrix; an observed outcome must be a vector", s.Target)
+		c.add(errObservedMatrix(s.Pos, s.TargetEnd, s.Target))
 		return
 	}
 	c.observe(s, ir.NewDataRef(ir.NewSpan(s.Pos, s.TargetEnd), v))
@@ -463,7 +443,7 @@ func (c *checker) observe(s *lang.SampleStmt, variate ir.Expr) {
 		term, d = c.distCall(s.Dist, variate.Shape(), false)
 	}
 	if d != nil && d.Vector {
-		c.errorf(s.Dist.Pos, s.Dist.NameEnd, "%s can only be the prior of a parameter for now, not a likelihood", d.Name)
+		c.add(errVectorLikelihood(s.Dist.Pos, s.Dist.NameEnd, d.Name))
 		return
 	}
 	if term != nil {
@@ -478,24 +458,14 @@ func (c *checker) observe(s *lang.SampleStmt, variate ir.Expr) {
 func (c *checker) distCall(call *lang.DistCall, variate ir.Shape, infer bool) (*ir.Term, *dist.Dist) {
 	d, ok := dist.Lookup(call.Name)
 	if !ok {
-		e := c.errorf(call.Pos, call.NameEnd, "unknown distribution %s", call.Name)
-		if s := dist.Suggest(call.Name); s != "" {
-			e.WithHint("did you mean %s?", s)
-		} else {
-			e.WithHint("known distributions: %s", strings.Join(dist.Names(), ", "))
-		}
+		c.add(errUnknownDistribution(call.Pos, call.NameEnd, call.Name))
 		for _, a := range call.Args {
 			c.expr(a)
 		}
 		return nil, nil
 	}
 	if len(call.Args) != len(d.Params) {
-		names := make([]string, len(d.Params))
-		for i, p := range d.Params {
-			names[i] = p.Name
-		}
-		c.errorf(call.Pos, call.End, "%s takes %d arguments (%s), got %d", d.Name, len(d.Params),
-			strings.Join(names, ", "), len(call.Args))
+		c.add(errDistributionArity(call.Pos, call.End, d, len(call.Args)))
 		return nil, d
 	}
 	term := &ir.Term{Pos: call.Pos, End: call.End, Dist: d}
@@ -511,8 +481,7 @@ func (c *checker) distCall(call *lang.DistCall, variate ir.Shape, infer bool) (*
 			variate = e.Shape()
 		}
 		if sh := e.Shape(); len(sh) != 0 && !sh.Equal(variate) {
-			c.errorf(start, end, "argument %s of %s has shape %s, but the variate has shape %s",
-				d.Params[i].Name, d.Name, sh, shapeOrScalar(variate))
+			c.add(errArgumentShape(start, end, d.Params[i].Name, d.Name, sh, variate))
 			ok = false
 		}
 		if !c.integerArgIsData(d, i, e, start, end) {
@@ -526,16 +495,13 @@ func (c *checker) distCall(call *lang.DistCall, variate ir.Shape, infer bool) (*
 	return term, d
 }
 
-func shapeOrScalar(s ir.Shape) string { return s.String() }
-
 func (c *checker) expr(e lang.Expr) ir.Expr {
 	start, end := e.Span()
 	sp := ir.NewSpan(start, end)
 	switch e := e.(type) {
 	case *lang.Number:
 		if math.IsInf(e.Value, 0) {
-			c.errorf(start, end, "the number %s is too large for a 64-bit float", e.Text).
-				WithHint("the largest is about 1.8e308")
+			c.add(errNumberTooLarge(start, end, e.Text))
 			return nil
 		}
 		return ir.NewConst(sp, e.Value)
@@ -552,12 +518,7 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 			if v := c.sizeValue(e, sp); v != nil {
 				return v
 			}
-			err := c.errorf(start, end, "%s is not declared", e.Name)
-			if s := diag.SuggestNames(e.Name, sortedKeys(c.scope)); s != "" {
-				err.WithHint("did you mean %s?", s)
-			} else {
-				err.WithHint("names must be declared (data, param or let) before they are used")
-			}
+			c.add(errNotDeclared(start, end, e.Name, sortedKeys(c.scope)))
 			return nil
 		}
 		if sym.poisoned {
@@ -571,8 +532,7 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 			return ir.NewParamRef(sp, sym.param)
 		case symGen:
 			if !c.inGenerate {
-				c.errorf(start, end, "%s is generated after sampling; only generate statements can use it", e.Name).
-					WithHint("to use it in the model, make it a let")
+				c.add(errGeneratedUsedInModel(start, end, e.Name))
 				return nil
 			}
 			return ir.NewGenRef(sp, sym.gen)
@@ -584,7 +544,7 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 	case *lang.Index:
 		return c.index(e, sp)
 	case *lang.Recur:
-		c.errorf(start, end, "recur can only be the whole value of a let, as in let x[N] = recur(x1, t: x[t-1] + 1)")
+		c.add(errRecurNotLet(start, end))
 		return nil
 	case *lang.Unary:
 		x := c.expr(e.X)
@@ -613,7 +573,7 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 			shape = rs
 		case len(rs) == 0:
 		case !ls.Equal(rs):
-			c.errorf(e.OpPos, endOf(e.OpPos, e.Op), "shapes do not match for %s: left is %s, right is %s", e.Op, ls, rs)
+			c.add(errElementwiseShapes(e.OpPos, endOf(e.OpPos, e.Op), e.Op, ls, rs))
 			return nil
 		}
 		return ir.NewBinary(sp, ir.BinaryOps[e.Op], l, r, shape)
@@ -640,10 +600,7 @@ func (c *checker) index(e *lang.Index, sp ir.Span) ir.Expr {
 	}
 	J := ir.Dim{Name: g.Source.LevelsSize}
 	if sh := x.Shape(); len(sh) != 1 || sh[0] != J {
-		err := c.errorf(e.Pos, e.NameEnd, "%s has shape %s, but %s has %s groups; indexing by %s needs a vector [%s]", e.Name, sh, g.Name, J, g.Name, J)
-		if len(sh) <= 1 {
-			err.WithHint("declare %s with one element per group, as in param %s[%s]", e.Name, e.Name, J)
-		}
+		c.add(errIndexWrongSize(e.Pos, e.NameEnd, e.Name, sh, len(sh), g.Name, J))
 		return nil
 	}
 	return ir.NewGather(sp, x, g)
@@ -653,7 +610,7 @@ func (c *checker) index(e *lang.Index, sp ir.Span) ir.Expr {
 func (c *checker) elementwise(x ir.Expr, op string) bool {
 	if len(x.Shape()) > 1 {
 		start, end := x.Span()
-		c.errorf(start, end, "a matrix cannot be used with %s; multiply it by a vector with @", op)
+		c.add(errMatrixElementwise(start, end, op))
 		return false
 	}
 	return true
@@ -665,18 +622,18 @@ func (c *checker) matvec(e *lang.Binary, sp ir.Span, l, r ir.Expr) ir.Expr {
 	switch {
 	case len(ls) != 2:
 		start, end := l.Span()
-		c.errorf(start, end, "the left side of @ must be a data matrix, but it has shape %s", ls)
+		c.add(errMatvecLeftNotMatrix(start, end, ls))
 		return nil
 	case l.DependsOnParams():
 		start, end := l.Span()
-		c.errorf(start, end, "the matrix on the left of @ must be data; matrices of parameters are not supported yet")
+		c.add(errMatvecLeftParams(start, end))
 		return nil
 	case len(rs) != 1:
 		start, end := r.Span()
-		c.errorf(start, end, "the right side of @ must be a vector, but it has shape %s", rs)
+		c.add(errMatvecRightNotVector(start, end, rs))
 		return nil
 	case rs[0] != ls[1]:
-		c.errorf(e.OpPos, endOf(e.OpPos, "@"), "shapes do not match for @: the matrix is %s, the vector is %s (its length must equal the matrix's column count %s)", ls, rs, ls[1])
+		c.add(errMatvecShapes(e.OpPos, endOf(e.OpPos, "@"), ls, rs, ls[1]))
 		return nil
 	}
 	return ir.NewMatVec(sp, l, r)
@@ -701,21 +658,14 @@ func (c *checker) call(e *lang.Call, sp ir.Span) ir.Expr {
 	}
 	f, ok := ir.Funcs[e.Func]
 	if !ok {
-		err := c.errorf(start, nameEnd, "unknown function %s", e.Func)
-		if _, isDist := dist.Lookup(e.Func); isDist {
-			err.WithHint("%s is a distribution; use it after ~", e.Func)
-		} else if s := diag.Suggest(e.Func, funcNames()); s != "" {
-			err.WithHint("did you mean %s?", s)
-		} else {
-			err.WithHint("functions: %s", strings.Join(funcNames(), ", "))
-		}
+		c.add(errUnknownFunction(start, nameEnd, e.Func, funcNames()))
 		for _, a := range e.Args {
 			c.expr(a)
 		}
 		return nil
 	}
 	if len(e.Args) != 1 {
-		c.errorf(start, nameEnd, "%s takes one argument, got %d", e.Func, len(e.Args))
+		c.add(errFunctionArity(start, nameEnd, e.Func, len(e.Args)))
 		return nil
 	}
 	x := c.expr(e.Args[0])
@@ -737,8 +687,7 @@ func (c *checker) reduction(e *lang.Call, sp ir.Span, nameEnd diag.Pos) ir.Expr 
 		want, words = 3, "three arguments"
 	}
 	if e.Func == "log_sum_exp" && len(e.Args) != 1 && len(e.Args) != 2 {
-		c.errorf(start, nameEnd, "log_sum_exp takes one vector or two arguments, got %d", len(e.Args)).
-			WithHint("log_sum_exp(v) is log Σ exp(vₖ); log_sum_exp(a, b) is log(exp(a) + exp(b)), elementwise")
+		c.add(errLogSumExpArity(start, nameEnd, len(e.Args)))
 		for _, a := range e.Args {
 			c.expr(a)
 		}
@@ -748,7 +697,7 @@ func (c *checker) reduction(e *lang.Call, sp ir.Span, nameEnd diag.Pos) ir.Expr 
 		want = len(e.Args)
 	}
 	if len(e.Args) != want {
-		c.errorf(start, nameEnd, "%s takes %s, got %d", e.Func, words, len(e.Args))
+		c.add(errReductionArity(start, nameEnd, e.Func, words, len(e.Args)))
 		for _, a := range e.Args {
 			c.expr(a)
 		}
@@ -779,18 +728,14 @@ func (c *checker) reduction(e *lang.Call, sp ir.Span, nameEnd diag.Pos) ir.Expr 
 			shape = rs
 		case len(rs) == 0:
 		case !ls.Equal(rs):
-			c.errorf(start, nameEnd, "shapes do not match for log_sum_exp: the first is %s, the second is %s", ls, rs).
-				WithHint("log_sum_exp(a, b) works element by element: give two vectors of one length, or a scalar")
+			c.add(errLogSumExpShapes(start, nameEnd, ls, rs))
 			return nil
 		}
 		return ir.NewBinary(sp, ir.LogSumExp2, args[0], args[1], shape)
 	case "transpose":
 		if sh := args[0].Shape(); len(sh) != 2 {
 			as, ae := args[0].Span()
-			err := c.errorf(as, ae, "transpose takes a matrix, but its argument has shape %s", sh)
-			if len(sh) == 1 {
-				err.WithHint("a vector needs no transpose: dot(a, b) is the product of a transposed and b")
-			}
+			c.add(errTransposeShape(as, ae, sh, len(sh)))
 			return nil
 		}
 		return ir.NewTranspose(sp, args[0])
@@ -799,8 +744,7 @@ func (c *checker) reduction(e *lang.Call, sp ir.Span, nameEnd diag.Pos) ir.Expr 
 			return nil
 		}
 		if as, bs := args[0].Shape(), args[1].Shape(); !as.Equal(bs) {
-			c.errorf(start, nameEnd, "shapes do not match for dot: the first is %s, the second is %s", as, bs).
-				WithHint("dot multiplies two vectors of the same length element by element and adds the products")
+			c.add(errDotShapes(start, nameEnd, as, bs))
 			return nil
 		}
 		return ir.NewDot(sp, args[0], args[1])
@@ -821,7 +765,6 @@ func (c *checker) integerArgIsData(d *dist.Dist, i int, e ir.Expr, start, end di
 	if !d.Params[i].Domain.Integer() || !e.DependsOnParams() {
 		return true
 	}
-	c.errorf(start, end, "argument %s of %s must be data (a whole number), but it depends on parameters", d.Params[i].Name, d.Name).
-		WithHint("the log density is not differentiable in %s; give it a data column or a number", d.Params[i].Name)
+	c.add(errIntegerArgDependsOnParams(start, end, d.Params[i].Name, d.Name))
 	return false
 }

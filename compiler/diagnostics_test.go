@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -19,18 +20,24 @@ import (
 // diagnose renders what hmcc check prints on stderr for a model without data: the syntax error,
 // the checker's errors, or else its warnings ("" for a clean model).
 func diagnose(name, src string) string {
+	text, _ := diagnoseErr(name, src)
+	return text
+}
+
+// diagnoseErr is diagnose that also returns the diagnostics it rendered.
+func diagnoseErr(name, src string) (string, error) {
 	m, err := lang.Parse(name, src)
 	if err != nil {
-		return diag.Render(err, src)
+		return diag.Render(err, src), err
 	}
 	im, err := Check(m)
 	if err != nil {
-		return diag.Render(err, src)
+		return diag.Render(err, src), err
 	}
 	if ws := Warnings(im); ws != nil {
-		return diag.Render(ws, src)
+		return diag.Render(ws, src), ws
 	}
-	return ""
+	return "", nil
 }
 
 func fileExists(path string) bool {
@@ -41,6 +48,12 @@ func fileExists(path string) bool {
 // diagnoseBound renders what hmcc prints when a model that checks cleanly fails to bind to the
 // data beside it (NAME.csv): the errors found once the sizes are known.
 func diagnoseBound(t *testing.T, name, src, data string) string {
+	text, _ := diagnoseBoundErr(t, name, src, data)
+	return text
+}
+
+// diagnoseBoundErr is diagnoseBound that also returns the error it rendered.
+func diagnoseBoundErr(t *testing.T, name, src, data string) (string, error) {
 	m, err := Check(mustParse(t, name, src))
 	if err != nil {
 		t.Fatal(err)
@@ -50,9 +63,9 @@ func diagnoseBound(t *testing.T, name, src, data string) string {
 		t.Fatal(err)
 	}
 	if err := Bind(m, tab); err != nil {
-		return diag.Render(err, src)
+		return diag.Render(err, src), err
 	}
-	return ""
+	return "", nil
 }
 
 func mustParse(t *testing.T, name, src string) *lang.Model {
@@ -105,48 +118,147 @@ func TestDiagnosticsGolden(t *testing.T) {
 	}
 }
 
-// unreachable lists the checker messages that no model can produce today, with the reason, so
-// that TestEveryMessageHasGolden can insist on a golden file for all the others.
-var unreachable = map[string]string{
-	"the matrix on the left of @ must be data; matrices of parameters are not supported yet": "parameters and lets are never matrices",
-	"parameter %s: %v": "every continuous support has a constraint; discrete priors are reported before",
+// golden renders a model of testdata/diagnostics as TestDiagnosticsGolden does, returning the
+// text and the diagnostics behind it.
+func golden(t *testing.T, path string) (string, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, derr := diagnoseErr(filepath.Base(path), string(src))
+	if data := strings.TrimSuffix(path, ".model") + ".csv"; got == "" && fileExists(data) {
+		got, derr = diagnoseBoundErr(t, filepath.Base(path), string(src), data)
+	}
+	return got, derr
 }
 
-// TestEveryMessageHasGolden reads the format strings of the checker's errors (c.errorf) and the
-// warnings (diag.Warnf) from the source and requires each to appear in some golden file, so a new
-// message kind cannot be added without its golden test.
-func TestEveryMessageHasGolden(t *testing.T) {
-	var formats []string
+// unreachableKinds lists the kinds no model can produce today, with the reason, so that
+// TestEveryKindHasGolden can insist on a golden file for all the others.
+var unreachableKinds = map[diag.Kind]string{
+	kindMatvecLeftParams: "parameters and lets are never matrices",
+	lang.KindSyntax:      "participle reports every syntax error as an unexpected token or character",
+}
+
+// pendingKinds are the kinds of bind.go and inputs.go, whose errors are still built by hand there
+// (those files are being restructured apart); their goldens exist, but the errors carry no kind
+// yet. Once bind.go and inputs.go call the constructors in errors.go, delete this list.
+var pendingKinds = map[diag.Kind]bool{
+	kindSizeConflict: true, kindDeclaredSize: true, kindSizeValue: true, kindValueFromCSV: true,
+	kindStandardizeColumn: true, kindSimplexTooShort: true, kindMissingColumn: true,
+	kindNoColumnsSelected: true, kindArgumentDomain: true, kindObservedNotFinite: true,
+	kindObservedOutsideSupport: true, kindMixtureWeightCount: true, kindMixtureOneWeightCount: true,
+	kindNoDataFile: true, kindUnknownDataFile: true, kindDataValue: true, kindJSONValue: true,
+	kindJSONRank: true, kindColumnsExceptJSON: true, kindStandardizeScalar: true,
+}
+
+// declaredKinds reads the constants of type diag.Kind from the files that declare the kinds of
+// the parser and the compiler: every kind an error can have.
+func declaredKinds(t *testing.T) map[diag.Kind]string {
+	files, _ := filepath.Glob("errors*.go")
+	files = append(files, filepath.Join("..", "lang", "errors.go"))
+	kinds := map[diag.Kind]string{}
 	fset := token.NewFileSet()
-	for _, file := range []string{"check.go", "warn.go", "index.go", "mixture.go"} {
+	for _, file := range files {
 		f, err := parser.ParseFile(fset, file, nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.CallExpr:
-				sel, ok := n.Fun.(*ast.SelectorExpr)
-				if !ok || (sel.Sel.Name != "errorf" && sel.Sel.Name != "Warnf" && sel.Sel.Name != "Errorf") || len(n.Args) < 3 {
-					return true
+			v, ok := n.(*ast.ValueSpec)
+			if !ok || v.Type == nil {
+				return true
+			}
+			if sel, ok := v.Type.(*ast.SelectorExpr); !ok || sel.Sel.Name != "Kind" {
+				return true
+			}
+			for i, name := range v.Names {
+				lit, ok := v.Values[i].(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					t.Fatalf("%s: kind %s is not a string literal", file, name.Name)
 				}
-				if lit, ok := n.Args[2].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-					s, _ := strconv.Unquote(lit.Value)
-					formats = append(formats, s)
+				k, _ := strconv.Unquote(lit.Value)
+				if prev, dup := kinds[diag.Kind(k)]; dup {
+					t.Errorf("kinds %s and %s are both %q", prev, name.Name, k)
 				}
-			case *ast.KeyValueExpr:
-				if k, ok := n.Key.(*ast.Ident); ok && k.Name == "Msg" {
-					if lit, ok := n.Value.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-						s, _ := strconv.Unquote(lit.Value)
-						formats = append(formats, s)
-					}
-				}
+				kinds[diag.Kind(k)] = name.Name
 			}
 			return true
 		})
 	}
-	if len(formats) < 40 {
-		t.Fatalf("found only %d message formats; has the checker's way of reporting changed?", len(formats))
+	return kinds
+}
+
+// TestEveryKindHasGolden requires every kind of error (the diag.Kind constants of errors*.go and
+// lang/errors.go) to be shown by some model in testdata/diagnostics, and every error those
+// models cause to have a kind, so a new kind cannot be added without its golden test.
+func TestEveryKindHasGolden(t *testing.T) {
+	declared := declaredKinds(t)
+	if len(declared) < 90 {
+		t.Fatalf("found only %d kinds; have the constructors moved?", len(declared))
+	}
+	models, _ := filepath.Glob("testdata/diagnostics/*.model")
+	shown := map[diag.Kind][]string{}
+	for _, path := range models {
+		_, err := golden(t, path)
+		var list diag.List
+		var one *diag.Error
+		switch {
+		case errors.As(err, &list):
+		case errors.As(err, &one):
+			list = diag.List{one}
+		default:
+			t.Errorf("%s: %v is not a diagnostic", path, err)
+		}
+		for _, e := range list {
+			switch {
+			case e.Warning:
+			case e.Kind == "" && !fileExists(strings.TrimSuffix(path, ".model")+".csv"): // Bind's may lack one yet (pendingKinds)
+				t.Errorf("%s: error without a kind: %v", path, e)
+			case e.Kind != "":
+				if _, ok := declared[e.Kind]; !ok {
+					t.Errorf("%s: kind %q is not declared in errors*.go or lang/errors.go", path, e.Kind)
+				}
+				shown[e.Kind] = append(shown[e.Kind], filepath.Base(path))
+			}
+		}
+	}
+	for k, name := range declared {
+		_, unreachable := unreachableKinds[k]
+		switch {
+		case unreachable && len(shown[k]) > 0:
+			t.Errorf("kind %s (%s) is listed as unreachable, but %v show it", k, name, shown[k])
+		case unreachable, pendingKinds[k]:
+		case len(shown[k]) == 0:
+			t.Errorf("no model in testdata/diagnostics shows kind %s (%s); add %s.model and its golden", k, name, k)
+		}
+	}
+}
+
+// TestEveryWarningHasGolden reads the format strings of the warnings (diag.Warnf in warn.go) and
+// requires each to appear in some golden file. (Warnings have no kinds yet: warn.go is being
+// reorganised around the distribution registry.)
+func TestEveryWarningHasGolden(t *testing.T) {
+	var formats []string
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "warn.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if n, ok := n.(*ast.CallExpr); ok {
+			sel, ok := n.Fun.(*ast.SelectorExpr)
+			if !ok || sel.Sel.Name != "Warnf" || len(n.Args) < 3 {
+				return true
+			}
+			if lit, ok := n.Args[2].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				s, _ := strconv.Unquote(lit.Value)
+				formats = append(formats, s)
+			}
+		}
+		return true
+	})
+	if len(formats) < 5 {
+		t.Fatalf("found only %d warning formats; has the way warnings are reported changed?", len(formats))
 	}
 	goldens, _ := filepath.Glob("testdata/diagnostics/*.golden")
 	var text strings.Builder
@@ -160,16 +272,13 @@ func TestEveryMessageHasGolden(t *testing.T) {
 	all := text.String()
 	verb := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z]`)
 	for _, f := range formats {
-		if _, ok := unreachable[f]; ok {
-			continue
-		}
 		parts := verb.Split(f, -1)
 		for i, p := range parts {
 			parts[i] = regexp.QuoteMeta(p)
 		}
-		re := regexp.MustCompile(`(?m): (error|warning): ` + strings.Join(parts, `.+`) + `$`)
+		re := regexp.MustCompile(`(?m): warning: ` + strings.Join(parts, `.+`) + `$`)
 		if !re.MatchString(all) {
-			t.Errorf("no golden file in testdata/diagnostics shows the message %q; add a model that causes it", f)
+			t.Errorf("no golden file in testdata/diagnostics shows the warning %q; add a model that causes it", f)
 		}
 	}
 }

@@ -39,10 +39,14 @@ func headLines(f *testing.F, name string, n int) string {
 	return strings.Join(ls[:min(n, len(ls))], "")
 }
 
-// checkDiagnostic fails unless err is a well-formed diagnostic about src (diag.CheckWithin).
+// checkDiagnostic fails unless err is a well-formed diagnostic about src (diag.CheckWithin) whose
+// errors each have a kind (diag.CheckKinds).
 func checkDiagnostic(t *testing.T, err error, src string) {
 	t.Helper()
 	if bad := diag.CheckWithin(err, src); bad != nil {
+		t.Fatalf("%v\n%q", bad, src)
+	}
+	if bad := diag.CheckKinds(err); bad != nil {
 		t.Fatalf("%v\n%q", bad, src)
 	}
 }
@@ -143,7 +147,11 @@ func FuzzBind(f *testing.F) {
 				}
 				return
 			}
-			checkDiagnostic(t, err, src)
+			// Not yet checkDiagnostic: bind.go and inputs.go build their errors by hand until
+			// the bind lane moves them to the constructors in errors.go (then they have kinds).
+			if bad := diag.CheckWithin(err, src); bad != nil {
+				t.Fatalf("%v\n%q", bad, src)
+			}
 		}
 	})
 }

@@ -110,27 +110,20 @@ func (c *checker) indexed(e *lang.Index, sp ir.Span) ir.Expr {
 		}
 		start, end := bad.Span()
 		if lot != 0 || hit != 0 {
-			c.errorf(start, end, "the index of %s must be %s plus or minus a whole number or size", e.Name, t).
-				WithHint("write %s[%s], %s[%s-1] or %s[%s+K]", e.Name, t, e.Name, t, e.Name, t)
+			c.add(errRecurIndexForm(start, end, e.Name, t))
 			return nil
 		}
 		if id := c.undeclaredIn(bad); id != nil && c.rec == nil {
 			if diag.SuggestNames(id.Name, sortedKeys(c.scope)) == "" {
 				start, end := id.Span()
-				c.errorf(start, end, "%s is not declared; an index such as %s[%s] exists only in the step of a recurrence", id.Name, e.Name, id.Name).
-					WithHint("for a slice write %s[2:N]; for a quantity defined by its past, let x[N] = recur(x1, %s: ... %s[%s] ...)", e.Name, id.Name, e.Name, id.Name)
+				c.add(errIndexVariableOutsideRecur(start, end, id.Name, e.Name))
 				return nil
 			}
 		}
 		if c.expr(bad) == nil {
 			return nil
 		}
-		err := c.errorf(start, end, "%s can only be indexed by a grouping, a whole number or an expression of sizes", e.Name)
-		if c.rec == nil {
-			err.WithHint(`write %s[1], %s[2:N] or %s[N-1]; for one element per row by group, declare data g[N] = levels "column" as J and write %s[g]`, e.Name, e.Name, e.Name, e.Name)
-		} else {
-			err.WithHint("inside a recurrence, write %s[%s] or %s[%s-1]", e.Name, t, e.Name, t)
-		}
+		c.add(errIndexNotGrouping(start, end, e.Name, t))
 		return nil
 	}
 	if c.rec != nil && e.Name == c.rec.let {
@@ -145,7 +138,7 @@ func (c *checker) indexed(e *lang.Index, sp ir.Span) ir.Expr {
 		if len(sh) > 1 {
 			what = "a matrix"
 		}
-		c.errorf(e.Pos, e.NameEnd, "%s is %s; only vectors can be indexed", e.Name, what)
+		c.add(errIndexNotVector(e.Pos, e.NameEnd, e.Name, what))
 		return nil
 	}
 	if lot == 1 {
@@ -158,7 +151,7 @@ func (c *checker) indexed(e *lang.Index, sp ir.Span) ir.Expr {
 		}
 	} else if lo.IsConst() && lo.Const < 1 {
 		start, end := e.Index.Span()
-		c.errorf(start, end, "index %d of %s is before its first element, 1", lo.Const, e.Name)
+		c.add(errIndexBeforeFirst(start, end, lo.Const, e.Name))
 		return nil
 	}
 	return ir.NewSlice(sp, x, lo, hi, e.Hi == nil)
@@ -180,14 +173,11 @@ func sliceRangeError(s *ir.Slice, name string, z ir.Sizes, n int) *diag.Error {
 	start, end := s.Span()
 	switch {
 	case s.Elem && (lo < 1 || lo > n):
-		return diag.Errorf(start, end, "index %d is outside %s, which has %d %s", lo, name, n, plural(n, "element", "elements")).
-			WithHint("elements are numbered from 1 to %d", n)
+		return errElementOutOfRange(start, end, lo, name, n)
 	case !s.Elem && (lo < 1 || hi > n):
-		return diag.Errorf(start, end, "the slice %d:%d is outside %s, which has %d %s", lo, hi, name, n, plural(n, "element", "elements")).
-			WithHint("elements are numbered from 1 to %d", n)
+		return errSliceOutOfRange(start, end, lo, hi, name, n)
 	case !s.Elem && hi < lo:
-		return diag.Errorf(start, end, "the slice %d:%d of %s is empty", lo, hi, name).
-			WithHint("a slice lo:hi takes elements lo to hi, both included; hi must be at least lo")
+		return errSliceEmpty(start, end, lo, hi, name)
 	}
 	return nil
 }
@@ -197,14 +187,13 @@ func (c *checker) lag(e *lang.Index, sp ir.Span, off ir.Affine, tcoef int) ir.Ex
 	start, end := e.Index.Span()
 	switch {
 	case e.Hi != nil || tcoef != 1:
-		c.errorf(start, end, "%s is being defined; its step can read only earlier elements, as in %s[%s-1]", e.Name, e.Name, c.rec.index)
+		c.add(errRecurSelfUnindexed(start, end, e.Name, c.rec.index))
 		return nil
 	case !off.IsConst():
-		c.errorf(start, end, "the step of %s reads %s[%s]; the lag must be a whole number, as in %s[%s-1]", e.Name, e.Name, c.rec.index+signed(off), e.Name, c.rec.index)
+		c.add(errRecurLagNotNumber(start, end, e.Name, c.rec.index+signed(off), c.rec.index))
 		return nil
 	case off.Const >= 0:
-		c.errorf(start, end, "the step of %s reads %s[%s], which is not computed yet; a recurrence can only read earlier elements", e.Name, e.Name, c.rec.index+signed(off)).
-			WithHint("write %s[%s-1] for the element before", e.Name, c.rec.index)
+		c.add(errRecurFuture(start, end, e.Name, c.rec.index+signed(off), c.rec.index))
 		return nil
 	}
 	if sh := c.rec.r.Init.Shape(); len(sh) == 0 || sh[0].Name == "" {
@@ -223,8 +212,7 @@ func (c *checker) lag(e *lang.Index, sp ir.Span, off ir.Affine, tcoef int) ir.Ex
 // lagTooFar is the error for a step reading further back than the first values reach.
 func lagTooFar(r *ir.Recur, x *ir.Lag, k int) *diag.Error {
 	start, end := x.Span()
-	return diag.Errorf(start, end, "the step of %s reads %s[t-%d], but only %d first %s given", r.Name, r.Name, x.K, k, plural(k, "value is", "values are")).
-		WithHint("a recurrence reading %d elements back needs %d first values, as in recur(x0[1:%d], t: ...)", x.K, x.K, x.K)
+	return errRecurLagTooFar(start, end, r.Name, x.K, k)
 }
 
 func signed(a ir.Affine) string {
@@ -246,7 +234,7 @@ func (c *checker) recur(s *lang.LetDecl, e *lang.Recur) ir.Expr {
 		return nil
 	}
 	if len(shape) != 1 {
-		c.errorf(s.NamePos, endOf(s.NamePos, s.Name), "recurrence %s needs its length, as in let %s[N] = recur(...)", s.Name, s.Name)
+		c.add(errRecurWithoutLength(s.NamePos, endOf(s.NamePos, s.Name), s.Name))
 		return nil
 	}
 	init := c.expr(e.Init)
@@ -255,17 +243,15 @@ func (c *checker) recur(s *lang.LetDecl, e *lang.Recur) ir.Expr {
 	}
 	if sh := init.Shape(); len(sh) > 1 {
 		start, end := e.Init.Span()
-		c.errorf(start, end, "the first values of %s must be a number or a vector, but they have shape %s", s.Name, sh)
+		c.add(errRecurInitMatrix(start, end, s.Name, sh))
 		return nil
 	}
 	if _, taken := c.scope[e.Var]; taken {
-		c.errorf(e.VarPos, endOf(e.VarPos, e.Var), "the index %s of %s is already the name of a declaration", e.Var, s.Name).
-			WithHint("call the index t, or any name not used for data, a param or a let")
+		c.add(errRecurIndexDeclared(e.VarPos, endOf(e.VarPos, e.Var), e.Var, s.Name))
 		return nil
 	}
 	if _, isSize := c.sizes[e.Var]; isSize {
-		c.errorf(e.VarPos, endOf(e.VarPos, e.Var), "the index %s of %s is already the name of a size", e.Var, s.Name).
-			WithHint("call the index t, or any name not used for a size")
+		c.add(errRecurIndexSize(e.VarPos, endOf(e.VarPos, e.Var), e.Var, s.Name))
 		return nil
 	}
 	r := ir.NewRecur(sp, s.Name, shape)
@@ -281,8 +267,7 @@ func (c *checker) recur(s *lang.LetDecl, e *lang.Recur) ir.Expr {
 	}
 	if sh := step.Shape(); len(sh) != 0 {
 		start, end := e.Step.Span()
-		c.errorf(start, end, "the step of %s must give one number for each %s, but it has shape %s", s.Name, e.Var, sh).
-			WithHint("read vectors at the index, as in y[%s] or %s[%s-1]", e.Var, s.Name, e.Var)
+		c.add(errRecurStepVector(start, end, s.Name, e.Var, sh))
 		return nil
 	}
 	r.Step = step
@@ -292,7 +277,7 @@ func (c *checker) recur(s *lang.LetDecl, e *lang.Recur) ir.Expr {
 
 // selfOutsideIndex reports a recurrence's own name used without an index in its step.
 func (c *checker) selfOutsideIndex(e *lang.Ident) {
-	c.errorf(e.Pos, e.End, "%s is being defined; its step can read only earlier elements, as in %s[%s-1]", e.Name, e.Name, c.rec.index)
+	c.add(errRecurSelfUnindexed(e.Pos, e.End, e.Name, c.rec.index))
 }
 
 // ifelse checks ifelse(c, a, b): elementwise, scalars broadcast.
@@ -309,7 +294,7 @@ func (c *checker) ifelse(e *lang.Call, sp ir.Span, args []ir.Expr) ir.Expr {
 			shape = sh
 		case !shape.Equal(sh):
 			start, end := e.Args[i].Span()
-			c.errorf(start, end, "shapes do not match for ifelse: this argument is %s, an earlier one %s", sh, shape)
+			c.add(errIfelseShapes(start, end, sh, shape))
 			return nil
 		}
 	}
@@ -358,7 +343,7 @@ func recurRangeError(r *ir.Recur, z ir.Sizes) *diag.Error {
 	k := z.Len(r.Init.Shape())
 	if k > n {
 		start, end := r.Init.Span()
-		return diag.Errorf(start, end, "%s has %d %s, but %d first values", r.Name, n, plural(n, "element", "elements"), k)
+		return errRecurTooManyFirst(start, end, r.Name, n, k)
 	}
 	var err *diag.Error
 	ir.Walk(r.Step, func(x ir.Expr) bool {
@@ -375,9 +360,7 @@ func recurRangeError(r *ir.Recur, z ir.Sizes) *diag.Error {
 				if last > m {
 					bad = last
 				}
-				err = diag.Errorf(start, end, "the step of %s reads %s[%d] when t is %d, outside %s, which has %d %s",
-					r.Name, exprName(x.X), bad, bad-off, exprName(x.X), m, plural(m, "element", "elements")).
-					WithHint("t runs from %d (after the %d first %s) to %d; give more first values, or shorten the recurrence", k+1, k, plural(k, "value", "values"), n)
+				err = errRecurReadsOutside(start, end, r.Name, exprName(x.X), bad, off, m, k, n)
 			}
 		case *ir.Lag:
 			if x.K > k {

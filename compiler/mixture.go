@@ -19,7 +19,7 @@ func (c *checker) sampleExpr(s *lang.SampleStmt) {
 	}
 	if len(e.Shape()) > 1 {
 		start, end := s.Variate.Span()
-		c.errorf(start, end, "the left side of ~ has shape %s; an observed outcome must be a vector or a scalar", e.Shape())
+		c.add(errObservedExpressionMatrix(start, end, e.Shape()))
 		return
 	}
 	c.observe(s, e)
@@ -36,14 +36,12 @@ func (c *checker) orderedPrior(s *lang.ParamDecl, shape ir.Shape) (prior *lang.D
 		inner, _ = s.Prior.Args[0].(*lang.Call)
 	}
 	if inner == nil {
-		c.errorf(s.Prior.Pos, s.Prior.End, "Ordered takes one distribution, the prior of the ordered values").
-			WithHint("write param %s[K] ~ Ordered(Normal(0, 5))", s.Name)
+		c.add(errOrderedArity(s.Prior.Pos, s.Prior.End, s.Name))
 		return nil, false
 	}
 	if _, ok := dist.Lookup(inner.Func); !ok {
 		start, _ := inner.Span()
-		c.errorf(start, endOf(start, inner.Func), "Ordered takes a distribution, but %s is not one", inner.Func).
-			WithHint("write param %s[K] ~ Ordered(Normal(0, 5))", s.Name)
+		c.add(errOrderedNotDistribution(start, endOf(start, inner.Func), inner.Func, s.Name))
 		return nil, false
 	}
 	start, end := inner.Span()
@@ -55,11 +53,9 @@ func (c *checker) orderedPrior(s *lang.ParamDecl, shape ir.Shape) (prior *lang.D
 func (c *checker) orderedConstraint(s *lang.ParamDecl, prior *lang.DistCall, d *dist.Dist, shape ir.Shape) ir.Constraint {
 	switch {
 	case len(shape) != 1:
-		c.errorf(s.Pos, s.End, "parameter %s: an ordered parameter is a vector, but %s has shape %s", s.Name, s.Name, shape).
-			WithHint("declare it with one size, as in param %s[K] ~ Ordered(%s(...))", s.Name, d.Name)
+		c.add(errOrderedScalar(s.Pos, s.End, s.Name, shape, d.Name))
 	case d.Support != dist.Real || d.Vector:
-		c.errorf(prior.Pos, prior.NameEnd, "Ordered needs a prior on the real line, but %s has support %s", d.Name, d.Support).
-			WithHint("order values on the real line, e.g. Ordered(Normal(0, 5)); for ordered positive values, order their logarithms and exponentiate in a let")
+		c.add(errOrderedSupport(prior.Pos, prior.NameEnd, d.Name, d.Support))
 	}
 	return ir.Constraint{Kind: ir.Ordered}
 }
@@ -73,8 +69,7 @@ func (c *checker) mixture(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dis
 		return c.mixtureOf(call, variate)
 	}
 	if len(call.Args) != 2 {
-		c.errorf(call.Pos, call.End, "Mixture takes two arguments, the weights and the component distribution, got %d", len(call.Args)).
-			WithHint("write y ~ Mixture(w, Normal(mu, sigma)) with w a simplex [K] and mu, sigma vectors [K] or scalars")
+		c.add(errMixtureArity(call.Pos, call.End, len(call.Args)))
 		for _, a := range call.Args {
 			if _, isCall := a.(*lang.Call); !isCall {
 				c.expr(a)
@@ -90,8 +85,7 @@ func (c *checker) mixture(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dis
 	}
 	if d == nil {
 		start, end := call.Args[1].Span()
-		c.errorf(start, end, "the second argument of Mixture must be a distribution, as in Normal(mu, sigma)").
-			WithHint("write y ~ Mixture(w, Normal(mu, sigma)) with w a simplex [K] and mu, sigma vectors [K] or scalars")
+		c.add(errMixtureComponent(start, end))
 		return nil, nil
 	}
 	if w == nil {
@@ -99,18 +93,17 @@ func (c *checker) mixture(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dis
 	}
 	if sh := w.Shape(); len(sh) > 1 {
 		start, end := call.Args[0].Span()
-		c.errorf(start, end, "the weights of Mixture have shape %s; they must be a vector [K], one weight per component, or a scalar θ for two components", sh).
-			WithHint("declare them as a simplex, param w[K] ~ Dirichlet(1)")
+		c.add(errMixtureWeightsShape(start, end, sh))
 		return nil, nil
 	}
 	start, _ := comp.Span()
 	nameEnd := endOf(start, comp.Func)
 	if d.Vector {
-		c.errorf(start, nameEnd, "%s is a distribution of vectors; a component of Mixture is a distribution of numbers", d.Name)
+		c.add(errMixtureVectorComponent(start, nameEnd, d.Name))
 		return nil, nil
 	}
 	if len(comp.Args) != len(d.Params) {
-		c.errorf(start, nameEnd, "%s takes %d arguments, got %d", d.Name, len(d.Params), len(comp.Args))
+		c.add(errMixtureComponentArity(start, nameEnd, d, len(comp.Args)))
 		return nil, nil
 	}
 	exprs := make([]ir.Expr, len(comp.Args))
@@ -137,8 +130,7 @@ func (c *checker) mixture(call *lang.DistCall, variate ir.Shape) (*ir.Term, *dis
 		}
 		as, ae := a.Span()
 		if sh := e.Shape(); len(sh) != 0 && !sh.Equal(K) {
-			c.errorf(as, ae, "argument %s of %s in Mixture has shape %s; each argument is a scalar or a vector %s, one value per component", d.Params[i].Name, d.Name, sh, K).
-				WithHint("the weights %s have shape %s: give %s one value per component", lang.DumpExpr(call.Args[0]), K, d.Params[i].Name)
+			c.add(errMixtureArgumentShape(as, ae, d.Params[i].Name, d.Name, sh, K, lang.DumpExpr(call.Args[0])))
 			ok = false
 		}
 		if !c.integerArgIsData(d, i, e, as, ae) {
@@ -169,20 +161,19 @@ func (c *checker) mixtureOf(call *lang.DistCall, variate ir.Shape) (*ir.Term, *d
 		}
 		if d == nil {
 			start, end := a.Span()
-			c.errorf(start, end, "argument %d of Mixture must be a distribution, as in Normal(mu, sigma)", i+2).
-				WithHint("write y ~ Mixture(w, Normal(mu1, sigma1), Normal(mu2, sigma2)) with one weight per component")
+			c.add(errMixtureOfNotDistribution(start, end, i+2))
 			ok = false
 			continue
 		}
 		start, _ := comp.Span()
 		nameEnd := endOf(start, comp.Func)
 		if d.Vector {
-			c.errorf(start, nameEnd, "%s is a distribution of vectors; a component of Mixture is a distribution of numbers", d.Name)
+			c.add(errMixtureVectorComponent(start, nameEnd, d.Name))
 			ok = false
 			continue
 		}
 		if len(comp.Args) != len(d.Params) {
-			c.errorf(start, nameEnd, "%s takes %d arguments, got %d", d.Name, len(d.Params), len(comp.Args))
+			c.add(errMixtureComponentArity(start, nameEnd, d, len(comp.Args)))
 			ok = false
 			continue
 		}
@@ -196,8 +187,7 @@ func (c *checker) mixtureOf(call *lang.DistCall, variate ir.Shape) (*ir.Term, *d
 			}
 			as, ae := arg.Span()
 			if sh := e.Shape(); len(sh) != 0 && !sh.Equal(variate) {
-				c.errorf(as, ae, "argument %s of %s in Mixture has shape %s; an argument of a component written out is a scalar or has the shape %s of the observed values", d.Params[j].Name, d.Name, sh, variate).
-					WithHint("for parameters with one value per component, write Mixture(w, %s(...)) once with vectors [K]", d.Name)
+				c.add(errMixtureOfArgumentShape(as, ae, d.Params[j].Name, d.Name, sh, variate))
 				ok = false
 			}
 			if !c.integerArgIsData(d, j, e, as, ae) {
@@ -211,16 +201,13 @@ func (c *checker) mixtureOf(call *lang.DistCall, variate ir.Shape) (*ir.Term, *d
 		start, end := call.Args[0].Span()
 		switch sh := w.Shape(); {
 		case len(sh) == 0 && K != 2:
-			c.errorf(start, end, "Mixture with one weight θ has two components (θ and 1 − θ), but %d are written", K).
-				WithHint("give a vector of %d weights, e.g. param w[%d] ~ Dirichlet(1)", K, K)
+			c.add(errMixtureOfOneWeight(start, end, K))
 			ok = false
 		case len(sh) > 1:
-			c.errorf(start, end, "the weights of Mixture have shape %s; they must be a vector [K], one weight per component, or a scalar θ for two components", sh).
-				WithHint("declare them as a simplex, param w[K] ~ Dirichlet(1)")
+			c.add(errMixtureWeightsShape(start, end, sh))
 			ok = false
 		case len(sh) == 1 && sh[0].Name == "" && sh[0].Size != K:
-			c.errorf(start, end, "Mixture has %d components, but the weights have shape %s", K, sh).
-				WithHint("give one weight per component, in the order of the components")
+			c.add(errMixtureOfWeightCount(start, end, K, sh))
 			ok = false
 		}
 	}

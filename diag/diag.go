@@ -33,9 +33,27 @@ func (p Pos) String() string {
 type Error struct {
 	Pos     Pos
 	End     Pos // end of the span (exclusive); zero means a single caret
+	Kind    Kind
 	Msg     string
 	Hint    string // what to do about it; may be empty
 	Warning bool
+}
+
+// Kind names what an Error reports, one per message (stanc3's Semantic_error constructors): the
+// stage that finds a problem builds it with one constructor per kind, span first, so the kinds a
+// stage can report are a closed list that tests can walk (each needs a golden file). A kind is a
+// lower-case snake_case word, the base name of the golden file that shows it.
+type Kind string
+
+// New builds an error of a kind at a span. Stages call it from their constructors, one per kind,
+// not at the site of each error.
+func New(kind Kind, pos, end Pos, format string, args ...any) *Error {
+	return &Error{Pos: pos, End: end, Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+// NewWarning is New for a warning.
+func NewWarning(kind Kind, pos, end Pos, format string, args ...any) *Error {
+	return &Error{Pos: pos, End: end, Kind: kind, Msg: fmt.Sprintf(format, args...), Warning: true}
 }
 
 func (e *Error) Error() string {
@@ -43,11 +61,6 @@ func (e *Error) Error() string {
 		return e.Pos.String() + ": warning: " + e.Msg
 	}
 	return e.Pos.String() + ": error: " + e.Msg
-}
-
-// Errorf builds an Error at a span.
-func Errorf(pos, end Pos, format string, args ...any) *Error {
-	return &Error{Pos: pos, End: end, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Warnf builds a warning at a span.
@@ -257,6 +270,24 @@ func CheckWithin(err error, src string) error {
 	}
 	if Render(err, src) == "" {
 		return errors.New("empty rendering")
+	}
+	return nil
+}
+
+// CheckKinds reports, as an error, the first error in err (a *Error or a List) that has no Kind:
+// every stage builds its errors with one constructor per kind. Warnings need none.
+func CheckKinds(err error) error {
+	var list List
+	var one *Error
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = List{one}
+	}
+	for _, e := range list {
+		if e != nil && e.Kind == "" && !e.Warning {
+			return fmt.Errorf("error without a kind (build it with its kind's constructor): %v", e)
+		}
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func TestRenderWarnings(t *testing.T) {
 	if got := Render(l, src); !strings.HasSuffix(got, "\n... and 2 more warnings\n") {
 		t.Errorf("warnings only: %q", got[len(got)-40:])
 	}
-	l[len(l)-1] = Errorf(Pos{File: "m.model", Line: 1, Col: 1}, Pos{}, "e")
+	l[len(l)-1] = New("k", Pos{File: "m.model", Line: 1, Col: 1}, Pos{}, "e")
 	if got := Render(l, src); !strings.HasSuffix(got, "\n... and 2 more errors\n") {
 		t.Errorf("an error among them: %q", got[len(got)-40:])
 	}
@@ -63,7 +63,9 @@ func TestRenderWarnings(t *testing.T) {
 
 func TestCheckWithin(t *testing.T) {
 	src := "param mu ~ Normal(0, 1)\ny ~ Normal(mu, 1)\n"
-	at := func(line, col int) *Error { return &Error{Pos: Pos{File: "m", Line: line, Col: col}, Msg: "x"} }
+	at := func(line, col int) *Error {
+		return &Error{Pos: Pos{File: "m", Line: line, Col: col}, Kind: "k", Msg: "x"}
+	}
 	for _, c := range []struct {
 		name string
 		err  error
@@ -77,10 +79,28 @@ func TestCheckWithin(t *testing.T) {
 		{"line 0", at(0, 1), false},
 		{"empty list", List{}, false},
 		{"not a diagnostic", errors.New("plain"), false},
-		{"bad end", &Error{Pos: Pos{Line: 1, Col: 1}, End: Pos{Line: 9, Col: 1}, Msg: "x"}, false},
+		{"bad end", &Error{Pos: Pos{Line: 1, Col: 1}, End: Pos{Line: 9, Col: 1}, Kind: "k", Msg: "x"}, false},
 	} {
 		if got := CheckWithin(c.err, src); (got == nil) != c.ok {
 			t.Errorf("%s: CheckWithin = %v, want ok=%v", c.name, got, c.ok)
+		}
+	}
+}
+
+func TestCheckKinds(t *testing.T) {
+	p := Pos{File: "m", Line: 1, Col: 1}
+	for _, c := range []struct {
+		name string
+		err  error
+		ok   bool
+	}{
+		{"with a kind", New("k", p, Pos{}, "x"), true},
+		{"without", &Error{Pos: p, Msg: "x"}, false},
+		{"one of a list without", List{New("k", p, Pos{}, "x"), &Error{Pos: p, Msg: "y"}}, false},
+		{"a warning needs none", &Error{Pos: p, Msg: "x", Warning: true}, true},
+	} {
+		if got := CheckKinds(c.err); (got == nil) != c.ok {
+			t.Errorf("%s: CheckKinds = %v, want ok=%v", c.name, got, c.ok)
 		}
 	}
 }

@@ -44,10 +44,14 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// checkDiagnostic fails unless err is a well-formed diagnostic about src (diag.CheckWithin).
+// checkDiagnostic fails unless err is a well-formed diagnostic about src (diag.CheckWithin) with a
+// kind (diag.CheckKinds).
 func checkDiagnostic(t *testing.T, err error, src string) {
 	t.Helper()
 	if bad := diag.CheckWithin(err, src); bad != nil {
+		t.Fatalf("%v\n%q", bad, src)
+	}
+	if bad := diag.CheckKinds(err); bad != nil {
 		t.Fatalf("%v\n%q", bad, src)
 	}
 }

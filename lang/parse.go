@@ -2,11 +2,9 @@ package lang
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
@@ -35,35 +33,27 @@ func syntaxError(file, src string, err error) error {
 		if p.File == "" {
 			p.File = file
 		}
-		e := &diag.Error{Pos: p, Msg: "syntax: " + readableGrammar(perr.Message())}
+		msg := "syntax: " + readableGrammar(perr.Message())
 		var unexpected *participle.UnexpectedTokenError
 		var lexErr *lexer.Error
 		switch {
 		case errors.As(err, &unexpected) && unexpected.Unexpected.EOF():
 			// Point just past the last token rather than at an empty line after it.
 			if last, ok := endOfLastToken(file, src); ok {
-				e.Pos = last
+				p = last
 			}
-			e.Msg = "syntax: unexpected end of file" + expectedPart(e.Msg)
+			return errUnexpectedEOF(p, expectedPart(msg))
 		case errors.As(err, &unexpected):
 			end := p
 			end.Col += len([]rune(unexpected.Unexpected.Value))
-			e.End = end
-			e.Msg = "syntax: unexpected " + quoteToken(unexpected.Unexpected.Value) + expectedPart(e.Msg)
+			return errUnexpectedToken(p, end, unexpected.Unexpected.Value, expectedPart(msg))
 		case errors.As(err, &lexErr) && lexErr.Pos.Offset < len(src):
 			r, _ := utf8.DecodeRuneInString(src[lexErr.Pos.Offset:])
-			e.Msg = fmt.Sprintf("syntax: unexpected character %q", string(r))
-			e.End = diag.Pos{File: p.File, Line: p.Line, Col: p.Col + 1}
-			if r >= utf8.RuneSelf && unicode.IsLetter(r) {
-				e.Hint = "names are ASCII: letters a-z and A-Z, digits and _"
-				if name, ok := greekNames[r]; ok {
-					e.Hint += fmt.Sprintf(" (write %s for %c)", name, r)
-				}
-			}
+			return errUnexpectedChar(p, diag.Pos{File: p.File, Line: p.Line, Col: p.Col + 1}, r)
 		}
-		return e
+		return errSyntax(p, msg)
 	}
-	return &diag.Error{Pos: diag.Pos{File: file}, Msg: err.Error()}
+	return errSyntax(diag.Pos{File: file}, err.Error())
 }
 
 // greekNames spells the Greek letters models are written with in mathematics.

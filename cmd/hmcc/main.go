@@ -11,6 +11,7 @@ import (
 	"os"
 	goruntime "runtime"
 	"strconv"
+	"strings"
 
 	"github.com/alecthomas/kong"
 	"github.com/hmcc-dev/hmcc/dataset"
@@ -76,7 +77,7 @@ func Main(args []string, stdout, stderr io.Writer) (status int) {
 				status = exited
 				return
 			}
-			fmt.Fprintf(stderr, "hmcc: internal error: %v\nplease report this with the model and data that caused it\n", r)
+			fmt.Fprintf(stderr, "hmcc: internal error: %v\n%s\n", r, diag.ReportTo)
 			status = exitInternal
 		}
 	}()
@@ -112,7 +113,12 @@ func report(err error, e *env, stderr io.Writer) int {
 	var data *dataset.Error
 	var ue userError
 	var ioe ioError
+	var ie *diag.InternalError
 	switch {
+	case errors.As(err, &ie):
+		// hmcc itself failed, wherever the error was wrapped: exit 1 and ask for a report.
+		fmt.Fprintf(stderr, "hmcc: %v\n%s\n", err, diag.ReportTo)
+		return exitInternal
 	case errors.As(err, &dl):
 		fmt.Fprint(stderr, diag.Render(dl, e.src))
 		return exitUser
@@ -129,7 +135,13 @@ func report(err error, e *env, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "error: %v\n", ioe.err)
 		return exitInternal
 	}
-	fmt.Fprintf(stderr, "hmcc: internal error: %v\n", err)
+	// An error of no known type is taken for hmcc's own failure. Some stages still mark theirs by
+	// the text "internal error" alone; it is not said twice.
+	if strings.HasPrefix(err.Error(), "internal error") {
+		fmt.Fprintf(stderr, "hmcc: %v\n%s\n", err, diag.ReportTo)
+	} else {
+		fmt.Fprintf(stderr, "hmcc: internal error: %v\n%s\n", err, diag.ReportTo)
+	}
 	return exitInternal
 }
 
