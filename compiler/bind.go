@@ -22,7 +22,7 @@ import (
 // Each data declaration reads the file its `from "name"` names, or the first file.
 func BindData(m *ir.Model, inputs ...Input) (*ir.Model, error) {
 	if m.Bound() {
-		return nil, fmt.Errorf("internal error: binding a model that is already bound; bind the checked model")
+		return nil, diag.Internalf("binding a model that is already bound; bind the checked model")
 	}
 	b := &binder{m: m.Clone(), inputs: inputs, of: map[*ir.DataVar]*Input{}, boundBy: map[string]string{},
 		groupings: map[string]*ir.DataVar{}}
@@ -112,8 +112,7 @@ func (b *binder) readData() error {
 func (b *binder) bindSize(v *ir.DataVar, name string, n int, what string) bool {
 	sizes := b.m.Sizes
 	if prev, ok := sizes[name]; ok && prev != n {
-		b.errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("size %s is %d (bound by %s), but %s", name, prev, b.boundBy[name], what),
-			Hint: "give sizes that differ different names"})
+		b.errs.Add(errSizeConflict(v.Pos, name, prev, b.boundBy[name], what))
 		return false
 	}
 	if _, ok := sizes[name]; !ok {
@@ -132,7 +131,7 @@ func (b *binder) bindShape(v *ir.DataVar, extents []int, what func(i int) string
 		}
 		if d.Name == "" {
 			if d.Size != extents[i] {
-				b.errs.Add(&diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("%s is declared with size %d, but %s", v.Name, d.Size, what(i))})
+				b.errs.Add(errDeclaredSize(v.Pos, v.Name, d.Size, what(i)))
 			}
 			continue
 		}
@@ -164,8 +163,7 @@ func (b *binder) readJSON(v *ir.DataVar, j *dataset.JSON) error {
 	if v.IsSize {
 		x := v.Value.Data[0]
 		if x < 1 || x != math.Trunc(x) || x > math.MaxInt32 {
-			b.errs.Add(&diag.Error{Pos: v.NamePos, End: endOf(v.NamePos, v.Name), Msg: fmt.Sprintf("%s is used as a size, but its value in %s is %g", v.Name, j.Path, x),
-				Hint: "a size must be a whole number of at least 1"})
+			b.errs.Add(errSizeValue(v.NamePos, endOf(v.NamePos, v.Name), v.Name, j.Path, x))
 			return nil
 		}
 		b.bindSize(v, v.Name, int(x), fmt.Sprintf("%s is %d in %s", v.Name, int(x), j.Path))
@@ -176,9 +174,7 @@ func (b *binder) readJSON(v *ir.DataVar, j *dataset.JSON) error {
 // readTable reads v from the columns of a CSV table and binds the sizes of its rows and columns.
 func (b *binder) readTable(v *ir.DataVar, t *dataset.Table) error {
 	if v.Source.Kind == ir.FromValue {
-		return &diag.Error{Pos: v.Source.NamePos[0], End: endOf(v.Source.NamePos[0], fmt.Sprintf("%q", v.Source.Names[0])),
-			Msg:  fmt.Sprintf("data %s: value reads a named value of a JSON data file, but %s is a CSV table", v.Name, t.Path),
-			Hint: `read a column of a CSV with column "name", or give the data as JSON ({"name": ...})`}
+		return errValueFromCSV(v.Source.NamePos[0], endOf(v.Source.NamePos[0], fmt.Sprintf("%q", v.Source.Names[0])), v.Name, t.Path)
 	}
 	cols, err := selectColumns(v, t)
 	if err != nil {
@@ -248,8 +244,7 @@ func readColumns(v *ir.DataVar, t *dataset.Table) error {
 		}
 		if v.Source.Standardize {
 			if err := standardize(col); err != nil {
-				return &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("cannot standardize column %q of %s: %v", name, t.Path, err),
-					Hint: leaveOut(v.Source, name)}
+				return errStandardizeColumn(v.Pos, name, t.Path, err, leaveOut(v.Source, name))
 			}
 		}
 		for i, x := range col {
@@ -274,8 +269,7 @@ func (b *binder) layOut() error {
 	for _, p := range b.m.Params {
 		n := b.m.Sizes.Len(p.Shape)
 		if p.Constraint.Kind == ir.Simplex && n < 2 {
-			b.errs.Add(&diag.Error{Pos: p.Pos, End: endOf(p.Pos, p.Name),
-				Msg: fmt.Sprintf("parameter %s is a simplex of %d %s; it needs at least 2", p.Name, n, plural(n, "element", "elements"))})
+			b.errs.Add(errSimplexTooShort(p.Pos, endOf(p.Pos, p.Name), p.Name, n))
 			continue
 		}
 		p.Offset, p.Len = off, p.Constraint.Coordinates(n)
@@ -400,17 +394,19 @@ func bindBounds(p *ir.ParamVar, sizes ir.Sizes) error {
 	for i, a := range p.Prior.Args[:2] {
 		v, err := ir.Eval(a, ir.NewEnv(sizes, nil))
 		if err != nil {
-			return fmt.Errorf("internal error: the bound of %s has no value: %v", p.Name, err)
+			start, _ := a.Span()
+			return diag.InternalAt(start, "the bound of %s has no value: %w", p.Name, err)
 		}
 		if len(v.Data) != 1 {
-			return fmt.Errorf("internal error: the bound of %s has %d values, not one", p.Name, len(v.Data))
+			start, _ := a.Span()
+			return diag.InternalAt(start, "the bound of %s has %d values, not one", p.Name, len(v.Data))
 		}
 		b[i] = v.Data[0]
 	}
 	if !(b[0] < b[1]) {
 		start, _ := p.Prior.Args[0].Span()
 		_, end := p.Prior.Args[1].Span()
-		return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("the bounds of parameter %s are %g and %g; the lower must be less than the upper", p.Name, b[0], b[1])}
+		return errBoundsOrder(start, end, p.Name, b[0], b[1])
 	}
 	p.Constraint = ir.Constraint{Kind: ir.Interval, Lo: b[0], Hi: b[1]}
 	return nil
@@ -467,7 +463,7 @@ func selectColumns(v *ir.DataVar, t *dataset.Table) ([]string, error) {
 	for i, name := range src.Names {
 		if !t.Has(name) {
 			_, err := t.Column(name) // the dataset's message lists the columns and suggests one
-			return nil, &diag.Error{Pos: src.NamePos[i], End: endOf(src.NamePos[i], fmt.Sprintf("%q", name)), Msg: err.Error()}
+			return nil, errMissingColumn(src.NamePos[i], endOf(src.NamePos[i], fmt.Sprintf("%q", name)), err)
 		}
 	}
 	if src.Kind != ir.FromColumnsExcept {
@@ -484,7 +480,7 @@ func selectColumns(v *ir.DataVar, t *dataset.Table) ([]string, error) {
 		}
 	}
 	if len(cols) == 0 {
-		return nil, &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("data %s selects no columns: %s has only %s", v.Name, t.Path, strings.Join(t.Columns, ", "))}
+		return nil, errNoColumnsSelected(v.Pos, v.Name, t.Path, t.Columns)
 	}
 	return cols, nil
 }
@@ -610,7 +606,7 @@ func checkArgDomain(term *ir.Term, i int, sizes ir.Sizes, b *binder) error {
 		}
 		if !q.Domain.Contains(x) {
 			start, end := a.Span()
-			return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("argument %s of %s must be %s, but it is %g", q.Name, term.Dist.Name, q.Domain, x)}
+			return errArgumentDomain(start, end, q.Name, term.Dist, q.Domain, x)
 		}
 	}
 	return nil
@@ -693,11 +689,9 @@ func checkObservedExpr(term *ir.Term) error {
 			at = fmt.Sprintf(" at element %d", i+1)
 		}
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("the observed expression is %g%s; an observed value must be a finite number", x, at),
-				Hint: "check the transformation and the data (the logarithm of a number ≤ 0, a division by 0)"}
+			return errObservedNotFinite(start, end, x, at)
 		}
-		return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("the observed expression is %g%s, outside the support %s of %s", x, at, term.Dist.Support, term.Dist.Name),
-			Hint: "an observed expression of data must take values the distribution can produce; check the transformation and the data"}
+		return errObservedOutsideSupport(start, end, x, at, term.Dist)
 	}
 	return nil
 }
@@ -730,8 +724,7 @@ func checkTwoComponents(term *ir.Term, sizes ir.Sizes) error {
 	if term.Components != nil {
 		if sh := term.Weights.Shape(); len(sh) == 1 && sizes.Len(sh) != len(term.Components) {
 			start, end := term.Weights.Span()
-			return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("Mixture has %d components, but %d weights", len(term.Components), sizes.Len(sh)),
-				Hint: "give one weight per component, in the order of the components"}
+			return errMixtureWeightCount(start, end, len(term.Components), sizes.Len(sh))
 		}
 		return nil
 	}
@@ -741,8 +734,7 @@ func checkTwoComponents(term *ir.Term, sizes ir.Sizes) error {
 	for _, a := range term.Args {
 		if sh := a.Shape(); len(sh) == 1 && sizes.Len(sh) != 2 {
 			start, end := a.Span()
-			return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("Mixture with one weight θ has two components (θ and 1 − θ), but this argument has %d values", sizes.Len(sh)),
-				Hint: "for more components give a vector of weights, param w[K] ~ Dirichlet(1)"}
+			return errMixtureOneWeightCount(start, end, sizes.Len(sh))
 		}
 	}
 	return nil

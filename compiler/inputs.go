@@ -38,29 +38,20 @@ func (in *Input) path() string {
 // input picks the file a data declaration reads: the one its from names, or the first.
 func (b *binder) input(v *ir.DataVar) (*Input, error) {
 	if len(b.inputs) == 0 {
-		return nil, &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("data %s has no data file to read", v.Name)}
+		return nil, errNoDataFile(v.Pos, v.Name)
 	}
 	if v.Source.Table == "" {
 		b.of[v] = &b.inputs[0]
 		return &b.inputs[0], nil
 	}
-	names := make([]string, len(b.inputs))
 	for i := range b.inputs {
 		if b.inputs[i].Name == v.Source.Table {
 			b.of[v] = &b.inputs[i]
 			return &b.inputs[i], nil
 		}
-		names[i] = strconv.Quote(b.inputs[i].Name)
 	}
 	p := v.Source.TablePos
-	e := &diag.Error{Pos: p, End: endOf(p, strconv.Quote(v.Source.Table)),
-		Msg: fmt.Sprintf("data %s reads the data file %q, but no data file of that name was given (given: %s)", v.Name, v.Source.Table, strings.Join(names, ", "))}
-	if s := diag.Suggest(v.Source.Table, inputNames(b.inputs)); s != "" {
-		e.Hint = fmt.Sprintf("did you mean %q? A file is named by its base name without the extension", s)
-	} else {
-		e.Hint = fmt.Sprintf("give the file on the command line after the model, e.g. hmcc run model.model data.csv %s.csv", v.Source.Table)
-	}
-	return nil, e
+	return nil, errUnknownDataFile(p, endOf(p, strconv.Quote(v.Source.Table)), v.Name, v.Source.Table, inputNames(b.inputs))
 }
 
 func inputNames(ins []Input) []string {
@@ -88,7 +79,7 @@ func CheckInputNames(ins []Input) error {
 func (b *binder) errorAt(v *ir.DataVar, i int, msg string) error {
 	in := b.of[v]
 	if in == nil || len(v.Columns) == 0 {
-		return &diag.Error{Pos: v.Pos, Msg: msg}
+		return errDataValue(v.Pos, msg)
 	}
 	if in.JSON != nil {
 		return &dataset.Error{Path: in.JSON.Path, Column: v.Columns[0] + elementIndex(v.Value.Shape, i), Msg: msg}
@@ -120,19 +111,18 @@ func bindJSON(v *ir.DataVar, j *dataset.JSON) error {
 		x, err := j.Value(src.Names[k])
 		if err != nil {
 			start, end := where(k)
-			return nil, &diag.Error{Pos: start, End: end, Msg: err.Error()}
+			return nil, errJSONValue(start, end, err)
 		}
 		return x, nil
 	}
 	rankErr := func(k int, x *dataset.Value, want string) error {
 		start, end := where(k)
-		return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("data %s: %q in %s is %s, but %s", v.Name, src.Names[k], j.Path, describe(x), want)}
+		return errJSONRank(start, end, v.Name, src.Names[k], j.Path, describe(x), want)
 	}
 	switch src.Kind {
 	case ir.FromColumnsExcept:
 		start, end := v.Source.NamePos[0], v.Source.NamePos[0]
-		return &diag.Error{Pos: start, End: end, Msg: fmt.Sprintf("data %s: columns except selects columns of a CSV table, but %s is a JSON file of named values", v.Name, j.Path),
-			Hint: `name the values, as in columns "a", "b", or read a matrix with value "X"`}
+		return errColumnsExceptJSON(start, end, v.Name, j.Path)
 	case ir.FromValue:
 		x, err := get(0)
 		if err != nil {
@@ -210,7 +200,7 @@ func standardizeJSON(v *ir.DataVar, j *dataset.JSON) error {
 		K = t.Shape[1]
 	}
 	if len(t.Shape) == 0 {
-		return &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("cannot standardize %s: it is a scalar", v.Name)}
+		return errStandardizeScalar(v.Pos, v.Name)
 	}
 	n := len(t.Data) / K
 	col := make([]float64, n)
@@ -219,7 +209,7 @@ func standardizeJSON(v *ir.DataVar, j *dataset.JSON) error {
 			col[i] = t.Data[i*K+k]
 		}
 		if err := standardize(col); err != nil {
-			return &diag.Error{Pos: v.Pos, Msg: fmt.Sprintf("cannot standardize column %d of %s (%s): %v", k+1, v.Name, j.Path, err)}
+			return errStandardizeJSONColumn(v.Pos, k+1, v.Name, j.Path, err)
 		}
 		for i, x := range col {
 			t.Data[i*K+k] = x
