@@ -92,8 +92,9 @@ func bindModel(b *testing.B, model, data string) *ir.Model {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := compiler.Bind(m, t); err != nil {
+	bound, err := compiler.BindData(m, compiler.TableInput(t))
+	if err != nil {
 		b.Fatal(err)
 	}
-	return m
+	return bound
 }

@@ -62,7 +62,7 @@ func diagnoseBoundErr(t *testing.T, name, src, data string) (string, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Bind(m, tab); err != nil {
+	if _, err := BindData(m, TableInput(tab)); err != nil {
 		return diag.Render(err, src), err
 	}
 	return "", nil

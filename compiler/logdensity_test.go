@@ -246,7 +246,8 @@ func compile(t *testing.T, modelPath, csvPath string, chains int) (*ir.Model, *a
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Bind(m, tab); err != nil {
+	m, err = BindData(m, TableInput(tab))
+	if err != nil {
 		t.Fatal(diag.Render(err, string(src)))
 	}
 	p, err := Lower(m, chains)

@@ -31,7 +31,8 @@ func TestLowerParallelMatchesSingleGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := compiler.Bind(m, table); err != nil {
+	m, err = compiler.BindData(m, compiler.TableInput(table))
+	if err != nil {
 		t.Fatal(err)
 	}
 	for _, chains := range []int{7, 20} { // one block; three blocks (7, 7, 6) over 1, 2, 3, 7, 16 workers

@@ -103,7 +103,8 @@ func TestWarningsNeedLikelihoodAndData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Bind(m, table); err != nil {
+	m, err = BindData(m, TableInput(table))
+	if err != nil {
 		t.Fatal(err)
 	}
 	got := diag.Render(Warnings(m), src)
