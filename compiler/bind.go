@@ -444,18 +444,20 @@ func checkObservedArgs(term *ir.Term, b *binder, sizes ir.Sizes) error {
 		if term.Dist.LogDensity(x, p, nil) > math.Inf(-1) {
 			continue
 		}
-		var why string
-		switch {
-		case term.Dist.Support == dist.Between:
-			why = fmt.Sprintf("outside the bounds [%g, %g] of %s", p[0], p[1], term.Dist.Name)
-		case len(term.Dist.Params) > 0 && term.Dist.Params[0].Domain == dist.Count && x > p[0]:
-			why = fmt.Sprintf("more than the number of trials %s = %g of %s on this row", term.Dist.Params[0].Name, p[0], term.Dist.Name)
-		default:
-			why = fmt.Sprintf("impossible under %s with the data arguments of this row", term.Dist.Name)
-		}
-		return b.errorAt(v, j, fmt.Sprintf("value %g is %s, which the model uses for %s (%s)", x, why, v.Name, term.Pos))
+		return b.errorAt(v, j, fmt.Sprintf("value %g is %s, which the model uses for %s (%s)", x, impossibleWhy(term.Dist, x, p), v.Name, term.Pos))
 	}
 	return nil
+}
+
+// impossibleWhy says why x has no density under d with arguments p, all data.
+func impossibleWhy(d *dist.Dist, x float64, p []float64) string {
+	switch {
+	case d.Support == dist.Between:
+		return fmt.Sprintf("outside the bounds [%g, %g] of %s", p[0], p[1], d.Name)
+	case len(d.Params) > 0 && d.Params[0].Domain == dist.Count && x > p[0]:
+		return fmt.Sprintf("more than the number of trials %s = %g of %s on this row", d.Params[0].Name, p[0], d.Name)
+	}
+	return fmt.Sprintf("impossible under %s with the data arguments of this row", d.Name)
 }
 
 func selectColumns(v *ir.DataVar, t *dataset.Table) ([]string, error) {

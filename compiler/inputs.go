@@ -103,71 +103,103 @@ func elementIndex(shape []int, i int) string {
 // column "y" (a vector), columns "a", "b" (vectors of one length, as the columns of a matrix)
 // and levels "g" as J (a vector of groups). It sets v.Value, v.Columns and v.Labels.
 func bindJSON(v *ir.DataVar, j *dataset.JSON) error {
-	src := v.Source
-	where := func(k int) (diag.Pos, diag.Pos) {
-		return src.NamePos[k], endOf(src.NamePos[k], strconv.Quote(src.Names[k]))
-	}
-	get := func(k int) (*dataset.Value, error) {
-		x, err := j.Value(src.Names[k])
-		if err != nil {
-			start, end := where(k)
-			return nil, errJSONValue(start, end, err)
-		}
-		return x, nil
-	}
-	rankErr := func(k int, x *dataset.Value, want string) error {
-		start, end := where(k)
-		return errJSONRank(start, end, v.Name, src.Names[k], j.Path, describe(x), want)
-	}
-	switch src.Kind {
+	r := jsonReader{v, j}
+	var err error
+	switch v.Source.Kind {
 	case ir.FromColumnsExcept:
 		start, end := v.Source.NamePos[0], v.Source.NamePos[0]
 		return errColumnsExceptJSON(start, end, v.Name, j.Path)
 	case ir.FromValue:
-		x, err := get(0)
-		if err != nil {
-			return err
-		}
-		if len(x.Shape) != len(v.Shape) {
-			return rankErr(0, x, fmt.Sprintf("%s is declared as %s", v.Name, rankWords(len(v.Shape))))
-		}
-		v.Value = &ir.Tensor{Shape: append([]int(nil), x.Shape...), Data: append([]float64(nil), x.Data...)}
-		v.Columns = []string{src.Names[0]}
-		if src.Standardize {
-			return standardizeJSON(v, j)
-		}
-		return nil
+		err = r.readValue()
 	case ir.FromColumn, ir.FromLevels:
-		x, err := get(0)
-		if err != nil {
-			return err
-		}
-		if len(x.Shape) != 1 {
-			return rankErr(0, x, fmt.Sprintf("%s reads it as a vector", src.KindWord()))
-		}
-		v.Columns = []string{src.Names[0]}
-		v.Value = &ir.Tensor{Shape: []int{x.Shape[0]}, Data: append([]float64(nil), x.Data...)}
-		if src.Kind == ir.FromLevels {
-			v.Labels = jsonLevels(v.Value.Data)
-			return nil
-		}
-		if src.Standardize {
-			return standardizeJSON(v, j)
-		}
-		return nil
+		err = r.readVector()
+	default:
+		err = r.readColumns()
 	}
-	// columns "a", "b": vectors of one length side by side
-	cols := make([]*dataset.Value, len(src.Names))
-	for k := range src.Names {
-		x, err := get(k)
+	switch {
+	case err != nil:
+		return err
+	case v.Source.Kind == ir.FromLevels:
+		v.Labels = jsonLevels(v.Value.Data)
+	case v.Source.Standardize:
+		return standardizeJSON(v, j)
+	}
+	return nil
+}
+
+// jsonReader reads one data declaration's value from a JSON data file.
+type jsonReader struct {
+	v *ir.DataVar
+	j *dataset.JSON
+}
+
+// value is the k-th value the declaration names, or the error pointing at that name.
+func (r jsonReader) value(k int) (*dataset.Value, error) {
+	x, err := r.j.Value(r.v.Source.Names[k])
+	if err != nil {
+		start, end := r.where(k)
+		return nil, errJSONValue(start, end, err)
+	}
+	return x, nil
+}
+
+// where is the span of the k-th name in the declaration.
+func (r jsonReader) where(k int) (diag.Pos, diag.Pos) {
+	src := r.v.Source
+	return src.NamePos[k], endOf(src.NamePos[k], strconv.Quote(src.Names[k]))
+}
+
+// rankErr is the error for the k-th value x, which is not the shape the declaration wants.
+func (r jsonReader) rankErr(k int, x *dataset.Value, want string) error {
+	start, end := r.where(k)
+	return errJSONRank(start, end, r.v.Name, r.v.Source.Names[k], r.j.Path, describe(x), want)
+}
+
+// readValue reads value "X": a scalar, vector or matrix of the declared rank.
+func (r jsonReader) readValue() error {
+	v := r.v
+	x, err := r.value(0)
+	if err != nil {
+		return err
+	}
+	if len(x.Shape) != len(v.Shape) {
+		return r.rankErr(0, x, fmt.Sprintf("%s is declared as %s", v.Name, rankWords(len(v.Shape))))
+	}
+	v.Value = &ir.Tensor{Shape: append([]int(nil), x.Shape...), Data: append([]float64(nil), x.Data...)}
+	v.Columns = []string{v.Source.Names[0]}
+	return nil
+}
+
+// readVector reads column "y" or levels "g": a vector.
+func (r jsonReader) readVector() error {
+	v := r.v
+	x, err := r.value(0)
+	if err != nil {
+		return err
+	}
+	if len(x.Shape) != 1 {
+		return r.rankErr(0, x, fmt.Sprintf("%s reads it as a vector", v.Source.KindWord()))
+	}
+	v.Columns = []string{v.Source.Names[0]}
+	v.Value = &ir.Tensor{Shape: []int{x.Shape[0]}, Data: append([]float64(nil), x.Data...)}
+	return nil
+}
+
+// readColumns reads columns "a", "b": vectors of one length, side by side as a matrix.
+func (r jsonReader) readColumns() error {
+	v := r.v
+	names := v.Source.Names
+	cols := make([]*dataset.Value, len(names))
+	for k := range names {
+		x, err := r.value(k)
 		if err != nil {
 			return err
 		}
 		if len(x.Shape) != 1 {
-			return rankErr(k, x, "columns reads each as a vector")
+			return r.rankErr(k, x, "columns reads each as a vector")
 		}
-		if x.Shape[0] != cols0Len(cols, x) {
-			return rankErr(k, x, fmt.Sprintf("%q has %d elements", src.Names[0], cols[0].Shape[0]))
+		if k > 0 && x.Shape[0] != cols[0].Shape[0] {
+			return r.rankErr(k, x, fmt.Sprintf("%q has %d elements", names[0], cols[0].Shape[0]))
 		}
 		cols[k] = x
 	}
@@ -178,18 +210,8 @@ func bindJSON(v *ir.DataVar, j *dataset.JSON) error {
 			v.Value.Data[i*K+k] = x
 		}
 	}
-	v.Columns = append([]string(nil), src.Names...)
-	if src.Standardize {
-		return standardizeJSON(v, j)
-	}
+	v.Columns = append([]string(nil), names...)
 	return nil
-}
-
-func cols0Len(cols []*dataset.Value, x *dataset.Value) int {
-	if cols[0] == nil {
-		return x.Shape[0]
-	}
-	return cols[0].Shape[0]
 }
 
 // standardizeJSON standardizes each column of v's value (a vector is one column).
