@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hmcc-dev/hmcc/dataset"
@@ -334,6 +335,26 @@ func TestBindTwoDataSets(t *testing.T) {
 	}
 	if p := sharedPointers(bound[0], bound[1]); p != "" {
 		t.Errorf("the two bound models share %s", p)
+	}
+
+	// Binding only reads the checked model, so goroutines may bind it at once (go test -race).
+	got := make([]string, 2*len(sets))
+	var wg sync.WaitGroup
+	for i := range got {
+		ins := inputsFor(t, "radon_mn.csv", sets[i%len(sets)])
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if b, err := BindData(m, ins...); err == nil {
+				got[i] = ir.Dump(b)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, d := range got {
+		if d != dumps[i%len(sets)] {
+			t.Errorf("binding at once, data set %d: got\n%s\nwant\n%s", i%len(sets), d, dumps[i%len(sets)])
+		}
 	}
 }
 
