@@ -21,6 +21,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/runtime/summary"
 )
 
 type plotCmd struct {
@@ -383,7 +384,7 @@ func tracePlot(title, name string, chains [][]float64) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title + ": trace"
 	p.X.Label.Text = "iteration after warmup"
-	p.Y.Label.Text = stanName(name)
+	p.Y.Label.Text = summary.StanName(name)
 	for ch, xs := range chains {
 		var xy plotter.XYs
 		for it, x := range xs {
@@ -568,7 +569,7 @@ func kde(xs []float64, h float64, at []float64) []float64 {
 func densityPlot(title, name string, chains [][]float64, labels []string, lo, hi float64) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title + ": density"
-	p.X.Label.Text = stanName(name)
+	p.X.Label.Text = summary.StanName(name)
 	p.Y.Label.Text = "density"
 	var pooled []float64
 	for _, xs := range chains {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hmcc-dev/hmcc/runtime/diagnostics"
 )
 
 // plotRun samples eight schools briefly: enough draws for every panel, fast enough for a unit test.
@@ -309,7 +311,7 @@ func TestPlotRunFigures(t *testing.T) {
 	}
 	var want []string
 	for _, e := range set.column("energy__") {
-		want = append(want, strconv.FormatFloat(ebfmi(e), 'f', 2, 64))
+		want = append(want, strconv.FormatFloat(diagnostics.EBFMI(e), 'f', 2, 64))
 	}
 	if !strings.Contains(energy, "E-BFMI by chain "+strings.Join(want, ", ")) {
 		t.Errorf("energy.svg lacks the E-BFMI of every chain %v", want)

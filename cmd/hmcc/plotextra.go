@@ -15,6 +15,7 @@ import (
 
 	"github.com/hmcc-dev/hmcc/dataset"
 	"github.com/hmcc-dev/hmcc/runtime/diagnostics"
+	"github.com/hmcc-dev/hmcc/runtime/summary"
 )
 
 // column returns every chain's draws of one CSV column (nil when there is no such column).
@@ -37,7 +38,7 @@ func (s *chainSet) column(name string) [][]float64 {
 // says whether its chains agree.
 func panelTitle(name string, chains [][]float64) string {
 	s := diagnostics.Summarize(chains)
-	return fmt.Sprintf("%s (R-hat %.3f, ESS %.0f)", stanName(name), s.Rhat, s.EssBulk)
+	return fmt.Sprintf("%s (R-hat %.3f, ESS %.0f)", summary.StanName(name), s.Rhat, s.EssBulk)
 }
 
 // supports maps a parameter's name to its support, from the header's hmcc_bounds.
@@ -213,7 +214,7 @@ func forestPlot(names []string, all [][][]float64) (*plot.Plot, error) {
 		}
 		slices.Sort(pooled)
 		y := float64(n - q)
-		ticks = append(ticks, plot.Tick{Value: y, Label: stanName(names[q])})
+		ticks = append(ticks, plot.Tick{Value: y, Label: summary.StanName(names[q])})
 		for _, iv := range []struct {
 			p     float64
 			width vg.Length
@@ -264,7 +265,7 @@ func energyPlot(energy [][]float64) (*plot.Plot, error) {
 				diffs = append(diffs, v-e[i-1])
 			}
 		}
-		bfmi = append(bfmi, fmt.Sprintf("%.2f", ebfmi(e)))
+		bfmi = append(bfmi, fmt.Sprintf("%.2f", diagnostics.EBFMI(e)))
 	}
 	p.Title.Text = "energy: E-BFMI by chain " + strings.Join(bfmi, ", ")
 	p.X.Label.Text = "energy − its chain's mean, and its change between iterations"
@@ -302,8 +303,8 @@ func energyPlot(energy [][]float64) (*plot.Plot, error) {
 // funnel or a ridge shows where the sampler failed.
 func pairPanel(xName, yName string, xs, ys, divergent [][]float64) (*plot.Plot, error) {
 	p := plot.New()
-	p.X.Label.Text = stanName(xName)
-	p.Y.Label.Text = stanName(yName)
+	p.X.Label.Text = summary.StanName(xName)
+	p.Y.Label.Text = summary.StanName(yName)
 	var ok, bad plotter.XYs
 	for ch := range xs {
 		for it := range xs[ch] {
