@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
@@ -16,8 +14,6 @@ type summaryCmd struct {
 	Dir         string `arg:"" help:"Directory with one CmdStan CSV per chain (hmcc's output_N.csv, or CmdStan's own)." type:"existingdir"`
 	Superchains int    `help:"Treat the chains as K consecutive superchains and judge nested R-hat (default, as in hmcc run: superchains of 4 when there are 16 or more chains of at most 250 draws)."`
 }
-
-var chainNumber = regexp.MustCompile(`(\d+)\.csv$`)
 
 // Run re-summarises a finished (or interrupted) run from its CSVs: the same table and verdict
 // `hmcc run` prints, without rewriting anything.
@@ -156,13 +152,6 @@ func drawCounts(paths []string, files []*cmdstan.File) string {
 	return strings.Join(parts, ", ")
 }
 
-func chainIndex(path string) int {
-	m := chainNumber.FindStringSubmatch(path)
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(m[1])
-	return n
-}
+func chainIndex(path string) int { return cmdstan.ChainNumber(path) }
 
 func isSamplerColumn(name string) bool { return summary.IsSamplerColumn(name) }
