@@ -42,7 +42,7 @@ func summarizeSet(e *env, set *chainSet, superchains int) ([]summary.Row, error)
 	if superchains == 0 { // as hmcc run: many short chains are judged by nested R-hat
 		superchains = autoSuperchains(len(set.files), set.draws)
 	}
-	rows, run, err := summary.Resummarize(set.files, superchains)
+	rows, run, err := summary.Resummarize(set.files, superchainIDs(len(set.files), superchains))
 	if err != nil {
 		return nil, err
 	}

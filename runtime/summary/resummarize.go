@@ -1,6 +1,7 @@
 package summary
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -9,11 +10,11 @@ import (
 )
 
 // Resummarize summarises a run read back from its chain files (hmcc's or CmdStan's, all with
-// the same columns and the same number of draws, in chain order), grouping the chains into
-// superchains consecutive superchains (0: none). It reconstructs from the files what Print
+// the same columns and the same number of draws, in chain order); superchains, when set, gives
+// each chain's superchain (numbered from 0) for nested R-hat. It reconstructs from the files what Print
 // needs: divergences and tree-depth hits from the sampler columns, step sizes and times from
 // the comments.
-func Resummarize(files []*cmdstan.File, superchains int) ([]Row, Run, error) {
+func Resummarize(files []*cmdstan.File, superchains []int) ([]Row, Run, error) {
 	cols := files[0].Columns
 	index := map[string]int{}
 	for j, name := range cols {
@@ -51,7 +52,10 @@ func Resummarize(files []*cmdstan.File, superchains int) ([]Row, Run, error) {
 	// Chains run in parallel (hmcc's in one batch), so report the time of one chain.
 	res.WarmupTime /= time.Duration(len(files))
 	res.SamplingTime /= time.Duration(len(files))
-	run := Run{Result: res, Chains: len(files), Superchains: superchains, Elapsed: res.WarmupTime + res.SamplingTime}
+	run := Run{Result: res, Chains: len(files), Elapsed: res.WarmupTime + res.SamplingTime}
+	if len(superchains) > 0 {
+		run.Superchains = slices.Max(superchains) + 1
+	}
 	if j, ok := index["energy__"]; ok {
 		run.Energies = column(files, j, draws)
 	}
@@ -59,7 +63,7 @@ func Resummarize(files []*cmdstan.File, superchains int) ([]Row, Run, error) {
 	for _, name := range names {
 		cs.index = append(cs.index, index[name])
 	}
-	rows, err := Compute(cs, draws, names, SuperchainIDs(len(files), superchains))
+	rows, err := Compute(cs, draws, names, superchains)
 	return rows, run, err
 }
 

@@ -21,15 +21,6 @@ func TestStanName(t *testing.T) {
 	}
 }
 
-func TestSuperchainIDs(t *testing.T) {
-	if got := SuperchainIDs(6, 3); !reflect.DeepEqual(got, []int{0, 0, 1, 1, 2, 2}) {
-		t.Errorf("SuperchainIDs(6, 3) = %v", got)
-	}
-	if SuperchainIDs(4, 0) != nil {
-		t.Error("no superchains should give nil")
-	}
-}
-
 // The verdict names every problem with its numbers: here R-hat, divergences, low ESS, low E-BFMI
 // and tree-depth hits at once, each computed by hand from the inputs.
 func TestVerdictNamesEveryProblem(t *testing.T) {
@@ -107,7 +98,7 @@ func TestResummarize(t *testing.T) {
 		}
 		files[ch] = f
 	}
-	rows, run, err := Resummarize(files, 0)
+	rows, run, err := Resummarize(files, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +116,12 @@ func TestResummarize(t *testing.T) {
 	if run.DrawsDone != draws || run.Chains != 2 || run.WarmupTime != 2*time.Second || run.SamplingTime != 4*time.Second ||
 		!reflect.DeepEqual(run.StepSizes, []float64{0.1, 0.2}) || len(run.Energies) != 2 || run.Energies[1][8] != 1 {
 		t.Errorf("run %+v", run)
+	}
+	// Two superchains of one chain each: Print is told 2, and each row has nested R-hat.
+	rows, run, _ = Resummarize(files, []int{0, 1})
+	nested := diagnostics.RhatNested(want[1], []int{0, 1})
+	if run.Superchains != 2 || rows[1].RhatNested != nested || nested == 0 || math.IsNaN(nested) {
+		t.Errorf("superchains %d, nested R-hat %v; want 2 and %v", run.Superchains, rows[1].RhatNested, nested)
 	}
 }
 

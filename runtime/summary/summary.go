@@ -75,18 +75,6 @@ func StanName(column string) string {
 	return base + "[" + strings.ReplaceAll(idx, ".", ",") + "]"
 }
 
-// SuperchainIDs assigns chains to K superchains in consecutive blocks (nil when K is 0).
-func SuperchainIDs(chains, k int) []int {
-	if k == 0 {
-		return nil
-	}
-	ids := make([]int, chains)
-	for c := range ids {
-		ids[c] = c / (chains / k)
-	}
-	return ids
-}
-
 // Run is what the verdict needs besides the rows: the sampler's result, how the chains were
 // grouped, and each chain's energy__ draws for E-BFMI.
 type Run struct {
