@@ -31,7 +31,7 @@ CGO_ENABLED=0 go test -count=1 -short ./autodiff/... ./compiler/... ./runtime/..
 # Under the race detector the posterior comparisons with Stan (run in full above) only cost
 # time: they exercise no concurrency that the interrupt, output-directory and parallel-worker
 # tests do not.
-go test -count=1 -race -short -timeout 30m -skip 'TestSamplersMatchStan' ./runtime/... ./autodiff/... ./cmd/...
+go test -count=1 -race -short -timeout 30m -skip 'TestSamplersMatchStan' ./runtime/... ./autodiff/... ./cmd/... ./internal/...
 # The GPU build (tag hmcc_cuda) compiles, vets and builds its test binary with CUDA headers and
 # link stubs, without a GPU; the generated CUDA C is checked on the host (docs/gpu.md).
 ./scripts/cuda-check.sh

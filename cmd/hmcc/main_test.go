@@ -14,6 +14,7 @@ import (
 
 	"github.com/hmcc-dev/hmcc/dist"
 	"github.com/hmcc-dev/hmcc/runtime/diagnostics"
+	"github.com/hmcc-dev/hmcc/runtime/summary"
 )
 
 // hmcc runs the command line in-process and returns its exit status, stdout and stderr.
@@ -64,7 +65,7 @@ func compareWithStan(t *testing.T, dir, referencePath string) {
 		t.Fatal("empty reference")
 	}
 	for name, ref := range want { // the reference names columns (theta.1); summary.csv, elements (theta[1])
-		g, ok := got[stanName(name)]
+		g, ok := got[summary.StanName(name)]
 		if !ok {
 			t.Errorf("%s missing from the hmcc summary", name)
 			continue
@@ -424,7 +425,7 @@ write.csv(as.data.frame(lapply(s, function(col) if (is.numeric(col)) as.numeric(
 	ours := readCSVMap(t, filepath.Join(dir, "summary.csv"))
 	cols := recs[0]
 	for _, r := range recs[1:] {
-		g, ok := ours[stanName(r[0])] // posterior read the CSV's column names, theta.1; summary.csv says theta[1]
+		g, ok := ours[summary.StanName(r[0])] // posterior read the CSV's column names, theta.1; summary.csv says theta[1]
 		if !ok {
 			t.Errorf("posterior reports %s, hmcc's summary does not", r[0])
 			continue

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/xml"
 	"image/png"
-	"math"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hmcc-dev/hmcc/runtime/diagnostics"
 )
 
 // plotRun samples eight schools briefly: enough draws for every panel, fast enough for a unit test.
@@ -114,60 +114,6 @@ func checkSVG(t *testing.T, path string) string {
 	return string(b)
 }
 
-// Ranks by hand: the pooled draws 1, 2, 2, 3, 5 have ranks 1, 2.5 (the tie shares ranks 2 and
-// 3), 4 and 5.
-func TestPlotRanks(t *testing.T) {
-	r := ranks([][]float64{{3, 1}, {2, 2, 5}})
-	if want := [][]float64{{4, 1}, {2.5, 2.5, 5}}; !reflect.DeepEqual(r, want) {
-		t.Fatalf("ranks = %v, want %v", r, want)
-	}
-	// Two bins over ranks 1…5: (r−1)·2/5 < 1 for r < 3.5, so 1 and 2.5 fall in the first.
-	if got, want := rankCounts(r, 5, 2), [][]float64{{1, 1}, {2, 1}}; !reflect.DeepEqual(got, want) {
-		t.Errorf("rankCounts = %v, want %v", got, want)
-	}
-	// Chains interleaved perfectly fill every bin equally: the flat histogram of mixed chains.
-	r = ranks([][]float64{{1, 3, 5, 7}, {2, 4, 6, 8}})
-	if got, want := rankCounts(r, 8, 4), [][]float64{{1, 1, 1, 1}, {1, 1, 1, 1}}; !reflect.DeepEqual(got, want) {
-		t.Errorf("rankCounts of interleaved chains = %v, want %v", got, want)
-	}
-	// ⌈2·log₂ n⌉ + 1: n = 1000 → ⌈19.93⌉ + 1, n = 100 → ⌈13.29⌉ + 1.
-	if rankBins(1000) != 21 || rankBins(100) != 15 || rankBins(1) != 1 {
-		t.Errorf("rankBins(1000, 100, 1) = %d, %d, %d", rankBins(1000), rankBins(100), rankBins(1))
-	}
-}
-
-func TestPlotKDE(t *testing.T) {
-	// One point: the estimate is the Gaussian kernel itself, exp(−(x−x₀)²/2h²)/(h√2π).
-	x0, h := 1.5, 0.7
-	at := []float64{-1, 0, 1.5, 2, 4}
-	got := kde([]float64{x0}, h, at)
-	for k, x := range at {
-		want := math.Exp(-(x-x0)*(x-x0)/(2*h*h)) / (h * math.Sqrt(2*math.Pi))
-		if math.Abs(got[k]-want) > 1e-15 {
-			t.Errorf("kde at %g = %.17g, want %.17g", x, got[k], want)
-		}
-	}
-	// Two points: the mean of their kernels; at the midpoint of 0 and 2 with h = 1, φ(1).
-	if got := kde([]float64{0, 2}, 1, []float64{1})[0]; math.Abs(got-math.Exp(-0.5)/math.Sqrt(2*math.Pi)) > 1e-15 {
-		t.Errorf("kde midpoint = %.17g", got)
-	}
-	// Bandwidths from R 4's bw.nrd0 (print(bw.nrd0(x), digits = 17)): the IQR branch (a tail
-	// value inflates the sd), the sd branch (IQR 0), and the |x₁| fallback (all equal).
-	for _, c := range []struct {
-		xs   []float64
-		want float64
-	}{
-		{[]float64{1, 2, 3, 4, 5, 6, 7, 30}, 1.5509141488562004},
-		{[]float64{0, 0, 0, 0, 10}, 2.9171818740469728},
-		{[]float64{3, 3, 3}, 2.167402216752623},
-		{[]float64{1, 1, 1, 1, 1, 1, 2}, 0.2305015666098425},
-	} {
-		if got := bandwidth(c.xs); math.Abs(got-c.want) > 1e-14*c.want {
-			t.Errorf("bandwidth(%v) = %.17g, want %.17g", c.xs, got, c.want)
-		}
-	}
-}
-
 func TestPlotBadInput(t *testing.T) {
 	dir := plotRun(t)
 	notDir := filepath.Join(dir, "output_1.csv")
@@ -204,63 +150,6 @@ func TestPlotBadInput(t *testing.T) {
 				t.Errorf("stdout: %q\nstderr: %s", out, errs)
 			}
 		})
-	}
-}
-
-// A positive parameter's density stays inside its support and keeps its mass: reflected at 0,
-// the estimate integrates to 1 over [0, ∞) (the plain estimate would lose the mass below 0).
-func TestPlotBoundedDensity(t *testing.T) {
-	xs := make([]float64, 400)
-	for i := range xs {
-		xs[i] = -math.Log(1 - (float64(i)+0.5)/400) // exponential(1) quantiles
-	}
-	h := bandwidth(xs)
-	const n = 4000
-	at := make([]float64, n)
-	for k := range at {
-		at[k] = 12 * float64(k) / (n - 1)
-	}
-	integral := func(ys []float64) float64 {
-		s := 0.0
-		for k := 1; k < n; k++ {
-			s += (ys[k] + ys[k-1]) / 2 * (at[k] - at[k-1])
-		}
-		return s
-	}
-	if got := integral(reflectedKDE(xs, h, at, 0, math.Inf(1))); math.Abs(got-1) > 2e-3 {
-		t.Errorf("reflected density integrates to %.4f over [0, 12]", got)
-	}
-	if got := integral(kde(xs, h, at)); got > 0.99 {
-		t.Errorf("the plain estimate keeps %.4f above 0; the test does not test the reflection", got)
-	}
-	chains := [][]float64{xs[:200], xs[200:]}
-	p, err := densityPlot("x", "x", chains, []string{"chain 1", "chain 2"}, 0, math.Inf(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.X.Min != 0 {
-		t.Errorf("bounded density starts at %v, want 0", p.X.Min)
-	}
-	if p, _ := densityPlot("x", "x", chains, []string{"chain 1", "chain 2"}, math.Inf(-1), math.Inf(1)); p.X.Min >= 0 {
-		t.Errorf("unbounded density starts at %v, want below 0", p.X.Min)
-	}
-	if lo, hi := parseBounds("tau:0:inf;p:0:1").of("p.3"); lo != 0 || hi != 1 {
-		t.Errorf("bounds of p.3: %v, %v", lo, hi)
-	}
-	if lo, _ := parseBounds("tau:0:inf").of("mu"); !math.IsInf(lo, -1) {
-		t.Errorf("mu has no bound, got %v", lo)
-	}
-}
-
-// The sample autocorrelation: 1 at lag 0; for alternating ±1 over n draws, −(n−1)/n at lag 1 and
-// (n−2)/n at lag 2.
-func TestPlotAutocorrelation(t *testing.T) {
-	xs := []float64{1, -1, 1, -1, 1, -1, 1, -1, 1, -1}
-	r := autocorrelation(xs, 3)
-	for k, want := range []float64{1, -0.9, 0.8, -0.7} {
-		if math.Abs(r[k]-want) > 1e-15 {
-			t.Errorf("lag %d: %v, want %v", k, r[k], want)
-		}
 	}
 }
 
@@ -303,13 +192,9 @@ func TestPlotRunFigures(t *testing.T) {
 		}
 	}
 	energy := checkSVG(t, filepath.Join(out, "energy.svg"))
-	set, err := readChainDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var want []string
-	for _, e := range set.column("energy__") {
-		want = append(want, strconv.FormatFloat(ebfmi(e), 'f', 2, 64))
+	for _, e := range readChainDraws(t, dir)["energy__"] {
+		want = append(want, strconv.FormatFloat(diagnostics.EBFMI(e), 'f', 2, 64))
 	}
 	if !strings.Contains(energy, "E-BFMI by chain "+strings.Join(want, ", ")) {
 		t.Errorf("energy.svg lacks the E-BFMI of every chain %v", want)

@@ -2,24 +2,18 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
-	"time"
 
-	"github.com/hmcc-dev/hmcc/runtime"
 	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
+	"github.com/hmcc-dev/hmcc/runtime/summary"
 )
 
 type summaryCmd struct {
 	Dir         string `arg:"" help:"Directory with one CmdStan CSV per chain (hmcc's output_N.csv, or CmdStan's own)." type:"existingdir"`
 	Superchains int    `help:"Treat the chains as K consecutive superchains and judge nested R-hat (default, as in hmcc run: superchains of 4 when there are 16 or more chains of at most 250 draws)."`
 }
-
-var chainNumber = regexp.MustCompile(`(\d+)\.csv$`)
 
 // Run re-summarises a finished (or interrupted) run from its CSVs: the same table and verdict
 // `hmcc run` prints, without rewriting anything.
@@ -44,69 +38,16 @@ func (c *summaryCmd) Run(e *env) error {
 }
 
 // summarizeSet prints the table and verdict of a set of chain files and returns the table.
-func summarizeSet(e *env, set *chainSet, superchains int) ([]summaryRow, error) {
-	files, draws := set.files, set.draws
-	cols := files[0].Columns
-	index := map[string]int{}
-	for j, name := range cols {
-		index[name] = j
-	}
-	var names []string
-	for _, name := range cols {
-		if name == "lp__" || !isSamplerColumn(name) {
-			names = append(names, name)
-		}
-	}
-	// hmcc run --log-lik's columns come last and are not summarised (the header counts them).
-	if n, err := strconv.Atoi(files[0].Config["hmcc_log_lik"]); err == nil && n > 0 && n < len(names) {
-		names = names[:len(names)-n]
-	}
-	store := newDrawStore(os.TempDir(), len(files), draws, len(names))
-	defer store.Close()
+func summarizeSet(e *env, set *chainSet, superchains int) ([]summary.Row, error) {
 	if superchains == 0 { // as hmcc run: many short chains are judged by nested R-hat
-		superchains = autoSuperchains(len(files), draws)
+		superchains = autoSuperchains(len(set.files), set.draws)
 	}
-	store.superchains = superchains
-	res := &runtime.Result{DrawsDone: draws, Divergences: make([]int, len(files))}
-	maxDepth, _ := strconv.Atoi(files[0].Config["max_depth"])
-	if maxDepth > 0 {
-		res.MaxTreeDepthHits = make([]int, len(files))
-	}
-	// The store takes iterations in order, every chain's row of one iteration before the next.
-	for it := range draws {
-		for ch, f := range files {
-			row := f.Draws[it]
-			for q, name := range names {
-				if err := store.set(q, ch, it, row[index[name]]); err != nil {
-					return nil, err
-				}
-			}
-			if j, ok := index["energy__"]; ok {
-				if err := store.setEnergy(ch, it, row[j]); err != nil {
-					return nil, err
-				}
-			}
-			if j, ok := index["divergent__"]; ok && row[j] == 1 {
-				res.Divergences[ch]++
-			}
-			if j, ok := index["treedepth__"]; ok && maxDepth > 0 && int(row[j]) >= maxDepth {
-				res.MaxTreeDepthHits[ch]++
-			}
-		}
-	}
-	for _, f := range files {
-		res.StepSizes = append(res.StepSizes, f.StepSize)
-		res.WarmupTime += time.Duration(f.WarmupSeconds * float64(time.Second))
-		res.SamplingTime += time.Duration(f.SamplingSeconds * float64(time.Second))
-	}
-	// Chains run in parallel (hmcc's in one batch), so report the time of one chain.
-	res.WarmupTime /= time.Duration(len(files))
-	res.SamplingTime /= time.Duration(len(files))
-	rows, err := summarize(store, draws, names, superchainIDs(len(files), superchains))
+	rows, run, err := summary.Resummarize(set.files, superchainIDs(len(set.files), superchains))
 	if err != nil {
 		return nil, err
 	}
-	return rows, printSummary(e.stdout, rows, res, store, res.WarmupTime+res.SamplingTime)
+	summary.Print(e.stdout, rows, run)
+	return rows, nil
 }
 
 // chainSet is a directory of chain CSVs read back: hmcc's output_N.csv or CmdStan's files.
@@ -211,15 +152,6 @@ func drawCounts(paths []string, files []*cmdstan.File) string {
 	return strings.Join(parts, ", ")
 }
 
-func chainIndex(path string) int {
-	m := chainNumber.FindStringSubmatch(path)
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(m[1])
-	return n
-}
+func chainIndex(path string) int { return cmdstan.ChainNumber(path) }
 
-func isSamplerColumn(name string) bool {
-	return len(name) > 2 && name[len(name)-2:] == "__"
-}
+func isSamplerColumn(name string) bool { return summary.IsSamplerColumn(name) }

@@ -1,27 +1,12 @@
 package main
 
 import (
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 )
-
-// E-BFMI = Σ(E_n − E_{n−1})² / Σ(E_n − Ē)² (Betancourt 2016, eq. 7's estimator as Stan prints it).
-func TestEBFMI(t *testing.T) {
-	if got := ebfmi([]float64{1, 2, 3, 4}); math.Abs(got-0.6) > 1e-15 {
-		t.Errorf("ebfmi(1,2,3,4) = %g, want 3/5", got)
-	}
-	// Alternating energies: differences of 2, variance 1 per draw → 4·3/4 = 3.
-	if got := ebfmi([]float64{1, -1, 1, -1}); math.Abs(got-3) > 1e-15 {
-		t.Errorf("ebfmi(alternating) = %g, want 3", got)
-	}
-	if !math.IsNaN(ebfmi([]float64{2, 2, 2})) {
-		t.Error("constant energy should give NaN")
-	}
-}
 
 func TestSuperchains(t *testing.T) {
 	if got := superchainIDs(6, 3); !reflect.DeepEqual(got, []int{0, 0, 1, 1, 2, 2}) {
@@ -86,14 +71,6 @@ func TestSummarySkipsSavedWarmup(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	checkRstanReads(t, thinned, 2, 8, []string{"mu", "theta[8]"})
-}
-
-func TestStanName(t *testing.T) {
-	for in, want := range map[string]string{"mu": "mu", "theta.1": "theta[1]", "X.2.3": "X[2,3]", "lp__": "lp__"} {
-		if got := stanName(in); got != want {
-			t.Errorf("stanName(%q) = %q, want %q", in, got, want)
-		}
-	}
 }
 
 func mustRead(t *testing.T, path string) []byte {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -274,4 +275,17 @@ func quoteCell(s string) string {
 		return strconv.Quote(string(r[:max])) + "…"
 	}
 	return strconv.Quote(s)
+}
+
+var chainNumber = regexp.MustCompile(`(\d+)\.csv$`)
+
+// ChainNumber is the number that ends a chain file's name (output_3.csv → 3, CmdStan's
+// model-20240101-3.csv → 3), which orders the chains of a run; 0 when there is none.
+func ChainNumber(path string) int {
+	m := chainNumber.FindStringSubmatch(path)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
 }

@@ -19,6 +19,10 @@
 // tolerance of machine epsilon, when any draw is NaN or ±Inf, when there are
 // too few draws (fewer than 3 iterations per split chain for ESS), or when
 // the input is empty. No function panics on such input.
+//
+// Besides these, EBFMI judges a chain's energy draws (Betancourt 2016), and plotstats.go holds
+// the statistics hmcc plot's panels show: pooled ranks, rank histograms, kernel densities and
+// autocorrelations.
 package diagnostics
 
 import (

@@ -1,4 +1,4 @@
-package main
+package plots
 
 import (
 	"fmt"
@@ -14,142 +14,13 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/hmcc-dev/hmcc/dataset"
+	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
 	"github.com/hmcc-dev/hmcc/runtime/diagnostics"
+	"github.com/hmcc-dev/hmcc/runtime/summary"
 )
 
-// column returns every chain's draws of one CSV column (nil when there is no such column).
-func (s *chainSet) column(name string) [][]float64 {
-	j := slices.Index(s.files[0].Columns, name)
-	if j < 0 {
-		return nil
-	}
-	chains := make([][]float64, len(s.files))
-	for ch, f := range s.files {
-		chains[ch] = make([]float64, s.draws)
-		for it := range s.draws {
-			chains[ch][it] = f.Draws[it][j]
-		}
-	}
-	return chains
-}
-
-// panelTitle names a quantity as Stan does, with its R-hat and bulk-ESS, so that every panel
-// says whether its chains agree.
-func panelTitle(name string, chains [][]float64) string {
-	s := diagnostics.Summarize(chains)
-	return fmt.Sprintf("%s (R-hat %.3f, ESS %.0f)", stanName(name), s.Rhat, s.EssBulk)
-}
-
-// supports maps a parameter's name to its support, from the header's hmcc_bounds.
-type supports map[string][2]float64
-
-func parseBounds(s string) supports {
-	out := supports{}
-	for _, part := range strings.Split(s, ";") {
-		f := strings.Split(part, ":")
-		if len(f) != 3 {
-			continue
-		}
-		lo, err1 := strconv.ParseFloat(f[1], 64)
-		hi, err2 := strconv.ParseFloat(f[2], 64)
-		if err1 == nil && err2 == nil && lo < hi {
-			out[f[0]] = [2]float64{lo, hi}
-		}
-	}
-	return out
-}
-
-// of returns the support of a column (theta.3 is theta's), the real line when unknown.
-func (s supports) of(column string) (float64, float64) {
-	base, _, _ := strings.Cut(column, ".")
-	if b, ok := s[base]; ok {
-		return b[0], b[1]
-	}
-	return math.Inf(-1), math.Inf(1)
-}
-
-// reflectedKDE is kde with every draw's kernel reflected at the finite bounds lo and hi: at x
-// inside, f(x) = (1/(n·h)) Σᵢ [φ((x − xᵢ)/h) + φ((x − (2·lo − xᵢ))/h) + φ((x − (2·hi − xᵢ))/h)].
-func reflectedKDE(xs []float64, h float64, at []float64, lo, hi float64) []float64 {
-	out := kde(xs, h, at)
-	for _, b := range []float64{lo, hi} {
-		if math.IsInf(b, 0) {
-			continue
-		}
-		mirror := make([]float64, len(xs))
-		for i, x := range xs {
-			mirror[i] = 2*b - x
-		}
-		for k, v := range kde(mirror, h, at) {
-			out[k] += v
-		}
-	}
-	return out
-}
-
-// autocorrelation returns the sample autocorrelation of xs at lags 0 … maxLag (the biased
-// estimator Stan and ArviZ plot: Σ (x_t − x̄)(x_{t+k} − x̄) / Σ (x_t − x̄)²).
-func autocorrelation(xs []float64, maxLag int) []float64 {
-	n := len(xs)
-	mean := 0.0
-	for _, x := range xs {
-		mean += x
-	}
-	mean /= float64(n)
-	den := 0.0
-	for _, x := range xs {
-		den += (x - mean) * (x - mean)
-	}
-	out := make([]float64, min(maxLag, n-1)+1)
-	for k := range out {
-		num := 0.0
-		for t := 0; t+k < n; t++ {
-			num += (xs[t] - mean) * (xs[t+k] - mean)
-		}
-		if den > 0 {
-			out[k] = num / den
-		}
-	}
-	return out
-}
-
-// autocorrPlot draws each chain's autocorrelation against the lag, up to 40 lags: slowly
-// decaying curves mean few effective draws.
-func autocorrPlot(title string, chains [][]float64) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = title + ": autocorrelation"
-	p.X.Label.Text = "lag"
-	p.Y.Label.Text = "autocorrelation"
-	for ch, xs := range chains {
-		xs = finite(xs)
-		if len(xs) < 2 {
-			continue
-		}
-		var xy plotter.XYs
-		for k, r := range autocorrelation(xs, 40) {
-			xy = append(xy, plotter.XY{X: float64(k), Y: r})
-		}
-		l, err := plotter.NewLine(xy)
-		if err != nil {
-			return nil, err
-		}
-		l.Color = chainColor(ch, len(chains))
-		l.Width = vg.Points(0.8)
-		p.Add(l)
-	}
-	zero, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 40, Y: 0}})
-	if err != nil {
-		return nil, err
-	}
-	zero.Color = color.Gray{Y: 120}
-	zero.Dashes = []vg.Length{vg.Points(3), vg.Points(3)}
-	p.Add(zero)
-	p.Y.Min, p.Y.Max = -0.5, 1
-	return p, nil
-}
-
 // runFigure draws one figure of the whole run.
-func (c *plotCmd) runFigure(kind string, set *chainSet, names []string, all [][][]float64, format, path string) error {
+func runFigure(req Request, kind string, files []*cmdstan.File, names []string, all [][][]float64, format, path string) error {
 	switch kind {
 	case "forest":
 		p, err := forestPlot(names, all)
@@ -158,9 +29,9 @@ func (c *plotCmd) runFigure(kind string, set *chainSet, names []string, all [][]
 		}
 		return savePlots([][]*plot.Plot{{p}}, 6*vg.Inch, vg.Length(1.2+0.3*float64(len(names)))*vg.Inch, format, path)
 	case "energy":
-		energy := set.column("energy__")
+		energy := column(files, "energy__")
 		if energy == nil {
-			return userError{fmt.Errorf("%s: the chains have no energy__ column to plot", c.Dir)}
+			return inputError(fmt.Errorf("%s: the chains have no energy__ column to plot", req.Dir))
 		}
 		p, err := energyPlot(energy)
 		if err != nil {
@@ -171,9 +42,9 @@ func (c *plotCmd) runFigure(kind string, set *chainSet, names []string, all [][]
 		// At most 6 quantities: 15 panels already; more are unreadable.
 		k := min(len(names), 6)
 		if k < 2 {
-			return userError{fmt.Errorf("a pairs plot needs two quantities or more; name them with --vars")}
+			return inputError(fmt.Errorf("a pairs plot needs two quantities or more; name them with --vars"))
 		}
-		div := set.column("divergent__")
+		div := column(files, "divergent__")
 		rows := make([][]*plot.Plot, k-1)
 		for i := 1; i < k; i++ {
 			for j := 0; j < k-1; j++ {
@@ -213,12 +84,12 @@ func forestPlot(names []string, all [][][]float64) (*plot.Plot, error) {
 		}
 		slices.Sort(pooled)
 		y := float64(n - q)
-		ticks = append(ticks, plot.Tick{Value: y, Label: stanName(names[q])})
+		ticks = append(ticks, plot.Tick{Value: y, Label: summary.StanName(names[q])})
 		for _, iv := range []struct {
 			p     float64
 			width vg.Length
 		}{{0.05, 1}, {0.25, 3.5}} {
-			l, err := plotter.NewLine(plotter.XYs{{X: quantile7(pooled, iv.p), Y: y}, {X: quantile7(pooled, 1-iv.p), Y: y}})
+			l, err := plotter.NewLine(plotter.XYs{{X: diagnostics.Quantile(pooled, iv.p), Y: y}, {X: diagnostics.Quantile(pooled, 1-iv.p), Y: y}})
 			if err != nil {
 				return nil, err
 			}
@@ -226,7 +97,7 @@ func forestPlot(names []string, all [][][]float64) (*plot.Plot, error) {
 			l.Color = color.RGBA{30, 80, 160, 255}
 			p.Add(l)
 		}
-		s, err := plotter.NewScatter(plotter.XYs{{X: quantile7(pooled, 0.5), Y: y}})
+		s, err := plotter.NewScatter(plotter.XYs{{X: diagnostics.Quantile(pooled, 0.5), Y: y}})
 		if err != nil {
 			return nil, err
 		}
@@ -264,7 +135,7 @@ func energyPlot(energy [][]float64) (*plot.Plot, error) {
 				diffs = append(diffs, v-e[i-1])
 			}
 		}
-		bfmi = append(bfmi, fmt.Sprintf("%.2f", ebfmi(e)))
+		bfmi = append(bfmi, fmt.Sprintf("%.2f", diagnostics.EBFMI(e)))
 	}
 	p.Title.Text = "energy: E-BFMI by chain " + strings.Join(bfmi, ", ")
 	p.X.Label.Text = "energy − its chain's mean, and its change between iterations"
@@ -302,8 +173,8 @@ func energyPlot(energy [][]float64) (*plot.Plot, error) {
 // funnel or a ridge shows where the sampler failed.
 func pairPanel(xName, yName string, xs, ys, divergent [][]float64) (*plot.Plot, error) {
 	p := plot.New()
-	p.X.Label.Text = stanName(xName)
-	p.Y.Label.Text = stanName(yName)
+	p.X.Label.Text = summary.StanName(xName)
+	p.Y.Label.Text = summary.StanName(yName)
 	var ok, bad plotter.XYs
 	for ch := range xs {
 		for it := range xs[ch] {
@@ -361,41 +232,42 @@ func tidy(p *plot.Plot) *plot.Plot {
 // ppc_dens_overlay: the densities of 50 replicated data sets (draws of the generated vector
 // NAME, spread evenly over all chains' draws) in light blue, and the density of the observed
 // COLUMN of --data in black. Observed data unlike the replicates are what the model misses.
-func (c *plotCmd) ppcFigure(set *chainSet, format, path string) error {
-	name, column, ok := strings.Cut(c.PPC, "=")
+func ppcFigure(req Request, files []*cmdstan.File, format, path string) error {
+	draws := len(files[0].Draws)
+	name, column, ok := strings.Cut(req.PPC, "=")
 	if !ok || name == "" || column == "" {
-		return userError{fmt.Errorf("--ppc takes NAME=COLUMN, a generated vector and the data column it replicates (e.g. y_rep=log_radon), got %q", c.PPC)}
+		return inputError(fmt.Errorf("--ppc takes NAME=COLUMN, a generated vector and the data column it replicates (e.g. y_rep=log_radon), got %q", req.PPC))
 	}
-	if c.Data == "" {
-		return userError{fmt.Errorf("--ppc %s needs --data, the data file the run used, for the observed %s", c.PPC, column)}
+	if req.Data == "" {
+		return inputError(fmt.Errorf("--ppc %s needs --data, the data file the run used, for the observed %s", req.PPC, column))
 	}
-	tab, err := dataset.Read(c.Data)
+	tab, err := dataset.Read(req.Data)
 	if err != nil {
-		return userError{err}
+		return inputError(err)
 	}
 	observed, err := tab.Column(column)
 	if err != nil {
-		return userError{err}
+		return inputError(err)
 	}
 	var cols []int
-	for j, col := range set.files[0].Columns {
+	for j, col := range files[0].Columns {
 		if strings.HasPrefix(col, name+".") {
 			cols = append(cols, j)
 		}
 	}
 	if len(cols) == 0 {
-		return userError{fmt.Errorf("--ppc: the chains have no generated vector %s (columns %s.1, %s.2, …)", name, name, name)}
+		return inputError(fmt.Errorf("--ppc: the chains have no generated vector %s (columns %s.1, %s.2, …)", name, name, name))
 	}
 	if len(cols) != len(observed) {
-		return userError{fmt.Errorf("--ppc: %s has %d elements but %s of %s has %d rows; name the column %s replicates", name, len(cols), column, c.Data, len(observed), name)}
+		return inputError(fmt.Errorf("--ppc: %s has %d elements but %s of %s has %d rows; name the column %s replicates", name, len(cols), column, req.Data, len(observed), name))
 	}
-	total := len(set.files) * set.draws
+	total := len(files) * draws
 	reps := min(50, total)
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("posterior predictive check: %s (%d draws) against the observed %s", name, reps, column)
 	p.X.Label.Text = column
 	p.Y.Label.Text = "density"
-	h := bandwidth(finite(observed))
+	h := diagnostics.Bandwidth(finite(observed))
 	lo, hi := slices.Min(observed)-3*h, slices.Max(observed)+3*h
 	const points = 256
 	at := make([]float64, points)
@@ -404,7 +276,7 @@ func (c *plotCmd) ppcFigure(set *chainSet, format, path string) error {
 	}
 	top := 0.0
 	line := func(xs []float64) (*plotter.Line, error) {
-		ys := kde(xs, bandwidth(xs), at)
+		ys := diagnostics.KDE(xs, diagnostics.Bandwidth(xs), at)
 		top = math.Max(top, slices.Max(ys))
 		xy := make(plotter.XYs, points)
 		for k := range at {
@@ -415,8 +287,8 @@ func (c *plotCmd) ppcFigure(set *chainSet, format, path string) error {
 	var rep *plotter.Line
 	for r := range reps {
 		d := r * total / reps // evenly over chain-major draws
-		f := set.files[d/set.draws]
-		row := f.Draws[d%set.draws]
+		f := files[d/draws]
+		row := f.Draws[d%draws]
 		xs := make([]float64, len(cols))
 		for i, j := range cols {
 			xs[i] = row[j]

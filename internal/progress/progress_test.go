@@ -1,4 +1,4 @@
-package main
+package progress
 
 import (
 	"bytes"
@@ -7,14 +7,14 @@ import (
 )
 
 // feed drives a progress display as a run does: each iteration's statistics, then the update.
-func feed(p *progress, phase string, total int, divergentAt map[int]bool) {
+func feed(p *Display, phase string, total int, divergentAt map[int]bool) {
 	for it := 1; it <= total; it++ {
 		div := 0
 		if divergentAt[it] {
 			div = 1
 		}
-		p.observe(phase, div, 0.25)
-		p.update(phase, it, total)
+		p.Observe(phase, div, 0.25)
+		p.Update(phase, it, total)
 	}
 }
 
@@ -22,10 +22,10 @@ func feed(p *progress, phase string, total int, divergentAt map[int]bool) {
 // divergences so far and the step size.
 func TestProgressPlainLines(t *testing.T) {
 	var buf bytes.Buffer
-	p := &progress{w: &buf, tty: false}
+	p := &Display{w: &buf, tty: false}
 	feed(p, "warmup", 1000, map[int]bool{5: true, 450: true})
 	feed(p, "sampling", 7, map[int]bool{2: true})
-	p.done()
+	p.Done()
 	out := buf.String()
 	if strings.Contains(out, "\r") {
 		t.Errorf("carriage returns in a log:\n%q", out)
@@ -46,15 +46,15 @@ func TestProgressPlainLines(t *testing.T) {
 // On a terminal: a bar redrawn in place, showing the divergences and the step size.
 func TestProgressBarOnTerminal(t *testing.T) {
 	var buf bytes.Buffer
-	p := &progress{w: &buf, tty: true}
+	p := &Display{w: &buf, tty: true}
 	feed(p, "warmup", 50, map[int]bool{3: true, 4: true})
-	p.done()
+	p.Done()
 	out := buf.String()
 	if !strings.Contains(out, "\r") || !strings.Contains(out, "warmup (2 divergences, step size 0.25)") || !strings.Contains(out, "50/50") {
 		t.Errorf("terminal output %q", out)
 	}
 	buf.Reset()
-	feed(&progress{w: &buf, quiet: true}, "warmup", 10, nil)
+	feed(&Display{w: &buf, quiet: true}, "warmup", 10, nil)
 	if buf.Len() != 0 {
 		t.Errorf("--quiet wrote %q", buf.String())
 	}
