@@ -23,6 +23,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/hmcc-dev/hmcc/diag"
 )
 
 // Error is a problem with the data file. Its text is
@@ -420,46 +422,8 @@ func (t *Table) missing(name string) error {
 	return &Error{Path: t.Path, Column: name, Msg: msg}
 }
 
-// closest returns the column name nearest to name, or "" if none is close.
-// A name equal but for case wins; otherwise the smallest edit distance,
-// if it is small relative to the name's length.
+// closest returns the column name nearest to name, or "" if none is close (diag.Suggest, the one
+// "did you mean" of hmcc).
 func (t *Table) closest(name string) string {
-	best, bestD := "", -1
-	for _, c := range t.Columns {
-		if strings.EqualFold(c, name) {
-			return c
-		}
-		d := editDistance(strings.ToLower(name), strings.ToLower(c))
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
-	}
-	n := utf8.RuneCountInString(name)
-	limit := max(2, (n+2)/3)
-	if bestD < 0 || bestD > limit || bestD >= n {
-		return ""
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, counted in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
+	return diag.Suggest(name, t.Columns)
 }
