@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 
+	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
@@ -41,7 +42,7 @@ func LogLik(m *ir.Model, theta []float64, out []float64) error {
 	for _, t := range m.Terms {
 		lp, err := t.Pointwise(env)
 		if err != nil {
-			return fmt.Errorf("internal error computing the log-likelihood of %s: %w", t.Pos, err)
+			return diag.InternalAt(t.Pos, "computing the log-likelihood: %w", err)
 		}
 		k += copy(out[k:], lp)
 	}

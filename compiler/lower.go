@@ -1,9 +1,8 @@
 package compiler
 
 import (
-	"fmt"
-
 	"github.com/hmcc-dev/hmcc/autodiff"
+	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/dist"
 	"github.com/hmcc-dev/hmcc/ir"
 )
@@ -25,7 +24,7 @@ type Options struct {
 // LowerWith is Lower with options.
 func LowerWith(m *ir.Model, chains int, opt Options) (*autodiff.Program, error) {
 	if m.Sizes == nil {
-		return nil, fmt.Errorf("internal error: lowering a model with no data bound")
+		return nil, diag.Internalf("lowering a model with no data bound")
 	}
 	l := &lowering{b: autodiff.NewBuilder(chains, m.Dim()), params: map[*ir.ParamVar]autodiff.Node{},
 		data: map[*ir.DataVar]autodiff.Node{}, lets: map[*ir.LetVar]autodiff.Node{}, sizes: m.Sizes}
@@ -136,7 +135,7 @@ func (l *lowering) expr(e ir.Expr) (autodiff.Node, error) {
 			// model lowered by hand in a test) is computed now, once, not in the graph.
 			v, err := ir.Eval(e, ir.NewEnv(l.sizes, nil))
 			if err != nil {
-				return nil, fmt.Errorf("internal error: evaluating data: %w", err)
+				return nil, diag.Internalf("evaluating data: %w", err)
 			}
 			return l.constant(v), nil
 		}
@@ -233,5 +232,5 @@ func (l *lowering) expr(e ir.Expr) (autodiff.Node, error) {
 		}
 		return l.b.Dot(a, b)
 	}
-	return nil, fmt.Errorf("internal error: cannot lower %T", e)
+	return nil, diag.Internalf("cannot lower %T", e)
 }

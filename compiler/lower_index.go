@@ -1,9 +1,8 @@
 package compiler
 
 import (
-	"fmt"
-
 	"github.com/hmcc-dev/hmcc/autodiff"
+	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
@@ -18,7 +17,7 @@ func (l *lowering) lowerIndexed(e ir.Expr) (n autodiff.Node, ok bool, err error)
 		}
 		first, count, err := e.Range(l.sizes, l.sizes.Len(e.X.Shape()))
 		if err != nil {
-			return nil, true, fmt.Errorf("internal error: %w", err) // Bind checked the bounds
+			return nil, true, diag.Internalf("%w", err) // Bind checked the bounds
 		}
 		n, err := l.b.Slice(x, first, count)
 		return n, true, err
@@ -133,5 +132,5 @@ func (tp *recurTape) compile(e ir.Expr) (int, error) {
 		return tp.emit(autodiff.RecurInstr{Op: autodiff.RecurSelect, A: a, B: b, C: c}), nil
 	}
 	start, _ := e.Span()
-	return 0, fmt.Errorf("%s: %T cannot be used in the step of recurrence %s yet", start, e, tp.r.Name)
+	return 0, diag.InternalAt(start, "%T cannot be used in the step of recurrence %s yet", e, tp.r.Name)
 }

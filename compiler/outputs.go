@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
@@ -43,7 +44,7 @@ func OutputsRand(m *ir.Model, theta []float64, rng *rand.Rand, out []float64) er
 		}
 		t, err := ir.Eval(ir.NewLetRef(ir.NewSpan(l.Pos, l.Pos), l), env)
 		if err != nil {
-			return fmt.Errorf("internal error computing %s: %w", l.Name, err)
+			return diag.Internalf("computing %s: %w", l.Name, err)
 		}
 		k += copy(out[k:], t.Data)
 	}

@@ -23,17 +23,20 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/hmcc-dev/hmcc/diag"
 )
 
 // Error is a problem with the data file. Its text is
 // `path:line: column "c": msg`; parts that are unknown (empty Path, Line 0,
 // empty Column) are left out.
 type Error struct {
-	Path   string // file name as given by the user
-	Line   int    // 1-based line of the file (header is line 1); 0 if not about one line
-	Column string // column name; "" if not about one column
-	Msg    string // what is wrong and what to do
-	Err    error  // underlying cause, if any (e.g. fs.ErrNotExist); reachable with errors.Is/As
+	Path   string    // file name as given by the user
+	Line   int       // 1-based line of the file (header is line 1); 0 if not about one line
+	Column string    // column name; "" if not about one column
+	Kind   diag.Kind // which problem it is (errors.go); "" for one built elsewhere
+	Msg    string    // what is wrong and what to do
+	Err    error     // underlying cause, if any (e.g. fs.ErrNotExist); reachable with errors.Is/As
 }
 
 func (e *Error) Error() string {
@@ -81,11 +84,12 @@ type column struct {
 
 func (c *column) isText() bool { return c.end != nil }
 
-func (c *column) add(raw string) error {
+// add appends a cell; it returns false when the column's text would pass 4 GiB.
+func (c *column) add(raw string) bool {
 	if !c.isText() {
 		if v, msg := parseCell(raw); msg == "" {
 			c.nums = append(c.nums, v)
-			return nil
+			return true
 		}
 		c.end = make([]uint32, 0, cap(c.nums))
 		for _, v := range c.nums {
@@ -95,11 +99,11 @@ func (c *column) add(raw string) error {
 		c.nums = nil
 	}
 	if len(c.text)+len(raw) > math.MaxUint32 {
-		return errors.New("a column holds more than 4 GiB of text; split the file")
+		return false
 	}
 	c.text = append(c.text, raw...)
 	c.end = append(c.end, uint32(len(c.text)))
-	return nil
+	return true
 }
 
 // cell returns row i's text (for numeric columns, the value's shortest round-trip form).
@@ -122,7 +126,7 @@ func Read(path string) (*Table, error) {
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, &Error{Path: path, Msg: "is a directory, not a CSV file; give the path of the data file (e.g. data.csv)"}
+		return nil, errDirectory(path, "CSV file", "data.csv")
 	}
 	return ReadFrom(path, f)
 }
@@ -140,7 +144,7 @@ func openError(path string, err error) error {
 	case errors.Is(err, fs.ErrPermission):
 		hint = "check that you are allowed to read the file"
 	}
-	return &Error{Path: path, Msg: fmt.Sprintf("cannot open the data file: %v; %s", cause, hint), Err: err}
+	return errCannotOpen(path, cause, hint, err)
 }
 
 // ReadFrom loads CSV text from r; name is used as the file name in messages.
@@ -160,7 +164,7 @@ func ReadFrom(name string, r io.Reader) (*Table, error) {
 	t := &Table{Path: name}
 	header, err := readRecord(t, cr)
 	if err == io.EOF {
-		return nil, &Error{Path: name, Msg: `has no header line (the file is empty); the first line must name the columns, e.g. "y,x"`}
+		return nil, errNoHeader(name)
 	}
 	if err != nil {
 		return nil, err
@@ -182,23 +186,21 @@ func ReadFrom(name string, r io.Reader) (*Table, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != n {
-			return nil, &Error{Path: name, Line: line, Msg: fmt.Sprintf(
-				"line %d has %d %s, the header has %d; every row needs exactly one value per column (look for a missing or extra comma, or a comma inside a value that is not in double quotes)",
-				line, len(rec), plural(len(rec), "field", "fields"), n)}
+			return nil, errFieldCount(name, line, len(rec), n)
 		}
 		if line > math.MaxUint32 {
-			return nil, &Error{Path: name, Line: line, Msg: "the file has more than 4 billion lines; split it"}
+			return nil, errTooManyLines(name, line)
 		}
 		for j, s := range rec {
-			if err := t.cols[j].add(s); err != nil {
-				return nil, &Error{Path: name, Line: line, Column: t.Columns[j], Msg: err.Error()}
+			if !t.cols[j].add(s) {
+				return nil, errColumnTooLarge(name, line, t.Columns[j])
 			}
 		}
 		t.lines = append(t.lines, uint32(line))
 	}
 	t.Rows = len(t.lines)
 	if t.Rows == 0 {
-		return nil, &Error{Path: name, Msg: "has a header but no data rows; put one row of values per observation below the header line"}
+		return nil, errNoRows(name)
 	}
 	return t, nil
 }
@@ -228,28 +230,22 @@ func csvError(name string, err error) error {
 		return own
 	}
 	if !errors.As(err, &pe) {
-		return &Error{Path: name, Msg: fmt.Sprintf("cannot read the data file: %v", err), Err: err}
+		return errCannotRead(name, err)
 	}
 	switch {
 	case errors.Is(pe.Err, csv.ErrBareQuote):
-		return &Error{Path: name, Line: pe.Line, Err: err, Msg: fmt.Sprintf(
-			`a double quote (") at character %d is inside a field that does not start with one; put the whole field in double quotes and write each " inside it as ""`,
-			pe.Column)}
+		return errBareQuote(name, pe.Line, pe.Column, err)
 	case errors.Is(pe.Err, csv.ErrQuote):
 		if pe.StartLine != pe.Line {
-			return &Error{Path: name, Line: pe.StartLine, Err: err, Msg: fmt.Sprintf(
-				`a field in double quotes starts on this line and is still not closed properly on line %d; check that every opening " has a closing " (a missing one makes the field run on to later lines), and write a " inside a quoted field as ""`,
-				pe.Line)}
+			return errUnclosedQuote(name, pe.StartLine, pe.Line, err)
 		}
-		return &Error{Path: name, Line: pe.Line, Err: err, Msg: fmt.Sprintf(
-			`a field in double quotes is not closed properly (character %d); the closing " must be followed by a comma or the end of the line, and a " inside a quoted field must be written as ""`,
-			pe.Column)}
+		return errBadQuote(name, pe.Line, pe.Column, err)
 	}
 	line := pe.StartLine
 	if line == 0 {
 		line = pe.Line
 	}
-	return &Error{Path: name, Line: line, Err: err, Msg: fmt.Sprintf("cannot read this line as CSV: %v", pe.Err)}
+	return errBadLine(name, line, pe.Err, err)
 }
 
 func (t *Table) setHeader(rec []string) error {
@@ -260,16 +256,10 @@ func (t *Table) setHeader(rec []string) error {
 	for j, s := range rec {
 		s = strings.TrimSpace(s)
 		if s == "" {
-			msg := fmt.Sprintf("the header has no name for column %d; give every column a name", j+1)
-			if j == n-1 && n > 1 {
-				msg += " (the header line ends with a comma: remove it or name the last column)"
-			}
-			return &Error{Path: t.Path, Line: 1, Msg: msg}
+			return errUnnamedColumn(t.Path, j+1, j == n-1 && n > 1)
 		}
 		if k, dup := t.index[s]; dup {
-			return &Error{Path: t.Path, Line: 1, Column: s, Msg: fmt.Sprintf(
-				"appears twice in the header (columns %d and %d); rename one of them so that every column name is unique",
-				k+1, j+1)}
+			return errDuplicateColumn(t.Path, s, k+1, j+1)
 		}
 		s = strings.Clone(s)
 		t.Columns[j] = s
@@ -300,7 +290,7 @@ func (t *Table) Line(row int) int {
 // cell must hold a finite number; surrounding spaces are ignored.
 func (t *Table) Column(name string) ([]float64, error) {
 	if t == nil {
-		return nil, &Error{Column: name, Msg: "no data file was read"}
+		return nil, errNoTable(name)
 	}
 	j, ok := t.index[name]
 	if !ok {
@@ -320,7 +310,7 @@ func (t *Table) Column(name string) ([]float64, error) {
 			continue
 		}
 		if first == nil {
-			first = &Error{Path: t.Path, Line: int(t.lines[i]), Column: name, Msg: msg}
+			first = errBadCell(t.Path, int(t.lines[i]), name, msg)
 			continue
 		}
 		if more == 0 {
@@ -417,49 +407,11 @@ func (t *Table) missing(name string) error {
 	}
 	msg += " The columns are: " + strings.Join(list, ", ") +
 		". Rename the column in the file or the data name in the model so that they match."
-	return &Error{Path: t.Path, Column: name, Msg: msg}
+	return errMissingColumn(t.Path, name, msg)
 }
 
-// closest returns the column name nearest to name, or "" if none is close.
-// A name equal but for case wins; otherwise the smallest edit distance,
-// if it is small relative to the name's length.
+// closest returns the column name nearest to name, or "" if none is close (diag.Suggest, the one
+// "did you mean" of hmcc).
 func (t *Table) closest(name string) string {
-	best, bestD := "", -1
-	for _, c := range t.Columns {
-		if strings.EqualFold(c, name) {
-			return c
-		}
-		d := editDistance(strings.ToLower(name), strings.ToLower(c))
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
-	}
-	n := utf8.RuneCountInString(name)
-	limit := max(2, (n+2)/3)
-	if bestD < 0 || bestD > limit || bestD >= n {
-		return ""
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, counted in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
+	return diag.Suggest(name, t.Columns)
 }

@@ -3,7 +3,6 @@ package dataset
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -23,11 +22,11 @@ func sniff(name string, br *bufio.Reader) error {
 	head, _ := br.Peek(4)
 	switch {
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		return &Error{Path: name, Msg: fmt.Sprintf("is gzip-compressed, not CSV text; decompress it first (gunzip -k %s) and give the .csv", name)}
+		return errGzip(name)
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
-		return &Error{Path: name, Msg: "is a zip archive (an .xlsx spreadsheet is one), not CSV text; export the sheet as CSV (comma-separated) and give that file"}
+		return errZip(name)
 	case bytes.HasPrefix(head, []byte{0xd0, 0xcf, 0x11, 0xe0}):
-		return &Error{Path: name, Msg: "is an old Excel (.xls) file, not CSV text; export the sheet as CSV (comma-separated) and give that file"}
+		return errXLS(name)
 	}
 	return nil
 }
@@ -63,7 +62,7 @@ func (g *guard) read(p []byte) (int, error) {
 	}
 	if i := bytes.IndexByte(b, 0); i >= 0 {
 		line := g.line + bytes.Count(b[:i], []byte("\n"))
-		return 0, &Error{Path: g.name, Line: line, Msg: fmt.Sprintf("holds a NUL byte: this is not a CSV text file (it starts %s…); give the comma-separated text file of the data", strconv.QuoteToASCII(string(g.head)))}
+		return 0, errNULByte(g.name, line, strconv.QuoteToASCII(string(g.head)))
 	}
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
@@ -80,11 +79,11 @@ func (g *guard) read(p []byte) (int, error) {
 		b = b[i+1:]
 	}
 	if g.lineLen > maxLine {
-		return 0, &Error{Path: g.name, Line: g.line, Msg: fmt.Sprintf("line %d is longer than %d MiB: this is not a CSV file of one observation per line", g.line, maxLine>>20)}
+		return 0, errLineTooLong(g.name, g.line, maxLine>>20)
 	}
 	g.n += int64(n)
 	if g.n > MaxBytes {
-		return 0, &Error{Path: g.name, Msg: fmt.Sprintf("is larger than %d MiB, the memory available to hold its values; use a machine with more memory or a sample of the rows", MaxBytes>>20)}
+		return 0, errFileTooLarge(g.name, MaxBytes>>20)
 	}
 	return n, err
 }
@@ -100,7 +99,7 @@ func separatorHint(name string, header []string) error {
 		{"\t", "tab-separated", "convert the tabs to commas, e.g. tr '\\t' ',' < in.tsv > data.csv"},
 	} {
 		if strings.Contains(header[0], sep.char) {
-			return &Error{Path: name, Line: 1, Msg: fmt.Sprintf("the header is one column, %s: the file is %s; hmcc reads comma-separated values: %s", quoteName(header[0]), sep.words, sep.fix)}
+			return errSeparator(name, quoteName(header[0]), sep.words, sep.fix)
 		}
 	}
 	return nil

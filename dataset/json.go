@@ -58,7 +58,7 @@ func ReadJSON(path string) (*JSON, error) {
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, &Error{Path: path, Msg: "is a directory, not a data file; give the path of the data file (e.g. data.json)"}
+		return nil, errDirectory(path, "data file", "data.json")
 	}
 	return ReadJSONFrom(path, f)
 }
@@ -67,10 +67,10 @@ func ReadJSON(path string) (*JSON, error) {
 func ReadJSONFrom(name string, r io.Reader) (*JSON, error) {
 	src, err := io.ReadAll(io.LimitReader(r, maxJSONBytes+1))
 	if err != nil {
-		return nil, &Error{Path: name, Msg: fmt.Sprintf("cannot read the data file: %v", err), Err: err}
+		return nil, errCannotRead(name, err)
 	}
 	if len(src) > maxJSONBytes {
-		return nil, &Error{Path: name, Msg: "is larger than 1 GiB; hmcc reads JSON data whole, so give large data as CSV"}
+		return nil, errJSONTooLarge(name)
 	}
 	src = bytes.TrimPrefix(src, []byte("\uFEFF"))
 	var members map[string]json.RawMessage
@@ -78,7 +78,7 @@ func ReadJSONFrom(name string, r io.Reader) (*JSON, error) {
 		return nil, jsonError(name, src, err)
 	}
 	if members == nil {
-		return nil, &Error{Path: name, Msg: `holds no JSON object; a data file is one object of named values, e.g. {"N": 3, "y": [1, 2, 3]}`}
+		return nil, errJSONEmpty(name)
 	}
 	j := &JSON{Path: name, vals: map[string]*Value{}}
 	for key, raw := range members {
@@ -86,11 +86,11 @@ func ReadJSONFrom(name string, r io.Reader) (*JSON, error) {
 		d.UseNumber()
 		var x any
 		if err := d.Decode(&x); err != nil {
-			return nil, &Error{Path: name, Column: key, Msg: fmt.Sprintf("cannot read the value: %v", err)}
+			return nil, errJSONUnreadableValue(name, key, err)
 		}
 		v, err := newValue(x)
 		if err != nil {
-			return nil, &Error{Path: name, Column: key, Msg: err.Error()}
+			return nil, errJSONBadValue(name, key, err)
 		}
 		j.vals[key] = v
 	}
@@ -205,7 +205,7 @@ func (j *JSON) Value(name string) (*Value, error) {
 		quoted = append(quoted, strconv.Quote(c))
 	}
 	msg += " Its values are: " + strings.Join(quoted, ", ") + "."
-	return nil, &Error{Path: j.Path, Column: name, Msg: msg}
+	return nil, errMissingValue(j.Path, name, msg)
 }
 
 // jsonError turns a decoding error into an *Error with the line of the problem.
@@ -214,11 +214,11 @@ func jsonError(name string, src []byte, err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		return &Error{Path: name, Line: lineAt(src, se.Offset), Err: err, Msg: fmt.Sprintf("is not valid JSON: %v", se)}
+		return errInvalidJSON(name, lineAt(src, se.Offset), se, err)
 	case errors.As(err, &te):
-		return &Error{Path: name, Err: err, Msg: `is JSON but not one object of named values, e.g. {"N": 3, "y": [1, 2, 3]}`}
+		return errJSONNotObject(name, err)
 	}
-	return &Error{Path: name, Err: err, Msg: fmt.Sprintf("is not valid JSON: %v", err)}
+	return errInvalidJSON(name, 0, err, err)
 }
 
 func lineAt(src []byte, off int64) int {

@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -25,7 +24,7 @@ const maxLevels = 1 << 20
 // An empty cell or a missing-value marker is an error naming its line.
 func (t *Table) Levels(name string) (codes []int, labels []string, err error) {
 	if t == nil {
-		return nil, nil, &Error{Column: name, Msg: "no data file was read"}
+		return nil, nil, errNoTable(name)
 	}
 	j, ok := t.index[name]
 	if !ok {
@@ -81,8 +80,7 @@ func (t *Table) Levels(name string) (codes []int, labels []string, err error) {
 			if s != "" {
 				what = quote(s) + " marks a missing value"
 			}
-			return nil, nil, &Error{Path: t.Path, Line: int(t.lines[i]), Column: name,
-				Msg: what + "; every row needs a group: fill it in or remove the row"}
+			return nil, nil, errMissingGroup(t.Path, int(t.lines[i]), name, what)
 		}
 		cells[i] = s
 		distinct[s] = 0
@@ -93,7 +91,7 @@ func (t *Table) Levels(name string) (codes []int, labels []string, err error) {
 	}
 	sort.Strings(labels)
 	if len(labels) > maxLevels {
-		return nil, nil, &Error{Path: t.Path, Column: name, Msg: fmt.Sprintf("has %d distinct values, too many to be groups", len(labels))}
+		return nil, nil, errTooManyGroups(t.Path, name, len(labels))
 	}
 	for k, s := range labels {
 		distinct[s] = k + 1

@@ -14,7 +14,9 @@ func TestSuggest(t *testing.T) {
 		{"Mu_a", "mu_a", "mu_a"},          // case is ignored
 		{"x", "", ""},                     // one letter away from y, but as long as the name itself
 		{"tau", "", ""},                   // nothing close
-		{"simga_a", "sigma_a", "sigma_a"}, // a transposition is two edits
+		{"simga_a", "sigma_a", "sigma_a"}, // a transposition is one edit
+		{"sgma_yy", "sigma_y", "sigma_y"}, // a longer name may be further off: 2 edits
+		{"", "", ""},
 	} {
 		if got := Suggest(c.name, names); got != c.one {
 			t.Errorf("Suggest(%q) = %q, want %q", c.name, got, c.one)
@@ -26,13 +28,22 @@ func TestSuggest(t *testing.T) {
 	if got := SuggestNames("ab", []string{"aa", "bb", "cb", "ax"}); got != "aa, bb, cb or ax" {
 		t.Errorf("four at distance 1: %q", got)
 	}
+	// The limit grows with the name: 2 edits up to 6 letters, 3 from 7, 4 from 10.
+	long := []string{"floor_measure"}
+	if got := Suggest("flor_mesure", long); got != "floor_measure" {
+		t.Errorf("2 edits in 11 letters: %q", got)
+	}
+	if got := Suggest("flr_msure", long); got != "" { // 4 edits in 9 letters, where 3 are allowed
+		t.Errorf("4 edits in 9 letters found %q", got)
+	}
 }
 
 func TestEditDistance(t *testing.T) {
 	for _, c := range []struct {
 		a, b string
 		d    int
-	}{{"", "", 0}, {"kitten", "sitting", 3}, {"flaw", "lawn", 2}, {"σ", "s", 1}, {"abc", "abc", 0}} {
+	}{{"", "", 0}, {"kitten", "sitting", 3}, {"flaw", "lawn", 2}, {"σ", "s", 1}, {"abc", "abc", 0},
+		{"abc", "", 3}, {"", "ab", 2}, {"normla", "normal", 1}, {"ca", "abc", 3}, {"gamma", "gamma", 0}} {
 		if got := editDistance(c.a, c.b); got != c.d {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
 		}

@@ -13,7 +13,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
-	"strings"
 )
 
 // Domain is the set a value or a parameter lives in.
@@ -392,51 +391,4 @@ func Lookup(name string) (*Dist, bool) {
 // Names returns the names of all registered distributions, sorted.
 func Names() []string {
 	return append([]string(nil), names...)
-}
-
-// maxSuggestEdits is the largest edit distance Suggest accepts.
-const maxSuggestEdits = 2
-
-// Suggest returns the registered name closest to name, for "did you mean"
-// messages. Names are compared case-insensitively by optimal string alignment
-// distance (insertions, deletions, substitutions and transpositions of
-// adjacent letters each count one edit). It returns "" if no name is within
-// two edits. Ties are broken by the sorted order of Names.
-func Suggest(name string) string {
-	lower := strings.ToLower(name)
-	best, bestDist := "", maxSuggestEdits+1
-	for _, n := range names {
-		if d := editDistance(lower, strings.ToLower(n)); d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	return best
-}
-
-// editDistance returns the optimal string alignment distance between a and
-// b, counted in runes.
-func editDistance(a, b string) int {
-	s, t := []rune(a), []rune(b)
-	// dp[i][j] is the distance between s[:i] and t[:j].
-	dp := make([][]int, len(s)+1)
-	for i := range dp {
-		dp[i] = make([]int, len(t)+1)
-		dp[i][0] = i
-	}
-	for j := range dp[0] {
-		dp[0][j] = j
-	}
-	for i := 1; i <= len(s); i++ {
-		for j := 1; j <= len(t); j++ {
-			cost := 1
-			if s[i-1] == t[j-1] {
-				cost = 0
-			}
-			dp[i][j] = min(dp[i-1][j]+1, dp[i][j-1]+1, dp[i-1][j-1]+cost)
-			if i > 1 && j > 1 && s[i-1] == t[j-2] && s[i-2] == t[j-1] {
-				dp[i][j] = min(dp[i][j], dp[i-2][j-2]+1)
-			}
-		}
-	}
-	return dp[len(s)][len(t)]
 }

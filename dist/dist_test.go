@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hmcc-dev/hmcc/diag"
 )
 
 // relTol is the relative tolerance for known values.
@@ -515,6 +517,8 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
+// TestSuggest: the "did you mean" of a misspelt distribution name, diag.Suggest over Names (the
+// one Suggest for every kind of name).
 func TestSuggest(t *testing.T) {
 	for in, want := range map[string]string{
 		"Normla":         "Normal",
@@ -534,25 +538,12 @@ func TestSuggest(t *testing.T) {
 		"Poison":         "Poisson",
 		"Dirichlet":      "Dirichlet",
 		"Wishart":        "",
-		"Gammmmma":       "",
+		"Gammmmma":       "Gamma", // 3 edits in 8 letters are allowed
+		"Gammmmmmmma":    "",
 		"":               "",
 	} {
-		if got := Suggest(in); got != want {
+		if got := diag.Suggest(in, Names()); got != want {
 			t.Errorf("Suggest(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestEditDistance(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"abc", "", 3}, {"", "ab", 2}, {"normla", "normal", 1},
-		{"kitten", "sitting", 3}, {"gamma", "gamma", 0}, {"ca", "abc", 3}, {"σ", "s", 1},
-	} {
-		if got := editDistance(c.a, c.b); got != c.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
 		}
 	}
 }

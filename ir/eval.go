@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/hmcc-dev/hmcc/diag"
 )
 
 // Env supplies parameter values on the constrained scale for one chain, and caches lets and
@@ -40,7 +42,7 @@ func (g *GenVar) Generate(env *Env) (*Tensor, error) {
 		return t, nil
 	}
 	if env.Rand == nil {
-		return nil, fmt.Errorf("internal error: %s is drawn, but there is no random source", g.Name)
+		return nil, diag.Internalf("%s is drawn, but there is no random source", g.Name)
 	}
 	args := make([]*Tensor, len(g.Term.Args))
 	for i, a := range g.Term.Args {

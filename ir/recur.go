@@ -1,6 +1,10 @@
 package ir
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/hmcc-dev/hmcc/diag"
+)
 
 // Recur is a vector defined by its own past: its first K elements are Init (a scalar, K = 1,
 // or a vector [K]), and element t, for t = K+1 … N, is Step evaluated with the index at t. In
@@ -106,7 +110,7 @@ func evalRecur(e *Recur, env *Env) (*Tensor, error) {
 func (env *Env) frame(r *Recur) (*recurFrame, error) {
 	f, ok := env.recur[r]
 	if !ok {
-		return nil, fmt.Errorf("internal error: the step of %s evaluated outside it", r.Name)
+		return nil, diag.Internalf("the step of %s evaluated outside it", r.Name)
 	}
 	return f, nil
 }

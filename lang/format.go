@@ -1,7 +1,6 @@
 package lang
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -108,7 +107,7 @@ func layout(m *Model, toks []token) ([]line, error) {
 			ti++
 		}
 		if ti == len(toks) {
-			return nil, fmt.Errorf("lang: internal error: no token at the start %d:%d of a statement", start.Line, start.Col)
+			return nil, diag.Internalf("lang: no token at the start %d:%d of a statement", start.Line, start.Col)
 		}
 		starts[i] = ti
 	}
@@ -271,7 +270,7 @@ func (p *printer) stmt(s Stmt) (line, error) {
 		}
 	default:
 		// A statement kind added to the grammar but not here: refuse rather than drop it.
-		return l, fmt.Errorf("lang: internal error: Format does not know the statement %T", s)
+		return l, diag.Internalf("lang: Format does not know the statement %T", s)
 	}
 	return l, err
 }
@@ -320,7 +319,7 @@ func (p *printer) source(s Source) (string, error) {
 	case SourceValue:
 		src = "value " + quoted[0]
 	default:
-		return "", fmt.Errorf("lang: internal error: Format does not know the data source kind %d", s.Kind)
+		return "", diag.Internalf("lang: Format does not know the data source kind %d", s.Kind)
 	}
 	if s.Standardize {
 		src = "standardize(" + src + ")"
@@ -441,7 +440,7 @@ func (p *printer) bare(e Expr) (string, error) {
 		case precPower:
 			lmin, rmin = precPrimary, precUnary
 		default:
-			return "", fmt.Errorf("lang: internal error: Format does not know the operator %q", e.Op)
+			return "", diag.Internalf("lang: Format does not know the operator %q", e.Op)
 		}
 		l, err := p.expr(e.L, lmin)
 		if err != nil {
@@ -456,5 +455,5 @@ func (p *printer) bare(e Expr) (string, error) {
 		}
 		return l + " " + e.Op + " " + r, nil
 	}
-	return "", fmt.Errorf("lang: internal error: Format does not know the expression %T", e)
+	return "", diag.Internalf("lang: Format does not know the expression %T", e)
 }

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
@@ -170,7 +171,7 @@ func (e *Unsupported) Error() string {
 // Generate compiles a bound model (after compiler.Check and compiler.Bind) to CUDA C and a plan.
 func Generate(m *ir.Model, prec Precision) (*Program, error) {
 	if m.Sizes == nil {
-		return nil, fmt.Errorf("internal error: generating CUDA for a model with no data bound")
+		return nil, diag.Internalf("generating CUDA for a model with no data bound")
 	}
 	g := &gen{m: m, prec: prec, p: &Program{Precision: prec, Dim: m.Dim()}, mats: map[ir.Expr]*mat{},
 		data: map[any]int{}}
@@ -358,7 +359,7 @@ func (g *gen) collect(e ir.Expr) error {
 				return nil, err
 			}
 			if len(mtx.Shape) != 2 {
-				return nil, fmt.Errorf("internal error: the left side of @ has shape %v", mtx.Shape)
+				return nil, diag.Internalf("the left side of @ has shape %v", mtx.Shape)
 			}
 			mt := &mat{mv: e, inner: e.V, n: mtx.Shape[1], rows: mtx.Shape[0], cols: mtx.Shape[1]}
 			mt.matrix = g.dataBuffer(mtx, name, mtx)
@@ -425,7 +426,7 @@ func matrixOf(e ir.Expr) (*ir.Tensor, string, error) {
 	switch e := e.(type) {
 	case *ir.DataRef:
 		if e.Var.Value == nil {
-			return nil, "", fmt.Errorf("internal error: data %s is not bound", e.Var.Name)
+			return nil, "", diag.Internalf("data %s is not bound", e.Var.Name)
 		}
 		return e.Var.Value, e.Var.Name, nil
 	case *ir.Folded:

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
@@ -182,7 +183,7 @@ func (k *kgen) emit(e ir.Expr) (*val, error) {
 			return &val{ref: literal(e.Value)}, nil
 		case *ir.DataRef:
 			if e.Var.Value == nil {
-				return nil, fmt.Errorf("internal error: data %s is not bound", e.Var.Name)
+				return nil, diag.Internalf("data %s is not bound", e.Var.Name)
 			}
 			return k.data(e.Var, e.Var.Name, e.Var.Value)
 		case *ir.Folded:
@@ -191,7 +192,7 @@ func (k *kgen) emit(e ir.Expr) (*val, error) {
 		// A data-only expression that binding did not fold: evaluate it here, once.
 		t, err := ir.Eval(e, ir.NewEnv(k.g.m.Sizes, nil))
 		if err != nil {
-			return nil, fmt.Errorf("internal error: evaluating data: %w", err)
+			return nil, diag.Internalf("evaluating data: %w", err)
 		}
 		return k.data(e, fmt.Sprintf("folded%d", len(k.g.p.Buffers)), t)
 	}
@@ -215,7 +216,7 @@ func (k *kgen) emit(e ir.Expr) (*val, error) {
 	case *ir.MatVec:
 		mt := k.g.mats[e]
 		if mt == nil {
-			return nil, fmt.Errorf("internal error: matrix product not collected")
+			return nil, diag.Internalf("matrix product not collected")
 		}
 		idx, vec, err := k.index(mt.rows, "a matrix product")
 		if err != nil {
@@ -225,17 +226,17 @@ func (k *kgen) emit(e ir.Expr) (*val, error) {
 	case *ir.Sum, *ir.Mean, *ir.Dot:
 		mt := k.g.mats[e]
 		if mt == nil {
-			return nil, fmt.Errorf("internal error: sum not collected")
+			return nil, diag.Internalf("sum not collected")
 		}
 		return k.leaf(mt.out, mt.adjOut, "0", false), nil
 	case *ir.Gather:
 		mt := k.g.mats[e]
 		if mt == nil {
-			return nil, fmt.Errorf("internal error: gather not collected")
+			return nil, diag.Internalf("gather not collected")
 		}
 		groups := e.Index.Value
 		if groups == nil {
-			return nil, fmt.Errorf("internal error: data %s is not bound", e.Index.Name)
+			return nil, diag.Internalf("data %s is not bound", e.Index.Name)
 		}
 		idx, vec, err := k.index(len(groups.Data), "grouping "+e.Index.Name)
 		if err != nil {
