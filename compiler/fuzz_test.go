@@ -147,11 +147,7 @@ func FuzzBind(f *testing.F) {
 				}
 				return
 			}
-			// Not yet checkDiagnostic: bind.go and inputs.go build their errors by hand until
-			// the bind lane moves them to the constructors in errors.go (then they have kinds).
-			if bad := diag.CheckWithin(err, src); bad != nil {
-				t.Fatalf("%v\n%q", bad, src)
-			}
+			checkDiagnostic(t, err, src)
 		}
 	})
 }
