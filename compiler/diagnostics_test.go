@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,24 +46,48 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
-// diagnoseBound renders what hmcc prints when a model that checks cleanly fails to bind to the
-// data beside it (NAME.csv): the errors found once the sizes are known.
-func diagnoseBound(t *testing.T, name, src, data string) string {
-	text, _ := diagnoseBoundErr(t, name, src, data)
-	return text
+// goldenInputs reads the data files of the golden case NAME.model: NAME.csv, NAME.json, then the
+// files of the folder NAME.d in name order (several data files, which from "name" tells apart by
+// base name), each a CSV table or a JSON file as hmcc run reads them. The first is the file a
+// data declaration without from reads. None at all means the model is bound to no data file.
+func goldenInputs(t *testing.T, path string) []Input {
+	stem := strings.TrimSuffix(path, ".model")
+	var paths []string
+	for _, p := range []string{stem + ".csv", stem + ".json"} {
+		if fileExists(p) {
+			paths = append(paths, p)
+		}
+	}
+	more, _ := filepath.Glob(filepath.Join(stem+".d", "*"))
+	sort.Strings(more)
+	var inputs []Input
+	for _, p := range append(paths, more...) {
+		in := Input{Name: InputName(p)}
+		var err error
+		if dataset.IsJSON(p) {
+			in.JSON, err = dataset.ReadJSON(p)
+		} else {
+			in.Table, err = dataset.Read(p)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, in)
+	}
+	if err := CheckInputNames(inputs); err != nil {
+		t.Fatal(err)
+	}
+	return inputs
 }
 
-// diagnoseBoundErr is diagnoseBound that also returns the error it rendered.
-func diagnoseBoundErr(t *testing.T, name, src, data string) (string, error) {
+// diagnoseBoundErr renders what hmcc prints when a model that checks cleanly fails to bind to
+// its data files (goldenInputs): the errors found once the data are read and the sizes known.
+func diagnoseBoundErr(t *testing.T, name, src string, inputs []Input) (string, error) {
 	m, err := Check(mustParse(t, name, src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tab, err := dataset.Read(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := BindData(m, TableInput(tab)); err != nil {
+	if _, err := BindData(m, inputs...); err != nil {
 		return diag.Render(err, src), err
 	}
 	return "", nil
@@ -77,8 +102,8 @@ func mustParse(t *testing.T, name, src string) *lang.Model {
 }
 
 // TestDiagnosticsGolden renders every model in testdata/diagnostics, one per message kind, and
-// (for a model that checks, with NAME.csv beside it, errors found when the data are bound)
-// compares the text with NAME.golden, exactly as the user sees it: position, message, source
+// (for a model that checks cleanly, errors found when it is bound to its data files: NAME.csv,
+// NAME.json, NAME.d/*, or none; see goldenInputs) compares the text with NAME.golden, exactly as the user sees it: position, message, source
 // line, caret and hint. HMCC_UPDATE_GOLDEN=1 rewrites the golden files; review the diff.
 func TestDiagnosticsGolden(t *testing.T) {
 	models, _ := filepath.Glob("testdata/diagnostics/*.model")
@@ -89,14 +114,7 @@ func TestDiagnosticsGolden(t *testing.T) {
 	for _, path := range models {
 		name := strings.TrimSuffix(filepath.Base(path), ".model")
 		t.Run(name, func(t *testing.T) {
-			src, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := diagnose(filepath.Base(path), string(src))
-			if data := strings.TrimSuffix(path, ".model") + ".csv"; got == "" && fileExists(data) {
-				got = diagnoseBound(t, filepath.Base(path), string(src), data)
-			}
+			got, _ := golden(t, path)
 			if got == "" {
 				t.Fatalf("%s has no error and no warning; each file here should show one kind", path)
 			}
@@ -118,16 +136,17 @@ func TestDiagnosticsGolden(t *testing.T) {
 	}
 }
 
-// golden renders a model of testdata/diagnostics as TestDiagnosticsGolden does, returning the
-// text and the diagnostics behind it.
+// golden renders a model of testdata/diagnostics as TestDiagnosticsGolden does: the syntax or
+// checker errors, else the warnings, else the errors of binding it to its data files
+// (goldenInputs). It returns the text and the diagnostics behind it.
 func golden(t *testing.T, path string) (string, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, derr := diagnoseErr(filepath.Base(path), string(src))
-	if data := strings.TrimSuffix(path, ".model") + ".csv"; got == "" && fileExists(data) {
-		got, derr = diagnoseBoundErr(t, filepath.Base(path), string(src), data)
+	if got == "" {
+		got, derr = diagnoseBoundErr(t, filepath.Base(path), string(src), goldenInputs(t, path))
 	}
 	return got, derr
 }
@@ -135,15 +154,10 @@ func golden(t *testing.T, path string) (string, error) {
 // unreachableKinds lists the kinds no model can produce today, with the reason, so that
 // TestEveryKindHasGolden can insist on a golden file for all the others.
 var unreachableKinds = map[diag.Kind]string{
-	kindMatvecLeftParams: "parameters and lets are never matrices",
-	lang.KindSyntax:      "participle reports every syntax error as an unexpected token or character",
-}
-
-// noGoldenYet are kinds of Bind's whose models need JSON data or several data files, which the
-// golden harness cannot give yet.
-var noGoldenYet = map[diag.Kind]bool{
-	kindSizeValue: true, kindJSONValue: true, kindJSONRank: true, kindColumnsExceptJSON: true,
-	kindStandardizeScalar: true, kindNoDataFile: true, kindDataValue: true,
+	kindMatvecLeftParams:  "parameters and lets are never matrices",
+	lang.KindSyntax:       "participle reports every syntax error as an unexpected token or character",
+	kindStandardizeScalar: "standardize reads a column or columns, and a JSON column is a vector",
+	kindDataValue:         "every data declaration is read from a file whose value or column errorAt can name",
 }
 
 // declaredKinds reads the constants of type diag.Kind from the files that declare the kinds of
@@ -222,7 +236,7 @@ func TestEveryKindHasGolden(t *testing.T) {
 		switch {
 		case unreachable && len(shown[k]) > 0:
 			t.Errorf("kind %s (%s) is listed as unreachable, but %v show it", k, name, shown[k])
-		case unreachable, noGoldenYet[k]:
+		case unreachable:
 		case len(shown[k]) == 0:
 			t.Errorf("no model in testdata/diagnostics shows kind %s (%s); add %s.model and its golden", k, name, k)
 		}
