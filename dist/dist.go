@@ -156,8 +156,17 @@ type Dist struct {
 	Vector           bool
 	VectorLogDensity func(x []float64, p [][]float64, dx []float64, dp [][]float64) float64
 
-	// sample draws one variate (rand.go); Rand checks the parameters first.
-	sample func(r *rand.Rand, p []float64) float64
+	// sample draws one variate (rand.go), vectorSample one vector into x (false when the
+	// parameters cannot be drawn from); Rand and VectorRand check the parameters first.
+	sample       func(r *rand.Rand, p []float64) float64
+	vectorSample func(r *rand.Rand, p [][]float64, x []float64) bool
+
+	// LocScale, when set, names the location and scale arguments (facets.go).
+	LocScale *LocScale
+	// Fast names the specialised CPU kernel autodiff evaluates the density with, if any.
+	Fast FastPath
+	// GPU says whether compiler/cudagen lowers the density to CUDA, or why not.
+	GPU GPU
 }
 
 // registry holds every distribution, keyed by name. Entries are shared and
@@ -172,8 +181,8 @@ func register(d *Dist) {
 	if _, dup := registry[d.Name]; dup {
 		panic("dist: duplicate distribution " + d.Name)
 	}
-	if d.sample = samplers[d.Name]; d.sample == nil && !d.Vector {
-		panic("dist: no sampler for " + d.Name)
+	if d.Vector && d.vectorSample == nil || !d.Vector && d.sample == nil || d.GPU.CUDA == (d.GPU.CPUOnly != "") {
+		panic("dist: " + d.Name + " needs a sampler and either a GPU lowering or a CPU-only mark")
 	}
 	registry[d.Name] = d
 	names = append(names, d.Name)
@@ -190,6 +199,10 @@ func init() {
 			Doc:        "Normal(mean μ, standard deviation σ): −½ log(2π) − log σ − ½ ((x − μ)/σ)²",
 			Formula:    "−½ log 2π − log σ − ½((x − μ)/σ)²",
 			LogDensity: normalLogDensity,
+			sample:     normalSample,
+			LocScale:   &LocScale{Scale: 1, Loc: 0},
+			Fast:       FastNormal,
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "Gamma",
@@ -198,6 +211,9 @@ func init() {
 			Doc:        "Gamma(shape α, rate β): α log β − lgamma(α) + (α − 1) log x − β x",
 			Formula:    "α log β − lgamma(α) + (α − 1) log x − βx",
 			LogDensity: gammaLogDensity,
+			sample:     gammaSample,
+			Fast:       FastGamma,
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "BernoulliLogit",
@@ -207,6 +223,9 @@ func init() {
 			Doc:        "BernoulliLogit(log-odds l): x l − log(1 + exp(l)), i.e. Bernoulli with P(x = 1) = 1/(1 + exp(−l))",
 			Formula:    "x·l − log(1 + eˡ)",
 			LogDensity: bernoulliLogitLogDensity,
+			sample:     bernoulliLogitSample,
+			Fast:       FastBernoulliLogit,
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "HalfNormal",
@@ -215,6 +234,9 @@ func init() {
 			Doc:        "HalfNormal(scale σ): log 2 − ½ log(2π) − log σ − ½ (x/σ)², x ≥ 0",
 			Formula:    "log 2 − ½ log 2π − log σ − ½(x/σ)²",
 			LogDensity: halfNormalLogDensity,
+			sample:     halfNormalSample,
+			LocScale:   &LocScale{Scale: 0, Loc: -1},
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "HalfCauchy",
@@ -223,6 +245,9 @@ func init() {
 			Doc:        "HalfCauchy(scale s): log(2/π) − log s − log(1 + (x/s)²), x ≥ 0",
 			Formula:    "log(2/π) − log s − log(1 + (x/s)²)",
 			LogDensity: halfCauchyLogDensity,
+			sample:     halfCauchySample,
+			LocScale:   &LocScale{Scale: 0, Loc: -1},
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "Exponential",
@@ -231,6 +256,8 @@ func init() {
 			Doc:        "Exponential(rate λ): log λ − λ x, x ≥ 0",
 			Formula:    "log λ − λx",
 			LogDensity: exponentialLogDensity,
+			sample:     exponentialSample,
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "LogNormal",
@@ -239,6 +266,9 @@ func init() {
 			Doc:        "LogNormal(log-mean μ, log-sd σ): −½ log(2π) − log σ − log x − ½ ((log x − μ)/σ)²",
 			Formula:    "−½ log 2π − log σ − log x − ½((log x − μ)/σ)²",
 			LogDensity: logNormalLogDensity,
+			sample:     logNormalSample,
+			LocScale:   &LocScale{Scale: 1, Loc: -1},
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "Cauchy",
@@ -247,6 +277,9 @@ func init() {
 			Doc:        "Cauchy(location μ, scale s): −log π − log s − log(1 + ((x − μ)/s)²)",
 			Formula:    "−log π − log s − log(1 + ((x − m)/s)²)",
 			LogDensity: cauchyLogDensity,
+			sample:     cauchySample,
+			LocScale:   &LocScale{Scale: 1, Loc: 0},
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "StudentT",
@@ -255,6 +288,9 @@ func init() {
 			Doc:        "StudentT(degrees of freedom ν, location μ, scale σ): lgamma((ν+1)/2) − lgamma(ν/2) − ½ log(νπ) − log σ − (ν+1)/2 log(1 + ((x − μ)/σ)²/ν)",
 			Formula:    "lgamma((ν+1)/2) − lgamma(ν/2) − ½ log νπ − log σ − (ν+1)/2 · log(1 + z²/ν), z = (x − μ)/σ",
 			LogDensity: studentTLogDensity,
+			sample:     studentTSample,
+			LocScale:   &LocScale{Scale: 2, Loc: 1},
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "Beta",
@@ -263,6 +299,8 @@ func init() {
 			Doc:        "Beta(shape α, shape β): (α − 1) log x + (β − 1) log(1 − x) − log B(α, β)",
 			Formula:    "(α − 1) log x + (β − 1) log(1 − x) − log B(α, β)",
 			LogDensity: betaLogDensity,
+			sample:     betaSample,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "Uniform",
@@ -271,6 +309,8 @@ func init() {
 			Doc:        "Uniform(lower a, upper b): −log(b − a) for a ≤ x ≤ b",
 			Formula:    "−log(b − a)",
 			LogDensity: uniformLogDensity,
+			sample:     uniformSample,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "Bernoulli",
@@ -280,6 +320,8 @@ func init() {
 			Doc:        "Bernoulli(success probability p): x log p + (1 − x) log(1 − p)",
 			Formula:    "x log p + (1 − x) log(1 − p)",
 			LogDensity: bernoulliLogDensity,
+			sample:     bernoulliSample,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "Binomial",
@@ -290,6 +332,8 @@ func init() {
 			Doc:        "Binomial(trials n, success probability p): log C(n, x) + x log p + (n − x) log(1 − p)",
 			Formula:    "log C(n, x) + x log p + (n − x) log(1 − p)",
 			LogDensity: binomialLogDensity,
+			sample:     binomialSample,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "BinomialLogit",
@@ -300,6 +344,8 @@ func init() {
 			Doc:        "BinomialLogit(trials n, log-odds l): log C(n, x) + x l − n log(1 + exp(l))",
 			Formula:    "log C(n, x) + x·l − n log(1 + eˡ)",
 			LogDensity: binomialLogitLogDensity,
+			sample:     binomialLogitSample,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "Poisson",
@@ -309,6 +355,8 @@ func init() {
 			Doc:        "Poisson(rate λ): x log λ − λ − log x!",
 			Formula:    "x log λ − λ − log x!",
 			LogDensity: poissonLogDensity,
+			sample:     poissonSample,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "PoissonLog",
@@ -318,6 +366,8 @@ func init() {
 			Doc:        "PoissonLog(log rate α): x α − exp(α) − log x!, i.e. Poisson with rate exp(α)",
 			Formula:    "x·α − eᵅ − log x!",
 			LogDensity: poissonLogLogDensity,
+			sample:     poissonLogSample,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "NegBinomial2",
@@ -327,6 +377,8 @@ func init() {
 			Doc:        "NegBinomial2(mean μ, precision φ; variance μ + μ²/φ): log C(x + φ − 1, x) + x log(μ/(μ + φ)) + φ log(φ/(μ + φ))",
 			Formula:    "log C(x + φ − 1, x) + x log(μ/(μ + φ)) + φ log(φ/(μ + φ))",
 			LogDensity: negBinomial2LogDensity,
+			sample:     negBinomial2Sample,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "Laplace",
@@ -335,6 +387,9 @@ func init() {
 			Doc:        "Laplace(location μ, scale σ): −log 2 − log σ − |x − μ|/σ (Stan's double_exponential)",
 			Formula:    "−log 2 − log σ − \\|x − μ\\|/σ",
 			LogDensity: laplaceLogDensity,
+			sample:     laplaceSample,
+			LocScale:   &LocScale{Scale: 1, Loc: 0},
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "Logistic",
@@ -343,6 +398,9 @@ func init() {
 			Doc:        "Logistic(location μ, scale σ): −z − log σ − 2 log(1 + exp(−z)), z = (x − μ)/σ",
 			Formula:    "−z − log σ − 2 log(1 + e⁻ᶻ), z = (x − μ)/σ",
 			LogDensity: logisticLogDensity,
+			sample:     logisticSample,
+			LocScale:   &LocScale{Scale: 1, Loc: 0},
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "InverseGamma",
@@ -351,6 +409,8 @@ func init() {
 			Doc:        "InverseGamma(shape α, scale β): α log β − lgamma(α) − (α + 1) log x − β/x",
 			Formula:    "α log β − lgamma(α) − (α + 1) log x − β/x",
 			LogDensity: inverseGammaLogDensity,
+			sample:     inverseGammaSample,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "Weibull",
@@ -359,6 +419,8 @@ func init() {
 			Doc:        "Weibull(shape α, scale σ): log α − log σ + (α − 1) log(x/σ) − (x/σ)^α",
 			Formula:    "log α − log σ + (α − 1) log(x/σ) − (x/σ)^α",
 			LogDensity: weibullLogDensity,
+			sample:     weibullSample,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "HalfStudentT",
@@ -367,6 +429,9 @@ func init() {
 			Doc:        "HalfStudentT(degrees of freedom ν, scale σ): log 2 + StudentT(ν, 0, σ) log density, x ≥ 0",
 			Formula:    "log 2 + StudentT(ν, 0, σ) at x",
 			LogDensity: halfStudentTLogDensity,
+			sample:     halfStudentTSample,
+			LocScale:   &LocScale{Scale: 1, Loc: -1},
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:             "Dirichlet",
@@ -376,6 +441,8 @@ func init() {
 			Formula:          "lgamma(Σ α) − Σ lgamma(αₖ) + Σ (αₖ − 1) log xₖ",
 			Vector:           true,
 			VectorLogDensity: dirichletLogDensity,
+			vectorSample:     dirichletSample,
+			GPU:              CPUOnly("a density of a whole vector, and the simplex transform, have no CUDA lowering yet"),
 		},
 	} {
 		register(d)

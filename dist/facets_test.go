@@ -1,0 +1,61 @@
+package dist
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestLocScaleRoles: a row's location and scale indices must name its location and scale
+// parameters, or the prior warnings would look at the wrong argument; and the families that
+// carry the roles are those the warnings were written for (moved here from compiler/warn.go's
+// tables, issue 11), so a change to the set is a change to what hmcc check says.
+func TestLocScaleRoles(t *testing.T) {
+	var scaled, centrable []string
+	for _, name := range Names() {
+		d, _ := Lookup(name)
+		ls := d.LocScale
+		if ls == nil {
+			continue
+		}
+		scaled = append(scaled, name)
+		if p := d.Params[ls.Scale].Name; p != "sigma" && p != "scale" {
+			t.Errorf("argument %d of %s is %s, not a scale", ls.Scale, name, p)
+		}
+		if ls.Centrable() {
+			centrable = append(centrable, name)
+			if p := d.Params[ls.Loc].Name; p != "mu" && p != "loc" {
+				t.Errorf("argument %d of %s is %s, not a location", ls.Loc, name, p)
+			}
+		} else if ls.Loc != -1 {
+			t.Errorf("%s: Loc is %d; a family that is not centrable has −1", name, ls.Loc)
+		}
+	}
+	if want := []string{"Cauchy", "HalfCauchy", "HalfNormal", "HalfStudentT", "Laplace", "LogNormal", "Logistic", "Normal", "StudentT"}; !slices.Equal(scaled, want) {
+		t.Errorf("rows with a scale role: %v, want %v", scaled, want)
+	}
+	if want := []string{"Cauchy", "Laplace", "Logistic", "Normal", "StudentT"}; !slices.Equal(centrable, want) {
+		t.Errorf("centrable rows: %v, want %v", centrable, want)
+	}
+	var none *LocScale
+	if none.Centrable() {
+		t.Error("a row without roles is centrable")
+	}
+}
+
+// TestRowsCarryEveryFacet: every row draws (a scalar or a vector sampler, matching Vector) and is
+// either lowered to CUDA or marked CPU-only with a reason, never both; register enforces it, and
+// this says so for each row by name.
+func TestRowsCarryEveryFacet(t *testing.T) {
+	for _, name := range Names() {
+		d, _ := Lookup(name)
+		if d.Vector != (d.vectorSample != nil) || d.Vector == (d.sample != nil) {
+			t.Errorf("%s: Vector is %v but sample set %v, vectorSample set %v", name, d.Vector, d.sample != nil, d.vectorSample != nil)
+		}
+		if d.GPU.CUDA == (d.GPU.CPUOnly != "") {
+			t.Errorf("%s: GPU %+v: want either a CUDA lowering or a CPU-only reason", name, d.GPU)
+		}
+		if d.Fast != NoFastPath && !slices.Contains(FastPaths(), d.Fast) {
+			t.Errorf("%s: fast path %d is not in FastPaths", name, d.Fast)
+		}
+	}
+}
