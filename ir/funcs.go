@@ -39,6 +39,29 @@ var Funcs = map[string]*UnaryFunc{
 	"lgamma":    {Name: "lgamma", F: lgamma, D: func(x, _ float64) float64 { return mathext.Digamma(x) }, Doc: "log |Γ(x)|", GPU: dist.OnGPU},
 }
 
+// Reduction is a function of the language that is not elementwise: it changes the shape of its
+// arguments (sum, mean, dot, transpose, log_sum_exp of a vector) or selects (ifelse), so the
+// checker types each apart and builds its own node. The row carries what the backends need to
+// know by name: its GPU mark.
+type Reduction struct {
+	Name string
+	// Call is how a model writes it, for the docs: "dot(a, b)".
+	Call string
+	// GPU says whether compiler/cudagen lowers the function, or why not (a test there generates
+	// a model calling each one and holds the result to the mark).
+	GPU dist.GPU
+}
+
+// Reductions are the functions that are not elementwise, keyed by name.
+var Reductions = map[string]*Reduction{
+	"sum":         {Name: "sum", Call: "sum(x)", GPU: dist.OnGPU},
+	"mean":        {Name: "mean", Call: "mean(x)", GPU: dist.OnGPU},
+	"dot":         {Name: "dot", Call: "dot(a, b)", GPU: dist.OnGPU},
+	"transpose":   {Name: "transpose", Call: "transpose(M)", GPU: dist.OnGPU}, // of data only, folded when the data are bound
+	"ifelse":      {Name: "ifelse", Call: "ifelse(c, a, b)", GPU: dist.CPUOnly("no CUDA lowering yet")},
+	"log_sum_exp": {Name: "log_sum_exp", Call: "log_sum_exp(x)", GPU: dist.CPUOnly("no CUDA lowering yet")},
+}
+
 // Negate is unary minus, kept apart from Funcs because it is an operator, not a callable name.
 var Negate = &UnaryFunc{Name: "neg", F: func(x float64) float64 { return -x }, D: func(float64, float64) float64 { return -1 }, GPU: dist.OnGPU}
 

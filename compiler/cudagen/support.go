@@ -39,7 +39,7 @@ type supportFunc struct {
 	gpu  dist.GPU
 }
 
-// supportFuncs lists the elementwise functions (sorted), unary minus, the arithmetic operators,
+// supportFuncs lists the elementwise functions and then the others (each sorted), unary minus, the arithmetic operators,
 // the comparisons and the two-argument log_sum_exp.
 func supportFuncs() []supportFunc {
 	var out []supportFunc
@@ -50,6 +50,14 @@ func supportFuncs() []supportFunc {
 	sort.Strings(names)
 	for _, n := range names {
 		out = append(out, supportFunc{"`" + n + "(x)`", ir.Funcs[n].GPU})
+	}
+	names = names[:0]
+	for n := range ir.Reductions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		out = append(out, supportFunc{"`" + ir.Reductions[n].Call + "`", ir.Reductions[n].GPU})
 	}
 	out = append(out, supportFunc{"`-x`", ir.Negate.GPU})
 	for _, sym := range []string{"+", "-", "*", "/", "^", "<", "<=", ">", ">=", "==", "!="} {

@@ -1,11 +1,14 @@
 package cudagen
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hmcc-dev/hmcc/compiler/cudagen/cudagentest"
 	"github.com/hmcc-dev/hmcc/dist"
 	"github.com/hmcc-dev/hmcc/ir"
 )
@@ -160,5 +163,60 @@ func TestGPUDoc(t *testing.T) {
 		}
 		t.Errorf("docs/gpu.md's support list is not the rows'; run\n"+
 			"  HMCC_UPDATE_GOLDEN=1 go test -run TestGPUDoc ./compiler/cudagen/\ngot\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestGPUMarksGenerate holds each function's and operator's mark to what Generate does with a
+// model that calls it on a parameter: marked on the GPU, the CUDA is generated; marked CPU-only,
+// Generate refuses it as Unsupported.
+func TestGPUMarksGenerate(t *testing.T) {
+	type use struct {
+		stmt string
+		gpu  dist.GPU
+	}
+	var uses []use
+	for n, f := range ir.Funcs {
+		uses = append(uses, use{"y ~ Normal(" + n + "(mu), 1)", f.GPU})
+	}
+	uses = append(uses, use{"y ~ Normal(-mu, 1)", ir.Negate.GPU})
+	for s, op := range ir.BinaryOps {
+		uses = append(uses, use{"y ~ Normal(mu " + s + " 2, 1)", op.GPU})
+	}
+	uses = append(uses, use{"y ~ Normal(log_sum_exp(mu, 1), 1)", ir.LogSumExp2.GPU})
+	reductions := map[string]string{
+		"sum":         "y ~ Normal(mu + sum(b), 1)",
+		"mean":        "y ~ Normal(mu + mean(b), 1)",
+		"dot":         "y ~ Normal(mu + dot(b, b), 1)",
+		"transpose":   "y ~ Normal(mu + sum(transpose(X) @ (y * mu)), 1)",
+		"ifelse":      "y ~ Normal(ifelse(y > 0, mu, 0), 1)",
+		"log_sum_exp": "y ~ Normal(log_sum_exp(b), 1)",
+	}
+	for n, r := range ir.Reductions {
+		stmt, ok := reductions[n]
+		if !ok {
+			t.Errorf("no model calls %s here; add one to this test", n)
+			continue
+		}
+		uses = append(uses, use{stmt, r.GPU})
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "d.csv")
+	if err := os.WriteFile(data, []byte("y,x2\n1,0.5\n-2,1\n3,-1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range uses {
+		model := filepath.Join(dir, "m.model")
+		src := "data y[N] = column \"y\"\ndata X[N, 2] = columns \"y\", \"x2\"\nparam mu ~ Normal(0, 1)\nparam b[2] ~ Normal(0, 1)\n" + u.stmt + "\n"
+		if err := os.WriteFile(model, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Generate(cudagentest.Load(t, model, data), Float64)
+		var unsupported *Unsupported
+		switch {
+		case u.gpu.CUDA && err != nil:
+			t.Errorf("%s: marked on the GPU, but %v", u.stmt, err)
+		case !u.gpu.CUDA && !errors.As(err, &unsupported):
+			t.Errorf("%s: marked CPU-only (%q), but Generate gave %v", u.stmt, u.gpu.CPUOnly, err)
+		}
 	}
 }
