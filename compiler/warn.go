@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/dist"
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
@@ -97,22 +98,22 @@ func widePrior(p *ir.ParamVar, sizes ir.Sizes) *diag.Error {
 			return diag.Warnf(start, end, "the prior of %s is very wide: %s with %s = %g", p.Name, d.Name, d.Params[i].Name, s).WithHint("%s", hint)
 		}
 	}
-	switch d.Name {
-	case "Exponential":
+	switch d.Vague {
+	case dist.VagueRate:
 		if r, ok := arg(0); ok && r <= 1/wideScale {
 			start, end := span(0)
-			return diag.Warnf(start, end, "the prior of %s is very wide: Exponential with rate = %g, a mean of %.4g", p.Name, r, 1/r).WithHint("%s", hint)
+			return diag.Warnf(start, end, "the prior of %s is very wide: %s with %s = %g, a mean of %.4g", p.Name, d.Name, d.Params[0].Name, r, 1/r).WithHint("%s", hint)
 		}
-	case "Uniform":
+	case dist.VagueRange:
 		lo, okLo := arg(0)
 		hi, okHi := arg(1)
 		if okLo && okHi && hi-lo >= wideRange {
 			start, _ := span(0)
 			_, end := span(1)
-			return diag.Warnf(start, end, "the prior of %s is very wide: Uniform from %g to %g", p.Name, lo, hi).
+			return diag.Warnf(start, end, "the prior of %s is very wide: %s from %g to %g", p.Name, d.Name, lo, hi).
 				WithHint("a bounded flat prior this wide says almost nothing; if %s has no natural bounds, use a Normal or a HalfNormal prior with a plausible scale", p.Name)
 		}
-	case "Gamma", "InverseGamma":
+	case dist.VagueEpsilon:
 		a, okA := arg(0)
 		b, okB := arg(1)
 		if okA && okB && a <= vagueGamma && b <= vagueGamma {

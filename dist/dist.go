@@ -163,6 +163,8 @@ type Dist struct {
 
 	// LocScale, when set, names the location and scale arguments (facets.go).
 	LocScale *LocScale
+	// Vague names what the prior warnings check for when there is no scale argument.
+	Vague Vague
 	// Fast names the specialised CPU kernel autodiff evaluates the density with, if any.
 	Fast FastPath
 	// GPU says whether compiler/cudagen lowers the density to CUDA, or why not.
@@ -213,6 +215,7 @@ func init() {
 			LogDensity: gammaLogDensity,
 			sample:     gammaSample,
 			Fast:       FastGamma,
+			Vague:      VagueEpsilon,
 			GPU:        OnGPU,
 		},
 		{
@@ -257,6 +260,7 @@ func init() {
 			Formula:    "log λ − λx",
 			LogDensity: exponentialLogDensity,
 			sample:     exponentialSample,
+			Vague:      VagueRate,
 			GPU:        OnGPU,
 		},
 		{
@@ -310,6 +314,7 @@ func init() {
 			Formula:    "−log(b − a)",
 			LogDensity: uniformLogDensity,
 			sample:     uniformSample,
+			Vague:      VagueRange,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{
@@ -410,6 +415,7 @@ func init() {
 			Formula:    "α log β − lgamma(α) − (α + 1) log x − β/x",
 			LogDensity: inverseGammaLogDensity,
 			sample:     inverseGammaSample,
+			Vague:      VagueEpsilon,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{

@@ -60,3 +60,19 @@ func CPUOnly(why string) GPU { return GPU{CPUOnly: why} }
 
 // noTranscription is why most CPU-only distributions are: nothing stands in the way but the work.
 const noTranscription = "no CUDA transcription of its density yet"
+
+// Vague names what makes a prior of a distribution without a scale argument nearly flat or
+// nearly improper, for the prior warnings (compiler/warn.go).
+type Vague int
+
+const (
+	// NotVague: nothing to check (or the scale argument of LocScale is).
+	NotVague Vague = iota
+	// VagueRate: a tiny rate, the first argument, makes a huge mean (Exponential).
+	VagueRate
+	// VagueRange: a huge width between the first two arguments, lower and upper (Uniform).
+	VagueRange
+	// VagueEpsilon: both arguments tiny, the (ε, ε) priors, which are not vague but nearly
+	// improper (Gamma, InverseGamma; Gelman 2006).
+	VagueEpsilon
+)

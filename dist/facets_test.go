@@ -8,7 +8,8 @@ import (
 // TestLocScaleRoles: a row's location and scale indices must name its location and scale
 // parameters, or the prior warnings would look at the wrong argument; and the families that
 // carry the roles are those the warnings were written for (moved here from compiler/warn.go's
-// tables, issue 11), so a change to the set is a change to what hmcc check says.
+// tables, issue 11), as are those with a vague-prior check, so a change to either set is a change
+// to what hmcc check says.
 func TestLocScaleRoles(t *testing.T) {
 	var scaled, centrable []string
 	for _, name := range Names() {
@@ -35,6 +36,18 @@ func TestLocScaleRoles(t *testing.T) {
 	}
 	if want := []string{"Cauchy", "Laplace", "Logistic", "Normal", "StudentT"}; !slices.Equal(centrable, want) {
 		t.Errorf("centrable rows: %v, want %v", centrable, want)
+	}
+	var vague []string
+	for _, name := range Names() {
+		if d, _ := Lookup(name); d.Vague != NotVague {
+			vague = append(vague, name)
+			if d.LocScale != nil {
+				t.Errorf("%s has both a scale role and a vague check; the warnings look at one", name)
+			}
+		}
+	}
+	if want := []string{"Exponential", "Gamma", "InverseGamma", "Uniform"}; !slices.Equal(vague, want) {
+		t.Errorf("rows with a vague check: %v, want %v", vague, want)
 	}
 	var none *LocScale
 	if none.Centrable() {
