@@ -160,6 +160,10 @@ type Dist struct {
 	// parameters cannot be drawn from); Rand and VectorRand check the parameters first.
 	sample       func(r *rand.Rand, p []float64) float64
 	vectorSample func(r *rand.Rand, p [][]float64, x []float64) bool
+	// stanDrop gives the summands Stan's ~ drops (stanconst.go), stanDropVector the same for a
+	// vector distribution; StanDropped and StanDroppedVector report false where it is nil.
+	stanDrop       dropRule
+	stanDropVector func(x []float64, p [][]float64, vx bool, vp []bool) float64
 
 	// LocScale, when set, names the location and scale arguments (facets.go).
 	LocScale *LocScale
@@ -204,6 +208,7 @@ func init() {
 			sample:     normalSample,
 			LocScale:   &LocScale{Scale: 1, Loc: 0},
 			Fast:       FastNormal,
+			stanDrop:   normalStanDropped,
 			GPU:        OnGPU,
 		},
 		{
@@ -216,6 +221,7 @@ func init() {
 			sample:     gammaSample,
 			Fast:       FastGamma,
 			Vague:      VagueEpsilon,
+			stanDrop:   gammaStanDropped,
 			GPU:        OnGPU,
 		},
 		{
@@ -228,6 +234,7 @@ func init() {
 			LogDensity: bernoulliLogitLogDensity,
 			sample:     bernoulliLogitSample,
 			Fast:       FastBernoulliLogit,
+			stanDrop:   bernoulliLogitStanDropped,
 			GPU:        OnGPU,
 		},
 		{
@@ -239,6 +246,7 @@ func init() {
 			LogDensity: halfNormalLogDensity,
 			sample:     halfNormalSample,
 			LocScale:   &LocScale{Scale: 0, Loc: -1},
+			stanDrop:   halfNormalStanDropped,
 			GPU:        OnGPU,
 		},
 		{
@@ -250,6 +258,7 @@ func init() {
 			LogDensity: halfCauchyLogDensity,
 			sample:     halfCauchySample,
 			LocScale:   &LocScale{Scale: 0, Loc: -1},
+			stanDrop:   halfCauchyStanDropped,
 			GPU:        OnGPU,
 		},
 		{
@@ -261,6 +270,7 @@ func init() {
 			LogDensity: exponentialLogDensity,
 			sample:     exponentialSample,
 			Vague:      VagueRate,
+			stanDrop:   exponentialStanDropped,
 			GPU:        OnGPU,
 		},
 		{
@@ -272,6 +282,7 @@ func init() {
 			LogDensity: logNormalLogDensity,
 			sample:     logNormalSample,
 			LocScale:   &LocScale{Scale: 1, Loc: -1},
+			stanDrop:   logNormalStanDropped,
 			GPU:        OnGPU,
 		},
 		{
@@ -283,6 +294,7 @@ func init() {
 			LogDensity: cauchyLogDensity,
 			sample:     cauchySample,
 			LocScale:   &LocScale{Scale: 1, Loc: 0},
+			stanDrop:   cauchyStanDropped,
 			GPU:        OnGPU,
 		},
 		{
@@ -294,6 +306,7 @@ func init() {
 			LogDensity: studentTLogDensity,
 			sample:     studentTSample,
 			LocScale:   &LocScale{Scale: 2, Loc: 1},
+			stanDrop:   studentTStanDropped,
 			GPU:        OnGPU,
 		},
 		{
@@ -304,6 +317,7 @@ func init() {
 			Formula:    "(α − 1) log x + (β − 1) log(1 − x) − log B(α, β)",
 			LogDensity: betaLogDensity,
 			sample:     betaSample,
+			stanDrop:   betaStanDropped,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{
@@ -315,6 +329,7 @@ func init() {
 			LogDensity: uniformLogDensity,
 			sample:     uniformSample,
 			Vague:      VagueRange,
+			stanDrop:   uniformStanDropped,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{
@@ -326,6 +341,7 @@ func init() {
 			Formula:    "x log p + (1 − x) log(1 − p)",
 			LogDensity: bernoulliLogDensity,
 			sample:     bernoulliSample,
+			stanDrop:   bernoulliStanDropped,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{
@@ -338,6 +354,7 @@ func init() {
 			Formula:    "log C(n, x) + x log p + (n − x) log(1 − p)",
 			LogDensity: binomialLogDensity,
 			sample:     binomialSample,
+			stanDrop:   binomialStanDropped,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{
@@ -350,6 +367,7 @@ func init() {
 			Formula:    "log C(n, x) + x·l − n log(1 + eˡ)",
 			LogDensity: binomialLogitLogDensity,
 			sample:     binomialLogitSample,
+			stanDrop:   binomialLogitStanDropped,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{
@@ -361,6 +379,7 @@ func init() {
 			Formula:    "x log λ − λ − log x!",
 			LogDensity: poissonLogDensity,
 			sample:     poissonSample,
+			stanDrop:   poissonStanDropped,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{
@@ -372,6 +391,7 @@ func init() {
 			Formula:    "x·α − eᵅ − log x!",
 			LogDensity: poissonLogLogDensity,
 			sample:     poissonLogSample,
+			stanDrop:   poissonLogStanDropped,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{
@@ -383,6 +403,7 @@ func init() {
 			Formula:    "log C(x + φ − 1, x) + x log(μ/(μ + φ)) + φ log(φ/(μ + φ))",
 			LogDensity: negBinomial2LogDensity,
 			sample:     negBinomial2Sample,
+			stanDrop:   negBinomial2StanDropped,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{
@@ -394,6 +415,7 @@ func init() {
 			LogDensity: laplaceLogDensity,
 			sample:     laplaceSample,
 			LocScale:   &LocScale{Scale: 1, Loc: 0},
+			stanDrop:   laplaceStanDropped,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{
@@ -405,6 +427,7 @@ func init() {
 			LogDensity: logisticLogDensity,
 			sample:     logisticSample,
 			LocScale:   &LocScale{Scale: 1, Loc: 0},
+			stanDrop:   logisticStanDropped,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{
@@ -416,6 +439,7 @@ func init() {
 			LogDensity: inverseGammaLogDensity,
 			sample:     inverseGammaSample,
 			Vague:      VagueEpsilon,
+			stanDrop:   inverseGammaStanDropped,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{
@@ -426,6 +450,7 @@ func init() {
 			Formula:    "log α − log σ + (α − 1) log(x/σ) − (x/σ)^α",
 			LogDensity: weibullLogDensity,
 			sample:     weibullSample,
+			stanDrop:   weibullStanDropped,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{
@@ -437,6 +462,7 @@ func init() {
 			LogDensity: halfStudentTLogDensity,
 			sample:     halfStudentTSample,
 			LocScale:   &LocScale{Scale: 1, Loc: -1},
+			stanDrop:   halfStudentTStanDropped,
 			GPU:        CPUOnly(noTranscription),
 		},
 		{
@@ -448,6 +474,7 @@ func init() {
 			Vector:           true,
 			VectorLogDensity: dirichletLogDensity,
 			vectorSample:     dirichletSample,
+			stanDropVector:   dirichletStanDropped,
 			GPU:              CPUOnly("a density of a whole vector, and the simplex transform, have no CUDA lowering yet"),
 		},
 	} {

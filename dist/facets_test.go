@@ -55,14 +55,17 @@ func TestLocScaleRoles(t *testing.T) {
 	}
 }
 
-// TestRowsCarryEveryFacet: every row draws (a scalar or a vector sampler, matching Vector) and is
-// either lowered to CUDA or marked CPU-only with a reason, never both; register enforces it, and
+// TestRowsCarryEveryFacet: every row draws and knows Stan's dropped constants (scalar or vector
+// functions, matching Vector), and is either lowered to CUDA or marked CPU-only with a reason, never both; register enforces it, and
 // this says so for each row by name.
 func TestRowsCarryEveryFacet(t *testing.T) {
 	for _, name := range Names() {
 		d, _ := Lookup(name)
 		if d.Vector != (d.vectorSample != nil) || d.Vector == (d.sample != nil) {
 			t.Errorf("%s: Vector is %v but sample set %v, vectorSample set %v", name, d.Vector, d.sample != nil, d.vectorSample != nil)
+		}
+		if d.Vector != (d.stanDropVector != nil) || d.Vector == (d.stanDrop != nil) {
+			t.Errorf("%s: no rule for the constants Stan's ~ drops, or one of the wrong kind", name)
 		}
 		if d.GPU.CUDA == (d.GPU.CPUOnly != "") {
 			t.Errorf("%s: GPU %+v: want either a CUDA lowering or a CPU-only reason", name, d.GPU)
