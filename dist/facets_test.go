@@ -56,8 +56,8 @@ func TestLocScaleRoles(t *testing.T) {
 }
 
 // TestRowsCarryEveryFacet: every row draws and knows Stan's dropped constants (scalar or vector
-// functions, matching Vector), and is either lowered to CUDA or marked CPU-only with a reason, never both; register enforces it, and
-// this says so for each row by name.
+// functions, matching Vector), and is either lowered to CUDA or marked CPU-only with a reason,
+// never both (register enforces the last; this says it for each row by name).
 func TestRowsCarryEveryFacet(t *testing.T) {
 	for _, name := range Names() {
 		d, _ := Lookup(name)
