@@ -5,7 +5,11 @@
 // added here is available everywhere at once. Every entry carries its
 // parameter domains, the support of its variate and a log density that
 // includes all normalising constants together with all first partial
-// derivatives.
+// derivatives, and every other facet of the distribution (facets.go): its
+// sampler for generate, the constants Stan's ~ drops, the roles of its
+// arguments in the prior warnings, the id of its fast CPU kernel in autodiff
+// and its GPU mark (a CUDA lowering in compiler/cudagen, or CPU only and why).
+// No package keeps a table of distributions by name beside it.
 package dist
 
 import (
