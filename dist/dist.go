@@ -9,7 +9,7 @@
 // sampler for generate, the constants Stan's ~ drops, the roles of its
 // arguments in the prior warnings, the id of its fast CPU kernel in autodiff
 // and its GPU mark (a CUDA lowering in compiler/cudagen, or CPU only and why).
-// No package keeps a table of distributions by name beside it.
+// Where a facet's code lives in another package, a test there holds it to the row.
 package dist
 
 import (
