@@ -544,16 +544,15 @@ func (k gatherKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dens
 // broadcasting, sums per chain into [R,1], and keeps the partial derivatives it computed on the
 // way so the backward ops are one scaling pass each.
 type densityKernel struct {
-	d         *dist.Dist
-	fast      func(vals [][]float64, lays []layout, partial [][]float64, R, K int, out []float64) bool // from fastDensities, or nil
-	bernoulli bool                                                                                     // d is BernoulliLogit, which has its own kernel
-	wrt       []bool
-	partial   [][]float64 // per input, [R*K], only where wrt
-	shapes    []tensor.Shape
-	lays      []layout
-	vals      [][]float64
-	args      []float64 // one element's arguments
-	partials  []float64 // one element's partial derivatives
+	d        *dist.Dist
+	fast     fastKernel // fastDensities[d.Fast], or nil
+	wrt      []bool
+	partial  [][]float64 // per input, [R*K], only where wrt
+	shapes   []tensor.Shape
+	lays     []layout
+	vals     [][]float64
+	args     []float64 // one element's arguments
+	partials []float64 // one element's partial derivatives
 }
 
 func (k *densityKernel) name() string { return k.d.Name }
@@ -584,10 +583,6 @@ func (k *densityKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 		}
 	}
 	o := out.Float64s()
-	if k.bernoulli && !k.wrt[0] && shapes[0][0] == 1 && shapes[0][1] == K && shapes[1][1] == K && shapes[1][0] == R {
-		bernoulliRows(vals[0], vals[1], k.partial[1], o, K)
-		return
-	}
 	if k.fast != nil && k.fast(vals, lays, k.partial, R, K, o) {
 		return
 	}

@@ -133,7 +133,7 @@ func (b *Builder) LogDensity(d *dist.Dist, x *G.Node, args ...*G.Node) error {
 	for i, n := range in {
 		wrt[i] = b.active[n]
 	}
-	var k kernel = &densityKernel{d: d, wrt: wrt, fast: fastDensities[d.Name], bernoulli: d.Name == "BernoulliLogit"}
+	var k kernel = &densityKernel{d: d, wrt: wrt, fast: fastDensities[d.Fast]}
 	if d.Vector {
 		k = &vectorDensityKernel{d: d, wrt: wrt}
 	}
