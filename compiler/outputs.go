@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
+	"github.com/hmcc-dev/hmcc/autodiff"
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
@@ -32,29 +34,183 @@ func Outputs(m *ir.Model, theta []float64, out []float64) error {
 }
 
 // OutputsRand is Outputs with the random source for generated draws; rng may be nil when the
-// model draws none. Give each chain its own source.
+// model draws none. Give each chain its own source. It evaluates the model's compiled outputs
+// (CompileOutputs), compiled once per bound model.
 func OutputsRand(m *ir.Model, theta []float64, rng *rand.Rand, out []float64) error {
-	env := constrainedEnv(m, theta, out)
-	env.Rand = rng
-	k := naturalLen(m)
-	for _, l := range m.Lets {
-		if !l.Reported {
+	o, err := compiledOutputs(m)
+	if err != nil {
+		return err
+	}
+	return o.Quantities(theta, rng, out)
+}
+
+// CompiledOutputs computes a bound model's reported quantities and pointwise log-likelihood
+// with the graph lowering that computes its log density: the same ops (autodiff's fused
+// kernels, recurrences included) for one chain, forward only, with draws of generated
+// quantities as ops of the graph. ir.Eval is not involved; it is the tests' reference.
+// A CompiledOutputs is safe for concurrent use; evaluations are serialised.
+type CompiledOutputs struct {
+	m        *ir.Model
+	mu       sync.Mutex
+	quant    *autodiff.Forward // the reported lets, then the generated quantities
+	nQuant   int
+	logLik   *autodiff.Forward // built on the first LogLik: one output per likelihood term
+	draws    bool
+	rngs     []*rand.Rand // scratch: the one chain's stream
+	compiled bool
+}
+
+// CompileOutputs builds the programs that compute m's reported quantities and its pointwise
+// log-likelihood. m must be bound.
+func CompileOutputs(m *ir.Model) (*CompiledOutputs, error) {
+	if m.Sizes == nil {
+		return nil, fmt.Errorf("internal error: computing the outputs of a model with no data bound")
+	}
+	o := &CompiledOutputs{m: m, draws: Draws(m), rngs: make([]*rand.Rand, 1)}
+	l, err := newLowering(m, 1, Options{})
+	if err != nil {
+		return nil, err
+	}
+	var outs []autodiff.Node
+	for _, lv := range m.Lets {
+		if !lv.Reported {
 			continue
 		}
-		t, err := ir.Eval(ir.NewLetRef(ir.NewSpan(l.Pos, l.Pos), l), env)
+		n, err := l.expr(ir.NewLetRef(ir.NewSpan(lv.Pos, lv.Pos), lv))
 		if err != nil {
-			return fmt.Errorf("internal error computing %s: %w", l.Name, err)
+			return nil, fmt.Errorf("computing %s: %w", lv.Name, err)
 		}
-		k += copy(out[k:], t.Data)
+		outs = append(outs, n)
 	}
 	for _, g := range m.Generated {
-		t, err := g.Generate(env)
+		n, err := l.generated(g)
 		if err != nil {
-			return fmt.Errorf("computing %s: %w", g.Name, err)
+			return nil, fmt.Errorf("computing %s: %w", g.Name, err)
 		}
-		k += copy(out[k:], t.Data)
+		outs = append(outs, n)
+	}
+	o.nQuant = len(outs)
+	if len(outs) > 0 {
+		if o.quant, err = l.b.CompileForward(outs); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// Quantities writes the reported quantities at one chain's unconstrained θ into out
+// (len(OutputNames(m)) values): the parameters on their natural scale, the reported lets and
+// the generated quantities, drawn from rng (nil when the model draws none).
+func (o *CompiledOutputs) Quantities(theta []float64, rng *rand.Rand, out []float64) error {
+	m := o.m
+	k := 0
+	for _, p := range m.Params {
+		n := m.Sizes.Len(p.Shape)
+		p.Constraint.ConstrainAll(theta[p.Offset:p.Offset+p.Len], out[k:k+n])
+		k += n
+	}
+	if o.quant == nil {
+		return nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var rngs []*rand.Rand
+	if o.draws {
+		if rng == nil {
+			return fmt.Errorf("internal error: the model draws generated quantities, but there is no random source")
+		}
+		o.rngs[0] = rng
+		rngs = o.rngs
+		defer func() { o.rngs[0] = nil }()
+	}
+	if err := o.quant.Eval(theta, rngs); err != nil {
+		return err
+	}
+	for i := 0; i < o.nQuant; i++ {
+		v, _, _ := o.quant.Output(i)
+		k += copy(out[k:], v)
 	}
 	return nil
+}
+
+// LogLik writes the pointwise log-likelihood at one chain's unconstrained θ into out
+// (len(LogLikNames(m)) values), as the package function LogLik describes.
+func (o *CompiledOutputs) LogLik(theta []float64, out []float64) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.logLik == nil {
+		l, err := newLowering(o.m, 1, Options{})
+		if err != nil {
+			return err
+		}
+		outs := make([]autodiff.Node, len(o.m.Terms))
+		for i, t := range o.m.Terms {
+			if outs[i], err = l.pointwise(t); err != nil {
+				return fmt.Errorf("internal error computing the log-likelihood of %s: %w", t.Pos, err)
+			}
+		}
+		if len(outs) == 0 {
+			return nil
+		}
+		if o.logLik, err = l.b.CompileForward(outs); err != nil {
+			return err
+		}
+	}
+	if err := o.logLik.Eval(theta, nil); err != nil {
+		return err
+	}
+	k := 0
+	for i := range o.m.Terms {
+		v, _, _ := o.logLik.Output(i)
+		k += copy(out[k:], v)
+	}
+	return nil
+}
+
+// outputsCache holds the compiled outputs of the models OutputsRand and LogLik were called
+// with, so that the per-draw calls compile once. An entry is used only while the model's data
+// are the ones it was compiled with (Bind sets them).
+var outputsCache struct {
+	sync.Mutex
+	m map[*ir.Model]*cachedOutputs
+}
+
+type cachedOutputs struct {
+	o    *CompiledOutputs
+	data []*ir.Tensor
+}
+
+func compiledOutputs(m *ir.Model) (*CompiledOutputs, error) {
+	outputsCache.Lock()
+	defer outputsCache.Unlock()
+	if c, ok := outputsCache.m[m]; ok && sameData(c.data, m) {
+		return c.o, nil
+	}
+	o, err := CompileOutputs(m)
+	if err != nil {
+		return nil, err
+	}
+	if outputsCache.m == nil || len(outputsCache.m) >= 16 { // tests compile many models
+		outputsCache.m = map[*ir.Model]*cachedOutputs{}
+	}
+	c := &cachedOutputs{o: o}
+	for _, d := range m.Data {
+		c.data = append(c.data, d.Value)
+	}
+	outputsCache.m[m] = c
+	return o, nil
+}
+
+func sameData(data []*ir.Tensor, m *ir.Model) bool {
+	if len(data) != len(m.Data) {
+		return false
+	}
+	for i, d := range m.Data {
+		if data[i] != d.Value {
+			return false
+		}
+	}
+	return true
 }
 
 // Draws reports whether the model draws generated quantities, and so needs a random source.
