@@ -132,7 +132,7 @@ func oracleModels(t *testing.T) map[string]*ir.Model {
 	return models
 }
 
-func bindFiles(t *testing.T, name, src string, csvs ...string) *ir.Model {
+func bindFiles(t testing.TB, name, src string, csvs ...string) *ir.Model {
 	t.Helper()
 	ast, err := lang.Parse(name+".model", src)
 	if err != nil {
@@ -245,4 +245,29 @@ func TestOutputsWrappersCompileOnce(t *testing.T) {
 			t.Errorf("log_lik.%d = %v, want %v", i+1, ll[i], want)
 		}
 	}
+}
+
+// constrainedEnv maps θ to every parameter's natural scale, writing the values into dst
+// (naturalLen(m) long, in declaration order), and returns ir.Eval's environment over them.
+func constrainedEnv(m *ir.Model, theta, dst []float64) *ir.Env {
+	params := make(map[*ir.ParamVar][]float64, len(m.Params))
+	k := 0
+	for _, p := range m.Params {
+		n := m.Sizes.Len(p.Shape)
+		v := dst[k : k+n]
+		p.Constraint.ConstrainAll(theta[p.Offset:p.Offset+p.Len], v)
+		params[p] = v
+		k += n
+	}
+	return ir.NewEnv(m.Sizes, params)
+}
+
+// naturalLen is the number of parameter values on the natural scale: m.Dim() plus one for each
+// simplex (K values from K − 1 coordinates).
+func naturalLen(m *ir.Model) int {
+	n := 0
+	for _, p := range m.Params {
+		n += m.Sizes.Len(p.Shape)
+	}
+	return n
 }
