@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -270,4 +271,93 @@ func naturalLen(m *ir.Model) int {
 		n += m.Sizes.Len(p.Shape)
 	}
 	return n
+}
+
+// oracleNonFiniteTerm is NonFiniteTerm by ir.Eval, as hmcc computed it before.
+func oracleNonFiniteTerm(m *ir.Model, theta []float64) string {
+	env := constrainedEnv(m, theta, make([]float64, naturalLen(m)))
+	terms := make([]*ir.Term, 0, len(m.Params)+len(m.Terms))
+	for _, p := range m.Params {
+		terms = append(terms, p.Prior)
+	}
+	terms = append(terms, m.Terms...)
+	for _, t := range terms {
+		lp, err := t.LogDensity(env)
+		if err != nil || math.IsNaN(lp) || math.IsInf(lp, 0) {
+			what := "the likelihood"
+			if _, isParam := t.Variate.(*ir.ParamRef); isParam {
+				what = "the prior"
+			}
+			return fmt.Sprintf("%s %s ~ %s at %s is %v there%s", what, variateName(t), t.Dist.Name, t.Pos, lp, oracleNonFiniteSource(t, env))
+		}
+	}
+	return ""
+}
+
+func oracleNonFiniteSource(t *ir.Term, env *ir.Env) string {
+	for _, a := range t.Args {
+		if e, v := oracleInnermostNonFinite(a, env); e != nil {
+			start, _ := e.Span()
+			what := "the expression"
+			switch x := e.(type) {
+			case *ir.Unary:
+				what = x.Func.Name + "(…)"
+			case *ir.Binary:
+				what = "the " + x.Op.Symbol
+			case *ir.Folded:
+				what = "the constant expression"
+			}
+			return fmt.Sprintf(", because %s at %s is %v", what, start, v)
+		}
+	}
+	return ""
+}
+
+func oracleInnermostNonFinite(e ir.Expr, env *ir.Env) (ir.Expr, float64) {
+	for _, c := range ir.Children(e) {
+		if f, v := oracleInnermostNonFinite(c, env); f != nil {
+			return f, v
+		}
+	}
+	val, err := ir.Eval(e, env)
+	if err != nil {
+		return nil, 0
+	}
+	for _, x := range val.Data {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return e, x
+		}
+	}
+	return nil, 0
+}
+
+// TestNonFiniteTermMatchesEval compares NonFiniteTerm's message with ir.Eval's on every model of
+// TestOutputsMatchEval and a model whose densities fail in its arguments, at points where terms
+// overflow or are NaN (and at 0, where all are finite).
+func TestNonFiniteTermMatchesEval(t *testing.T) {
+	models := oracleModels(t)
+	models["failing"] = bindFiles(t, "failing", lines(
+		`data y[N] = column "y"`,
+		"param a ~ Normal(0, 1)",
+		"param s ~ HalfNormal(1)",
+		"y ~ Normal(log(a) + exp(a * 100), s)"), "d.csv", "y\n1\n2\n")
+	found := 0
+	for name, m := range models {
+		for _, v := range []float64{0, 800, -800, 5, -3} {
+			theta := make([]float64, m.Dim())
+			for i := range theta {
+				theta[i] = v
+			}
+			got, want := NonFiniteTerm(m, theta), oracleNonFiniteTerm(m, theta)
+			if got != want {
+				t.Errorf("%s at θ = %v: NonFiniteTerm = %q, ir.Eval gives %q", name, v, got, want)
+			}
+			if got != "" {
+				found++
+			}
+		}
+	}
+	if found < 5 {
+		t.Errorf("only %d points had a non-finite term: the comparison tests little", found)
+	}
 }
