@@ -61,7 +61,7 @@ func (b *Builder) CompileForward(outs []*G.Node) (*Forward, error) {
 			return nil, err
 		}
 	}
-	f := &Forward{chains: b.chains, dim: b.dim, src: b.draws}
+	f := &Forward{chains: b.chains, dim: b.dim}
 	f.theta = tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(b.chains, b.dim))
 	index := map[*G.Node]int{}
 	for _, n := range sorted {
@@ -79,6 +79,11 @@ func (b *Builder) CompileForward(outs []*G.Node) (*Forward, error) {
 			v = n.Value()
 		default:
 			s.op = n.Op()
+			if op, ok := s.op.(*fusedOp); ok {
+				if _, draws := op.k.(*drawKernel); draws {
+					f.src = b.draws // this program draws: Eval needs the streams
+				}
+			}
 			ins, err := orderedArgs(b.g, n)
 			if err != nil {
 				return nil, err
@@ -101,7 +106,7 @@ func (b *Builder) CompileForward(outs []*G.Node) (*Forward, error) {
 }
 
 // Eval evaluates the chosen nodes at theta (chains × dim, row-major). rngs, one per chain, are
-// the streams of the draw ops; nil when the graph draws nothing.
+// the streams of the draw ops; nil when the chosen nodes need no draw.
 func (f *Forward) Eval(theta []float64, rngs []*rand.Rand) error {
 	if f.src != nil {
 		if len(rngs) != f.chains {

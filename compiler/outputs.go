@@ -55,6 +55,7 @@ type CompiledOutputs struct {
 	quant    *autodiff.Forward // the reported lets, then the generated quantities
 	nQuant   int
 	logLik   *autodiff.Forward // built on the first LogLik: one output per likelihood term
+	l        *lowering         // the graph both are built in, so the data are placed in it once
 	draws    bool
 	rngs     []*rand.Rand // scratch: the one chain's stream
 	compiled bool
@@ -90,6 +91,7 @@ func CompileOutputs(m *ir.Model) (*CompiledOutputs, error) {
 		outs = append(outs, n)
 	}
 	o.nQuant = len(outs)
+	o.l = l
 	if len(outs) > 0 {
 		if o.quant, err = l.b.CompileForward(outs); err != nil {
 			return nil, err
@@ -139,20 +141,17 @@ func (o *CompiledOutputs) LogLik(theta []float64, out []float64) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.logLik == nil {
-		l, err := newLowering(o.m, 1, Options{})
-		if err != nil {
-			return err
+		if len(o.m.Terms) == 0 {
+			return nil
 		}
 		outs := make([]autodiff.Node, len(o.m.Terms))
+		var err error
 		for i, t := range o.m.Terms {
-			if outs[i], err = l.pointwise(t); err != nil {
+			if outs[i], err = o.l.pointwise(t); err != nil {
 				return fmt.Errorf("internal error computing the log-likelihood of %s: %w", t.Pos, err)
 			}
 		}
-		if len(outs) == 0 {
-			return nil
-		}
-		if o.logLik, err = l.b.CompileForward(outs); err != nil {
+		if o.logLik, err = o.l.b.CompileForward(outs); err != nil {
 			return err
 		}
 	}
