@@ -237,6 +237,30 @@ func TestOutputsWrappersCompileOnce(t *testing.T) {
 	if c == a {
 		t.Error("a second model shares the first one's compiled outputs")
 	}
+	// hmcc's draw sink calls from one goroutine at a time, but the wrappers are safe for more
+	done := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			out, ll := make([]float64, 2), make([]float64, 2)
+			for i := 0; i < 200; i++ {
+				th := float64(g) + float64(i)/100
+				if err := Outputs(m, []float64{th}, out); err != nil || out[1] != 2*th {
+					done <- fmt.Errorf("Outputs at %v = %v, %v", th, out, err)
+					return
+				}
+				if err := LogLik(m, []float64{th}, ll); err != nil || !closeRel(ll[0], -0.5*(1-th)*(1-th)-0.5*math.Log(2*math.Pi), 1e-14) {
+					done <- fmt.Errorf("LogLik at %v = %v, %v", th, ll, err)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
 	ll := make([]float64, 2)
 	if err := LogLik(m2, []float64{0}, ll); err != nil {
 		t.Fatal(err)
