@@ -50,15 +50,14 @@ func OutputsRand(m *ir.Model, theta []float64, rng *rand.Rand, out []float64) er
 // quantities as ops of the graph. ir.Eval is not involved; it is the tests' reference.
 // A CompiledOutputs is safe for concurrent use; evaluations are serialised.
 type CompiledOutputs struct {
-	m        *ir.Model
-	mu       sync.Mutex
-	quant    *autodiff.Forward // the reported lets, then the generated quantities
-	nQuant   int
-	logLik   *autodiff.Forward // built on the first LogLik: one output per likelihood term
-	l        *lowering         // the graph both are built in, so the data are placed in it once
-	draws    bool
-	rngs     []*rand.Rand // scratch: the one chain's stream
-	compiled bool
+	m      *ir.Model
+	mu     sync.Mutex
+	quant  *autodiff.Forward // the reported lets, then the generated quantities
+	nQuant int
+	logLik *autodiff.Forward // built on the first LogLik: one output per likelihood term
+	l      *lowering         // the graph both are built in, so the data are placed in it once
+	draws  bool
+	rngs   []*rand.Rand // scratch: the one chain's stream
 }
 
 // CompileOutputs builds the programs that compute m's reported quantities and its pointwise
