@@ -6,17 +6,41 @@ import (
 	"github.com/hmcc-dev/hmcc/dist"
 )
 
-// Fast paths for the two densities hierarchical models use most, Normal and Gamma, when their
-// parameters are one value per chain (or one for all): priors such as beta ~ Normal(0, 1) and
-// likelihoods such as y ~ Normal(mu, sigma). The generic loop calls the registry's density per
+// Fast paths, keyed by the id a dist row carries (dist.Dist.Fast); TestFastPathsMatchRows holds
+// the two together.
+//
+// Normal and Gamma, the two densities hierarchical models use most, when their parameters are
+// one value per chain (or one for all): priors such as beta ~ Normal(0, 1) and likelihoods such
+// as y ~ Normal(mu, sigma). The generic loop calls the registry's density per
 // element, recomputing log σ, or lgamma(α), log β and ψ(α), for every element; here they are
 // computed once per chain. Each returns false, leaving the work to the generic loop, when its
 // shapes are not covered or any value is outside the support or the parameter domains, so the
 // registry's conventions for those cases (−Inf and zero derivatives) hold unchanged. Tests hold
 // both to the registry (fastdensity_test.go).
-var fastDensities = map[string]func(vals [][]float64, lays []layout, partial [][]float64, R, K int, out []float64) bool{
-	"Normal": normalRows,
-	"Gamma":  gammaRows,
+//
+// BernoulliLogit when the outcomes are data shared by all chains and the logits are one row per
+// chain (bernoulliLogitFast).
+var fastDensities = map[dist.FastPath]fastKernel{
+	dist.FastNormal:         normalRows,
+	dist.FastGamma:          gammaRows,
+	dist.FastBernoulliLogit: bernoulliLogitFast,
+}
+
+// fastKernel evaluates a density term per chain into out, with the partial derivatives into
+// partial where it is not nil, or returns false to leave it to the generic loop.
+type fastKernel func(vals [][]float64, lays []layout, partial [][]float64, R, K int, out []float64) bool
+
+// bernoulliLogitFast is y ~ BernoulliLogit(l) with y one row [1, K] that is not differentiated
+// (observed outcomes, checked to be 0 or 1 when the data were bound) and l one row per chain
+// [R, K]: the loop of bernoulliRows.
+func bernoulliLogitFast(vals [][]float64, lays []layout, partial [][]float64, R, K int, out []float64) bool {
+	ly, ll := lays[0], lays[1]
+	// In shapes: y is [1, K] and l is [R, K] (each axis of an input is 1 or the broadcast size).
+	if partial[0] != nil || ly.rs != 0 || K > 1 && (ly.cs != 1 || ll.cs != 1) || R > 1 && ll.rs == 0 {
+		return false
+	}
+	bernoulliRows(vals[0], vals[1], partial[1], out, K)
+	return true
 }
 
 const halfLog2Pi = 0.91893853320467274178 // ½ log 2π

@@ -50,7 +50,7 @@ func TestFastDensitiesMatchRegistry(t *testing.T) {
 				partial[i] = make([]float64, R*K)
 			}
 			out := make([]float64, R)
-			if !fastDensities[c.dist](vals, lays, partial, R, K, out) {
+			if !fastDensities[d.Fast](vals, lays, partial, R, K, out) {
 				t.Fatal("the fast path declined")
 			}
 			p, dd := make([]float64, 2), make([]float64, 3)
@@ -79,7 +79,7 @@ func TestFastDensitiesMatchRegistry(t *testing.T) {
 			}
 			saved := vals[bad][0]
 			vals[bad][0] = -1
-			if fastDensities[c.dist](vals, lays, partial, R, K, out) {
+			if fastDensities[d.Fast](vals, lays, partial, R, K, out) {
 				t.Errorf("accepted %g as argument %d", vals[bad][0], bad)
 			}
 			vals[bad][0] = saved
@@ -90,5 +90,95 @@ func TestFastDensitiesMatchRegistry(t *testing.T) {
 	full := make([]float64, R*K)
 	if normalRows([][]float64{full, full, full}, lays, make([][]float64, 3), R, K, make([]float64, R)) {
 		t.Error("normalRows accepted a scale per element")
+	}
+}
+
+// TestFastPathsMatchRows: every fast-path id a dist row can carry has a kernel here, every
+// kernel here is an id some row carries, and each row's id is the kernel written for its density
+// (the row carries the id, this package the code; neither names the other's distributions).
+func TestFastPathsMatchRows(t *testing.T) {
+	written := map[dist.FastPath]string{dist.FastNormal: "Normal", dist.FastGamma: "Gamma", dist.FastBernoulliLogit: "BernoulliLogit"}
+	used := map[dist.FastPath]bool{}
+	for _, name := range dist.Names() {
+		d, _ := dist.Lookup(name)
+		if d.Fast == dist.NoFastPath {
+			continue
+		}
+		used[d.Fast] = true
+		if fastDensities[d.Fast] == nil {
+			t.Errorf("%s carries fast path %d, which autodiff has no kernel for", name, d.Fast)
+		}
+		if written[d.Fast] != name {
+			t.Errorf("%s carries fast path %d, the kernel written for %q", name, d.Fast, written[d.Fast])
+		}
+	}
+	for _, id := range dist.FastPaths() {
+		if fastDensities[id] == nil {
+			t.Errorf("fast path %d has no kernel", id)
+		}
+	}
+	for id := range fastDensities {
+		if !used[id] {
+			t.Errorf("the kernel for fast path %d is carried by no row", id)
+		}
+	}
+}
+
+// TestBernoulliLogitFastShapes: the Bernoulli-logit fast path takes exactly observed outcomes
+// [1, K] that are not differentiated with logits [R, K], and matches the registry there; any
+// other shape, or an outcome with a derivative, is left to the generic loop.
+func TestBernoulliLogitFastShapes(t *testing.T) {
+	d, _ := dist.Lookup("BernoulliLogit")
+	k := fastDensities[d.Fast]
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, c := range []struct {
+		R, K     int
+		y, l     tensor.Shape
+		dy, take bool
+	}{
+		{3, 5, tensor.Shape{1, 5}, tensor.Shape{3, 5}, false, true},
+		{1, 5, tensor.Shape{1, 5}, tensor.Shape{1, 5}, false, true},
+		{3, 1, tensor.Shape{1, 1}, tensor.Shape{3, 1}, false, true},
+		{1, 1, tensor.Shape{1, 1}, tensor.Shape{1, 1}, false, true},
+		{3, 5, tensor.Shape{1, 5}, tensor.Shape{3, 5}, true, false},  // outcomes differentiated
+		{3, 5, tensor.Shape{3, 5}, tensor.Shape{3, 5}, false, false}, // outcomes per chain
+		{3, 5, tensor.Shape{1, 1}, tensor.Shape{3, 5}, false, false}, // one outcome for all
+		{3, 5, tensor.Shape{1, 5}, tensor.Shape{1, 5}, false, false}, // logits shared by the chains
+		{3, 5, tensor.Shape{1, 5}, tensor.Shape{3, 1}, false, false}, // one logit per chain
+	} {
+		y := make([]float64, c.y[0]*c.y[1])
+		l := make([]float64, c.l[0]*c.l[1])
+		for i := range y {
+			y[i] = float64(rng.IntN(2))
+		}
+		for i := range l {
+			l[i] = rng.NormFloat64()
+		}
+		lays := []layout{layoutOf(c.y), layoutOf(c.l)}
+		partial := [][]float64{nil, make([]float64, c.R*c.K)}
+		if c.dy {
+			partial[0] = make([]float64, c.R*c.K)
+		}
+		out := make([]float64, c.R)
+		if got := k([][]float64{y, l}, lays, partial, c.R, c.K, out); got != c.take {
+			t.Errorf("y %v, l %v, dy %v: took it %v, want %v", c.y, c.l, c.dy, got, c.take)
+			continue
+		}
+		if !c.take {
+			continue
+		}
+		der := make([]float64, 2)
+		for r := 0; r < c.R; r++ {
+			want := 0.0
+			for j := 0; j < c.K; j++ {
+				want += d.LogDensity(y[j], []float64{l[r*lays[1].rs+j]}, der)
+				if got := partial[1][r*c.K+j]; math.Abs(got-der[1]) > 1e-13 {
+					t.Errorf("y %v, l %v: ∂/∂l at %d,%d = %v, registry %v", c.y, c.l, r, j, got, der[1])
+				}
+			}
+			if math.Abs(out[r]-want) > 1e-13*math.Max(1, math.Abs(want)) {
+				t.Errorf("y %v, l %v: row %d = %.17g, registry %.17g", c.y, c.l, r, out[r], want)
+			}
+		}
 	}
 }

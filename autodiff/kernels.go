@@ -545,8 +545,8 @@ func (k gatherKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dens
 // way so the backward ops are one scaling pass each.
 type densityKernel struct {
 	d         *dist.Dist
-	fast      func(vals [][]float64, lays []layout, partial [][]float64, R, K int, out []float64) bool // from fastDensities, or nil
-	bernoulli bool                                                                                     // d is BernoulliLogit, which has its own kernel
+	fast      fastKernel // fastDensities[d.Fast], or nil
+	pointwise bool       // one value per element, [R,K], not their sum (Builder.Pointwise)
 	wrt       []bool
 	partial   [][]float64 // per input, [R*K], only where wrt
 	shapes    []tensor.Shape
@@ -561,6 +561,9 @@ func (k *densityKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 	s, err := broadcastShape(in)
 	if err != nil {
 		return nil, err
+	}
+	if k.pointwise {
+		return s, nil
 	}
 	return tensor.Shape{s[0], 1}, nil
 }
@@ -584,8 +587,16 @@ func (k *densityKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 		}
 	}
 	o := out.Float64s()
-	if k.bernoulli && !k.wrt[0] && shapes[0][0] == 1 && shapes[0][1] == K && shapes[1][1] == K && shapes[1][0] == R {
-		bernoulliRows(vals[0], vals[1], k.partial[1], o, K)
+	if k.pointwise { // the registry's density per element, as ir.Term.Pointwise computes it
+		p := k.args
+		for r := 0; r < R; r++ {
+			for c := 0; c < K; c++ {
+				for i := 1; i < len(in); i++ {
+					p[i-1] = vals[i][r*lays[i].rs+c*lays[i].cs]
+				}
+				o[r*K+c] = k.d.LogDensity(vals[0][r*lays[0].rs+c*lays[0].cs], p, nil)
+			}
+		}
 		return
 	}
 	if k.fast != nil && k.fast(vals, lays, k.partial, R, K, o) {

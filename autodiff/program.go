@@ -20,7 +20,8 @@ type Builder struct {
 	names  int
 	terms  []*G.Node
 
-	singleProducts bool // matrix products in float32
+	singleProducts bool        // matrix products in float32
+	draws          *drawSource // the streams of Draw's ops, when there are any
 }
 
 // NewBuilder starts a graph for chains × dim parameters.
@@ -133,7 +134,7 @@ func (b *Builder) LogDensity(d *dist.Dist, x *G.Node, args ...*G.Node) error {
 	for i, n := range in {
 		wrt[i] = b.active[n]
 	}
-	var k kernel = &densityKernel{d: d, wrt: wrt, fast: fastDensities[d.Name], bernoulli: d.Name == "BernoulliLogit"}
+	var k kernel = &densityKernel{d: d, wrt: wrt, fast: fastDensities[d.Fast]}
 	if d.Vector {
 		k = &vectorDensityKernel{d: d, wrt: wrt}
 	}

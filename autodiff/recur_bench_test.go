@@ -80,7 +80,7 @@ func BenchmarkRecurVsDensity(b *testing.B) {
 		b.Run(fmt.Sprintf("normal-density/C=%d", C), func(b *testing.B) {
 			d, _ := dist.Lookup("Normal")
 			in := []*tensor.Dense{y, filled(C, N, func(i int) float64 { return math.Cos(float64(i)) }), per(1.3)}
-			k := &densityKernel{d: d, wrt: []bool{false, true, true}, fast: fastDensities[d.Name]}
+			k := &densityKernel{d: d, wrt: []bool{false, true, true}, fast: fastDensities[d.Fast]}
 			out := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(C, 1))
 			g := filled(C, 1, func(int) float64 { return 1 })
 			dm := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(C, N))

@@ -641,7 +641,14 @@ func (c *checker) matvec(e *lang.Binary, sp ir.Span, l, r ir.Expr) ir.Expr {
 
 // reductions are the functions that are not elementwise: they change the shape of their
 // arguments, so the checker handles each apart (reduction below).
-var reductions = map[string]bool{"sum": true, "mean": true, "dot": true, "transpose": true, "ifelse": true, "log_sum_exp": true}
+// Their rows, with what the backends need to know, are ir.Reductions.
+var reductions = func() map[string]bool {
+	m := map[string]bool{}
+	for n := range ir.Reductions {
+		m[n] = true
+	}
+	return m
+}()
 
 // funcNames lists every function a model may call, for hints.
 func funcNames() []string {

@@ -2,8 +2,10 @@ package compiler
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/dist"
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
@@ -19,26 +21,6 @@ const (
 	// InverseGamma(ε, ε) make the prior nearly improper.
 	vagueGamma = 0.01
 )
-
-// scaleArgs are the arguments that are scales in the location-scale families and their halves:
-// a larger one spreads the prior, and one that is a parameter makes a hierarchy.
-var scaleArgs = map[string]int{
-	"Normal": 1, "HalfNormal": 0, "HalfCauchy": 0, "Cauchy": 1, "StudentT": 2, "HalfStudentT": 1,
-	"Laplace": 1, "Logistic": 1, "LogNormal": 1,
-}
-
-// centrable lists the families whose variate is location + scale × a standard variate, so that a
-// centred hierarchy can be rewritten non-centred: the location argument and the standard form.
-var centrable = map[string]struct {
-	loc      int
-	standard string
-}{
-	"Normal":   {0, "Normal(0, 1)"},
-	"Cauchy":   {0, "Cauchy(0, 1)"},
-	"StudentT": {1, "StudentT(%s, 0, 1)"},
-	"Laplace":  {0, "Laplace(0, 1)"},
-	"Logistic": {0, "Logistic(0, 1)"},
-}
 
 // Warnings looks for things in a checked model (bound or not) that are allowed but usually a
 // mistake or a cause of poor sampling: very wide or nearly improper priors, data that nothing
@@ -109,28 +91,29 @@ func widePrior(p *ir.ParamVar, sizes ir.Sizes) *diag.Error {
 	arg := func(i int) (float64, bool) { return value(t.Args[i], sizes) }
 	span := func(i int) (diag.Pos, diag.Pos) { return t.Args[i].Span() }
 	hint := "a prior this wide is nearly flat: it can leave the posterior improper and makes warmup slow; give a scale that matches the values the parameter can plausibly take"
-	if i, ok := scaleArgs[d.Name]; ok {
+	if d.LocScale != nil {
+		i := d.LocScale.Scale
 		if s, ok := arg(i); ok && s >= wideScale {
 			start, end := span(i)
 			return diag.Warnf(start, end, "the prior of %s is very wide: %s with %s = %g", p.Name, d.Name, d.Params[i].Name, s).WithHint("%s", hint)
 		}
 	}
-	switch d.Name {
-	case "Exponential":
+	switch d.Vague {
+	case dist.VagueRate:
 		if r, ok := arg(0); ok && r <= 1/wideScale {
 			start, end := span(0)
-			return diag.Warnf(start, end, "the prior of %s is very wide: Exponential with rate = %g, a mean of %.4g", p.Name, r, 1/r).WithHint("%s", hint)
+			return diag.Warnf(start, end, "the prior of %s is very wide: %s with %s = %g, a mean of %.4g", p.Name, d.Name, d.Params[0].Name, r, 1/r).WithHint("%s", hint)
 		}
-	case "Uniform":
+	case dist.VagueRange:
 		lo, okLo := arg(0)
 		hi, okHi := arg(1)
 		if okLo && okHi && hi-lo >= wideRange {
 			start, _ := span(0)
 			_, end := span(1)
-			return diag.Warnf(start, end, "the prior of %s is very wide: Uniform from %g to %g", p.Name, lo, hi).
+			return diag.Warnf(start, end, "the prior of %s is very wide: %s from %g to %g", p.Name, d.Name, lo, hi).
 				WithHint("a bounded flat prior this wide says almost nothing; if %s has no natural bounds, use a Normal or a HalfNormal prior with a plausible scale", p.Name)
 		}
-	case "Gamma", "InverseGamma":
+	case dist.VagueEpsilon:
 		a, okA := arg(0)
 		b, okB := arg(1)
 		if okA && okB && a <= vagueGamma && b <= vagueGamma {
@@ -225,21 +208,17 @@ func likelihoodParams(m *ir.Model) map[*ir.ParamVar]bool {
 // a_raw ~ Normal(0, 1) samples the same model without it (Betancourt & Girolami 2015).
 func centred(p *ir.ParamVar) *diag.Error {
 	t := p.Prior
-	c, ok := centrable[t.Dist.Name]
-	if !ok || len(p.Shape) != 1 {
+	ls := t.Dist.LocScale
+	if !ls.Centrable() || len(p.Shape) != 1 {
 		return nil
 	}
-	scale := t.Args[scaleArgs[t.Dist.Name]]
+	scale := t.Args[ls.Scale]
 	if !scale.DependsOnParams() {
 		return nil
 	}
 	raw := p.Name + "_raw"
-	standard := c.standard
-	if t.Dist.Name == "StudentT" {
-		standard = "StudentT(" + source(t.Args[0]) + ", 0, 1)"
-	}
 	value := operand(scale) + " * " + raw
-	if loc := operand(t.Args[c.loc]); loc != "0" {
+	if loc := operand(t.Args[ls.Loc]); loc != "0" {
 		value = loc + " + " + value
 	}
 	what := "its scale depends on parameters"
@@ -248,7 +227,24 @@ func centred(p *ir.ParamVar) *diag.Error {
 	}
 	return diag.Warnf(t.Pos, t.End, "parameter %s has a centred hierarchical prior: %s, which makes a funnel that HMC explores poorly (divergent transitions)", p.Name, what).
 		WithHint("write it non-centred, as in models/eight_schools.model: param %s%s ~ %s and let %s = %s",
-			raw, p.Shape, standard, p.Name, value)
+			raw, p.Shape, standardForm(t), p.Name, value)
+}
+
+// standardForm is the family of a centrable prior with location 0 and scale 1 and its other
+// arguments as written: Normal(0, 1), StudentT(nu, 0, 1).
+func standardForm(t *ir.Term) string {
+	args := make([]string, len(t.Args))
+	for i, a := range t.Args {
+		switch i {
+		case t.Dist.LocScale.Loc:
+			args[i] = "0"
+		case t.Dist.LocScale.Scale:
+			args[i] = "1"
+		default:
+			args[i] = source(a)
+		}
+	}
+	return t.Dist.Name + "(" + strings.Join(args, ", ") + ")"
 }
 
 // source writes an argument in the model language, so a hint can show the rewritten statement.

@@ -8,33 +8,7 @@ import (
 
 	"github.com/hmcc-dev/hmcc/dataset"
 	"github.com/hmcc-dev/hmcc/diag"
-	"github.com/hmcc-dev/hmcc/dist"
 )
-
-// TestWarningTablesMatchRegistry: the argument indices of warn.go's tables must name the
-// registry's scale and location arguments, or the warnings would look at the wrong argument.
-func TestWarningTablesMatchRegistry(t *testing.T) {
-	for name, i := range scaleArgs {
-		d, ok := dist.Lookup(name)
-		if !ok {
-			t.Errorf("%s is not a distribution", name)
-			continue
-		}
-		if p := d.Params[i].Name; p != "sigma" && p != "scale" {
-			t.Errorf("argument %d of %s is %s, not a scale", i, name, p)
-		}
-	}
-	for name, c := range centrable {
-		d, _ := dist.Lookup(name)
-		if _, ok := scaleArgs[name]; !ok || d == nil {
-			t.Errorf("%s is centrable but has no scale argument", name)
-			continue
-		}
-		if p := d.Params[c.loc].Name; p != "mu" && p != "loc" {
-			t.Errorf("argument %d of %s is %s, not a location", c.loc, name, p)
-		}
-	}
-}
 
 // TestShippedModelWarnings: the bundled models warn only where they are meant to. The radon
 // models keep the centred intercepts of Gelman & Hill, which their 919 houses make harmless but

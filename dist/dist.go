@@ -5,7 +5,11 @@
 // added here is available everywhere at once. Every entry carries its
 // parameter domains, the support of its variate and a log density that
 // includes all normalising constants together with all first partial
-// derivatives.
+// derivatives, and every other facet of the distribution (facets.go): its
+// sampler for generate, the constants Stan's ~ drops, the roles of its
+// arguments in the prior warnings, the id of its fast CPU kernel in autodiff
+// and its GPU mark (a CUDA lowering in compiler/cudagen, or CPU only and why).
+// Where a facet's code lives in another package, a test there holds it to the row.
 package dist
 
 import (
@@ -155,8 +159,23 @@ type Dist struct {
 	Vector           bool
 	VectorLogDensity func(x []float64, p [][]float64, dx []float64, dp [][]float64) float64
 
-	// sample draws one variate (rand.go); Rand checks the parameters first.
-	sample func(r *rand.Rand, p []float64) float64
+	// sample draws one variate (rand.go), vectorSample one vector into x (false when the
+	// parameters cannot be drawn from); Rand and VectorRand check the parameters first.
+	sample       func(r *rand.Rand, p []float64) float64
+	vectorSample func(r *rand.Rand, p [][]float64, x []float64) bool
+	// stanDrop gives the summands Stan's ~ drops (stanconst.go), stanDropVector the same for a
+	// vector distribution; StanDropped and StanDroppedVector report false where it is nil.
+	stanDrop       dropRule
+	stanDropVector func(x []float64, p [][]float64, vx bool, vp []bool) float64
+
+	// LocScale, when set, names the location and scale arguments (facets.go).
+	LocScale *LocScale
+	// Vague names what the prior warnings check for when there is no scale argument.
+	Vague Vague
+	// Fast names the specialised CPU kernel autodiff evaluates the density with, if any.
+	Fast FastPath
+	// GPU says whether compiler/cudagen lowers the density to CUDA, or why not.
+	GPU GPU
 }
 
 // registry holds every distribution, keyed by name. Entries are shared and
@@ -171,8 +190,8 @@ func register(d *Dist) {
 	if _, dup := registry[d.Name]; dup {
 		panic("dist: duplicate distribution " + d.Name)
 	}
-	if d.sample = samplers[d.Name]; d.sample == nil && !d.Vector {
-		panic("dist: no sampler for " + d.Name)
+	if d.Vector && d.vectorSample == nil || !d.Vector && d.sample == nil || d.GPU.CUDA == (d.GPU.CPUOnly != "") {
+		panic("dist: " + d.Name + " needs a sampler and either a GPU lowering or a CPU-only mark")
 	}
 	registry[d.Name] = d
 	names = append(names, d.Name)
@@ -189,6 +208,11 @@ func init() {
 			Doc:        "Normal(mean μ, standard deviation σ): −½ log(2π) − log σ − ½ ((x − μ)/σ)²",
 			Formula:    "−½ log 2π − log σ − ½((x − μ)/σ)²",
 			LogDensity: normalLogDensity,
+			sample:     normalSample,
+			LocScale:   &LocScale{Scale: 1, Loc: 0},
+			Fast:       FastNormal,
+			stanDrop:   normalStanDropped,
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "Gamma",
@@ -197,6 +221,11 @@ func init() {
 			Doc:        "Gamma(shape α, rate β): α log β − lgamma(α) + (α − 1) log x − β x",
 			Formula:    "α log β − lgamma(α) + (α − 1) log x − βx",
 			LogDensity: gammaLogDensity,
+			sample:     gammaSample,
+			Fast:       FastGamma,
+			Vague:      VagueEpsilon,
+			stanDrop:   gammaStanDropped,
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "BernoulliLogit",
@@ -206,6 +235,10 @@ func init() {
 			Doc:        "BernoulliLogit(log-odds l): x l − log(1 + exp(l)), i.e. Bernoulli with P(x = 1) = 1/(1 + exp(−l))",
 			Formula:    "x·l − log(1 + eˡ)",
 			LogDensity: bernoulliLogitLogDensity,
+			sample:     bernoulliLogitSample,
+			Fast:       FastBernoulliLogit,
+			stanDrop:   bernoulliLogitStanDropped,
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "HalfNormal",
@@ -214,6 +247,10 @@ func init() {
 			Doc:        "HalfNormal(scale σ): log 2 − ½ log(2π) − log σ − ½ (x/σ)², x ≥ 0",
 			Formula:    "log 2 − ½ log 2π − log σ − ½(x/σ)²",
 			LogDensity: halfNormalLogDensity,
+			sample:     halfNormalSample,
+			LocScale:   &LocScale{Scale: 0, Loc: -1},
+			stanDrop:   halfNormalStanDropped,
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "HalfCauchy",
@@ -222,6 +259,10 @@ func init() {
 			Doc:        "HalfCauchy(scale s): log(2/π) − log s − log(1 + (x/s)²), x ≥ 0",
 			Formula:    "log(2/π) − log s − log(1 + (x/s)²)",
 			LogDensity: halfCauchyLogDensity,
+			sample:     halfCauchySample,
+			LocScale:   &LocScale{Scale: 0, Loc: -1},
+			stanDrop:   halfCauchyStanDropped,
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "Exponential",
@@ -230,6 +271,10 @@ func init() {
 			Doc:        "Exponential(rate λ): log λ − λ x, x ≥ 0",
 			Formula:    "log λ − λx",
 			LogDensity: exponentialLogDensity,
+			sample:     exponentialSample,
+			Vague:      VagueRate,
+			stanDrop:   exponentialStanDropped,
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "LogNormal",
@@ -238,6 +283,10 @@ func init() {
 			Doc:        "LogNormal(log-mean μ, log-sd σ): −½ log(2π) − log σ − log x − ½ ((log x − μ)/σ)²",
 			Formula:    "−½ log 2π − log σ − log x − ½((log x − μ)/σ)²",
 			LogDensity: logNormalLogDensity,
+			sample:     logNormalSample,
+			LocScale:   &LocScale{Scale: 1, Loc: -1},
+			stanDrop:   logNormalStanDropped,
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "Cauchy",
@@ -246,6 +295,10 @@ func init() {
 			Doc:        "Cauchy(location μ, scale s): −log π − log s − log(1 + ((x − μ)/s)²)",
 			Formula:    "−log π − log s − log(1 + ((x − m)/s)²)",
 			LogDensity: cauchyLogDensity,
+			sample:     cauchySample,
+			LocScale:   &LocScale{Scale: 1, Loc: 0},
+			stanDrop:   cauchyStanDropped,
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "StudentT",
@@ -254,6 +307,10 @@ func init() {
 			Doc:        "StudentT(degrees of freedom ν, location μ, scale σ): lgamma((ν+1)/2) − lgamma(ν/2) − ½ log(νπ) − log σ − (ν+1)/2 log(1 + ((x − μ)/σ)²/ν)",
 			Formula:    "lgamma((ν+1)/2) − lgamma(ν/2) − ½ log νπ − log σ − (ν+1)/2 · log(1 + z²/ν), z = (x − μ)/σ",
 			LogDensity: studentTLogDensity,
+			sample:     studentTSample,
+			LocScale:   &LocScale{Scale: 2, Loc: 1},
+			stanDrop:   studentTStanDropped,
+			GPU:        OnGPU,
 		},
 		{
 			Name:       "Beta",
@@ -262,6 +319,9 @@ func init() {
 			Doc:        "Beta(shape α, shape β): (α − 1) log x + (β − 1) log(1 − x) − log B(α, β)",
 			Formula:    "(α − 1) log x + (β − 1) log(1 − x) − log B(α, β)",
 			LogDensity: betaLogDensity,
+			sample:     betaSample,
+			stanDrop:   betaStanDropped,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "Uniform",
@@ -270,6 +330,10 @@ func init() {
 			Doc:        "Uniform(lower a, upper b): −log(b − a) for a ≤ x ≤ b",
 			Formula:    "−log(b − a)",
 			LogDensity: uniformLogDensity,
+			sample:     uniformSample,
+			Vague:      VagueRange,
+			stanDrop:   uniformStanDropped,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "Bernoulli",
@@ -279,6 +343,9 @@ func init() {
 			Doc:        "Bernoulli(success probability p): x log p + (1 − x) log(1 − p)",
 			Formula:    "x log p + (1 − x) log(1 − p)",
 			LogDensity: bernoulliLogDensity,
+			sample:     bernoulliSample,
+			stanDrop:   bernoulliStanDropped,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "Binomial",
@@ -289,6 +356,9 @@ func init() {
 			Doc:        "Binomial(trials n, success probability p): log C(n, x) + x log p + (n − x) log(1 − p)",
 			Formula:    "log C(n, x) + x log p + (n − x) log(1 − p)",
 			LogDensity: binomialLogDensity,
+			sample:     binomialSample,
+			stanDrop:   binomialStanDropped,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "BinomialLogit",
@@ -299,6 +369,9 @@ func init() {
 			Doc:        "BinomialLogit(trials n, log-odds l): log C(n, x) + x l − n log(1 + exp(l))",
 			Formula:    "log C(n, x) + x·l − n log(1 + eˡ)",
 			LogDensity: binomialLogitLogDensity,
+			sample:     binomialLogitSample,
+			stanDrop:   binomialLogitStanDropped,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "Poisson",
@@ -308,6 +381,9 @@ func init() {
 			Doc:        "Poisson(rate λ): x log λ − λ − log x!",
 			Formula:    "x log λ − λ − log x!",
 			LogDensity: poissonLogDensity,
+			sample:     poissonSample,
+			stanDrop:   poissonStanDropped,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "PoissonLog",
@@ -317,6 +393,9 @@ func init() {
 			Doc:        "PoissonLog(log rate α): x α − exp(α) − log x!, i.e. Poisson with rate exp(α)",
 			Formula:    "x·α − eᵅ − log x!",
 			LogDensity: poissonLogLogDensity,
+			sample:     poissonLogSample,
+			stanDrop:   poissonLogStanDropped,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "NegBinomial2",
@@ -326,6 +405,9 @@ func init() {
 			Doc:        "NegBinomial2(mean μ, precision φ; variance μ + μ²/φ): log C(x + φ − 1, x) + x log(μ/(μ + φ)) + φ log(φ/(μ + φ))",
 			Formula:    "log C(x + φ − 1, x) + x log(μ/(μ + φ)) + φ log(φ/(μ + φ))",
 			LogDensity: negBinomial2LogDensity,
+			sample:     negBinomial2Sample,
+			stanDrop:   negBinomial2StanDropped,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "Laplace",
@@ -334,6 +416,10 @@ func init() {
 			Doc:        "Laplace(location μ, scale σ): −log 2 − log σ − |x − μ|/σ (Stan's double_exponential)",
 			Formula:    "−log 2 − log σ − \\|x − μ\\|/σ",
 			LogDensity: laplaceLogDensity,
+			sample:     laplaceSample,
+			LocScale:   &LocScale{Scale: 1, Loc: 0},
+			stanDrop:   laplaceStanDropped,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "Logistic",
@@ -342,6 +428,10 @@ func init() {
 			Doc:        "Logistic(location μ, scale σ): −z − log σ − 2 log(1 + exp(−z)), z = (x − μ)/σ",
 			Formula:    "−z − log σ − 2 log(1 + e⁻ᶻ), z = (x − μ)/σ",
 			LogDensity: logisticLogDensity,
+			sample:     logisticSample,
+			LocScale:   &LocScale{Scale: 1, Loc: 0},
+			stanDrop:   logisticStanDropped,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "InverseGamma",
@@ -350,6 +440,10 @@ func init() {
 			Doc:        "InverseGamma(shape α, scale β): α log β − lgamma(α) − (α + 1) log x − β/x",
 			Formula:    "α log β − lgamma(α) − (α + 1) log x − β/x",
 			LogDensity: inverseGammaLogDensity,
+			sample:     inverseGammaSample,
+			Vague:      VagueEpsilon,
+			stanDrop:   inverseGammaStanDropped,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "Weibull",
@@ -358,6 +452,9 @@ func init() {
 			Doc:        "Weibull(shape α, scale σ): log α − log σ + (α − 1) log(x/σ) − (x/σ)^α",
 			Formula:    "log α − log σ + (α − 1) log(x/σ) − (x/σ)^α",
 			LogDensity: weibullLogDensity,
+			sample:     weibullSample,
+			stanDrop:   weibullStanDropped,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:       "HalfStudentT",
@@ -366,6 +463,10 @@ func init() {
 			Doc:        "HalfStudentT(degrees of freedom ν, scale σ): log 2 + StudentT(ν, 0, σ) log density, x ≥ 0",
 			Formula:    "log 2 + StudentT(ν, 0, σ) at x",
 			LogDensity: halfStudentTLogDensity,
+			sample:     halfStudentTSample,
+			LocScale:   &LocScale{Scale: 1, Loc: -1},
+			stanDrop:   halfStudentTStanDropped,
+			GPU:        CPUOnly(noTranscription),
 		},
 		{
 			Name:             "Dirichlet",
@@ -375,6 +476,9 @@ func init() {
 			Formula:          "lgamma(Σ α) − Σ lgamma(αₖ) + Σ (αₖ − 1) log xₖ",
 			Vector:           true,
 			VectorLogDensity: dirichletLogDensity,
+			vectorSample:     dirichletSample,
+			stanDropVector:   dirichletStanDropped,
+			GPU:              CPUOnly("a density of a whole vector, and the simplex transform, have no CUDA lowering yet"),
 		},
 	} {
 		register(d)

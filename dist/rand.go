@@ -66,78 +66,97 @@ func poissonRand(r *rand.Rand, lambda float64) float64 {
 	return distuv.Poisson{Lambda: lambda, Src: r}.Rand()
 }
 
-// samplers maps each distribution to its sampler; init attaches them to the registry.
-var samplers = map[string]func(r *rand.Rand, p []float64) float64{
-	"Normal": func(r *rand.Rand, p []float64) float64 { return p[0] + p[1]*r.NormFloat64() },
-	"Gamma":  func(r *rand.Rand, p []float64) float64 { return gammaRand(r, p[0], p[1]) },
-	"BernoulliLogit": func(r *rand.Rand, p []float64) float64 {
-		if r.Float64() < InvLogit(p[0]) {
-			return 1
+// The samplers of the rows (Dist.sample): each draws one variate given parameters inside the
+// domains.
+
+func normalSample(r *rand.Rand, p []float64) float64 { return p[0] + p[1]*r.NormFloat64() }
+func gammaSample(r *rand.Rand, p []float64) float64  { return gammaRand(r, p[0], p[1]) }
+func bernoulliLogitSample(r *rand.Rand, p []float64) float64 {
+	if r.Float64() < InvLogit(p[0]) {
+		return 1
+	}
+	return 0
+}
+func halfNormalSample(r *rand.Rand, p []float64) float64 { return math.Abs(p[0] * r.NormFloat64()) }
+func halfCauchySample(r *rand.Rand, p []float64) float64 {
+	return math.Abs(p[0] * math.Tan(math.Pi*(unitOpen(r)-0.5)))
+}
+func exponentialSample(r *rand.Rand, p []float64) float64 { return r.ExpFloat64() / p[0] }
+func logNormalSample(r *rand.Rand, p []float64) float64   { return math.Exp(p[0] + p[1]*r.NormFloat64()) }
+func cauchySample(r *rand.Rand, p []float64) float64 {
+	return p[0] + p[1]*math.Tan(math.Pi*(unitOpen(r)-0.5))
+}
+func studentTSample(r *rand.Rand, p []float64) float64 { return p[1] + p[2]*studentTRand(r, p[0]) }
+func betaSample(r *rand.Rand, p []float64) float64 {
+	return distuv.Beta{Alpha: p[0], Beta: p[1], Src: r}.Rand()
+}
+func uniformSample(r *rand.Rand, p []float64) float64 { return p[0] + (p[1]-p[0])*r.Float64() }
+func bernoulliSample(r *rand.Rand, p []float64) float64 {
+	if r.Float64() < p[0] {
+		return 1
+	}
+	return 0
+}
+func binomialSample(r *rand.Rand, p []float64) float64 { return binomialRand(r, p[0], p[1]) }
+func binomialLogitSample(r *rand.Rand, p []float64) float64 {
+	return binomialRand(r, p[0], InvLogit(p[1]))
+}
+func poissonSample(r *rand.Rand, p []float64) float64    { return poissonRand(r, p[0]) }
+func poissonLogSample(r *rand.Rand, p []float64) float64 { return poissonRand(r, math.Exp(p[0])) }
+
+// negBinomial2Sample draws a Poisson whose rate is Gamma(φ, rate φ/μ): mean μ, variance μ + μ²/φ.
+func negBinomial2Sample(r *rand.Rand, p []float64) float64 {
+	return poissonRand(r, gammaRand(r, p[1], p[1]/p[0]))
+}
+func laplaceSample(r *rand.Rand, p []float64) float64 {
+	e := r.ExpFloat64()
+	if r.Uint64()&1 == 0 {
+		e = -e
+	}
+	return p[0] + p[1]*e
+}
+func logisticSample(r *rand.Rand, p []float64) float64 {
+	u := unitOpen(r)
+	return p[0] + p[1]*(math.Log(u)-math.Log1p(-u))
+}
+func inverseGammaSample(r *rand.Rand, p []float64) float64 { return 1 / gammaRand(r, p[0], p[1]) }
+func weibullSample(r *rand.Rand, p []float64) float64 {
+	return p[1] * math.Pow(r.ExpFloat64(), 1/p[0])
+}
+func halfStudentTSample(r *rand.Rand, p []float64) float64 {
+	return math.Abs(p[1] * studentTRand(r, p[0]))
+}
+
+// dirichletSample draws Dirichlet(α) into x as independent Gamma(α_k, 1) variates divided by their
+// sum; false when an α_k is not positive or the sum underflows to 0.
+func dirichletSample(r *rand.Rand, p [][]float64, x []float64) bool {
+	sum := 0.0
+	for k, a := range p[0] {
+		if !Positive.Contains(a) {
+			return false
 		}
-		return 0
-	},
-	"HalfNormal":  func(r *rand.Rand, p []float64) float64 { return math.Abs(p[0] * r.NormFloat64()) },
-	"HalfCauchy":  func(r *rand.Rand, p []float64) float64 { return math.Abs(p[0] * math.Tan(math.Pi*(unitOpen(r)-0.5))) },
-	"Exponential": func(r *rand.Rand, p []float64) float64 { return r.ExpFloat64() / p[0] },
-	"LogNormal":   func(r *rand.Rand, p []float64) float64 { return math.Exp(p[0] + p[1]*r.NormFloat64()) },
-	"Cauchy":      func(r *rand.Rand, p []float64) float64 { return p[0] + p[1]*math.Tan(math.Pi*(unitOpen(r)-0.5)) },
-	"StudentT":    func(r *rand.Rand, p []float64) float64 { return p[1] + p[2]*studentTRand(r, p[0]) },
-	"Beta":        func(r *rand.Rand, p []float64) float64 { return distuv.Beta{Alpha: p[0], Beta: p[1], Src: r}.Rand() },
-	"Uniform":     func(r *rand.Rand, p []float64) float64 { return p[0] + (p[1]-p[0])*r.Float64() },
-	"Bernoulli": func(r *rand.Rand, p []float64) float64 {
-		if r.Float64() < p[0] {
-			return 1
-		}
-		return 0
-	},
-	"Binomial":      func(r *rand.Rand, p []float64) float64 { return binomialRand(r, p[0], p[1]) },
-	"BinomialLogit": func(r *rand.Rand, p []float64) float64 { return binomialRand(r, p[0], InvLogit(p[1])) },
-	"Poisson":       func(r *rand.Rand, p []float64) float64 { return poissonRand(r, p[0]) },
-	"PoissonLog":    func(r *rand.Rand, p []float64) float64 { return poissonRand(r, math.Exp(p[0])) },
-	"NegBinomial2": func(r *rand.Rand, p []float64) float64 {
-		// A Poisson whose rate is Gamma(φ, rate φ/μ): mean μ, variance μ + μ²/φ.
-		return poissonRand(r, gammaRand(r, p[1], p[1]/p[0]))
-	},
-	"Laplace": func(r *rand.Rand, p []float64) float64 {
-		e := r.ExpFloat64()
-		if r.Uint64()&1 == 0 {
-			e = -e
-		}
-		return p[0] + p[1]*e
-	},
-	"Logistic": func(r *rand.Rand, p []float64) float64 {
-		u := unitOpen(r)
-		return p[0] + p[1]*(math.Log(u)-math.Log1p(-u))
-	},
-	"InverseGamma": func(r *rand.Rand, p []float64) float64 { return 1 / gammaRand(r, p[0], p[1]) },
-	"Weibull":      func(r *rand.Rand, p []float64) float64 { return p[1] * math.Pow(r.ExpFloat64(), 1/p[0]) },
-	"HalfStudentT": func(r *rand.Rand, p []float64) float64 { return math.Abs(p[1] * studentTRand(r, p[0])) },
+		x[k] = gammaRand(r, a, 1)
+		sum += x[k]
+	}
+	if sum <= 0 {
+		return false
+	}
+	for k := range x {
+		x[k] /= sum
+	}
+	return true
 }
 
 // VectorRand draws one variate of a distribution of vectors into x, with parameters p (each of
-// x's length). Outside the parameters' domains x is all NaN. Dirichlet(α) is drawn as
-// independent Gamma(α_k, 1) variates divided by their sum.
+// x's length), by the row's vector sampler (dirichletSample). Outside the parameters' domains x is
+// all NaN.
 func (d *Dist) VectorRand(r *rand.Rand, p [][]float64, x []float64) {
-	ok := d.Vector && d.Name == "Dirichlet" && len(x) >= 2
+	ok := d.Vector && d.vectorSample != nil && len(x) >= 2
 	for _, q := range p {
 		ok = ok && len(q) == len(x)
 	}
-	if ok {
-		sum := 0.0
-		for k, a := range p[0] {
-			if !Positive.Contains(a) {
-				ok = false
-				break
-			}
-			x[k] = gammaRand(r, a, 1)
-			sum += x[k]
-		}
-		if ok && sum > 0 {
-			for k := range x {
-				x[k] /= sum
-			}
-			return
-		}
+	if ok && d.vectorSample(r, p, x) {
+		return
 	}
 	for k := range x {
 		x[k] = math.NaN()

@@ -21,173 +21,196 @@ func lgam(x float64) float64 {
 	return v
 }
 
-var stanDropRules = map[string]dropRule{
-	"Normal": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		r := -halfLog2Pi
+// The rules of the rows (Dist.stanDrop), one per distribution.
+
+func normalStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	r := -halfLog2Pi
+	if !vp[1] {
+		r -= math.Log(p[1])
+	}
+	return r
+}
+
+func gammaStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	r := 0.0
+	if !vp[0] {
+		r -= lgam(p[0])
 		if !vp[1] {
-			r -= math.Log(p[1])
-		}
-		return r
-	},
-	"Gamma": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		r := 0.0
-		if !vp[0] {
-			r -= lgam(p[0])
-			if !vp[1] {
-				r += p[0] * math.Log(p[1])
-			}
-			if !vx {
-				r += (p[0] - 1) * math.Log(x)
-			}
-		}
-		if !vx && !vp[1] {
-			r -= p[1] * x
-		}
-		return r
-	},
-	"BernoulliLogit": func(x float64, p []float64, vx bool, vp []bool) float64 { return 0 },
-	"HalfNormal": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		r := math.Ln2 - halfLog2Pi
-		if !vp[0] {
-			r -= math.Log(p[0])
-		}
-		return r
-	},
-	"HalfCauchy": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		r := math.Log(2 / math.Pi)
-		if !vp[0] {
-			r -= math.Log(p[0])
-		}
-		return r
-	},
-	"Exponential": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		if !vp[0] {
-			return math.Log(p[0])
-		}
-		return 0
-	},
-	"LogNormal": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		r := -halfLog2Pi
-		if !vp[1] {
-			r -= math.Log(p[1])
+			r += p[0] * math.Log(p[1])
 		}
 		if !vx {
-			r -= math.Log(x)
+			r += (p[0] - 1) * math.Log(x)
 		}
-		return r
-	},
-	"Cauchy": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		r := -math.Log(math.Pi)
+	}
+	if !vx && !vp[1] {
+		r -= p[1] * x
+	}
+	return r
+}
+
+func bernoulliLogitStanDropped(x float64, p []float64, vx bool, vp []bool) float64 { return 0 }
+
+func halfNormalStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	r := math.Ln2 - halfLog2Pi
+	if !vp[0] {
+		r -= math.Log(p[0])
+	}
+	return r
+}
+
+func halfCauchyStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	r := math.Log(2 / math.Pi)
+	if !vp[0] {
+		r -= math.Log(p[0])
+	}
+	return r
+}
+
+func exponentialStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	if !vp[0] {
+		return math.Log(p[0])
+	}
+	return 0
+}
+
+func logNormalStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	r := -halfLog2Pi
+	if !vp[1] {
+		r -= math.Log(p[1])
+	}
+	if !vx {
+		r -= math.Log(x)
+	}
+	return r
+}
+
+func cauchyStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	r := -math.Log(math.Pi)
+	if !vp[1] {
+		r -= math.Log(p[1])
+	}
+	return r
+}
+
+func studentTStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	r := -0.5 * math.Log(math.Pi)
+	if !vp[0] {
+		r += lgam((p[0]+1)/2) - lgam(p[0]/2) - 0.5*math.Log(p[0])
+	}
+	if !vp[2] {
+		r -= math.Log(p[2])
+	}
+	return r
+}
+
+func betaStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	r := 0.0
+	if !vp[0] {
+		r -= lgam(p[0])
+		if !vx {
+			r += (p[0] - 1) * math.Log(x)
+		}
+	}
+	if !vp[1] {
+		r -= lgam(p[1])
+		if !vx {
+			r += (p[1] - 1) * math.Log1p(-x)
+		}
+	}
+	if !vp[0] && !vp[1] {
+		r += lgam(p[0] + p[1])
+	}
+	return r
+}
+
+func uniformStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	if !vp[0] && !vp[1] {
+		return -math.Log(p[1] - p[0])
+	}
+	return 0
+}
+
+func bernoulliStanDropped(x float64, p []float64, vx bool, vp []bool) float64 { return 0 }
+
+func binomialStanDropped(x float64, p []float64, vx bool, vp []bool) float64 { return lchoose(p[0], x) }
+
+func binomialLogitStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	return lchoose(p[0], x)
+}
+
+func poissonStanDropped(x float64, p []float64, vx bool, vp []bool) float64 { return -lgam(x + 1) }
+
+func poissonLogStanDropped(x float64, p []float64, vx bool, vp []bool) float64 { return -lgam(x + 1) }
+
+// negBinomial2StanDropped follows Stan Math's neg_binomial_2_lpmf: binomial_coefficient_log(n + φ − 1, n) for φ, n log μ for
+// μ, and −φ log1p(μ/φ) − n log(μ + φ) for either.
+func negBinomial2StanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	r := 0.0
+	if !vp[1] {
+		r += lgam(x+p[1]) - lgam(x+1) - lgam(p[1])
+	}
+	if !vp[0] && x > 0 {
+		r += x * math.Log(p[0])
+	}
+	return r
+}
+
+// laplaceStanDropped is Stan's double_exponential.
+func laplaceStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	r := -math.Ln2
+	if !vp[1] {
+		r -= math.Log(p[1])
+	}
+	return r
+}
+
+func logisticStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	if !vp[1] {
+		return -math.Log(p[1])
+	}
+	return 0
+}
+
+func inverseGammaStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	r := 0.0
+	if !vp[0] {
+		r -= lgam(p[0])
 		if !vp[1] {
-			r -= math.Log(p[1])
+			r += p[0] * math.Log(p[1])
 		}
-		return r
-	},
-	"StudentT": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		r := -0.5 * math.Log(math.Pi)
-		if !vp[0] {
-			r += lgam((p[0]+1)/2) - lgam(p[0]/2) - 0.5*math.Log(p[0])
+		if !vx {
+			r -= (p[0] + 1) * math.Log(x)
 		}
-		if !vp[2] {
-			r -= math.Log(p[2])
-		}
-		return r
-	},
-	"Beta": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		r := 0.0
-		if !vp[0] {
-			r -= lgam(p[0])
-			if !vx {
-				r += (p[0] - 1) * math.Log(x)
-			}
+	}
+	if !vx && !vp[1] {
+		r -= p[1] / x
+	}
+	return r
+}
+
+func weibullStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	r := 0.0
+	if !vp[0] {
+		r += math.Log(p[0])
+		if !vx {
+			r += (p[0] - 1) * math.Log(x)
 		}
 		if !vp[1] {
-			r -= lgam(p[1])
-			if !vx {
-				r += (p[1] - 1) * math.Log1p(-x)
-			}
+			r -= p[0] * math.Log(p[1])
 		}
-		if !vp[0] && !vp[1] {
-			r += lgam(p[0] + p[1])
-		}
-		return r
-	},
-	"Uniform": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		if !vp[0] && !vp[1] {
-			return -math.Log(p[1] - p[0])
-		}
-		return 0
-	},
-	"Bernoulli":     func(x float64, p []float64, vx bool, vp []bool) float64 { return 0 },
-	"Binomial":      func(x float64, p []float64, vx bool, vp []bool) float64 { return lchoose(p[0], x) },
-	"BinomialLogit": func(x float64, p []float64, vx bool, vp []bool) float64 { return lchoose(p[0], x) },
-	"Poisson":       func(x float64, p []float64, vx bool, vp []bool) float64 { return -lgam(x + 1) },
-	"PoissonLog":    func(x float64, p []float64, vx bool, vp []bool) float64 { return -lgam(x + 1) },
-	// Stan Math's neg_binomial_2_lpmf: binomial_coefficient_log(n + φ − 1, n) for φ, n log μ for
-	// μ, and −φ log1p(μ/φ) − n log(μ + φ) for either.
-	"NegBinomial2": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		r := 0.0
-		if !vp[1] {
-			r += lgam(x+p[1]) - lgam(x+1) - lgam(p[1])
-		}
-		if !vp[0] && x > 0 {
-			r += x * math.Log(p[0])
-		}
-		return r
-	},
-	// Stan's double_exponential.
-	"Laplace": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		r := -math.Ln2
-		if !vp[1] {
-			r -= math.Log(p[1])
-		}
-		return r
-	},
-	"Logistic": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		if !vp[1] {
-			return -math.Log(p[1])
-		}
-		return 0
-	},
-	"InverseGamma": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		r := 0.0
-		if !vp[0] {
-			r -= lgam(p[0])
-			if !vp[1] {
-				r += p[0] * math.Log(p[1])
-			}
-			if !vx {
-				r -= (p[0] + 1) * math.Log(x)
-			}
-		}
-		if !vx && !vp[1] {
-			r -= p[1] / x
-		}
-		return r
-	},
-	"Weibull": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		r := 0.0
-		if !vp[0] {
-			r += math.Log(p[0])
-			if !vx {
-				r += (p[0] - 1) * math.Log(x)
-			}
-			if !vp[1] {
-				r -= p[0] * math.Log(p[1])
-			}
-		}
-		return r
-	},
-	"HalfStudentT": func(x float64, p []float64, vx bool, vp []bool) float64 {
-		r := math.Ln2 - 0.5*math.Log(math.Pi)
-		if !vp[0] {
-			r += lgam((p[0]+1)/2) - lgam(p[0]/2) - 0.5*math.Log(p[0])
-		}
-		if !vp[1] {
-			r -= math.Log(p[1])
-		}
-		return r
-	},
+	}
+	return r
+}
+
+func halfStudentTStanDropped(x float64, p []float64, vx bool, vp []bool) float64 {
+	r := math.Ln2 - 0.5*math.Log(math.Pi)
+	if !vp[0] {
+		r += lgam((p[0]+1)/2) - lgam(p[0]/2) - 0.5*math.Log(p[0])
+	}
+	if !vp[1] {
+		r -= math.Log(p[1])
+	}
+	return r
 }
 
 // StanDropped returns the summands of log p(x | p) that Stan's `~` statement leaves out, given
@@ -201,11 +224,10 @@ func (d *Dist) StanDropped(x float64, p []float64, vx bool, vp []bool) (v float6
 		}
 		return d.LogDensity(x, p, nil), true
 	}
-	rule, ok := stanDropRules[d.Name]
-	if !ok {
+	if d.stanDrop == nil {
 		return 0, false
 	}
-	return rule(x, p, vx, vp), true
+	return d.stanDrop(x, p, vx, vp), true
 }
 
 // StanDroppedVector is StanDropped for a vector distribution (Dirichlet), over the whole vector.
@@ -213,19 +235,23 @@ func (d *Dist) StanDroppedVector(x []float64, p [][]float64, vx bool, vp []bool)
 	if !vx && !anyTrue(vp) {
 		return d.VectorLogDensity(x, p, nil, nil), true
 	}
-	switch d.Name {
-	case "Dirichlet": // Stan Math's dirichlet_lpdf: lgamma(Σα) − Σ lgamma(α) for α
-		if vp[0] {
-			return 0, true
-		}
-		sum, r := 0.0, 0.0
-		for _, a := range p[0] {
-			sum += a
-			r -= lgam(a)
-		}
-		return r + lgam(sum), true
+	if d.stanDropVector == nil {
+		return 0, false
 	}
-	return 0, false
+	return d.stanDropVector(x, p, vx, vp), true
+}
+
+// dirichletStanDropped follows Stan Math's dirichlet_lpdf: lgamma(Σα) − Σ lgamma(α) for α.
+func dirichletStanDropped(x []float64, p [][]float64, vx bool, vp []bool) float64 {
+	if vp[0] {
+		return 0
+	}
+	sum, r := 0.0, 0.0
+	for _, a := range p[0] {
+		sum += a
+		r -= lgam(a)
+	}
+	return r + lgam(sum)
 }
 
 func anyTrue(b []bool) bool {

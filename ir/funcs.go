@@ -14,6 +14,9 @@ type UnaryFunc struct {
 	F    func(x float64) float64
 	D    func(x, y float64) float64
 	Doc  string
+	// GPU says whether compiler/cudagen lowers the function to CUDA, or why not (a test there
+	// holds the mark to its table; docs/gpu.md lists it).
+	GPU dist.GPU
 }
 
 // Softplus is dist.Softplus, log(1 + e^x) without overflow, for the IR's function table and
@@ -27,17 +30,40 @@ func lgamma(x float64) float64 { v, _ := math.Lgamma(x); return v }
 
 // Funcs are the elementwise functions a model may call; sum is a reduction and handled apart.
 var Funcs = map[string]*UnaryFunc{
-	"exp":       {Name: "exp", F: math.Exp, D: func(_, y float64) float64 { return y }, Doc: "e^x"},
-	"log":       {Name: "log", F: math.Log, D: func(x, _ float64) float64 { return 1 / x }, Doc: "natural logarithm"},
-	"log1p":     {Name: "log1p", F: math.Log1p, D: func(x, _ float64) float64 { return 1 / (1 + x) }, Doc: "log(1 + x), accurate near 0"},
-	"sqrt":      {Name: "sqrt", F: math.Sqrt, D: func(_, y float64) float64 { return 0.5 / y }, Doc: "square root"},
-	"inv_logit": {Name: "inv_logit", F: InvLogit, D: func(_, y float64) float64 { return y * (1 - y) }, Doc: "logistic function 1/(1+e^-x)"},
-	"softplus":  {Name: "softplus", F: Softplus, D: func(x, _ float64) float64 { return InvLogit(x) }, Doc: "log(1 + e^x)"},
-	"lgamma":    {Name: "lgamma", F: lgamma, D: func(x, _ float64) float64 { return mathext.Digamma(x) }, Doc: "log |Γ(x)|"},
+	"exp":       {Name: "exp", F: math.Exp, D: func(_, y float64) float64 { return y }, Doc: "e^x", GPU: dist.OnGPU},
+	"log":       {Name: "log", F: math.Log, D: func(x, _ float64) float64 { return 1 / x }, Doc: "natural logarithm", GPU: dist.OnGPU},
+	"log1p":     {Name: "log1p", F: math.Log1p, D: func(x, _ float64) float64 { return 1 / (1 + x) }, Doc: "log(1 + x), accurate near 0", GPU: dist.OnGPU},
+	"sqrt":      {Name: "sqrt", F: math.Sqrt, D: func(_, y float64) float64 { return 0.5 / y }, Doc: "square root", GPU: dist.OnGPU},
+	"inv_logit": {Name: "inv_logit", F: InvLogit, D: func(_, y float64) float64 { return y * (1 - y) }, Doc: "logistic function 1/(1+e^-x)", GPU: dist.OnGPU},
+	"softplus":  {Name: "softplus", F: Softplus, D: func(x, _ float64) float64 { return InvLogit(x) }, Doc: "log(1 + e^x)", GPU: dist.OnGPU},
+	"lgamma":    {Name: "lgamma", F: lgamma, D: func(x, _ float64) float64 { return mathext.Digamma(x) }, Doc: "log |Γ(x)|", GPU: dist.OnGPU},
+}
+
+// Reduction is a function of the language that is not elementwise: it changes the shape of its
+// arguments (sum, mean, dot, transpose, log_sum_exp of a vector) or selects (ifelse), so the
+// checker types each apart and builds its own node. The row carries what the backends need to
+// know by name: its GPU mark.
+type Reduction struct {
+	Name string
+	// Call is how a model writes it, for the docs: "dot(a, b)".
+	Call string
+	// GPU says whether compiler/cudagen lowers the function, or why not (a test there generates
+	// a model calling each one and holds the result to the mark).
+	GPU dist.GPU
+}
+
+// Reductions are the functions that are not elementwise, keyed by name.
+var Reductions = map[string]*Reduction{
+	"sum":         {Name: "sum", Call: "sum(x)", GPU: dist.OnGPU},
+	"mean":        {Name: "mean", Call: "mean(x)", GPU: dist.OnGPU},
+	"dot":         {Name: "dot", Call: "dot(a, b)", GPU: dist.OnGPU},
+	"transpose":   {Name: "transpose", Call: "transpose(M)", GPU: dist.OnGPU}, // of data only, folded when the data are bound
+	"ifelse":      {Name: "ifelse", Call: "ifelse(c, a, b)", GPU: dist.CPUOnly("no CUDA lowering yet")},
+	"log_sum_exp": {Name: "log_sum_exp", Call: "log_sum_exp(x)", GPU: dist.CPUOnly("no CUDA lowering yet")},
 }
 
 // Negate is unary minus, kept apart from Funcs because it is an operator, not a callable name.
-var Negate = &UnaryFunc{Name: "neg", F: func(x float64) float64 { return -x }, D: func(float64, float64) float64 { return -1 }}
+var Negate = &UnaryFunc{Name: "neg", F: func(x float64) float64 { return -x }, D: func(float64, float64) float64 { return -1 }, GPU: dist.OnGPU}
 
 // BinaryOp is an elementwise arithmetic operator with its partial derivatives, each given the
 // operands and the result.
@@ -45,6 +71,8 @@ type BinaryOp struct {
 	Symbol string
 	F      func(a, b float64) float64
 	DA, DB func(a, b, y float64) float64
+	// GPU says whether compiler/cudagen lowers the operator to CUDA, or why not.
+	GPU dist.GPU
 }
 
 // comparison is an operator giving 1 where it holds and 0 where not; flat, so its derivatives are 0.
@@ -55,8 +83,11 @@ func comparison(sym string, f func(a, b float64) bool) *BinaryOp {
 			return 1
 		}
 		return 0
-	}, DA: zero, DB: zero}
+	}, DA: zero, DB: zero, GPU: dist.CPUOnly(comparisonCPUOnly)}
 }
+
+// comparisonCPUOnly is why the comparisons are marked CPU-only: those that read parameters are.
+const comparisonCPUOnly = "when it reads parameters (one of data only is computed when the data are bound)"
 
 // Comparison reports whether op is one of < <= > >= == !=.
 func (op *BinaryOp) Comparison() bool {
@@ -75,15 +106,15 @@ var BinaryOps = map[string]*BinaryOp{
 	">=": comparison(">=", func(a, b float64) bool { return a >= b }),
 	"==": comparison("==", func(a, b float64) bool { return a == b }),
 	"!=": comparison("!=", func(a, b float64) bool { return a != b }),
-	"+": {Symbol: "+", F: func(a, b float64) float64 { return a + b },
+	"+": {Symbol: "+", GPU: dist.OnGPU, F: func(a, b float64) float64 { return a + b },
 		DA: func(a, b, y float64) float64 { return 1 }, DB: func(a, b, y float64) float64 { return 1 }},
-	"-": {Symbol: "-", F: func(a, b float64) float64 { return a - b },
+	"-": {Symbol: "-", GPU: dist.OnGPU, F: func(a, b float64) float64 { return a - b },
 		DA: func(a, b, y float64) float64 { return 1 }, DB: func(a, b, y float64) float64 { return -1 }},
-	"*": {Symbol: "*", F: func(a, b float64) float64 { return a * b },
+	"*": {Symbol: "*", GPU: dist.OnGPU, F: func(a, b float64) float64 { return a * b },
 		DA: func(a, b, y float64) float64 { return b }, DB: func(a, b, y float64) float64 { return a }},
-	"/": {Symbol: "/", F: func(a, b float64) float64 { return a / b },
+	"/": {Symbol: "/", GPU: dist.OnGPU, F: func(a, b float64) float64 { return a / b },
 		DA: func(a, b, y float64) float64 { return 1 / b }, DB: func(a, b, y float64) float64 { return -y / b }},
-	"^": {Symbol: "^", F: math.Pow,
+	"^": {Symbol: "^", GPU: dist.OnGPU, F: math.Pow,
 		DA: func(a, b, y float64) float64 {
 			if b == 0 {
 				return 0
@@ -101,7 +132,7 @@ var BinaryOps = map[string]*BinaryOp{
 // LogSumExp2 is log(eᵃ + eᵇ), the two-argument log_sum_exp, computed around the larger argument;
 // its partial derivatives are the softmax weights eᵃ⁻ʸ and eᵇ⁻ʸ. It is applied elementwise like
 // an operator, with scalars broadcast.
-var LogSumExp2 = &BinaryOp{Symbol: "log_sum_exp",
+var LogSumExp2 = &BinaryOp{Symbol: "log_sum_exp", GPU: dist.CPUOnly("no CUDA lowering yet"),
 	F: func(a, b float64) float64 {
 		m := max(a, b)
 		if math.IsInf(m, 0) {

@@ -203,7 +203,7 @@ func Generate(m *ir.Model, prec Precision) (*Program, error) {
 	}
 	g.dists = map[string]bool{}
 	for _, t := range terms {
-		if _, ok := distributions[t.Dist.Name]; !ok {
+		if _, ok := distributions[t.Dist.Name]; !ok || !t.Dist.GPU.CUDA {
 			return nil, &Unsupported{What: fmt.Sprintf("the distribution %s (it has %s)", t.Dist.Name,
 				strings.Join(SupportedDistributions(), ", "))}
 		}

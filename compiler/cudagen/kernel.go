@@ -255,7 +255,8 @@ func (k *kgen) emit(e ir.Expr) (*val, error) {
 }
 
 // unaryC gives each elementwise function its C forward code and derivative, in terms of the
-// argument x and the result y, mirroring ir.Funcs.
+// argument x and the result y, mirroring ir.Funcs; a function is lowered when its row is marked
+// dist.OnGPU and it is here (TestGPUCoverage holds the two together).
 var unaryC = map[string]struct{ f, d string }{
 	"exp":       {"hexp(x)", "y"},
 	"log":       {"hlog(x)", "1 / x"},
@@ -276,7 +277,7 @@ var (
 
 func (k *kgen) unary(e *ir.Unary) (*val, error) {
 	fc, ok := unaryC[e.Func.Name]
-	if !ok {
+	if !ok || !e.Func.GPU.CUDA {
 		return nil, &Unsupported{What: "the function " + e.Func.Name}
 	}
 	x, err := k.expr(e.X)
@@ -294,7 +295,8 @@ func (k *kgen) unary(e *ir.Unary) (*val, error) {
 	return v, nil
 }
 
-// binaryC mirrors ir.BinaryOps: the result and the partial derivatives in a, b and the result y.
+// binaryC mirrors ir.BinaryOps: the result and the partial derivatives in a, b and the result y;
+// an operator is lowered when its row is marked dist.OnGPU and it is here.
 var binaryC = map[string]struct{ f, da, db string }{
 	"+": {"a + b", "1", "1"},
 	"-": {"a - b", "1", "-1"},
@@ -305,7 +307,7 @@ var binaryC = map[string]struct{ f, da, db string }{
 
 func (k *kgen) binary(e *ir.Binary) (*val, error) {
 	fc, ok := binaryC[e.Op.Symbol]
-	if !ok {
+	if !ok || !e.Op.GPU.CUDA {
 		return nil, &Unsupported{What: "the operator " + e.Op.Symbol}
 	}
 	l, err := k.expr(e.L)

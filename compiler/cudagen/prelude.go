@@ -125,8 +125,10 @@ type distC struct {
 }
 
 // distributions holds the CUDA C of every distribution the GPU backend supports, each a
-// transcription of the Go function in dist/densities.go that the comment names. A distribution
-// missing here is reported as unsupported by Generate.
+// transcription of the Go function in dist/densities.go that the comment names, keyed by the
+// row's name (the device function is hmcc_lpdf_<Name>). Generate lowers a distribution whose row
+// is marked dist.OnGPU and that is here, and reports any other as unsupported; TestGPUCoverage
+// fails when the marks and this table disagree.
 var distributions = map[string]distC{
 	"Normal": {2, `/* dist.normalLogDensity */
 HMCC_DEVICE real hmcc_lpdf_Normal(real x, real mu, real sigma, real *d) {
