@@ -7,7 +7,6 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -161,7 +160,7 @@ var unreachableKinds = map[diag.Kind]string{
 }
 
 // declaredKinds reads the constants of type diag.Kind from the files that declare the kinds of
-// the parser and the compiler: every kind an error can have.
+// the parser and the compiler: every kind an error or a warning can have.
 func declaredKinds(t *testing.T) map[diag.Kind]string {
 	files, _ := filepath.Glob("errors*.go")
 	files = append(files, filepath.Join("..", "lang", "errors.go"))
@@ -197,9 +196,10 @@ func declaredKinds(t *testing.T) map[diag.Kind]string {
 	return kinds
 }
 
-// TestEveryKindHasGolden requires every kind of error (the diag.Kind constants of errors*.go and
-// lang/errors.go) to be shown by some model in testdata/diagnostics, and every error those
-// models cause to have a kind, so a new kind cannot be added without its golden test.
+// TestEveryKindHasGolden requires every kind of error and warning (the diag.Kind constants of
+// errors*.go and lang/errors.go) to be shown by some model in testdata/diagnostics, and every
+// error and warning those models cause to have a kind, so a new kind cannot be added without its
+// golden test.
 func TestEveryKindHasGolden(t *testing.T) {
 	declared := declaredKinds(t)
 	if len(declared) < 90 {
@@ -220,7 +220,6 @@ func TestEveryKindHasGolden(t *testing.T) {
 		}
 		for _, e := range list {
 			switch {
-			case e.Warning:
 			case e.Kind == "":
 				t.Errorf("%s: error without a kind: %v", path, e)
 			case e.Kind != "":
@@ -239,55 +238,6 @@ func TestEveryKindHasGolden(t *testing.T) {
 		case unreachable:
 		case len(shown[k]) == 0:
 			t.Errorf("no model in testdata/diagnostics shows kind %s (%s); add %s.model and its golden", k, name, k)
-		}
-	}
-}
-
-// TestEveryWarningHasGolden reads the format strings of the warnings (diag.Warnf in warn.go) and
-// requires each to appear in some golden file. (Warnings have no kinds yet: warn.go is being
-// reorganised around the distribution registry.)
-func TestEveryWarningHasGolden(t *testing.T) {
-	var formats []string
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "warn.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ast.Inspect(f, func(n ast.Node) bool {
-		if n, ok := n.(*ast.CallExpr); ok {
-			sel, ok := n.Fun.(*ast.SelectorExpr)
-			if !ok || sel.Sel.Name != "Warnf" || len(n.Args) < 3 {
-				return true
-			}
-			if lit, ok := n.Args[2].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				s, _ := strconv.Unquote(lit.Value)
-				formats = append(formats, s)
-			}
-		}
-		return true
-	})
-	if len(formats) < 5 {
-		t.Fatalf("found only %d warning formats; has the way warnings are reported changed?", len(formats))
-	}
-	goldens, _ := filepath.Glob("testdata/diagnostics/*.golden")
-	var text strings.Builder
-	for _, g := range goldens {
-		b, err := os.ReadFile(g)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text.Write(b)
-	}
-	all := text.String()
-	verb := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z]`)
-	for _, f := range formats {
-		parts := verb.Split(f, -1)
-		for i, p := range parts {
-			parts[i] = regexp.QuoteMeta(p)
-		}
-		re := regexp.MustCompile(`(?m): warning: ` + strings.Join(parts, `.+`) + `$`)
-		if !re.MatchString(all) {
-			t.Errorf("no golden file in testdata/diagnostics shows the warning %q; add a model that causes it", f)
 		}
 	}
 }
