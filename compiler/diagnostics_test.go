@@ -73,18 +73,19 @@ func goldenInputs(t *testing.T, path string) []Input {
 		}
 		inputs = append(inputs, in)
 	}
-	if err := CheckInputNames(inputs); err != nil {
-		t.Fatal(err)
-	}
 	return inputs
 }
 
 // diagnoseBoundErr renders what hmcc prints when a model that checks cleanly fails to bind to
-// its data files (goldenInputs): the errors found once the data are read and the sizes known.
+// its data files (goldenInputs): the errors found once the data are read and the sizes known,
+// in the model (a diagnostic) or in a data file (a *dataset.Error naming file, line and column).
 func diagnoseBoundErr(t *testing.T, name, src string, inputs []Input) (string, error) {
 	m, err := Check(mustParse(t, name, src))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := CheckInputNames(inputs); err != nil {
+		return diag.Render(err, src), err
 	}
 	if _, err := BindData(m, inputs...); err != nil {
 		return diag.Render(err, src), err
@@ -211,10 +212,13 @@ func TestEveryKindHasGolden(t *testing.T) {
 		_, err := golden(t, path)
 		var list diag.List
 		var one *diag.Error
+		var data *dataset.Error
 		switch {
 		case errors.As(err, &list):
 		case errors.As(err, &one):
 			list = diag.List{one}
+		case errors.As(err, &data): // Bind's errors about a value in a data file (errors_data.go)
+			list = diag.List{{Kind: data.Kind, Msg: data.Msg}}
 		default:
 			t.Errorf("%s: %v is not a diagnostic", path, err)
 		}
