@@ -1,7 +1,8 @@
-package main
+package hmcc
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -37,8 +38,8 @@ type metricFile struct {
 	InvMetric  json.RawMessage `json:"inv_metric"`
 }
 
-// readMetricFile reads a diagonal inverse metric of dim elements from a CmdStan metric file.
-func readMetricFile(path string, dim int) ([]float64, error) {
+// ReadMetricFile reads a diagonal inverse metric of dim elements from a CmdStan metric file.
+func ReadMetricFile(path string, dim int) ([]float64, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -69,8 +70,8 @@ func readMetricFile(path string, dim int) ([]float64, error) {
 	return diag, nil
 }
 
-// writeMetricFile writes one chain's adapted tuning as CmdStan's save_metric does.
-func writeMetricFile(path string, stepSize float64, invMetric []float64) error {
+// WriteMetricFile writes one chain's adapted tuning as CmdStan's save_metric does.
+func WriteMetricFile(path string, stepSize float64, invMetric []float64) error {
 	raw, err := json.Marshal(invMetric)
 	if err != nil {
 		return err
@@ -99,4 +100,35 @@ func paramBounds(m *ir.Model) string {
 		}
 	}
 	return strings.Join(parts, ";")
+}
+
+// ReadPoint reads a JSON file of values on the natural scale, {"name": number or [numbers]}
+// (hmcc run --init, hmcc logdensity --at).
+func ReadPoint(path string) (map[string][]float64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("%s: not a JSON object of parameter values: %v", path, err)
+	}
+	out := map[string][]float64{}
+	for k, v := range raw {
+		var x float64
+		if json.Unmarshal(v, &x) == nil {
+			out[k] = []float64{x}
+			continue
+		}
+		var xs []float64
+		if err := json.Unmarshal(v, &xs); err != nil {
+			var big *json.UnmarshalTypeError // 1e999: a number, but not a float64
+			if errors.As(err, &big) && strings.HasPrefix(big.Value, "number") {
+				return nil, fmt.Errorf("%s: %q: %s is beyond the range of a float64 (about ±1.8e308); give a finite value, e.g. {%q: 1.5}", path, k, strings.TrimSpace(string(v)), k)
+			}
+			return nil, fmt.Errorf("%s: %q must be a number or an array of numbers", path, k)
+		}
+		out[k] = xs
+	}
+	return out, nil
 }
