@@ -1,6 +1,10 @@
 package hmcc
 
-import "github.com/hmcc-dev/hmcc/compiler"
+import (
+	"encoding/json"
+
+	"github.com/hmcc-dev/hmcc/compiler"
+)
 
 // Density is the log density of a model at one point and its gradient.
 type Density struct {
@@ -31,4 +35,40 @@ func (m *Model) LogDensity(theta []float64) (*Density, error) {
 	}
 	offset, note := stanLP(m.ir)
 	return &Density{LogDensity: lp[0], LP: lp[0] - offset, StanLP: note == lpStan, Gradient: grad, Coordinates: m.ir.CoordinateNames()}, nil
+}
+
+// MarshalJSON writes {"logdensity", "lp__" (when StanLP), "gradient", "coordinates"}, as
+// hmcc logdensity --json prints it; non-finite numbers become the strings "NaN", "Infinity"
+// and "-Infinity", which JSON can carry.
+func (d *Density) MarshalJSON() ([]byte, error) {
+	out := struct {
+		LogDensity  jsonFloat   `json:"logdensity"`
+		LP          *jsonFloat  `json:"lp__,omitempty"`
+		Gradient    []jsonFloat `json:"gradient"`
+		Coordinates []string    `json:"coordinates"`
+	}{jsonFloat(d.LogDensity), nil, make([]jsonFloat, len(d.Gradient)), d.Coordinates}
+	if d.StanLP {
+		v := jsonFloat(d.LP)
+		out.LP = &v
+	}
+	for i, g := range d.Gradient {
+		out.Gradient[i] = jsonFloat(g)
+	}
+	return json.Marshal(out)
+}
+
+// jsonFloat writes non-finite numbers as strings JSON can carry ("-Infinity", "NaN").
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	switch {
+	case v != v:
+		return []byte(`"NaN"`), nil
+	case v > 1.7976931348623157e308:
+		return []byte(`"Infinity"`), nil
+	case v < -1.7976931348623157e308:
+		return []byte(`"-Infinity"`), nil
+	}
+	return json.Marshal(v)
 }

@@ -34,20 +34,7 @@ func (c *logdensityCmd) Run(e *env) error {
 		return err
 	}
 	if c.JSON {
-		out := struct {
-			LogDensity  jsonFloat   `json:"logdensity"`
-			LP          *jsonFloat  `json:"lp__,omitempty"`
-			Gradient    []jsonFloat `json:"gradient"`
-			Coordinates []string    `json:"coordinates"`
-		}{jsonFloat(d.LogDensity), nil, make([]jsonFloat, len(d.Gradient)), d.Coordinates}
-		if d.StanLP {
-			v := jsonFloat(d.LP)
-			out.LP = &v
-		}
-		for i, g := range d.Gradient {
-			out.Gradient[i] = jsonFloat(g)
-		}
-		return json.NewEncoder(e.stdout).Encode(out)
+		return json.NewEncoder(e.stdout).Encode(d)
 	}
 	fmt.Fprintf(e.stdout, "log density: %.17g (every normalising constant, plus the log Jacobian of the constraining transforms)\n", d.LogDensity)
 	if d.StanLP {
@@ -77,20 +64,4 @@ func readPoint(m *hmcclib.Model, path string) (map[string][]float64, []float64, 
 		return nil, nil, userError{fmt.Errorf("%s: %w", path, err)}
 	}
 	return values, theta, nil
-}
-
-// jsonFloat writes non-finite numbers as strings JSON can carry ("-Infinity", "NaN").
-type jsonFloat float64
-
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	switch {
-	case v != v:
-		return []byte(`"NaN"`), nil
-	case v > 1.7976931348623157e308:
-		return []byte(`"Infinity"`), nil
-	case v < -1.7976931348623157e308:
-		return []byte(`"-Infinity"`), nil
-	}
-	return json.Marshal(v)
 }
