@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
-	"sort"
 
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/ir"
@@ -13,7 +12,7 @@ import (
 )
 
 // Generate is CmdStan's standalone generated quantities: it reads the parameter draws of a
-// finished fit's chain files (paths, in chain order; ChainFiles lists them) and writes, for every
+// finished fit's chain files (paths, in chain order; cmdstan.ChainFiles lists them) and writes, for every
 // draw, the model's parameters, reported lets and generated quantities (and with logLik the
 // pointwise log-likelihood) into out's output_<chain>.csv. The model may be the fitted one or the
 // same parameters with more data and generate statements. header holds what the files' headers
@@ -120,28 +119,4 @@ func (m *Model) Generate(paths []string, out *OutputDir, header cmdstan.Config, 
 		total += len(f.Draws)
 	}
 	return len(names), total, nil
-}
-
-// ChainFiles lists a fit's chain CSVs: output_*.csv in chain order, or else every CSV but
-// summary.csv.
-func ChainFiles(dir string) ([]string, error) {
-	paths, _ := filepath.Glob(filepath.Join(dir, "output_*.csv"))
-	if len(paths) == 0 {
-		all, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
-		for _, p := range all {
-			if filepath.Base(p) != "summary.csv" {
-				paths = append(paths, p)
-			}
-		}
-	}
-	if len(paths) == 0 {
-		return nil, UserError{fmt.Errorf("%s has no chain CSVs (output_*.csv); give the --output-dir of a finished hmcc run", dir)}
-	}
-	sort.Slice(paths, func(i, j int) bool { // output_2 before output_10
-		if len(paths[i]) != len(paths[j]) {
-			return len(paths[i]) < len(paths[j])
-		}
-		return paths[i] < paths[j]
-	})
-	return paths, nil
 }

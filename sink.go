@@ -144,7 +144,7 @@ func (s *sink) writeMetrics() error {
 	}
 	for c := range s.stepSizes {
 		path := filepath.Join(s.metricDir, fmt.Sprintf("output_%d_metric.json", c+1))
-		if err := WriteMetricFile(path, s.stepSizes[c], s.diagonal()); err != nil {
+		if err := cmdstan.WriteMetricFile(path, s.stepSizes[c], s.diagonal()); err != nil {
 			return IOError{fmt.Errorf("writing %s: %w", path, err)}
 		}
 	}

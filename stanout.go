@@ -30,59 +30,6 @@ func stanLP(m *ir.Model) (float64, string) {
 	return c, lpStan
 }
 
-// metricFile is CmdStan's metric file (JSON): the inverse metric, and, as CmdStan's save_metric
-// writes it, the step size and the metric's kind.
-type metricFile struct {
-	StepSize   *float64        `json:"stepsize,omitempty"`
-	MetricType string          `json:"metric_type,omitempty"`
-	InvMetric  json.RawMessage `json:"inv_metric"`
-}
-
-// ReadMetricFile reads a diagonal inverse metric of dim elements from a CmdStan metric file.
-func ReadMetricFile(path string, dim int) ([]float64, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var f metricFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("%s: not a CmdStan metric file (JSON with \"inv_metric\"): %v", path, err)
-	}
-	if f.InvMetric == nil {
-		return nil, fmt.Errorf("%s: no \"inv_metric\" entry; a CmdStan metric file is {\"inv_metric\": [v1, v2, …]}", path)
-	}
-	var diag []float64
-	if err := json.Unmarshal(f.InvMetric, &diag); err != nil {
-		var dense [][]float64
-		if json.Unmarshal(f.InvMetric, &dense) == nil {
-			return nil, fmt.Errorf("%s: \"inv_metric\" is a matrix (a dense metric); hmcc reads a diagonal metric, a vector of %d numbers", path, dim)
-		}
-		return nil, fmt.Errorf("%s: \"inv_metric\" must be a vector of %d numbers: %v", path, dim, err)
-	}
-	if len(diag) != dim {
-		return nil, fmt.Errorf("%s: \"inv_metric\" has %d elements; the model has %d unconstrained coordinates (`hmcc logdensity --json` lists them)", path, len(diag), dim)
-	}
-	for i, v := range diag {
-		if !(v > 0) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("%s: \"inv_metric\" element %d is %v; every element must be a positive finite number", path, i+1, v)
-		}
-	}
-	return diag, nil
-}
-
-// WriteMetricFile writes one chain's adapted tuning as CmdStan's save_metric does.
-func WriteMetricFile(path string, stepSize float64, invMetric []float64) error {
-	raw, err := json.Marshal(invMetric)
-	if err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(metricFile{StepSize: &stepSize, MetricType: "diag_e", InvMetric: raw}, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
-}
-
 // paramBounds lists the parameters whose support is bounded, "name:lo:hi;…" (inf for no upper
 // bound), for the header's hmcc_bounds, which hmcc plot reads to keep densities inside them.
 func paramBounds(m *ir.Model) string {

@@ -29,9 +29,9 @@ func (g *generateCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	paths, err := hmcclib.ChainFiles(g.Draws)
+	paths, err := cmdstan.ChainFiles(g.Draws)
 	if err != nil {
-		return err
+		return userError{err}
 	}
 	if abs1, _ := filepath.Abs(g.OutputDir); abs1 != "" {
 		if abs2, _ := filepath.Abs(g.Draws); abs1 == abs2 {

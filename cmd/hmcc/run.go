@@ -105,7 +105,7 @@ func (r *runCmd) Run(e *env) error {
 		return err
 	}
 	if r.MetricFile != "" {
-		if cfg.InvMetric, err = hmcclib.ReadMetricFile(r.MetricFile, m.Dim()); err != nil {
+		if cfg.InvMetric, err = cmdstan.ReadMetricFile(r.MetricFile, m.Dim()); err != nil {
 			return userError{err}
 		}
 	}
