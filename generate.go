@@ -19,6 +19,9 @@ import (
 // say about the caller's inputs (Model, DataFile, Version). It returns the number of columns
 // written after the sampler's and the number of draws.
 func (m *Model) Generate(paths []string, out *OutputDir, header cmdstan.Config, seed uint64, logLik bool) (columns, draws int, err error) {
+	if err := m.ready(); err != nil {
+		return 0, 0, err
+	}
 	names := m.Names()
 	nOut := len(names)
 	if logLik {

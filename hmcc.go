@@ -67,6 +67,22 @@ func CompileFile(path string, data ...Data) (*Model, error) {
 	return Compile(path, src, data...)
 }
 
+// ready binds a model that declares no data (Compile leaves it unbound, as hmcc check without
+// data shows it) and refuses one whose data were not given.
+func (m *Model) ready() error {
+	if m.ir.Sizes != nil {
+		return nil
+	}
+	if len(m.ir.Data) > 0 {
+		names := make([]string, len(m.ir.Data))
+		for i, d := range m.ir.Data {
+			names[i] = d.Name
+		}
+		return UserError{fmt.Errorf("the model declares data (%s) but was compiled without any; give the data to Compile", strings.Join(names, ", "))}
+	}
+	return compiler.BindInputs(m.ir, nil)
+}
+
 // IR is the checked (and, with data, bound) model.
 func (m *Model) IR() *ir.Model { return m.ir }
 

@@ -152,8 +152,46 @@ func TestErrorKinds(t *testing.T) {
 	if !errors.As(err, &ue) || !errors.Is(err, hmcc.ErrNoGPU) {
 		t.Errorf("gpu without a backend: %v, want a UserError wrapping ErrNoGPU", err)
 	}
+	_, err = m.Sample(context.Background(), hmcc.Target{Chains: 4}, hmcc.Config{Superchains: 3})
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "Superchains must be at least 2 and divide the 4 chains, got 3") {
+		t.Errorf("superchains that do not divide the chains: %v", err)
+	}
 	_, err = m.Sample(context.Background(), hmcc.Target{Chains: 2}, hmcc.Config{Init: map[string][]float64{"tau": {-1}}})
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "tau") {
 		t.Errorf("init outside the support: %v, want a UserError naming tau", err)
+	}
+}
+
+// A model that declares data cannot be sampled without them; one that declares none can.
+func TestSampleWithoutData(t *testing.T) {
+	m, err := hmcc.Compile("e.model", "data y[N] = column \"y\"\nparam mu ~ Normal(0, 1)\ny ~ Normal(mu, 1)\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ue hmcc.UserError
+	if _, err := m.Sample(context.Background(), hmcc.Target{}, hmcc.Config{}); !errors.As(err, &ue) || !strings.Contains(err.Error(), "declares data (y)") {
+		t.Errorf("sampling without the data: %v", err)
+	}
+	m, err = hmcc.Compile("prior.model", "param mu ~ Normal(3, 1)\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fit, err := m.Sample(context.Background(), hmcc.Target{Chains: 2}, hmcc.Config{Warmup: 200, Draws: 200, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fit.Close()
+	mu, err := fit.Draws("mu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, v := range append(mu[0], mu[1]...) {
+		sum += v
+	}
+	// 400 draws of Normal(3, 1) with an ESS well above 100: the mean is within 0.4 of 3 unless
+	// the sampler is wrong (4 standard errors at ESS 100).
+	if mean := sum / 400; mean < 2.6 || mean > 3.4 {
+		t.Errorf("prior-only mean of mu = %.3f, want 3 ± 0.4", mean)
 	}
 }

@@ -24,6 +24,9 @@ type Density struct {
 // LogDensity evaluates the log density and its gradient at theta (unconstrained coordinates,
 // see Unconstrain).
 func (m *Model) LogDensity(theta []float64) (*Density, error) {
+	if err := m.ready(); err != nil {
+		return nil, err
+	}
 	prog, err := compiler.Lower(m.ir, 1)
 	if err != nil {
 		return nil, err

@@ -139,7 +139,18 @@ func (f *Fit) Close() error {
 // whole iterations.
 func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) {
 	t, cfg = t.withDefaults(), cfg.withDefaults()
+	if err := m.ready(); err != nil {
+		return nil, err
+	}
 	if err := t.Check(); err != nil {
+		return nil, UserError{err}
+	}
+	superchains := cfg.Superchains
+	if superchains == 0 {
+		superchains = AutoSuperchains(t.Chains, cfg.Draws)
+	}
+	superchains = max(superchains, 0)
+	if err := check(t, cfg, superchains); err != nil {
 		return nil, UserError{err}
 	}
 	prog, release, err := t.build(m.ir)
@@ -147,11 +158,6 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 		return nil, err
 	}
 	defer release()
-	superchains := cfg.Superchains
-	if superchains == 0 {
-		superchains = AutoSuperchains(t.Chains, cfg.Draws)
-	}
-	superchains = max(superchains, 0)
 	init := superchainInit(t.Chains, superchains, m.Dim(), cfg.Seed)
 	if cfg.Init != nil {
 		if init, err = m.initAt(cfg.Init, init, t.Chains, cfg.Seed); err != nil {
@@ -206,6 +212,24 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 	}
 	fit.store, s.store = s.store, nil
 	return fit, nil
+}
+
+// check refuses what the sampler cannot run (hmcc run's flags are checked before, with
+// messages that name them).
+func check(t Target, cfg Config, superchains int) error {
+	switch {
+	case t.Chains < 1 || t.Threads < 1:
+		return fmt.Errorf("Target.Chains and Target.Threads must be at least 1, got %d and %d", t.Chains, t.Threads)
+	case cfg.Draws < 1 || cfg.Thin < 1 || cfg.MaxSteps < 1 || cfg.MaxTreeDepth < 1:
+		return fmt.Errorf("Config.Draws, Thin, MaxSteps and MaxTreeDepth must be at least 1, got %d, %d, %d and %d", cfg.Draws, cfg.Thin, cfg.MaxSteps, cfg.MaxTreeDepth)
+	case !(cfg.TargetAccept > 0 && cfg.TargetAccept < 1):
+		return fmt.Errorf("Config.TargetAccept must be strictly between 0 and 1, got %g", cfg.TargetAccept)
+	case !(cfg.PathLength > 0 && cfg.PathLength <= 1e6):
+		return fmt.Errorf("Config.PathLength must be positive and at most 1e6, got %g", cfg.PathLength)
+	case superchains == 1 || superchains > 0 && t.Chains%superchains != 0:
+		return fmt.Errorf("Config.Superchains must be at least 2 and divide the %d chains, got %d", t.Chains, superchains)
+	}
+	return nil
 }
 
 // finish closes the chain files: with the learned trajectory length in their headers, and the
