@@ -1,18 +1,15 @@
 package hmcc
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
+
+	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
 )
 
 // OutputDir is the output directory of one run (hmcc's --output-dir), used as a transaction (README.md, "What hmcc run
@@ -37,9 +34,6 @@ type OutputDir struct {
 	committed bool
 }
 
-// chainFile matches the chain CSVs hmcc run writes.
-var chainFile = regexp.MustCompile(`^output_([0-9]+)\.csv$`)
-
 // metricFile matches the adapted metrics hmcc run --save-metric writes beside them.
 var savedMetricFile = regexp.MustCompile(`^output_([0-9]+)_metric\.json$`)
 
@@ -49,7 +43,7 @@ func OpenOutputDir(dir string, overwrite bool) (*OutputDir, error) {
 	if strings.TrimSpace(dir) == "" {
 		return nil, UserError{errors.New(`--output-dir is empty; name a directory, e.g. --output-dir output (or --output-dir . for the current one)`)}
 	}
-	o := &OutputDir{path: dir, runID: NewRunID()}
+	o := &OutputDir{path: dir, runID: cmdstan.NewRunID()}
 	switch fi, err := os.Stat(dir); {
 	case errors.Is(err, os.ErrNotExist):
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -77,7 +71,7 @@ func OpenOutputDir(dir string, overwrite bool) (*OutputDir, error) {
 	}
 	if len(old) > 0 && !overwrite {
 		o.abandon()
-		return nil, UserError{fmt.Errorf("the output directory %s holds the files of an earlier run (%s); pass --overwrite to replace them all, or choose another --output-dir", dir, DescribeFiles(old))}
+		return nil, UserError{fmt.Errorf("the output directory %s holds the files of an earlier run (%s); pass --overwrite to replace them all, or choose another --output-dir", dir, cmdstan.DescribeFiles(old))}
 	}
 	o.old = old
 	return o, nil
@@ -140,7 +134,7 @@ func runFiles(dir string) ([]string, error) {
 		name := e.Name()
 		hidden := strings.HasPrefix(name, ".output_") && strings.HasSuffix(name, ".csv.new") ||
 			strings.HasPrefix(name, ".summary-") && strings.HasSuffix(name, ".csv")
-		if !e.IsDir() && (chainFile.MatchString(name) || savedMetricFile.MatchString(name) || name == "summary.csv" || hidden) {
+		if !e.IsDir() && (cmdstan.ChainFile.MatchString(name) || savedMetricFile.MatchString(name) || name == "summary.csv" || hidden) {
 			files = append(files, filepath.Join(dir, name))
 		}
 	}
@@ -154,48 +148,6 @@ func runFiles(dir string) ([]string, error) {
 		}
 	}
 	return files, nil
-}
-
-// DescribeFiles names a few of the files, "output_1.csv … output_8.csv, summary.csv".
-func DescribeFiles(paths []string) string {
-	var chains, rest []string
-	for _, p := range paths {
-		rel := p
-		if b := filepath.Base(filepath.Dir(p)); b == "plots" {
-			rel = "plots/" + filepath.Base(p)
-		} else {
-			rel = filepath.Base(p)
-		}
-		if chainFile.MatchString(rel) {
-			chains = append(chains, rel)
-		} else {
-			rest = append(rest, rel)
-		}
-	}
-	number := func(name string) int {
-		n, _ := strconv.Atoi(chainFile.FindStringSubmatch(name)[1])
-		return n
-	}
-	slices.SortFunc(chains, func(a, b string) int { return number(a) - number(b) })
-	var parts []string
-	switch len(chains) {
-	case 0:
-	case 1, 2:
-		parts = append(parts, chains...)
-	default:
-		parts = append(parts, chains[0]+" … "+chains[len(chains)-1])
-	}
-	if len(rest) > 3 {
-		rest = append(rest[:3], fmt.Sprintf("%d more", len(rest)-3))
-	}
-	return strings.Join(append(parts, rest...), ", ")
-}
-
-// NewRunID names a run: its start time and 32 random bits, e.g. 20261201T095741Z-3f9a1c2b.
-func NewRunID() string {
-	var b [4]byte
-	rand.Read(b[:])
-	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
 // suggestDir proposes a directory name next to a file that was given as --output-dir.

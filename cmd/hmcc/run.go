@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -227,9 +226,8 @@ func (d *drawStore) energies(n int) ([][]float64, error)  { return d.Energies(n)
 var (
 	autoSuperchains = hmcclib.AutoSuperchains
 	lockDir         = hmcclib.LockDir
-	describeFiles   = hmcclib.DescribeFiles
-	newRunID        = hmcclib.NewRunID
+	describeFiles   = cmdstan.DescribeFiles
+	newRunID        = cmdstan.NewRunID
 	superchainIDs   = hmcclib.SuperchainIDs
-	// chainFile matches the chain CSVs hmcc run writes.
-	chainFile = regexp.MustCompile(`^output_([0-9]+)\.csv$`)
+	chainFile       = cmdstan.ChainFile
 )

@@ -1,13 +1,23 @@
 package cmdstan
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
+	"time"
 )
+
+// ChainFile matches the names of the chain CSVs hmcc run writes, output_<chain>.csv.
+var ChainFile = regexp.MustCompile(`^output_([0-9]+)\.csv$`)
 
 // metricFile is CmdStan's metric file (JSON): the inverse metric, and, as CmdStan's save_metric
 // writes it, the step size and the metric's kind.
@@ -84,4 +94,46 @@ func ChainFiles(dir string) ([]string, error) {
 		return paths[i] < paths[j]
 	})
 	return paths, nil
+}
+
+// DescribeFiles names a few of the files, "output_1.csv … output_8.csv, summary.csv".
+func DescribeFiles(paths []string) string {
+	var chains, rest []string
+	for _, p := range paths {
+		rel := p
+		if b := filepath.Base(filepath.Dir(p)); b == "plots" {
+			rel = "plots/" + filepath.Base(p)
+		} else {
+			rel = filepath.Base(p)
+		}
+		if ChainFile.MatchString(rel) {
+			chains = append(chains, rel)
+		} else {
+			rest = append(rest, rel)
+		}
+	}
+	number := func(name string) int {
+		n, _ := strconv.Atoi(ChainFile.FindStringSubmatch(name)[1])
+		return n
+	}
+	slices.SortFunc(chains, func(a, b string) int { return number(a) - number(b) })
+	var parts []string
+	switch len(chains) {
+	case 0:
+	case 1, 2:
+		parts = append(parts, chains...)
+	default:
+		parts = append(parts, chains[0]+" … "+chains[len(chains)-1])
+	}
+	if len(rest) > 3 {
+		rest = append(rest[:3], fmt.Sprintf("%d more", len(rest)-3))
+	}
+	return strings.Join(append(parts, rest...), ", ")
+}
+
+// NewRunID names a run: its start time and 32 random bits, e.g. 20261201T095741Z-3f9a1c2b.
+func NewRunID() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }

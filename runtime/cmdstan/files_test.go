@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -54,5 +55,19 @@ func TestMetricFileRoundTrip(t *testing.T) {
 	}
 	if _, err := ReadMetricFile(path, 3); err == nil || !strings.Contains(err.Error(), "has 2 elements") {
 		t.Errorf("wrong length: %v", err)
+	}
+}
+
+// DescribeFiles names the first and last chain in numeric order and a few other files.
+func TestDescribeFiles(t *testing.T) {
+	got := DescribeFiles([]string{"d/output_10.csv", "d/output_2.csv", "d/output_1.csv", "d/summary.csv", "d/plots/trace.png"})
+	if want := "output_1.csv … output_10.csv, summary.csv, plots/trace.png"; got != want {
+		t.Errorf("DescribeFiles = %q, want %q", got, want)
+	}
+	if got := DescribeFiles([]string{"d/output_1.csv", "d/a.json", "d/b.json", "d/c.json", "d/e.json"}); got != "output_1.csv, a.json, b.json, c.json, 1 more" {
+		t.Errorf("DescribeFiles = %q", got)
+	}
+	if id := NewRunID(); !regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$`).MatchString(id) || id == NewRunID() {
+		t.Errorf("NewRunID = %q, want a time and 32 random bits, new each call", id)
 	}
 }
