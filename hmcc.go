@@ -23,7 +23,8 @@ type Model struct {
 // Compile parses and checks the model source (name is the file name diagnostics show) and reads
 // and binds its data. A data declaration reads the first Data, or the one its from "name" names
 // (a Data's name is its base name without the extension). Without data, Compile checks the model
-// and its constant arguments only; such a model can be inspected but not sampled.
+// and its constant arguments only (as hmcc check MODEL does); such a model can be sampled when it
+// declares no data.
 func Compile(name, src string, data ...Data) (*Model, error) {
 	ast, err := lang.Parse(name, src)
 	if err != nil {
@@ -158,7 +159,9 @@ func Values(name string, values map[string]any) Data {
 }
 
 // ReadSource reads a model's text from path ("-" is standard input) and refuses what cannot be a
-// model before the parser sees it (see plausibleModel).
+// model before the parser sees it: more than 1 MiB (a device such as /dev/zero is never read
+// beyond that), compressed or binary content, text that is not UTF-8, lines over 10,000 bytes.
+// A UTF-8 byte-order mark is dropped. Messages quote at most a short escaped excerpt.
 func ReadSource(path string) (string, error) {
 	var r io.Reader
 	if path == "-" {

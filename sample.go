@@ -283,9 +283,8 @@ func (s *sink) cutBack(res *runtime.Result) *WriteFailure {
 }
 
 // AutoSuperchains is the number of superchains a run uses by default: 0 (plain chains) unless
-// the chains are many and short. From nestedMinChains chains of at most nestedMaxDraws draws,
-// chains are grouped into superchains of nestedChainsPer chains that start from one point, and
-// the verdict judges nested R-hat (Margossian et al.), which stays reliable when each chain is
+// the chains are many and short. From 16 chains of at most 250 draws, chains are grouped into
+// superchains of 4 chains that start from one point, and hmcc's verdict judges nested R-hat (Margossian et al.), which stays reliable when each chain is
 // too short for split R-hat to settle (docs/samplers.md).
 func AutoSuperchains(chains, draws int) int {
 	const nestedMinChains, nestedMaxDraws, nestedChainsPer = 16, 250, 4
