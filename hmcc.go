@@ -49,10 +49,11 @@ func Compile(name, src string, data ...Data) (*Model, error) {
 	if err := compiler.CheckInputNames(inputs); err != nil {
 		return nil, err
 	}
-	if err := compiler.BindInputs(m, inputs); err != nil {
+	bound, err := compiler.BindData(m, inputs...)
+	if err != nil {
 		return nil, err
 	}
-	cm := &Model{ir: m, src: src}
+	cm := &Model{ir: bound, src: src}
 	return cm, cm.CheckMemory(1)
 }
 
@@ -71,7 +72,7 @@ func CompileFile(path string, data ...Data) (*Model, error) {
 // ready binds a model that declares no data (Compile leaves it unbound, as hmcc check without
 // data shows it) and refuses one whose data were not given.
 func (m *Model) ready() error {
-	if m.ir.Sizes != nil {
+	if m.ir.Bound() {
 		return nil
 	}
 	if len(m.ir.Data) > 0 {
@@ -81,7 +82,12 @@ func (m *Model) ready() error {
 		}
 		return UserError{fmt.Errorf("the model declares data (%s) but was compiled without any; give the data to Compile", strings.Join(names, ", "))}
 	}
-	return compiler.BindInputs(m.ir, nil)
+	bound, err := compiler.BindData(m.ir)
+	if err != nil {
+		return err
+	}
+	m.ir = bound
+	return nil
 }
 
 // IR is the checked (and, with data, bound) model.

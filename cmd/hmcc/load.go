@@ -94,7 +94,7 @@ func (c *checkCmd) Run(e *env) error {
 	fmt.Fprintf(e.stdout, "%s: ok\n", c.Model)
 	for _, p := range m.Params {
 		size := p.Shape.String()
-		if m.Sizes != nil && len(p.Shape) > 0 {
+		if m.Bound() && len(p.Shape) > 0 {
 			size = fmt.Sprintf("%s = %v", size, m.Sizes.Resolve(p.Shape))
 		}
 		fmt.Fprintf(e.stdout, "  param %-10s %-14s %-9s ~ %s\n", p.Name, size, p.Constraint, p.Prior.Dist.Name)
