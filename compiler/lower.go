@@ -23,7 +23,7 @@ type Options struct {
 
 // LowerWith is Lower with options.
 func LowerWith(m *ir.Model, chains int, opt Options) (*autodiff.Program, error) {
-	if m.Sizes == nil {
+	if !m.Bound() {
 		return nil, diag.Internalf("lowering a model with no data bound")
 	}
 	l, err := newLowering(m, chains, opt)

@@ -143,10 +143,11 @@ func bindFiles(t testing.TB, name, src string, csvs ...string) *ir.Model {
 	if err != nil {
 		t.Fatalf("%s: %s", name, diag.Render(err, src))
 	}
-	if err := BindInputs(m, inputsFor(t, csvs...)); err != nil {
+	bound, err := BindData(m, inputsFor(t, csvs...)...)
+	if err != nil {
 		t.Fatalf("%s: %s", name, diag.Render(err, src))
 	}
-	return m
+	return bound
 }
 
 // closeRel reports whether got and want agree to tol relative, NaN matching NaN and
