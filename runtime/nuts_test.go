@@ -178,7 +178,7 @@ func TestNUTSTreeDepth(t *testing.T) {
 		}
 	}
 
-	// Through sampleNUTS, without warmup (step size 1): MaxTreeDepthHits counts the trees that
+	// Through Sample, without warmup (step size 1): MaxTreeDepthHits counts the trees that
 	// reached the cap.
 	target := &gaussian{chains: 4, scales: []float64{1}}
 	sink := newMemorySink(4, 1, 200)
