@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	hmcclib "github.com/hmcc-dev/hmcc"
+	"github.com/hmcc-dev/hmcc/runtime/summary"
 )
 
 // ioError is a failure of the machine rather than of the user's input (a full disk, an I/O
@@ -40,9 +41,9 @@ func (r *runCmd) keepWhatWasWritten(e *env, f *hmcclib.WriteFailure) error {
 	if err != nil {
 		return err
 	}
-	summary := "summary.csv holds their summary"
-	if err := writeSummaryCSV(filepath.Join(r.OutputDir, "summary.csv"), rows); err != nil {
-		summary = "summary.csv could not be written; hmcc summary " + r.OutputDir + " prints it"
+	note := "summary.csv holds their summary"
+	if err := summary.WriteCSV(filepath.Join(r.OutputDir, "summary.csv"), rows); err != nil {
+		note = "summary.csv could not be written; hmcc summary " + r.OutputDir + " prints it"
 	}
-	return ioError{fmt.Errorf("%v; every chain file in %s was cut back to its first %d draws, all whole rows (summarised above; %s): %s", f, r.OutputDir, f.Kept, summary, advice)}
+	return ioError{fmt.Errorf("%v; every chain file in %s was cut back to its first %d draws, all whole rows (summarised above; %s): %s", f, r.OutputDir, f.Kept, note, advice)}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+
+	hmcclib "github.com/hmcc-dev/hmcc"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -18,7 +20,7 @@ type summaryCmd struct {
 // Run re-summarises a finished (or interrupted) run from its CSVs: the same table and verdict
 // `hmcc run` prints, without rewriting anything.
 func (c *summaryCmd) Run(e *env) error {
-	lock, err := lockDir(c.Dir, false)
+	lock, err := hmcclib.LockDir(c.Dir, false)
 	if err != nil {
 		return err
 	}
@@ -40,9 +42,9 @@ func (c *summaryCmd) Run(e *env) error {
 // summarizeSet prints the table and verdict of a set of chain files and returns the table.
 func summarizeSet(e *env, set *chainSet, superchains int) ([]summary.Row, error) {
 	if superchains == 0 { // as hmcc run: many short chains are judged by nested R-hat
-		superchains = autoSuperchains(len(set.files), set.draws)
+		superchains = hmcclib.AutoSuperchains(len(set.files), set.draws)
 	}
-	rows, run, err := summary.Resummarize(set.files, superchainIDs(len(set.files), superchains))
+	rows, run, err := summary.Resummarize(set.files, hmcclib.SuperchainIDs(len(set.files), superchains))
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +67,7 @@ func readChainDir(dir string) (*chainSet, error) {
 	paths, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
 	var chains, hmccs []string
 	for _, p := range paths {
-		if chainFile.MatchString(filepath.Base(p)) {
+		if cmdstan.ChainFile.MatchString(filepath.Base(p)) {
 			hmccs = append(hmccs, p)
 		} else if filepath.Base(p) != "summary.csv" {
 			chains = append(chains, p)
@@ -77,11 +79,11 @@ func readChainDir(dir string) (*chainSet, error) {
 	if len(chains) == 0 {
 		return nil, userError{fmt.Errorf("%s holds no chain CSVs", dir)}
 	}
-	sort.Slice(chains, func(i, j int) bool { return chainIndex(chains[i]) < chainIndex(chains[j]) })
+	sort.Slice(chains, func(i, j int) bool { return cmdstan.ChainNumber(chains[i]) < cmdstan.ChainNumber(chains[j]) })
 	if len(hmccs) > 0 {
 		for i, p := range chains {
-			if n := chainIndex(p); n != i+1 {
-				return nil, userError{fmt.Errorf("%s has %s but no output_%d.csv: a chain is missing, so these are not one whole run; rerun into an empty directory (or with --overwrite)", dir, describeFiles(chains), i+1)}
+			if n := cmdstan.ChainNumber(p); n != i+1 {
+				return nil, userError{fmt.Errorf("%s has %s but no output_%d.csv: a chain is missing, so these are not one whole run; rerun into an empty directory (or with --overwrite)", dir, cmdstan.DescribeFiles(chains), i+1)}
 			}
 		}
 	}
@@ -134,7 +136,7 @@ func oneRun(dir string, paths []string, files []*cmdstan.File) error {
 	}
 	var parts []string
 	for _, k := range runs {
-		parts = append(parts, fmt.Sprintf("%s are from %s", describeFiles(byRun[k]), k))
+		parts = append(parts, fmt.Sprintf("%s are from %s", cmdstan.DescribeFiles(byRun[k]), k))
 	}
 	return userError{fmt.Errorf("%s mixes the chains of %d runs (%s); keep one run's chains in a directory: hmcc run refuses a directory holding another run unless --overwrite, which replaces all of it", dir, len(runs), strings.Join(parts, "; "))}
 }
@@ -151,7 +153,3 @@ func drawCounts(paths []string, files []*cmdstan.File) string {
 	}
 	return strings.Join(parts, ", ")
 }
-
-func chainIndex(path string) int { return cmdstan.ChainNumber(path) }
-
-func isSamplerColumn(name string) bool { return summary.IsSamplerColumn(name) }
