@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	hmcclib "github.com/hmcc-dev/hmcc"
+	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
 	"github.com/hmcc-dev/hmcc/runtime/summary"
 )
 
@@ -32,7 +33,7 @@ func (r *runCmd) keepWhatWasWritten(e *env, f *hmcclib.WriteFailure) error {
 		}
 		return ioError{fmt.Errorf("%v before any draw was written whole; no draws were kept (the chain files in %s hold %s): %s", f, r.OutputDir, held, advice)}
 	}
-	set, err := readChainDir(r.OutputDir)
+	set, err := cmdstan.ReadChainDir(r.OutputDir)
 	if err != nil {
 		return ioError{fmt.Errorf("%v; the chain files were cut back to their first %d draws but cannot be read back: %v", f, f.Kept, err)}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
 	"github.com/hmcc-dev/hmcc/runtime/plots"
 )
 
@@ -22,15 +23,15 @@ func (c *plotCmd) Run(e *env) error {
 	if err != nil {
 		return userError{err}
 	}
-	set, err := readChainDir(c.Dir)
+	set, err := cmdstan.ReadChainDir(c.Dir)
 	if err != nil {
-		return err
+		return userError{err}
 	}
-	if set.draws == 0 {
+	if set.Draws == 0 {
 		return userError{fmt.Errorf("%s: the chains hold no draws to plot", c.Dir)}
 	}
 	req := plots.Request{Dir: c.Dir, Vars: c.Vars, Out: c.Out, Kinds: c.Kind, PPC: c.PPC, Data: c.Data}
-	written, note, err := plots.Draw(req, format, single, set.paths, set.files)
+	written, note, err := plots.Draw(req, format, single, set.Paths, set.Files)
 	if plots.IsInputError(err) {
 		return userError{err}
 	} else if err != nil {
