@@ -42,7 +42,7 @@ func (c *fmtCmd) Run(e *env) error {
 		case c.Write:
 			if !bytes.Equal(src, out) {
 				if err := writeFileAtomic(path, out); err != nil {
-					return userError{err}
+					return hmcclib.UserError{Err: err}
 				}
 			}
 		default:

@@ -57,7 +57,7 @@ func (c *checkCmd) Run(e *env) error {
 		return nil
 	}
 	if c.Dump == "graph" && c.Data == "" {
-		return userError{fmt.Errorf("--dump graph needs the data file: hmcc check MODEL DATA --dump graph")}
+		return hmcclib.UserError{Err: fmt.Errorf("--dump graph needs the data file: hmcc check MODEL DATA --dump graph")}
 	}
 	cm, err := load(e, c.Model, c.Data, c.More...)
 	if err != nil {
@@ -87,7 +87,7 @@ func (c *checkCmd) Run(e *env) error {
 		if len(ws) == 1 {
 			n = "1 warning"
 		}
-		return userError{fmt.Errorf("%s, and --strict treats warnings as errors", n)}
+		return hmcclib.UserError{Err: fmt.Errorf("%s, and --strict treats warnings as errors", n)}
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", c.Model)
 	fmt.Fprint(e.stdout, ir.Outline(m))

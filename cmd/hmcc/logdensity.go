@@ -57,11 +57,11 @@ func readPoint(m *hmcclib.Model, path string) (map[string][]float64, []float64, 
 	}
 	values, err := hmcclib.ReadPoint(path)
 	if err != nil {
-		return nil, nil, userError{err}
+		return nil, nil, hmcclib.UserError{Err: err}
 	}
 	theta, err := m.Unconstrain(values)
 	if err != nil {
-		return nil, nil, userError{fmt.Errorf("%s: %w", path, err)}
+		return nil, nil, hmcclib.UserError{Err: fmt.Errorf("%s: %w", path, err)}
 	}
 	return values, theta, nil
 }

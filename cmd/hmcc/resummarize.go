@@ -23,13 +23,13 @@ func (c *summaryCmd) Run(e *env) error {
 	defer lock.Close()
 	set, err := cmdstan.ReadChainDir(c.Dir)
 	if err != nil {
-		return userError{err}
+		return hmcclib.UserError{Err: err}
 	}
 	if c.Superchains < 0 || c.Superchains == 1 || (c.Superchains > 0 && len(set.Files)%c.Superchains != 0) {
-		return userError{fmt.Errorf("--superchains must be at least 2 and divide the %d chains, got %d", len(set.Files), c.Superchains)}
+		return hmcclib.UserError{Err: fmt.Errorf("--superchains must be at least 2 and divide the %d chains, got %d", len(set.Files), c.Superchains)}
 	}
 	if set.Draws == 0 {
-		return userError{fmt.Errorf("no draws: the chain files in %s hold no draws (a run stopped before its first draw), so there is nothing to summarise", c.Dir)}
+		return hmcclib.UserError{Err: fmt.Errorf("no draws: the chain files in %s hold no draws (a run stopped before its first draw), so there is nothing to summarise", c.Dir)}
 	}
 	_, err = summarizeSet(e, set, c.Superchains)
 	return err

@@ -71,7 +71,7 @@ func (r *runCmd) validate() error {
 
 func (r *runCmd) Run(e *env) error {
 	if err := r.validate(); err != nil {
-		return userError{err}
+		return hmcclib.UserError{Err: err}
 	}
 	out, err := hmcclib.OpenOutputDir(r.OutputDir, r.Overwrite)
 	if err != nil {
@@ -107,7 +107,7 @@ func (r *runCmd) Run(e *env) error {
 	}
 	if r.MetricFile != "" {
 		if cfg.InvMetric, err = cmdstan.ReadMetricFile(r.MetricFile, m.Dim()); err != nil {
-			return userError{err}
+			return hmcclib.UserError{Err: err}
 		}
 	}
 	cfg.Output = &hmcclib.Output{Dir: out, SaveWarmup: r.SaveWarmup, SaveMetric: r.SaveMetric, Header: cmdstan.Config{
@@ -166,7 +166,7 @@ func (r *runCmd) Run(e *env) error {
 	err = summary.WriteCSV(filepath.Join(r.OutputDir, "summary.csv"), sum)
 	out.Unlock()
 	if err != nil {
-		return ioError{fmt.Errorf("writing summary.csv: %w; the chain CSVs are complete, so hmcc summary %s prints the summary (free space or fix the directory first to have it written)", err, r.OutputDir)}
+		return hmcclib.IOError{Err: fmt.Errorf("writing summary.csv: %w; the chain CSVs are complete, so hmcc summary %s prints the summary (free space or fix the directory first to have it written)", err, r.OutputDir)}
 	}
 	if res.Interrupted {
 		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, (r.Draws+r.Thin-1)/r.Thin) // rows, as --thin keeps them
