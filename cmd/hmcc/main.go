@@ -46,7 +46,7 @@ type cli struct {
 var errInterrupted = errors.New("interrupted")
 
 func main() {
-	raiseFileLimit()
+	hmcclib.RaiseFileLimit()
 	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 }
 
