@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -193,5 +194,33 @@ func TestSampleWithoutData(t *testing.T) {
 	// the sampler is wrong (4 standard errors at ESS 100).
 	if mean := sum / 400; mean < 2.6 || mean > 3.4 {
 		t.Errorf("prior-only mean of mu = %.3f, want 3 ± 0.4", mean)
+	}
+}
+
+// ReadPointFile maps a JSON point to the unconstrained scale (tau = 2 is log 2 there), reads
+// nothing for "", and marks a file's problems as the user's, naming the file.
+func TestReadPointFile(t *testing.T) {
+	m, err := hmcc.Compile("p.model", "data y[N] = column \"y\"\nparam mu ~ Normal(0, 1)\nparam tau ~ HalfNormal(1)\ny ~ Normal(mu, tau)\n",
+		hmcc.Values("y", map[string]any{"y": []float64{1, 2}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good.json"), filepath.Join(dir, "bad.json")
+	os.WriteFile(good, []byte(`{"mu": 0.5, "tau": 2}`), 0o644)
+	os.WriteFile(bad, []byte(`{"tau": -1}`), 0o644)
+	values, theta, err := m.ReadPointFile(good)
+	if err != nil || values["tau"][0] != 2 || len(theta) != 2 || theta[0] != 0.5 || math.Abs(theta[1]-math.Log(2)) > 1e-15 {
+		t.Errorf("good point: %v, %v, %v", values, theta, err)
+	}
+	if values, theta, err := m.ReadPointFile(""); values != nil || theta != nil || err != nil {
+		t.Errorf("no file: %v, %v, %v", values, theta, err)
+	}
+	var ue hmcc.UserError
+	if _, _, err := m.ReadPointFile(bad); !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), bad+": ") {
+		t.Errorf("a value outside the support: %v", err)
+	}
+	if _, _, err := m.ReadPointFile(filepath.Join(dir, "none.json")); !errors.As(err, &ue) {
+		t.Errorf("a missing file: %v", err)
 	}
 }

@@ -102,7 +102,7 @@ func (r *runCmd) Run(e *env) error {
 	if r.Superchains == 0 {
 		cfg.Superchains = -1 // decided above
 	}
-	if cfg.Init, _, err = readPoint(m, r.Init); err != nil {
+	if cfg.Init, _, err = m.ReadPointFile(r.Init); err != nil {
 		return err
 	}
 	if r.MetricFile != "" {
