@@ -224,3 +224,34 @@ func TestReadPointFile(t *testing.T) {
 		t.Errorf("a missing file: %v", err)
 	}
 }
+
+// WriteSource replaces a file's contents keeping its mode, and writes through a symbolic link,
+// which stays a link; no temporary file is left behind.
+func TestWriteSource(t *testing.T) {
+	dir := t.TempDir()
+	path, link := filepath.Join(dir, "m.model"), filepath.Join(dir, "link.model")
+	if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(path, link); err != nil {
+		t.Skip(err)
+	}
+	if err := hmcc.WriteSource(link, []byte("new\n")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "new\n" {
+		t.Errorf("file holds %q", b)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, %v", st.Mode(), err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v, %v", st.Mode(), err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("%d entries in the directory, want 2", len(entries))
+	}
+	if err := hmcc.WriteSource(filepath.Join(dir, "none.model"), nil); err == nil {
+		t.Error("a missing file was written")
+	}
+}
