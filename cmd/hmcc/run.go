@@ -157,8 +157,7 @@ func (r *runCmd) Run(e *env) error {
 	}
 	elapsed := time.Since(start)
 	// The summary describes the rows written (thinned), as `hmcc summary` does reading them back.
-	store := fit.Store()
-	sum, err := summary.Compute(store, res.DrawsDone, fit.Names(), hmcclib.SuperchainIDs(r.Chains, r.Superchains))
+	sum, run, err := fit.Summary(r.Chains, elapsed)
 	if err != nil {
 		return err
 	}
@@ -171,11 +170,7 @@ func (r *runCmd) Run(e *env) error {
 	if res.Interrupted {
 		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, (r.Draws+r.Thin-1)/r.Thin) // rows, as --thin keeps them
 	}
-	energies, err := store.Energies(res.DrawsDone)
-	if err != nil {
-		return err
-	}
-	summary.Print(e.stdout, sum, summary.Run{Result: res, Chains: r.Chains, Superchains: r.Superchains, Energies: energies, Elapsed: elapsed})
+	summary.Print(e.stdout, sum, run)
 	fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs and summary.csv to %s\n", r.Chains, r.OutputDir)
 	if res.Interrupted {
 		return errInterrupted
