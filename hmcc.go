@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hmcc-dev/hmcc/compiler"
@@ -191,4 +192,36 @@ func ReadSource(path string) (string, error) {
 		return "", UserError{err}
 	}
 	return strings.TrimPrefix(string(src), "\ufeff"), nil
+}
+
+// WriteSource replaces the model file at path by data (hmcc fmt -w) through a temporary file
+// in the same directory and a rename, so an interrupted write never leaves a truncated model;
+// the file keeps its mode. A symbolic link is written through: the file it points to is
+// replaced, the link stays.
+func WriteSource(path string, data []byte) error {
+	path, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return err
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -193,5 +194,64 @@ func TestSampleWithoutData(t *testing.T) {
 	// the sampler is wrong (4 standard errors at ESS 100).
 	if mean := sum / 400; mean < 2.6 || mean > 3.4 {
 		t.Errorf("prior-only mean of mu = %.3f, want 3 ± 0.4", mean)
+	}
+}
+
+// ReadPointFile maps a JSON point to the unconstrained scale (tau = 2 is log 2 there), reads
+// nothing for "", and marks a file's problems as the user's, naming the file.
+func TestReadPointFile(t *testing.T) {
+	m, err := hmcc.Compile("p.model", "data y[N] = column \"y\"\nparam mu ~ Normal(0, 1)\nparam tau ~ HalfNormal(1)\ny ~ Normal(mu, tau)\n",
+		hmcc.Values("y", map[string]any{"y": []float64{1, 2}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good.json"), filepath.Join(dir, "bad.json")
+	os.WriteFile(good, []byte(`{"mu": 0.5, "tau": 2}`), 0o644)
+	os.WriteFile(bad, []byte(`{"tau": -1}`), 0o644)
+	values, theta, err := m.ReadPointFile(good)
+	if err != nil || values["tau"][0] != 2 || len(theta) != 2 || theta[0] != 0.5 || math.Abs(theta[1]-math.Log(2)) > 1e-15 {
+		t.Errorf("good point: %v, %v, %v", values, theta, err)
+	}
+	if values, theta, err := m.ReadPointFile(""); values != nil || theta != nil || err != nil {
+		t.Errorf("no file: %v, %v, %v", values, theta, err)
+	}
+	var ue hmcc.UserError
+	if _, _, err := m.ReadPointFile(bad); !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), bad+": ") {
+		t.Errorf("a value outside the support: %v", err)
+	}
+	if _, _, err := m.ReadPointFile(filepath.Join(dir, "none.json")); !errors.As(err, &ue) {
+		t.Errorf("a missing file: %v", err)
+	}
+}
+
+// WriteSource replaces a file's contents keeping its mode, and writes through a symbolic link,
+// which stays a link; no temporary file is left behind.
+func TestWriteSource(t *testing.T) {
+	dir := t.TempDir()
+	path, link := filepath.Join(dir, "m.model"), filepath.Join(dir, "link.model")
+	if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(path, link); err != nil {
+		t.Skip(err)
+	}
+	if err := hmcc.WriteSource(link, []byte("new\n")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "new\n" {
+		t.Errorf("file holds %q", b)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, %v", st.Mode(), err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v, %v", st.Mode(), err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("%d entries in the directory, want 2", len(entries))
+	}
+	if err := hmcc.WriteSource(filepath.Join(dir, "none.model"), nil); err == nil {
+		t.Error("a missing file was written")
 	}
 }

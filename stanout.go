@@ -49,6 +49,24 @@ func paramBounds(m *ir.Model) string {
 	return strings.Join(parts, ";")
 }
 
+// ReadPointFile reads the point at path (ReadPoint, for hmcc run --init and hmcc logdensity
+// --at) and maps it to the unconstrained scale (Unconstrain): the values and the coordinates,
+// both nil when path is "". Its errors are the caller's to fix (UserError).
+func (m *Model) ReadPointFile(path string) (map[string][]float64, []float64, error) {
+	if path == "" {
+		return nil, nil, nil
+	}
+	values, err := ReadPoint(path)
+	if err != nil {
+		return nil, nil, UserError{err}
+	}
+	theta, err := m.Unconstrain(values)
+	if err != nil {
+		return nil, nil, UserError{fmt.Errorf("%s: %w", path, err)}
+	}
+	return values, theta, nil
+}
+
 // ReadPoint reads a JSON file of values on the natural scale, {"name": number or [numbers]}
 // (hmcc run --init, hmcc logdensity --at).
 func ReadPoint(path string) (map[string][]float64, error) {

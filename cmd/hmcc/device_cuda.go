@@ -19,13 +19,13 @@ func init() {
 	hmcclib.RegisterGPU(func(m *ir.Model, chains int, precision string) (runtime.Target, func() error, error) {
 		prec, err := cudagen.ParsePrecision(precision)
 		if err != nil {
-			return nil, nil, userError{err}
+			return nil, nil, hmcclib.UserError{Err: err}
 		}
 		t, err := gpu.New(m, chains, gpu.Options{Precision: prec, DrawChunk: gpuDrawChunk})
 		if err != nil {
 			var u *cudagen.Unsupported
 			if errors.As(err, &u) { // the model uses something the GPU backend lacks: the user can act
-				return nil, nil, userError{err}
+				return nil, nil, hmcclib.UserError{Err: err}
 			}
 			return nil, nil, err
 		}

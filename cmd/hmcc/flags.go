@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	hmcclib "github.com/hmcc-dev/hmcc"
 )
 
 // Bounds on the numeric flags beyond which a run cannot be meant: chains × draws × quantities
@@ -42,17 +44,8 @@ func (r *runCmd) validateNumbers() error {
 	if !(r.PathLength > 0 && r.PathLength <= 1e6) {
 		return fmt.Errorf("--path-length must be a positive number of posterior standard deviations, at most 1e6, got %g; e.g. --path-length 3", r.PathLength)
 	}
-	if soft, _ := fileLimit(); soft > 0 && uint64(r.Chains)+reservedFiles > soft {
-		return fmt.Errorf("--chains %d needs %d open files (one CSV per chain, kept open while sampling), but this process may open only %d (ulimit -n); raise the limit (ulimit -n %d, which needs the hard limit raised by an administrator when it is lower) or use at most --chains %d",
-			r.Chains, uint64(r.Chains)+reservedFiles, soft, uint64(r.Chains)+reservedFiles, max(int64(soft)-int64(reservedFiles), 1))
-	}
-	return nil
+	return hmcclib.CheckFileLimit(r.Chains)
 }
-
-// reservedFiles are the descriptors a run needs besides its chain files: the standard streams,
-// the model and data while they are read, the output directory's lock, the draw store's
-// spill file, the summary, and the Go runtime's own.
-const reservedFiles = 16
 
 // flagExamples are working forms of the numeric flags, shown when a value cannot be parsed.
 var flagExamples = map[string]string{

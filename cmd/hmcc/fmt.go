@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	hmcclib "github.com/hmcc-dev/hmcc"
 	"github.com/hmcc-dev/hmcc/lang"
@@ -41,8 +39,8 @@ func (c *fmtCmd) Run(e *env) error {
 			}
 		case c.Write:
 			if !bytes.Equal(src, out) {
-				if err := writeFileAtomic(path, out); err != nil {
-					return userError{err}
+				if err := hmcclib.WriteSource(path, out); err != nil {
+					return hmcclib.UserError{Err: err}
 				}
 			}
 		default:
@@ -55,35 +53,4 @@ func (c *fmtCmd) Run(e *env) error {
 		return errNotCanonical
 	}
 	return nil
-}
-
-// writeFileAtomic replaces path by data through a temporary file in the same directory and a
-// rename, so an interrupted write never leaves a truncated model; the file keeps its mode. A
-// symbolic link is written through: the file it points to is replaced, the link stays.
-func writeFileAtomic(path string, data []byte) error {
-	path, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return err
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

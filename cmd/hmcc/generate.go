@@ -31,11 +31,11 @@ func (g *generateCmd) Run(e *env) error {
 	}
 	paths, err := cmdstan.ChainFiles(g.Draws)
 	if err != nil {
-		return userError{err}
+		return hmcclib.UserError{Err: err}
 	}
 	if abs1, _ := filepath.Abs(g.OutputDir); abs1 != "" {
 		if abs2, _ := filepath.Abs(g.Draws); abs1 == abs2 {
-			return userError{fmt.Errorf("--output-dir is the directory of the draws (%s); write the generated quantities elsewhere", g.Draws)}
+			return hmcclib.UserError{Err: fmt.Errorf("--output-dir is the directory of the draws (%s); write the generated quantities elsewhere", g.Draws)}
 		}
 	}
 	// The directory is hmcc run's: locked, an earlier run's files refused unless --overwrite,

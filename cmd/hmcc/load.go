@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	hmcclib "github.com/hmcc-dev/hmcc"
 	"github.com/hmcc-dev/hmcc/compiler"
@@ -59,7 +57,7 @@ func (c *checkCmd) Run(e *env) error {
 		return nil
 	}
 	if c.Dump == "graph" && c.Data == "" {
-		return userError{fmt.Errorf("--dump graph needs the data file: hmcc check MODEL DATA --dump graph")}
+		return hmcclib.UserError{Err: fmt.Errorf("--dump graph needs the data file: hmcc check MODEL DATA --dump graph")}
 	}
 	cm, err := load(e, c.Model, c.Data, c.More...)
 	if err != nil {
@@ -89,47 +87,9 @@ func (c *checkCmd) Run(e *env) error {
 		if len(ws) == 1 {
 			n = "1 warning"
 		}
-		return userError{fmt.Errorf("%s, and --strict treats warnings as errors", n)}
+		return hmcclib.UserError{Err: fmt.Errorf("%s, and --strict treats warnings as errors", n)}
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", c.Model)
-	for _, p := range m.Params {
-		size := p.Shape.String()
-		if m.Bound() && len(p.Shape) > 0 {
-			size = fmt.Sprintf("%s = %v", size, m.Sizes.Resolve(p.Shape))
-		}
-		fmt.Fprintf(e.stdout, "  param %-10s %-14s %-9s ~ %s\n", p.Name, size, p.Constraint, p.Prior.Dist.Name)
-	}
-	for _, d := range m.Data {
-		if d.Labels == nil {
-			fmt.Fprintf(e.stdout, "  data  %-10s %s\n", d.Name, d.Shape)
-			continue
-		}
-		fmt.Fprintf(e.stdout, "  data  %-10s %-14s %d groups (%s): %s\n", d.Name, d.Shape, len(d.Labels),
-			d.Source.LevelsSize, groupLabels(d.Labels))
-	}
+	fmt.Fprint(e.stdout, ir.Outline(m))
 	return nil
-}
-
-// groupLabels lists a grouping's labels by number, "1 = AITKIN, 2 = ANOKA, …", the first few
-// and the last, so that a.17 in the output can be told apart.
-func groupLabels(labels []string) string {
-	const head = 6
-	same := true
-	for i, l := range labels {
-		same = same && l == strconv.Itoa(i+1)
-	}
-	if same {
-		return "numbered as in the data"
-	}
-	var parts []string
-	for i, l := range labels {
-		if i == head && len(labels) > head+1 {
-			parts = append(parts, "…")
-			i = len(labels) - 1
-			parts = append(parts, fmt.Sprintf("%d = %s", i+1, labels[i]))
-			break
-		}
-		parts = append(parts, fmt.Sprintf("%d = %s", i+1, l))
-	}
-	return strings.Join(parts, ", ")
 }

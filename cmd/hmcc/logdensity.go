@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-
-	hmcclib "github.com/hmcc-dev/hmcc"
 )
 
 type logdensityCmd struct {
@@ -22,7 +20,7 @@ func (c *logdensityCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	_, theta, err := readPoint(m, c.At)
+	_, theta, err := m.ReadPointFile(c.At)
 	if err != nil {
 		return err
 	}
@@ -47,21 +45,4 @@ func (c *logdensityCmd) Run(e *env) error {
 		fmt.Fprintf(e.stdout, "  %-16s % .17g\n", n, d.Gradient[i])
 	}
 	return nil
-}
-
-// readPoint reads the JSON file of natural-scale values at path (--at, --init) and maps them to
-// the unconstrained scale; nil when path is "".
-func readPoint(m *hmcclib.Model, path string) (map[string][]float64, []float64, error) {
-	if path == "" {
-		return nil, nil, nil
-	}
-	values, err := hmcclib.ReadPoint(path)
-	if err != nil {
-		return nil, nil, userError{err}
-	}
-	theta, err := m.Unconstrain(values)
-	if err != nil {
-		return nil, nil, userError{fmt.Errorf("%s: %w", path, err)}
-	}
-	return values, theta, nil
 }

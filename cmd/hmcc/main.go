@@ -11,11 +11,9 @@ import (
 	"os"
 	goruntime "runtime"
 	"strconv"
-	"strings"
 
 	"github.com/alecthomas/kong"
 	hmcclib "github.com/hmcc-dev/hmcc"
-	"github.com/hmcc-dev/hmcc/dataset"
 	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/dist"
 )
@@ -23,10 +21,10 @@ import (
 const version = "0.1.0"
 
 // Exit codes: 0 success, 1 internal failure (or files hmcc fmt --check found not canonical), 2 user
-// error (model, data, flags), 130 interrupted.
+// error (model, data, flags), 130 interrupted; hmcclib.Report maps errors to the first two.
 const (
-	exitInternal    = 1
-	exitUser        = 2
+	exitInternal    = hmcclib.ExitInternal
+	exitUser        = hmcclib.ExitUser
 	exitInterrupted = 130
 	// hmcc fmt --check found files that are not canonical, like gofmt -l in CI scripts.
 	exitNotCanonical = 1
@@ -44,17 +42,11 @@ type cli struct {
 	Version       versionCmd       `cmd:"" help:"Print the version."`
 }
 
-// userError marks problems the user can fix: they exit with status 2 (as hmcclib.UserError).
-type userError struct{ err error }
-
-func (e userError) Error() string { return e.err.Error() }
-func (e userError) Unwrap() error { return e.err }
-
 // interrupted is returned by run when a signal stopped sampling early.
 var errInterrupted = errors.New("interrupted")
 
 func main() {
-	raiseFileLimit()
+	hmcclib.RaiseFileLimit()
 	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -100,58 +92,15 @@ type env struct {
 }
 
 func report(err error, e *env, stderr io.Writer) int {
-	if err == nil {
+	switch {
+	case err == nil:
 		return 0
-	}
-	if errors.Is(err, errInterrupted) {
+	case errors.Is(err, errInterrupted):
 		return exitInterrupted
-	}
-	if errors.Is(err, errNotCanonical) {
+	case errors.Is(err, errNotCanonical):
 		return exitNotCanonical // the file names on stdout are the message
 	}
-	var dl diag.List
-	var de *diag.Error
-	var data *dataset.Error
-	var ue userError
-	var ioe ioError
-	var ie *diag.InternalError
-	var lue hmcclib.UserError
-	var lioe hmcclib.IOError
-	switch {
-	case errors.As(err, &ie):
-		// hmcc itself failed, wherever the error was wrapped: exit 1 and ask for a report.
-		fmt.Fprintf(stderr, "hmcc: %v\n%s\n", err, diag.ReportTo)
-		return exitInternal
-	case errors.As(err, &dl):
-		fmt.Fprint(stderr, diag.Render(dl, e.src))
-		return exitUser
-	case errors.As(err, &de):
-		fmt.Fprint(stderr, diag.Render(de, e.src))
-		return exitUser
-	case errors.As(err, &data):
-		fmt.Fprintf(stderr, "error: %v\n", data)
-		return exitUser
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "error: %v\n", ue.err)
-		return exitUser
-	case errors.As(err, &lue):
-		fmt.Fprintf(stderr, "error: %v\n", lue.Err)
-		return exitUser
-	case errors.As(err, &ioe):
-		fmt.Fprintf(stderr, "error: %v\n", ioe.err)
-		return exitInternal
-	case errors.As(err, &lioe):
-		fmt.Fprintf(stderr, "error: %v\n", lioe.Err)
-		return exitInternal
-	}
-	// An error of no known type is taken for hmcc's own failure. Some stages still mark theirs by
-	// the text "internal error" alone; it is not said twice.
-	if strings.HasPrefix(err.Error(), "internal error") {
-		fmt.Fprintf(stderr, "hmcc: %v\n%s\n", err, diag.ReportTo)
-	} else {
-		fmt.Fprintf(stderr, "hmcc: internal error: %v\n%s\n", err, diag.ReportTo)
-	}
-	return exitInternal
+	return hmcclib.Report(stderr, err, e.src)
 }
 
 // distributionsCmd prints the registry, the same table docs/language.md holds.

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 
+	hmcclib "github.com/hmcc-dev/hmcc"
+	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
 	"github.com/hmcc-dev/hmcc/runtime/plots"
 )
 
@@ -20,19 +22,19 @@ type plotCmd struct {
 func (c *plotCmd) Run(e *env) error {
 	format, single, err := plots.Target(c.Out, c.Format)
 	if err != nil {
-		return userError{err}
+		return hmcclib.UserError{Err: err}
 	}
-	set, err := readChainDir(c.Dir)
+	set, err := cmdstan.ReadChainDir(c.Dir)
 	if err != nil {
-		return err
+		return hmcclib.UserError{Err: err}
 	}
-	if set.draws == 0 {
-		return userError{fmt.Errorf("%s: the chains hold no draws to plot", c.Dir)}
+	if set.Draws == 0 {
+		return hmcclib.UserError{Err: fmt.Errorf("%s: the chains hold no draws to plot", c.Dir)}
 	}
 	req := plots.Request{Dir: c.Dir, Vars: c.Vars, Out: c.Out, Kinds: c.Kind, PPC: c.PPC, Data: c.Data}
-	written, note, err := plots.Draw(req, format, single, set.paths, set.files)
+	written, note, err := plots.Draw(req, format, single, set.Paths, set.Files)
 	if plots.IsInputError(err) {
-		return userError{err}
+		return hmcclib.UserError{Err: err}
 	} else if err != nil {
 		return err
 	}

@@ -15,7 +15,9 @@ import (
 	hmcclib "github.com/hmcc-dev/hmcc"
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/internal/progress"
 	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
+	"github.com/hmcc-dev/hmcc/runtime/summary"
 )
 
 type runCmd struct {
@@ -69,7 +71,7 @@ func (r *runCmd) validate() error {
 
 func (r *runCmd) Run(e *env) error {
 	if err := r.validate(); err != nil {
-		return userError{err}
+		return hmcclib.UserError{Err: err}
 	}
 	out, err := hmcclib.OpenOutputDir(r.OutputDir, r.Overwrite)
 	if err != nil {
@@ -89,7 +91,7 @@ func (r *runCmd) Run(e *env) error {
 		fmt.Fprint(e.stderr, diag.Render(ws, e.src))
 	}
 	if r.Superchains == 0 {
-		r.Superchains = autoSuperchains(r.Chains, r.Draws)
+		r.Superchains = hmcclib.AutoSuperchains(r.Chains, r.Draws)
 	}
 	cfg := hmcclib.Config{Sampler: r.Sampler, Warmup: r.Warmup, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
 		PathLength: r.PathLength, MaxSteps: r.MaxSteps, MaxTreeDepth: r.MaxTreedepth, Metric: r.Metric,
@@ -100,12 +102,12 @@ func (r *runCmd) Run(e *env) error {
 	if r.Superchains == 0 {
 		cfg.Superchains = -1 // decided above
 	}
-	if cfg.Init, _, err = readPoint(m, r.Init); err != nil {
+	if cfg.Init, _, err = m.ReadPointFile(r.Init); err != nil {
 		return err
 	}
 	if r.MetricFile != "" {
 		if cfg.InvMetric, err = cmdstan.ReadMetricFile(r.MetricFile, m.Dim()); err != nil {
-			return userError{err}
+			return hmcclib.UserError{Err: err}
 		}
 	}
 	cfg.Output = &hmcclib.Output{Dir: out, SaveWarmup: r.SaveWarmup, SaveMetric: r.SaveMetric, Header: cmdstan.Config{
@@ -121,11 +123,11 @@ func (r *runCmd) Run(e *env) error {
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
 	go watchSignals(sig, cancel, finished, e.stderr, out)
-	bar := newProgress(e.stderr, r.Quiet)
-	cfg.Progress, cfg.Observe = bar.update, bar.observe
+	bar := progress.New(e.stderr, r.Quiet)
+	cfg.Progress, cfg.Observe = bar.Update, bar.Observe
 	start := time.Now()
 	fit, err := m.Sample(ctx, hmcclib.Target{Device: r.Device, Chains: r.Chains, Threads: r.Threads, Precision: r.Precision}, cfg)
-	bar.done()
+	bar.Done()
 	var failure *hmcclib.WriteFailure
 	if errors.As(err, &failure) {
 		return r.keepWhatWasWritten(e, failure)
@@ -155,23 +157,20 @@ func (r *runCmd) Run(e *env) error {
 	}
 	elapsed := time.Since(start)
 	// The summary describes the rows written (thinned), as `hmcc summary` does reading them back.
-	store := &drawStore{DrawStore: fit.Store(), chains: r.Chains, superchains: r.Superchains}
-	sum, err := summarize(store, res.DrawsDone, fit.Names(), superchainIDs(r.Chains, r.Superchains))
+	sum, run, err := fit.Summary(r.Chains, elapsed)
 	if err != nil {
 		return err
 	}
 	out.Lock()
-	err = writeSummaryCSV(filepath.Join(r.OutputDir, "summary.csv"), sum)
+	err = summary.WriteCSV(filepath.Join(r.OutputDir, "summary.csv"), sum)
 	out.Unlock()
 	if err != nil {
-		return ioError{fmt.Errorf("writing summary.csv: %w; the chain CSVs are complete, so hmcc summary %s prints the summary (free space or fix the directory first to have it written)", err, r.OutputDir)}
+		return hmcclib.IOError{Err: fmt.Errorf("writing summary.csv: %w; the chain CSVs are complete, so hmcc summary %s prints the summary (free space or fix the directory first to have it written)", err, r.OutputDir)}
 	}
 	if res.Interrupted {
 		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, (r.Draws+r.Thin-1)/r.Thin) // rows, as --thin keeps them
 	}
-	if err := printSummary(e.stdout, sum, res, store, elapsed); err != nil {
-		return err
-	}
+	summary.Print(e.stdout, sum, run)
 	fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs and summary.csv to %s\n", r.Chains, r.OutputDir)
 	if res.Interrupted {
 		return errInterrupted
@@ -207,27 +206,3 @@ func watchSignals(sig <-chan os.Signal, cancel context.CancelFunc, finished <-ch
 		os.Exit(130)
 	}
 }
-
-// drawStore is the run's draws as the summary reads them (summary.go, resummarize.go).
-type drawStore struct {
-	*hmcclib.DrawStore
-	chains      int
-	superchains int // superchains of the run (0: none), which makes the verdict judge nested R-hat
-}
-
-func newDrawStore(dir string, chains, iters, quantities int) *drawStore {
-	return &drawStore{DrawStore: hmcclib.NewDrawStore(dir, chains, iters, quantities), chains: chains}
-}
-
-func (d *drawStore) set(q, c, it int, v float64) error    { return d.Set(q, c, it, v) }
-func (d *drawStore) setEnergy(c, it int, v float64) error { return d.SetEnergy(c, it, v) }
-func (d *drawStore) energies(n int) ([][]float64, error)  { return d.Energies(n) }
-
-var (
-	autoSuperchains = hmcclib.AutoSuperchains
-	lockDir         = hmcclib.LockDir
-	describeFiles   = cmdstan.DescribeFiles
-	newRunID        = cmdstan.NewRunID
-	superchainIDs   = hmcclib.SuperchainIDs
-	chainFile       = cmdstan.ChainFile
-)

@@ -1,12 +1,12 @@
 //go:build unix
 
-package main
+package hmcc
 
 import "syscall"
 
-// raiseFileLimit lifts the soft limit on open files to the hard one: every chain keeps its CSV
+// RaiseFileLimit lifts the soft limit on open files to the hard one: every chain keeps its CSV
 // open, and the soft limit (often 1024) is a default, not a decision.
-func raiseFileLimit() {
+func RaiseFileLimit() {
 	var l syscall.Rlimit
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil && l.Cur < l.Max {
 		l.Cur = l.Max

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package hmcc
+
+// RaiseFileLimit does nothing where there is no rlimit.
+func RaiseFileLimit() {}
+
+func fileLimit() (soft, hard uint64) { return 0, 0 }
