@@ -173,6 +173,10 @@ func TestSampleWithoutData(t *testing.T) {
 	if _, err := m.Sample(context.Background(), hmcc.Target{}, hmcc.Config{}); !errors.As(err, &ue) || !strings.Contains(err.Error(), "declares data (y)") {
 		t.Errorf("sampling without the data: %v", err)
 	}
+	// Unconstrain needs the sizes too: an error, not an index out of range.
+	if _, err := m.Unconstrain(map[string][]float64{"mu": {0}}); !errors.As(err, &ue) || !strings.Contains(err.Error(), "declares data (y)") {
+		t.Errorf("unconstraining without the data: %v", err)
+	}
 	m, err = hmcc.Compile("prior.model", "param mu ~ Normal(3, 1)\n")
 	if err != nil {
 		t.Fatal(err)

@@ -364,6 +364,9 @@ func (m *Model) checkNames(values map[string][]float64) error {
 // unconstrained 0) to the unconstrained coordinates the sampler moves. Unknown names, wrong
 // sizes and values outside a parameter's support are errors naming the parameter.
 func (m *Model) Unconstrain(values map[string][]float64) ([]float64, error) {
+	if err := m.ready(); err != nil { // a model compiled without data has no sizes yet
+		return nil, err
+	}
 	if err := m.checkNames(values); err != nil {
 		return nil, err
 	}
