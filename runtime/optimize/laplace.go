@@ -70,6 +70,16 @@ func NewLaplace(f LogDensity, mode []float64) (*Laplace, error) {
 	if !l.chol.Factorize(neg) {
 		return nil, fmt.Errorf("%w (a saddle point, a flat direction, or a mode not reached); no Laplace approximation", ErrNotNegativeDefinite)
 	}
+	// A direction whose curvature is below what central differences resolve (about 1e-9 of the
+	// largest; measured 5e-13 for eight schools' tau at its mode without the Jacobian, tau → 0)
+	// is flat for all we know: the normal would be arbitrarily wide there.
+	var eig mat.EigenSym
+	if eig.Factorize(neg, false) {
+		ev := eig.Values(nil) // ascending
+		if ev[0] < 1e-9*ev[len(ev)-1] {
+			return nil, fmt.Errorf("%w: its curvature in one direction is %.3g of the largest, flat within the accuracy of finite differences (a mode at the edge of a parameter's support, or a parameter that the data and prior do not pin down); no Laplace approximation", ErrNotNegativeDefinite, ev[0]/ev[len(ev)-1])
+		}
+	}
 	return l, nil
 }
 

@@ -232,7 +232,15 @@ func TestLaplaceAtSaddleFails(t *testing.T) {
 		return -th[0]*th[0] + th[1]*th[1], nil
 	}
 	if _, err := NewLaplace(f, []float64{0, 0}); !errors.Is(err, ErrNotNegativeDefinite) {
-		t.Errorf("err = %v, want ErrNotNegativeDefinite", err)
+		t.Errorf("saddle: err = %v, want ErrNotNegativeDefinite", err)
+	}
+	// Nearly flat in y: log p = −x² − 1e-14 y², curvature 1e-14 of x's.
+	flat := func(th, g []float64) (float64, error) {
+		g[0], g[1] = -2*th[0], -2e-14*th[1]
+		return -th[0]*th[0] - 1e-14*th[1]*th[1], nil
+	}
+	if _, err := NewLaplace(flat, []float64{0, 0}); !errors.Is(err, ErrNotNegativeDefinite) {
+		t.Errorf("flat: err = %v, want ErrNotNegativeDefinite", err)
 	}
 }
 
