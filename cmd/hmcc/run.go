@@ -50,7 +50,7 @@ type runCmd struct {
 	More []string `arg:"" optional:"" help:"More data files (CSV or JSON), which data declarations name with from \"name\" (the base name)."`
 	// LogLik adds the pointwise log-likelihood columns that R's loo reads.
 	LogLik bool   `name:"log-lik" help:"Also write log_lik.1 … log_lik.M, the log density of every observed element at each draw (the observed statements' elements in source order), as R's loo::extract_log_lik reads them. Not summarised."`
-	Init   string `help:"JSON file of starting values on the natural scale, {\"name\": number or [numbers]}, for some or all parameters; every chain starts there (parameters not given start uniform(-2, 2) on the unconstrained scale)." type:"existingfile"`
+	Init   string `help:"JSON file of starting values on the natural scale, {\"name\": number or [numbers]}, for some or all parameters; every chain starts there (parameters not given start uniform(-2, 2) on the unconstrained scale). --init pathfinder starts each chain (each superchain) from its own multi-path Pathfinder draw, falling back to uniform(-2, 2) with a message when Pathfinder fails."`
 	Metric string `default:"auto" enum:"diag,dense,auto" help:"Inverse metric learned in warmup: diag (per-coordinate variances), dense (full covariance, with shrinkage; for strongly correlated posteriors) or auto (at each metric window, dense when it allows steps 1.5x larger; up to 200 dimensions). See docs/samplers.md."`
 }
 
@@ -101,7 +101,9 @@ func (r *runCmd) Run(e *env) error {
 		r.Superchains = autoSuperchains(r.Chains, r.Draws)
 	}
 	init := superchainInit(r.Chains, r.Superchains, m.Dim(), r.Seed)
-	if r.Init != "" {
+	if r.Init == initPathfinder {
+		init = pathfinderStart(e.stderr, m, r.Chains, r.Superchains, r.Seed, init)
+	} else if r.Init != "" {
 		if init, err = initFromFile(m, r.Init, init, r.Chains, r.Seed); err != nil {
 			return userError{err}
 		}
