@@ -34,9 +34,13 @@ func (c *pathfinderCmd) Run(e *env) error {
 	if err := prepareApproxDir(c.OutputDir, c.Overwrite, "pathfinder.csv"); err != nil {
 		return err
 	}
+	batch, err := batchDensity(m)
+	if err != nil {
+		return err
+	}
 	rng := rand.New(rand.NewPCG(c.Seed, 0x7061_7468_6600))
 	res, err := optimize.Pathfinder(f, m.Dim(), c.Draws,
-		optimize.PathfinderSettings{Settings: optimize.Settings{MaxIterations: c.Iter}, Draws: c.Draws, Paths: c.Paths}, rng)
+		optimize.PathfinderSettings{Settings: optimize.Settings{MaxIterations: c.Iter}, Draws: c.Draws, Paths: c.Paths, Batch: batch}, rng)
 	if err != nil {
 		if errors.Is(err, optimize.ErrNoMode) || res == nil {
 			return userError{fmt.Errorf("%s: %w", c.Model, err)}

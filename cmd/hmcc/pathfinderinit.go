@@ -49,8 +49,12 @@ func pathfinderPoints(m *ir.Model, chains, superchains int, seed uint64) ([]floa
 	}
 	// 100 draws a path is enough for PSIS to fit its tail (20 of 400 pooled draws) and keeps the
 	// cost of starting small next to warmup.
+	batch, err := batchDensity(m)
+	if err != nil {
+		return nil, err
+	}
 	rng := rand.New(rand.NewPCG(seed, 0x7061_7468_1417))
-	res, err := runPathfinder(f, dim, starts, optimize.PathfinderSettings{Draws: max(100, starts)}, rng)
+	res, err := runPathfinder(f, dim, starts, optimize.PathfinderSettings{Draws: max(100, starts), Batch: batch}, rng)
 	if err != nil {
 		return nil, err
 	}
@@ -67,4 +71,34 @@ func pathfinderPoints(m *ir.Model, chains, superchains int, seed uint64) ([]floa
 		copy(out[c*dim:(c+1)*dim], res.Draws[s])
 	}
 	return out, nil
+}
+
+// batchSize is how many points one batched evaluation of the model takes: the 25 ELBO draws of
+// one Pathfinder iterate at once.
+const batchSize = 25
+
+// batchDensity returns a function that evaluates the log density (with the Jacobian) of many
+// points through a program lowered for batchSize chains, padding the last block.
+func batchDensity(m *ir.Model) (func(points [][]float64, lps []float64) error, error) {
+	prog, err := compiler.Lower(m, batchSize)
+	if err != nil {
+		return nil, err
+	}
+	d := m.Dim()
+	theta := make([]float64, batchSize*d)
+	grad := make([]float64, batchSize*d)
+	lp := make([]float64, batchSize)
+	return func(points [][]float64, lps []float64) error {
+		for start := 0; start < len(points); start += batchSize {
+			n := min(batchSize, len(points)-start)
+			for c := 0; c < batchSize; c++ {
+				copy(theta[c*d:(c+1)*d], points[start+min(c, n-1)])
+			}
+			if err := prog.LogDensityGrad(theta, lp, grad); err != nil {
+				return err
+			}
+			copy(lps[start:start+n], lp[:n])
+		}
+		return nil
+	}, nil
 }

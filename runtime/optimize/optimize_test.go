@@ -419,3 +419,36 @@ func gaussKL(q *Normal, p *gaussian) float64 {
 	cp.Factorize(p.sigma)
 	return 0.5 * (tr + quad - float64(d) + cp.LogDet() - cs.LogDet())
 }
+
+// A batched evaluation changes how log p is computed, not what is drawn: with a batch that
+// evaluates point by point, Pathfinder's draws are the same, bit for bit.
+func TestPathfinderBatchSameDraws(t *testing.T) {
+	g := newGaussian(t, 3, 9)
+	calls := 0
+	batch := func(points [][]float64, lps []float64) error {
+		calls++
+		grad := make([]float64, 3)
+		for i, x := range points {
+			lps[i], _ = g.logp(x, grad)
+		}
+		return nil
+	}
+	a, err := Pathfinder(g.logp, 3, 200, PathfinderSettings{Draws: 200}, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Pathfinder(g.logp, 3, 200, PathfinderSettings{Draws: 200, Batch: batch}, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 {
+		t.Fatal("the batch was never called")
+	}
+	for i := range a.Draws {
+		for j := range a.Draws[i] {
+			if a.Draws[i][j] != b.Draws[i][j] || a.LogP[i] != b.LogP[i] {
+				t.Fatalf("draw %d differs: %v vs %v", i, a.Draws[i], b.Draws[i])
+			}
+		}
+	}
+}
