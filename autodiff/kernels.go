@@ -544,15 +544,16 @@ func (k gatherKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dens
 // broadcasting, sums per chain into [R,1], and keeps the partial derivatives it computed on the
 // way so the backward ops are one scaling pass each.
 type densityKernel struct {
-	d        *dist.Dist
-	fast     fastKernel // fastDensities[d.Fast], or nil
-	wrt      []bool
-	partial  [][]float64 // per input, [R*K], only where wrt
-	shapes   []tensor.Shape
-	lays     []layout
-	vals     [][]float64
-	args     []float64 // one element's arguments
-	partials []float64 // one element's partial derivatives
+	d         *dist.Dist
+	fast      fastKernel // fastDensities[d.Fast], or nil
+	pointwise bool       // one value per element, [R,K], not their sum (Builder.Pointwise)
+	wrt       []bool
+	partial   [][]float64 // per input, [R*K], only where wrt
+	shapes    []tensor.Shape
+	lays      []layout
+	vals      [][]float64
+	args      []float64 // one element's arguments
+	partials  []float64 // one element's partial derivatives
 }
 
 func (k *densityKernel) name() string { return k.d.Name }
@@ -560,6 +561,9 @@ func (k *densityKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 	s, err := broadcastShape(in)
 	if err != nil {
 		return nil, err
+	}
+	if k.pointwise {
+		return s, nil
 	}
 	return tensor.Shape{s[0], 1}, nil
 }
@@ -583,6 +587,18 @@ func (k *densityKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 		}
 	}
 	o := out.Float64s()
+	if k.pointwise { // the registry's density per element, as ir.Term.Pointwise computes it
+		p := k.args
+		for r := 0; r < R; r++ {
+			for c := 0; c < K; c++ {
+				for i := 1; i < len(in); i++ {
+					p[i-1] = vals[i][r*lays[i].rs+c*lays[i].cs]
+				}
+				o[r*K+c] = k.d.LogDensity(vals[0][r*lays[0].rs+c*lays[0].cs], p, nil)
+			}
+		}
+		return
+	}
 	if k.fast != nil && k.fast(vals, lays, k.partial, R, K, o) {
 		return
 	}

@@ -154,12 +154,13 @@ func (b *Builder) Mixture(d *dist.Dist, x, w *G.Node, args ...*G.Node) error {
 // ∂/∂wₖ = Σᵢ ρᵢₖ / wₖ, ∂/∂argⱼₖ = Σᵢ ρᵢₖ ∂ℓᵢₖ/∂argⱼ and ∂/∂xᵢ = Σₖ ρᵢₖ ∂ℓᵢₖ/∂x, all
 // accumulated in the forward pass so that each backward op is one scaling pass.
 type mixtureKernel struct {
-	d       *dist.Dist
-	wrt     []bool
-	partial [][]float64 // per input, shaped like the broadcast [R, N] (x) or [R, K] (the rest), only where wrt
-	lp      []float64   // scratch: log wₖ + ℓᵢₖ for one element
-	dl      [][]float64 // scratch: the partial derivatives of ℓᵢₖ, per component
-	p, dp   []float64   // scratch: one component's arguments and partials
+	d         *dist.Dist
+	wrt       []bool
+	pointwise bool        // one value per element of x, [R, N], not their sum (Builder.MixturePointwise)
+	partial   [][]float64 // per input, shaped like the broadcast [R, N] (x) or [R, K] (the rest), only where wrt
+	lp        []float64   // scratch: log wₖ + ℓᵢₖ for one element
+	dl        [][]float64 // scratch: the partial derivatives of ℓᵢₖ, per component
+	p, dp     []float64   // scratch: one component's arguments and partials
 }
 
 func (k *mixtureKernel) name() string { return "Mixture" + k.d.Name }
@@ -182,6 +183,9 @@ func (k *mixtureKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 		if i >= 2 && s[1] != 1 && s[1] != K {
 			return nil, fmt.Errorf("autodiff: mixture argument of shape %v for %d components", s, K)
 		}
+	}
+	if k.pointwise {
+		return tensor.Shape{R, in[0][1]}, nil
 	}
 	return tensor.Shape{R, 1}, nil
 }
@@ -266,6 +270,9 @@ func (k *mixtureKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 			}
 			lse := logSumExp(k.lp)
 			acc += lse
+			if k.pointwise {
+				o[r*N+i] = lse
+			}
 			if !wantGrad || math.IsInf(lse, 0) || math.IsNaN(lse) {
 				continue
 			}
@@ -294,7 +301,9 @@ func (k *mixtureKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 				}
 			}
 		}
-		o[r] = acc
+		if !k.pointwise {
+			o[r] = acc
+		}
 	}
 }
 
@@ -345,13 +354,14 @@ func (b *Builder) MixtureOf(dists []*dist.Dist, x, w *G.Node, args [][]*G.Node) 
 // partial derivatives of the arguments are kept per element, [R, N], and the backward op adds
 // them up over whatever the argument was broadcast along, as densityKernel's does.
 type mixtureOfKernel struct {
-	dists   []*dist.Dist
-	nargs   []int
-	wrt     []bool
-	partial [][]float64
-	lp      []float64
-	dl      [][]float64
-	p       [][]float64
+	dists     []*dist.Dist
+	nargs     []int
+	wrt       []bool
+	pointwise bool // one value per element of x, [R, N], not their sum (Builder.MixtureOfPointwise)
+	partial   [][]float64
+	lp        []float64
+	dl        [][]float64
+	p         [][]float64
 }
 
 func (k *mixtureOfKernel) name() string { return "MixtureOf" }
@@ -374,6 +384,9 @@ func (k *mixtureOfKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 	}
 	if K := in[1][1]; K != len(k.dists) && !(K == 1 && len(k.dists) == 2) {
 		return nil, fmt.Errorf("autodiff: %d weights for %d components", K, len(k.dists))
+	}
+	if k.pointwise {
+		return tensor.Shape{R, N}, nil
 	}
 	return tensor.Shape{R, 1}, nil
 }
@@ -442,6 +455,9 @@ func (k *mixtureOfKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 			}
 			lse := logSumExp(k.lp)
 			acc += lse
+			if k.pointwise {
+				o[r*N+i] = lse
+			}
 			if !wantGrad || math.IsInf(lse, 0) || math.IsNaN(lse) {
 				continue
 			}
@@ -471,7 +487,9 @@ func (k *mixtureOfKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 				base += k.nargs[c]
 			}
 		}
-		o[r] = acc
+		if !k.pointwise {
+			o[r] = acc
+		}
 	}
 }
 

@@ -20,7 +20,8 @@ type Builder struct {
 	names  int
 	terms  []*G.Node
 
-	singleProducts bool // matrix products in float32
+	singleProducts bool        // matrix products in float32
+	draws          *drawSource // the streams of Draw's ops, when there are any
 }
 
 // NewBuilder starts a graph for chains × dim parameters.

@@ -7,10 +7,9 @@ import (
 	goruntime "runtime"
 	"testing"
 
+	"github.com/hmcc-dev/hmcc"
 	"github.com/hmcc-dev/hmcc/compiler"
-	"github.com/hmcc-dev/hmcc/dataset"
 	"github.com/hmcc-dev/hmcc/ir"
-	"github.com/hmcc-dev/hmcc/lang"
 )
 
 // BenchmarkLogDensityGrad measures chain-gradients per second of each bundled model at several
@@ -74,27 +73,15 @@ func BenchmarkLogDensityGrad(b *testing.B) {
 	}
 }
 
-// bindModel parses, checks and binds a bundled model to its data.
+// bindModel parses, checks and binds a bundled model to its data (hmcc.Compile).
 func bindModel(b *testing.B, model, data string) *ir.Model {
 	src, err := os.ReadFile("../models/" + model)
 	if err != nil {
 		b.Fatal(err)
 	}
-	ast, err := lang.Parse(model, string(src))
+	m, err := hmcc.Compile(model, string(src), hmcc.File("../models/"+data))
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := compiler.Check(ast)
-	if err != nil {
-		b.Fatal(err)
-	}
-	t, err := dataset.Read("../models/" + data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	bound, err := compiler.BindData(m, compiler.TableInput(t))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return bound
+	return m.IR()
 }

@@ -52,25 +52,6 @@ func BindData(m *ir.Model, inputs ...Input) (*ir.Model, error) {
 // TableInput is the input of a single CSV table, named by its file.
 func TableInput(t *dataset.Table) Input { return Input{Name: InputName(t.Path), Table: t} }
 
-// Bind binds m to one CSV table in place: m becomes the bound model.
-//
-// Deprecated: use BindData, which returns the bound model and leaves the checked one as it is.
-func Bind(m *ir.Model, t *dataset.Table) error {
-	return BindInputs(m, []Input{TableInput(t)})
-}
-
-// BindInputs binds m to several data files in place: m becomes the bound model.
-//
-// Deprecated: use BindData, which returns the bound model and leaves the checked one as it is.
-func BindInputs(m *ir.Model, inputs []Input) error {
-	bound, err := BindData(m, inputs...)
-	if err != nil {
-		return err
-	}
-	*m = *bound
-	return nil
-}
-
 // binder is the state of one BindData call: the model being bound (the copy), the inputs, and
 // what later phases and messages need to know about how the data were read.
 type binder struct {

@@ -11,7 +11,7 @@ import (
 )
 
 // inputsFor reads each name → text as a CSV, or as JSON when the name ends in .json.
-func inputsFor(t *testing.T, files ...string) []Input {
+func inputsFor(t testing.TB, files ...string) []Input {
 	t.Helper()
 	var ins []Input
 	for i := 0; i < len(files); i += 2 {

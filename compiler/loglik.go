@@ -3,7 +3,6 @@ package compiler
 import (
 	"fmt"
 
-	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
@@ -37,14 +36,9 @@ func CheckLogLikName(m *ir.Model) error {
 // with every normalising constant and no Jacobian (the data are not transformed), a mixture's
 // element being log Σₖ wₖ p(yᵢ | θₖ).
 func LogLik(m *ir.Model, theta []float64, out []float64) error {
-	env := constrainedEnv(m, theta, make([]float64, naturalLen(m)))
-	k := 0
-	for _, t := range m.Terms {
-		lp, err := t.Pointwise(env)
-		if err != nil {
-			return diag.InternalAt(t.Pos, "computing the log-likelihood: %w", err)
-		}
-		k += copy(out[k:], lp)
+	o, err := compiledOutputs(m)
+	if err != nil {
+		return err
 	}
-	return nil
+	return o.LogLik(theta, out)
 }

@@ -23,20 +23,12 @@ type Options struct {
 
 // LowerWith is Lower with options.
 func LowerWith(m *ir.Model, chains int, opt Options) (*autodiff.Program, error) {
-	if m.Sizes == nil {
+	if !m.Bound() {
 		return nil, diag.Internalf("lowering a model with no data bound")
 	}
-	l := &lowering{b: autodiff.NewBuilder(chains, m.Dim()), params: map[*ir.ParamVar]autodiff.Node{},
-		data: map[*ir.DataVar]autodiff.Node{}, lets: map[*ir.LetVar]autodiff.Node{}, sizes: m.Sizes}
-	if opt.Float32Products {
-		l.b.SingleProducts()
-	}
-	for _, p := range m.Params {
-		n, err := l.b.Param(p.Offset, p.Len, p.Constraint)
-		if err != nil {
-			return nil, err
-		}
-		l.params[p] = n
+	l, err := newLowering(m, chains, opt)
+	if err != nil {
+		return nil, err
 	}
 	for _, p := range m.Params {
 		if err := l.term(p.Prior); err != nil {
@@ -76,43 +68,134 @@ type lowering struct {
 	params map[*ir.ParamVar]autodiff.Node
 	data   map[*ir.DataVar]autodiff.Node
 	lets   map[*ir.LetVar]autodiff.Node
+	gens   map[*ir.GenVar]autodiff.Node // generated quantities (outputs.go)
 	sizes  ir.Sizes
+	// lastDraw is the latest draw of a generated quantity: the next one is chained after it,
+	// so the draws consume their stream in the order ir.Eval's Generate made them.
+	lastDraw autodiff.Node
 }
 
-func (l *lowering) term(t *ir.Term) error {
+// newLowering starts the graph of a bound model for a batch of chains: every parameter
+// constrained from its coordinates of θ, its log-Jacobian a term of the log density.
+func newLowering(m *ir.Model, chains int, opt Options) (*lowering, error) {
+	l := &lowering{b: autodiff.NewBuilder(chains, m.Dim()), params: map[*ir.ParamVar]autodiff.Node{},
+		data: map[*ir.DataVar]autodiff.Node{}, lets: map[*ir.LetVar]autodiff.Node{},
+		gens: map[*ir.GenVar]autodiff.Node{}, sizes: m.Sizes}
+	if opt.Float32Products {
+		l.b.SingleProducts()
+	}
+	for _, p := range m.Params {
+		n, err := l.b.Param(p.Offset, p.Len, p.Constraint)
+		if err != nil {
+			return nil, err
+		}
+		l.params[p] = n
+	}
+	return l, nil
+}
+
+// termNodes are a term's lowered operands: the variate, the arguments or, for a mixture, the
+// weights and the components' distributions and arguments.
+type termNodes struct {
+	x, w  autodiff.Node
+	args  []autodiff.Node
+	dists []*dist.Dist
+	cargs [][]autodiff.Node
+}
+
+func (l *lowering) termNodes(t *ir.Term) (*termNodes, error) {
 	x, err := l.expr(t.Variate)
+	if err != nil {
+		return nil, err
+	}
+	tn := &termNodes{x: x, args: make([]autodiff.Node, len(t.Args))}
+	for i, a := range t.Args {
+		if tn.args[i], err = l.expr(a); err != nil {
+			return nil, err
+		}
+	}
+	if t.Weights == nil {
+		return tn, nil
+	}
+	if tn.w, err = l.expr(t.Weights); err != nil {
+		return nil, err
+	}
+	if t.Components != nil {
+		tn.dists = make([]*dist.Dist, len(t.Components))
+		tn.cargs = make([][]autodiff.Node, len(t.Components))
+		for k, c := range t.Components {
+			tn.dists[k] = c.Dist
+			for _, a := range c.Args {
+				n, err := l.expr(a)
+				if err != nil {
+					return nil, err
+				}
+				tn.cargs[k] = append(tn.cargs[k], n)
+			}
+		}
+	}
+	return tn, nil
+}
+
+// term adds t's log density to the log density.
+func (l *lowering) term(t *ir.Term) error {
+	tn, err := l.termNodes(t)
 	if err != nil {
 		return err
 	}
-	args := make([]autodiff.Node, len(t.Args))
-	for i, a := range t.Args {
-		if args[i], err = l.expr(a); err != nil {
-			return err
-		}
+	switch {
+	case t.Weights != nil && t.Components != nil:
+		return l.b.MixtureOf(tn.dists, tn.x, tn.w, tn.cargs)
+	case t.Weights != nil:
+		return l.b.Mixture(t.Dist, tn.x, tn.w, tn.args...)
 	}
-	if t.Weights != nil {
-		w, err := l.expr(t.Weights)
+	return l.b.LogDensity(t.Dist, tn.x, tn.args...)
+}
+
+// pointwise lowers t's log density per element of its variate (the pointwise log-likelihood),
+// a node of its own outside the log density.
+func (l *lowering) pointwise(t *ir.Term) (autodiff.Node, error) {
+	tn, err := l.termNodes(t)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case t.Weights != nil && t.Components != nil:
+		return l.b.MixtureOfPointwise(tn.dists, tn.x, tn.w, tn.cargs)
+	case t.Weights != nil:
+		return l.b.MixturePointwise(t.Dist, tn.x, tn.w, tn.args...)
+	}
+	return l.b.Pointwise(t.Dist, tn.x, tn.args...)
+}
+
+// generated lowers a generated quantity once: its expression, or a draw from its distribution
+// chained after the previous draw.
+func (l *lowering) generated(g *ir.GenVar) (autodiff.Node, error) {
+	if n, ok := l.gens[g]; ok {
+		return n, nil
+	}
+	if g.Term == nil {
+		n, err := l.expr(g.Value)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if t.Components != nil {
-			dists := make([]*dist.Dist, len(t.Components))
-			cargs := make([][]autodiff.Node, len(t.Components))
-			for k, c := range t.Components {
-				dists[k] = c.Dist
-				for _, a := range c.Args {
-					n, err := l.expr(a)
-					if err != nil {
-						return err
-					}
-					cargs[k] = append(cargs[k], n)
-				}
-			}
-			return l.b.MixtureOf(dists, x, w, cargs)
-		}
-		return l.b.Mixture(t.Dist, x, w, args...)
+		l.gens[g] = n
+		return n, nil
 	}
-	return l.b.LogDensity(t.Dist, x, args...)
+	args := make([]autodiff.Node, len(g.Term.Args))
+	for i, a := range g.Term.Args {
+		var err error
+		if args[i], err = l.expr(a); err != nil {
+			return nil, err
+		}
+	}
+	n, err := l.b.Draw(g.Term.Dist, l.sizes.Len(g.Shape), l.lastDraw, args...)
+	if err != nil {
+		return nil, err
+	}
+	l.lastDraw = n
+	l.gens[g] = n
+	return n, nil
 }
 
 // constant places a data value in the graph: a vector becomes one row [1, K] shared by all
@@ -167,6 +250,8 @@ func (l *lowering) expr(e ir.Expr) (autodiff.Node, error) {
 		}
 		l.lets[e.Var] = n
 		return n, nil
+	case *ir.GenRef:
+		return l.generated(e.Var)
 	case *ir.Unary:
 		x, err := l.expr(e.X)
 		if err != nil {

@@ -6,10 +6,9 @@ import (
 	"os"
 	"testing"
 
+	"github.com/hmcc-dev/hmcc"
 	"github.com/hmcc-dev/hmcc/compiler"
-	"github.com/hmcc-dev/hmcc/dataset"
 	"github.com/hmcc-dev/hmcc/ir"
-	"github.com/hmcc-dev/hmcc/lang"
 )
 
 // Splitting the chains across goroutines must not change any chain's result beyond rounding
@@ -19,22 +18,11 @@ func TestLowerParallelMatchesSingleGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ast, err := lang.Parse("sparse_logistic.model", string(src))
+	cm, err := hmcc.Compile("sparse_logistic.model", string(src), hmcc.File("../models/breast_cancer.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := compiler.Check(ast)
-	if err != nil {
-		t.Fatal(err)
-	}
-	table, err := dataset.Read("../models/breast_cancer.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err = compiler.BindData(m, compiler.TableInput(table))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := cm.IR()
 	for _, chains := range []int{7, 20} { // one block; three blocks (7, 7, 6) over 1, 2, 3, 7, 16 workers
 		checkParallel(t, m, chains)
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/ir"
 )
 
@@ -16,15 +17,26 @@ import (
 // of the log density and its gradient, are unaffected by it. An error says which statement's
 // distribution has no rule.
 func StanDroppedConstant(m *ir.Model) (float64, error) {
-	env := constrainedEnv(m, make([]float64, m.Dim()), make([]float64, naturalLen(m)))
 	terms := make([]*ir.Term, 0, len(m.Params)+len(m.Terms))
 	for _, p := range m.Params {
 		terms = append(terms, p.Prior)
 	}
 	terms = append(terms, m.Terms...)
+	// The variates and arguments at θ = 0, computed by the compiled graph: the dropped
+	// summands involve only the values that do not vary with θ.
+	var exprs []ir.Expr
+	for _, t := range terms {
+		exprs = append(append(exprs, t.Variate), t.Args...)
+	}
+	at0, err := valuesAt(m, exprs, make([]float64, m.Dim()))
+	if err != nil {
+		return 0, err
+	}
+	vals := at0[0]
 	total := 0.0
 	for _, t := range terms {
-		c, err := termDropped(m, t, env)
+		c, err := termDropped(m, t, vals[:1+len(t.Args)])
+		vals = vals[1+len(t.Args):]
 		if err != nil {
 			return 0, err
 		}
@@ -36,24 +48,26 @@ func StanDroppedConstant(m *ir.Model) (float64, error) {
 	return total, nil
 }
 
-func termDropped(m *ir.Model, t *ir.Term, env *ir.Env) (float64, error) {
+// termDropped is t's share of StanDroppedConstant; vals are its variate's and then its
+// arguments' values at θ = 0.
+func termDropped(m *ir.Model, t *ir.Term, vals [][]float64) (float64, error) {
 	if t.Weights != nil {
 		// Stan writes a mixture as target += log_mix(...) or log_sum_exp(...), which keep every
 		// constant of the component densities: nothing is dropped.
 		return 0, nil
 	}
-	x, err := ir.Eval(t.Variate, env)
-	if err != nil {
-		return 0, err
+	for _, v := range vals {
+		if v == nil {
+			return 0, diag.InternalAt(t.Pos, "the arguments of %s cannot be computed", t.Dist.Name)
+		}
 	}
+	x := &ir.Tensor{Data: vals[0]}
 	vx := varies(m, t.Variate)
 	args := make([]*ir.Tensor, len(t.Args))
 	vp := make([]bool, len(t.Args))
 	n := len(x.Data)
 	for i, a := range t.Args {
-		if args[i], err = ir.Eval(a, env); err != nil {
-			return 0, err
-		}
+		args[i] = &ir.Tensor{Data: vals[1+i]}
 		vp[i] = varies(m, a)
 		n = max(n, len(args[i].Data))
 	}
@@ -123,18 +137,18 @@ func varies(m *ir.Model, e ir.Expr) bool {
 
 func probeVaries(m *ir.Model, e ir.Expr) bool {
 	rng := rand.New(rand.NewPCG(1, 2))
-	var vals [2][]float64
-	for k := range vals {
-		theta := make([]float64, m.Dim())
-		for i := range theta {
-			theta[i] = rng.Float64()*2 - 1
+	var thetas [2][]float64
+	for k := range thetas {
+		thetas[k] = make([]float64, m.Dim())
+		for i := range thetas[k] {
+			thetas[k][i] = rng.Float64()*2 - 1
 		}
-		v, err := ir.Eval(e, constrainedEnv(m, theta, make([]float64, naturalLen(m))))
-		if err != nil {
-			return true // cannot tell: keep its summands, as for a parameter
-		}
-		vals[k] = v.Data
 	}
+	at, err := valuesAt(m, []ir.Expr{e}, thetas[0], thetas[1])
+	if err != nil || at[0][0] == nil {
+		return true // cannot tell: keep its summands, as for a parameter
+	}
+	vals := [2][]float64{at[0][0], at[1][0]}
 	for i := range vals[0] {
 		if vals[0][i] != vals[1][i] && !(math.IsNaN(vals[0][i]) && math.IsNaN(vals[1][i])) {
 			return true

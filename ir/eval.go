@@ -28,7 +28,8 @@ func NewEnv(sizes Sizes, params map[*ParamVar][]float64) *Env {
 
 // Generate computes a generated quantity once per environment: its expression, or a draw from
 // its distribution for every element (scalar arguments broadcast) using env.Rand. A draw with
-// arguments outside the distribution's domains is NaN.
+// arguments outside the distribution's domains is NaN. It is the reference the compiled draws
+// (autodiff's Draw ops) are tested against, stream use included.
 func (g *GenVar) Generate(env *Env) (*Tensor, error) {
 	if t, ok := env.gens[g]; ok {
 		return t, nil
@@ -76,7 +77,9 @@ func (g *GenVar) Generate(env *Env) (*Tensor, error) {
 }
 
 // Eval computes e for one chain. It is the reference semantics of the language: the lowering to
-// a batched graph must agree with it, and data-only subexpressions are folded with it.
+// a batched graph must agree with it, and data-only subexpressions are folded with it. Nothing
+// that depends on the parameters is computed with it outside the tests: the log density and the
+// reported quantities (compiler.CompileOutputs) are the graph's, held to Eval by the tests.
 func Eval(e Expr, env *Env) (*Tensor, error) {
 	switch e := e.(type) {
 	case *Const:

@@ -11,9 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hmcc-dev/hmcc"
 	"github.com/hmcc-dev/hmcc/compiler"
-	"github.com/hmcc-dev/hmcc/dataset"
-	"github.com/hmcc-dev/hmcc/lang"
 	"github.com/hmcc-dev/hmcc/runtime"
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -165,21 +164,11 @@ func TestSBC(t *testing.T) {
 // sampleModel compiles the model for the CSV and returns every post-warmup draw of each output.
 func sampleModel(t *testing.T, source, csv string, cfg runtime.Config, chains int) map[string][]float64 {
 	t.Helper()
-	ast, err := lang.Parse("sbc.model", source)
+	cm, err := hmcc.Compile("sbc.model", source, hmcc.CSV("sbc.csv", strings.NewReader(csv)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := compiler.Check(ast)
-	if err != nil {
-		t.Fatal(err)
-	}
-	table, err := dataset.ReadFrom("sbc.csv", strings.NewReader(csv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := compiler.Bind(m, table); err != nil {
-		t.Fatal(err)
-	}
+	m := cm.IR()
 	prog, err := compiler.Lower(m, chains)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 
+	hmcclib "github.com/hmcc-dev/hmcc"
 	"github.com/hmcc-dev/hmcc/compiler/cudagen"
 	"github.com/hmcc-dev/hmcc/ir"
 	"github.com/hmcc-dev/hmcc/runtime"
@@ -14,8 +15,8 @@ import (
 // In the hmcc-gpu build the GPU is the default device and float32 its default precision (the
 // Metropolis step and every sum over elements are still accumulated in float64).
 func init() {
-	defaultDevice, defaultPrecision = "gpu", "float32"
-	newGPUTarget = func(m *ir.Model, chains int, precision string) (runtime.Target, func() error, error) {
+	hmcclib.DefaultDevice, hmcclib.DefaultPrecision = "gpu", "float32"
+	hmcclib.RegisterGPU(func(m *ir.Model, chains int, precision string) (runtime.Target, func() error, error) {
 		prec, err := cudagen.ParsePrecision(precision)
 		if err != nil {
 			return nil, nil, userError{err}
@@ -29,7 +30,7 @@ func init() {
 			return nil, nil, err
 		}
 		return t, t.Close, nil
-	}
+	})
 }
 
 // gpuDrawChunk is how many iterations of draws the device keeps before they come back together:

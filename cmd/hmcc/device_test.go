@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	hmcclib "github.com/hmcc-dev/hmcc"
 )
 
 // TestDeviceFlagsOnCPUBuild checks what the CPU build says to --device gpu: it names the build
 // that has the GPU.
 func TestDeviceFlagsOnCPUBuild(t *testing.T) {
-	if newGPUTarget != nil {
+	if hmcclib.DefaultDevice == "gpu" {
 		t.Skip("this is the hmcc_cuda build")
 	}
 	const model, data = "../../models/eight_schools.model", "../../models/eight_schools.csv"

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	hmcclib "github.com/hmcc-dev/hmcc"
 	"github.com/hmcc-dev/hmcc/lang"
 )
 
@@ -22,7 +23,7 @@ var errNotCanonical = errors.New("not canonical")
 func (c *fmtCmd) Run(e *env) error {
 	unformatted := false
 	for _, path := range c.Models {
-		text, err := readModelSource(path)
+		text, err := hmcclib.ReadSource(path)
 		if err != nil {
 			return err
 		}

@@ -5,18 +5,18 @@ import (
 	"strconv"
 	"strings"
 
+	hmcclib "github.com/hmcc-dev/hmcc"
 	"github.com/hmcc-dev/hmcc/compiler"
-	"github.com/hmcc-dev/hmcc/dataset"
 	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/ir"
 	"github.com/hmcc-dev/hmcc/lang"
 )
 
-// load runs the front half of the pipeline: parse, check, and (when dataPath is set) bind data.
-// More data files may follow dataPath; each is a CSV table or a JSON file of named values
-// (dataset.IsJSON), and a data declaration reads the first, or the one its from "name" names.
-func load(e *env, modelPath, dataPath string, more ...string) (*ir.Model, error) {
-	src, err := readModelSource(modelPath)
+// load runs the front half of the pipeline through hmcclib.Compile: parse, check, and (when dataPath
+// is set) bind data. More data files may follow dataPath; each is a CSV table or a JSON file of
+// named values, and a data declaration reads the first, or the one its from "name" names.
+func load(e *env, modelPath, dataPath string, more ...string) (*hmcclib.Model, error) {
+	src, err := hmcclib.ReadSource(modelPath)
 	if err != nil {
 		return nil, err
 	}
@@ -24,40 +24,13 @@ func load(e *env, modelPath, dataPath string, more ...string) (*ir.Model, error)
 	if modelPath == "-" {
 		modelPath = "<stdin>" // for positions in messages
 	}
-	ast, err := lang.Parse(modelPath, e.src)
-	if err != nil {
-		return nil, err
-	}
-	m, err := compiler.Check(ast)
-	if err != nil {
-		return nil, err
-	}
-	if dataPath == "" {
-		return m, compiler.CheckConstants(m)
-	}
-	if avail := availableMemory(); avail > 0 {
-		dataset.MaxBytes = int64(avail)
-	}
-	inputs := make([]compiler.Input, 0, 1+len(more))
+	var data []hmcclib.Data
 	for _, p := range append([]string{dataPath}, more...) {
-		in := compiler.Input{Name: compiler.InputName(p)}
-		if dataset.IsJSON(p) {
-			in.JSON, err = dataset.ReadJSON(p)
-		} else {
-			in.Table, err = dataset.Read(p)
+		if p != "" {
+			data = append(data, hmcclib.File(p))
 		}
-		if err != nil {
-			return nil, err
-		}
-		inputs = append(inputs, in)
 	}
-	if err := compiler.CheckInputNames(inputs); err != nil {
-		return nil, err
-	}
-	if err := compiler.BindInputs(m, inputs); err != nil {
-		return nil, err
-	}
-	return m, checkMemory(m, 1)
+	return hmcclib.Compile(modelPath, src, data...)
 }
 
 type checkCmd struct {
@@ -73,7 +46,7 @@ type checkCmd struct {
 
 func (c *checkCmd) Run(e *env) error {
 	if c.Dump == "ast" {
-		src, err := readModelSource(c.Model)
+		src, err := hmcclib.ReadSource(c.Model)
 		if err != nil {
 			return err
 		}
@@ -88,10 +61,11 @@ func (c *checkCmd) Run(e *env) error {
 	if c.Dump == "graph" && c.Data == "" {
 		return userError{fmt.Errorf("--dump graph needs the data file: hmcc check MODEL DATA --dump graph")}
 	}
-	m, err := load(e, c.Model, c.Data, c.More...)
+	cm, err := load(e, c.Model, c.Data, c.More...)
 	if err != nil {
 		return err
 	}
+	m := cm.IR()
 	switch c.Dump {
 	case "ir":
 		fmt.Fprint(e.stdout, ir.Dump(m))
@@ -120,7 +94,7 @@ func (c *checkCmd) Run(e *env) error {
 	fmt.Fprintf(e.stdout, "%s: ok\n", c.Model)
 	for _, p := range m.Params {
 		size := p.Shape.String()
-		if m.Sizes != nil && len(p.Shape) > 0 {
+		if m.Bound() && len(p.Shape) > 0 {
 			size = fmt.Sprintf("%s = %v", size, m.Sizes.Resolve(p.Shape))
 		}
 		fmt.Fprintf(e.stdout, "  param %-10s %-14s %-9s ~ %s\n", p.Name, size, p.Constraint, p.Prior.Dist.Name)

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/alecthomas/kong"
+	hmcclib "github.com/hmcc-dev/hmcc"
 	"github.com/hmcc-dev/hmcc/dataset"
 	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/dist"
@@ -45,7 +46,7 @@ type cli struct {
 	Version       versionCmd       `cmd:"" help:"Print the version."`
 }
 
-// userError marks problems the user can fix: they exit with status 2.
+// userError marks problems the user can fix: they exit with status 2 (as hmcclib.UserError).
 type userError struct{ err error }
 
 func (e userError) Error() string { return e.err.Error() }
@@ -68,7 +69,7 @@ func Main(args []string, stdout, stderr io.Writer) (status int) {
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { exited = code; panic(exitPanic{}) }),
 		kong.UsageOnError(),
-		kong.Vars{"cores": strconv.Itoa(goruntime.NumCPU()), "device": defaultDevice, "precision": defaultPrecision})
+		kong.Vars{"cores": strconv.Itoa(goruntime.NumCPU()), "device": hmcclib.DefaultDevice, "precision": hmcclib.DefaultPrecision})
 	if err != nil {
 		fmt.Fprintln(stderr, "hmcc: internal error:", err)
 		return exitInternal
@@ -116,6 +117,8 @@ func report(err error, e *env, stderr io.Writer) int {
 	var ue userError
 	var ioe ioError
 	var ie *diag.InternalError
+	var lue hmcclib.UserError
+	var lioe hmcclib.IOError
 	switch {
 	case errors.As(err, &ie):
 		// hmcc itself failed, wherever the error was wrapped: exit 1 and ask for a report.
@@ -133,8 +136,14 @@ func report(err error, e *env, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "error: %v\n", ue.err)
 		return exitUser
+	case errors.As(err, &lue):
+		fmt.Fprintf(stderr, "error: %v\n", lue.Err)
+		return exitUser
 	case errors.As(err, &ioe):
 		fmt.Fprintf(stderr, "error: %v\n", ioe.err)
+		return exitInternal
+	case errors.As(err, &lioe):
+		fmt.Fprintf(stderr, "error: %v\n", lioe.Err)
 		return exitInternal
 	}
 	// An error of no known type is taken for hmcc's own failure. Some stages still mark theirs by

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	hmcclib "github.com/hmcc-dev/hmcc"
 	"github.com/hmcc-dev/hmcc/dist"
 	"github.com/hmcc-dev/hmcc/runtime/diagnostics"
 	"github.com/hmcc-dev/hmcc/runtime/summary"
@@ -513,8 +514,8 @@ func TestSummaryReproducesRun(t *testing.T) {
 		t.Errorf("summary differs from the run:\nrun:\n%s\nsummary:\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
 	}
 	// The same with the draw store spilling to disk after every few iterations.
-	defer func(b int) { drawBudget = b }(drawBudget)
-	drawBudget = 6 * 20 * 8 * 4 // 6 chains × 20 stored values (lp__, mu, tau, 8 theta_raw, 8 theta, energy__) × 4 iterations
+	defer func(b int) { hmcclib.DrawBudget = b }(hmcclib.DrawBudget)
+	hmcclib.DrawBudget = 6 * 20 * 8 * 4 // 6 chains × 20 stored values (lp__, mu, tau, 8 theta_raw, 8 theta, energy__) × 4 iterations
 	code, spillOut, errs := hmcc(t, "summary", dir, "--superchains", "3")
 	if code != 0 {
 		t.Fatalf("summary exit %d: %s", code, errs)

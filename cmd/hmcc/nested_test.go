@@ -5,16 +5,6 @@ import (
 	"testing"
 )
 
-func TestAutoSuperchains(t *testing.T) {
-	for _, c := range []struct{ chains, draws, want int }{
-		{4, 1000, 0}, {16, 1000, 0}, {16, 250, 4}, {64, 100, 16}, {12, 100, 0}, {18, 100, 0},
-	} {
-		if got := autoSuperchains(c.chains, c.draws); got != c.want {
-			t.Errorf("autoSuperchains(%d, %d) = %d, want %d", c.chains, c.draws, got, c.want)
-		}
-	}
-}
-
 // Many short chains are judged by nested R-hat over automatic superchains, and the output says
 // so; a default run says it judged split R-hat.
 func TestVerdictSaysWhichCriterion(t *testing.T) {

@@ -34,10 +34,11 @@ type optimizeCmd struct {
 // log-Jacobian of the constraining transforms (what the samplers use), or without it (the density
 // of the parameters on their own scale, as a function of θ).
 func modelDensity(e *env, model, data string, more []string, jacobian bool) (*ir.Model, optimize.LogDensity, error) {
-	m, err := load(e, model, data, more...)
+	lib, err := load(e, model, data, more...)
 	if err != nil {
 		return nil, nil, err
 	}
+	m := lib.IR()
 	if m.Dim() == 0 {
 		return nil, nil, userError{fmt.Errorf("%s has no parameters: there is nothing to optimize or approximate", model)}
 	}
@@ -126,7 +127,7 @@ func (c *optimizeCmd) Run(e *env) error {
 	if edge, grows := boundaryCoordinate(m, mode); edge != "" && grows && !mode.Converged {
 		return userError{fmt.Errorf("%s: %w: the log density still increases as %s approaches the edge of its support (it is %.3g there), so the density has no maximum inside the support; %s", c.Model, optimize.ErrNoMode, edge, paramValue(m, mode.Theta, edge), modeKindShort(c.Jacobian))}
 	}
-	offset, lpNote := stanLP(m)
+	offset, lpNote := stanOffset(m)
 	names := compiler.OutputNames(m)
 	header := approxHeader{model: c.Model, data: append([]string{c.Data}, c.More...), seed: c.Seed, lpNote: lpNote,
 		method: "optimize", lines: []string{"    optimize", fmt.Sprintf("      algorithm = lbfgs (Default)"),
@@ -221,6 +222,16 @@ func modeKindShort(jacobian bool) string {
 		return "a posterior can still be proper without a mode: hmcc run samples it"
 	}
 	return "without the Jacobian a scale can shrink onto the data: try --jacobian, or hmcc run to sample the posterior"
+}
+
+// stanOffset returns what to subtract from the log density to write lp__ in Stan's convention
+// (the constants of ~ statements dropped), and the header's hmcc_lp note, as hmcc run does.
+func stanOffset(m *ir.Model) (float64, string) {
+	c, err := compiler.StanDroppedConstant(m)
+	if err != nil {
+		return 0, "fully_normalised"
+	}
+	return c, "stan_convention"
 }
 
 func b2i(b bool) int {

@@ -47,7 +47,7 @@ func (c *pathfinderCmd) Run(e *env) error {
 		}
 		return err
 	}
-	offset, lpNote := stanLP(m)
+	offset, lpNote := stanOffset(m)
 	names := compiler.OutputNames(m)
 	lead := make([][]float64, len(res.Draws))
 	rows := make([][]float64, len(res.Draws))

@@ -18,13 +18,13 @@ const initPathfinder = "pathfinder"
 
 // pathfinderStart returns chains×dim starting points drawn by multi-path Pathfinder (4 paths,
 // PSIS-resampled, one draw per chain, or per superchain so that a superchain's chains start
-// together as nested R-hat needs). When Pathfinder fails it says why on w and returns fallback
-// (the uniform(−2, 2) starts, nil meaning each chain draws its own).
-func pathfinderStart(w io.Writer, m *ir.Model, chains, superchains int, seed uint64, fallback []float64) []float64 {
+// together as nested R-hat needs). When Pathfinder fails it says why on w and returns nil: the
+// sampler's own uniform(−2, 2) starts.
+func pathfinderStart(w io.Writer, m *ir.Model, chains, superchains int, seed uint64) []float64 {
 	points, err := pathfinderPoints(m, chains, superchains, seed)
 	if err != nil {
 		fmt.Fprintf(w, "--init pathfinder: %v; the chains start uniform(-2, 2) on the unconstrained scale instead\n", err)
-		return fallback
+		return nil
 	}
 	return points
 }

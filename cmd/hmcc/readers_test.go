@@ -514,7 +514,7 @@ func TestCmdStanPyAndArviZReadEverySampler(t *testing.T) {
 			// The header says what ran.
 			c := m.config
 			want := map[string]any{"hmcc_sampler": tc.sampler, "hmcc_threads": 1, "hmcc_chains": 2, "hmcc_superchains": 0,
-				"hmcc_version": version, "metric": "diag_e", "hmcc_lp": lpStan, "thin": tc.thin}
+				"hmcc_version": version, "metric": "diag_e", "hmcc_lp": "stan_convention", "thin": tc.thin}
 			for k, v := range want {
 				if fmt.Sprint(c[k]) != fmt.Sprint(v) {
 					t.Errorf("header %s = %v, want %v", k, c[k], v)

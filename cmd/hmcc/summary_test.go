@@ -3,31 +3,9 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 )
-
-func TestSuperchains(t *testing.T) {
-	if got := superchainIDs(6, 3); !reflect.DeepEqual(got, []int{0, 0, 1, 1, 2, 2}) {
-		t.Errorf("superchainIDs(6, 3) = %v", got)
-	}
-	init := superchainInit(4, 2, 3, 1)
-	for j := 0; j < 3; j++ {
-		if init[j] != init[3+j] || init[6+j] != init[9+j] {
-			t.Fatalf("chains of a superchain start apart: %v", init)
-		}
-		if init[j] < -2 || init[j] > 2 {
-			t.Fatalf("initial value %g outside (-2, 2)", init[j])
-		}
-	}
-	if init[0] == init[6] {
-		t.Error("different superchains share a start")
-	}
-	if superchainIDs(4, 0) != nil || superchainInit(4, 0, 3, 1) != nil {
-		t.Error("no superchains should mean independent starts")
-	}
-}
 
 // With --save-warmup the CSVs hold the warmup rows too; `hmcc summary` does not count them, and
 // both summaries name elements as Stan does, theta[1].

@@ -168,9 +168,9 @@ func (e *Unsupported) Error() string {
 	return "the GPU backend does not support " + e.What + " yet; run this model on the CPU (--device cpu)"
 }
 
-// Generate compiles a bound model (after compiler.Check and compiler.Bind) to CUDA C and a plan.
+// Generate compiles a bound model (after compiler.Check and compiler.BindData) to CUDA C and a plan.
 func Generate(m *ir.Model, prec Precision) (*Program, error) {
-	if m.Sizes == nil {
+	if !m.Bound() {
 		return nil, diag.Internalf("generating CUDA for a model with no data bound")
 	}
 	g := &gen{m: m, prec: prec, p: &Program{Precision: prec, Dim: m.Dim()}, mats: map[ir.Expr]*mat{},

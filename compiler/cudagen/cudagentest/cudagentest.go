@@ -12,10 +12,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hmcc-dev/hmcc/compiler"
-	"github.com/hmcc-dev/hmcc/dataset"
+	"github.com/hmcc-dev/hmcc"
 	"github.com/hmcc-dev/hmcc/ir"
-	"github.com/hmcc-dev/hmcc/lang"
 )
 
 // Load parses and checks the model file and binds the CSV data file to it. The model is named by
@@ -26,22 +24,11 @@ func Load(t testing.TB, modelPath, dataPath string) *ir.Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ast, err := lang.Parse(filepath.Base(modelPath), string(src))
+	m, err := hmcc.Compile(filepath.Base(modelPath), string(src), hmcc.File(dataPath))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := compiler.Check(ast)
-	if err != nil {
-		t.Fatal(err)
-	}
-	table, err := dataset.Read(dataPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := compiler.Bind(m, table); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return m.IR()
 }
 
 // RandomTheta returns n unconstrained coordinates drawn uniformly from [-2, 2), the samplers'

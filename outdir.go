@@ -1,65 +1,64 @@
-package main
+package hmcc
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
-	"time"
+	"sync"
+
+	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
 )
 
-// outputDir is the --output-dir of one run, used as a transaction (README.md, "What hmcc run
+// OutputDir is the output directory of one run (hmcc's --output-dir), used as a transaction (README.md, "What hmcc run
 // writes"):
-//   - open takes an exclusive lock on the directory for the whole run, so a second run into it
+//   - OpenOutputDir takes an exclusive lock on the directory for the whole run, so a second run into it
 //     is refused instead of interleaving rows with the first;
 //   - it refuses a directory that holds an earlier run's files unless --overwrite, so two runs'
 //     chains never stand side by side;
 //   - nothing in the directory changes until the run is about to write its first draw: the
-//     chain files are prepared under hidden names and commit then removes every file of the
+//     chain files are prepared under hidden names and Commit then removes every file of the
 //     earlier run (all of its output_N.csv, its summary.csv and plots/) and publishes them;
 //   - a run that stops before that (bad model, no starting point, interrupted in warmup)
 //     leaves the directory as it was, and removes it again if it created it.
-type outputDir struct {
+type OutputDir struct {
 	path      string
 	runID     string
-	created   bool     // the run made the directory
-	lock      *os.File // the directory itself, flock'ed
-	old       []string // the earlier run's files, removed by commit (only with --overwrite)
+	mu        sync.Mutex // held while rows are written (Lock)
+	complete  bool       // every row of the run is written
+	created   bool       // the run made the directory
+	lock      *os.File   // the directory itself, flock'ed
+	old       []string   // the earlier run's files, removed by commit (only with --overwrite)
 	committed bool
 }
-
-// chainFile matches the chain CSVs hmcc run writes.
-var chainFile = regexp.MustCompile(`^output_([0-9]+)\.csv$`)
 
 // metricFile matches the adapted metrics hmcc run --save-metric writes beside them.
 var savedMetricFile = regexp.MustCompile(`^output_([0-9]+)_metric\.json$`)
 
-// openOutputDir validates and locks dir before anything else of the run touches it.
-func openOutputDir(dir string, overwrite bool) (*outputDir, error) {
+// OpenOutputDir validates and locks dir before anything else of the run touches it; overwrite
+// allows replacing an earlier run's files.
+func OpenOutputDir(dir string, overwrite bool) (*OutputDir, error) {
 	if strings.TrimSpace(dir) == "" {
-		return nil, userError{errors.New(`--output-dir is empty; name a directory, e.g. --output-dir output (or --output-dir . for the current one)`)}
+		return nil, UserError{errors.New(`--output-dir is empty; name a directory, e.g. --output-dir output (or --output-dir . for the current one)`)}
 	}
-	o := &outputDir{path: dir, runID: newRunID()}
+	o := &OutputDir{path: dir, runID: cmdstan.NewRunID()}
 	switch fi, err := os.Stat(dir); {
 	case errors.Is(err, os.ErrNotExist):
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, userError{fmt.Errorf("cannot create the output directory %s: %w; choose another --output-dir", dir, err)}
+			return nil, UserError{fmt.Errorf("cannot create the output directory %s: %w; choose another --output-dir", dir, err)}
 		}
 		o.created = true
 	case err != nil:
-		return nil, userError{fmt.Errorf("cannot use the output directory: %w", err)}
+		return nil, UserError{fmt.Errorf("cannot use the output directory: %w", err)}
 	case !fi.IsDir():
-		return nil, userError{fmt.Errorf("--output-dir %s is a file, not a directory; name a directory, e.g. --output-dir %s", dir, suggestDir(dir))}
+		return nil, UserError{fmt.Errorf("--output-dir %s is a file, not a directory; name a directory, e.g. --output-dir %s", dir, suggestDir(dir))}
 	}
 	if err := writable(dir); err != nil {
-		return nil, userError{fmt.Errorf("cannot write into the output directory %s: %w; choose another --output-dir", dir, err)}
+		return nil, UserError{fmt.Errorf("cannot write into the output directory %s: %w; choose another --output-dir", dir, err)}
 	}
-	lock, err := lockDir(dir, true)
+	lock, err := LockDir(dir, true)
 	if err != nil {
 		o.abandon()
 		return nil, err
@@ -72,14 +71,31 @@ func openOutputDir(dir string, overwrite bool) (*outputDir, error) {
 	}
 	if len(old) > 0 && !overwrite {
 		o.abandon()
-		return nil, userError{fmt.Errorf("the output directory %s holds the files of an earlier run (%s); pass --overwrite to replace them all, or choose another --output-dir", dir, describeFiles(old))}
+		return nil, UserError{fmt.Errorf("the output directory %s holds the files of an earlier run (%s); pass --overwrite to replace them all, or choose another --output-dir", dir, cmdstan.DescribeFiles(old))}
 	}
 	o.old = old
 	return o, nil
 }
 
-// commit removes the earlier run's files; the caller then publishes the new chain files.
-func (o *outputDir) commit() error {
+// Path is the directory.
+func (o *OutputDir) Path() string { return o.path }
+
+// RunID names the run, as the chain files' headers record it.
+func (o *OutputDir) RunID() string { return o.runID }
+
+// Lock holds off the run's writes: Sample writes every row with the lock held, so a process
+// that exits while holding it leaves no row split. Complete (read with the lock held) reports
+// that every row of the run is written.
+func (o *OutputDir) Lock() { o.mu.Lock() }
+
+// Unlock releases Lock.
+func (o *OutputDir) Unlock() { o.mu.Unlock() }
+
+// Complete reports that the run has written every row (call it holding Lock).
+func (o *OutputDir) Complete() bool { return o.complete }
+
+// Commit removes the earlier run's files; the caller then publishes the new chain files.
+func (o *OutputDir) Commit() error {
 	for _, p := range o.old {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("removing the earlier run's %s: %w", p, err)
@@ -90,9 +106,9 @@ func (o *outputDir) commit() error {
 	return nil
 }
 
-// close releases the lock and, when the run never committed and made the directory, removes it
+// Close releases the lock and, when the run never committed and made the directory, removes it
 // again (only if it is still empty).
-func (o *outputDir) close() {
+func (o *OutputDir) Close() {
 	if o.lock != nil {
 		o.lock.Close() // closing the descriptor releases the flock
 		o.lock = nil
@@ -103,7 +119,7 @@ func (o *outputDir) close() {
 }
 
 // abandon is close for a directory that was never locked.
-func (o *outputDir) abandon() { o.close() }
+func (o *OutputDir) abandon() { o.Close() }
 
 // runFiles lists what an earlier hmcc run (and hmcc plot) wrote into dir: every output_N.csv,
 // output_N_metric.json, summary.csv, the hidden files of a run that was killed while preparing or summarising, and
@@ -118,7 +134,7 @@ func runFiles(dir string) ([]string, error) {
 		name := e.Name()
 		hidden := strings.HasPrefix(name, ".output_") && strings.HasSuffix(name, ".csv.new") ||
 			strings.HasPrefix(name, ".summary-") && strings.HasSuffix(name, ".csv")
-		if !e.IsDir() && (chainFile.MatchString(name) || savedMetricFile.MatchString(name) || name == "summary.csv" || hidden) {
+		if !e.IsDir() && (cmdstan.ChainFile.MatchString(name) || savedMetricFile.MatchString(name) || name == "summary.csv" || hidden) {
 			files = append(files, filepath.Join(dir, name))
 		}
 	}
@@ -132,44 +148,6 @@ func runFiles(dir string) ([]string, error) {
 		}
 	}
 	return files, nil
-}
-
-// describeFiles names a few of the files, "output_1.csv … output_8.csv, summary.csv".
-func describeFiles(paths []string) string {
-	var chains, rest []string
-	for _, p := range paths {
-		rel := p
-		if b := filepath.Base(filepath.Dir(p)); b == "plots" {
-			rel = "plots/" + filepath.Base(p)
-		} else {
-			rel = filepath.Base(p)
-		}
-		if chainFile.MatchString(rel) {
-			chains = append(chains, rel)
-		} else {
-			rest = append(rest, rel)
-		}
-	}
-	slices.SortFunc(chains, func(a, b string) int { return chainIndex(a) - chainIndex(b) })
-	var parts []string
-	switch len(chains) {
-	case 0:
-	case 1, 2:
-		parts = append(parts, chains...)
-	default:
-		parts = append(parts, chains[0]+" … "+chains[len(chains)-1])
-	}
-	if len(rest) > 3 {
-		rest = append(rest[:3], fmt.Sprintf("%d more", len(rest)-3))
-	}
-	return strings.Join(append(parts, rest...), ", ")
-}
-
-// newRunID names a run: its start time and 32 random bits, e.g. 20261201T095741Z-3f9a1c2b.
-func newRunID() string {
-	var b [4]byte
-	rand.Read(b[:])
-	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
 // suggestDir proposes a directory name next to a file that was given as --output-dir.

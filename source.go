@@ -1,10 +1,9 @@
-package main
+package hmcc
 
 import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -18,35 +17,6 @@ const (
 	maxModelBytes = 1 << 20
 	maxModelLine  = 10_000
 )
-
-// readModelSource reads a model's source from path ("-" is standard input) and refuses what cannot
-// be a model before the parser sees it: more than maxModelBytes (a device such as /dev/zero
-// is never read beyond that), compressed or binary content, text that is not UTF-8, overlong
-// lines. A UTF-8 byte-order mark is dropped. Messages quote at most a short escaped excerpt.
-func readModelSource(path string) (string, error) {
-	var r io.Reader
-	if path == "-" {
-		r = os.Stdin
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return "", userError{fmt.Errorf("cannot read the model: %w", err)}
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.IsDir() {
-			return "", userError{fmt.Errorf("%s is a directory; give the model file, e.g. %s", path, strings.TrimSuffix(path, "/")+"/model.model")}
-		}
-		r = f
-	}
-	src, err := io.ReadAll(io.LimitReader(r, maxModelBytes+1))
-	if err != nil {
-		return "", userError{fmt.Errorf("cannot read the model %s: %w", path, err)}
-	}
-	if err := plausibleModel(path, src); err != nil {
-		return "", userError{err}
-	}
-	return strings.TrimPrefix(string(src), "\ufeff"), nil
-}
 
 // plausibleModel says why src cannot be a model's text, or nil.
 func plausibleModel(path string, src []byte) error {
@@ -106,13 +76,14 @@ func excerpt(src []byte) string {
 	return strconv.QuoteToASCII(string(src))
 }
 
-// checkMemory refuses a model whose sampling state cannot fit in the memory this machine has
+// CheckMemory refuses a model whose sampling state cannot fit in the memory this machine has
 // available, before anything that size is allocated: param a[1000000000] asks for 8 GB per
 // chain and per copy of the state. The estimate counts the per-chain arrays the samplers and
 // the gradient keep (position, momentum, gradient, proposals, metric adaptation: about 16
 // copies), so it is a lower bound; the check catches sizes that are wrong by orders of
 // magnitude, not tight ones.
-func checkMemory(m *ir.Model, chains int) error {
+func (cm *Model) CheckMemory(chains int) error {
+	m := cm.ir
 	const copies = 16
 	dim, avail := uint64(m.Dim()), availableMemory()
 	if dim == 0 || avail == 0 || dim <= avail/8/copies/uint64(chains) {
@@ -125,7 +96,7 @@ func checkMemory(m *ir.Model, chains int) error {
 		}
 	}
 	need := float64(dim) * 8 * copies * float64(chains)
-	return userError{fmt.Errorf("the model has %d unknowns (parameter %s alone has %d); %d chain(s) need at least %s of memory, more than the %s available; check the sizes in the param declarations (and the data that bind them), or use fewer chains",
+	return UserError{fmt.Errorf("the model has %d unknowns (parameter %s alone has %d); %d chain(s) need at least %s of memory, more than the %s available; check the sizes in the param declarations (and the data that bind them), or use fewer chains",
 		dim, biggest.Name, biggest.Len, chains, bytesWords(need), bytesWords(float64(avail)))}
 }
 

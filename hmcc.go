@@ -1,0 +1,194 @@
+package hmcc
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hmcc-dev/hmcc/compiler"
+	"github.com/hmcc-dev/hmcc/dataset"
+	"github.com/hmcc-dev/hmcc/ir"
+	"github.com/hmcc-dev/hmcc/lang"
+)
+
+// Model is a checked model with its data bound: what Sample, LogDensity and Generate run.
+type Model struct {
+	ir  *ir.Model
+	src string
+}
+
+// Compile parses and checks the model source (name is the file name diagnostics show) and reads
+// and binds its data. A data declaration reads the first Data, or the one its from "name" names
+// (a Data's name is its base name without the extension). Without data, Compile checks the model
+// and its constant arguments only (as hmcc check MODEL does); such a model can be sampled when it
+// declares no data.
+func Compile(name, src string, data ...Data) (*Model, error) {
+	ast, err := lang.Parse(name, src)
+	if err != nil {
+		return nil, err
+	}
+	m, err := compiler.Check(ast)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) == 0 {
+		return &Model{ir: m, src: src}, compiler.CheckConstants(m)
+	}
+	if avail := availableMemory(); avail > 0 {
+		dataset.MaxBytes = int64(avail)
+	}
+	inputs := make([]compiler.Input, len(data))
+	for i, d := range data {
+		if inputs[i], err = d.read(); err != nil {
+			return nil, err
+		}
+	}
+	if err := compiler.CheckInputNames(inputs); err != nil {
+		return nil, err
+	}
+	bound, err := compiler.BindData(m, inputs...)
+	if err != nil {
+		return nil, err
+	}
+	cm := &Model{ir: bound, src: src}
+	return cm, cm.CheckMemory(1)
+}
+
+// CompileFile is Compile of the model file at path ("-" is standard input), read by ReadSource.
+func CompileFile(path string, data ...Data) (*Model, error) {
+	src, err := ReadSource(path)
+	if err != nil {
+		return nil, err
+	}
+	if path == "-" {
+		path = "<stdin>"
+	}
+	return Compile(path, src, data...)
+}
+
+// ready binds a model that declares no data (Compile leaves it unbound, as hmcc check without
+// data shows it) and refuses one whose data were not given.
+func (m *Model) ready() error {
+	if m.ir.Bound() {
+		return nil
+	}
+	if len(m.ir.Data) > 0 {
+		names := make([]string, len(m.ir.Data))
+		for i, d := range m.ir.Data {
+			names[i] = d.Name
+		}
+		return UserError{fmt.Errorf("the model declares data (%s) but was compiled without any; give the data to Compile", strings.Join(names, ", "))}
+	}
+	bound, err := compiler.BindData(m.ir)
+	if err != nil {
+		return err
+	}
+	m.ir = bound
+	return nil
+}
+
+// IR is the checked (and, with data, bound) model.
+func (m *Model) IR() *ir.Model { return m.ir }
+
+// Source is the model's text, which diag.Render needs to show the lines a diagnostic points at.
+func (m *Model) Source() string { return m.src }
+
+// Params are the model's parameter names, in declaration order.
+func (m *Model) Params() []string {
+	out := make([]string, len(m.ir.Params))
+	for i, p := range m.ir.Params {
+		out[i] = p.Name
+	}
+	return out
+}
+
+// Dim is the number of unconstrained coordinates the sampler moves (0 before data are bound
+// when a parameter's size comes from the data).
+func (m *Model) Dim() int { return m.ir.Dim() }
+
+// Names are the reported quantities of every draw, one per element (CmdStan's column names
+// after the sampler's): the parameters, the reported lets and the generated quantities.
+func (m *Model) Names() []string { return compiler.OutputNames(m.ir) }
+
+// Data is one data input of Compile: a CSV table or a JSON object of named values.
+type Data struct {
+	read func() (compiler.Input, error)
+}
+
+// File reads the data file at path: JSON when its name ends in .json or its text starts with
+// "{", else CSV.
+func File(path string) Data {
+	return Data{read: func() (in compiler.Input, err error) {
+		in.Name = compiler.InputName(path)
+		if dataset.IsJSON(path) {
+			in.JSON, err = dataset.ReadJSON(path)
+		} else {
+			in.Table, err = dataset.Read(path)
+		}
+		return in, err
+	}}
+}
+
+// CSV reads a CSV table from r; name stands for the file name (a model's from "name" and
+// messages use it).
+func CSV(name string, r io.Reader) Data {
+	return Data{read: func() (in compiler.Input, err error) {
+		in.Name = compiler.InputName(name)
+		in.Table, err = dataset.ReadFrom(name, r)
+		return in, err
+	}}
+}
+
+// JSON reads a JSON object of named values from r, as File does a .json file.
+func JSON(name string, r io.Reader) Data {
+	return Data{read: func() (in compiler.Input, err error) {
+		in.Name = compiler.InputName(name)
+		in.JSON, err = dataset.ReadJSONFrom(name, r)
+		return in, err
+	}}
+}
+
+// Values gives named values held in memory, as a JSON data file would: each value a number, a
+// slice of numbers (a column, read by column "y") or a slice of equally long slices (a matrix,
+// row-major). name stands for the file name.
+func Values(name string, values map[string]any) Data {
+	b, err := json.Marshal(values)
+	if err != nil {
+		return Data{read: func() (compiler.Input, error) {
+			return compiler.Input{}, UserError{fmt.Errorf("%s: the values cannot be written as JSON data: %w", name, err)}
+		}}
+	}
+	return JSON(name, bytes.NewReader(b))
+}
+
+// ReadSource reads a model's text from path ("-" is standard input) and refuses what cannot be a
+// model before the parser sees it: more than 1 MiB (a device such as /dev/zero is never read
+// beyond that), compressed or binary content, text that is not UTF-8, lines over 10,000 bytes.
+// A UTF-8 byte-order mark is dropped. Messages quote at most a short escaped excerpt.
+func ReadSource(path string) (string, error) {
+	var r io.Reader
+	if path == "-" {
+		r = os.Stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return "", UserError{fmt.Errorf("cannot read the model: %w", err)}
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return "", UserError{fmt.Errorf("%s is a directory; give the model file, e.g. %s", path, strings.TrimSuffix(path, "/")+"/model.model")}
+		}
+		r = f
+	}
+	src, err := io.ReadAll(io.LimitReader(r, maxModelBytes+1))
+	if err != nil {
+		return "", UserError{fmt.Errorf("cannot read the model %s: %w", path, err)}
+	}
+	if err := plausibleModel(path, src); err != nil {
+		return "", UserError{err}
+	}
+	return strings.TrimPrefix(string(src), "\ufeff"), nil
+}

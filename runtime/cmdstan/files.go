@@ -1,0 +1,139 @@
+package cmdstan
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ChainFile matches the names of the chain CSVs hmcc run writes, output_<chain>.csv.
+var ChainFile = regexp.MustCompile(`^output_([0-9]+)\.csv$`)
+
+// metricFile is CmdStan's metric file (JSON): the inverse metric, and, as CmdStan's save_metric
+// writes it, the step size and the metric's kind.
+type metricFile struct {
+	StepSize   *float64        `json:"stepsize,omitempty"`
+	MetricType string          `json:"metric_type,omitempty"`
+	InvMetric  json.RawMessage `json:"inv_metric"`
+}
+
+// ReadMetricFile reads a diagonal inverse metric of dim elements from a CmdStan metric file.
+func ReadMetricFile(path string, dim int) ([]float64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var f metricFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("%s: not a CmdStan metric file (JSON with \"inv_metric\"): %v", path, err)
+	}
+	if f.InvMetric == nil {
+		return nil, fmt.Errorf("%s: no \"inv_metric\" entry; a CmdStan metric file is {\"inv_metric\": [v1, v2, …]}", path)
+	}
+	var diag []float64
+	if err := json.Unmarshal(f.InvMetric, &diag); err != nil {
+		var dense [][]float64
+		if json.Unmarshal(f.InvMetric, &dense) == nil {
+			return nil, fmt.Errorf("%s: \"inv_metric\" is a matrix (a dense metric); hmcc reads a diagonal metric, a vector of %d numbers", path, dim)
+		}
+		return nil, fmt.Errorf("%s: \"inv_metric\" must be a vector of %d numbers: %v", path, dim, err)
+	}
+	if len(diag) != dim {
+		return nil, fmt.Errorf("%s: \"inv_metric\" has %d elements; the model has %d unconstrained coordinates (`hmcc logdensity --json` lists them)", path, len(diag), dim)
+	}
+	for i, v := range diag {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%s: \"inv_metric\" element %d is %v; every element must be a positive finite number", path, i+1, v)
+		}
+	}
+	return diag, nil
+}
+
+// WriteMetricFile writes one chain's adapted tuning as CmdStan's save_metric does.
+func WriteMetricFile(path string, stepSize float64, invMetric []float64) error {
+	raw, err := json.Marshal(invMetric)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(metricFile{StepSize: &stepSize, MetricType: "diag_e", InvMetric: raw}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// ChainFiles lists a fit's chain CSVs: output_*.csv in chain order, or else every CSV but
+// summary.csv.
+func ChainFiles(dir string) ([]string, error) {
+	paths, _ := filepath.Glob(filepath.Join(dir, "output_*.csv"))
+	if len(paths) == 0 {
+		all, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
+		for _, p := range all {
+			if filepath.Base(p) != "summary.csv" {
+				paths = append(paths, p)
+			}
+		}
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("%s has no chain CSVs (output_*.csv); give the --output-dir of a finished hmcc run", dir)
+	}
+	sort.Slice(paths, func(i, j int) bool { // output_2 before output_10
+		if len(paths[i]) != len(paths[j]) {
+			return len(paths[i]) < len(paths[j])
+		}
+		return paths[i] < paths[j]
+	})
+	return paths, nil
+}
+
+// DescribeFiles names a few of the files, "output_1.csv … output_8.csv, summary.csv".
+func DescribeFiles(paths []string) string {
+	var chains, rest []string
+	for _, p := range paths {
+		rel := p
+		if b := filepath.Base(filepath.Dir(p)); b == "plots" {
+			rel = "plots/" + filepath.Base(p)
+		} else {
+			rel = filepath.Base(p)
+		}
+		if ChainFile.MatchString(rel) {
+			chains = append(chains, rel)
+		} else {
+			rest = append(rest, rel)
+		}
+	}
+	number := func(name string) int {
+		n, _ := strconv.Atoi(ChainFile.FindStringSubmatch(name)[1])
+		return n
+	}
+	slices.SortFunc(chains, func(a, b string) int { return number(a) - number(b) })
+	var parts []string
+	switch len(chains) {
+	case 0:
+	case 1, 2:
+		parts = append(parts, chains...)
+	default:
+		parts = append(parts, chains[0]+" … "+chains[len(chains)-1])
+	}
+	if len(rest) > 3 {
+		rest = append(rest[:3], fmt.Sprintf("%d more", len(rest)-3))
+	}
+	return strings.Join(append(parts, rest...), ", ")
+}
+
+// NewRunID names a run: its start time and 32 random bits, e.g. 20261201T095741Z-3f9a1c2b.
+func NewRunID() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}

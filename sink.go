@@ -1,0 +1,383 @@
+package hmcc
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+
+	"github.com/hmcc-dev/hmcc/compiler"
+	"github.com/hmcc-dev/hmcc/runtime"
+	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
+	"github.com/hmcc-dev/hmcc/runtime/draws"
+)
+
+// sink receives the sampler's iterations (runtime.Sink): it computes each draw's reported
+// quantities, writes every chain's CSV row when there is an output directory, and keeps the
+// draws the diagnostics need.
+type sink struct {
+	m         *Model
+	names     []string
+	chains    int
+	out       *OutputDir                     // nil: draws kept in memory only
+	config    func(chain int) cmdstan.Config // each chain file's header
+	writers   []*cmdstan.Writer              // nil until the first draw
+	stepSizes []float64                      // the adapted tuning, written with the first draw
+	invMetric []float64                      // the diagonal, or with a dense metric the whole matrix
+	metric    string                         // CmdStan's name for the adapted metric: diag_e or dense_e
+	kept      int                            // whole iterations in every chain's file
+	marks     []int64                        // each file's length after those iterations
+	failure   *WriteFailure
+	store     *DrawStore
+	values    []float64
+	rngs      []*rand.Rand // per chain, for generated draws; nil when the model draws none
+	columns   []string     // the CSV's: names, then the log_lik columns with LogLik
+	logLik    bool         // values has the pointwise log-likelihood after the named quantities
+	// warmupRngs are rngs' counterparts for saved warmup rows.
+	warmupRngs []*rand.Rand
+	thin       int     // keep iterations 0, thin, 2·thin, …
+	lpOffset   float64 // subtracted from the sampler's log density to give lp__ (stanLP)
+	nuts       bool    // treedepth__ is NUTS's; fixed-length trajectories build no tree and write 0
+	saveWarmup bool
+	metricDir  string // where output_<chain>_metric.json go; "" for none
+	// divergences and depthHits count the kept rows' per chain.
+	divergences, depthHits []int
+	maxDepth               int
+	observer               func(phase string, divergent int, stepSize float64)
+}
+
+func newSink(m *Model, t Target, cfg Config, superchains int, columns []string) *sink {
+	names := m.Names()
+	lpOffset, lpNote := stanLP(m.ir)
+	kept := (cfg.Draws + cfg.Thin - 1) / cfg.Thin
+	dir := ""
+	if cfg.Output != nil {
+		dir = cfg.Output.Dir.path
+	}
+	s := &sink{m: m, names: names, chains: t.Chains, store: NewDrawStore(dir, t.Chains, kept, 1+len(names)),
+		values: make([]float64, len(columns)), columns: columns, logLik: cfg.LogLik, thin: cfg.Thin, lpOffset: lpOffset, nuts: cfg.Sampler == "nuts",
+		divergences: make([]int, t.Chains), depthHits: make([]int, t.Chains), maxDepth: cfg.MaxTreeDepth, observer: cfg.Observe}
+	if compiler.Draws(m.ir) { // generate NAME ~ Dist: one random stream per chain, apart from the sampler's
+		for c := 0; c < t.Chains; c++ {
+			s.rngs = append(s.rngs, rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6e7e_0000_0000+uint64(c))))
+			// Saved warmup rows draw from streams of their own, so SaveWarmup leaves the
+			// post-warmup draws as they were.
+			s.warmupRngs = append(s.warmupRngs, rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6e7e_1000_0000+uint64(c))))
+		}
+	}
+	o := cfg.Output
+	if o == nil {
+		return s
+	}
+	s.out, s.saveWarmup = o.Dir, o.SaveWarmup
+	if o.SaveMetric {
+		s.metricDir = o.Dir.path
+	}
+	// The chain files are made when the first row is ready (open): a run that fails before
+	// then leaves the output directory as it was.
+	s.config = func(c int) cmdstan.Config {
+		h := o.Header
+		h.Chain, h.Seed, h.Warmup, h.Draws = c+1, cfg.Seed, cfg.Warmup, cfg.Draws
+		h.TargetAccept, h.PathLength, h.Engine, h.MaxDepth = cfg.TargetAccept, cfg.PathLength, engine(cfg.Sampler), cfg.MaxTreeDepth
+		h.Thin, h.SaveWarmup, h.Sampler, h.MaxSteps = cfg.Thin, o.SaveWarmup, cfg.Sampler, cfg.MaxSteps
+		h.Chains, h.Threads, h.Superchains, h.Device, h.Precision, h.LogDensity = t.Chains, t.Threads, superchains, t.Device, t.Precision, lpNote
+		h.Bounds, h.RunID, h.Metric, h.LogLik = paramBounds(m.ir), o.Dir.runID, headerMetric(cfg.Metric), len(columns)-len(names)
+		return h
+	}
+	return s
+}
+
+// observe passes one iteration's divergences and mean step size to the observer.
+func (s *sink) observe(phase string, stats []runtime.Stats) {
+	if s.observer == nil || len(stats) == 0 {
+		return
+	}
+	div, eps := 0, 0.0
+	for _, st := range stats {
+		if st.Divergent {
+			div++
+		}
+		eps += st.StepSize
+	}
+	s.observer(phase, div, eps/float64(len(stats)))
+}
+
+// lock holds the output directory's lock while rows are written, so an immediate exit never
+// splits one.
+func (s *sink) lock() func() {
+	if s.out == nil {
+		return func() {}
+	}
+	s.out.mu.Lock()
+	return s.out.mu.Unlock
+}
+
+// Adapted records the adapted tuning. With SaveWarmup the chain files already hold the warmup
+// rows, so the adaptation block follows them now, as in CmdStan's files; otherwise it is
+// written with the header when the first draw is ready (open).
+func (s *sink) Adapted(stepSizes []float64, invMetric []float64) error {
+	defer s.lock()()
+	s.stepSizes = append([]float64(nil), stepSizes...)
+	s.invMetric = append([]float64(nil), invMetric...)
+	// A dense metric comes as the whole dim×dim matrix (runtime.Sink).
+	if n := s.m.Dim(); n > 1 && len(invMetric) == n*n {
+		s.metric = "dense_e"
+	} else {
+		s.metric = "diag_e"
+	}
+	if s.writers == nil {
+		return nil
+	}
+	for c, w := range s.writers {
+		if err := errors.Join(w.SetMetric(s.metric), w.Adaptation(s.stepSizes[c], s.invMetric)); err != nil {
+			return s.fail(c, err)
+		}
+	}
+	return s.writeMetrics()
+}
+
+// writeMetrics writes each chain's adapted step size and inverse metric to
+// output_<chain>_metric.json (SaveMetric), once the directory holds this run's files.
+func (s *sink) writeMetrics() error {
+	if s.metricDir == "" || s.stepSizes == nil {
+		return nil
+	}
+	for c := range s.stepSizes {
+		path := filepath.Join(s.metricDir, fmt.Sprintf("output_%d_metric.json", c+1))
+		if err := cmdstan.WriteMetricFile(path, s.stepSizes[c], s.diagonal()); err != nil {
+			return IOError{fmt.Errorf("writing %s: %w", path, err)}
+		}
+	}
+	return nil
+}
+
+// diagonal is the adapted inverse metric's diagonal: the metric file a later run reads back
+// holds a diagonal metric.
+func (s *sink) diagonal() []float64 {
+	n := s.m.Dim()
+	if s.metric != "dense_e" {
+		return s.invMetric
+	}
+	d := make([]float64, n)
+	for i := range d {
+		d[i] = s.invMetric[i*n+i]
+	}
+	return d
+}
+
+// open makes every chain's file under a hidden name, writes its header (and the adaptation,
+// when warmup is over), and only when all of them are written replaces the earlier run's files
+// with them. A failure before that point removes the new files and leaves the directory as it
+// was.
+func (s *sink) open() error {
+	ws := make([]*cmdstan.Writer, 0, s.chains)
+	discard := func() {
+		for _, w := range ws {
+			w.Discard()
+		}
+	}
+	for c := 0; c < s.chains; c++ {
+		path := filepath.Join(s.out.path, fmt.Sprintf("output_%d.csv", c+1))
+		w, err := cmdstan.CreatePending(path, s.config(c), s.columns)
+		if w != nil {
+			ws = append(ws, w)
+		}
+		if err == nil && s.stepSizes != nil {
+			err = errors.Join(w.SetMetric(s.metric), w.Adaptation(s.stepSizes[c], s.invMetric))
+		}
+		if err != nil {
+			discard()
+			return IOError{fmt.Errorf("cannot write the chain files into %s: %w; nothing in it was changed; %s", s.out.path, err, WriteAdvice(err, s.out.path))}
+		}
+	}
+	if err := s.out.Commit(); err != nil {
+		discard()
+		return IOError{err}
+	}
+	for _, w := range ws {
+		if err := w.Publish(); err != nil {
+			discard()
+			return IOError{fmt.Errorf("cannot write the chain files into %s: %w", s.out.path, err)}
+		}
+	}
+	s.writers = ws
+	s.marks = make([]int64, len(ws))
+	for c, w := range ws {
+		s.marks[c] = w.Written()
+	}
+	return s.writeMetrics()
+}
+
+// WarmupDraw writes the warmup rows SaveWarmup asks for; they go to the CSVs only, never to
+// the draws the diagnostics use.
+func (s *sink) WarmupDraw(iter int, stats []runtime.Stats, theta []float64) error {
+	s.observe("warmup", stats)
+	if !s.saveWarmup || iter%s.thin != 0 {
+		return nil
+	}
+	defer s.lock()()
+	if s.writers == nil {
+		if err := s.open(); err != nil {
+			return err
+		}
+	}
+	n := len(theta) / s.chains
+	for c, st := range stats {
+		if err := s.writeChain(c, theta[c*n:(c+1)*n], s.warmupRngs, st); err != nil {
+			return err
+		}
+	}
+	return s.flushAll()
+}
+
+// writeChain computes chain c's reported quantities (generated ones from its stream in rngs,
+// when the model draws any) and pointwise log-likelihood at theta, and writes its CSV row.
+func (s *sink) writeChain(c int, theta []float64, rngs []*rand.Rand, st runtime.Stats) error {
+	var rng *rand.Rand
+	if rngs != nil {
+		rng = rngs[c]
+	}
+	if err := compiler.OutputsRand(s.m.ir, theta, rng, s.values); err != nil {
+		return err
+	}
+	if s.writers == nil {
+		return nil // in memory only
+	}
+	if err := s.logLikValues(theta); err != nil {
+		return err
+	}
+	if err := s.row(c, st); err != nil {
+		return s.fail(c, err)
+	}
+	return nil
+}
+
+// flushAll flushes every chain's file and, when all succeeded, marks their lengths as the
+// last whole iteration a write failure cuts back to.
+func (s *sink) flushAll() error {
+	for c, w := range s.writers {
+		if err := w.Flush(); err != nil {
+			return s.fail(c, err)
+		}
+	}
+	for c, w := range s.writers {
+		s.marks[c] = w.Written()
+	}
+	return nil
+}
+
+// logLikValues fills the pointwise log-likelihood columns after the named quantities (LogLik).
+func (s *sink) logLikValues(theta []float64) error {
+	if !s.logLik {
+		return nil
+	}
+	return compiler.LogLik(s.m.ir, theta, s.values[len(s.names):])
+}
+
+// row writes one chain's CSV row from s.values, with lp__ and energy__ in Stan's convention.
+func (s *sink) row(c int, st runtime.Stats) error {
+	depth := st.TreeDepth
+	if !s.nuts {
+		depth = 0
+	}
+	return s.writers[c].Row(st.LogP-s.lpOffset, st.AcceptStat, st.StepSize, depth, st.NLeapfrog, st.Divergent, st.Energy+s.lpOffset, s.values)
+}
+
+// keptResult is res as the rows kept after warmup show it: with Thin, fewer draws and the
+// divergences and tree-depth hits among them.
+func (s *sink) keptResult(res *runtime.Result) *runtime.Result {
+	out := *res
+	out.DrawsDone = s.kept
+	out.Divergences = s.divergences
+	if res.MaxTreeDepthHits != nil {
+		out.MaxTreeDepthHits = s.depthHits
+	}
+	return &out
+}
+
+func (s *sink) Draw(iter int, stats []runtime.Stats, theta []float64) error {
+	s.observe("sampling", stats)
+	if iter%s.thin != 0 {
+		return nil
+	}
+	defer s.lock()()
+	if s.writers == nil && s.out != nil {
+		if err := s.open(); err != nil {
+			return err
+		}
+	}
+	iter /= s.thin
+	n := len(theta) / s.chains
+	for c, st := range stats {
+		if err := s.writeChain(c, theta[c*n:(c+1)*n], s.rngs, st); err != nil {
+			return err
+		}
+		if st.Divergent {
+			s.divergences[c]++
+		}
+		if s.nuts && st.TreeDepth >= s.maxDepth {
+			s.depthHits[c]++
+		}
+		if err := s.store.Set(0, c, iter, st.LogP-s.lpOffset); err != nil {
+			return err
+		}
+		if err := s.store.SetEnergy(c, iter, st.Energy+s.lpOffset); err != nil {
+			return err
+		}
+		for k, v := range s.values[:len(s.names)] {
+			if err := s.store.Set(k+1, c, iter, v); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.flushAll(); err != nil {
+		return err
+	}
+	s.kept = iter + 1
+	return nil
+}
+
+func (s *sink) fail(c int, err error) error {
+	s.failure = &WriteFailure{Path: s.writers[c].Path(), Err: err}
+	return s.failure
+}
+
+// DrawStore keeps the draws of every quantity and each chain's energy__ for the diagnostics, in
+// bounded memory (package draws spills to a temporary file beyond DrawBudget).
+type DrawStore struct {
+	*draws.Store
+	energy int // the store's index of energy__, after the named quantities
+}
+
+// DrawBudget is the memory a DrawStore buffers in before it spills to disk (a variable so a
+// test can force spilling).
+var DrawBudget = draws.DefaultBudget
+
+// NewDrawStore makes a store of iters iterations of chains chains of quantities quantities and
+// energy__; a spill file goes to dir (os.TempDir() if empty).
+func NewDrawStore(dir string, chains, iters, quantities int) *DrawStore {
+	return &DrawStore{Store: draws.New(dir, chains, quantities+1, iters, DrawBudget), energy: quantities}
+}
+
+// SetEnergy records chain c's energy__ at iteration it.
+func (d *DrawStore) SetEnergy(c, it int, v float64) error { return d.Set(d.energy, c, it, v) }
+
+// Energies returns each chain's first n energies.
+func (d *DrawStore) Energies(n int) ([][]float64, error) { return d.Quantity(d.energy, n) }
+
+// headerMetric is the metric the header names before warmup has chosen one (a file written
+// from the first saved warmup row); the adaptation corrects it (Writer.SetMetric).
+func headerMetric(metric string) string {
+	if metric == "dense" {
+		return "dense_e"
+	}
+	return "diag_e"
+}
+
+// engine is the CmdStan engine name recorded in the CSV header.
+func engine(sampler string) string {
+	if sampler == "nuts" {
+		return "nuts"
+	}
+	return "static"
+}

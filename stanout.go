@@ -1,0 +1,81 @@
+package hmcc
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/hmcc-dev/hmcc/compiler"
+	"github.com/hmcc-dev/hmcc/ir"
+)
+
+// lpStan and lpFull are the header's hmcc_lp values: what lp__ holds.
+const (
+	lpStan = "stan_convention"  // constants of ~ statements dropped, Jacobian kept: Stan's lp__
+	lpFull = "fully_normalised" // every normalising constant kept, Jacobian kept
+)
+
+// stanLP returns what to subtract from hmcc's log density to write lp__ in Stan's convention,
+// and the header's note saying which convention lp__ follows. A model with a distribution that
+// has no rule for Stan's dropped constants keeps the full density, and says so.
+func stanLP(m *ir.Model) (float64, string) {
+	c, err := compiler.StanDroppedConstant(m)
+	if err != nil {
+		return 0, lpFull
+	}
+	return c, lpStan
+}
+
+// paramBounds lists the parameters whose support is bounded, "name:lo:hi;…" (inf for no upper
+// bound), for the header's hmcc_bounds, which hmcc plot reads to keep densities inside them.
+func paramBounds(m *ir.Model) string {
+	var parts []string
+	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	for _, p := range m.Params {
+		c := p.Constraint
+		switch {
+		case c.Kind == ir.LowerBound:
+			parts = append(parts, p.Name+":"+num(c.Lo)+":inf")
+		case c.Kind == ir.Interval && !math.IsNaN(c.Lo) && !math.IsNaN(c.Hi):
+			parts = append(parts, p.Name+":"+num(c.Lo)+":"+num(c.Hi))
+		case c.Kind == ir.Simplex:
+			parts = append(parts, p.Name+":0:1")
+		}
+	}
+	return strings.Join(parts, ";")
+}
+
+// ReadPoint reads a JSON file of values on the natural scale, {"name": number or [numbers]}
+// (hmcc run --init, hmcc logdensity --at).
+func ReadPoint(path string) (map[string][]float64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("%s: not a JSON object of parameter values: %v", path, err)
+	}
+	out := map[string][]float64{}
+	for k, v := range raw {
+		var x float64
+		if json.Unmarshal(v, &x) == nil {
+			out[k] = []float64{x}
+			continue
+		}
+		var xs []float64
+		if err := json.Unmarshal(v, &xs); err != nil {
+			var big *json.UnmarshalTypeError // 1e999: a number, but not a float64
+			if errors.As(err, &big) && strings.HasPrefix(big.Value, "number") {
+				return nil, fmt.Errorf("%s: %q: %s is beyond the range of a float64 (about ±1.8e308); give a finite value, e.g. {%q: 1.5}", path, k, strings.TrimSpace(string(v)), k)
+			}
+			return nil, fmt.Errorf("%s: %q must be a number or an array of numbers", path, k)
+		}
+		out[k] = xs
+	}
+	return out, nil
+}
