@@ -166,6 +166,7 @@ func TestOptimizeBadInputExits2(t *testing.T) {
 		{[]string{"optimize", model, data}, "no mode"},
 		{[]string{"optimize", filepath.Join(dir, "missing.model"), data}, "missing.model"},
 		{[]string{"pathfinder", filepath.Join(dir, "missing.model"), data}, "missing.model"},
+		{[]string{"pathfinder", "../../models/kidiq.model", data}, `column "kid_score": no such column`},
 		{[]string{"optimize", model, data, "--laplace", "-1"}, "cannot be negative"},
 		{[]string{"pathfinder", model, data, "--paths", "0"}, "at least 1"},
 	} {
