@@ -194,8 +194,7 @@ func (b *binder) readLevels(v *ir.DataVar, t *dataset.Table) error {
 	}
 	if first := b.groupings[J]; first != nil && b.of[first] != b.of[v] {
 		if codes, err = renumber(codes, labels, first, func(row int) error {
-			return &dataset.Error{Path: t.Path, Line: t.Line(row), Column: col, Msg: fmt.Sprintf(
-				"group %s is not one of the %d groups of %s; %s numbers its groups as %s does, since both have size %s", labels[codes[row]-1], len(first.Labels), first.Name, v.Name, first.Name, J)}
+			return errDataUnknownGroup(t.Path, t.Line(row), col, labels[codes[row]-1], len(first.Labels), first.Name, v.Name, J)
 		}); err != nil {
 			return err
 		}
@@ -425,7 +424,7 @@ func checkObservedArgs(term *ir.Term, b *binder, sizes ir.Sizes) error {
 		if term.Dist.LogDensity(x, p, nil) > math.Inf(-1) {
 			continue
 		}
-		return b.errorAt(v, j, fmt.Sprintf("value %g is %s, which the model uses for %s (%s)", x, impossibleWhy(term.Dist, x, p), v.Name, term.Pos))
+		return errDataImpossible(b.at(v, j), x, impossibleWhy(term.Dist, x, p), v.Name, term.Pos)
 	}
 	return nil
 }
@@ -549,8 +548,7 @@ func checkObserved(term *ir.Term, b *binder) error {
 		if inSupport {
 			continue
 		}
-		return b.errorAt(v, i, fmt.Sprintf("value %g is outside the support %s of %s, which the model uses for %s (%s)",
-			x, term.Dist.Support, term.Dist.Name, v.Name, term.Pos))
+		return errDataOutsideSupport(b.at(v, i), x, term.Dist, v.Name, term.Pos)
 	}
 	return nil
 }
@@ -585,7 +583,7 @@ func checkArgDomain(term *ir.Term, i int, sizes ir.Sizes, b *binder) error {
 	q := term.Dist.Params[i]
 	for j, x := range val.Data {
 		if ref, ok := a.(*ir.DataRef); ok && q.Domain.Integer() && !q.Domain.Contains(x) {
-			return b.errorAt(ref.Var, j, fmt.Sprintf("value %g is not %s, which argument %s of %s must be (%s)", x, domainWords(q.Domain), q.Name, term.Dist.Name, term.Pos))
+			return errDataArgumentDomain(b.at(ref.Var, j), x, domainWords(q.Domain), q.Name, term.Dist, term.Pos)
 		}
 		if !q.Domain.Contains(x) {
 			start, end := a.Span()

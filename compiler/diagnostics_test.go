@@ -7,7 +7,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
-	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,24 +45,49 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
-// diagnoseBound renders what hmcc prints when a model that checks cleanly fails to bind to the
-// data beside it (NAME.csv): the errors found once the sizes are known.
-func diagnoseBound(t *testing.T, name, src, data string) string {
-	text, _ := diagnoseBoundErr(t, name, src, data)
-	return text
+// goldenInputs reads the data files of the golden case NAME.model: NAME.csv, NAME.json, then the
+// files of the folder NAME.d in name order (several data files, which from "name" tells apart by
+// base name), each a CSV table or a JSON file as hmcc run reads them. The first is the file a
+// data declaration without from reads. None at all means the model is bound to no data file.
+func goldenInputs(t *testing.T, path string) []Input {
+	stem := strings.TrimSuffix(path, ".model")
+	var paths []string
+	for _, p := range []string{stem + ".csv", stem + ".json"} {
+		if fileExists(p) {
+			paths = append(paths, p)
+		}
+	}
+	more, _ := filepath.Glob(filepath.Join(stem+".d", "*"))
+	sort.Strings(more)
+	var inputs []Input
+	for _, p := range append(paths, more...) {
+		in := Input{Name: InputName(p)}
+		var err error
+		if dataset.IsJSON(p) {
+			in.JSON, err = dataset.ReadJSON(p)
+		} else {
+			in.Table, err = dataset.Read(p)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, in)
+	}
+	return inputs
 }
 
-// diagnoseBoundErr is diagnoseBound that also returns the error it rendered.
-func diagnoseBoundErr(t *testing.T, name, src, data string) (string, error) {
+// diagnoseBoundErr renders what hmcc prints when a model that checks cleanly fails to bind to
+// its data files (goldenInputs): the errors found once the data are read and the sizes known,
+// in the model (a diagnostic) or in a data file (a *dataset.Error naming file, line and column).
+func diagnoseBoundErr(t *testing.T, name, src string, inputs []Input) (string, error) {
 	m, err := Check(mustParse(t, name, src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tab, err := dataset.Read(data)
-	if err != nil {
-		t.Fatal(err)
+	if err := CheckInputNames(inputs); err != nil {
+		return diag.Render(err, src), err
 	}
-	if _, err := BindData(m, TableInput(tab)); err != nil {
+	if _, err := BindData(m, inputs...); err != nil {
 		return diag.Render(err, src), err
 	}
 	return "", nil
@@ -77,8 +102,8 @@ func mustParse(t *testing.T, name, src string) *lang.Model {
 }
 
 // TestDiagnosticsGolden renders every model in testdata/diagnostics, one per message kind, and
-// (for a model that checks, with NAME.csv beside it, errors found when the data are bound)
-// compares the text with NAME.golden, exactly as the user sees it: position, message, source
+// (for a model that checks cleanly, errors found when it is bound to its data files: NAME.csv,
+// NAME.json, NAME.d/*, or none; see goldenInputs) compares the text with NAME.golden, exactly as the user sees it: position, message, source
 // line, caret and hint. HMCC_UPDATE_GOLDEN=1 rewrites the golden files; review the diff.
 func TestDiagnosticsGolden(t *testing.T) {
 	models, _ := filepath.Glob("testdata/diagnostics/*.model")
@@ -89,14 +114,7 @@ func TestDiagnosticsGolden(t *testing.T) {
 	for _, path := range models {
 		name := strings.TrimSuffix(filepath.Base(path), ".model")
 		t.Run(name, func(t *testing.T) {
-			src, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := diagnose(filepath.Base(path), string(src))
-			if data := strings.TrimSuffix(path, ".model") + ".csv"; got == "" && fileExists(data) {
-				got = diagnoseBound(t, filepath.Base(path), string(src), data)
-			}
+			got, _ := golden(t, path)
 			if got == "" {
 				t.Fatalf("%s has no error and no warning; each file here should show one kind", path)
 			}
@@ -118,16 +136,17 @@ func TestDiagnosticsGolden(t *testing.T) {
 	}
 }
 
-// golden renders a model of testdata/diagnostics as TestDiagnosticsGolden does, returning the
-// text and the diagnostics behind it.
+// golden renders a model of testdata/diagnostics as TestDiagnosticsGolden does: the syntax or
+// checker errors, else the warnings, else the errors of binding it to its data files
+// (goldenInputs). It returns the text and the diagnostics behind it.
 func golden(t *testing.T, path string) (string, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, derr := diagnoseErr(filepath.Base(path), string(src))
-	if data := strings.TrimSuffix(path, ".model") + ".csv"; got == "" && fileExists(data) {
-		got, derr = diagnoseBoundErr(t, filepath.Base(path), string(src), data)
+	if got == "" {
+		got, derr = diagnoseBoundErr(t, filepath.Base(path), string(src), goldenInputs(t, path))
 	}
 	return got, derr
 }
@@ -135,24 +154,14 @@ func golden(t *testing.T, path string) (string, error) {
 // unreachableKinds lists the kinds no model can produce today, with the reason, so that
 // TestEveryKindHasGolden can insist on a golden file for all the others.
 var unreachableKinds = map[diag.Kind]string{
-	kindMatvecLeftParams: "parameters and lets are never matrices",
-	lang.KindSyntax:      "participle reports every syntax error as an unexpected token or character",
-}
-
-// pendingKinds are the kinds of bind.go and inputs.go, whose errors are still built by hand there
-// (those files are being restructured apart); their goldens exist, but the errors carry no kind
-// yet. Once bind.go and inputs.go call the constructors in errors.go, delete this list.
-var pendingKinds = map[diag.Kind]bool{
-	kindSizeConflict: true, kindDeclaredSize: true, kindSizeValue: true, kindValueFromCSV: true,
-	kindStandardizeColumn: true, kindSimplexTooShort: true, kindMissingColumn: true,
-	kindNoColumnsSelected: true, kindArgumentDomain: true, kindObservedNotFinite: true,
-	kindObservedOutsideSupport: true, kindMixtureWeightCount: true, kindMixtureOneWeightCount: true,
-	kindNoDataFile: true, kindUnknownDataFile: true, kindDataValue: true, kindJSONValue: true,
-	kindJSONRank: true, kindColumnsExceptJSON: true, kindStandardizeScalar: true,
+	kindMatvecLeftParams:  "parameters and lets are never matrices",
+	lang.KindSyntax:       "participle reports every syntax error as an unexpected token or character",
+	kindStandardizeScalar: "standardize reads a column or columns, and a JSON column is a vector",
+	kindDataValue:         "every data declaration is read from a file whose value or column errorAt can name",
 }
 
 // declaredKinds reads the constants of type diag.Kind from the files that declare the kinds of
-// the parser and the compiler: every kind an error can have.
+// the parser and the compiler: every kind an error or a warning can have.
 func declaredKinds(t *testing.T) map[diag.Kind]string {
 	files, _ := filepath.Glob("errors*.go")
 	files = append(files, filepath.Join("..", "lang", "errors.go"))
@@ -188,9 +197,10 @@ func declaredKinds(t *testing.T) map[diag.Kind]string {
 	return kinds
 }
 
-// TestEveryKindHasGolden requires every kind of error (the diag.Kind constants of errors*.go and
-// lang/errors.go) to be shown by some model in testdata/diagnostics, and every error those
-// models cause to have a kind, so a new kind cannot be added without its golden test.
+// TestEveryKindHasGolden requires every kind of error and warning (the diag.Kind constants of
+// errors*.go and lang/errors.go) to be shown by some model in testdata/diagnostics, and every
+// error and warning those models cause to have a kind, so a new kind cannot be added without its
+// golden test.
 func TestEveryKindHasGolden(t *testing.T) {
 	declared := declaredKinds(t)
 	if len(declared) < 90 {
@@ -202,17 +212,19 @@ func TestEveryKindHasGolden(t *testing.T) {
 		_, err := golden(t, path)
 		var list diag.List
 		var one *diag.Error
+		var data *dataset.Error
 		switch {
 		case errors.As(err, &list):
 		case errors.As(err, &one):
 			list = diag.List{one}
+		case errors.As(err, &data): // Bind's errors about a value in a data file (errors_data.go)
+			list = diag.List{{Kind: data.Kind, Msg: data.Msg}}
 		default:
 			t.Errorf("%s: %v is not a diagnostic", path, err)
 		}
 		for _, e := range list {
 			switch {
-			case e.Warning:
-			case e.Kind == "" && !fileExists(strings.TrimSuffix(path, ".model")+".csv"): // Bind's may lack one yet (pendingKinds)
+			case e.Kind == "":
 				t.Errorf("%s: error without a kind: %v", path, e)
 			case e.Kind != "":
 				if _, ok := declared[e.Kind]; !ok {
@@ -227,58 +239,9 @@ func TestEveryKindHasGolden(t *testing.T) {
 		switch {
 		case unreachable && len(shown[k]) > 0:
 			t.Errorf("kind %s (%s) is listed as unreachable, but %v show it", k, name, shown[k])
-		case unreachable, pendingKinds[k]:
+		case unreachable:
 		case len(shown[k]) == 0:
 			t.Errorf("no model in testdata/diagnostics shows kind %s (%s); add %s.model and its golden", k, name, k)
-		}
-	}
-}
-
-// TestEveryWarningHasGolden reads the format strings of the warnings (diag.Warnf in warn.go) and
-// requires each to appear in some golden file. (Warnings have no kinds yet: warn.go is being
-// reorganised around the distribution registry.)
-func TestEveryWarningHasGolden(t *testing.T) {
-	var formats []string
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "warn.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ast.Inspect(f, func(n ast.Node) bool {
-		if n, ok := n.(*ast.CallExpr); ok {
-			sel, ok := n.Fun.(*ast.SelectorExpr)
-			if !ok || sel.Sel.Name != "Warnf" || len(n.Args) < 3 {
-				return true
-			}
-			if lit, ok := n.Args[2].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				s, _ := strconv.Unquote(lit.Value)
-				formats = append(formats, s)
-			}
-		}
-		return true
-	})
-	if len(formats) < 5 {
-		t.Fatalf("found only %d warning formats; has the way warnings are reported changed?", len(formats))
-	}
-	goldens, _ := filepath.Glob("testdata/diagnostics/*.golden")
-	var text strings.Builder
-	for _, g := range goldens {
-		b, err := os.ReadFile(g)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text.Write(b)
-	}
-	all := text.String()
-	verb := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z]`)
-	for _, f := range formats {
-		parts := verb.Split(f, -1)
-		for i, p := range parts {
-			parts[i] = regexp.QuoteMeta(p)
-		}
-		re := regexp.MustCompile(`(?m): warning: ` + strings.Join(parts, `.+`) + `$`)
-		if !re.MatchString(all) {
-			t.Errorf("no golden file in testdata/diagnostics shows the warning %q; add a model that causes it", f)
 		}
 	}
 }

@@ -9,7 +9,9 @@ import (
 )
 
 // The errors the compiler reports, one constructor per kind with the span first (stanc3's
-// Semantic_error). The message of a kind is written once, here; a call site passes the facts.
+// Semantic_error): Bind's here, the checker's in errors_check.go, the warnings in
+// errors_warn.go, and Bind's errors about a value in a data file in errors_data.go. The message
+// of a kind is written once, in its constructor; a call site passes the facts.
 // Each kind is shown by a golden file testdata/diagnostics/KIND.golden or another file whose
 // model causes it (TestEveryKindHasGolden), so a new kind cannot land without its golden test.
 // Internal errors (a broken promise between stages, not a user's mistake) are diag.Internalf.

@@ -93,7 +93,8 @@ func FuzzCheck(f *testing.F) {
 }
 
 // FuzzBind binds arbitrary CSV text to a bundled model (which one is fuzzed too): reading and
-// binding must not panic, and every error is a diagnostic inside the model or a *dataset.Error.
+// binding must not panic, and every error is a diagnostic inside the model or a *dataset.Error,
+// each with a kind.
 func FuzzBind(f *testing.F) {
 	srcs := bundledModels(f) // eight_schools, kidiq, radon, radon_slopes, sparse_logistic
 	for i, name := range []string{"eight_schools.csv", "kidiq.csv", "radon_mn.csv", "radon_mn.csv", "breast_cancer.csv", "german_credit.csv"} {
@@ -134,24 +135,20 @@ func FuzzBind(f *testing.F) {
 		tab, err := dataset.ReadFrom("f.csv", strings.NewReader(csv))
 		if err != nil {
 			var de *dataset.Error
-			if !errors.As(err, &de) {
-				t.Fatalf("dataset error %T is not a *dataset.Error: %v", err, err)
+			if !errors.As(err, &de) || de.Kind == "" {
+				t.Fatalf("dataset error %T is not a *dataset.Error with a kind: %v", err, err)
 			}
 			return
 		}
 		if _, err := BindData(m, TableInput(tab)); err != nil {
 			var de *dataset.Error
 			if errors.As(err, &de) {
-				if de.Msg == "" {
-					t.Fatalf("empty *dataset.Error %+v", de)
+				if de.Msg == "" || de.Kind == "" {
+					t.Fatalf("*dataset.Error without a message or a kind: %+v", de)
 				}
 				return
 			}
-			// Not yet checkDiagnostic: bind.go and inputs.go build their errors by hand until
-			// the bind lane moves them to the constructors in errors.go (then they have kinds).
-			if bad := diag.CheckWithin(err, src); bad != nil {
-				t.Fatalf("%v\n%q", bad, src)
-			}
+			checkDiagnostic(t, err, src)
 		}
 	})
 }

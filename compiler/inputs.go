@@ -67,24 +67,24 @@ func CheckInputNames(ins []Input) error {
 	seen := map[string]string{}
 	for _, in := range ins {
 		if prev, ok := seen[in.Name]; ok {
-			return &dataset.Error{Path: in.path(), Msg: fmt.Sprintf("has the same name %q as %s; a model names its data files by their base names, so rename one", in.Name, prev)}
+			return errDataSameName(in.path(), in.Name, prev)
 		}
 		seen[in.Name] = in.path()
 	}
 	return nil
 }
 
-// errorAt is the error for element i of data variable v, naming its file, line and column (for
-// a JSON file, the value's name and the element's index).
-func (b *binder) errorAt(v *ir.DataVar, i int, msg string) error {
+// at is where element i of data variable v is: its file, line and column (for a JSON file, the
+// value's name and the element's index), for the errors of errors_data.go.
+func (b *binder) at(v *ir.DataVar, i int) dataAt {
 	in := b.of[v]
 	if in == nil || len(v.Columns) == 0 {
-		return errDataValue(v.Pos, msg)
+		return dataAt{decl: v.Pos}
 	}
 	if in.JSON != nil {
-		return &dataset.Error{Path: in.JSON.Path, Column: v.Columns[0] + elementIndex(v.Value.Shape, i), Msg: msg}
+		return dataAt{file: &dataset.Error{Path: in.JSON.Path, Column: v.Columns[0] + elementIndex(v.Value.Shape, i)}}
 	}
-	return &dataset.Error{Path: in.Table.Path, Line: in.Table.Line(i / len(v.Columns)), Column: v.Columns[i%len(v.Columns)], Msg: msg}
+	return dataAt{file: &dataset.Error{Path: in.Table.Path, Line: in.Table.Line(i / len(v.Columns)), Column: v.Columns[i%len(v.Columns)]}}
 }
 
 // elementIndex writes Stan's 1-based index of element i of an array of the given shape: [3] or
@@ -319,9 +319,7 @@ func (b *binder) checkGroupTables() error {
 					break
 				}
 				if got := labels[c-1]; got != g.Labels[k] {
-					return &dataset.Error{Path: in.Table.Path, Line: in.Table.Line(k), Column: key, Msg: fmt.Sprintf(
-						"row %d is group %s, but %s reads this table's rows as groups 1 … %d of %s in %s, and group %d is %s; sort the table by %q so that row k holds group k",
-						k+1, got, v.Name, len(g.Labels), g.Name, b.of[g].Table.Path, k+1, g.Labels[k], key)}
+					return errDataGroupOrder(in.Table.Path, in.Table.Line(k), key, k+1, got, v.Name, len(g.Labels), g.Name, b.of[g].Table.Path, g.Labels[k])
 				}
 			}
 		}
@@ -343,8 +341,7 @@ func checkJSONSizes(inputs []Input, sizes ir.Sizes, boundBy map[string]string) e
 			}
 			v, _ := in.JSON.Value(name)
 			if len(v.Shape) == 0 && v.Whole && int(v.Data[0]) != n {
-				return &dataset.Error{Path: in.JSON.Path, Column: name, Msg: fmt.Sprintf(
-					"is %d, but the model's size %s is %d (bound by %s); correct the file so that its sizes match its values", int(v.Data[0]), name, n, boundBy[name])}
+				return errDataJSONSize(in.JSON.Path, name, int(v.Data[0]), n, boundBy[name])
 			}
 		}
 	}

@@ -36,8 +36,7 @@ func Warnings(m *ir.Model) diag.List {
 	}
 	for _, d := range m.Data {
 		if !d.Used {
-			ws.Add(diag.Warnf(d.NamePos, endOf(d.NamePos, d.Name), "data %s is not used by the model", d.Name).
-				WithHint("remove it, or use %s in a likelihood, a let or a generate statement", d.Name))
+			ws.Add(warnUnusedData(d.NamePos, endOf(d.NamePos, d.Name), d.Name))
 		}
 	}
 	for _, l := range m.Lets {
@@ -46,15 +45,13 @@ func Warnings(m *ir.Model) diag.List {
 			if l.Const {
 				kind = "const"
 			}
-			ws.Add(diag.Warnf(l.Pos, endOf(l.Pos, l.Name), "%s %s is not used by the model", kind, l.Name).
-				WithHint("it depends on no parameter, so it is not written to the output either; remove it or use it"))
+			ws.Add(warnUnusedLet(l.Pos, endOf(l.Pos, l.Name), kind, l.Name))
 		}
 	}
 	for _, t := range m.Terms {
 		if _, isData := t.Variate.(*ir.DataRef); !isData && t.Variate.DependsOnParams() {
 			start, end := t.Variate.Span()
-			ws.Add(diag.Warnf(start, end, "the left side of ~, %s, depends on parameters; hmcc adds no Jacobian for it", source(t.Variate)).
-				WithHint("an observed expression is meant for data (log(y) ~ ...); a density of a function of parameters needs the log-Jacobian of that function added by hand, or write the model for the parameters themselves"))
+			ws.Add(warnObservedParameters(start, end, source(t.Variate)))
 		}
 	}
 	inLikelihood := likelihoodParams(m)
@@ -90,19 +87,18 @@ func widePrior(p *ir.ParamVar, sizes ir.Sizes) *diag.Error {
 	d := t.Dist
 	arg := func(i int) (float64, bool) { return value(t.Args[i], sizes) }
 	span := func(i int) (diag.Pos, diag.Pos) { return t.Args[i].Span() }
-	hint := "a prior this wide is nearly flat: it can leave the posterior improper and makes warmup slow; give a scale that matches the values the parameter can plausibly take"
 	if d.LocScale != nil {
 		i := d.LocScale.Scale
 		if s, ok := arg(i); ok && s >= wideScale {
 			start, end := span(i)
-			return diag.Warnf(start, end, "the prior of %s is very wide: %s with %s = %g", p.Name, d.Name, d.Params[i].Name, s).WithHint("%s", hint)
+			return warnWideScale(start, end, p.Name, d.Name, d.Params[i].Name, s)
 		}
 	}
 	switch d.Vague {
 	case dist.VagueRate:
 		if r, ok := arg(0); ok && r <= 1/wideScale {
 			start, end := span(0)
-			return diag.Warnf(start, end, "the prior of %s is very wide: %s with %s = %g, a mean of %.4g", p.Name, d.Name, d.Params[0].Name, r, 1/r).WithHint("%s", hint)
+			return warnWideRate(start, end, p.Name, d.Name, d.Params[0].Name, r)
 		}
 	case dist.VagueRange:
 		lo, okLo := arg(0)
@@ -110,15 +106,13 @@ func widePrior(p *ir.ParamVar, sizes ir.Sizes) *diag.Error {
 		if okLo && okHi && hi-lo >= wideRange {
 			start, _ := span(0)
 			_, end := span(1)
-			return diag.Warnf(start, end, "the prior of %s is very wide: %s from %g to %g", p.Name, d.Name, lo, hi).
-				WithHint("a bounded flat prior this wide says almost nothing; if %s has no natural bounds, use a Normal or a HalfNormal prior with a plausible scale", p.Name)
+			return warnWideRange(start, end, p.Name, d.Name, lo, hi)
 		}
 	case dist.VagueEpsilon:
 		a, okA := arg(0)
 		b, okB := arg(1)
 		if okA && okB && a <= vagueGamma && b <= vagueGamma {
-			return diag.Warnf(t.Pos, t.End, "the prior of %s, %s(%g, %g), is nearly improper", p.Name, d.Name, a, b).
-				WithHint("%s(ε, ε) is not vague: the posterior depends on ε and it puts its mass near 0 (Gelman 2006); for a scale, a HalfNormal or HalfCauchy prior is safer", d.Name)
+			return warnVagueEpsilon(t.Pos, t.End, p.Name, d.Name, a, b)
 		}
 	}
 	return nil
@@ -225,9 +219,7 @@ func centred(p *ir.ParamVar) *diag.Error {
 	if _, ok := scale.(*ir.ParamRef); ok {
 		what = "its scale " + source(scale) + " is a parameter"
 	}
-	return diag.Warnf(t.Pos, t.End, "parameter %s has a centred hierarchical prior: %s, which makes a funnel that HMC explores poorly (divergent transitions)", p.Name, what).
-		WithHint("write it non-centred, as in models/eight_schools.model: param %s%s ~ %s and let %s = %s",
-			raw, p.Shape, standardForm(t), p.Name, value)
+	return warnCentred(t.Pos, t.End, p.Name, what, raw, p.Shape, standardForm(t), value)
 }
 
 // standardForm is the family of a centrable prior with location 0 and scale 1 and its other

@@ -34,7 +34,7 @@ type Error struct {
 	Path   string    // file name as given by the user
 	Line   int       // 1-based line of the file (header is line 1); 0 if not about one line
 	Column string    // column name; "" if not about one column
-	Kind   diag.Kind // which problem it is (errors.go); "" for one built elsewhere
+	Kind   diag.Kind // which problem it is (errors.go, or compiler/errors_data.go for Bind's)
 	Msg    string    // what is wrong and what to do
 	Err    error     // underlying cause, if any (e.g. fs.ErrNotExist); reachable with errors.Is/As
 }

@@ -63,11 +63,6 @@ func (e *Error) Error() string {
 	return e.Pos.String() + ": error: " + e.Msg
 }
 
-// Warnf builds a warning at a span.
-func Warnf(pos, end Pos, format string, args ...any) *Error {
-	return &Error{Pos: pos, End: end, Msg: fmt.Sprintf(format, args...), Warning: true}
-}
-
 // WithHint returns e with a suggestion attached.
 func (e *Error) WithHint(format string, args ...any) *Error {
 	e.Hint = fmt.Sprintf(format, args...)
@@ -210,8 +205,8 @@ func CheckWithin(err error, src string) error {
 	return nil
 }
 
-// CheckKinds reports, as an error, the first error in err (a *Error or a List) that has no Kind:
-// every stage builds its errors with one constructor per kind. Warnings need none.
+// CheckKinds reports, as an error, the first error or warning in err (a *Error or a List) that
+// has no Kind: every stage builds its errors and warnings with one constructor per kind.
 func CheckKinds(err error) error {
 	var list List
 	var one *Error
@@ -221,8 +216,8 @@ func CheckKinds(err error) error {
 		list = List{one}
 	}
 	for _, e := range list {
-		if e != nil && e.Kind == "" && !e.Warning {
-			return fmt.Errorf("error without a kind (build it with its kind's constructor): %v", e)
+		if e != nil && e.Kind == "" {
+			return fmt.Errorf("%v has no kind (build it with its kind's constructor)", e)
 		}
 	}
 	return nil

@@ -54,14 +54,14 @@ func TestEditDistance(t *testing.T) {
 // beyond MaxErrors says warnings when only warnings are left and errors otherwise.
 func TestRenderWarnings(t *testing.T) {
 	src := "param mu ~ Normal(0, 1e6)\n"
-	w := Warnf(Pos{File: "m.model", Line: 1, Col: 22}, Pos{File: "m.model", Line: 1, Col: 25}, "the prior of %s is very wide", "mu").WithHint("narrow it")
+	w := NewWarning("w", Pos{File: "m.model", Line: 1, Col: 22}, Pos{File: "m.model", Line: 1, Col: 25}, "the prior of %s is very wide", "mu").WithHint("narrow it")
 	want := "m.model:1:22: warning: the prior of mu is very wide\n  param mu ~ Normal(0, 1e6)\n                       ^^^\n  hint: narrow it\n"
 	if got := Render(w, src); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 	var l List
 	for i := 0; i < MaxErrors+2; i++ {
-		l.Add(Warnf(Pos{File: "m.model", Line: 1, Col: 1}, Pos{}, "w%d", i))
+		l.Add(NewWarning("w", Pos{File: "m.model", Line: 1, Col: 1}, Pos{}, "w%d", i))
 	}
 	if got := Render(l, src); !strings.HasSuffix(got, "\n... and 2 more warnings\n") {
 		t.Errorf("warnings only: %q", got[len(got)-40:])
@@ -108,7 +108,8 @@ func TestCheckKinds(t *testing.T) {
 		{"with a kind", New("k", p, Pos{}, "x"), true},
 		{"without", &Error{Pos: p, Msg: "x"}, false},
 		{"one of a list without", List{New("k", p, Pos{}, "x"), &Error{Pos: p, Msg: "y"}}, false},
-		{"a warning needs none", &Error{Pos: p, Msg: "x", Warning: true}, true},
+		{"a warning with a kind", NewWarning("w", p, Pos{}, "x"), true},
+		{"a warning without", &Error{Pos: p, Msg: "x", Warning: true}, false},
 	} {
 		if got := CheckKinds(c.err); (got == nil) != c.ok {
 			t.Errorf("%s: CheckKinds = %v, want ok=%v", c.name, got, c.ok)

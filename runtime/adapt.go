@@ -1,6 +1,9 @@
 package runtime
 
-import "math"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // dualAveraging tunes the step size towards a target acceptance statistic (Nesterov's dual
 // averaging as in Hoffman & Gelman 2014, with Stan's constants).
@@ -158,4 +161,292 @@ func (w windows) endsWindow(i int) bool {
 		}
 	}
 	return false
+}
+
+// phase is one warmup iteration's place in the schedule, precomputed for the whole warmup.
+type phase struct {
+	initBuffer bool // in the initial fast buffer, before any metric window
+	slow       bool // its positions join the metric estimate
+	endsWindow bool // it ends a metric window
+	lastWindow bool // that window is the last
+	relocate   bool // stray chains are looked for and moved after it
+}
+
+// newSchedule lays out warmup: Stan's windows (newWindows) and the relocations (relocateAt).
+func newSchedule(warmup int) []phase {
+	w := newWindows(warmup)
+	sched := make([]phase, warmup)
+	for it := range sched {
+		sched[it] = phase{initBuffer: it < w.initBuffer, slow: w.inSlow(it), endsWindow: w.endsWindow(it),
+			relocate: relocateAt(w, it)}
+		sched[it].lastWindow = sched[it].endsWindow && it == w.ends[len(w.ends)-1]-1
+	}
+	return sched
+}
+
+// relocateEvery is how often, in warmup iterations, stray chains are looked for.
+const relocateEvery = 25
+
+// relocateAt reports whether iteration it ends a stretch after which stray chains are moved:
+// every relocateEvery iterations until the last metric window starts, so the final metric and
+// step size are learned from chains that have mixed on their own for a whole window.
+func relocateAt(w windows, it int) bool {
+	ends := w.ends
+	if len(ends) == 0 || (it+1)%relocateEvery != 0 {
+		return false
+	}
+	lastStart := w.initBuffer
+	if len(ends) > 1 {
+		lastStart = ends[len(ends)-2]
+	}
+	return it+1 <= lastStart
+}
+
+// adaptation is warmup as init/update/final over a Tuning: Stan's windows for the pooled
+// metric, with a step-size rule plugged in. The default rule, used by hmc and nuts, is Stan's:
+// every chain tunes its own step size by dual averaging toward the target acceptance. An update
+// that is not finite (a step size, a metric estimate) is discarded, not applied.
+type adaptation struct {
+	sched    []phase
+	target   float64
+	metric   string // "diag", "dense" or "auto"
+	maxSteps int    // Config.MaxSteps, the cap sampling uses
+	est      *welford
+	perChain []*dualAveraging
+	// good marks the chains that are not stray (markGood): those the pooled adaptation learns
+	// from.
+	good []bool
+	// heuristic runs the one-step transitions of Stan's initial step size heuristic.
+	heuristic *hmcKernel
+	rule      stepRule // nil: per-chain dual averaging
+	// denseTrials records auto's comparisons, per metric window: the diagonal's and the dense
+	// metric's median initial step size.
+	denseTrials [][2]float64
+	// moved records the stray chains moved onto other chains' positions (see relocate).
+	moved []Relocation
+}
+
+// stepRule is a kernel's own step-size (and trajectory) adaptation in place of the per-chain
+// default: init after the initial step sizes are found, observe after each warmup transition
+// (once the stray chains are marked, before any is relocated), update for the step sizes,
+// windowEnd after each metric update, next at the end of every update (the tuning and start of
+// the next transition are final then), and final for sampling's tuning (adapted: warmup ran to
+// its end).
+type stepRule interface {
+	init(a *adaptation, s *State, tu *Tuning)
+	observe(a *adaptation, it int, s *State, info *Info, tu *Tuning)
+	update(a *adaptation, it int, info *Info, tu *Tuning)
+	windowEnd(a *adaptation, last bool, tu *Tuning)
+	next(s *State, tu *Tuning)
+	final(a *adaptation, adapted bool, tu *Tuning)
+}
+
+func newAdaptation(ev *evaluator, cfg Config, rule stepRule) *adaptation {
+	metric := cfg.Metric
+	if metric == "" {
+		metric = "diag"
+	}
+	good := make([]bool, ev.c)
+	for i := range good {
+		good[i] = true
+	}
+	return &adaptation{sched: newSchedule(cfg.Warmup), target: cfg.TargetAccept, metric: metric, maxSteps: cfg.MaxSteps,
+		good: good, heuristic: newHMCKernel(ev, uniformJitter), rule: rule}
+}
+
+// init finds every chain's initial step size (when there is a warmup) and starts the estimators.
+func (a *adaptation) init(rng *rand.Rand, s *State, tu *Tuning) error {
+	n := len(tu.Metric.Diag)
+	if len(a.sched) > 0 {
+		if err := a.heuristic.initStepSize(rng, s, tu); err != nil {
+			return err
+		}
+	}
+	a.est = newWelford(n)
+	if a.metric == "dense" || (a.metric == "auto" && n <= denseMaxDim) {
+		a.est = newDenseWelford(n)
+	}
+	a.perChain = make([]*dualAveraging, len(tu.StepSize))
+	for i := range a.perChain {
+		a.perChain[i] = newDualAveraging(a.target, tu.StepSize[i])
+	}
+	if a.rule != nil {
+		a.rule.init(a, s, tu)
+	}
+	return nil
+}
+
+// perChainUpdate is Stan's rule: each chain's own dual averaging on its own acceptance statistic.
+func (a *adaptation) perChainUpdate(info *Info, tu *Tuning) {
+	for i, st := range info.Stats {
+		setStepSize(tu, i, a.perChain[i].update(st.AcceptStat))
+	}
+}
+
+// setStepSize makes eps chain i's step size unless it is not a positive finite number.
+func setStepSize(tu *Tuning, i int, eps float64) {
+	if eps > 0 && !math.IsInf(eps, 1) {
+		tu.StepSize[i] = eps
+	}
+}
+
+// update tunes after warmup iteration it.
+func (a *adaptation) update(rng *rand.Rand, it int, s *State, info *Info, tu *Tuning) error {
+	ph := a.sched[it]
+	n := len(tu.Metric.Diag)
+	markGood(s.LogP, n, a.good)
+	if a.rule != nil {
+		a.rule.observe(a, it, s, info, tu)
+	}
+	if ph.relocate && strays(a.good) > 0 {
+		a.relocate(rng, it, s, tu)
+		markGood(s.LogP, n, a.good)
+	}
+	if a.rule != nil {
+		a.rule.update(a, it, info, tu)
+	} else {
+		a.perChainUpdate(info, tu)
+	}
+	if ph.slow {
+		// Stray chains (far below the others' log density) are left out of the metric: their
+		// spread is that of the road to the posterior, not of the posterior, and pooled in it
+		// would give the chains that have arrived a metric orders of magnitude too wide.
+		for c, g := range a.good {
+			if g {
+				a.est.add(s.Pos[c*n : (c+1)*n])
+			}
+		}
+	}
+	if ph.endsWindow {
+		if err := a.setMetric(rng, s, tu); err != nil {
+			return err
+		}
+		a.est.reset()
+		if err := a.heuristic.initStepSize(rng, s, tu); err != nil {
+			return err
+		}
+		for i := range a.perChain {
+			a.perChain[i].restart(tu.StepSize[i])
+		}
+		if a.rule != nil {
+			a.rule.windowEnd(a, ph.lastWindow, tu)
+		}
+	}
+	if a.rule != nil {
+		a.rule.next(s, tu)
+	}
+	return nil
+}
+
+// setMetric makes the window's estimate the metric: diagonal, dense, or (auto) whichever
+// lets the chains take larger steps (denseStepGain). A dense estimate that is not positive
+// definite falls back to its diagonal; an estimate that is not finite is discarded.
+func (a *adaptation) setMetric(rng *rand.Rand, s *State, tu *Tuning) error {
+	n := len(tu.Metric.Diag)
+	v := make([]float64, n)
+	a.est.variance(v)
+	if !finiteRow(v) {
+		return nil
+	}
+	m := &tu.Metric
+	if a.est.cov == nil {
+		m.setDiag(v)
+		return nil
+	}
+	sigma := make([]float64, n*n)
+	a.est.covariance(sigma)
+	if a.metric == "dense" {
+		if !finiteRow(sigma) || !m.setDense(sigma) {
+			m.setDiag(v)
+		}
+		return nil
+	}
+	// auto: the step size Stan's heuristic finds under each candidate, median over chains. The
+	// trajectory needed is about as long under both (each whitens the estimated posterior), so
+	// the number of leapfrog steps, the cost, goes as 1/ε.
+	saved := append([]float64(nil), tu.StepSize...)
+	all := make([]bool, len(saved))
+	for i := range all {
+		all[i] = true
+	}
+	trial := func() (float64, error) {
+		copy(tu.StepSize, saved)
+		if err := a.heuristic.initStepSize(rng, s, tu); err != nil {
+			return 0, err
+		}
+		return medianStepSize(tu.StepSize, all), nil
+	}
+	m.setDiag(v)
+	epsDiag, err := trial()
+	if err != nil {
+		return err
+	}
+	if !finiteRow(sigma) || !m.setDense(sigma) {
+		m.setDiag(v)
+		copy(tu.StepSize, saved)
+		return nil
+	}
+	epsDense, err := trial()
+	if err != nil {
+		return err
+	}
+	copy(tu.StepSize, saved)
+	a.denseTrials = append(a.denseTrials, [2]float64{epsDiag, epsDense})
+	if epsDense < denseStepGain*epsDiag {
+		m.setDiag(v)
+	}
+	return nil
+}
+
+// Relocation is one move of stray chains during warmup: at iteration Iter (1-based), the chains
+// Chains (1-based) were far below the others' log density and were put on the positions of
+// chains picked at random among the rest.
+type Relocation struct {
+	Iter   int
+	Chains []int
+}
+
+// relocate moves every stray chain onto the position of a chain picked at random among the good
+// ones, taking over that chain's step size and its dual-averaging state too. A chain that starts
+// far out in the tails (or is caught on a ridge it cannot climb) otherwise drags the pooled
+// adaptation: with a shared step size and metric it can stay there for the whole run. Warmup
+// draws are not kept, so moving chains leaves the post-warmup draws valid.
+func (a *adaptation) relocate(rng *rand.Rand, it int, s *State, tu *Tuning) {
+	n := len(tu.Metric.Diag)
+	var donors, moved []int
+	for c, g := range a.good {
+		if g {
+			donors = append(donors, c)
+		}
+	}
+	for c, g := range a.good {
+		if g {
+			continue
+		}
+		d := donors[rng.IntN(len(donors))]
+		copy(s.Pos[c*n:(c+1)*n], s.Pos[d*n:(d+1)*n])
+		copy(s.Grad[c*n:(c+1)*n], s.Grad[d*n:(d+1)*n])
+		s.LogP[c] = s.LogP[d]
+		tu.StepSize[c] = tu.StepSize[d]
+		da := *a.perChain[d]
+		a.perChain[c] = &da
+		moved = append(moved, c+1)
+	}
+	a.moved = append(a.moved, Relocation{Iter: it + 1, Chains: moved})
+}
+
+// final fixes sampling's tuning: the averaged step sizes when warmup ran to its end (adapted),
+// and the full cap on leapfrog steps.
+func (a *adaptation) final(adapted bool, tu *Tuning) {
+	tu.MaxSteps = a.maxSteps
+	if a.rule != nil {
+		a.rule.final(a, adapted, tu)
+		return
+	}
+	if !adapted {
+		return
+	}
+	for i := range a.perChain {
+		setStepSize(tu, i, a.perChain[i].final())
+	}
 }

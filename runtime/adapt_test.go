@@ -65,3 +65,70 @@ func TestWelfordRegularisedVariance(t *testing.T) {
 		}
 	}
 }
+
+// The schedule laid out for 1000 warmup iterations is Stan's windows (TestWindowsMatchStan):
+// fast buffer 0..74, slow 75..949, windows ending at 100, 150, 250, 450 and 950 (the last the
+// last window), and stray chains looked for every 25 iterations until the last window starts
+// (iteration 450).
+func TestScheduleIsStansWindows(t *testing.T) {
+	sched := newSchedule(1000)
+	var ends, relocs []int
+	for it, ph := range sched {
+		if ph.initBuffer != (it < 75) || ph.slow != (it >= 75 && it < 950) {
+			t.Fatalf("iteration %d: %+v", it, ph)
+		}
+		if ph.endsWindow {
+			ends = append(ends, it+1)
+		}
+		if ph.lastWindow != (it == 949) {
+			t.Errorf("iteration %d: last window %v", it, ph.lastWindow)
+		}
+		if ph.relocate {
+			relocs = append(relocs, it+1)
+		}
+	}
+	if !reflect.DeepEqual(ends, []int{100, 150, 250, 450, 950}) {
+		t.Errorf("window ends %v", ends)
+	}
+	if len(relocs) != 18 || relocs[0] != 25 || relocs[len(relocs)-1] != 450 {
+		t.Errorf("relocations after %v, want every 25th iteration up to 450", relocs)
+	}
+	if len(newSchedule(10)) != 10 {
+		t.Error("a warmup too short for windows still has one phase per iteration")
+	}
+}
+
+// A step size that is not a positive finite number is discarded: the chain keeps its own.
+func TestNonFiniteStepSizeIsDiscarded(t *testing.T) {
+	tu := &Tuning{StepSize: []float64{0.5, 0.5, 0.5, 0.5}}
+	setStepSize(tu, 0, math.Inf(1))
+	setStepSize(tu, 1, math.NaN())
+	setStepSize(tu, 2, 0)
+	setStepSize(tu, 3, 0.25)
+	if !reflect.DeepEqual(tu.StepSize, []float64{0.5, 0.5, 0.5, 0.25}) {
+		t.Errorf("step sizes %v, want only the finite update applied", tu.StepSize)
+	}
+}
+
+// A metric estimate that is not finite (a chain's position overflowed) is discarded and the
+// metric stays what it was.
+func TestNonFiniteMetricIsDiscarded(t *testing.T) {
+	for _, metric := range []string{"diag", "dense"} {
+		f := newFixture(&gaussian{chains: 2, scales: []float64{1, 1}}, 1)
+		a := newAdaptation(f.ev, Config{Warmup: 100, TargetAccept: 0.8, Metric: metric, MaxSteps: 16}, nil)
+		a.est = newWelford(2)
+		if metric == "dense" {
+			a.est = newDenseWelford(2)
+		}
+		for _, x := range [][]float64{{1, 2}, {math.Inf(1), 0}, {3, 1}} {
+			a.est.add(x)
+		}
+		copy(f.tu.Metric.Diag, []float64{2, 3})
+		if err := a.setMetric(f.rng, f.st, f.tu); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(f.tu.Metric.Diag, []float64{2, 3}) || f.tu.Metric.Chol != nil {
+			t.Errorf("%s: metric %+v after a non-finite estimate, want the old one", metric, f.tu.Metric)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"context"
 	"math"
 	"slices"
 )
@@ -107,136 +106,131 @@ func cheesGradient(prev, prop, vel []float64, accept []float64, scale []float64,
 	return g / used * T
 }
 
-// sampleChEES runs ChEES-HMC. Warmup follows Stan's windows for the pooled diagonal metric.
-// During the initial fast buffer each chain still tunes its own step size, so that a chain
-// started far out in the tails (where it needs a much smaller step) can reach the typical set;
-// from then on all chains share the step size, tuned by dual averaging on the harmonic mean of
-// their acceptance probabilities.
-func sampleChEES(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, error) {
-	s := newSampler(t, cfg.Seed)
-	res := &Result{Divergences: make([]int, s.c)}
-	if err := s.initialise(cfg.Init); err != nil {
-		return nil, err
-	}
-	steps := make([]int, s.c)
-	accept := make([]float64, s.c)
-	pooled := make([]float64, 0, s.c)
-	prev := make([]float64, s.c*s.n)
-	vel := make([]float64, s.c*s.n)
-	scale := make([]float64, s.n)
-	for j := range scale {
-		scale[j] = 1 // cheesGradient gets whitened coordinates
-	}
-	wPrev := make([]float64, s.c*s.n)
-	wProp := make([]float64, s.c*s.n)
-	var adapter *trajectoryAdapter
-	var shared *dualAveraging
-	T := 0.0  // the trajectory length used after warmup
-	iter := 0 // Halton index, counting every iteration
+// cheesRule is ChEES-HMC's warmup (sampling runs the fixed-length kernel with Halton jitter).
+// Warmup follows Stan's windows for the pooled metric. During the initial fast buffer each chain
+// still tunes its own step size, so that a chain started far out in the tails (where it needs a
+// much smaller step) can reach the typical set; from then on all chains share the step size,
+// tuned by dual averaging on the harmonic mean of their acceptance probabilities. The trajectory
+// length is learned from each warmup transition's proposals and end momenta (Info), in
+// coordinates whitened by the current metric.
+type cheesRule struct {
+	adapter *trajectoryAdapter
+	shared  *dualAveraging // nil until the initial buffer ends
+	T       float64        // the trajectory length sampling uses
+	// prev holds the chains' positions before the transition observe sees (those update left).
+	prev                             []float64
+	accept, pooled                   []float64
+	vel, wPrev, wProp, scale, rowVel []float64
+}
 
-	setShared := func(eps float64) {
-		for i := range s.stepSize {
-			s.stepSize[i] = eps
-		}
-		shared = newDualAveraging(cheesTargetAccept, eps)
+func newCheesRule(c, n int) *cheesRule {
+	r := &cheesRule{prev: make([]float64, c*n), accept: make([]float64, c), pooled: make([]float64, 0, c),
+		vel: make([]float64, c*n), wPrev: make([]float64, c*n), wProp: make([]float64, c*n),
+		scale: make([]float64, n), rowVel: make([]float64, n)}
+	for j := range r.scale {
+		r.scale[j] = 1 // cheesGradient gets whitened coordinates
 	}
-	advance := func(warmup bool, stats []Stats) error {
-		if adapter == nil {
-			adapter = &trajectoryAdapter{logT: math.Log(meanStepSize(s.stepSize))}
-			T = math.Exp(adapter.logT)
-		}
-		length := T
-		if warmup {
-			length = math.Exp(adapter.logT)
-		}
-		iter++
-		h := halton(iter)
-		for i, eps := range s.stepSize {
-			steps[i] = int(min(max(math.Ceil(h*length/eps), 1), float64(cfg.MaxSteps)))
-		}
-		copy(prev, s.pos)
-		if err := s.transition(steps, stats); err != nil {
-			return err
-		}
-		if !warmup {
-			return nil
-		}
-		for i, st := range stats {
-			accept[i] = st.AcceptStat
-		}
-		// The criterion is measured in whitened coordinates (L⁻¹x), where the metric's estimate
-		// of the posterior is a standard normal, so every direction counts alike.
-		for i := 0; i < s.c; i++ {
-			r := i * s.n
-			s.velocity(s.mom[r:r+s.n], s.vel)
-			s.whiten(s.vel, vel[r:r+s.n])
-			s.whiten(prev[r:r+s.n], wPrev[r:r+s.n])
-			s.whiten(s.scratchPos[r:r+s.n], wProp[r:r+s.n])
-		}
-		// Stray chains' trajectories say nothing about the posterior's scale: leave them out.
-		s.markGood()
-		for i, g := range s.good {
-			if !g {
-				accept[i] = 0
-			}
-		}
-		adapter.update(cheesGradient(wPrev, wProp, vel, accept, scale, s.n, h, length))
-		// Never ask for more than MaxSteps steps of the current step size.
-		adapter.logT = math.Min(adapter.logT, math.Log(meanStepSize(s.stepSize)*float64(cfg.MaxSteps)))
-		return nil
+	return r
+}
+
+func (r *cheesRule) init(_ *adaptation, s *State, tu *Tuning) {
+	r.adapter = &trajectoryAdapter{logT: math.Log(meanStepSize(tu.StepSize))}
+	r.T = math.Exp(r.adapter.logT)
+	tu.Length = r.T
+	copy(r.prev, s.Pos)
+}
+
+func (r *cheesRule) setShared(tu *Tuning, eps float64) {
+	for i := range tu.StepSize {
+		tu.StepSize[i] = eps
 	}
-	adapt := newAdaptation(cfg)
-	adapt.stepSize = func(s *sampler, it int, stats []Stats) {
-		if shared == nil && it >= adapt.sched.initBuffer {
-			setShared(medianStepSize(s.stepSize, s.good))
-		}
-		if shared == nil {
-			adapt.perChainUpdate(s, stats)
-			return
-		}
-		// The harmonic mean is dominated by the worst chains, as it should be for chains in the
-		// posterior; a stray chain (markGood) would instead shrink the step for everyone.
-		pooled = pooled[:0]
-		for i, st := range stats {
-			if s.good[i] {
-				pooled = append(pooled, st.AcceptStat)
-			}
-		}
-		eps := shared.update(harmonicMean(pooled))
-		for i := range s.stepSize {
-			s.stepSize[i] = eps
+	r.shared = newDualAveraging(cheesTargetAccept, eps)
+}
+
+// observe takes one gradient step on log T from the transition's proposals and end momenta.
+func (r *cheesRule) observe(a *adaptation, _ int, s *State, info *Info, tu *Tuning) {
+	c, n := len(tu.StepSize), len(tu.Metric.Diag)
+	m := &tu.Metric
+	for i, st := range info.Stats {
+		r.accept[i] = st.AcceptStat
+	}
+	// The criterion is measured in whitened coordinates (L⁻¹x), where the metric's estimate
+	// of the posterior is a standard normal, so every direction counts alike.
+	for i := 0; i < c; i++ {
+		o := i * n
+		m.velocity(info.Momentum[o:o+n], r.rowVel)
+		m.whiten(r.rowVel, r.vel[o:o+n])
+		m.whiten(r.prev[o:o+n], r.wPrev[o:o+n])
+		m.whiten(info.Proposal[o:o+n], r.wProp[o:o+n])
+	}
+	// Stray chains' trajectories say nothing about the posterior's scale: leave them out.
+	for i, g := range a.good {
+		if !g {
+			r.accept[i] = 0
 		}
 	}
-	adapt.windowEnd = func(s *sampler, it int, last bool) {
-		eps := medianStepSize(s.stepSize, s.good)
-		setShared(eps)
-		// The trajectory length was learned in the units of the old metric. Restart its search
-		// from one step so it climbs to the first maximum of the criterion again (on a Gaussian,
-		// ChEES with uniform jitter has further local maxima past π). The last window is left
-		// alone: the metric barely moves there and few iterations remain.
-		if !last {
-			adapter = &trajectoryAdapter{logT: math.Log(eps)}
+	length := math.Exp(r.adapter.logT)
+	r.adapter.update(cheesGradient(r.wPrev, r.wProp, r.vel, r.accept, r.scale, n, halton(s.Iter), length))
+	// Never ask for more than MaxSteps steps of the current step size.
+	r.adapter.logT = math.Min(r.adapter.logT, math.Log(meanStepSize(tu.StepSize)*float64(a.maxSteps)))
+}
+
+// next hands the next warmup transition its integration time and remembers where it starts.
+func (r *cheesRule) next(s *State, tu *Tuning) {
+	tu.Length = math.Exp(r.adapter.logT)
+	copy(r.prev, s.Pos)
+}
+
+func (r *cheesRule) update(a *adaptation, it int, info *Info, tu *Tuning) {
+	if r.shared == nil && !a.sched[it].initBuffer {
+		r.setShared(tu, medianStepSize(tu.StepSize, a.good))
+	}
+	if r.shared == nil {
+		a.perChainUpdate(info, tu)
+		return
+	}
+	// The harmonic mean is dominated by the worst chains, as it should be for chains in the
+	// posterior; a stray chain (markGood) would instead shrink the step for everyone.
+	r.pooled = r.pooled[:0]
+	for i, st := range info.Stats {
+		if a.good[i] {
+			r.pooled = append(r.pooled, st.AcceptStat)
 		}
 	}
-	adapt.final = func(s *sampler) {
-		eps := meanStepSize(s.stepSize)
-		if shared != nil {
-			eps = shared.final()
-		}
-		for i := range s.stepSize {
-			s.stepSize[i] = eps
-		}
-		T = math.Exp(adapter.logT)
-		if adapter.iterations > 0 {
-			T = math.Exp(adapter.avgLogT)
-		}
-		T = math.Min(T, eps*float64(cfg.MaxSteps))
+	eps := r.shared.update(harmonicMean(r.pooled))
+	for i := range tu.StepSize {
+		setStepSize(tu, i, eps)
 	}
-	res, err := s.run(ctx, cfg, sink, res, advance, adapt)
-	if res != nil {
-		res.TrajectoryLength = T
+}
+
+func (r *cheesRule) windowEnd(a *adaptation, last bool, tu *Tuning) {
+	eps := medianStepSize(tu.StepSize, a.good)
+	r.setShared(tu, eps)
+	// The trajectory length was learned in the units of the old metric. Restart its search
+	// from one step so it climbs to the first maximum of the criterion again (on a Gaussian,
+	// ChEES with uniform jitter has further local maxima past π). The last window is left
+	// alone: the metric barely moves there and few iterations remain.
+	if !last {
+		r.adapter = &trajectoryAdapter{logT: math.Log(eps)}
 	}
-	return res, err
+}
+
+func (r *cheesRule) final(_ *adaptation, adapted bool, tu *Tuning) {
+	if adapted {
+		eps := meanStepSize(tu.StepSize)
+		if r.shared != nil {
+			eps = r.shared.final()
+		}
+		for i := range tu.StepSize {
+			setStepSize(tu, i, eps)
+		}
+		r.T = math.Exp(r.adapter.logT)
+		if r.adapter.iterations > 0 {
+			r.T = math.Exp(r.adapter.avgLogT)
+		}
+		r.T = math.Min(r.T, eps*float64(tu.MaxSteps))
+	}
+	tu.Length = r.T
 }
 
 // harmonicMean pools the chains' acceptance probabilities for the shared step size. It is

@@ -7,13 +7,13 @@ import (
 	"testing"
 )
 
-// hostDevice is a TrajectoryTarget that keeps its state to itself, as the GPU backend does, with
-// the transition written out here independently of sampler.transition (same integrator, same
-// divergence rule, acceptance against the caller's uniform). It counts what crosses its
-// interface so the test can check that sampling never steps through LogDensityGrad.
+// hostDevice is a TrajectoryTarget that keeps its state to itself, as the GPU backend does, and
+// runs the CPU kernel's transition (Transition) there with the draws it is handed. It counts what
+// crosses its interface so the test can check that sampling never steps through LogDensityGrad.
 type hostDevice struct {
 	gaussian
-	pos, grad, logp, inv   []float64
+	state                  *State
+	inv                    []float64
 	evals, sets, runs      int
 	evalsAtFirstTransition int
 }
@@ -25,10 +25,10 @@ func (d *hostDevice) LogDensityGrad(theta, logp, grad []float64) error {
 
 func (d *hostDevice) SetState(theta, invMetric []float64) error {
 	d.sets++
-	d.pos = append([]float64(nil), theta...)
 	d.inv = append([]float64(nil), invMetric...)
-	d.grad, d.logp = make([]float64, len(theta)), make([]float64, d.chains)
-	return d.gaussian.LogDensityGrad(d.pos, d.logp, d.grad)
+	s, err := NewState(&d.gaussian, theta)
+	d.state = s
+	return err
 }
 
 func (d *hostDevice) Transition(in TransitionIn, out *TransitionOut) error {
@@ -36,53 +36,48 @@ func (d *hostDevice) Transition(in TransitionIn, out *TransitionOut) error {
 		d.evalsAtFirstTransition = d.evals
 	}
 	d.runs++
-	n := d.Dim()
-	x, g, lp := make([]float64, n), make([]float64, n), make([]float64, 1)
-	for i := 0; i < d.chains; i++ {
-		p := append([]float64(nil), in.Momentum[i*n:(i+1)*n]...)
-		kinetic := func() float64 {
-			k := 0.0
-			for j, v := range p {
-				k += 0.5 * d.inv[j] * v * v
+	return Transition(&d.gaussian, d.state, Metric{Diag: d.inv}, in, out)
+}
+
+// TestDeviceKernelEqualsCPUKernel: the device kernel draws the steps, momenta and uniforms from
+// the run's generator as the CPU kernel does, so on a target whose device runs the CPU kernel's
+// transition, a run without divergences (where the CPU kernel draws no uniform) gives bitwise
+// the draws and statistics of the same run on the CPU.
+func TestDeviceKernelEqualsCPUKernel(t *testing.T) {
+	scales := []float64{0.5, 2, 10}
+	for _, sampler := range []string{"hmc", "chees"} {
+		t.Run(sampler, func(t *testing.T) {
+			cfg := Config{Warmup: 200, Draws: 150, Seed: 4, TargetAccept: 0.8, PathLength: 2, MaxSteps: 1024, Sampler: sampler}
+			want := newMemorySink(4, len(scales), cfg.Draws)
+			res, err := Sample(context.Background(), &gaussian{chains: 4, scales: scales}, cfg, want)
+			if err != nil {
+				t.Fatal(err)
 			}
-			return k
-		}
-		copy(x, d.pos[i*n:(i+1)*n])
-		copy(g, d.grad[i*n:(i+1)*n])
-		h0 := -d.logp[i] + kinetic()
-		eps, diverged := in.StepSize[i], false
-		for l := 0; l < in.Steps[i] && !diverged; l++ {
-			for j := range x {
-				p[j] += 0.5 * eps * g[j]
-				x[j] += eps * d.inv[j] * p[j]
+			for _, d := range res.Divergences {
+				if d != 0 {
+					t.Fatalf("divergences %v: the CPU kernel drew fewer uniforms, pick another seed", res.Divergences)
+				}
 			}
-			one := gaussian{chains: 1, scales: d.scales}
-			if err := one.LogDensityGrad(x, lp, g); err != nil {
-				return err
+			dev := &hostDevice{gaussian: gaussian{chains: 4, scales: scales}}
+			got := newMemorySink(4, len(scales), cfg.Draws)
+			if _, err := Sample(context.Background(), dev, cfg, got); err != nil {
+				t.Fatal(err)
 			}
-			for j := range p {
-				p[j] += 0.5 * eps * g[j]
+			if dev.runs != cfg.Draws {
+				t.Fatalf("%d device transitions, want %d", dev.runs, cfg.Draws)
 			}
-			h := -lp[0] + kinetic()
-			diverged = math.IsNaN(h) || h-h0 > 1000
-		}
-		out.Diverged[i] = diverged
-		out.Accept[i], out.Energy[i] = 0, h0
-		if !diverged {
-			h := -lp[0] + kinetic()
-			out.Accept[i] = math.Min(1, math.Exp(h0-h))
-			if in.Uniform[i] < out.Accept[i] {
-				copy(d.pos[i*n:], x)
-				copy(d.grad[i*n:], g)
-				d.logp[i], out.Energy[i] = lp[0], h
+			if !sameDraws(got.draws, want.draws) {
+				t.Error("device draws differ from the CPU kernel's")
 			}
-		}
-		out.LogP[i] = d.logp[i]
+			for it := range want.stats {
+				for c := range want.stats[it] {
+					if got.stats[it][c] != want.stats[it][c] {
+						t.Fatalf("draw %d chain %d: stats %+v, want %+v", it, c, got.stats[it][c], want.stats[it][c])
+					}
+				}
+			}
+		})
 	}
-	if out.Position != nil {
-		copy(out.Position, d.pos)
-	}
-	return nil
 }
 
 // TestTrajectoryTargetRunsSampling: with a target that runs whole transitions, hmc and chees

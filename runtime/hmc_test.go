@@ -100,18 +100,15 @@ func TestSamplerRecoversGaussian(t *testing.T) {
 // error of a long trajectory stays O(ε²) and the acceptance statistic near 1.
 func TestLeapfrogConservesEnergy(t *testing.T) {
 	target := &gaussian{chains: 3, scales: []float64{1, 2}}
-	s := newSampler(target, 1)
-	if err := s.initialise(nil); err != nil {
+	s := initialised(t, target, nil, 1)
+	for i := range s.tu.StepSize {
+		s.tu.StepSize[i] = 0.01
+	}
+	k := newHMCKernel(s.ev, uniformJitter)
+	if err := k.drawAndRun(s.rng, s.st, s.tu, []int{500, 500, 500}); err != nil {
 		t.Fatal(err)
 	}
-	for i := range s.stepSize {
-		s.stepSize[i] = 0.01
-	}
-	stats := make([]Stats, 3)
-	if err := s.transition([]int{500, 500, 500}, stats); err != nil {
-		t.Fatal(err)
-	}
-	for c, st := range stats {
+	for c, st := range k.info.Stats {
 		if st.Divergent || st.AcceptStat < 0.9999 {
 			t.Errorf("chain %d: accept %g divergent %v", c, st.AcceptStat, st.Divergent)
 		}

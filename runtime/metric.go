@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"math"
+	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -11,43 +12,60 @@ import (
 // take markedly larger steps (denseStepGain; dimensions up to denseMaxDim).
 var Metrics = []string{"diag", "dense", "auto"}
 
+// Metric is the inverse metric Σ the chains share: its diagonal always, and when it is dense the
+// whole matrix and its lower Cholesky factor (dim×dim, row-major); Dense and Chol are nil when it
+// is diagonal.
+type Metric struct {
+	Diag        []float64
+	Dense, Chol []float64
+}
+
+// unitMetric is the identity, where warmup starts without a metric file.
+func unitMetric(n int) Metric {
+	d := make([]float64, n)
+	for i := range d {
+		d[i] = 1
+	}
+	return Metric{Diag: d}
+}
+
 // The dense metric. The inverse metric Σ (the estimated posterior covariance) has the Cholesky
 // factor L (Σ = L Lᵀ). The momentum is p ~ N(0, Σ⁻¹), drawn as p = L⁻ᵀ z; the kinetic energy is
-// ½ pᵀ Σ p and the velocity dx/dt = Σ p. A nil s.chol means the metric is diagonal (s.invMetric).
+// ½ pᵀ Σ p and the velocity dx/dt = Σ p. A nil Chol means the metric is diagonal (Diag).
 
 // drawMomentum fills p with a draw of N(0, M) for the current metric.
-func (s *sampler) drawMomentum(p []float64) {
-	if s.chol == nil {
+func (m *Metric) drawMomentum(rng *rand.Rand, p []float64) {
+	if m.Chol == nil {
 		for j := range p {
-			p[j] = s.rng.NormFloat64() / math.Sqrt(s.invMetric[j])
+			p[j] = rng.NormFloat64() / math.Sqrt(m.Diag[j])
 		}
 		return
 	}
 	for j := range p {
-		p[j] = s.rng.NormFloat64()
+		p[j] = rng.NormFloat64()
 	}
 	// Back substitution: Lᵀ p = z.
-	n := s.n
+	n := len(p)
 	for i := n - 1; i >= 0; i-- {
 		v := p[i]
 		for k := i + 1; k < n; k++ {
-			v -= s.chol[k*n+i] * p[k]
+			v -= m.Chol[k*n+i] * p[k]
 		}
-		p[i] = v / s.chol[i*n+i]
+		p[i] = v / m.Chol[i*n+i]
 	}
 }
 
 // velocity writes Σ p into v.
-func (s *sampler) velocity(p, v []float64) {
-	if s.chol == nil {
+func (m *Metric) velocity(p, v []float64) {
+	if m.Chol == nil {
 		for j, x := range p {
-			v[j] = s.invMetric[j] * x
+			v[j] = m.Diag[j] * x
 		}
 		return
 	}
-	n := s.n
+	n := len(p)
 	for i := 0; i < n; i++ {
-		row := s.dense[i*n : (i+1)*n]
+		row := m.Dense[i*n : (i+1)*n]
 		a := 0.0
 		for k, x := range p {
 			a += row[k] * x
@@ -58,50 +76,75 @@ func (s *sampler) velocity(p, v []float64) {
 
 // whiten writes L⁻¹ x into w (x / √Σᵢᵢ for a diagonal metric): coordinates in which the
 // metric's posterior estimate is a standard normal.
-func (s *sampler) whiten(x, w []float64) {
-	if s.chol == nil {
+func (m *Metric) whiten(x, w []float64) {
+	if m.Chol == nil {
 		for j, v := range x {
-			w[j] = v / math.Sqrt(s.invMetric[j])
+			w[j] = v / math.Sqrt(m.Diag[j])
 		}
 		return
 	}
-	n := s.n
+	n := len(x)
 	for i := 0; i < n; i++ {
 		v := x[i]
 		for k := 0; k < i; k++ {
-			v -= s.chol[i*n+k] * w[k]
+			v -= m.Chol[i*n+k] * w[k]
 		}
-		w[i] = v / s.chol[i*n+i]
+		w[i] = v / m.Chol[i*n+i]
 	}
+}
+
+// kinetic is the kinetic energy ½ pᵀΣp; vel is scratch of one row.
+func (m *Metric) kinetic(p, vel []float64) float64 {
+	k := 0.0
+	if m.Chol != nil {
+		m.velocity(p, vel)
+		for i, v := range p {
+			k += vel[i] * v
+		}
+		return 0.5 * k
+	}
+	for i, v := range p {
+		k += m.Diag[i] * v * v
+	}
+	return 0.5 * k
+}
+
+// clone is a copy that shares nothing with m.
+func (m Metric) clone() Metric {
+	c := Metric{Diag: append([]float64(nil), m.Diag...)}
+	if m.Chol != nil {
+		c.Dense, c.Chol = append([]float64(nil), m.Dense...), append([]float64(nil), m.Chol...)
+	}
+	return c
 }
 
 // setDense makes sigma (n×n, symmetric) the inverse metric; it reports false, leaving the
 // metric as it was, when sigma is not positive definite.
-func (s *sampler) setDense(sigma []float64) bool {
-	n := s.n
+func (m *Metric) setDense(sigma []float64) bool {
+	n := len(m.Diag)
 	var ch mat.Cholesky
 	if !ch.Factorize(mat.NewSymDense(n, append([]float64(nil), sigma...))) {
 		return false
 	}
 	var l mat.TriDense
 	ch.LTo(&l)
-	s.chol = make([]float64, n*n)
+	m.Chol = make([]float64, n*n)
 	for i := 0; i < n; i++ {
 		for k := 0; k <= i; k++ {
-			s.chol[i*n+k] = l.At(i, k)
+			m.Chol[i*n+k] = l.At(i, k)
 		}
 	}
-	s.dense = append(s.dense[:0], sigma...)
+	m.Dense = append(m.Dense[:0], sigma...)
 	for i := 0; i < n; i++ {
-		s.invMetric[i] = sigma[i*n+i]
+		m.Diag[i] = sigma[i*n+i]
 	}
 	return true
 }
 
 // setDiag makes v the diagonal inverse metric.
-func (s *sampler) setDiag(v []float64) {
-	copy(s.invMetric, v)
-	s.chol, s.dense = nil, nil
+func (m *Metric) setDiag(v []float64) {
+	copy(m.Diag, v)
+	m.Chol, m.Dense = nil, nil
 }
 
 // denseMaxDim is the largest dimension for which auto considers a dense metric: beyond it the

@@ -11,8 +11,9 @@ import (
 // identity covariance), whiten inverts L, and the kinetic energy is ½ pᵀΣp.
 func TestDenseMetricPieces(t *testing.T) {
 	sigma := []float64{4, 1.8, -0.6, 1.8, 1, -0.2, -0.6, -0.2, 0.5}
-	s := newSampler(&gaussian{chains: 1, scales: []float64{1, 1, 1}}, 9)
-	if !s.setDense(sigma) {
+	s := newFixture(&gaussian{chains: 1, scales: []float64{1, 1, 1}}, 9)
+	m := &s.tu.Metric
+	if !m.setDense(sigma) {
 		t.Fatal("Σ is positive definite")
 	}
 	// L Lᵀ = Σ.
@@ -20,7 +21,7 @@ func TestDenseMetricPieces(t *testing.T) {
 		for k := 0; k < 3; k++ {
 			v := 0.0
 			for j := 0; j < 3; j++ {
-				v += s.chol[i*3+j] * s.chol[k*3+j]
+				v += m.Chol[i*3+j] * m.Chol[k*3+j]
 			}
 			if math.Abs(v-sigma[i*3+k]) > 1e-12 {
 				t.Errorf("(L Lᵀ)[%d,%d] = %g, want %g", i, k, v, sigma[i*3+k])
@@ -39,12 +40,12 @@ func TestDenseMetricPieces(t *testing.T) {
 	}
 	// Σ p = L Lᵀ p; whiten gives Lᵀ p back.
 	v, w := make([]float64, 3), make([]float64, 3)
-	s.velocity(p, v)
-	s.whiten(v, w)
+	m.velocity(p, v)
+	m.whiten(v, w)
 	for i := 0; i < 3; i++ {
 		lt := 0.0
 		for k := 0; k < 3; k++ {
-			lt += s.chol[k*3+i] * p[k]
+			lt += m.Chol[k*3+i] * p[k]
 		}
 		if math.Abs(w[i]-lt) > 1e-12 {
 			t.Errorf("whiten(Σp)[%d] = %g, want (Lᵀp) %g", i, w[i], lt)
@@ -52,14 +53,14 @@ func TestDenseMetricPieces(t *testing.T) {
 	}
 	// Momenta: Lᵀ p must be standard normal, so its sample covariance is near I.
 	const draws = 200000
-	var m [3][3]float64
+	var cov [3][3]float64
 	for d := 0; d < draws; d++ {
-		s.drawMomentum(p)
-		s.velocity(p, v)
-		s.whiten(v, w)
+		m.drawMomentum(s.rng, p)
+		m.velocity(p, v)
+		m.whiten(v, w)
 		for i := 0; i < 3; i++ {
 			for k := 0; k < 3; k++ {
-				m[i][k] += w[i] * w[k] / draws
+				cov[i][k] += w[i] * w[k] / draws
 			}
 		}
 	}
@@ -70,12 +71,12 @@ func TestDenseMetricPieces(t *testing.T) {
 				want = 1
 			}
 			// sd of a product-moment estimate is at most √2/√draws ≈ 0.003
-			if math.Abs(m[i][k]-want) > 0.015 {
-				t.Errorf("cov(Lᵀp)[%d,%d] = %.4f, want %g", i, k, m[i][k], want)
+			if math.Abs(cov[i][k]-want) > 0.015 {
+				t.Errorf("cov(Lᵀp)[%d,%d] = %.4f, want %g", i, k, cov[i][k], want)
 			}
 		}
 	}
-	if s.setDense([]float64{1, 2, 0, 2, 1, 0, 0, 0, 1}) {
+	if m.setDense([]float64{1, 2, 0, 2, 1, 0, 0, 0, 1}) {
 		t.Error("an indefinite Σ was accepted")
 	}
 }

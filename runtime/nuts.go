@@ -1,8 +1,8 @@
 package runtime
 
 import (
-	"context"
 	"math"
+	"math/rand/v2"
 )
 
 // The No-U-Turn sampler as Stan runs it (base_nuts.hpp, Stan 2.21+; Betancourt 2017, "A
@@ -84,41 +84,52 @@ func newNUTSChain(n, maxDepth int) *nutsChain {
 	return ch
 }
 
-// nuts holds the batched working state of the NUTS kernel: x, p, g and lp are the leapfrog
-// integrators of all chains (chains×dim rows), each at its own chain's trajectory frontier.
-type nuts struct {
-	s        *sampler
+// nutsKernel is the NUTS kernel: x, p, g and lp are the leapfrog integrators of all chains
+// (chains×dim rows), each at its own chain's trajectory frontier. m, rng and stepSize are the
+// current call's (Step sets them); everything else is scratch reused by every call.
+type nutsKernel struct {
+	ev       *evaluator
 	maxDepth int
 	chains   []*nutsChain
 	x, p, g  []float64
 	lp       []float64
+	eps      []float64 // each chain's signed step size of the current leapfrog step
+	active   []bool
+	vel, r   []float64 // one row's velocity Σp, and the summed momenta of a U-turn check
+	info     Info
+
+	m        *Metric
+	rng      *rand.Rand
+	stepSize []float64
 }
 
-func newNUTS(s *sampler, maxDepth int) *nuts {
-	u := &nuts{s: s, maxDepth: maxDepth, chains: make([]*nutsChain, s.c),
-		x: make([]float64, s.c*s.n), p: make([]float64, s.c*s.n), g: make([]float64, s.c*s.n),
-		lp: make([]float64, s.c)}
+func newNUTS(ev *evaluator, maxDepth int) *nutsKernel {
+	c, n := ev.c, ev.n
+	u := &nutsKernel{ev: ev, maxDepth: maxDepth, chains: make([]*nutsChain, c),
+		x: make([]float64, c*n), p: make([]float64, c*n), g: make([]float64, c*n),
+		lp: make([]float64, c), eps: make([]float64, c), active: make([]bool, c),
+		vel: make([]float64, n), r: make([]float64, n), info: Info{Stats: make([]Stats, c)}}
 	for i := range u.chains {
-		u.chains[i] = newNUTSChain(s.n, maxDepth)
+		u.chains[i] = newNUTSChain(n, maxDepth)
 	}
 	return u
 }
 
 // noUTurn is Stan's generalised criterion for a block whose momentum sum is u+v (v may be nil)
 // and whose end momenta are pA and pB: both end velocities M⁻¹p must still point along the sum.
-func (s *sampler) noUTurn(pA, pB, u, v []float64) bool {
+func (k *nutsKernel) noUTurn(pA, pB, u, v []float64) bool {
 	a, b := 0.0, 0.0
-	if s.chol != nil {
+	if k.m.Chol != nil {
 		// (Σ pA)·r = pA·(Σ r), Σ symmetric: one product with the summed momenta.
-		r := s.nutsR[:len(u)]
+		r := k.r[:len(u)]
 		copy(r, u)
 		if v != nil {
 			for j := range r {
 				r[j] += v[j]
 			}
 		}
-		s.velocity(r, s.vel)
-		for j, w := range s.vel {
+		k.m.velocity(r, k.vel)
+		for j, w := range k.vel {
 			a += pA[j] * w
 			b += pB[j] * w
 		}
@@ -128,8 +139,8 @@ func (s *sampler) noUTurn(pA, pB, u, v []float64) bool {
 		if v != nil {
 			r += v[j]
 		}
-		a += s.invMetric[j] * pA[j] * r
-		b += s.invMetric[j] * pB[j] * r
+		a += k.m.Diag[j] * pA[j] * r
+		b += k.m.Diag[j] * pB[j] * r
 	}
 	return a > 0 && b > 0
 }
@@ -138,10 +149,10 @@ func (s *sampler) noUTurn(pA, pB, u, v []float64) bool {
 // first): the whole, and each half extended by the neighbouring state of the other half. The
 // extended checks catch U-turns that happen across the boundary between the halves, which the
 // check of the whole misses for some trajectories (Stan 2.21+).
-func (s *sampler) joinable(lBeg, lEnd, lRho, rBeg, rEnd, rRho []float64) bool {
-	return s.noUTurn(lBeg, rEnd, lRho, rRho) &&
-		s.noUTurn(lBeg, rBeg, lRho, rBeg) &&
-		s.noUTurn(lEnd, rEnd, rRho, lEnd)
+func (k *nutsKernel) joinable(lBeg, lEnd, lRho, rBeg, rEnd, rRho []float64) bool {
+	return k.noUTurn(lBeg, rEnd, lRho, rRho) &&
+		k.noUTurn(lBeg, rBeg, lRho, rBeg) &&
+		k.noUTurn(lEnd, rEnd, rRho, lEnd)
 }
 
 func logAddExp(a, b float64) float64 {
@@ -159,12 +170,12 @@ func logAddExp(a, b float64) float64 {
 
 // begin starts chain i's iteration: fresh momentum, a tree of the current state alone, and the
 // first subtree's direction.
-func (u *nuts) begin(i int) {
-	s, n, ch := u.s, u.s.n, u.chains[i]
-	pos, grad := s.pos[i*n:(i+1)*n], s.grad[i*n:(i+1)*n]
+func (u *nutsKernel) begin(s *State, i int) {
+	n, ch := u.ev.n, u.chains[i]
+	pos, grad := s.Pos[i*n:(i+1)*n], s.Grad[i*n:(i+1)*n]
 	p := u.p[i*n : (i+1)*n]
-	s.drawMomentum(p)
-	ch.h0 = -s.logp[i] + s.kinetic(p)
+	u.m.drawMomentum(u.rng, p)
+	ch.h0 = -s.LogP[i] + u.m.kinetic(p, u.vel)
 	ch.depth, ch.nLeapfrog, ch.sumAccept, ch.divergent, ch.done = 0, 0, 0, false, false
 	ch.logW = 0 // the initial state's weight is exp(H0 − H0)
 	copy(ch.rho, p)
@@ -175,17 +186,17 @@ func (u *nuts) begin(i int) {
 	}
 	copy(ch.samplePos, pos)
 	copy(ch.sampleGrad, grad)
-	ch.sampleLogP, ch.sampleH = s.logp[i], ch.h0
+	ch.sampleLogP, ch.sampleH = s.LogP[i], ch.h0
 	u.startSubtree(i)
 }
 
 // startSubtree picks a direction at random and loads that end of the trajectory into the
 // chain's integrator row.
-func (u *nuts) startSubtree(i int) {
-	s, n, ch := u.s, u.s.n, u.chains[i]
+func (u *nutsKernel) startSubtree(i int) {
+	n, ch := u.ev.n, u.chains[i]
 	edge := &ch.bck
 	ch.dir = -1
-	if s.rng.Float64() > 0.5 {
+	if u.rng.Float64() > 0.5 {
 		edge, ch.dir = &ch.fwd, 1
 	}
 	copy(u.x[i*n:(i+1)*n], edge.pos)
@@ -196,18 +207,18 @@ func (u *nuts) startSubtree(i int) {
 
 // finish ends chain i's tree and parks its integrator row on a finite point, so that the
 // evaluations it sits through while the other chains finish cannot fail.
-func (u *nuts) finish(i int) {
-	n := u.s.n
+func (u *nutsKernel) finish(i int) {
+	n := u.ev.n
 	u.chains[i].done = true
 	copy(u.x[i*n:(i+1)*n], u.chains[i].samplePos)
 }
 
 // leaf processes the state chain i's integrator has just reached (position, gradient and log
 // density evaluated, momentum fully updated).
-func (u *nuts) leaf(i int) {
-	s, n, ch := u.s, u.s.n, u.chains[i]
+func (u *nutsKernel) leaf(i int) {
+	n, ch := u.ev.n, u.chains[i]
 	x, p, g := u.x[i*n:(i+1)*n], u.p[i*n:(i+1)*n], u.g[i*n:(i+1)*n]
-	h := -u.lp[i] + s.kinetic(p)
+	h := -u.lp[i] + u.m.kinetic(p, u.vel)
 	if math.IsNaN(h) || math.IsInf(h, 0) || !finiteRow(g) || !finiteRow(x) {
 		h = math.Inf(1)
 	}
@@ -223,7 +234,7 @@ func (u *nuts) leaf(i int) {
 	// leaves each state chosen in proportion to its weight.
 	lw := ch.h0 - h
 	ch.logWSub = logAddExp(ch.logWSub, lw)
-	if pr := math.Exp(lw - ch.logWSub); pr >= 1 || s.rng.Float64() < pr {
+	if pr := math.Exp(lw - ch.logWSub); pr >= 1 || u.rng.Float64() < pr {
 		copy(ch.subPos, x)
 		copy(ch.subGrad, g)
 		ch.subLogP, ch.subH = u.lp[i], h
@@ -238,7 +249,7 @@ func (u *nuts) leaf(i int) {
 	ch.leaves++
 	for ch.top >= 2 && ch.stack[ch.top-2].size == ch.stack[ch.top-1].size {
 		l, r := &ch.stack[ch.top-2], &ch.stack[ch.top-1]
-		if !s.joinable(l.pBeg, l.pEnd, l.rho, r.pBeg, r.pEnd, r.rho) {
+		if !u.joinable(l.pBeg, l.pEnd, l.rho, r.pBeg, r.pEnd, r.rho) {
 			u.finish(i) // a U-turn inside the subtree invalidates all of it
 			return
 		}
@@ -256,15 +267,15 @@ func (u *nuts) leaf(i int) {
 }
 
 // mergeSubtree joins chain i's completed subtree to its tree and decides whether to go on.
-func (u *nuts) mergeSubtree(i int) {
-	s, n, ch := u.s, u.s.n, u.chains[i]
+func (u *nutsKernel) mergeSubtree(i int) {
+	n, ch := u.ev.n, u.chains[i]
 	sub := &ch.stack[0]
 	// The old tree as the block built first: its far end is the one away from the subtree.
 	near, far := &ch.fwd, &ch.bck
 	if ch.dir < 0 {
 		near, far = far, near
 	}
-	uturn := !s.joinable(far.p, near.p, ch.rho, sub.pBeg, sub.pEnd, sub.rho)
+	uturn := !u.joinable(far.p, near.p, ch.rho, sub.pBeg, sub.pEnd, sub.rho)
 	copy(near.pos, u.x[i*n:(i+1)*n])
 	copy(near.p, u.p[i*n:(i+1)*n])
 	copy(near.grad, u.g[i*n:(i+1)*n])
@@ -272,7 +283,7 @@ func (u *nuts) mergeSubtree(i int) {
 	// Biased progressive sampling: move to the subtree's sample with probability
 	// min(1, w_subtree/w_tree), favouring states far from the start. (Stan draws only when the
 	// ratio is at most 1; so do we, to consume the same random numbers.)
-	if ch.logWSub > ch.logW || s.rng.Float64() < math.Exp(ch.logWSub-ch.logW) {
+	if ch.logWSub > ch.logW || u.rng.Float64() < math.Exp(ch.logWSub-ch.logW) {
 		copy(ch.samplePos, ch.subPos)
 		copy(ch.sampleGrad, ch.subGrad)
 		ch.sampleLogP, ch.sampleH = ch.subLogP, ch.subH
@@ -288,80 +299,42 @@ func (u *nuts) mergeSubtree(i int) {
 	u.startSubtree(i)
 }
 
-// transition runs one NUTS iteration for every chain in lockstep, moves each chain to its
-// multinomial sample and fills stats.
-func (u *nuts) transition(stats []Stats) error {
-	s, n := u.s, u.s.n
+// Step runs one NUTS iteration for every chain in lockstep and moves each chain to its
+// multinomial sample.
+func (u *nutsKernel) Step(rng *rand.Rand, s *State, tu *Tuning) (*Info, error) {
+	n := u.ev.n
+	u.m, u.rng, u.stepSize = &tu.Metric, rng, tu.StepSize
+	defer func() { u.m, u.rng, u.stepSize = nil, nil, nil }()
+	s.Iter++
 	for i := range u.chains {
-		u.begin(i)
+		u.begin(s, i)
 	}
 	for {
-		active := 0
+		any := false
 		for i, ch := range u.chains {
-			if ch.done {
-				continue
-			}
-			active++
-			eps := ch.dir * s.stepSize[i]
-			if s.chol != nil {
-				for j := i * n; j < (i+1)*n; j++ {
-					u.p[j] += 0.5 * eps * u.g[j]
-				}
-				s.velocity(u.p[i*n:(i+1)*n], s.vel)
-				for j, v := range s.vel {
-					u.x[i*n+j] += eps * v
-				}
-				continue
-			}
-			for j := i * n; j < (i+1)*n; j++ {
-				u.p[j] += 0.5 * eps * u.g[j]
-				u.x[j] += eps * s.invMetric[j-i*n] * u.p[j]
-			}
+			u.active[i] = !ch.done
+			u.eps[i] = ch.dir * u.stepSize[i]
+			any = any || !ch.done
 		}
-		if active == 0 {
+		if !any {
 			break
 		}
-		s.masked += int64(s.c - active)
-		if err := s.eval(u.x, u.lp, u.g); err != nil {
-			return err
+		if err := leapfrog(u.ev, u.m, u.eps, u.active, u.x, u.p, u.g, u.lp, u.vel); err != nil {
+			return nil, err
 		}
-		for i, ch := range u.chains {
-			if ch.done {
-				continue
+		for i, on := range u.active {
+			if on {
+				u.leaf(i)
 			}
-			eps := ch.dir * s.stepSize[i]
-			for j := i * n; j < (i+1)*n; j++ {
-				u.p[j] += 0.5 * eps * u.g[j]
-			}
-			u.leaf(i)
 		}
 	}
 	for i, ch := range u.chains {
-		copy(s.pos[i*n:(i+1)*n], ch.samplePos)
-		copy(s.grad[i*n:(i+1)*n], ch.sampleGrad)
-		s.logp[i] = ch.sampleLogP
-		stats[i] = Stats{LogP: ch.sampleLogP, StepSize: s.stepSize[i],
+		copy(s.Pos[i*n:(i+1)*n], ch.samplePos)
+		copy(s.Grad[i*n:(i+1)*n], ch.sampleGrad)
+		s.LogP[i] = ch.sampleLogP
+		u.info.Stats[i] = Stats{LogP: ch.sampleLogP, StepSize: u.stepSize[i],
 			AcceptStat: ch.sumAccept / float64(ch.nLeapfrog), TreeDepth: ch.depth,
 			NLeapfrog: ch.nLeapfrog, Divergent: ch.divergent, Energy: ch.sampleH}
 	}
-	return nil
-}
-
-// sampleNUTS runs Stan's NUTS with the same adaptation as sampleHMC: per-chain dual averaging of
-// the step size on accept_stat__, a pooled diagonal metric over Stan's windows.
-func sampleNUTS(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, error) {
-	if cfg.MaxTreeDepth <= 0 {
-		cfg.MaxTreeDepth = 10
-	}
-	if cfg.TargetAccept <= 0 {
-		cfg.TargetAccept = 0.8
-	}
-	s := newSampler(t, cfg.Seed)
-	res := &Result{Divergences: make([]int, s.c), MaxTreeDepthHits: make([]int, s.c)}
-	if err := s.initialise(cfg.Init); err != nil {
-		return nil, err
-	}
-	u := newNUTS(s, cfg.MaxTreeDepth)
-	advance := func(_ bool, stats []Stats) error { return u.transition(stats) }
-	return s.run(ctx, cfg, sink, res, advance, newAdaptation(cfg))
+	return &u.info, nil
 }

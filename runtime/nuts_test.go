@@ -39,7 +39,7 @@ func TestNUTSRecoversGaussian(t *testing.T) {
 	target := &gaussian{chains: 8, scales: scales}
 	const draws = 500
 	sink := newMemorySink(8, len(scales), draws)
-	res, err := sampleNUTS(context.Background(), target, nutsConfig(500, draws, 7), sink)
+	res, err := Sample(context.Background(), target, nutsConfig(500, draws, 7), sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestNUTSCorrelatedGaussian(t *testing.T) {
 	target := &correlated{chains: 4, rho: 0.9}
 	const draws = 1000
 	sink := newMemorySink(4, 2, draws)
-	if _, err := sampleNUTS(context.Background(), target, nutsConfig(500, draws, 3), sink); err != nil {
+	if _, err := Sample(context.Background(), target, nutsConfig(500, draws, 3), sink); err != nil {
 		t.Fatal(err)
 	}
 	x, y := sink.draws[0], sink.draws[1]
@@ -112,16 +112,23 @@ func TestNUTSCorrelatedGaussian(t *testing.T) {
 }
 
 // fixedNUTS sets up the kernel with a fixed step size and unit metric, no adaptation.
-func fixedNUTS(t *testing.T, target Target, init []float64, eps float64, maxDepth int, seed uint64) (*sampler, *nuts) {
+func fixedNUTS(t *testing.T, target Target, init []float64, eps float64, maxDepth int, seed uint64) (*fixture, *nutsKernel) {
 	t.Helper()
-	s := newSampler(target, seed)
-	if err := s.initialise(init); err != nil {
+	s := initialised(t, target, init, seed)
+	for i := range s.tu.StepSize {
+		s.tu.StepSize[i] = eps
+	}
+	return s, newNUTS(s.ev, maxDepth)
+}
+
+// step runs one NUTS transition of the fixture's chains and copies the statistics into stats.
+func (f *fixture) step(t *testing.T, u *nutsKernel, stats []Stats) {
+	t.Helper()
+	info, err := u.Step(f.rng, f.st, f.tu)
+	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range s.stepSize {
-		s.stepSize[i] = eps
-	}
-	return s, newNUTS(s, maxDepth)
+	copy(stats, info.Stats)
 }
 
 // TestNUTSTreeDepth checks the shape of the trees on a 1-D standard normal with a small step:
@@ -134,10 +141,8 @@ func TestNUTSTreeDepth(t *testing.T) {
 		stats := make([]Stats, 4)
 		hits := 0
 		for it := 0; it < 300; it++ {
-			before, masked := s.grads, u.s.masked
-			if err := u.transition(stats); err != nil {
-				t.Fatal(err)
-			}
+			before, masked := s.ev.grads, s.ev.masked
+			s.step(t, u, stats)
 			longest, wasted := 0, int64(0)
 			for _, st := range stats {
 				longest = max(longest, st.NLeapfrog)
@@ -157,10 +162,10 @@ func TestNUTSTreeDepth(t *testing.T) {
 			}
 			// Lockstep: one batched evaluation per step of the longest tree, and every chain that
 			// finished earlier is counted as masked for each of the rest.
-			if got := s.grads - before; got != int64(4*longest) {
+			if got := s.ev.grads - before; got != int64(4*longest) {
 				t.Fatalf("%d chain-gradients for a longest tree of %d", got, longest)
 			}
-			if got := u.s.masked - masked; got != wasted {
+			if got := s.ev.masked - masked; got != wasted {
 				t.Fatalf("masked %d, want %d", got, wasted)
 			}
 		}
@@ -173,13 +178,13 @@ func TestNUTSTreeDepth(t *testing.T) {
 		}
 	}
 
-	// Through sampleNUTS, without warmup (step size 1): MaxTreeDepthHits counts the trees that
+	// Through Sample, without warmup (step size 1): MaxTreeDepthHits counts the trees that
 	// reached the cap.
 	target := &gaussian{chains: 4, scales: []float64{1}}
 	sink := newMemorySink(4, 1, 200)
 	cfg := nutsConfig(0, 200, 9)
 	cfg.MaxTreeDepth = 2
-	res, err := sampleNUTS(context.Background(), target, cfg, sink)
+	res, err := Sample(context.Background(), target, cfg, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,14 +215,12 @@ func TestNUTSNonFiniteIsDivergence(t *testing.T) {
 	stats := make([]Stats, 4)
 	divergent := 0
 	for it := 0; it < 300; it++ {
-		if err := u.transition(stats); err != nil {
-			t.Fatal(err)
-		}
+		s.step(t, u, stats)
 		for c, st := range stats {
 			if st.Divergent {
 				divergent++
 			}
-			x := s.pos[c]
+			x := s.st.Pos[c]
 			if math.IsNaN(x) || x > 1 || math.IsNaN(st.LogP) || math.IsNaN(st.Energy) || math.IsNaN(st.AcceptStat) {
 				t.Fatalf("chain %d at %g: %+v", c, x, st)
 			}
@@ -250,7 +253,7 @@ func TestNUTSSameSeedSameDrawsAndMasking(t *testing.T) {
 	run := func(seed uint64) ([][][]float64, *Result) {
 		target := &scaledChains{scales: []float64{0.1, 1, 10}}
 		sink := newMemorySink(3, 2, 100)
-		res, err := sampleNUTS(context.Background(), target, nutsConfig(100, 100, seed), sink)
+		res, err := Sample(context.Background(), target, nutsConfig(100, 100, seed), sink)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,7 +278,7 @@ func TestNUTSInterruptStopsAtIterationBoundary(t *testing.T) {
 	target := &gaussian{chains: 2, scales: []float64{1}}
 	ctx, cancel := context.WithCancel(context.Background())
 	sink := &cancelAfter{memorySink: newMemorySink(2, 1, 100), n: 10, cancel: cancel}
-	res, err := sampleNUTS(ctx, target, nutsConfig(20, 100, 1), sink)
+	res, err := Sample(ctx, target, nutsConfig(20, 100, 1), sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +295,7 @@ func TestNUTSInterruptStopsAtIterationBoundary(t *testing.T) {
 // subtree with probability proportional to its weight; using the same scheme makes the two
 // implementations consume the same random numbers, so that they can be compared exactly.
 type stanNUTS struct {
-	s         *sampler
+	s         *fixture
 	maxDepth  int
 	h0        float64
 	nLeapfrog int
@@ -326,7 +329,7 @@ func refAdd(a, b []float64) []float64 {
 func (r *stanNUTS) sharp(p []float64) []float64 {
 	out := make([]float64, len(p))
 	for i := range p {
-		out[i] = r.s.invMetric[i] * p[i]
+		out[i] = r.s.tu.Metric.Diag[i] * p[i]
 	}
 	return out
 }
@@ -353,21 +356,15 @@ func refLogSumExp(a, b float64) float64 {
 	return b + math.Log1p(math.Exp(a-b))
 }
 
+// evolve takes one leapfrog step of the one chain in direction sign: the integrator is the
+// kernels' (the reference is of the tree building, not of the integrator).
 func (r *stanNUTS) evolve(t *testing.T, sign float64) {
-	eps := sign * r.s.stepSize[0]
 	z := &r.z
-	for j := range z.p {
-		z.p[j] += 0.5 * eps * z.g[j]
-		z.x[j] += eps * r.s.invMetric[j] * z.p[j]
-	}
 	lp := []float64{0}
-	if err := r.s.eval(z.x, lp, z.g); err != nil {
+	if err := leapfrog(r.s.ev, &r.s.tu.Metric, []float64{sign * r.s.tu.StepSize[0]}, []bool{true}, z.x, z.p, z.g, lp, r.s.vel); err != nil {
 		t.Fatal(err)
 	}
 	z.lp = lp[0]
-	for j := range z.p {
-		z.p[j] += 0.5 * eps * z.g[j]
-	}
 }
 
 func (r *stanNUTS) buildTree(t *testing.T, depth int, sign float64, pSharpBeg, pSharpEnd, rho, pBeg, pEnd []float64) bool {
@@ -423,12 +420,12 @@ func (r *stanNUTS) buildTree(t *testing.T, depth int, sign float64, pSharpBeg, p
 }
 
 func (r *stanNUTS) transition(t *testing.T) Stats {
-	s, n := r.s, r.s.n
+	s, n := r.s, r.s.ev.n
 	p := make([]float64, n)
 	for j := range p {
-		p[j] = s.rng.NormFloat64() / math.Sqrt(s.invMetric[j])
+		p[j] = s.rng.NormFloat64() / math.Sqrt(s.tu.Metric.Diag[j])
 	}
-	z0 := refPoint{refClone(s.pos), p, refClone(s.grad), s.logp[0]}
+	z0 := refPoint{refClone(s.st.Pos), p, refClone(s.st.Grad), s.st.LogP[0]}
 	r.h0 = -z0.lp + s.kinetic(p)
 	zFwd, zBck := z0.clone(), z0.clone()
 	sample, sampleH := z0.clone(), r.h0
@@ -473,10 +470,10 @@ func (r *stanNUTS) transition(t *testing.T) Stats {
 			break
 		}
 	}
-	copy(s.pos, sample.x)
-	copy(s.grad, sample.g)
-	s.logp[0] = sample.lp
-	return Stats{LogP: sample.lp, AcceptStat: r.sumMetro / float64(r.nLeapfrog), StepSize: s.stepSize[0],
+	copy(s.st.Pos, sample.x)
+	copy(s.st.Grad, sample.g)
+	s.st.LogP[0] = sample.lp
+	return Stats{LogP: sample.lp, AcceptStat: r.sumMetro / float64(r.nLeapfrog), StepSize: s.tu.StepSize[0],
 		TreeDepth: depth, NLeapfrog: r.nLeapfrog, Divergent: r.divergent, Energy: sampleH}
 }
 
@@ -506,23 +503,21 @@ func TestNUTSMatchesRecursiveStan(t *testing.T) {
 			sa, u := fixedNUTS(t, tc.target(), tc.init, tc.eps, tc.maxDepth, 21)
 			sb, _ := fixedNUTS(t, tc.target(), tc.init, tc.eps, tc.maxDepth, 21)
 			if tc.invMetric != nil {
-				copy(sa.invMetric, tc.invMetric)
-				copy(sb.invMetric, tc.invMetric)
+				copy(sa.tu.Metric.Diag, tc.invMetric)
+				copy(sb.tu.Metric.Diag, tc.invMetric)
 			}
 			ref := &stanNUTS{s: sb, maxDepth: tc.maxDepth}
 			stats := make([]Stats, 1)
 			ends := map[string]int{}
 			for it := 0; it < 400; it++ {
-				if err := u.transition(stats); err != nil {
-					t.Fatal(err)
-				}
+				sa.step(t, u, stats)
 				want := ref.transition(t)
 				if stats[0] != want {
 					t.Fatalf("iteration %d: kernel %+v, reference %+v", it, stats[0], want)
 				}
-				for j := range sa.pos {
-					if sa.pos[j] != sb.pos[j] {
-						t.Fatalf("iteration %d: kernel at %v, reference at %v", it, sa.pos, sb.pos)
+				for j := range sa.st.Pos {
+					if sa.st.Pos[j] != sb.st.Pos[j] {
+						t.Fatalf("iteration %d: kernel at %v, reference at %v", it, sa.st.Pos, sb.st.Pos)
 					}
 				}
 				switch {
@@ -550,13 +545,8 @@ func TestNUTSEfficiency(t *testing.T) {
 		target := &gaussian{chains: 8, scales: scales}
 		sink := &evalsAtAdapt{memorySink: newMemorySink(8, len(scales), draws), target: target}
 		cfg := Config{Warmup: 1000, Draws: draws, Seed: 17, TargetAccept: 0.8, PathLength: 3, MaxSteps: 1024, MaxTreeDepth: 10}
-		var res *Result
-		var err error
-		if name == "hmc" {
-			res, err = sampleHMC(context.Background(), target, cfg, sink)
-		} else {
-			res, err = sampleNUTS(context.Background(), target, cfg, sink)
-		}
+		cfg.Sampler = name
+		res, err := Sample(context.Background(), target, cfg, sink)
 		if err != nil {
 			t.Fatal(err)
 		}

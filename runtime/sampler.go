@@ -90,59 +90,6 @@ type Result struct {
 // ErrInit is returned when no chain can start at a finite log density.
 var ErrInit = errors.New("could not find an initial point with finite log density and gradient")
 
-// sampler holds the batched state: every slice is chains×dim or one entry per chain.
-type sampler struct {
-	t         Target
-	c, n      int
-	rng       *rand.Rand
-	pos, grad []float64
-	logp      []float64
-	invMetric []float64 // the diagonal of the inverse metric Σ
-	stepSize  []float64 // per chain: each chain tunes its own, as Stan's chains do
-	// dense (n×n, Σ) and chol (its lower Cholesky factor), when the metric is dense; nil when it
-	// is diagonal (metric.go).
-	dense, chol []float64
-	vel         []float64 // scratch: one row's velocity Σ p
-	nutsR       []float64 // scratch: NUTS's summed momenta
-	// good marks, during warmup, the chains that are not stray (markGood): those the pooled
-	// adaptation learns from.
-	good       []bool
-	grads      int64
-	masked     int64 // chain-gradient evaluations of chains frozen while others finished
-	scratchPos []float64
-	scratchGrd []float64
-	scratchLP  []float64
-	mom        []float64
-	newLP      []float64
-	// device, once set (after warmup, for a TrajectoryTarget), runs the fixed-length transitions;
-	// deviceIn and deviceOut are its reused buffers, deviceSynced whether it holds s.pos.
-	device       TrajectoryTarget
-	deviceIn     TransitionIn
-	deviceOut    TransitionOut
-	deviceSynced bool
-	// chunked, when the device can record iterations, holds the steps of the iterations recorded
-	// since the last flush (one entry per slot in use).
-	chunked      ChunkedTarget
-	pendingSteps [][]int
-}
-
-func newSampler(t Target, seed uint64) *sampler {
-	c, n := t.Chains(), t.Dim()
-	s := &sampler{t: t, c: c, n: n, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)),
-		pos: make([]float64, c*n), grad: make([]float64, c*n), logp: make([]float64, c),
-		invMetric: make([]float64, n), stepSize: make([]float64, c),
-		scratchPos: make([]float64, c*n), scratchGrd: make([]float64, c*n), scratchLP: make([]float64, c),
-		mom: make([]float64, c*n), newLP: make([]float64, c), good: make([]bool, c), vel: make([]float64, n), nutsR: make([]float64, n)}
-	for i := range s.invMetric {
-		s.invMetric[i] = 1
-	}
-	for i := range s.stepSize {
-		s.stepSize[i] = 1
-		s.good[i] = true
-	}
-	return s
-}
-
 // strayGap is how far below the chains' median log density a chain must be to count as stray.
 // At stationarity −log p of a d-dimensional posterior spreads like χ²_d/2 (sd √(d/2)), so a gap
 // of 10 + 4√d is more than five such sds: chains in the posterior are practically never stray,
@@ -152,17 +99,17 @@ func strayGap(dim int) float64 { return 10 + 4*math.Sqrt(float64(dim)) }
 // minChainsForStray is the fewest chains whose median says where the posterior is.
 const minChainsForStray = 4
 
-// markGood sets s.good: a chain is good unless its log density is more than strayGap below the
+// markGood sets good: a chain is good unless its log density is more than strayGap below the
 // median of all chains' (or not finite). With fewer than minChainsForStray chains every chain
 // counts as good.
-func (s *sampler) markGood() {
-	for i := range s.good {
-		s.good[i] = true
+func markGood(logp []float64, dim int, good []bool) {
+	for i := range good {
+		good[i] = true
 	}
-	if s.c < minChainsForStray {
+	if len(logp) < minChainsForStray {
 		return
 	}
-	lp := append([]float64(nil), s.logp...)
+	lp := append([]float64(nil), logp...)
 	for i, v := range lp {
 		if math.IsNaN(v) {
 			lp[i] = math.Inf(-1)
@@ -176,26 +123,21 @@ func (s *sampler) markGood() {
 	if math.IsInf(med, 0) {
 		return
 	}
-	cut := med - strayGap(s.n)
-	for i, v := range s.logp {
-		s.good[i] = v >= cut
+	cut := med - strayGap(dim)
+	for i, v := range logp {
+		good[i] = v >= cut
 	}
 }
 
 // strays counts the chains markGood left out.
-func (s *sampler) strays() int {
+func strays(good []bool) int {
 	k := 0
-	for _, g := range s.good {
+	for _, g := range good {
 		if !g {
 			k++
 		}
 	}
 	return k
-}
-
-func (s *sampler) eval(pos, logp, grad []float64) error {
-	s.grads += int64(s.c)
-	return s.t.LogDensityGrad(pos, logp, grad)
 }
 
 func finiteRow(v []float64) bool {
@@ -207,26 +149,27 @@ func finiteRow(v []float64) bool {
 	return true
 }
 
-// initialise draws starting points uniform(-2, 2) and redraws, per chain, those whose density or
-// gradient is not finite, up to 100 attempts as Stan does.
-func (s *sampler) initialise(init []float64) error {
+// initialise draws starting points uniform(-2, 2) (or takes init) and redraws, per chain, those
+// whose density or gradient is not finite, up to 100 attempts as Stan does.
+func initialise(ev *evaluator, rng *rand.Rand, s *State, init []float64) error {
+	n := ev.n
 	if init != nil {
-		copy(s.pos, init)
+		copy(s.Pos, init)
 	} else {
-		for i := range s.pos {
-			s.pos[i] = s.rng.Float64()*4 - 2
+		for i := range s.Pos {
+			s.Pos[i] = rng.Float64()*4 - 2
 		}
 	}
 	for attempt := 0; attempt < 100; attempt++ {
-		if err := s.eval(s.pos, s.logp, s.grad); err != nil {
+		if err := ev.eval(s.Pos, s.LogP, s.Grad); err != nil {
 			return err
 		}
 		bad := 0
-		for c := 0; c < s.c; c++ {
-			if math.IsInf(s.logp[c], 0) || math.IsNaN(s.logp[c]) || !finiteRow(s.grad[c*s.n:(c+1)*s.n]) {
+		for c := range s.LogP {
+			if math.IsInf(s.LogP[c], 0) || math.IsNaN(s.LogP[c]) || !finiteRow(s.Grad[c*n:(c+1)*n]) {
 				bad++
-				for i := c * s.n; i < (c+1)*s.n; i++ {
-					s.pos[i] = s.rng.Float64()*4 - 2
+				for i := c * n; i < (c+1)*n; i++ {
+					s.Pos[i] = rng.Float64()*4 - 2
 				}
 			}
 		}
@@ -235,21 +178,6 @@ func (s *sampler) initialise(init []float64) error {
 		}
 	}
 	return ErrInit
-}
-
-func (s *sampler) kinetic(p []float64) float64 {
-	k := 0.0
-	if s.chol != nil {
-		s.velocity(p, s.vel)
-		for i, v := range p {
-			k += s.vel[i] * v
-		}
-		return 0.5 * k
-	}
-	for i, v := range p {
-		k += s.invMetric[i] * v * v
-	}
-	return 0.5 * k
 }
 
 // Samplers lists the kernels Sample can run, by their --sampler names.
@@ -277,16 +205,51 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 	default:
 		return nil, fmt.Errorf("unknown metric %q (have %v)", cfg.Metric, Metrics)
 	}
+	var j jitter
 	switch cfg.Sampler {
 	case "", "hmc":
-		return sampleHMC(ctx, t, cfg, sink)
+		j = uniformJitter
 	case "chees":
 		if t.Chains() < 2 {
 			return nil, fmt.Errorf("the chees sampler learns from several chains; use --chains 2 or more")
 		}
-		return sampleChEES(ctx, t, cfg, sink)
+		j = haltonJitter
 	case "nuts":
-		return sampleNUTS(ctx, t, cfg, sink)
+		if cfg.MaxTreeDepth <= 0 {
+			cfg.MaxTreeDepth = 10
+		}
+	default:
+		return nil, fmt.Errorf("unknown sampler %q (have %v)", cfg.Sampler, Samplers)
 	}
-	return nil, fmt.Errorf("unknown sampler %q (have %v)", cfg.Sampler, Samplers)
+	ev := newEvaluator(t)
+	c, n := ev.c, ev.n
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
+	st := newState(c, n)
+	res := &Result{Divergences: make([]int, c)}
+	if err := initialise(ev, rng, st, cfg.Init); err != nil {
+		return nil, err
+	}
+	tu := &Tuning{StepSize: make([]float64, c), Metric: unitMetric(n), Length: cfg.PathLength, MaxSteps: cfg.MaxSteps}
+	for i := range tu.StepSize {
+		tu.StepSize[i] = 1
+	}
+	if cfg.InvMetric != nil { // CmdStan's metric_file: the metric warmup starts from
+		copy(tu.Metric.Diag, cfg.InvMetric)
+	}
+	var p plan
+	switch cfg.Sampler {
+	case "", "hmc":
+		k := newHMCKernel(ev, j)
+		tu.MaxSteps = min(cfg.MaxSteps, warmupMaxSteps)
+		p = plan{warmup: k, sampling: func(tu *Tuning) Kernel { return k.onDevice(t, tu) }, adapt: newAdaptation(ev, cfg, nil)}
+	case "chees":
+		k := newHMCKernel(ev, j)
+		p = plan{warmup: k, sampling: func(tu *Tuning) Kernel { return k.onDevice(t, tu) },
+			adapt: newAdaptation(ev, cfg, newCheesRule(c, n)), learnsLength: true}
+	case "nuts":
+		k := newNUTS(ev, cfg.MaxTreeDepth)
+		res.MaxTreeDepthHits = make([]int, c)
+		p = plan{warmup: k, sampling: func(*Tuning) Kernel { return k }, adapt: newAdaptation(ev, cfg, nil)}
+	}
+	return run(ctx, cfg, sink, ev, rng, st, tu, p, res)
 }

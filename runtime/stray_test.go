@@ -8,19 +8,17 @@ import (
 )
 
 func TestMarkGoodFlagsChainsFarBelowTheMedian(t *testing.T) {
-	s := newSampler(&gaussian{chains: 6, scales: []float64{1, 1, 1, 1}}, 1)
-	copy(s.logp, []float64{-3, -5, -2, -500, math.NaN(), -4 - strayGap(4) + 0.5})
-	s.markGood()
+	good := make([]bool, 6)
+	markGood([]float64{-3, -5, -2, -500, math.NaN(), -4 - strayGap(4) + 0.5}, 4, good)
 	want := []bool{true, true, true, false, false, true}
-	if !slices.Equal(s.good, want) {
-		t.Errorf("good = %v, want %v", s.good, want)
+	if !slices.Equal(good, want) {
+		t.Errorf("good = %v, want %v", good, want)
 	}
 	// With too few chains there is no population to compare with.
-	s2 := newSampler(&gaussian{chains: 3, scales: []float64{1}}, 1)
-	copy(s2.logp, []float64{0, -1, -1e6})
-	s2.markGood()
-	if s2.strays() != 0 {
-		t.Errorf("3 chains: %d strays", s2.strays())
+	good = make([]bool, 3)
+	markGood([]float64{0, -1, -1e6}, 1, good)
+	if strays(good) != 0 {
+		t.Errorf("3 chains: %d strays", strays(good))
 	}
 }
 

@@ -118,7 +118,7 @@ func TestShimTransitionDrawsOnDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantPos := append([]float64(nil), theta...)
-	wantLP, wantAccept, wantEnergy, _ := cudagentest.Transition(t, cpu.LogDensityGrad, chains, n, wantPos, mom, invM, eps, steps, u)
+	wantLP, wantAccept, wantEnergy, _ := cudagentest.CPUTransition(t, cpu, wantPos, mom, invM, eps, steps, u)
 	accepted := 0
 	for _, a := range s.get(h.Accept) {
 		if a > 0.5 {

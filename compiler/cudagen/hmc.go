@@ -80,8 +80,9 @@ func (g *gen) addHMC() {
 	h.moving = g.perChain("hmc_moving", 1, false)
 }
 
-// hmcKernels mirror runtime/hmc.go's transition operation for operation: the leapfrog updates in
-// the kernels' precision, the kinetic energy, the energy error and the acceptance in double.
+// hmcKernels mirror the CPU kernel's transition (runtime/hmc.go, with runtime/kernel.go's
+// leapfrog) operation for operation: the leapfrog updates in the kernels' precision, the kinetic
+// energy, the energy error and the acceptance in double.
 func (g *gen) hmcKernels() string {
 	h := g.p.HMC
 	var b strings.Builder

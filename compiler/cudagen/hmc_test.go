@@ -70,7 +70,7 @@ func testShimTransition(t *testing.T, model, data string, prec Precision) {
 	// The acceptance probabilities do not depend on the uniforms: a dry run finds them,
 	// and the uniforms are then chosen so that even chains accept (u = a/2) and odd ones
 	// reject (u = (1+a)/2 is never below a), whatever a is.
-	_, dry, _, _ := cudagentest.Transition(t, cpu.LogDensityGrad, chains, n, append([]float64(nil), theta...),
+	_, dry, _, _ := cudagentest.CPUTransition(t, cpu, append([]float64(nil), theta...),
 		append([]float64(nil), mom...), invM, eps, steps, make([]float64, chains))
 	u := make([]float64, chains)
 	for i, a := range dry {
@@ -119,7 +119,7 @@ func testShimTransition(t *testing.T, model, data string, prec Precision) {
 	}
 
 	wantPos := append([]float64(nil), theta...)
-	wantLP, wantAccept, wantEnergy, wantDiv := cudagentest.Transition(t, cpu.LogDensityGrad, chains, n, wantPos, mom, invM, eps, steps, u)
+	wantLP, wantAccept, wantEnergy, wantDiv := cudagentest.CPUTransition(t, cpu, wantPos, mom, invM, eps, steps, u)
 	for i := 0; i < chains; i++ {
 		if (div[i] != 0) != wantDiv[i] {
 			t.Errorf("chain %d: diverged %v, CPU %v", i, div[i] != 0, wantDiv[i])

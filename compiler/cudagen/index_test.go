@@ -114,7 +114,7 @@ func TestShimIndices64(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantPos := append([]float64(nil), theta...)
-	wantTLP, wantAccept, _, _ := cudagentest.Transition(t, cpu.LogDensityGrad, w, n, wantPos, mom, invM, eps, steps, u)
+	wantTLP, wantAccept, _, _ := cudagentest.CPUTransition(t, cpu, wantPos, mom, invM, eps, steps, u)
 	compare(t, "position after the transition", Transpose(state, n, w), wantPos, 1e-9)
 	compare(t, "log density after the transition", s.getw(h.PosLogP, 1), wantTLP, 1e-9)
 	compare(t, "acceptance", s.getw(h.Accept, 1), wantAccept, 1e-9)

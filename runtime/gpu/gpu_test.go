@@ -229,7 +229,7 @@ func BenchmarkLogDensityGrad(b *testing.B) {
 }
 
 // TestTransition runs the device-resident HMC transition for German credit and compares it with
-// runtime/hmc.go's transition on the CPU executor given the same draws (cudagentest.Transition,
+// the CPU samplers' own transition (runtime.Transition through cudagentest.CPUTransition,
 // the reference compiler/cudagen's host shim test uses too): float64 to 1e-8, and float32, the
 // GPU's default, to 1e-3 relative (seven leapfrog steps of float32 rounding; θ is given as
 // float32 holds it). Then the same transition with the momenta and uniforms drawn on the device
@@ -288,7 +288,7 @@ func TestTransition(t *testing.T) {
 					t.Fatal(err)
 				}
 				wantPos := append([]float64(nil), theta...)
-				wantLP, wantAccept, wantEnergy, wantDiv := cudagentest.Transition(t, cpu.LogDensityGrad, chains, n, wantPos,
+				wantLP, wantAccept, wantEnergy, wantDiv := cudagentest.CPUTransition(t, cpu, wantPos,
 					append([]float64(nil), mom...), invM, in.StepSize, in.Steps, in.Uniform)
 				for i := range wantDiv {
 					if out.Diverged[i] != wantDiv[i] {

@@ -13,9 +13,10 @@ import (
 // The device-resident HMC transition: the chains' state (position, gradient, log density,
 // momentum) stays on the device for the whole trajectory, and only what the host draws (momentum,
 // uniforms), the per-chain tuning (step sizes, step counts) and the iteration's results cross the
-// bus. This is cudagen's Transition, which the host shim test holds to runtime/hmc.go's transition.
-// Target implements runtime.ChunkedTarget with it, so the hmc and chees samplers run every
-// post-warmup transition here and bring the draws back a chunk at a time.
+// bus. This is cudagen's Transition, which the host shim test holds to the CPU kernel's transition
+// (runtime.Transition). Target implements runtime.ChunkedTarget with it, so the hmc and chees
+// samplers' fixed-length kernel runs on the device after warmup (runtime/device.go) and brings the
+// draws back a chunk at a time.
 
 // TransitionIn and TransitionOut are runtime's: what the host supplies for one iteration and what
 // comes back, chain-major.

@@ -1,7 +1,7 @@
 // Package cudagentest holds what the tests of the GPU backend share: compiler/cudagen's, which run
 // the generated source on a host shim, and runtime/gpu's, which run it on the device. It loads a
-// model with its data, draws initial points, and computes the reference HMC transition that the
-// device-resident one must reproduce. It is for tests only.
+// model with its data, draws initial points, and runs the CPU sampler's HMC transition with given
+// draws, which the device-resident one must reproduce. It is for tests only.
 package cudagentest
 
 import (
@@ -14,6 +14,7 @@ import (
 
 	"github.com/hmcc-dev/hmcc"
 	"github.com/hmcc-dev/hmcc/ir"
+	"github.com/hmcc-dev/hmcc/runtime"
 )
 
 // Load parses and checks the model file and binds the CSV data file to it. The model is named by
@@ -41,81 +42,27 @@ func RandomTheta(rng *rand.Rand, n int) []float64 {
 	return theta
 }
 
-// Transition is a test reference transcribed from runtime/hmc.go's transition, with the random
-// draws supplied: the one the device-resident transition must reproduce. eval is the CPU
-// executor's log density and gradient of c chains of dimension n, laid out chain-major. pos (the
-// accepted state, updated in place where a chain accepts) and mom (the drawn momentum, consumed)
-// are c×n; invM is the diagonal inverse metric (n); eps, steps and u are each chain's step size,
+// CPUTransition runs the samplers' own fixed-length HMC transition (runtime.Transition) on a
+// CPU target with the random draws supplied: the transition the device-resident one must
+// reproduce. target is the CPU executor of c chains of dimension n, laid out chain-major. pos
+// (the starting state, updated in place where a chain accepts) and mom (the drawn momentum) are
+// c×n; invM is the diagonal inverse metric (n); eps, steps and u are each chain's step size,
 // number of leapfrog steps and acceptance uniform. It returns each chain's log density at its new
 // state, acceptance probability, energy and divergence flag.
-func Transition(t testing.TB, eval func(x, lp, g []float64) error, c, n int, pos, mom, invM, eps []float64, steps []int, u []float64) (lp0, accept, energy []float64, diverged []bool) {
+func CPUTransition(t testing.TB, target runtime.Target, pos, mom, invM, eps []float64, steps []int, u []float64) (lp, accept, energy []float64, diverged []bool) {
 	t.Helper()
-	kinetic := func(p []float64) float64 {
-		k := 0.0
-		for i, v := range p {
-			k += invM[i] * v * v
-		}
-		return 0.5 * k
-	}
-	lp0, g0 := make([]float64, c), make([]float64, c*n)
-	if err := eval(pos, lp0, g0); err != nil {
+	c := target.Chains()
+	s, err := runtime.NewState(target, pos)
+	if err != nil {
 		t.Fatal(err)
 	}
-	maxSteps := 0
-	for _, l := range steps {
-		maxSteps = max(maxSteps, l)
+	out := runtime.TransitionOut{Accept: make([]float64, c), Energy: make([]float64, c), LogP: make([]float64, c),
+		Diverged: make([]bool, c), Position: pos}
+	in := runtime.TransitionIn{Momentum: mom, StepSize: eps, Steps: steps, Uniform: u}
+	if err := runtime.Transition(target, s, runtime.Metric{Diag: invM}, in, &out); err != nil {
+		t.Fatal(err)
 	}
-	h0 := make([]float64, c)
-	for i := 0; i < c; i++ {
-		h0[i] = -lp0[i] + kinetic(mom[i*n:(i+1)*n])
-	}
-	x, g, lp := append([]float64(nil), pos...), append([]float64(nil), g0...), append([]float64(nil), lp0...)
-	diverged = make([]bool, c)
-	for l := 0; l < maxSteps; l++ {
-		for i := 0; i < c; i++ {
-			if diverged[i] || l >= steps[i] {
-				continue
-			}
-			for j := i * n; j < (i+1)*n; j++ {
-				mom[j] += 0.5 * eps[i] * g[j]
-				x[j] += eps[i] * invM[j-i*n] * mom[j]
-			}
-		}
-		if err := eval(x, lp, g); err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < c; i++ {
-			if diverged[i] || l >= steps[i] {
-				continue
-			}
-			p := mom[i*n : (i+1)*n]
-			finite := true
-			for j := range p {
-				p[j] += 0.5 * eps[i] * g[i*n+j]
-				finite = finite && !math.IsNaN(g[i*n+j]) && !math.IsInf(g[i*n+j], 0)
-			}
-			h := -lp[i] + kinetic(p)
-			if math.IsNaN(h) || math.IsInf(h, 0) || h-h0[i] > 1000 || !finite {
-				diverged[i] = true
-			}
-		}
-	}
-	accept, energy = make([]float64, c), make([]float64, c)
-	for i := 0; i < c; i++ {
-		h := math.Inf(1)
-		if !diverged[i] {
-			h = -lp[i] + kinetic(mom[i*n:(i+1)*n])
-			accept[i] = math.Min(1, math.Exp(h0[i]-h))
-		}
-		if !diverged[i] && u[i] < accept[i] {
-			copy(pos[i*n:(i+1)*n], x[i*n:(i+1)*n])
-			lp0[i] = lp[i]
-			energy[i] = h
-		} else {
-			energy[i] = h0[i]
-		}
-	}
-	return lp0, accept, energy, diverged
+	return out.LogP, out.Accept, out.Energy, out.Diverged
 }
 
 // Mismatches compares got with want element by element and describes each element out of

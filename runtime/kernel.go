@@ -1,0 +1,119 @@
+package runtime
+
+import "math/rand/v2"
+
+// The samplers are kernels in the manner of BlackJAX (mcmc/hmc.py, mcmc/nuts.py): a kernel's
+// structure (which integrator, which jitter, which target) is fixed when it is built, and each
+// call Step(rng, state, tuning) advances every chain by one transition. The chains are a batch
+// dimension: positions and gradients are chains×dim, row-major. Warmup (adapt.go) is a separate
+// init/update/final over the Tuning, and one loop (driver.go) drives both.
+
+// State is where the chains are: for C chains of dimension D, Pos and Grad are C×D and LogP has
+// C entries. Iter counts the transitions taken; kernels whose integration time is jittered by a
+// deterministic sequence (ChEES's Halton jitter) read it, as BlackJAX's DynamicHMCState carries
+// its random_generator_arg.
+type State struct {
+	Pos, Grad []float64
+	LogP      []float64
+	Iter      int
+}
+
+func newState(c, n int) *State {
+	return &State{Pos: make([]float64, c*n), Grad: make([]float64, c*n), LogP: make([]float64, c)}
+}
+
+// Tuning is what warmup adapts and a kernel reads on every call: each chain's step size, the
+// inverse metric the chains share, the integration time of the fixed-length kernels (the mean
+// when the kernel jitters it at random, the whole when by a sequence) and the cap on leapfrog
+// steps per transition.
+type Tuning struct {
+	StepSize []float64 // per chain
+	Metric   Metric
+	Length   float64
+	MaxSteps int
+}
+
+// Info is what a transition reports besides the new state. Stats are each chain's CmdStan
+// sampler columns. Proposal and Momentum (chains×dim), set by the fixed-length kernel, are each
+// chain's end of trajectory before the Metropolis decision and its momentum there, which ChEES's
+// trajectory adaptation learns from. Deferred says the kernel kept the iteration where it runs
+// (a device's ring); its statistics and draw come later from Flush.
+type Info struct {
+	Stats              []Stats
+	Proposal, Momentum []float64
+	Deferred           bool
+}
+
+// Kernel advances every chain by one transition: it reads the tuning, draws from rng, updates
+// s in place and returns the transition's Info, which stays valid until the next call.
+type Kernel interface {
+	Step(rng *rand.Rand, s *State, tu *Tuning) (*Info, error)
+}
+
+// deferring is a Kernel that can keep iterations where it runs (Info.Deferred) and hand them back
+// together: Full says its store is full, Flush calls emit for each kept iteration in order with
+// its statistics and positions, which it also makes s's.
+type deferring interface {
+	Kernel
+	Full() bool
+	Flush(s *State, tu *Tuning, emit func(stats []Stats, pos []float64) error) error
+}
+
+// evaluator is the target with the work counters every kernel adds to.
+type evaluator struct {
+	t     Target
+	c, n  int
+	grads int64 // chain-gradient evaluations, all chains together
+	// masked counts the evaluations of chains frozen while others finished their trajectory.
+	masked int64
+}
+
+func newEvaluator(t Target) *evaluator { return &evaluator{t: t, c: t.Chains(), n: t.Dim()} }
+
+func (e *evaluator) eval(pos, logp, grad []float64) error {
+	e.grads += int64(e.c)
+	return e.t.LogDensityGrad(pos, logp, grad)
+}
+
+// leapfrog is the integrator every CPU kernel uses: one step for each chain i with active[i],
+// of the signed step size eps[i] (NUTS integrates backward with −ε): a half kick p += ε/2·∇log p,
+// a drift x += ε·Σp, the evaluation of every row at x, and the second half kick. A batched target
+// evaluates all rows, so the inactive ones are evaluated too and counted as masked; their x, p
+// and g must be finite points and are left as they were apart from g and lp.
+func leapfrog(ev *evaluator, m *Metric, eps []float64, active []bool, x, p, g, lp, vel []float64) error {
+	n := ev.n
+	for i, on := range active {
+		if !on {
+			ev.masked++
+			continue
+		}
+		e := eps[i]
+		if m.Chol != nil {
+			for j := i * n; j < (i+1)*n; j++ {
+				p[j] += 0.5 * e * g[j]
+			}
+			m.velocity(p[i*n:(i+1)*n], vel)
+			for j, v := range vel {
+				x[i*n+j] += e * v
+			}
+			continue
+		}
+		for j := i * n; j < (i+1)*n; j++ {
+			p[j] += 0.5 * e * g[j]
+			x[j] += e * m.Diag[j-i*n] * p[j]
+		}
+	}
+	if err := ev.eval(x, lp, g); err != nil {
+		return err
+	}
+	for i, on := range active {
+		if !on {
+			continue
+		}
+		e := eps[i]
+		for j := i * n; j < (i+1)*n; j++ {
+			p[j] += 0.5 * e * g[j]
+		}
+	}
+	return nil
+}
