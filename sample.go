@@ -39,6 +39,9 @@ type Config struct {
 	// Init gives starting values on the natural scale for some or all parameters, which every
 	// chain starts from (the others start uniform(-2, 2) on the unconstrained scale).
 	Init map[string][]float64
+	// Starts, if set, is every chain's starting point on the unconstrained scale (chains×dim,
+	// row-major), as hmcc run --init pathfinder gives them; Init is then not used.
+	Starts []float64
 	// Superchains groups the chains into K superchains sharing an initial point (nested R-hat);
 	// 0 chooses as hmcc run does (superchains of 4 for 16 or more chains of at most 250 draws),
 	// negative means none.
@@ -159,7 +162,12 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 	}
 	defer release()
 	init := superchainInit(t.Chains, superchains, m.Dim(), cfg.Seed)
-	if cfg.Init != nil {
+	if cfg.Starts != nil {
+		if len(cfg.Starts) != t.Chains*m.Dim() {
+			return nil, UserError{fmt.Errorf("%d starting coordinates for %d chains of %d coordinates", len(cfg.Starts), t.Chains, m.Dim())}
+		}
+		init = cfg.Starts
+	} else if cfg.Init != nil {
 		if init, err = m.initAt(cfg.Init, init, t.Chains, cfg.Seed); err != nil {
 			return nil, UserError{err}
 		}

@@ -33,6 +33,8 @@ const (
 type cli struct {
 	Run           runCmd           `cmd:"" help:"Sample the posterior of MODEL given DATA and write CmdStan CSVs and a summary."`
 	Logdensity    logdensityCmd    `cmd:"" help:"Evaluate the log density and its gradient on the unconstrained scale."`
+	Optimize      optimizeCmd      `cmd:"" help:"Find the mode of MODEL given DATA by L-BFGS (--jacobian: of the unconstrained density), optionally with Laplace draws."`
+	Pathfinder    pathfinderCmd    `cmd:"" help:"Approximate the posterior by multi-path Pathfinder and write its importance-resampled draws."`
 	Generate      generateCmd      `cmd:"" help:"Compute the generated quantities of MODEL for every draw of a finished fit (--draws DIR), on data that may include new data: CmdStan's standalone generated quantities."`
 	Check         checkCmd         `cmd:"" help:"Parse and check MODEL (and DATA if given); list its parameters."`
 	Summary       summaryCmd       `cmd:"" help:"Re-summarise a directory of CmdStan CSVs (hmcc's or CmdStan's): the table and verdict of hmcc run."`
