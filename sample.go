@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"strings"
 
@@ -40,8 +41,14 @@ type Config struct {
 	// chain starts from (the others start uniform(-2, 2) on the unconstrained scale).
 	Init map[string][]float64
 	// Starts, if set, is every chain's starting point on the unconstrained scale (chains×dim,
-	// row-major), as hmcc run --init pathfinder gives them; Init is then not used.
+	// row-major); Init and InitPathfinder are then not used.
 	Starts []float64
+	// InitPathfinder starts each chain (each superchain) from its own multi-path Pathfinder draw
+	// (4 paths, PSIS-resampled), as hmcc run --init pathfinder does; when Pathfinder fails, Sample
+	// says why on Messages and the chains start uniform(-2, 2). Init is then not used.
+	InitPathfinder bool
+	// Messages, if set, receives Sample's notes (InitPathfinder's fallback).
+	Messages io.Writer
 	// Superchains groups the chains into K superchains sharing an initial point (nested R-hat);
 	// 0 chooses as hmcc run does (superchains of 4 for 16 or more chains of at most 250 draws),
 	// negative means none.
@@ -162,7 +169,15 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 	}
 	defer release()
 	init := superchainInit(t.Chains, superchains, m.Dim(), cfg.Seed)
-	if cfg.Starts != nil {
+	if cfg.Starts == nil && cfg.InitPathfinder {
+		starts, err := pathfinderStarts(m.ir, t.Chains, superchains, cfg.Seed)
+		if err != nil && cfg.Messages != nil {
+			fmt.Fprintf(cfg.Messages, "--init pathfinder: %v; the chains start uniform(-2, 2) on the unconstrained scale instead\n", err)
+		}
+		if starts != nil {
+			init = starts
+		}
+	} else if cfg.Starts != nil {
 		if len(cfg.Starts) != t.Chains*m.Dim() {
 			return nil, UserError{fmt.Errorf("%d starting coordinates for %d chains of %d coordinates", len(cfg.Starts), t.Chains, m.Dim())}
 		}

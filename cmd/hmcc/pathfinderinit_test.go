@@ -1,13 +1,9 @@
 package main
 
 import (
-	"errors"
-	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/hmcc-dev/hmcc/runtime/optimize"
 )
 
 // --init pathfinder: with no warmup and one draw, every chain's first draw is one transition from
@@ -27,24 +23,5 @@ func TestRunInitPathfinder(t *testing.T) {
 		if v[0] < 14 || v[0] > 23 {
 			t.Errorf("chain %d: sigma %g one transition from a Pathfinder start", c+1, v[0])
 		}
-	}
-}
-
-// When Pathfinder fails the run goes on from uniform(−2, 2) starts and says why.
-func TestRunInitPathfinderFallsBack(t *testing.T) {
-	saved := runPathfinder
-	defer func() { runPathfinder = saved }()
-	runPathfinder = func(optimize.LogDensity, int, int, optimize.PathfinderSettings, *rand.Rand) (*optimize.Result, error) {
-		return nil, errors.New("every Pathfinder path failed; the first: path 1: test failure")
-	}
-	out := filepath.Join(t.TempDir(), "pf")
-	code, stdout, stderr := hmcc(t, "run", "../../models/kidiq.model", "../../models/kidiq.csv", "--init", "pathfinder",
-		"--warmup", "0", "--draws", "1", "--output-dir", out, "--quiet")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
-	}
-	want := "--init pathfinder: every Pathfinder path failed; the first: path 1: test failure; the chains start uniform(-2, 2)"
-	if !strings.Contains(stderr, want) {
-		t.Errorf("stderr %q, want %q", stderr, want)
 	}
 }

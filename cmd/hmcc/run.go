@@ -102,11 +102,11 @@ func (r *runCmd) Run(e *env) error {
 	if r.Superchains == 0 {
 		cfg.Superchains = -1 // decided above
 	}
-	if _, statErr := os.Stat(r.Init); r.Init != "" && r.Init != initPathfinder && statErr != nil {
+	if _, statErr := os.Stat(r.Init); r.Init != "" && r.Init != "pathfinder" && statErr != nil {
 		return hmcclib.UserError{Err: fmt.Errorf("--init %s: %w; give a JSON file of starting values, or --init pathfinder", r.Init, statErr)}
 	}
-	if r.Init == initPathfinder {
-		cfg.Starts = pathfinderStart(e.stderr, m.IR(), r.Chains, r.Superchains, r.Seed)
+	if r.Init == "pathfinder" {
+		cfg.InitPathfinder, cfg.Messages = true, e.stderr
 	} else if cfg.Init, _, err = m.ReadPointFile(r.Init); err != nil {
 		return err
 	}
