@@ -1,13 +1,17 @@
 package hmcc
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
 )
@@ -157,4 +161,47 @@ func suggestDir(path string) string {
 		base = "output"
 	}
 	return filepath.Join(filepath.Dir(path), base+"_out")
+}
+
+// WatchSignals is for command-line programs (hmcc run): it turns the first SIGINT or SIGTERM into
+// cancel, which stops sampling at the next iteration boundary and still writes the trailers and
+// the summary. A second signal exits the process at once with status 130: the user asked twice.
+// It takes the directory's lock first, so no chain's CSV is left holding half a row; the files
+// then lack only the timing trailer, which readers of CmdStan CSVs treat as optional. The
+// returned function stops watching.
+func (o *OutputDir) WatchSignals(cancel context.CancelFunc, stderr io.Writer) (stop func()) {
+	finished := make(chan struct{})
+	// Notify before the watcher starts: a signal that comes before the goroutine first runs must
+	// still reach it, not kill the process without closing the chain files.
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go o.watch(sig, cancel, finished, stderr)
+	return func() {
+		signal.Stop(sig)
+		close(finished)
+	}
+}
+
+func (o *OutputDir) watch(sig <-chan os.Signal, cancel context.CancelFunc, finished <-chan struct{}, stderr io.Writer) {
+	for first := true; ; first = false {
+		select {
+		case <-sig:
+		case <-finished:
+			return
+		}
+		o.Lock()
+		if o.Complete() {
+			fmt.Fprintf(stderr, "\ninterrupted: every draw is written; stopped without the summary (hmcc summary %s prints it)\n", o.Path())
+			os.Exit(130)
+		}
+		o.Unlock()
+		if first {
+			fmt.Fprintln(stderr, "\ninterrupted: finishing the current iteration and writing what was drawn (interrupt again to stop at once)")
+			cancel()
+			continue
+		}
+		o.Lock()
+		fmt.Fprintln(stderr, "second interrupt: stopped without the summary; every draw written so far is complete in the chain CSVs")
+		os.Exit(130)
+	}
 }

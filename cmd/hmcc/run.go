@@ -1,15 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	hmcclib "github.com/hmcc-dev/hmcc"
@@ -93,15 +91,10 @@ func (r *runCmd) Run(e *env) error {
 	if r.Superchains == 0 {
 		r.Superchains = hmcclib.AutoSuperchains(r.Chains, r.Draws)
 	}
-	cfg := hmcclib.Config{Sampler: r.Sampler, Warmup: r.Warmup, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
+	// hmcclib.Config's zero Warmup and Superchains are the defaults; -1 is none.
+	cfg := hmcclib.Config{Sampler: r.Sampler, Warmup: cmp.Or(r.Warmup, -1), Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
 		PathLength: r.PathLength, MaxSteps: r.MaxSteps, MaxTreeDepth: r.MaxTreedepth, Metric: r.Metric,
-		Superchains: max(r.Superchains, -1), Thin: r.Thin, LogLik: r.LogLik}
-	if r.Warmup == 0 {
-		cfg.Warmup = -1 // none: hmcclib.Config's zero is the default
-	}
-	if r.Superchains == 0 {
-		cfg.Superchains = -1 // decided above
-	}
+		Superchains: cmp.Or(r.Superchains, -1), Thin: r.Thin, LogLik: r.LogLik}
 	if _, statErr := os.Stat(r.Init); r.Init != "" && r.Init != "pathfinder" && statErr != nil {
 		return hmcclib.UserError{Err: fmt.Errorf("--init %s: %w; give a JSON file of starting values, or --init pathfinder", r.Init, statErr)}
 	}
@@ -120,14 +113,7 @@ func (r *runCmd) Run(e *env) error {
 		Version: version, MetricFile: r.MetricFile, Init: r.Init}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	finished := make(chan struct{})
-	defer close(finished)
-	// Notify before the watcher starts: a signal that comes before the goroutine first runs must
-	// still reach it, not kill the process without closing the chain files.
-	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sig)
-	go watchSignals(sig, cancel, finished, e.stderr, out)
+	defer out.WatchSignals(cancel, e.stderr)()
 	bar := progress.New(e.stderr, r.Quiet)
 	cfg.Progress, cfg.Observe = bar.Update, bar.Observe
 	start := time.Now()
@@ -181,33 +167,4 @@ func (r *runCmd) Run(e *env) error {
 		return errInterrupted
 	}
 	return nil
-}
-
-// watchSignals turns the first SIGINT or SIGTERM into a cancellation, which stops sampling at the
-// next iteration boundary and still writes the trailers and the summary. A second signal exits at
-// once: the user asked twice. It takes the output directory's lock first, so no chain's CSV is
-// left holding half a row; the files then lack only the timing trailer, which readers of CmdStan
-// CSVs treat as optional.
-func watchSignals(sig <-chan os.Signal, cancel context.CancelFunc, finished <-chan struct{}, stderr io.Writer, out *hmcclib.OutputDir) {
-	for first := true; ; first = false {
-		select {
-		case <-sig:
-		case <-finished:
-			return
-		}
-		out.Lock()
-		if out.Complete() {
-			fmt.Fprintf(stderr, "\ninterrupted: every draw is written; stopped without the summary (hmcc summary %s prints it)\n", out.Path())
-			os.Exit(exitInterrupted)
-		}
-		out.Unlock()
-		if first {
-			fmt.Fprintln(stderr, "\ninterrupted: finishing the current iteration and writing what was drawn (interrupt again to stop at once)")
-			cancel()
-			continue
-		}
-		out.Lock()
-		fmt.Fprintln(stderr, "second interrupt: stopped without the summary; every draw written so far is complete in the chain CSVs")
-		os.Exit(130)
-	}
 }
