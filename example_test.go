@@ -89,3 +89,25 @@ y ~ Normal(mu, 1)
 	// 4 chains, 1000 draws each
 	// posterior mean of mu: 3.0
 }
+
+// Find the mode of a Poisson rate with a Gamma(3, 2) prior given ten counts summing to 50: the
+// posterior is Gamma(53, 12), whose density has its mode at 52/12 (on λ's own scale, without the
+// Jacobian) and whose density of log λ has it at 53/12 (with the Jacobian).
+func ExampleModel_Optimize() {
+	src := "data y[N] = column \"y\"\nparam lambda ~ Gamma(3, 2)\ny ~ Poisson(lambda)\n"
+	data := hmcc.Values("counts", map[string]any{"y": []float64{3, 7, 5, 4, 6, 5, 2, 8, 5, 5}})
+	m, err := hmcc.Compile("poisson.model", src, data)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, jacobian := range []bool{false, true} {
+		mode, err := m.Optimize(hmcc.OptimizeConfig{Jacobian: jacobian, Seed: 1}) // no Output.Dir: no files
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("jacobian %v: lambda %.4f, converged %v\n", jacobian, mode.Values[0], mode.Converged)
+	}
+	// Output:
+	// jacobian false: lambda 4.3333, converged true
+	// jacobian true: lambda 4.4167, converged true
+}
