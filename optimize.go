@@ -1,6 +1,7 @@
 package hmcc
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +21,7 @@ import (
 // ApproxOutput names the model in messages and says where Optimize and Pathfinder write their
 // CmdStan CSVs (optimize.csv, laplace.csv, pathfinder.csv); an empty Dir writes none.
 type ApproxOutput struct {
-	Model     string   // the model file, as messages and the header name it
+	Model     string   // the model file, as messages and the header name it (default "the model")
 	Data      []string // the data files the header names
 	Dir       string
 	Overwrite bool   // replace the files an earlier run left in Dir
@@ -126,6 +127,7 @@ func (cfg OptimizeConfig) Check() error {
 // there. When the Laplace approximation fails, the Mode is returned with the error.
 func (m *Model) Optimize(cfg OptimizeConfig) (*Mode, error) {
 	o := cfg.Output
+	o.Model = cmp.Or(o.Model, "the model")
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}

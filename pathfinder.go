@@ -1,6 +1,7 @@
 package hmcc
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +49,7 @@ func (cfg PathfinderConfig) Check() error {
 // pathfinder.csv to cfg.Output.Dir.
 func (m *Model) Pathfinder(cfg PathfinderConfig) (*Approximation, error) {
 	o := cfg.Output
+	o.Model = cmp.Or(o.Model, "the model")
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
