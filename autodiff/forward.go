@@ -84,17 +84,11 @@ func (b *Builder) CompileForward(outs []*G.Node) (*Forward, error) {
 					f.src = b.draws // this program draws: Eval needs the streams
 				}
 			}
-			ins, err := orderedArgs(b.g, n)
+			_, args, err := argPositions(b.g, n, index)
 			if err != nil {
 				return nil, err
 			}
-			for _, c := range ins {
-				j, ok := index[c]
-				if !ok {
-					return nil, fmt.Errorf("internal error: argument %v of %v is not in the graph", c, n)
-				}
-				s.args = append(s.args, j)
-			}
+			s.args = args
 		}
 		f.vals = append(f.vals, v)
 		f.steps = append(f.steps, s)

@@ -234,17 +234,11 @@ func newProgram(b *Builder, lp, grad *G.Node) (*Program, error) {
 			}
 		}
 		if s.op != nil {
-			ins, err := orderedArgs(b.g, n)
+			ins, args, err := argPositions(b.g, n, index)
 			if err != nil {
 				return nil, err
 			}
-			for _, c := range ins {
-				j, ok := index[c]
-				if !ok {
-					return nil, fmt.Errorf("internal error: argument %v of %v is not in the graph", c, n)
-				}
-				s.args = append(s.args, j)
-			}
+			s.args = args
 			s.into = preallocFor(n, ins)
 		}
 		p.steps = append(p.steps, s)
@@ -285,6 +279,24 @@ func argsOf(g *G.ExprGraph, n *G.Node) []*G.Node {
 		out = append(out, it.Node().(*G.Node))
 	}
 	return out
+}
+
+// argPositions is n's arguments in order with their positions in a program's steps (index), which
+// are computed before n since the steps are in topological order.
+func argPositions(g *G.ExprGraph, n *G.Node, index map[*G.Node]int) ([]*G.Node, []int, error) {
+	ins, err := orderedArgs(g, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	pos := make([]int, len(ins))
+	for i, c := range ins {
+		j, ok := index[c]
+		if !ok {
+			return nil, nil, fmt.Errorf("internal error: argument %v of %v is not in the graph", c, n)
+		}
+		pos[i] = j
+	}
+	return ins, pos, nil
 }
 
 // orderedArgs returns a node's arguments in order. Our ops record them; the only gorgonia ops in

@@ -141,10 +141,21 @@ func newNormal(x, g, alpha []float64, S, Y [][]float64) (*Normal, error) {
 	var inner0, inner mat.Dense
 	inner0.Mul(Rthin, gamma)
 	inner.Mul(&inner0, Rthin.T())
+	if err := n.setFactor(&inner, k, func(i, j int) float64 { return 1 }); err != nil {
+		return nil, err
+	}
+	n.q = Qthin
+	return n, nil
+}
+
+// setFactor sets n's L − I and log det from the Cholesky factor L of I + S, S the k×k matrix
+// (inner + innerᵀ)/2 with each element (i, j) divided by div(i, j), and refuses an S
+// for which I + S is not positive definite.
+func (n *Normal) setFactor(inner *mat.Dense, k int, div func(i, j int) float64) error {
 	sym := mat.NewSymDense(k, nil)
 	for i := 0; i < k; i++ {
 		for j := i; j < k; j++ {
-			v := (inner.At(i, j) + inner.At(j, i)) / 2
+			v := (inner.At(i, j) + inner.At(j, i)) / 2 / div(i, j)
 			if i == j {
 				v++
 			}
@@ -153,7 +164,7 @@ func newNormal(x, g, alpha []float64, S, Y [][]float64) (*Normal, error) {
 	}
 	var ch mat.Cholesky
 	if !ch.Factorize(sym) {
-		return nil, errors.New("the L-BFGS inverse Hessian estimate is not positive definite")
+		return errors.New("the L-BFGS inverse Hessian estimate is not positive definite")
 	}
 	var L mat.TriDense
 	ch.LTo(&L)
@@ -168,8 +179,7 @@ func newNormal(x, g, alpha []float64, S, Y [][]float64) (*Normal, error) {
 			n.lMinus.Set(i, j, v)
 		}
 	}
-	n.q = Qthin
-	return n, nil
+	return nil
 }
 
 // denseNormal handles D < 2m: Σ = Λ + βγβᵀ = Λ^½ (I + B γ Bᵀ) Λ^½ with B = Λ^(−½)β, and
@@ -179,34 +189,13 @@ func denseNormal(n *Normal, beta, gamma *mat.Dense) (*Normal, error) {
 	var inner0, inner mat.Dense
 	inner0.Mul(beta, gamma)
 	inner.Mul(&inner0, beta.T())
-	sym := mat.NewSymDense(d, nil)
-	for i := 0; i < d; i++ {
-		for j := i; j < d; j++ {
-			v := (inner.At(i, j) + inner.At(j, i)) / 2 / math.Sqrt(n.alpha[i]*n.alpha[j])
-			if i == j {
-				v++
-			}
-			sym.SetSym(i, j, v)
-		}
+	// Each element of BγBᵀ is βγβᵀ's divided by √(αᵢαⱼ) (Λ = diag α).
+	if err := n.setFactor(&inner, d, func(i, j int) float64 { return math.Sqrt(n.alpha[i] * n.alpha[j]) }); err != nil {
+		return nil, err
 	}
-	var ch mat.Cholesky
-	if !ch.Factorize(sym) {
-		return nil, errors.New("the L-BFGS inverse Hessian estimate is not positive definite")
-	}
-	var L mat.TriDense
-	ch.LTo(&L)
 	n.q = mat.NewDense(d, d, nil)
-	n.lMinus = mat.NewDense(d, d, nil)
 	for i := 0; i < d; i++ {
 		n.q.Set(i, i, 1)
-		for j := 0; j <= i; j++ {
-			v := L.At(i, j)
-			if i == j {
-				n.logDet += 2 * math.Log(v)
-				v--
-			}
-			n.lMinus.Set(i, j, v)
-		}
 	}
 	return n, nil
 }
