@@ -37,6 +37,9 @@ type Config struct {
 	// InvMetric, if set, is the diagonal inverse metric warmup starts from (sampling uses it
 	// when there is no warmup); Metric "auto" then keeps it diagonal.
 	InvMetric []float64
+	// StepSize, if positive, is the initial step size (default 1): where warmup starts, and what
+	// sampling uses with no warmup, as with the step size a metric file saved by a previous run.
+	StepSize float64
 	// Init gives starting values on the natural scale for some or all parameters, which every
 	// chain starts from (the others start uniform(-2, 2) on the unconstrained scale).
 	Init map[string][]float64
@@ -203,7 +206,7 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 	}()
 	rcfg := runtime.Config{Warmup: cfg.Warmup, Draws: cfg.Draws, Seed: cfg.Seed, TargetAccept: cfg.TargetAccept,
 		PathLength: cfg.PathLength, MaxSteps: cfg.MaxSteps, Sampler: cfg.Sampler, MaxTreeDepth: cfg.MaxTreeDepth, Progress: cfg.Progress,
-		Init: init, InvMetric: cfg.InvMetric, Metric: cfg.Metric}
+		Init: init, InvMetric: cfg.InvMetric, StepSize: cfg.StepSize, Metric: cfg.Metric}
 	if cfg.InvMetric != nil && cfg.Metric == "auto" {
 		rcfg.Metric = "diag" // a CmdStan metric file holds a diagonal metric: keep its form
 	}

@@ -27,6 +27,10 @@ type Config struct {
 	// InvMetric, if set, is the diagonal inverse metric warmup starts from (and sampling uses
 	// when there is no warmup), as CmdStan's metric_file; otherwise the identity.
 	InvMetric []float64
+	// StepSize, if positive, is every chain's initial step size (CmdStan's stepsize argument,
+	// default 1): where warmup starts its search, and the step size sampling uses when there is
+	// no warmup.
+	StepSize float64
 	// Init, if set, is the starting θ (chains×dim); otherwise each coordinate is uniform(-2, 2).
 	Init []float64
 	// Sampler names the kernel: "hmc" (the default), "chees" or "nuts".
@@ -232,6 +236,9 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 	tu := &Tuning{StepSize: make([]float64, c), Metric: unitMetric(n), Length: cfg.PathLength, MaxSteps: cfg.MaxSteps}
 	for i := range tu.StepSize {
 		tu.StepSize[i] = 1
+		if cfg.StepSize > 0 {
+			tu.StepSize[i] = cfg.StepSize
+		}
 	}
 	if cfg.InvMetric != nil { // CmdStan's metric_file: the metric warmup starts from
 		copy(tu.Metric.Diag, cfg.InvMetric)

@@ -12,7 +12,8 @@ import (
 )
 
 // --save-metric writes CmdStan's metric file beside each chain's CSV; --metric-file reads it
-// back, and with --warmup 0 sampling uses it as it is: the adaptation block repeats it.
+// back, and with --warmup 0 sampling uses it and its step size as they are: the adaptation block
+// repeats them.
 func TestMetricFileRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	if code, out, errs := hmcc(t, "run", "../../models/eight_schools.model", "../../models/eight_schools.csv", "--sampler", "nuts",
@@ -46,6 +47,10 @@ func TestMetricFileRoundTrip(t *testing.T) {
 	}
 	if g.Config["metric_file"] != metricPath || len(g.InvMetric) != 10 {
 		t.Fatalf("header metric_file %q, metric %v", g.Config["metric_file"], g.InvMetric)
+	}
+	// ... and the file's step size (it sampled with step size 1 before).
+	if g.StepSize != saved.StepSize {
+		t.Errorf("step size sampling used: %v, the file has %v", g.StepSize, saved.StepSize)
 	}
 	for i, v := range g.InvMetric {
 		if v != saved.InvMetric[i] {

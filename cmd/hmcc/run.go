@@ -104,7 +104,7 @@ func (r *runCmd) Run(e *env) error {
 		return err
 	}
 	if r.MetricFile != "" {
-		if cfg.InvMetric, err = cmdstan.ReadMetricFile(r.MetricFile, m.Dim()); err != nil {
+		if cfg.InvMetric, cfg.StepSize, err = cmdstan.ReadMetricFile(r.MetricFile, m.Dim()); err != nil {
 			return hmcclib.UserError{Err: err}
 		}
 	}

@@ -27,36 +27,44 @@ type metricFile struct {
 	InvMetric  json.RawMessage `json:"inv_metric"`
 }
 
-// ReadMetricFile reads a diagonal inverse metric of dim elements from a CmdStan metric file.
-func ReadMetricFile(path string, dim int) ([]float64, error) {
+// ReadMetricFile reads a diagonal inverse metric of dim elements from a CmdStan metric file, and
+// its "stepsize" entry when it has one (as hmcc run --save-metric and CmdStan's save_metric
+// write it; 0 when absent).
+func ReadMetricFile(path string, dim int) (invMetric []float64, stepSize float64, err error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var f metricFile
 	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("%s: not a CmdStan metric file (JSON with \"inv_metric\"): %v", path, err)
+		return nil, 0, fmt.Errorf("%s: not a CmdStan metric file (JSON with \"inv_metric\"): %v", path, err)
 	}
 	if f.InvMetric == nil {
-		return nil, fmt.Errorf("%s: no \"inv_metric\" entry; a CmdStan metric file is {\"inv_metric\": [v1, v2, …]}", path)
+		return nil, 0, fmt.Errorf("%s: no \"inv_metric\" entry; a CmdStan metric file is {\"inv_metric\": [v1, v2, …]}", path)
 	}
 	var diag []float64
 	if err := json.Unmarshal(f.InvMetric, &diag); err != nil {
 		var dense [][]float64
 		if json.Unmarshal(f.InvMetric, &dense) == nil {
-			return nil, fmt.Errorf("%s: \"inv_metric\" is a matrix (a dense metric); hmcc reads a diagonal metric, a vector of %d numbers", path, dim)
+			return nil, 0, fmt.Errorf("%s: \"inv_metric\" is a matrix (a dense metric); hmcc reads a diagonal metric, a vector of %d numbers", path, dim)
 		}
-		return nil, fmt.Errorf("%s: \"inv_metric\" must be a vector of %d numbers: %v", path, dim, err)
+		return nil, 0, fmt.Errorf("%s: \"inv_metric\" must be a vector of %d numbers: %v", path, dim, err)
 	}
 	if len(diag) != dim {
-		return nil, fmt.Errorf("%s: \"inv_metric\" has %d elements; the model has %d unconstrained coordinates (`hmcc logdensity --json` lists them)", path, len(diag), dim)
+		return nil, 0, fmt.Errorf("%s: \"inv_metric\" has %d elements; the model has %d unconstrained coordinates (`hmcc logdensity --json` lists them)", path, len(diag), dim)
 	}
 	for i, v := range diag {
 		if !(v > 0) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("%s: \"inv_metric\" element %d is %v; every element must be a positive finite number", path, i+1, v)
+			return nil, 0, fmt.Errorf("%s: \"inv_metric\" element %d is %v; every element must be a positive finite number", path, i+1, v)
 		}
 	}
-	return diag, nil
+	if f.StepSize != nil {
+		if v := *f.StepSize; !(v > 0) || math.IsInf(v, 0) {
+			return nil, 0, fmt.Errorf("%s: \"stepsize\" is %v; it must be a positive finite number", path, v)
+		}
+		stepSize = *f.StepSize
+	}
+	return diag, stepSize, nil
 }
 
 // WriteMetricFile writes one chain's adapted tuning as CmdStan's save_metric does.

@@ -49,12 +49,21 @@ func TestMetricFileRoundTrip(t *testing.T) {
 	if err := WriteMetricFile(path, 0.5, []float64{1.5, 2}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ReadMetricFile(path, 2)
-	if err != nil || !reflect.DeepEqual(got, []float64{1.5, 2}) {
-		t.Errorf("ReadMetricFile = %v, %v", got, err)
+	got, eps, err := ReadMetricFile(path, 2)
+	if err != nil || !reflect.DeepEqual(got, []float64{1.5, 2}) || eps != 0.5 {
+		t.Errorf("ReadMetricFile = %v, %v, %v", got, eps, err)
 	}
-	if _, err := ReadMetricFile(path, 3); err == nil || !strings.Contains(err.Error(), "has 2 elements") {
+	if _, _, err := ReadMetricFile(path, 3); err == nil || !strings.Contains(err.Error(), "has 2 elements") {
 		t.Errorf("wrong length: %v", err)
+	}
+	// CmdStan's own metric files may hold only the metric: no step size, 0.
+	os.WriteFile(path, []byte(`{"inv_metric": [1, 2]}`), 0o644)
+	if _, eps, err := ReadMetricFile(path, 2); err != nil || eps != 0 {
+		t.Errorf("no stepsize entry: %v, %v", eps, err)
+	}
+	os.WriteFile(path, []byte(`{"stepsize": -1, "inv_metric": [1, 2]}`), 0o644)
+	if _, _, err := ReadMetricFile(path, 2); err == nil || !strings.Contains(err.Error(), `"stepsize" is -1`) {
+		t.Errorf("negative stepsize: %v", err)
 	}
 }
 
