@@ -34,8 +34,9 @@ type Config struct {
 	MaxTreeDepth int
 	// Metric is the inverse metric warmup learns: "auto" (the default), "diag" or "dense".
 	Metric string
-	// InvMetric, if set, is the diagonal inverse metric warmup starts from (sampling uses it
-	// when there is no warmup); Metric "auto" then keeps it diagonal.
+	// InvMetric, if set, is the inverse metric warmup starts from (sampling uses it when there
+	// is no warmup): Dim() numbers (diagonal) or Dim()² (dense, row-major); Metric "auto" then
+	// keeps its form.
 	InvMetric []float64
 	// StepSize, if positive, is the initial step size (default 1): where warmup starts, and what
 	// sampling uses with no warmup, as with the step size a metric file saved by a previous run.
@@ -207,8 +208,11 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 	rcfg := runtime.Config{Warmup: cfg.Warmup, Draws: cfg.Draws, Seed: cfg.Seed, TargetAccept: cfg.TargetAccept,
 		PathLength: cfg.PathLength, MaxSteps: cfg.MaxSteps, Sampler: cfg.Sampler, MaxTreeDepth: cfg.MaxTreeDepth, Progress: cfg.Progress,
 		Init: init, InvMetric: cfg.InvMetric, StepSize: cfg.StepSize, Metric: cfg.Metric}
-	if cfg.InvMetric != nil && cfg.Metric == "auto" {
-		rcfg.Metric = "diag" // a CmdStan metric file holds a diagonal metric: keep its form
+	if cfg.InvMetric != nil && cfg.Metric == "auto" { // keep the given metric's form
+		rcfg.Metric = "diag"
+		if n := m.Dim(); n > 1 && len(cfg.InvMetric) == n*n {
+			rcfg.Metric = "dense"
+		}
 	}
 	res, err := runtime.Sample(ctx, prog, rcfg, s)
 	if s.failure != nil {

@@ -144,25 +144,11 @@ func (s *sink) writeMetrics() error {
 	}
 	for c := range s.stepSizes {
 		path := filepath.Join(s.metricDir, fmt.Sprintf("output_%d_metric.json", c+1))
-		if err := cmdstan.WriteMetricFile(path, s.stepSizes[c], s.diagonal()); err != nil {
+		if err := cmdstan.WriteMetricFile(path, s.stepSizes[c], s.invMetric, s.m.Dim()); err != nil {
 			return IOError{fmt.Errorf("writing %s: %w", path, err)}
 		}
 	}
 	return nil
-}
-
-// diagonal is the adapted inverse metric's diagonal: the metric file a later run reads back
-// holds a diagonal metric.
-func (s *sink) diagonal() []float64 {
-	n := s.m.Dim()
-	if s.metric != "dense_e" {
-		return s.invMetric
-	}
-	d := make([]float64, n)
-	for i := range d {
-		d[i] = s.invMetric[i*n+i]
-	}
-	return d
 }
 
 // open makes every chain's file under a hidden name, writes its header (and the adaptation,

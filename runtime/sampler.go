@@ -24,8 +24,9 @@ type Config struct {
 	MaxSteps int
 	// MaxTreeDepth caps NUTS trees (Stan's max_treedepth, default 10).
 	MaxTreeDepth int
-	// InvMetric, if set, is the diagonal inverse metric warmup starts from (and sampling uses
-	// when there is no warmup), as CmdStan's metric_file; otherwise the identity.
+	// InvMetric, if set, is the inverse metric warmup starts from (and sampling uses when there
+	// is no warmup), as CmdStan's metric_file: dim numbers (diagonal) or dim² (dense, row-major);
+	// otherwise the identity.
 	InvMetric []float64
 	// StepSize, if positive, is every chain's initial step size (CmdStan's stepsize argument,
 	// default 1): where warmup starts its search, and the step size sampling uses when there is
@@ -201,8 +202,8 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 	if cfg.PathLength <= 0 && cfg.Sampler != "nuts" {
 		return nil, fmt.Errorf("path length must be positive, got %g", cfg.PathLength)
 	}
-	if cfg.InvMetric != nil && len(cfg.InvMetric) != t.Dim() {
-		return nil, fmt.Errorf("the inverse metric has %d elements; the model has %d unconstrained coordinates", len(cfg.InvMetric), t.Dim())
+	if n := t.Dim(); cfg.InvMetric != nil && len(cfg.InvMetric) != n && len(cfg.InvMetric) != n*n {
+		return nil, fmt.Errorf("the inverse metric has %d elements; the model has %d unconstrained coordinates (a diagonal metric has %d, a dense one %d)", len(cfg.InvMetric), n, n, n*n)
 	}
 	switch cfg.Metric {
 	case "", "diag", "dense", "auto":
@@ -240,7 +241,12 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 			tu.StepSize[i] = cfg.StepSize
 		}
 	}
-	if cfg.InvMetric != nil { // CmdStan's metric_file: the metric warmup starts from
+	switch { // CmdStan's metric_file: the metric warmup starts from
+	case len(cfg.InvMetric) == n*n && n > 1:
+		if !tu.Metric.setDense(cfg.InvMetric) {
+			return nil, errors.New("the dense inverse metric is not positive definite")
+		}
+	case cfg.InvMetric != nil:
 		copy(tu.Metric.Diag, cfg.InvMetric)
 	}
 	var p plan

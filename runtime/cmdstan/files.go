@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // ChainFile matches the names of the chain CSVs hmcc run writes, output_<chain>.csv.
@@ -27,7 +29,8 @@ type metricFile struct {
 	InvMetric  json.RawMessage `json:"inv_metric"`
 }
 
-// ReadMetricFile reads a diagonal inverse metric of dim elements from a CmdStan metric file, and
+// ReadMetricFile reads an inverse metric from a CmdStan metric file: a diagonal one (a vector of
+// dim numbers) or a dense one (a dim×dim symmetric matrix, returned row-major, dim² numbers), and
 // its "stepsize" entry when it has one (as hmcc run --save-metric and CmdStan's save_metric
 // write it; 0 when absent).
 func ReadMetricFile(path string, dim int) (invMetric []float64, stepSize float64, err error) {
@@ -46,9 +49,9 @@ func ReadMetricFile(path string, dim int) (invMetric []float64, stepSize float64
 	if err := json.Unmarshal(f.InvMetric, &diag); err != nil {
 		var dense [][]float64
 		if json.Unmarshal(f.InvMetric, &dense) == nil {
-			return nil, 0, fmt.Errorf("%s: \"inv_metric\" is a matrix (a dense metric); hmcc reads a diagonal metric, a vector of %d numbers", path, dim)
+			return readDenseMetric(path, dense, dim, f.StepSize)
 		}
-		return nil, 0, fmt.Errorf("%s: \"inv_metric\" must be a vector of %d numbers: %v", path, dim, err)
+		return nil, 0, fmt.Errorf("%s: \"inv_metric\" must be a vector of %d numbers (a diagonal metric) or a %d×%d matrix (a dense one): %v", path, dim, dim, dim, err)
 	}
 	if len(diag) != dim {
 		return nil, 0, fmt.Errorf("%s: \"inv_metric\" has %d elements; the model has %d unconstrained coordinates (`hmcc logdensity --json` lists them)", path, len(diag), dim)
@@ -58,22 +61,73 @@ func ReadMetricFile(path string, dim int) (invMetric []float64, stepSize float64
 			return nil, 0, fmt.Errorf("%s: \"inv_metric\" element %d is %v; every element must be a positive finite number", path, i+1, v)
 		}
 	}
-	if f.StepSize != nil {
-		if v := *f.StepSize; !(v > 0) || math.IsInf(v, 0) {
-			return nil, 0, fmt.Errorf("%s: \"stepsize\" is %v; it must be a positive finite number", path, v)
-		}
-		stepSize = *f.StepSize
-	}
-	return diag, stepSize, nil
+	stepSize, err = metricStepSize(path, f.StepSize)
+	return diag, stepSize, err
 }
 
-// WriteMetricFile writes one chain's adapted tuning as CmdStan's save_metric does.
-func WriteMetricFile(path string, stepSize float64, invMetric []float64) error {
-	raw, err := json.Marshal(invMetric)
+// readDenseMetric checks a dense inverse metric's shape, symmetry and positive definiteness (a
+// covariance), and flattens it.
+func readDenseMetric(path string, rows [][]float64, dim int, stepSize *float64) ([]float64, float64, error) {
+	if len(rows) != dim {
+		return nil, 0, fmt.Errorf("%s: \"inv_metric\" is a matrix of %d rows; the model has %d unconstrained coordinates (`hmcc logdensity --json` lists them)", path, len(rows), dim)
+	}
+	flat := make([]float64, 0, dim*dim)
+	for i, row := range rows {
+		if len(row) != dim {
+			return nil, 0, fmt.Errorf("%s: row %d of \"inv_metric\" has %d numbers; a dense metric is %d×%d", path, i+1, len(row), dim, dim)
+		}
+		for j, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) || i == j && !(v > 0) {
+				return nil, 0, fmt.Errorf("%s: \"inv_metric\" element [%d, %d] is %v; elements must be finite and the diagonal positive", path, i+1, j+1, v)
+			}
+		}
+		flat = append(flat, row...)
+	}
+	for i := 0; i < dim; i++ {
+		for j := 0; j < i; j++ {
+			a, b := flat[i*dim+j], flat[j*dim+i]
+			if math.Abs(a-b) > 1e-8*math.Max(math.Abs(a), math.Abs(b)) {
+				return nil, 0, fmt.Errorf("%s: \"inv_metric\" is not symmetric: element [%d, %d] is %v but [%d, %d] is %v", path, i+1, j+1, a, j+1, i+1, b)
+			}
+		}
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(mat.NewSymDense(dim, append([]float64(nil), flat...))) {
+		return nil, 0, fmt.Errorf("%s: \"inv_metric\" is not positive definite, so it is not a covariance matrix", path)
+	}
+	eps, err := metricStepSize(path, stepSize)
+	return flat, eps, err
+}
+
+// metricStepSize is a metric file's step size, 0 when it has none.
+func metricStepSize(path string, v *float64) (float64, error) {
+	if v == nil {
+		return 0, nil
+	}
+	if !(*v > 0) || math.IsInf(*v, 0) {
+		return 0, fmt.Errorf("%s: \"stepsize\" is %v; it must be a positive finite number", path, *v)
+	}
+	return *v, nil
+}
+
+// WriteMetricFile writes one chain's adapted tuning as CmdStan's save_metric does: invMetric is
+// dim numbers (a diagonal metric, "diag_e") or dim² row-major (a dense one, "dense_e", written
+// as the matrix).
+func WriteMetricFile(path string, stepSize float64, invMetric []float64, dim int) error {
+	var v any = invMetric
+	kind := "diag_e"
+	if len(invMetric) == dim*dim && dim > 1 { // a dense metric: CmdStan writes the matrix
+		rows := make([][]float64, dim)
+		for i := range rows {
+			rows[i] = invMetric[i*dim : (i+1)*dim]
+		}
+		v, kind = rows, "dense_e"
+	}
+	raw, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(metricFile{StepSize: &stepSize, MetricType: "diag_e", InvMetric: raw}, "", "  ")
+	b, err := json.MarshalIndent(metricFile{StepSize: &stepSize, MetricType: kind, InvMetric: raw}, "", "  ")
 	if err != nil {
 		return err
 	}

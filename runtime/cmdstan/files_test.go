@@ -46,7 +46,7 @@ func TestChainFilesOrder(t *testing.T) {
 // A metric file round-trips, and one of the wrong length is refused with the count.
 func TestMetricFileRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.json")
-	if err := WriteMetricFile(path, 0.5, []float64{1.5, 2}); err != nil {
+	if err := WriteMetricFile(path, 0.5, []float64{1.5, 2}, 2); err != nil {
 		t.Fatal(err)
 	}
 	got, eps, err := ReadMetricFile(path, 2)
@@ -55,6 +55,17 @@ func TestMetricFileRoundTrip(t *testing.T) {
 	}
 	if _, _, err := ReadMetricFile(path, 3); err == nil || !strings.Contains(err.Error(), "has 2 elements") {
 		t.Errorf("wrong length: %v", err)
+	}
+	// A dense metric is written as the matrix (dense_e) and read back row-major.
+	dense := []float64{2, 0.5, 0.5, 1}
+	if err := WriteMetricFile(path, 0.25, dense, 2); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mustReadFile(t, path)), `"dense_e"`) {
+		t.Errorf("dense metric file:\n%s", mustReadFile(t, path))
+	}
+	if got, eps, err := ReadMetricFile(path, 2); err != nil || !reflect.DeepEqual(got, dense) || eps != 0.25 {
+		t.Errorf("dense ReadMetricFile = %v, %v, %v", got, eps, err)
 	}
 	// CmdStan's own metric files may hold only the metric: no step size, 0.
 	os.WriteFile(path, []byte(`{"inv_metric": [1, 2]}`), 0o644)
@@ -79,4 +90,13 @@ func TestDescribeFiles(t *testing.T) {
 	if id := NewRunID(); !regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$`).MatchString(id) || id == NewRunID() {
 		t.Errorf("NewRunID = %q, want a time and 32 random bits, new each call", id)
 	}
+}
+
+func mustReadFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
