@@ -21,8 +21,12 @@ func LogLikNames(m *ir.Model) []string {
 	return ir.ElementNames(LogLikName, []int{n})
 }
 
-// CheckLogLikName reports a model whose own names would clash with the log_lik columns.
+// CheckLogLikName reports a model whose own names would clash with the log_lik columns, and one
+// with no likelihood, for which --log-lik would write no column at all.
 func CheckLogLikName(m *ir.Model) error {
+	if len(m.Terms) == 0 {
+		return fmt.Errorf("--log-lik writes one column per observation of the likelihood, but the model observes no data (no ~ statement on data), so there is nothing to write; drop --log-lik")
+	}
 	for _, n := range OutputNames(m) {
 		if n == LogLikName || len(n) > len(LogLikName) && n[:len(LogLikName)+1] == LogLikName+"." {
 			return fmt.Errorf("--log-lik writes columns named %s.1, %s.2, …, but the model already has a quantity named %s; rename it", LogLikName, LogLikName, LogLikName)

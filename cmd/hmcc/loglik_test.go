@@ -132,3 +132,17 @@ func TestSummaryLeavesOutLogLik(t *testing.T) {
 		}
 	}
 }
+
+// --log-lik on a model with no likelihood (a prior only) is refused with exit 2, for run and
+// generate alike, instead of writing no column without a word.
+func TestLogLikWithoutLikelihood(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "prior.model")
+	if err := os.WriteFile(model, []byte("param mu ~ Normal(0, 1)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := hmcc(t, "run", model, "../../models/eight_schools.csv", "--log-lik", "--chains", "2", "--warmup", "10", "--draws", "10", "--output-dir", filepath.Join(dir, "out"), "--quiet")
+	if code != 2 || !strings.Contains(errs, "the model observes no data") {
+		t.Errorf("run --log-lik: exit %d, %q; want 2 and a message", code, errs)
+	}
+}
