@@ -41,7 +41,7 @@ var DefaultDevice, DefaultPrecision = "cpu", "float64"
 
 // ErrNoGPU is what a program without a GPU backend says to Device "gpu".
 var ErrNoGPU = errors.New("this hmcc binary was built without GPU support; build hmcc-gpu " +
-	"(go build -tags hmcc_cuda -o hmcc-gpu ./cmd/hmcc, see docs/gpu.md) and run it on a machine with an NVIDIA GPU")
+	"(go build -tags 'hmcc_cuda hmcc_purego' -o hmcc-gpu ./cmd/hmcc, see docs/gpu.md) and run it on a machine with an NVIDIA GPU")
 
 // withDefaults fills the zero fields.
 func (t Target) withDefaults() Target {

@@ -19,7 +19,7 @@ func TestDeviceFlagsOnCPUBuild(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run", model, data, "--device", "gpu"}, "go build -tags hmcc_cuda -o hmcc-gpu ./cmd/hmcc, see docs/gpu.md"},
+		{[]string{"run", model, data, "--device", "gpu"}, "go build -tags 'hmcc_cuda hmcc_purego' -o hmcc-gpu ./cmd/hmcc, see docs/gpu.md"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if status := Main(c.args, &stdout, &stderr); status != exitUser {
