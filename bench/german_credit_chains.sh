@@ -19,9 +19,9 @@ for c in "${chains[@]}"; do
     --sampler "${SAMPLER:-hmc}" --threads "${THREADS:-$(nproc)}" > "$out/stdout.txt"
   end=$(date +%s.%N)
   wall=$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')
-  # min bulk-ESS over parameters and reported lets (not lp__), from summary.csv
-  minbulk=$(awk -F, 'NR>2 && ($8+0) > 0 {if (m == "" || $8 < m) m = $8} END {print m}' "$out/summary.csv")
-  maxrhat=$(awk -F, 'NR>2 {if ($7 > m) m = $7} END {print m}' "$out/summary.csv")
+  # min bulk-ESS over parameters and reported lets (not lp__), from summary.csv's named columns
+  minbulk=$(awk -F, 'NR==1 {for (i = 1; i <= NF; i++) c[$i] = i; next} $1 != "lp__" && ($c["ess_bulk"]+0) > 0 {if (m == "" || $c["ess_bulk"] < m) m = $c["ess_bulk"]} END {print m}' "$out/summary.csv")
+  maxrhat=$(awk -F, 'NR==1 {for (i = 1; i <= NF; i++) c[$i] = i; next} $1 != "lp__" {if ($c["rhat"] > m) m = $c["rhat"]} END {print m}' "$out/summary.csv")
   grads=$(sed -n 's/.*; \([0-9]*\) gradient evaluations.*/\1/p' "$out/stdout.txt")
   div=$(sed -n 's/^divergences: \([0-9]*\) of.*/\1/p' "$out/stdout.txt")
   printf "sampler=%s chains=%-4s wall=%7.1fs min_bulk_ess=%8.0f ess_per_s=%7.1f max_rhat=%s chain_gradients=%s divergences=%s\n" \

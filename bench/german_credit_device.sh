@@ -24,8 +24,8 @@ for c in $chains; do
     --warmup "${WARMUP:-1000}" --draws "${DRAWS:-1000}" "$@" > "$out/stdout.txt"
   end=$(date +%s.%N)
   wall=$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')
-  minbulk=$(awk -F, 'NR>2 && ($8+0) > 0 {if (m == "" || $8 < m) m = $8} END {print m}' "$out/summary.csv")
-  maxrhat=$(awk -F, 'NR>2 {if ($7 > m) m = $7} END {print m}' "$out/summary.csv")
+  minbulk=$(awk -F, 'NR==1 {for (i = 1; i <= NF; i++) c[$i] = i; next} $1 != "lp__" && ($c["ess_bulk"]+0) > 0 {if (m == "" || $c["ess_bulk"] < m) m = $c["ess_bulk"]} END {print m}' "$out/summary.csv")
+  maxrhat=$(awk -F, 'NR==1 {for (i = 1; i <= NF; i++) c[$i] = i; next} $1 != "lp__" {if ($c["rhat"] > m) m = $c["rhat"]} END {print m}' "$out/summary.csv")
   grads=$(sed -n 's/.*; \([0-9]*\) gradient evaluations.*/\1/p' "$out/stdout.txt")
   printf "chains=%-6s wall=%8.1fs chain_gradients=%s grads_per_s=%s min_bulk_ess=%8.0f ess_per_s=%8.1f max_rhat=%s\n" \
     "$c" "$wall" "$grads" "$(awk -v g="${grads:-0}" -v w="$wall" 'BEGIN {printf "%.0f", g / w}')" "$minbulk" \
