@@ -22,6 +22,10 @@ func (m *Model) Generate(paths []string, out *OutputDir, header cmdstan.Config, 
 	if err := m.ready(); err != nil {
 		return 0, 0, err
 	}
+	prog, err := m.outputs()
+	if err != nil {
+		return 0, 0, err
+	}
 	names := m.Names()
 	nOut := len(names)
 	if logLik {
@@ -95,12 +99,12 @@ func (m *Model) Generate(paths []string, out *OutputDir, header cmdstan.Config, 
 				w.Close(0, 0)
 				return 0, 0, UserError{fmt.Errorf("%s, draw %d: %w", path, d+1, err)}
 			}
-			if err := compiler.OutputsRand(m.ir, theta, rng, values[:nOut]); err != nil {
+			if err := prog.Quantities(theta, rng, values[:nOut]); err != nil {
 				w.Close(0, 0)
 				return 0, 0, err
 			}
 			if logLik {
-				if err := compiler.LogLik(m.ir, theta, values[nOut:]); err != nil {
+				if err := prog.LogLik(theta, values[nOut:]); err != nil {
 					w.Close(0, 0)
 					return 0, 0, err
 				}

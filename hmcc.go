@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/dataset"
@@ -19,6 +20,17 @@ import (
 type Model struct {
 	ir  *ir.Model
 	src string
+
+	outOnce sync.Once // compiles out, the reported quantities' program, on first use
+	out     *compiler.CompiledOutputs
+	outErr  error
+}
+
+// outputs is the program that computes the reported quantities and the pointwise
+// log-likelihood of a draw, compiled once for the bound model (after ready).
+func (m *Model) outputs() (*compiler.CompiledOutputs, error) {
+	m.outOnce.Do(func() { m.out, m.outErr = compiler.CompileOutputs(m.ir) })
+	return m.out, m.outErr
 }
 
 // Compile parses and checks the model source (name is the file name diagnostics show) and reads

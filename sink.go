@@ -223,7 +223,11 @@ func (s *sink) writeChain(c int, theta []float64, rngs []*rand.Rand, st runtime.
 	if rngs != nil {
 		rng = rngs[c]
 	}
-	if err := compiler.OutputsRand(s.m.ir, theta, rng, s.values); err != nil {
+	out, err := s.m.outputs()
+	if err != nil {
+		return err
+	}
+	if err := out.Quantities(theta, rng, s.values); err != nil {
 		return err
 	}
 	if s.writers == nil {
@@ -257,7 +261,11 @@ func (s *sink) logLikValues(theta []float64) error {
 	if !s.logLik {
 		return nil
 	}
-	return compiler.LogLik(s.m.ir, theta, s.values[len(s.names):])
+	out, err := s.m.outputs()
+	if err != nil {
+		return err
+	}
+	return out.LogLik(theta, s.values[len(s.names):])
 }
 
 // row writes one chain's CSV row from s.values, with lp__ and energy__ in Stan's convention.
