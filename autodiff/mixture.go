@@ -92,7 +92,7 @@ func (rowLogSumExpKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	x, o := in[0].Float64s(), out.Float64s()
 	K := in[0].Shape()[1]
 	for r := range o {
-		o[r] = logSumExp(x[r*K : (r+1)*K])
+		o[r] = dist.LogSumExp(x[r*K : (r+1)*K])
 	}
 }
 func (rowLogSumExpKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
@@ -106,22 +106,6 @@ func (rowLogSumExpKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tenso
 		}
 		d[i] = gd[r] * math.Exp(v-o[r])
 	}
-}
-
-// logSumExp is log Σ exp(xₖ) of a slice, −∞ for an empty one or one of −∞ only.
-func logSumExp(x []float64) float64 {
-	m := math.Inf(-1)
-	for _, v := range x {
-		m = max(m, v)
-	}
-	if math.IsInf(m, 0) {
-		return m
-	}
-	s := 0.0
-	for _, v := range x {
-		s += math.Exp(v - m)
-	}
-	return m + math.Log(s)
 }
 
 // LogSumExp adds log Σ exp of each chain's elements: x is [C or 1, K], the result [C or 1, 1].
@@ -268,7 +252,7 @@ func (k *mixtureKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 				}
 				k.lp[c] = math.Log(wr[c]) + k.d.LogDensity(xi, k.p, dl)
 			}
-			lse := logSumExp(k.lp)
+			lse := dist.LogSumExp(k.lp)
 			acc += lse
 			if k.pointwise {
 				o[r*N+i] = lse
@@ -453,7 +437,7 @@ func (k *mixtureOfKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 				k.lp[c] = math.Log(wr[c]) + d.LogDensity(xi, k.p[c], dl)
 				base += k.nargs[c]
 			}
-			lse := logSumExp(k.lp)
+			lse := dist.LogSumExp(k.lp)
 			acc += lse
 			if k.pointwise {
 				o[r*N+i] = lse

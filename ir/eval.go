@@ -2,10 +2,10 @@ package ir
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/hmcc-dev/hmcc/diag"
+	"github.com/hmcc-dev/hmcc/dist"
 )
 
 // Env supplies parameter values on the constrained scale for one chain, and caches lets and
@@ -180,18 +180,7 @@ func Eval(e Expr, env *Env) (*Tensor, error) {
 		if err != nil {
 			return nil, err
 		}
-		m := math.Inf(-1)
-		for _, v := range t.Data {
-			m = max(m, v)
-		}
-		if math.IsInf(m, 0) {
-			return Scalar(m), nil
-		}
-		s := 0.0
-		for _, v := range t.Data {
-			s += math.Exp(v - m)
-		}
-		return Scalar(m + math.Log(s)), nil
+		return Scalar(dist.LogSumExp(t.Data)), nil
 	case *Sum:
 		return reduce(e.X, env, false)
 	case *Mean:

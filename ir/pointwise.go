@@ -3,6 +3,8 @@ package ir
 import (
 	"fmt"
 	"math"
+
+	"github.com/hmcc-dev/hmcc/dist"
 )
 
 // Pointwise evaluates the log density of each element of the term's variate for one chain: the
@@ -60,23 +62,13 @@ func (t *Term) Pointwise(env *Env) ([]float64, error) {
 	p := make([]float64, len(args))
 	lp := make([]float64, K)
 	for j, v := range x.Data {
-		m := math.Inf(-1)
 		for k := range lp {
 			for i, a := range args {
 				p[i] = a.Data[k%len(a.Data)]
 			}
 			lp[k] = math.Log(weights[k]) + t.Dist.LogDensity(v, p, nil)
-			m = max(m, lp[k])
 		}
-		if math.IsInf(m, 0) {
-			out[j] = m
-			continue
-		}
-		s := 0.0
-		for _, l := range lp {
-			s += math.Exp(l - m)
-		}
-		out[j] = m + math.Log(s)
+		out[j] = dist.LogSumExp(lp)
 	}
 	return out, nil
 }
@@ -104,24 +96,14 @@ func (t *Term) pointwiseOf(x, w *Tensor, env *Env) ([]float64, error) {
 	out := make([]float64, len(x.Data))
 	lp := make([]float64, K)
 	for j, v := range x.Data {
-		m := math.Inf(-1)
 		for k, c := range t.Components {
 			p := make([]float64, len(args[k]))
 			for i, a := range args[k] {
 				p[i] = a.Data[j%len(a.Data)]
 			}
 			lp[k] = math.Log(weights[k]) + c.Dist.LogDensity(v, p, nil)
-			m = max(m, lp[k])
 		}
-		if math.IsInf(m, 0) {
-			out[j] = m
-			continue
-		}
-		s := 0.0
-		for _, l := range lp {
-			s += math.Exp(l - m)
-		}
-		out[j] = m + math.Log(s)
+		out[j] = dist.LogSumExp(lp)
 	}
 	return out, nil
 }
