@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -35,13 +36,6 @@ func ReadChainDir(dir string) (*ChainSet, error) {
 		return nil, fmt.Errorf("%s holds no chain CSVs", dir)
 	}
 	sort.Slice(chains, func(i, j int) bool { return ChainNumber(chains[i]) < ChainNumber(chains[j]) })
-	if len(hmccs) > 0 {
-		for i, p := range chains {
-			if n := ChainNumber(p); n != i+1 {
-				return nil, fmt.Errorf("%s has %s but no output_%d.csv: a chain is missing, so these are not one whole run; rerun into an empty directory (or with --overwrite)", dir, DescribeFiles(chains), i+1)
-			}
-		}
-	}
 	files := make([]*File, len(chains))
 	for i, p := range chains {
 		f, err := ReadFile(p)
@@ -49,6 +43,11 @@ func ReadChainDir(dir string) (*ChainSet, error) {
 			return nil, err
 		}
 		files[i] = f
+	}
+	if len(hmccs) > 0 {
+		if err := wholeChains(dir, chains, files[0]); err != nil {
+			return nil, err
+		}
 	}
 	if err := oneRun(dir, chains, files); err != nil {
 		return nil, err
@@ -63,6 +62,26 @@ func ReadChainDir(dir string) (*ChainSet, error) {
 		}
 	}
 	return &ChainSet{Paths: chains, Files: files, Draws: draws}, nil
+}
+
+// wholeChains refuses a directory with a chain file missing. A run's files are numbered from 1;
+// shard i of n (hmcc run --shard) numbers its files by global chain id, so they run on from
+// wherever its first chain is, and there are hmcc_chains of them.
+func wholeChains(dir string, chains []string, first *File) error {
+	start := 1
+	shard, err := ShardOf(first)
+	if err == nil && shard.Count > 1 {
+		start = ChainNumber(chains[0])
+		if c, err := strconv.Atoi(first.Config["hmcc_chains"]); err == nil && c != len(chains) {
+			return fmt.Errorf("%s has %s, %d chain file(s) of shard %d/%d, which ran %d chains: a chain is missing, so this is not the whole shard; rerun the shard into an empty directory (or with --overwrite)", dir, DescribeFiles(chains), len(chains), shard.Index, shard.Count, c)
+		}
+	}
+	for i, p := range chains {
+		if n := ChainNumber(p); n != start+i {
+			return fmt.Errorf("%s has %s but no output_%d.csv: a chain is missing, so these are not one whole run; rerun into an empty directory (or with --overwrite)", dir, DescribeFiles(chains), start+i)
+		}
+	}
+	return nil
 }
 
 // oneRun refuses chain files of different runs: hmcc's carry hmcc_run_id; for CmdStan's, chains
