@@ -10,6 +10,7 @@
 #
 #   deploy/slurm/check.sh                 # from the repository root; exit 0 when it passes
 #   KEEP=1 deploy/slurm/check.sh          # keep the temporary directory (logs, shards)
+#   HMCC=/path/to/hmcc deploy/slurm/check.sh   # test that binary instead of building one
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 t0=$(date +%s)
@@ -67,9 +68,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# 1. hmcc itself.
-go build -o "$tmp/hmcc" ./cmd/hmcc
-hmcc=$tmp/hmcc
+# 1. hmcc itself (HMCC: a binary built already, e.g. when called through sudo without Go).
+if [ -n "${HMCC:-}" ]; then
+	hmcc=$(realpath "$HMCC")
+else
+	go build -o "$tmp/hmcc" ./cmd/hmcc
+	hmcc=$tmp/hmcc
+fi
+"$hmcc" version >/dev/null || fail "$hmcc does not run"
 phase "build hmcc"
 
 # 2. Debian's Slurm and MUNGE. (In a container, policy-rc.d keeps the packages from starting
