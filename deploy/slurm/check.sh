@@ -35,6 +35,7 @@ pids=() # daemons started here, stopped in reverse order
 cleanup() {
 	local status=$?
 	set +e
+	trap '' INT TERM # a second Ctrl-C must not cut the cleanup short
 	if [ -n "${SLURM_CONF:-}" ] && [ -n "${job:-}" ]; then
 		# Jobs still queued or running (a failure mid-check): cancel them before the daemons
 		# that would reap them go.
