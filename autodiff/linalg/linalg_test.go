@@ -172,7 +172,7 @@ func TestCholesky(t *testing.T) {
 }
 
 func TestCholeskyNotPositiveDefinite(t *testing.T) {
-	a := []float64{1, 2, 2, 1, /* chain 2 */ 4, 0, 0, 9, /* chain 3 */ 1, 0, 0, math.NaN()}
+	a := []float64{1, 2, 2, 1 /* chain 2 */, 4, 0, 0, 9 /* chain 3 */, 1, 0, 0, math.NaN()}
 	l := make([]float64, 12)
 	ok := make([]bool, 3)
 	Cholesky(3, 2, a, l, ok)
@@ -299,7 +299,10 @@ func TestMultiNormalCholesky(t *testing.T) {
 				gy, gmu, gl := make([]float64, C*N*K), make([]float64, C*muRows*K), make([]float64, C*K*K)
 				MultiNormalCholesky(C, K, N, muRows, y, mu, l, out, gy, gmu, gl, &Scratch{})
 				// direct value: Σ log N via the explicit inverse-free formula for chain 0
-				f := func() float64 { MultiNormalCholesky(C, K, N, muRows, y, mu, l, out, nil, nil, nil, nil); return dot(g, out) }
+				f := func() float64 {
+					MultiNormalCholesky(C, K, N, muRows, y, mu, l, out, nil, nil, nil, nil)
+					return dot(g, out)
+				}
 				name := fmt.Sprintf("muRows %d shared y %v", muRows, shared)
 				fdCheck(t, name+" d/dy", y, scaleSum(C, N*K, rows == 1, g, gy), f)
 				fdCheck(t, name+" d/dmu", mu, scaleSum(C, muRows*K, false, g, gmu), f)
@@ -340,7 +343,10 @@ func TestMultiNormal(t *testing.T) {
 					t.Fatalf("chain %d: %g, through the factor %g", c, out[c], ref[c])
 				}
 			}
-			f := func() float64 { MultiNormal(C, K, N, muRows, y, mu, sigma, out, nil, nil, nil, nil); return dot(g, out) }
+			f := func() float64 {
+				MultiNormal(C, K, N, muRows, y, mu, sigma, out, nil, nil, nil, nil)
+				return dot(g, out)
+			}
 			fdCheck(t, "d/dy", y, scaleSum(C, N*K, false, g, gy), f)
 			fdCheck(t, "d/dmu", mu, scaleSum(C, muRows*K, true, g, gmu), f)
 			fdCheck(t, "d/dSigma", sigma, scaleSum(C, K*K, false, g, gs), f)
