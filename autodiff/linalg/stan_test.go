@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -140,4 +142,34 @@ func TestStanValues(t *testing.T) {
 		t.Fatalf("compared only %d values", compared)
 	}
 	t.Logf("%d values compared with Stan's", compared)
+}
+
+// TestStanValuesRegenerate reruns bench/stan/linalg_values.R (minutes: it compiles Stan's C++)
+// and requires it to reproduce the committed testdata exactly, so the file cannot drift from the
+// script. It runs only with HMCC_REQUIRE_R=1 (scripts/test.sh), never needing R otherwise.
+func TestStanValuesRegenerate(t *testing.T) {
+	if os.Getenv("HMCC_REQUIRE_R") != "1" || testing.Short() {
+		t.Skip("set HMCC_REQUIRE_R=1 (and not -short) to rerun the R script")
+	}
+	if _, err := exec.LookPath("Rscript"); err != nil {
+		t.Fatal("Rscript not found; scripts/test.sh installs r-cran-rstan")
+	}
+	out := filepath.Join(t.TempDir(), "stan_values.txt")
+	cmd := exec.Command("Rscript", "bench/stan/linalg_values.R")
+	cmd.Dir = "../.."
+	cmd.Env = append(os.Environ(), "HMCC_LINALG_OUT="+out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("Rscript: %v\n%s", err, b)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("testdata/stan_values.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatal("bench/stan/linalg_values.R no longer writes testdata/stan_values.txt: rerun it and commit the file")
+	}
 }

@@ -2,6 +2,7 @@
 # -> autodiff/linalg/testdata/stan_values.txt (autodiff/linalg's TestStanValues compares with it;
 # the test reads the committed file and needs no R).
 # Usage (from the repository root):  Rscript bench/stan/linalg_values.R
+# (HMCC_LINALG_OUT=FILE writes elsewhere: TestStanValuesRegenerate does, under HMCC_REQUIRE_R=1.)
 #
 # rstan 2.21 (Debian) names the exponentiated-quadratic covariance cov_exp_quad; newer Stan calls
 # the same function gp_exp_quad_cov. The CPC transform's log-Jacobian is not a Stan-language
@@ -113,7 +114,7 @@ X <- round(matrix(rnorm(10), 5, 2), 6)
 put("gpv.X", X)
 put("gpv.a1.3.r0.8", gpv(lapply(1:5, function(n) X[n, ]), 1.3, 0.8))
 
-out <- "autodiff/linalg/testdata/stan_values.txt"
+out <- Sys.getenv("HMCC_LINALG_OUT", "autodiff/linalg/testdata/stan_values.txt")
 dir.create(dirname(out), showWarnings = FALSE, recursive = TRUE)
 writeLines(c(paste("# written by bench/stan/linalg_values.R with rstan", packageVersion("rstan"),
                    "and StanHeaders", packageVersion("StanHeaders")), lines), out)
