@@ -27,6 +27,23 @@ func checkBatch(what string, x []float64, n, C int) {
 // (or not finite) ok[c] is false and its l is all NaN, which every density of this package turns
 // into a log density of −Inf. l and ok hold one value per chain; ok may be nil.
 func Cholesky(C, K int, a, l []float64, ok []bool) {
+	if haveLAPACK && K >= lapackMinK {
+		CholeskyLAPACK(C, K, a, l, ok)
+		return
+	}
+	choleskyGo(C, K, a, l, ok)
+}
+
+// lapackMinK and lapackRevMinK are the sizes from which Cholesky and CholeskyRev go through
+// OpenBLAS (where cgo is on): below them one cgo call per chain costs more than the pure-Go loops
+// (BenchmarkCholesky, BenchmarkCholeskyRev; docs in the report of issue 15).
+const (
+	lapackMinK    = 16
+	lapackRevMinK = 10
+)
+
+// choleskyGo is Cholesky's pure-Go path.
+func choleskyGo(C, K int, a, l []float64, ok []bool) {
 	n := K * K
 	checkBatch("Cholesky input", a, n, C)
 	checkBatch("Cholesky output", l, n, C)
@@ -75,6 +92,15 @@ func cholesky1(K int, a, l []float64) bool {
 // triangle, which stands for both symmetric copies, gets Bᵢⱼ, a diagonal entry Bᵢᵢ/2. Chains whose
 // l is not finite (failed factorisations) get nothing. s may be nil.
 func CholeskyRev(C, K int, l, gl, ga []float64, sc *Scratch) {
+	if haveLAPACK && K >= lapackRevMinK {
+		CholeskyRevLAPACK(C, K, l, gl, ga, sc)
+		return
+	}
+	choleskyRevGo(C, K, l, gl, ga, sc)
+}
+
+// choleskyRevGo is CholeskyRev's pure-Go path.
+func choleskyRevGo(C, K int, l, gl, ga []float64, sc *Scratch) {
 	n := K * K
 	checkBatch("Cholesky factor", l, n, C)
 	checkBatch("Cholesky adjoint", gl, n, C)
@@ -86,18 +112,24 @@ func CholeskyRev(C, K int, l, gl, ga []float64, sc *Scratch) {
 		if !finite(lc) {
 			continue
 		}
-		// s = P + Pᵀ with P = Φ(lᵀ g): Pᵢⱼ = Σ_{k≥i} lₖᵢ gₖⱼ for i ≥ j.
+		// s = P + Pᵀ with P = Φ(lᵀ g): Pᵢⱼ = Σ_{k≥i} lₖᵢ gₖⱼ for i ≥ j, accumulated a row of g at
+		// a time (contiguous); the diagonal of P + Pᵀ is 2 · Pᵢᵢ/2.
+		zeroAll(s)
+		for k := 0; k < K; k++ {
+			lk, gk := lc[k*K:k*K+k+1], g[k*K:k*K+K]
+			for i, v := range lk {
+				if v == 0 {
+					continue
+				}
+				si := s[i*K : i*K+i+1]
+				for j := range si {
+					si[j] += v * gk[j]
+				}
+			}
+		}
 		for i := 0; i < K; i++ {
-			for j := 0; j <= i; j++ {
-				p := 0.0
-				for k := i; k < K; k++ {
-					p += lc[k*K+i] * g[k*K+j]
-				}
-				if i == j {
-					s[i*K+i] = p // 2 · (p/2)
-				} else {
-					s[i*K+j], s[j*K+i] = p, p
-				}
+			for j := 0; j < i; j++ {
+				s[j*K+i] = s[i*K+j]
 			}
 		}
 		solveLowerT(K, K, lc, s) // s ← l⁻ᵀ S, which is (S l⁻¹)ᵀ since S is symmetric

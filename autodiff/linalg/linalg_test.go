@@ -576,3 +576,35 @@ func TestAddDiagDiagPreMultiplyMatMulTranspose(t *testing.T) {
 		}
 	})
 }
+
+// TestLAPACKPaths: OpenBLAS's dpotrf and the BLAS reverse mode give the pure-Go kernels' numbers
+// to rounding (in a build without cgo they are the same functions).
+func TestLAPACKPaths(t *testing.T) {
+	each(t, func(t *testing.T, r *rand.Rand, C, K int) {
+		a := randSPD(r, C, K)
+		a[0] = -1 // chain 0 is not positive definite
+		l1, l2 := make([]float64, C*K*K), make([]float64, C*K*K)
+		ok1, ok2 := make([]bool, C), make([]bool, C)
+		choleskyGo(C, K, a, l1, ok1)
+		CholeskyLAPACK(C, K, a, l2, ok2)
+		for c := range ok1 {
+			if ok1[c] != ok2[c] {
+				t.Fatalf("chain %d: ok %v, LAPACK %v", c, ok1[c], ok2[c])
+			}
+		}
+		for i := range l1 {
+			if !(math.Abs(l1[i]-l2[i]) <= 1e-12*math.Max(1, math.Abs(l1[i]))) && !(math.IsNaN(l1[i]) && math.IsNaN(l2[i])) {
+				t.Fatalf("element %d: %g, LAPACK %g", i, l1[i], l2[i])
+			}
+		}
+		gl := randn(r, C*K*K)
+		g1, g2 := make([]float64, C*K*K), make([]float64, C*K*K)
+		choleskyRevGo(C, K, l1, gl, g1, nil)
+		CholeskyRevLAPACK(C, K, l1, gl, g2, nil)
+		for i := range g1 {
+			if math.Abs(g1[i]-g2[i]) > 1e-10*math.Max(1, math.Abs(g1[i])) {
+				t.Fatalf("gradient element %d: %g, BLAS %g", i, g1[i], g2[i])
+			}
+		}
+	})
+}
