@@ -20,9 +20,9 @@ func init() {
 	}
 }
 
-// batchRows returns the rows of the output for inputs of these shapes (the largest, 1 or C) and
+// laBatchRows returns the rows of the output for inputs of these shapes (the largest, 1 or C) and
 // checks that each input has cols[i] columns and 1 or that many rows.
-func batchRows(name string, in []tensor.Shape, cols []int) (int, error) {
+func laBatchRows(name string, in []tensor.Shape, cols []int) (int, error) {
 	R := 1
 	for _, s := range in {
 		if len(s) != 2 {
@@ -38,12 +38,12 @@ func batchRows(name string, in []tensor.Shape, cols []int) (int, error) {
 	return R, nil
 }
 
-// rowsOf is the number of chains a batch of outputs covers.
-func rowsOf(t *tensor.Dense) int { return t.Shape()[0] }
+// laRows is the number of chains a batch of outputs covers.
+func laRows(t *tensor.Dense) int { return t.Shape()[0] }
 
-// scalePartials writes into dst (the shape of an input: R or 1 rows of n) the gradient of
+// laScalePartials writes into dst (the shape of an input: R or 1 rows of n) the gradient of
 // Σ_r g[r]·out[r] from per-chain partial derivatives p (R rows of n).
-func scalePartials(g, p, dst []float64, R, n int) {
+func laScalePartials(g, p, dst []float64, R, n int) {
 	if len(dst) == R*n {
 		for r := 0; r < R; r++ {
 			for i := 0; i < n; i++ {
@@ -60,58 +60,58 @@ func scalePartials(g, p, dst []float64, R, n int) {
 	}
 }
 
-// choleskyKernel factors [R, K·K] symmetric matrices (lower triangles read) into [R, K·K] lower
+// laCholeskyKernel factors [R, K·K] symmetric matrices (lower triangles read) into [R, K·K] lower
 // Cholesky factors; a chain whose matrix is not positive definite gets NaN, which the densities
 // downstream turn into a log density of −Inf.
-type choleskyKernel struct {
+type laCholeskyKernel struct {
 	K  int
 	sc linalg.Scratch
 }
 
-func (k *choleskyKernel) name() string { return fmt.Sprintf("Cholesky%d", k.K) }
-func (k *choleskyKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
-	R, err := batchRows("cholesky_decompose", in, []int{k.K * k.K})
+func (k *laCholeskyKernel) name() string { return fmt.Sprintf("Cholesky%d", k.K) }
+func (k *laCholeskyKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	R, err := laBatchRows("cholesky_decompose", in, []int{k.K * k.K})
 	return tensor.Shape{R, k.K * k.K}, err
 }
-func (k *choleskyKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	linalg.Cholesky(rowsOf(out), k.K, in[0].Float64s(), out.Float64s(), nil)
+func (k *laCholeskyKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	linalg.Cholesky(laRows(out), k.K, in[0].Float64s(), out.Float64s(), nil)
 }
-func (k *choleskyKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+func (k *laCholeskyKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
 	d := dst.Float64s()
 	zero(d)
-	linalg.CholeskyRev(rowsOf(out), k.K, out.Float64s(), g.Float64s(), d, &k.sc)
+	linalg.CholeskyRev(laRows(out), k.K, out.Float64s(), g.Float64s(), d, &k.sc)
 }
 
 // Cholesky adds cholesky_decompose of K×K matrices a [C or 1, K·K].
 func (b *Builder) Cholesky(a *G.Node, K int) (*G.Node, error) {
-	return b.apply(&choleskyKernel{K: K}, a)
+	return b.apply(&laCholeskyKernel{K: K}, a)
 }
 
-// solveKernel is l⁻¹ x (or l⁻ᵀ x with trans) for l [R, K·K] and x [R, K·M].
-type solveKernel struct {
+// laSolveKernel is l⁻¹ x (or l⁻ᵀ x with trans) for l [R, K·K] and x [R, K·M].
+type laSolveKernel struct {
 	K, M  int
 	trans bool
 	sc    linalg.Scratch
 }
 
-func (k *solveKernel) name() string {
+func (k *laSolveKernel) name() string {
 	if k.trans {
 		return "SolveLowerT"
 	}
 	return "SolveLower"
 }
-func (k *solveKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
-	R, err := batchRows(k.name(), in, []int{k.K * k.K, k.K * k.M})
+func (k *laSolveKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	R, err := laBatchRows(k.name(), in, []int{k.K * k.K, k.K * k.M})
 	return tensor.Shape{R, k.K * k.M}, err
 }
-func (k *solveKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+func (k *laSolveKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	f := linalg.SolveLower
 	if k.trans {
 		f = linalg.SolveLowerT
 	}
-	f(rowsOf(out), k.K, k.M, in[0].Float64s(), in[1].Float64s(), out.Float64s())
+	f(laRows(out), k.K, k.M, in[0].Float64s(), in[1].Float64s(), out.Float64s())
 }
-func (k *solveKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+func (k *laSolveKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
 	f := linalg.SolveLowerRev
 	if k.trans {
 		f = linalg.SolveLowerTRev
@@ -124,46 +124,46 @@ func (k *solveKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.De
 	} else {
 		gb = d
 	}
-	f(rowsOf(out), k.K, k.M, in[0].Float64s(), out.Float64s(), g.Float64s(), gl, gb, &k.sc)
+	f(laRows(out), k.K, k.M, in[0].Float64s(), out.Float64s(), g.Float64s(), gl, gb, &k.sc)
 }
 
 // SolveLower adds l⁻¹ x (mdivide_left_tri_low) for lower-triangular l [C or 1, K·K] and
 // x [C or 1, K·M].
 func (b *Builder) SolveLower(l, x *G.Node, K, M int) (*G.Node, error) {
-	return b.apply(&solveKernel{K: K, M: M}, l, x)
+	return b.apply(&laSolveKernel{K: K, M: M}, l, x)
 }
 
 // SolveLowerT adds l⁻ᵀ x for lower-triangular l [C or 1, K·K] and x [C or 1, K·M].
 func (b *Builder) SolveLowerT(l, x *G.Node, K, M int) (*G.Node, error) {
-	return b.apply(&solveKernel{K: K, M: M, trans: true}, l, x)
+	return b.apply(&laSolveKernel{K: K, M: M, trans: true}, l, x)
 }
 
-// logDetKernel is log det(l lᵀ) per chain, [R, K·K] → [R, 1].
-type logDetKernel struct{ K int }
+// laLogDetKernel is log det(l lᵀ) per chain, [R, K·K] → [R, 1].
+type laLogDetKernel struct{ K int }
 
-func (k logDetKernel) name() string { return "LogDetCholesky" }
-func (k logDetKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
-	R, err := batchRows(k.name(), in, []int{k.K * k.K})
+func (k laLogDetKernel) name() string { return "LogDetCholesky" }
+func (k laLogDetKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	R, err := laBatchRows(k.name(), in, []int{k.K * k.K})
 	return tensor.Shape{R, 1}, err
 }
-func (k logDetKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	linalg.LogDetCholesky(rowsOf(out), k.K, in[0].Float64s(), out.Float64s())
+func (k laLogDetKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	linalg.LogDetCholesky(laRows(out), k.K, in[0].Float64s(), out.Float64s())
 }
-func (k logDetKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+func (k laLogDetKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
 	d := dst.Float64s()
 	zero(d)
-	linalg.LogDetCholeskyRev(rowsOf(out), k.K, in[0].Float64s(), g.Float64s(), d)
+	linalg.LogDetCholeskyRev(laRows(out), k.K, in[0].Float64s(), g.Float64s(), d)
 }
 
 // LogDetCholesky adds log det(l lᵀ) = 2 Σ log lᵢᵢ of Cholesky factors l [C or 1, K·K], [C or 1, 1].
 func (b *Builder) LogDetCholesky(l *G.Node, K int) (*G.Node, error) {
-	return b.apply(logDetKernel{K: K}, l)
+	return b.apply(laLogDetKernel{K: K}, l)
 }
 
-// mvnKernel is Σₙ log N(yₙ | μₙ, Σ) per chain, [R, 1], with Σ given by its Cholesky factor or
+// laMvnKernel is Σₙ log N(yₙ | μₙ, Σ) per chain, [R, 1], with Σ given by its Cholesky factor or
 // (cov) itself; inputs y [R, N·K], μ [R, K or N·K], and the K×K matrix. It keeps the partials of
 // the inputs the gradient flows to, as the other fused densities do.
-type mvnKernel struct {
+type laMvnKernel struct {
 	K, N, muRows int
 	cov          bool
 	wrt          []bool
@@ -171,13 +171,13 @@ type mvnKernel struct {
 	sc           linalg.Scratch
 }
 
-func (k *mvnKernel) name() string {
+func (k *laMvnKernel) name() string {
 	if k.cov {
 		return "MultiNormal"
 	}
 	return "MultiNormalCholesky"
 }
-func (k *mvnKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+func (k *laMvnKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 	if len(in) == 3 && len(in[0]) == 2 && len(in[1]) == 2 {
 		k.N = in[0][1] / max(k.K, 1)
 		k.muRows = in[1][1] / max(k.K, 1)
@@ -188,11 +188,11 @@ func (k *mvnKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 	if k.K < 1 || k.N < 1 {
 		return nil, fmt.Errorf("autodiff: %s of size %d with a variate of shape %v", k.name(), k.K, in[0])
 	}
-	R, err := batchRows(k.name(), in, []int{k.N * k.K, k.muRows * k.K, k.K * k.K})
+	R, err := laBatchRows(k.name(), in, []int{k.N * k.K, k.muRows * k.K, k.K * k.K})
 	return tensor.Shape{R, 1}, err
 }
-func (k *mvnKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	R := rowsOf(out)
+func (k *laMvnKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	R := laRows(out)
 	sizes := []int{k.N * k.K, k.muRows * k.K, k.K * k.K}
 	if k.partial == nil {
 		k.partial = make([][]float64, 3)
@@ -209,9 +209,9 @@ func (k *mvnKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	f(R, k.K, k.N, k.muRows, in[0].Float64s(), in[1].Float64s(), in[2].Float64s(), out.Float64s(),
 		k.partial[0], k.partial[1], k.partial[2], &k.sc)
 }
-func (k *mvnKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
-	R := rowsOf(out)
-	scalePartials(g.Float64s(), k.partial[i], dst.Float64s(), R, len(k.partial[i])/R)
+func (k *laMvnKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+	R := laRows(out)
+	laScalePartials(g.Float64s(), k.partial[i], dst.Float64s(), R, len(k.partial[i])/R)
 }
 
 // MultiNormalCholesky adds the term y ~ MultiNormalCholesky(mu, l): y is [C or 1, N·K] (N vectors
@@ -233,7 +233,7 @@ func (b *Builder) mvn(y, mu, m *G.Node, K int, cov bool) error {
 	for i, n := range in {
 		wrt[i] = b.active[n]
 	}
-	n, err := b.apply(&mvnKernel{K: K, cov: cov, wrt: wrt}, in...)
+	n, err := b.apply(&laMvnKernel{K: K, cov: cov, wrt: wrt}, in...)
 	if err != nil {
 		return err
 	}
@@ -241,20 +241,20 @@ func (b *Builder) mvn(y, mu, m *G.Node, K int, cov bool) error {
 	return nil
 }
 
-// lkjKernel is lkj_corr_cholesky_lpdf(l | η) per chain: l [R, K·K], η [R, 1] → [R, 1].
-type lkjKernel struct {
+// laLkjKernel is lkj_corr_cholesky_lpdf(l | η) per chain: l [R, K·K], η [R, 1] → [R, 1].
+type laLkjKernel struct {
 	K       int
 	wrt     []bool
 	partial [][]float64
 }
 
-func (k *lkjKernel) name() string { return "LKJCorrCholesky" }
-func (k *lkjKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
-	R, err := batchRows(k.name(), in, []int{k.K * k.K, 1})
+func (k *laLkjKernel) name() string { return "LKJCorrCholesky" }
+func (k *laLkjKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	R, err := laBatchRows(k.name(), in, []int{k.K * k.K, 1})
 	return tensor.Shape{R, 1}, err
 }
-func (k *lkjKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	R := rowsOf(out)
+func (k *laLkjKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	R := laRows(out)
 	if k.partial == nil {
 		k.partial = make([][]float64, 2)
 		for i, n := range []int{k.K * k.K, 1} {
@@ -265,14 +265,14 @@ func (k *lkjKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
 	}
 	linalg.LKJCorrCholesky(R, k.K, in[0].Float64s(), in[1].Float64s(), out.Float64s(), k.partial[0], k.partial[1])
 }
-func (k *lkjKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
-	R := rowsOf(out)
-	scalePartials(g.Float64s(), k.partial[i], dst.Float64s(), R, len(k.partial[i])/R)
+func (k *laLkjKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+	R := laRows(out)
+	laScalePartials(g.Float64s(), k.partial[i], dst.Float64s(), R, len(k.partial[i])/R)
 }
 
 // LKJCorrCholesky adds the term l ~ LKJCorrCholesky(eta): l [C or 1, K·K], eta [C or 1, 1].
 func (b *Builder) LKJCorrCholesky(l, eta *G.Node, K int) error {
-	n, err := b.apply(&lkjKernel{K: K, wrt: []bool{b.active[l], b.active[eta]}}, l, eta)
+	n, err := b.apply(&laLkjKernel{K: K, wrt: []bool{b.active[l], b.active[eta]}}, l, eta)
 	if err != nil {
 		return err
 	}
@@ -280,50 +280,50 @@ func (b *Builder) LKJCorrCholesky(l, eta *G.Node, K int) error {
 	return nil
 }
 
-// corrCholeskyKernel is Stan's cholesky_corr_constrain, [R, K(K−1)/2] → [R, K·K].
-type corrCholeskyKernel struct {
+// laCorrCholeskyKernel is Stan's cholesky_corr_constrain, [R, K(K−1)/2] → [R, K·K].
+type laCorrCholeskyKernel struct {
 	K  int
 	sc linalg.Scratch
 }
 
-func (k *corrCholeskyKernel) name() string { return "CorrCholesky" }
-func (k *corrCholeskyKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
-	R, err := batchRows(k.name(), in, []int{linalg.NumCorrFree(k.K)})
+func (k *laCorrCholeskyKernel) name() string { return "CorrCholesky" }
+func (k *laCorrCholeskyKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	R, err := laBatchRows(k.name(), in, []int{linalg.NumCorrFree(k.K)})
 	return tensor.Shape{R, k.K * k.K}, err
 }
-func (k *corrCholeskyKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	linalg.CorrCholesky(rowsOf(out), k.K, in[0].Float64s(), out.Float64s(), nil)
+func (k *laCorrCholeskyKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	linalg.CorrCholesky(laRows(out), k.K, in[0].Float64s(), out.Float64s(), nil)
 }
-func (k *corrCholeskyKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+func (k *laCorrCholeskyKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
 	d := dst.Float64s()
 	zero(d)
-	linalg.CorrCholeskyRev(rowsOf(out), k.K, in[0].Float64s(), g.Float64s(), nil, d, &k.sc)
+	linalg.CorrCholeskyRev(laRows(out), k.K, in[0].Float64s(), g.Float64s(), nil, d, &k.sc)
 }
 
-// corrCholeskyLogJacobianKernel is that transform's log-Jacobian, [R, K(K−1)/2] → [R, 1].
-type corrCholeskyLogJacobianKernel struct {
+// laCorrCholeskyLogJacobianKernel is that transform's log-Jacobian, [R, K(K−1)/2] → [R, 1].
+type laCorrCholeskyLogJacobianKernel struct {
 	K    int
 	l    []float64 // scratch: the factor CorrCholesky also writes
 	sc   linalg.Scratch
 	rows int
 }
 
-func (k *corrCholeskyLogJacobianKernel) name() string { return "CorrCholeskyLogJacobian" }
-func (k *corrCholeskyLogJacobianKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
-	R, err := batchRows(k.name(), in, []int{linalg.NumCorrFree(k.K)})
+func (k *laCorrCholeskyLogJacobianKernel) name() string { return "CorrCholeskyLogJacobian" }
+func (k *laCorrCholeskyLogJacobianKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	R, err := laBatchRows(k.name(), in, []int{linalg.NumCorrFree(k.K)})
 	return tensor.Shape{R, 1}, err
 }
-func (k *corrCholeskyLogJacobianKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	R := rowsOf(out)
+func (k *laCorrCholeskyLogJacobianKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	R := laRows(out)
 	if len(k.l) != R*k.K*k.K {
 		k.l = make([]float64, R*k.K*k.K)
 	}
 	linalg.CorrCholesky(R, k.K, in[0].Float64s(), k.l, out.Float64s())
 }
-func (k *corrCholeskyLogJacobianKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+func (k *laCorrCholeskyLogJacobianKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
 	d := dst.Float64s()
 	zero(d)
-	linalg.CorrCholeskyRev(rowsOf(out), k.K, in[0].Float64s(), nil, g.Float64s(), d, &k.sc)
+	linalg.CorrCholeskyRev(laRows(out), k.K, in[0].Float64s(), nil, g.Float64s(), d, &k.sc)
 }
 
 // CorrCholeskyParam takes coordinates [off, off + K(K−1)/2) of θ, maps them to the Cholesky
@@ -340,141 +340,141 @@ func (b *Builder) CorrCholeskyParam(off, K int) (*G.Node, error) {
 // CorrCholesky maps unconstrained values x [C, K(K−1)/2] to the Cholesky factor of a correlation
 // matrix [C, K·K] and adds the log-Jacobian to the log density.
 func (b *Builder) CorrCholesky(x *G.Node, K int) (*G.Node, error) {
-	lj, err := b.apply(&corrCholeskyLogJacobianKernel{K: K}, x)
+	lj, err := b.apply(&laCorrCholeskyLogJacobianKernel{K: K}, x)
 	if err != nil {
 		return nil, err
 	}
 	b.terms = append(b.terms, lj)
-	return b.apply(&corrCholeskyKernel{K: K}, x)
+	return b.apply(&laCorrCholeskyKernel{K: K}, x)
 }
 
-// gpKernel is gp_exp_quad_cov(x, α, ρ): x [R, N·D], α and ρ [R, 1] → [R, N·N].
-type gpKernel struct{ N, D int }
+// laGpKernel is gp_exp_quad_cov(x, α, ρ): x [R, N·D], α and ρ [R, 1] → [R, N·N].
+type laGpKernel struct{ N, D int }
 
-func (k gpKernel) name() string { return "GPExpQuadCov" }
-func (k gpKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
-	R, err := batchRows(k.name(), in, []int{k.N * k.D, 1, 1})
+func (k laGpKernel) name() string { return "GPExpQuadCov" }
+func (k laGpKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	R, err := laBatchRows(k.name(), in, []int{k.N * k.D, 1, 1})
 	return tensor.Shape{R, k.N * k.N}, err
 }
-func (k gpKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	linalg.GPExpQuadCov(rowsOf(out), k.N, k.D, in[0].Float64s(), in[1].Float64s(), in[2].Float64s(), out.Float64s())
+func (k laGpKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	linalg.GPExpQuadCov(laRows(out), k.N, k.D, in[0].Float64s(), in[1].Float64s(), in[2].Float64s(), out.Float64s())
 }
-func (k gpKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+func (k laGpKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
 	d := dst.Float64s()
 	zero(d)
 	gs := make([][]float64, 3)
 	gs[i] = d
-	linalg.GPExpQuadCovRev(rowsOf(out), k.N, k.D, in[0].Float64s(), in[1].Float64s(), in[2].Float64s(),
+	linalg.GPExpQuadCovRev(laRows(out), k.N, k.D, in[0].Float64s(), in[1].Float64s(), in[2].Float64s(),
 		out.Float64s(), g.Float64s(), gs[0], gs[1], gs[2])
 }
 
 // GPExpQuadCov adds the N×N exponentiated-quadratic covariance of N points of D coordinates
 // x [C or 1, N·D] with magnitude alpha and length-scale rho [C or 1, 1]: [C or 1, N·N].
 func (b *Builder) GPExpQuadCov(x, alpha, rho *G.Node, N, D int) (*G.Node, error) {
-	return b.apply(gpKernel{N: N, D: D}, x, alpha, rho)
+	return b.apply(laGpKernel{N: N, D: D}, x, alpha, rho)
 }
 
-// addDiagKernel is a + diag(d): a [R, N·N], d [R, 1 or N] → [R, N·N].
-type addDiagKernel struct{ N, dn int }
+// laAddDiagKernel is a + diag(d): a [R, N·N], d [R, 1 or N] → [R, N·N].
+type laAddDiagKernel struct{ N, dn int }
 
-func (k *addDiagKernel) name() string { return "AddDiag" }
-func (k *addDiagKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+func (k *laAddDiagKernel) name() string { return "AddDiag" }
+func (k *laAddDiagKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 	if len(in) == 2 && len(in[1]) == 2 {
 		k.dn = in[1][1]
 	}
 	if k.dn != 1 && k.dn != k.N {
 		return nil, fmt.Errorf("autodiff: add_diag of a %d×%d matrix and %d values", k.N, k.N, k.dn)
 	}
-	R, err := batchRows(k.name(), in, []int{k.N * k.N, k.dn})
+	R, err := laBatchRows(k.name(), in, []int{k.N * k.N, k.dn})
 	return tensor.Shape{R, k.N * k.N}, err
 }
-func (k *addDiagKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	linalg.AddDiag(rowsOf(out), k.N, k.dn, in[0].Float64s(), in[1].Float64s(), out.Float64s())
+func (k *laAddDiagKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	linalg.AddDiag(laRows(out), k.N, k.dn, in[0].Float64s(), in[1].Float64s(), out.Float64s())
 }
-func (k *addDiagKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+func (k *laAddDiagKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
 	d := dst.Float64s()
 	zero(d)
 	if i == 0 {
-		linalg.AddDiagRev(rowsOf(out), k.N, k.dn, g.Float64s(), d, nil)
+		linalg.AddDiagRev(laRows(out), k.N, k.dn, g.Float64s(), d, nil)
 		return
 	}
-	linalg.AddDiagRev(rowsOf(out), k.N, k.dn, g.Float64s(), nil, d)
+	linalg.AddDiagRev(laRows(out), k.N, k.dn, g.Float64s(), nil, d)
 }
 
 // AddDiag adds a + diag(d) for N×N matrices a [C or 1, N·N] and d [C or 1, 1] (one value for the
 // whole diagonal) or [C or 1, N].
 func (b *Builder) AddDiag(a, d *G.Node, N int) (*G.Node, error) {
-	return b.apply(&addDiagKernel{N: N}, a, d)
+	return b.apply(&laAddDiagKernel{N: N}, a, d)
 }
 
-// diagPreKernel is diag(v) m: v [R, K], m [R, K·M] → [R, K·M].
-type diagPreKernel struct{ K, M int }
+// laDiagPreKernel is diag(v) m: v [R, K], m [R, K·M] → [R, K·M].
+type laDiagPreKernel struct{ K, M int }
 
-func (k diagPreKernel) name() string { return "DiagPreMultiply" }
-func (k diagPreKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
-	R, err := batchRows(k.name(), in, []int{k.K, k.K * k.M})
+func (k laDiagPreKernel) name() string { return "DiagPreMultiply" }
+func (k laDiagPreKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	R, err := laBatchRows(k.name(), in, []int{k.K, k.K * k.M})
 	return tensor.Shape{R, k.K * k.M}, err
 }
-func (k diagPreKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	linalg.DiagPreMultiply(rowsOf(out), k.K, k.M, in[0].Float64s(), in[1].Float64s(), out.Float64s())
+func (k laDiagPreKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	linalg.DiagPreMultiply(laRows(out), k.K, k.M, in[0].Float64s(), in[1].Float64s(), out.Float64s())
 }
-func (k diagPreKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+func (k laDiagPreKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
 	d := dst.Float64s()
 	zero(d)
 	gs := make([][]float64, 2)
 	gs[i] = d
-	linalg.DiagPreMultiplyRev(rowsOf(out), k.K, k.M, in[0].Float64s(), in[1].Float64s(), g.Float64s(), gs[0], gs[1])
+	linalg.DiagPreMultiplyRev(laRows(out), k.K, k.M, in[0].Float64s(), in[1].Float64s(), g.Float64s(), gs[0], gs[1])
 }
 
 // DiagPreMultiply adds diag(v) m for v [C or 1, K] and K×M matrices m [C or 1, K·M].
 func (b *Builder) DiagPreMultiply(v, m *G.Node, K, M int) (*G.Node, error) {
-	return b.apply(diagPreKernel{K: K, M: M}, v, m)
+	return b.apply(laDiagPreKernel{K: K, M: M}, v, m)
 }
 
-// matMulKernel is a x: a [R, Ra·K], x [R, K·M] → [R, Ra·M].
-type matMulKernel struct{ R, K, M int }
+// laMatMulKernel is a x: a [R, Ra·K], x [R, K·M] → [R, Ra·M].
+type laMatMulKernel struct{ R, K, M int }
 
-func (k matMulKernel) name() string { return "MatMul" }
-func (k matMulKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
-	R, err := batchRows(k.name(), in, []int{k.R * k.K, k.K * k.M})
+func (k laMatMulKernel) name() string { return "MatMul" }
+func (k laMatMulKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	R, err := laBatchRows(k.name(), in, []int{k.R * k.K, k.K * k.M})
 	return tensor.Shape{R, k.R * k.M}, err
 }
-func (k matMulKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	linalg.MatMul(rowsOf(out), k.R, k.K, k.M, in[0].Float64s(), in[1].Float64s(), out.Float64s())
+func (k laMatMulKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	linalg.MatMul(laRows(out), k.R, k.K, k.M, in[0].Float64s(), in[1].Float64s(), out.Float64s())
 }
-func (k matMulKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+func (k laMatMulKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
 	d := dst.Float64s()
 	zero(d)
 	gs := make([][]float64, 2)
 	gs[i] = d
-	linalg.MatMulRev(rowsOf(out), k.R, k.K, k.M, in[0].Float64s(), in[1].Float64s(), g.Float64s(), gs[0], gs[1])
+	linalg.MatMulRev(laRows(out), k.R, k.K, k.M, in[0].Float64s(), in[1].Float64s(), g.Float64s(), gs[0], gs[1])
 }
 
 // MatMul adds the product of R×K matrices a [C or 1, R·K] and K×M matrices x [C or 1, K·M]:
 // [C or 1, R·M]. With M = 1 it is a matrix-vector product; a shared a times per-chain vectors is
 // one gemm for the whole batch.
 func (b *Builder) MatMul(a, x *G.Node, R, K, M int) (*G.Node, error) {
-	return b.apply(matMulKernel{R: R, K: K, M: M}, a, x)
+	return b.apply(laMatMulKernel{R: R, K: K, M: M}, a, x)
 }
 
-// transposeKernel is aᵀ: [R, Ra·K] → [R, K·Ra].
-type transposeKernel struct{ R, K int }
+// laTransposeKernel is aᵀ: [R, Ra·K] → [R, K·Ra].
+type laTransposeKernel struct{ R, K int }
 
-func (k transposeKernel) name() string { return "Transpose" }
-func (k transposeKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
-	R, err := batchRows(k.name(), in, []int{k.R * k.K})
+func (k laTransposeKernel) name() string { return "Transpose" }
+func (k laTransposeKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	R, err := laBatchRows(k.name(), in, []int{k.R * k.K})
 	return tensor.Shape{R, k.R * k.K}, err
 }
-func (k transposeKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	linalg.Transpose(rowsOf(out), k.R, k.K, in[0].Float64s(), out.Float64s())
+func (k laTransposeKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	linalg.Transpose(laRows(out), k.R, k.K, in[0].Float64s(), out.Float64s())
 }
-func (k transposeKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
+func (k laTransposeKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
 	d := dst.Float64s()
 	zero(d)
-	linalg.TransposeRev(rowsOf(out), k.R, k.K, g.Float64s(), d)
+	linalg.TransposeRev(laRows(out), k.R, k.K, g.Float64s(), d)
 }
 
 // Transpose adds the transpose of R×K matrices a [C or 1, R·K]: [C or 1, K·R].
 func (b *Builder) Transpose(a *G.Node, R, K int) (*G.Node, error) {
-	return b.apply(transposeKernel{R: R, K: K}, a)
+	return b.apply(laTransposeKernel{R: R, K: K}, a)
 }
