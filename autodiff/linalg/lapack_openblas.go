@@ -12,6 +12,20 @@ package linalg
 #include <cblas.h>
 void openblas_set_num_threads(int num_threads);
 void dpotrf_(char *uplo, int *n, double *a, int *lda, int *info);
+void dpotri_(char *uplo, int *n, double *a, int *lda, int *info);
+
+// inv = (l l^T)^-1 from the row-major lower factor l (LAPACK's column-major upper one), both
+// triangles filled.
+static int spd_inverse(int K, const double *l, double *inv) {
+	char uplo = 'U';
+	int n = K, info = 0;
+	memcpy(inv, l, sizeof(double) * K * K);
+	dpotri_(&uplo, &n, inv, &n, &info);
+	for (int i = 0; i < K; i++)
+		for (int j = 0; j < i; j++)
+			inv[j * K + i] = inv[i * K + j];
+	return info;
+}
 
 static void chol_batch(int C, int K, const double *a, int sa, double *l, int *ok) {
 	char uplo = 'U';
@@ -82,6 +96,26 @@ func CholeskyLAPACK(C_, K int, a, l []float64, ok []bool) {
 			ok[c] = f != 0
 		}
 	}
+}
+
+// spdInverse writes (l lᵀ)⁻¹ for one K×K factor: OpenBLAS's dpotri from lapackMinK up, the two
+// triangular solves below.
+func spdInverse(K int, l, inv []float64) {
+	if K < lapackMinK {
+		spdInverseGo(K, l, inv)
+		return
+	}
+	C.spd_inverse(C.int(K), (*C.double)(unsafe.Pointer(&l[0])), (*C.double)(unsafe.Pointer(&inv[0])))
+}
+
+// cholesky1Fast is cholesky1 through dpotrf from lapackMinK up.
+func cholesky1Fast(K int, a, l []float64) bool {
+	if K < lapackMinK {
+		return cholesky1(K, a, l)
+	}
+	ok := []bool{false}
+	CholeskyLAPACK(1, K, a, l, ok)
+	return ok[0]
 }
 
 // CholeskyRevLAPACK is CholeskyRev through OpenBLAS (a gemm for lᵀ g, two trsm for the

@@ -12,3 +12,7 @@ func CholeskyLAPACK(C, K int, a, l []float64, ok []bool) { choleskyGo(C, K, a, l
 func CholeskyRevLAPACK(C, K int, l, gl, ga []float64, sc *Scratch) {
 	choleskyRevGo(C, K, l, gl, ga, sc)
 }
+
+func spdInverse(K int, l, inv []float64) { spdInverseGo(K, l, inv) }
+
+func cholesky1Fast(K int, a, l []float64) bool { return cholesky1(K, a, l) }

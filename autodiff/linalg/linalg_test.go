@@ -608,3 +608,44 @@ func TestLAPACKPaths(t *testing.T) {
 		}
 	})
 }
+
+// TestLargeK runs the sizes where the exported functions switch to OpenBLAS (K ≥ 16 where cgo is
+// on): Cholesky's and MultiNormal's gradients against finite differences at K = 20, and the
+// inverse from dpotri against the triangular solves.
+func TestLargeK(t *testing.T) {
+	const C, K, N = 2, 20, 2
+	r := rand.New(rand.NewPCG(20, 2))
+	a := randSPD(r, C, K)
+	l := make([]float64, C*K*K)
+	ok := make([]bool, C)
+	Cholesky(C, K, a, l, ok)
+	if !ok[0] || !ok[1] {
+		t.Fatal("refused a positive-definite matrix")
+	}
+	gl, ga := randn(r, C*K*K), make([]float64, C*K*K)
+	for i := range gl {
+		if i%K > (i/K)%K {
+			gl[i] = 0
+		}
+	}
+	CholeskyRev(C, K, l, gl, ga, nil)
+	fdCheck(t, "Cholesky d/dA", a, ga, func() float64 { Cholesky(C, K, a, l, nil); return dot(gl, l) })
+
+	inv, want := make([]float64, K*K), make([]float64, K*K)
+	spdInverse(K, l[:K*K], inv)
+	spdInverseGo(K, l[:K*K], want)
+	for i := range inv {
+		if math.Abs(inv[i]-want[i]) > 1e-10*math.Max(1, math.Abs(want[i])) {
+			t.Fatalf("inverse element %d: %g, by solves %g", i, inv[i], want[i])
+		}
+	}
+
+	y, mu := randn(r, C*N*K), randn(r, K)
+	out, g := make([]float64, C), randn(r, C)
+	gs := make([]float64, C*K*K)
+	MultiNormal(C, K, N, 1, y, mu, a, out, nil, nil, gs, &Scratch{})
+	fdCheck(t, "MultiNormal d/dSigma", a, scaleSum(C, K*K, false, g, gs), func() float64 {
+		MultiNormal(C, K, N, 1, y, mu, a, out, nil, nil, nil, nil)
+		return dot(g, out)
+	})
+}

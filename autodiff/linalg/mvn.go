@@ -125,7 +125,7 @@ func MultiNormal(C, K, N, muRows int, y, mu, sigma, out, gy, gmu, gsigma []float
 	z, w, l, inv := work[:K*N], work[K*N:2*K*N], work[2*K*N:2*K*N+K*K], work[2*K*N+K*K:]
 	for c := 0; c < C; c++ {
 		gs := part(gsigma, K*K, c)
-		if !cholesky1(K, at(sigma, K*K, c), l) {
+		if !cholesky1Fast(K, at(sigma, K*K, c), l) {
 			out[c] = math.Inf(-1)
 			zeroAll(part(gy, N*K, c), part(gmu, muRows*K, c), gs)
 			continue
@@ -139,13 +139,7 @@ func MultiNormal(C, K, N, muRows int, y, mu, sigma, out, gy, gmu, gsigma []float
 			copy(w, z)
 			solveLowerT(K, N, l, w)
 		}
-		// inv = Σ⁻¹ = l⁻ᵀ l⁻¹
-		zeroAll(inv)
-		for i := 0; i < K; i++ {
-			inv[i*K+i] = 1
-		}
-		solveLower(K, K, l, inv)
-		solveLowerT(K, K, l, inv)
+		spdInverse(K, l, inv)
 		for i := 0; i < K; i++ {
 			for j := 0; j <= i; j++ {
 				s := 0.0
@@ -163,4 +157,14 @@ func MultiNormal(C, K, N, muRows int, y, mu, sigma, out, gy, gmu, gsigma []float
 			}
 		}
 	}
+}
+
+// spdInverseGo writes (l lᵀ)⁻¹ = l⁻ᵀ l⁻¹ by two triangular solves.
+func spdInverseGo(K int, l, inv []float64) {
+	zeroAll(inv)
+	for i := 0; i < K; i++ {
+		inv[i*K+i] = 1
+	}
+	solveLower(K, K, l, inv)
+	solveLowerT(K, K, l, inv)
 }
