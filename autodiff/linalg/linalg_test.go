@@ -649,3 +649,24 @@ func TestLargeK(t *testing.T) {
 		return dot(g, out)
 	})
 }
+
+// TestTanhLog1mSq: the one-expm1 tanh and log(1 − tanh²) agree with math.Tanh and with the
+// direct formula where that is accurate, and stay finite where 1 − tanh² rounds to 0.
+func TestTanhLog1mSq(t *testing.T) {
+	for _, u := range []float64{-30, -5, -1.3, -1e-3, -1e-9, 0, 1e-12, 1e-6, 0.2, 0.9, 2, 7, 25} {
+		z, l := tanhLog1mSq(u)
+		if math.Abs(z-math.Tanh(u)) > 2e-16*math.Max(1e-300, math.Abs(math.Tanh(u)))+1e-300 && math.Abs(z-math.Tanh(u)) > 4e-16*math.Abs(z) {
+			t.Errorf("tanh(%g): %.17g, math.Tanh %.17g", u, z, math.Tanh(u))
+		}
+		if tanhOf(u) != z {
+			t.Errorf("tanhOf(%g) differs from tanhLog1mSq's", u)
+		}
+		if math.Abs(u) < 3 {
+			if d := math.Log1p(-math.Tanh(u) * math.Tanh(u)); math.Abs(l-d) > 1e-13*math.Max(1, math.Abs(d)) {
+				t.Errorf("log(1 - tanh²(%g)): %.17g, direct %.17g", u, l, d)
+			}
+		} else if want := 2 * (math.Ln2 - math.Abs(u)); math.IsInf(l, 0) || math.Abs(l-want) > 1e-6*math.Abs(want) {
+			t.Errorf("log(1 - tanh²(%g)): %g, want about %g", u, l, want)
+		}
+	}
+}

@@ -98,11 +98,20 @@ func lgamma(x float64) float64 {
 // K(K−1)/2.
 func NumCorrFree(K int) int { return K * (K - 1) / 2 }
 
-// log1mTanhSq is log(1 − tanh²u) = 2 log sech u, written so that it stays accurate for large |u|
-// (where 1 − tanh²u cancels).
-func log1mTanhSq(u float64) float64 {
+// tanhLog1mSq returns z = tanh u and log(1 − z²) = 2 log sech u from one expm1 and one log:
+// with m = expm1(−2|u|), |z| = −m/(2 + m) and log(1 − z²) = 2(log 2 − |u| − log(2 + m)). Both
+// stay accurate at both ends (no 1 − z² cancellation for large |u|, no 1 − e^{−2|u|} one for
+// small).
+func tanhLog1mSq(u float64) (z, l float64) {
 	a := math.Abs(u)
-	return 2 * (log2 - a - math.Log1p(math.Exp(-2*a)))
+	m := math.Expm1(-2 * a)
+	return math.Copysign(-m/(2+m), u), 2 * (log2 - a - math.Log(2+m))
+}
+
+// tanhOf is tanhLog1mSq's z alone: the same rounding as the forward pass, for the reverse.
+func tanhOf(u float64) float64 {
+	m := math.Expm1(-2 * math.Abs(u))
+	return math.Copysign(-m/(2+m), u)
 }
 
 // CorrCholesky is Stan's cholesky_corr_constrain for each chain: the K(K−1)/2 unconstrained
@@ -128,17 +137,28 @@ func CorrCholesky(C, K int, u, l, logJ []float64) {
 		k := 0
 		for i := 1; i < K; i++ {
 			row := lc[i*K : i*K+K]
-			row[0] = math.Tanh(uc[k])
-			lj += log1mTanhSq(uc[k])
+			z, lz := tanhLog1mSq(uc[k])
+			row[0] = z
+			lj += lz
 			k++
 			s := row[0] * row[0]
+			// Σⱼ ½ log(1 − sⱼ₋₁) = log Πⱼ √(1 − sⱼ₋₁): the square roots the row needs anyway,
+			// multiplied up and logged once per row (each factor is in (0, 1], and at least lᵢᵢ).
+			prod := 1.0
 			for j := 1; j < i; j++ {
-				lj += 0.5 * math.Log1p(-s)
-				row[j] = math.Tanh(uc[k]) * math.Sqrt(1-s)
-				lj += log1mTanhSq(uc[k])
+				r := math.Sqrt(1 - s)
+				prod *= r
+				if prod < 1e-200 { // keep the product from underflowing on a near-singular row
+					lj += math.Log(prod)
+					prod = 1
+				}
+				z, lz := tanhLog1mSq(uc[k])
+				row[j] = z * r
+				lj += lz
 				k++
 				s += row[j] * row[j]
 			}
+			lj += math.Log(prod)
 			row[i] = math.Sqrt(1 - s)
 		}
 		if logJ != nil {
@@ -172,7 +192,7 @@ func CorrCholeskyRev(C, K int, u, gl, glj, gu []float64, sc *Scratch) {
 			// forward pass of row i: x (the row), z (its tanh values), sv[j] (Σ_{k≤j} xₖ²)
 			s := 0.0
 			for j := 0; j < i; j++ {
-				z[j] = math.Tanh(uc[k0+j])
+				z[j] = tanhOf(uc[k0+j])
 				if j == 0 {
 					x[0] = z[0]
 				} else {
