@@ -157,7 +157,11 @@ func TestStanValuesRegenerate(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "stan_values.txt")
 	cmd := exec.Command("Rscript", "bench/stan/linalg_values.R")
 	cmd.Dir = "../.."
-	cmd.Env = append(os.Environ(), "HMCC_LINALG_OUT="+out)
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	cmd.Env = append(os.Environ(), "HMCC_LINALG_OUT="+out, "HMCC_RSTAN_CACHE="+filepath.Join(cache, "hmcc-rstan"))
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("Rscript: %v\n%s", err, b)
 	}

@@ -32,11 +32,24 @@ functions {
 "
 expose_stan_functions(stanc(model_code = fns, model_name = "linalg_values"))
 
-corr_model <- stan_model(model_code = "
+# The compiled model is cached outside the repository (HMCC_RSTAN_CACHE, as the other rstan
+# scripts do), keyed by its code; the exposed functions are recompiled on every run.
+corr_code <- "
 data { int<lower=1> K; real<lower=0> eta; }
 parameters { cholesky_factor_corr[K] L; }
 model { target += lkj_corr_cholesky_lpdf(L | eta); }
-", model_name = "corr_cholesky")
+"
+cache <- Sys.getenv("HMCC_RSTAN_CACHE", file.path(tempdir(), "hmcc-rstan"))
+dir.create(cache, showWarnings = FALSE, recursive = TRUE)
+code_file <- tempfile(fileext = ".stan")
+writeLines(corr_code, code_file)
+key <- file.path(cache, paste0("corr_cholesky_", unname(tools::md5sum(code_file)), ".rds"))
+if (file.exists(key)) {
+  corr_model <- readRDS(key)
+} else {
+  corr_model <- stan_model(model_code = corr_code, model_name = "corr_cholesky")
+  saveRDS(corr_model, key)
+}
 
 lines <- character()
 put <- function(key, v) {
