@@ -170,3 +170,42 @@ func TestLinalgOpsShapeErrors(t *testing.T) {
 		t.Error("add_diag accepted 3 values for a 2×2 matrix")
 	}
 }
+
+// TestLinalgOpsFailingChain: a chain whose covariance is not positive definite gets a log
+// density of −Inf from Cholesky → MultiNormalCholesky and from MultiNormal, the other chains
+// their finite values, and nothing panics.
+func TestLinalgOpsFailingChain(t *testing.T) {
+	const C, K = 3, 2
+	for _, viaFactor := range []bool{true, false} {
+		b := NewBuilder(C, 4)
+		must := mustFor(t)
+		s := must(b.Param(0, 4, unconstrained)) // Σ = [[θ0, θ1], [θ2, θ3]] (lower triangle read)
+		y := b.Constant(1, K, []float64{0.3, -0.2})
+		mu := b.Constant(1, K, []float64{0, 0})
+		var err error
+		if viaFactor {
+			err = b.MultiNormalCholesky(y, mu, must(b.Cholesky(s, K)), K)
+		} else {
+			err = b.MultiNormal(y, mu, s, K)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		prog, err := b.Compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		theta := []float64{
+			2, 0, 0.5, 1, // positive definite
+			1, 0, 3, 1, // 1 − 9 < 0: not
+			1.5, 0, -0.2, 0.8,
+		}
+		lp, g := make([]float64, C), make([]float64, C*4)
+		if err := prog.LogDensityGrad(theta, lp, g); err != nil {
+			t.Fatal(err)
+		}
+		if math.IsInf(lp[0], 0) || !math.IsInf(lp[1], -1) || math.IsInf(lp[2], 0) {
+			t.Errorf("factor %v: log densities %v, want finite, −Inf, finite", viaFactor, lp)
+		}
+	}
+}
