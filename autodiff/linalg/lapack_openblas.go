@@ -86,6 +86,9 @@ func CholeskyLAPACK(C_, K int, a, l []float64, ok []bool) {
 	C.chol_batch(C.int(C_), C.int(K), (*C.double)(unsafe.Pointer(&a[0])), C.int(sa),
 		(*C.double)(unsafe.Pointer(&l[0])), &flags[0])
 	for c, f := range flags {
+		if f != 0 && !finite(l[c*n:(c+1)*n]) {
+			f = 0 // dpotrf passes NaN through (its test is ajj ≤ 0); Cholesky refuses it
+		}
 		if f == 0 {
 			lc := l[c*n : (c+1)*n]
 			for i := range lc {
