@@ -189,7 +189,12 @@ func (r *runCmd) Run(e *env) error {
 		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, (r.Draws+r.Thin-1)/r.Thin) // rows, as --thin keeps them
 	}
 	summary.Print(e.stdout, sum, run)
-	fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs and summary.csv to %s\n", r.Chains, r.OutputDir)
+	if sh := cfg.Shard; !sh.IsZero() {
+		first := sh.FirstChain(r.Chains)
+		fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs (shard %s: output_%d.csv to output_%d.csv) and summary.csv to %s\n", r.Chains, sh, first+1, first+r.Chains, r.OutputDir)
+	} else {
+		fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs and summary.csv to %s\n", r.Chains, r.OutputDir)
+	}
 	if res.Interrupted {
 		return errInterrupted
 	}

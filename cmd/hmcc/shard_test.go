@@ -85,8 +85,12 @@ func TestShardChainsAreTheGlobalChains(t *testing.T) {
 			if code, out, errs := hmcc(t, append([]string{"run", model, data, "--chains", "4", "--output-dir", whole, "--quiet"}, common...)...); code != 0 {
 				t.Fatalf("whole run: exit %d\n%s\n%s", code, out, errs)
 			}
-			if code, out, errs := hmcc(t, append([]string{"run", model, data, "--chains", "2", "--shard", "2/2", "--output-dir", shard, "--quiet"}, common...)...); code != 0 {
+			code, out, errs := hmcc(t, append([]string{"run", model, data, "--chains", "2", "--shard", "2/2", "--output-dir", shard, "--quiet"}, common...)...)
+			if code != 0 {
 				t.Fatalf("shard run: exit %d\n%s\n%s", code, out, errs)
+			}
+			if !strings.Contains(out, "wrote 2 chain CSVs (shard 2/2: output_3.csv to output_4.csv)") {
+				t.Errorf("the shard run does not say which files it wrote:\n%s", out)
 			}
 			if _, err := os.Stat(filepath.Join(shard, "output_1.csv")); err == nil {
 				t.Error("shard 2/2 wrote output_1.csv")
@@ -118,7 +122,7 @@ func TestShardChainsAreTheGlobalChains(t *testing.T) {
 			if r3, r4 := rows(t, filepath.Join(shard, "output_3.csv")), rows(t, filepath.Join(shard, "output_4.csv")); r3[5] == r4[5] {
 				t.Error("chains 3 and 4 drew the same row")
 			}
-			code, out, errs := hmcc(t, "summary", shard)
+			code, out, errs = hmcc(t, "summary", shard)
 			if code != 0 || !strings.Contains(out, "2 chains") {
 				t.Errorf("hmcc summary of the shard: exit %d\n%s\n%s", code, out, errs)
 			}
