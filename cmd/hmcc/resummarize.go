@@ -32,7 +32,7 @@ func (c *summaryCmd) Run(e *env) error {
 		return hmcclib.UserError{Err: err}
 	}
 	if shard, err := cmdstan.ShardOf(set.Files[0]); err == nil && shard.Count > 1 {
-		return c.merge(e) // one shard of several: summarised as a merge that lacks the others
+		return c.merge(e) // one shard of several: summarised on its own
 	}
 	if err := c.checkSuperchains(len(set.Files)); err != nil {
 		return err
@@ -56,7 +56,8 @@ func noDraws(dir string) error {
 }
 
 // merge summarises the shards of one run (hmcc run --shard i/n), one directory each, as one
-// run whose shards are the superchains of nested R-hat. Shards that are missing are reported
+// run whose shards are the superchains of nested R-hat (one directory: that shard on its own,
+// as the run's own summary showed it). Shards that are missing from several are reported
 // in the verdict and, unless --allow-missing, make the exit status 2 after the summary of the
 // shards given: a statistician wants to see what there is, but a script must not take a
 // partial run for the whole (a shard that failed or ran out of time may be the one whose
@@ -79,10 +80,14 @@ func (c *summaryCmd) merge(e *env) error {
 		present = append(present, s.Index)
 		fmt.Fprintf(e.stdout, "  shard %s  %s  chains %s  (run %s)\n", s.ShardID, s.Dir, idRange(s.IDs), s.Files[0].Config["hmcc_run_id"])
 	}
+	alone := len(c.Dirs) == 1 // asked about one shard: summarised on its own, not as a partial run
+	if alone && len(m.Missing) > 0 {
+		fmt.Fprintf(e.stdout, "this shard alone; hmcc summary DIR... with every shard's directory merges the run\n")
+	}
 	fmt.Fprintln(e.stdout)
 	var problems []string
 	var missing string
-	if len(m.Missing) > 0 {
+	if len(m.Missing) > 0 && !alone {
 		are := "are"
 		if len(m.Missing) == 1 {
 			are = "is"

@@ -65,13 +65,11 @@ func ReadChainDir(dir string) (*ChainSet, error) {
 }
 
 // wholeChains refuses a directory with a chain file missing. A run's files are numbered from 1;
-// shard i of n (hmcc run --shard) numbers its files by global chain id, so they run on from
-// wherever its first chain is, and there are hmcc_chains of them.
+// shard i of n (hmcc run --shard) numbers its files by global chain id from its first chain's
+// (firstChainNumber), and there are hmcc_chains of them.
 func wholeChains(dir string, chains []string, first *File) error {
-	start := 1
-	shard, err := ShardOf(first)
-	if err == nil && shard.Count > 1 {
-		start = ChainNumber(chains[0])
+	start := firstChainNumber(first)
+	if shard, err := ShardOf(first); err == nil && shard.Count > 1 {
 		if c, err := strconv.Atoi(first.Config["hmcc_chains"]); err == nil && c != len(chains) {
 			return fmt.Errorf("%s has %s, %d chain file(s) of shard %d/%d, which ran %d chains: a chain is missing, so this is not the whole shard; rerun the shard into an empty directory (or with --overwrite)", dir, DescribeFiles(chains), len(chains), shard.Index, shard.Count, c)
 		}
@@ -82,6 +80,19 @@ func wholeChains(dir string, chains []string, first *File) error {
 		}
 	}
 	return nil
+}
+
+// firstChainNumber is the number of the first chain file of f's run: 1, or for shard i of a run
+// split by hmcc run --shard i/n with C chains per shard, (i−1)·C + 1.
+func firstChainNumber(f *File) int {
+	var i, n, c int
+	if _, err := fmt.Sscanf(f.Config["hmcc_shard"], "%d/%d", &i, &n); err != nil || i < 1 {
+		return 1
+	}
+	if _, err := fmt.Sscan(f.Config["hmcc_chains"], &c); err != nil || c < 1 {
+		return 1
+	}
+	return (i-1)*c + 1
 }
 
 // oneRun refuses chain files of different runs: hmcc's carry hmcc_run_id; for CmdStan's, chains
