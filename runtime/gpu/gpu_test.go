@@ -16,7 +16,7 @@ import (
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/compiler/cudagen"
 	"github.com/hmcc-dev/hmcc/compiler/cudagen/cudagentest"
-	"github.com/hmcc-dev/hmcc/internal/philox"
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 	"github.com/hmcc-dev/hmcc/ir"
 	"github.com/hmcc-dev/hmcc/runtime"
 )
@@ -233,7 +233,7 @@ func BenchmarkLogDensityGrad(b *testing.B) {
 // the reference compiler/cudagen's host shim test uses too): float64 to 1e-8, and float32, the
 // GPU's default, to 1e-3 relative (seven leapfrog steps of float32 rounding; θ is given as
 // float32 holds it). Then the same transition with the momenta and uniforms drawn on the device
-// (TransitionDrawn) against the reference fed internal/philox's draws.
+// (TransitionDrawn) against the reference fed runtime/rng's draws (Key.Normals, DrawnUniform).
 func TestTransition(t *testing.T) {
 	m := cudagentest.Load(t, "../../models/sparse_logistic.model", "../../models/german_credit.csv")
 	const chains = 6
@@ -242,8 +242,8 @@ func TestTransition(t *testing.T) {
 		for _, drawn := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/device_draws=%v", prec, drawn), func(t *testing.T) {
 				g, cpu := targets(t, m, chains, prec)
-				rng := rand.New(rand.NewPCG(3, 4))
-				theta := cudagentest.RandomTheta(rng, chains*n)
+				src := rand.New(rand.NewPCG(3, 4))
+				theta := cudagentest.RandomTheta(src, chains*n)
 				for i := range theta {
 					theta[i] *= 0.25
 					if prec == cudagen.Float32 {
@@ -252,22 +252,23 @@ func TestTransition(t *testing.T) {
 				}
 				mom, invM := make([]float64, chains*n), make([]float64, n)
 				for i := range mom {
-					mom[i] = rng.NormFloat64()
+					mom[i] = src.NormFloat64()
 				}
 				for i := range invM {
-					invM[i] = 0.5 + float64(float32(rng.Float64()))
+					invM[i] = 0.5 + float64(float32(src.Float64()))
 				}
 				in := TransitionIn{Momentum: mom, StepSize: []float64{0.01, 0.02, 0.005, 0.03, 0.01, 30}, Steps: []int{1, 4, 7, 2, 5, 3},
 					Uniform: []float64{0.1, 0.9, 0.2, 0.999, 0.3, 0.5}}
-				const seed, iter = 11, 5
+				const iter, chain0 = 5, 100
+				key := rng.KeyOf(11)
 				if drawn {
 					z := make([]float64, n)
 					for c := 0; c < chains; c++ {
-						philox.Normals(seed, uint32(c), iter, z)
+						key.Normals(z, chain0+uint32(c), iter, rng.Momentum)
 						for i := range z {
 							mom[c*n+i] = z[i] / math.Sqrt(invM[i])
 						}
-						in.Uniform[c] = philox.Uniform(seed, uint32(c), iter)
+						in.Uniform[c] = cudagen.DrawnUniform(key, chain0+uint32(c), iter)
 					}
 				}
 				if err := g.SetPosition(theta); err != nil {
@@ -280,7 +281,7 @@ func TestTransition(t *testing.T) {
 					Diverged: make([]bool, chains), Position: make([]float64, chains*n)}
 				var err error
 				if drawn {
-					err = g.TransitionDrawn(seed, iter, in, &out)
+					err = g.TransitionDrawn(key, iter, chain0, in, &out)
 				} else {
 					err = g.Transition(in, &out)
 				}
@@ -323,8 +324,8 @@ func BenchmarkTransition(b *testing.B) {
 			}
 			defer g.Close()
 			n := m.Dim()
-			rng := rand.New(rand.NewPCG(1, 2))
-			theta := cudagentest.RandomTheta(rng, chains*n)
+			src := rand.New(rand.NewPCG(1, 2))
+			theta := cudagentest.RandomTheta(src, chains*n)
 			for i := range theta {
 				theta[i] *= 0.25
 			}
@@ -342,7 +343,7 @@ func BenchmarkTransition(b *testing.B) {
 			start := time.Now()
 			for it := 0; it < b.N; it++ {
 				// momenta and uniforms drawn on the device (Philox): nothing drawn on the host
-				if err := g.TransitionDrawn(1, uint64(it), in, &out); err != nil {
+				if err := g.TransitionDrawn(rng.KeyOf(1), uint32(it), 0, in, &out); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hmcc-dev/hmcc/compiler/cudagen"
 	"github.com/hmcc-dev/hmcc/runtime"
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 )
 
 // The device-resident HMC transition: the chains' state (position, gradient, log density,
@@ -95,12 +96,13 @@ func (t *Target) Transition(in TransitionIn, out *TransitionOut) error {
 }
 
 // TransitionDrawn is Transition with every chain's momentum and Metropolis uniform drawn inside
-// the kernels from the counter-based stream (seed, iter) of internal/philox, which the host can
-// reproduce: no momentum is drawn on the host or crosses the bus. in.Momentum and in.Uniform are
-// ignored.
-func (t *Target) TransitionDrawn(seed, iter uint64, in TransitionIn, out *TransitionOut) error {
+// the kernels from runtime/rng's streams of the run's key at iteration iter, chain chain0+c for
+// the batch's chain c (cudagen's Draw: Key.Normals(…, rng.Momentum) over the square root of the
+// inverse metric, and cudagen.DrawnUniform), which the host can reproduce: no momentum is drawn
+// on the host or crosses the bus. in.Momentum and in.Uniform are ignored.
+func (t *Target) TransitionDrawn(key rng.Key, iter, chain0 uint32, in TransitionIn, out *TransitionOut) error {
 	in.Momentum, in.Uniform = nil, nil
-	t.counter = cudagen.CounterWords(seed, iter)
+	t.counter = cudagen.CounterWords(key, iter, chain0)
 	defer func() { t.counter = nil }()
 	return t.Transition(in, out)
 }
