@@ -16,9 +16,9 @@ import (
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/compiler/cudagen"
 	"github.com/hmcc-dev/hmcc/compiler/cudagen/cudagentest"
-	"github.com/hmcc-dev/hmcc/runtime/rng"
 	"github.com/hmcc-dev/hmcc/ir"
 	"github.com/hmcc-dev/hmcc/runtime"
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 )
 
 // These tests need an NVIDIA GPU: the test binary exits in cu's initialiser without one. Build
