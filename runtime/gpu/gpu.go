@@ -48,7 +48,7 @@ type Target struct {
 	grad  []float64
 	lp    []float64
 	mom   []float64 // a transition's momenta, dim×chains
-	f32   []float32 // float32 conversions; used on the context's thread only
+	stage pinned    // page-locked: every copy to and from the device goes through it (pinned.go)
 
 }
 
@@ -213,6 +213,7 @@ func (t *Target) release() {
 	if t.blas != nil {
 		t.blas.Close()
 	}
+	t.stage.free()
 	for _, b := range t.bufs {
 		cu.MemFree(b)
 	}
@@ -282,42 +283,53 @@ func transpose(dst, src []float64, rows, cols int) {
 	}
 }
 
-// upload converts values to the buffer's element type and copies them to the device.
+// upload converts values to the buffer's element type in the page-locked stage and copies them
+// to the device.
 func (t *Target) upload(buf int, v []float64) error {
 	if len(v) == 0 {
 		return nil
 	}
 	b := t.prog.Buffers[buf]
 	if b.Double || t.elem == 8 {
-		return cu.MemcpyHtoD(t.bufs[buf], unsafe.Pointer(&v[0]), int64(8*len(v)))
+		if err := t.stage.grow(8 * len(v)); err != nil {
+			return err
+		}
+		copy(t.stage.f64(len(v)), v)
+		return cu.MemcpyHtoD(t.bufs[buf], t.stage.p, int64(8*len(v)))
 	}
-	f := t.stage32(len(v))
+	if err := t.stage.grow(4 * len(v)); err != nil {
+		return err
+	}
+	f := t.stage.f32(len(v))
 	for i, x := range v {
 		f[i] = float32(x)
 	}
-	return cu.MemcpyHtoD(t.bufs[buf], unsafe.Pointer(&f[0]), int64(4*len(f)))
+	return cu.MemcpyHtoD(t.bufs[buf], t.stage.p, int64(4*len(f)))
 }
 
-// stage32 is a float32 staging buffer of n values, kept between calls (upload and download run
-// on the context's thread, one at a time).
-func (t *Target) stage32(n int) []float32 {
-	if cap(t.f32) < n {
-		t.f32 = make([]float32, n)
-	}
-	return t.f32[:n]
-}
-
-// download copies a buffer back as float64.
+// download copies a buffer back through the page-locked stage, as float64.
 func (t *Target) download(buf int, v []float64) error {
+	if len(v) == 0 {
+		return nil
+	}
 	b := t.prog.Buffers[buf]
 	if b.Double || t.elem == 8 {
-		return cu.MemcpyDtoH(unsafe.Pointer(&v[0]), t.bufs[buf], int64(8*len(v)))
+		if err := t.stage.grow(8 * len(v)); err != nil {
+			return err
+		}
+		if err := cu.MemcpyDtoH(t.stage.p, t.bufs[buf], int64(8*len(v))); err != nil {
+			return err
+		}
+		copy(v, t.stage.f64(len(v)))
+		return nil
 	}
-	f := t.stage32(len(v))
-	if err := cu.MemcpyDtoH(unsafe.Pointer(&f[0]), t.bufs[buf], int64(4*len(f))); err != nil {
+	if err := t.stage.grow(4 * len(v)); err != nil {
 		return err
 	}
-	for i, x := range f {
+	if err := cu.MemcpyDtoH(t.stage.p, t.bufs[buf], int64(4*len(v))); err != nil {
+		return err
+	}
+	for i, x := range t.stage.f32(len(v)) {
 		v[i] = float64(x)
 	}
 	return nil
