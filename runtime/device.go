@@ -109,6 +109,17 @@ func (d *deviceKernel) Flush(s *State, tu *Tuning, emit func(stats []Stats, pos 
 	if d.chunked == nil || len(d.pending) == 0 {
 		return nil
 	}
+	if sf, ok := d.chunked.(SlotFlusher); ok {
+		k := 0
+		err := sf.FlushSlots(len(d.pending), func(r *Recorded) error {
+			d.stats(s, tu, d.pending[k], &TransitionOut{Accept: r.Accept[0], Energy: r.Energy[0], LogP: r.LogP[0], Diverged: r.Diverged[0]})
+			k++
+			copy(s.Pos, r.Position[0])
+			return emit(d.info.Stats, s.Pos)
+		})
+		d.pending = d.pending[:0]
+		return err
+	}
 	rec, err := d.chunked.Flush(len(d.pending))
 	if err != nil {
 		return err

@@ -155,6 +155,27 @@ func (d *hostChunked) Flush(k int) (*Recorded, error) {
 	return r, nil
 }
 
+// hostSlots is hostChunked handing its slots back one at a time (SlotFlusher); Flush must not be
+// used then.
+type hostSlots struct {
+	hostChunked
+	slotCalls int
+}
+
+func (d *hostSlots) Flush(int) (*Recorded, error) {
+	return nil, fmt.Errorf("Flush called on a SlotFlusher")
+}
+
+func (d *hostSlots) FlushSlots(k int, emit func(*Recorded) error) error {
+	for _, s := range d.hostChunked.slots[:k] {
+		d.slotCalls++
+		if err := emit(&s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // TestChunkedDrawsEqualUnchunked: recording iterations on the device and flushing them seven at a
 // time (the last chunk partial) gives exactly the draws and statistics of bringing each back as
 // it is made, because the host draws the same momenta and uniforms in the same order.
@@ -166,22 +187,33 @@ func TestChunkedDrawsEqualUnchunked(t *testing.T) {
 	if _, err := Sample(context.Background(), plain, cfg, want); err != nil {
 		t.Fatal(err)
 	}
-	chunked := &hostChunked{hostDevice: hostDevice{gaussian: gaussian{chains: 4, scales: scales}}, chunk: 7, slots: make([]Recorded, 7)}
-	got := newMemorySink(4, len(scales), cfg.Draws)
-	res, err := Sample(context.Background(), chunked, cfg, got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.DrawsDone != cfg.Draws || chunked.records != cfg.Draws || chunked.runs != cfg.Draws {
-		t.Fatalf("%d draws, %d recorded, %d transitions; want %d", res.DrawsDone, chunked.records, chunked.runs, cfg.Draws)
-	}
-	if !sameDraws(got.draws, want.draws) {
-		t.Error("chunked draws differ from per-iteration draws")
-	}
-	for it := range want.stats {
-		for c := range want.stats[it] {
-			if got.stats[it][c] != want.stats[it][c] {
-				t.Fatalf("draw %d chain %d: stats %+v, want %+v", it, c, got.stats[it][c], want.stats[it][c])
+	for _, slots := range []bool{false, true} {
+		chunked := &hostChunked{hostDevice: hostDevice{gaussian: gaussian{chains: 4, scales: scales}}, chunk: 7, slots: make([]Recorded, 7)}
+		var target ChunkedTarget = chunked
+		sf := &hostSlots{}
+		if slots { // one slot at a time (SlotFlusher)
+			sf.hostChunked = *chunked
+			chunked, target = &sf.hostChunked, sf
+		}
+		got := newMemorySink(4, len(scales), cfg.Draws)
+		res, err := Sample(context.Background(), target, cfg, got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.DrawsDone != cfg.Draws || chunked.records != cfg.Draws || chunked.runs != cfg.Draws {
+			t.Fatalf("slots %v: %d draws, %d recorded, %d transitions; want %d", slots, res.DrawsDone, chunked.records, chunked.runs, cfg.Draws)
+		}
+		if slots && sf.slotCalls != cfg.Draws {
+			t.Errorf("%d slots flushed one at a time, want %d", sf.slotCalls, cfg.Draws)
+		}
+		if !sameDraws(got.draws, want.draws) {
+			t.Errorf("slots %v: chunked draws differ from per-iteration draws", slots)
+		}
+		for it := range want.stats {
+			for c := range want.stats[it] {
+				if got.stats[it][c] != want.stats[it][c] {
+					t.Fatalf("slots %v: draw %d chain %d: stats %+v, want %+v", slots, it, c, got.stats[it][c], want.stats[it][c])
+				}
 			}
 		}
 	}

@@ -60,6 +60,14 @@ type ChunkedTarget interface {
 	Flush(k int) (*Recorded, error)
 }
 
+// SlotFlusher is a ChunkedTarget that can also hand the first k slots back one at a time, in
+// order, so that the host holds one iteration's draws at a time instead of a whole chunk's (at
+// 16,384 chains × 64 slots the chunk is hundreds of megabytes): emit gets each slot as a
+// Recorded of one iteration, valid only during the call. The sampler prefers it to Flush.
+type SlotFlusher interface {
+	FlushSlots(k int, emit func(r *Recorded) error) error
+}
+
 // Recorded is a flushed chunk: for iteration k of the chunk, Position[k] is chains×dim and the
 // statistics have one entry per chain.
 type Recorded struct {

@@ -49,7 +49,9 @@ type Target struct {
 	lp    []float64
 	mom   []float64 // a transition's momenta, dim×chains
 	stage pinned    // page-locked: every copy to and from the device goes through it (pinned.go)
-
+	// one slot of the ring at a time (FlushSlots)
+	slot                 Recorded
+	slotDraws, slotStats []float64
 }
 
 // Options configure a Target.
@@ -308,26 +310,28 @@ func (t *Target) upload(buf int, v []float64) error {
 }
 
 // download copies a buffer back through the page-locked stage, as float64.
-func (t *Target) download(buf int, v []float64) error {
+func (t *Target) download(buf int, v []float64) error { return t.downloadAt(buf, 0, v) }
+
+// downloadAt copies len(v) elements of a buffer from element off on, as float64.
+func (t *Target) downloadAt(buf int, off int, v []float64) error {
 	if len(v) == 0 {
 		return nil
 	}
 	b := t.prog.Buffers[buf]
-	if b.Double || t.elem == 8 {
-		if err := t.stage.grow(8 * len(v)); err != nil {
-			return err
-		}
-		if err := cu.MemcpyDtoH(t.stage.p, t.bufs[buf], int64(8*len(v))); err != nil {
-			return err
-		}
+	size := int64(t.elem)
+	if b.Double {
+		size = 8
+	}
+	if err := t.stage.grow(int(size) * len(v)); err != nil {
+		return err
+	}
+	src := t.bufs[buf] + cu.DevicePtr(size*int64(off))
+	if err := cu.MemcpyDtoH(t.stage.p, src, size*int64(len(v))); err != nil {
+		return err
+	}
+	if size == 8 {
 		copy(v, t.stage.f64(len(v)))
 		return nil
-	}
-	if err := t.stage.grow(4 * len(v)); err != nil {
-		return err
-	}
-	if err := cu.MemcpyDtoH(t.stage.p, t.bufs[buf], int64(4*len(v))); err != nil {
-		return err
 	}
 	for i, x := range t.stage.f32(len(v)) {
 		v[i] = float64(x)

@@ -190,6 +190,50 @@ var _ runtime.ChunkedTarget = (*Target)(nil)
 // ChunkSize is how many iterations the ring on the device holds (Options.DrawChunk).
 func (t *Target) ChunkSize() int { return t.chunk }
 
+var _ runtime.SlotFlusher = (*Target)(nil)
+
+// FlushSlots downloads the first k slots of the ring one at a time and hands each to emit, so
+// the host holds one iteration's draws (chains × dim) at a time, in buffers kept between calls,
+// never a chunk's.
+func (t *Target) FlushSlots(k int, emit func(r *Recorded) error) error {
+	if k < 0 || k > t.chunk {
+		return fmt.Errorf("internal error: flushing %d of a ring of %d", k, t.chunk)
+	}
+	c, n, h := t.chains, t.dim, t.prog.HMC
+	if len(t.slot.Position) == 0 {
+		t.slotDraws, t.slotStats = make([]float64, n*c), make([]float64, 4*c)
+		t.slot = Recorded{Position: [][]float64{make([]float64, c*n)}, LogP: [][]float64{nil}, Accept: [][]float64{nil},
+			Energy: [][]float64{nil}, Diverged: [][]bool{make([]bool, c)}}
+	}
+	r := &t.slot
+	for s := 0; s < k; s++ {
+		// Slot s is rows s·Dim … (s+1)·Dim−1 of the ring and rows 4s … 4s+3 of the statistics.
+		if err := t.do(func() error {
+			if err := t.downloadAt(h.Draws, s*n*c, t.slotDraws); err != nil {
+				return err
+			}
+			return t.downloadAt(h.Stats, 4*s*c, t.slotStats)
+		}); err != nil {
+			return err
+		}
+		transpose(r.Position[0], t.slotDraws, n, c)
+		st := t.slotStats
+		r.LogP[0], r.Accept[0], r.Energy[0] = st[:c], st[c:2*c], st[2*c:3*c]
+		for i, v := range r.LogP[0] {
+			if math.IsNaN(v) {
+				r.LogP[0][i] = math.Inf(-1)
+			}
+		}
+		for i, v := range st[3*c : 4*c] {
+			r.Diverged[0][i] = v != 0
+		}
+		if err := emit(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Flush downloads the first k slots of the ring, and nothing else.
 func (t *Target) Flush(k int) (*Recorded, error) {
 	if k < 0 || k > t.chunk {
