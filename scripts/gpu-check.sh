@@ -12,7 +12,8 @@
 #   memcheck    compute-sanitizer memcheck over every kernel: the log density of every bundled
 #               model (7 chains, both precisions), the transition (device draws too) and the ring
 #   tests       the GPU tests at 1, 7, 300, 1024 and 16384 chains in both precisions: log density
-#               and gradient against the CPU executor, the transition, sampling through the ring
+#               and gradient against the CPU executor, bitwise repeatable (any block size), the
+#               transition, sampling through the ring
 #   throughput  chain-gradients/s, German credit, at 128, 1024, 4096, 16384 chains: log density
 #               with θ crossing the bus (both precisions) and whole transitions on the device
 #   end-to-end  hmcc-gpu run on German credit, 16384 chains: min bulk-ESS/s and max R-hat
@@ -74,7 +75,7 @@ else
 fi
 
 # tests
-(cd runtime/gpu && timeout "$(limit 150)" "$GPUTEST" -test.v -test.count 1 -test.run 'TestMatchesCPU|TestTransition|TestSamples') > "$OUT/tests.txt" 2>&1
+(cd runtime/gpu && timeout "$(limit 150)" "$GPUTEST" -test.v -test.count 1 -test.run 'TestMatchesCPU|TestDeterministic|TestTransition|TestSamples') > "$OUT/tests.txt" 2>&1
 status=$?
 pass=$(grep -c -- '--- PASS' "$OUT/tests.txt") fail=$(grep -c -- '--- FAIL' "$OUT/tests.txt")
 if [ "$status" -eq 0 ]; then
