@@ -32,8 +32,14 @@ line() { # check status details
 }
 # limit SHARE: the seconds a check may take, its share but never past the budget
 limit() { local left=$((BUDGET - (SECONDS - start))); echo $(( $1 < left ? $1 : (left > 5 ? left : 5) )); }
-# last: the last meaningful line of a log, for a summary
-last() { grep -v '^\s*$' "$1" | tail -1 | cut -c1-200; }
+# last: the last meaningful line of a log, for a summary; on a machine without a GPU, saying so
+last() {
+  if grep -q 'NoDevice' "$1"; then
+    echo "no CUDA device: the binary stopped in cu's initialiser (NoDevice)"
+  else
+    grep -v '^\s*$' "$1" | tail -1 | cut -c1-200
+  fi
+}
 GPUTEST=$PWD/bin/gpu.test HMCC=$PWD/bin/hmcc-gpu
 for f in "$GPUTEST" "$HMCC"; do
   [ -x "$f" ] || { echo "gpu-check: $f is missing: build it with scripts/cuda-check.sh and carry bin/" >&2; exit 2; }
