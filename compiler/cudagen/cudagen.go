@@ -38,8 +38,9 @@ import (
 )
 
 // MaxBlockRows is the most block rows a launch may have (HMCC_ROWS in the source): the partial
-// sums of a kernel are MaxBlockRows rows per slot. MinChunk is the fewest elements a block row may
-// have (except the last).
+// sums of a kernel are MaxBlockRows rows per slot. MinChunk (HMCC_MIN_CHUNK) is the fewest
+// elements a block row may have (except the last), so a kernel over at most MinChunk elements
+// has one row and adds its per-chain sums directly.
 const (
 	MaxBlockRows = 64
 	MinChunk     = 8

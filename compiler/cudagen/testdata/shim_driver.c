@@ -8,7 +8,8 @@
  *   zero I
  *   launch NAME N                    a kernel over N elements, on the grid the GPU would use: CHUNK
  *                                    elements per block row, more where N needs more than
- *                                    HMCC_ROWS rows (runtime/gpu's grid never launches more)
+ *                                    HMCC_ROWS rows (runtime/gpu's grid never launches more), and
+ *                                    one row when N is at most HMCC_MIN_CHUNK
  *   order REVERSE                    1: from here on run the blocks and threads of a launch in
  *                                    reverse order (rows last to first), as a GPU may schedule them
  *   gemm TRANS ROWS COLS IN MAT OUT  as cudagen.Gemm, with the semantics of column-major cuBLAS
@@ -52,6 +53,7 @@ static void launch(const char *name, int n) {
   if (!fn) fail("no kernel", name);
   int ch = chunk;
   if ((n + ch - 1) / ch > HMCC_ROWS) ch = (n + HMCC_ROWS - 1) / HMCC_ROWS;
+  if (n <= HMCC_MIN_CHUNK && ch < n) ch = n; /* one row, as the GPU's rows have HMCC_MIN_CHUNK */
   unsigned gy = (n + ch - 1) / ch;
   blockDim.x = block; blockDim.y = blockDim.z = 1;
   /* the blocks that hold the window's chains, and in them the window's threads */
