@@ -40,8 +40,6 @@ type Target struct {
 	blas  *cublas.Standard
 	block int // threads per block, over chains
 	chunk int // slots of the ring of recorded iterations
-	// counter, while TransitionDrawn runs, is the Philox key and iteration the device draws from.
-	counter []float64
 
 	// host staging, reused between calls
 	theta []float64

@@ -95,23 +95,28 @@ func (t *Target) Transition(in TransitionIn, out *TransitionOut) error {
 	return nil
 }
 
+var _ runtime.DeviceDrawer = (*Target)(nil)
+
+// DrawsOnDevice reports that the target draws every transition's momenta and Metropolis
+// uniforms inside the kernels (runtime.DeviceDrawer): the sampler sends TransitionIn.Drawn, no
+// host RNG runs per step and no momentum crosses the bus.
+func (t *Target) DrawsOnDevice() bool { return true }
+
 // TransitionDrawn is Transition with every chain's momentum and Metropolis uniform drawn inside
 // the kernels from runtime/rng's streams of the run's key at iteration iter, chain chain0+c for
 // the batch's chain c (cudagen's Draw: Key.Normals(…, rng.Momentum) over the square root of the
-// inverse metric, and cudagen.DrawnUniform), which the host can reproduce: no momentum is drawn
-// on the host or crosses the bus. in.Momentum and in.Uniform are ignored.
+// inverse metric, and cudagen.DrawnUniform), which the host can reproduce. in.Momentum and
+// in.Uniform are ignored.
 func (t *Target) TransitionDrawn(key rng.Key, iter, chain0 uint32, in TransitionIn, out *TransitionOut) error {
-	in.Momentum, in.Uniform = nil, nil
-	t.counter = cudagen.CounterWords(key, iter, chain0)
-	defer func() { t.counter = nil }()
+	in.Drawn = &runtime.DrawAddress{Key: key, Iter: iter, FirstChain: chain0}
 	return t.Transition(in, out)
 }
 
 // transition uploads the inputs, runs the transition and then `after`, all on the context's
-// thread. With t.counter set (TransitionDrawn) the device draws the momenta and uniforms.
+// thread. With in.Drawn set the device draws the momenta and uniforms.
 func (t *Target) transition(in TransitionIn, after func() error) error {
 	c, n := t.chains, t.dim
-	drawn := t.counter != nil
+	drawn := in.Drawn != nil
 	if !drawn && (len(in.Momentum) != c*n || len(in.Uniform) != c) || len(in.StepSize) != c || len(in.Steps) != c {
 		return fmt.Errorf("internal error: transition inputs do not match %d chains × %d", c, n)
 	}
@@ -133,7 +138,7 @@ func (t *Target) transition(in TransitionIn, after func() error) error {
 		inputs = append(inputs, struct {
 			buf int
 			v   []float64
-		}{h.RNG, t.counter})
+		}{h.RNG, cudagen.CounterWords(in.Drawn.Key, in.Drawn.Iter, in.Drawn.FirstChain)})
 	} else {
 		if len(t.mom) != c*n {
 			t.mom = make([]float64, c*n)
