@@ -40,6 +40,10 @@ type Config struct {
 	Metric string
 	// Progress, if set, is called after every iteration.
 	Progress func(phase string, iter, total int)
+	// Resume, if set, continues a run from a snapshot its CheckpointSink kept: no
+	// initialisation and no warmup; sampling goes on from the snapshot's iteration with its
+	// state, tuning and generator (checkpoint.go). The rest of the Config must be the run's.
+	Resume *Snapshot
 }
 
 // Stats are the per-chain sampler diagnostics of one iteration, CmdStan's sampler columns.
@@ -226,13 +230,19 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 	default:
 		return nil, fmt.Errorf("unknown sampler %q (have %v)", cfg.Sampler, Samplers)
 	}
+	if cfg.Resume != nil {
+		cfg.Warmup = 0 // warmup's tuning comes with the snapshot
+	}
 	ev := newEvaluator(t)
 	c, n := ev.c, ev.n
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
+	src := rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15)
+	rng := rand.New(src)
 	st := newState(c, n)
 	res := &Result{Divergences: make([]int, c)}
-	if err := initialise(ev, rng, st, cfg.Init); err != nil {
-		return nil, err
+	if cfg.Resume == nil { // a resumed run's chains are where its snapshot has them
+		if err := initialise(ev, rng, st, cfg.Init); err != nil {
+			return nil, err
+		}
 	}
 	tu := &Tuning{StepSize: make([]float64, c), Metric: unitMetric(n), Length: cfg.PathLength, MaxSteps: cfg.MaxSteps}
 	for i := range tu.StepSize {
@@ -263,6 +273,12 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 		k := newNUTS(ev, cfg.MaxTreeDepth)
 		res.MaxTreeDepthHits = make([]int, c)
 		p = plan{warmup: k, sampling: func(*Tuning) Kernel { return k }, adapt: newAdaptation(ev, cfg, nil)}
+	}
+	p.source = src
+	if cfg.Resume != nil {
+		if err := cfg.Resume.restore(cfg, src, ev, st, tu, res); err != nil {
+			return nil, err
+		}
 	}
 	return run(ctx, cfg, sink, ev, rng, st, tu, p, res)
 }
