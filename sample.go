@@ -80,6 +80,9 @@ type Output struct {
 	SaveWarmup bool
 	// SaveMetric also writes each chain's adapted tuning to output_<chain>_metric.json.
 	SaveMetric bool
+	// Resumable, if set, keeps Dir/hmcc_checkpoint.json so that the run can be resumed, or
+	// continues the run of Resumable.From (checkpoint.go).
+	Resumable *Resumable
 }
 
 func (c Config) withDefaults() Config {
@@ -173,7 +176,9 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 	}
 	defer release()
 	init := superchainInit(t.Chains, superchains, m.Dim(), cfg.Seed)
-	if cfg.Starts == nil && cfg.InitPathfinder {
+	from := resumeFrom(cfg)
+	resuming := from != nil && !from.InWarmup() // a run in warmup starts again
+	if cfg.Starts == nil && cfg.InitPathfinder && !resuming {
 		starts, err := pathfinderStarts(m.ir, t.Chains, superchains, cfg.Seed)
 		if err != nil && cfg.Messages != nil {
 			fmt.Fprintf(cfg.Messages, "--init pathfinder: %v; the chains start uniform(-2, 2) on the unconstrained scale instead\n", err)
@@ -205,6 +210,9 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 			s.store.Close() // handed to the Fit unless the run failed
 		}
 	}()
+	if s.ck, err = newCheckpointer(cfg); err != nil {
+		return nil, err
+	}
 	rcfg := runtime.Config{Warmup: cfg.Warmup, Draws: cfg.Draws, Seed: cfg.Seed, TargetAccept: cfg.TargetAccept,
 		PathLength: cfg.PathLength, MaxSteps: cfg.MaxSteps, Sampler: cfg.Sampler, MaxTreeDepth: cfg.MaxTreeDepth, Progress: cfg.Progress,
 		Init: init, InvMetric: cfg.InvMetric, StepSize: cfg.StepSize, Metric: cfg.Metric}
@@ -212,6 +220,11 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 		rcfg.Metric = "diag"
 		if n := m.Dim(); n > 1 && len(cfg.InvMetric) == n*n {
 			rcfg.Metric = "dense"
+		}
+	}
+	if resuming {
+		if rcfg.Resume, err = s.resume(from); err != nil {
+			return nil, err
 		}
 	}
 	res, err := runtime.Sample(ctx, prog, rcfg, s)
@@ -231,6 +244,11 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 	fit := &Fit{Result: res, Superchains: superchains, names: append([]string{"lp__"}, names...)}
 	if err := s.finish(res); err != nil {
 		return nil, err
+	}
+	if !res.Interrupted {
+		if err := s.finished(); err != nil {
+			return nil, err
+		}
 	}
 	fit.Wrote = s.out == nil || s.writers != nil
 	if res.DrawsDone > 0 && fit.Wrote {

@@ -44,6 +44,10 @@ type sink struct {
 	divergences, depthHits []int
 	maxDepth               int
 	observer               func(phase string, divergent int, stepSize float64)
+	// genSources are rngs' generators, whose state a checkpoint keeps; ck keeps the checkpoint
+	// (nil unless Output.Resumable).
+	genSources []*rand.PCG
+	ck         *checkpointer
 }
 
 func newSink(m *Model, t Target, cfg Config, superchains int, columns []string) *sink {
@@ -59,7 +63,8 @@ func newSink(m *Model, t Target, cfg Config, superchains int, columns []string) 
 		divergences: make([]int, t.Chains), depthHits: make([]int, t.Chains), maxDepth: cfg.MaxTreeDepth, observer: cfg.Observe}
 	if compiler.Draws(m.ir) { // generate NAME ~ Dist: one random stream per chain, apart from the sampler's
 		for c := 0; c < t.Chains; c++ {
-			s.rngs = append(s.rngs, rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6e7e_0000_0000+uint64(c))))
+			gen := rand.NewPCG(uint64(cfg.Seed), 0x6e7e_0000_0000+uint64(c))
+			s.rngs, s.genSources = append(s.rngs, rand.New(gen)), append(s.genSources, gen)
 			// Saved warmup rows draw from streams of their own, so SaveWarmup leaves the
 			// post-warmup draws as they were.
 			s.warmupRngs = append(s.warmupRngs, rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6e7e_1000_0000+uint64(c))))
@@ -190,6 +195,9 @@ func (s *sink) open() error {
 	s.marks = make([]int64, len(ws))
 	for c, w := range ws {
 		s.marks[c] = w.Written()
+	}
+	if err := s.started(); err != nil {
+		return err
 	}
 	return s.writeMetrics()
 }
