@@ -147,7 +147,7 @@ func (r *runCmd) Run(e *env, kctx *kong.Context) error {
 	defer cancel()
 	defer out.WatchSignals(cancel, e.stderr)()
 	bar := progress.New(e.stderr, r.Quiet)
-	cfg.Progress, cfg.Observe = bar.Update, bar.Observe
+	cfg.Progress, cfg.Observe = pauseForTests(bar.Update), bar.Observe
 	start := time.Now()
 	fit, err := m.Sample(ctx, hmcclib.Target{Device: r.Device, Chains: r.Chains, Threads: r.Threads, Precision: r.Precision}, cfg)
 	bar.Done()
