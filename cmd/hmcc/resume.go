@@ -81,6 +81,9 @@ func (r *runCmd) resume(kctx *kong.Context) (*hmcclib.OutputDir, *hmcclib.Checkp
 	if len(data) > 0 {
 		r.Data, r.More = data[0], data[1:]
 	}
+	if given.Model != "" && given.Data == "" {
+		return fail("give the run's model and data files both (hmcc run --resume %s MODEL DATA ...), or neither to read them where the run did", r.Resume)
+	}
 	if given.Model != "" {
 		r.Model, r.Data, r.More = given.Model, given.Data, given.More
 	} else if r.Model == "-" {

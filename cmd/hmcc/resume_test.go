@@ -214,6 +214,7 @@ func TestResumeRefusesBadInput(t *testing.T) {
 		{"conflicting flag", []string{"run", "--resume", dir, "--chains", "8"}, "--chains 8 conflicts with the run in " + dir + ", which was started with --chains 4"},
 		{"conflicting sampler", []string{"run", "--resume", dir, "--sampler", "nuts"}, "--sampler nuts conflicts with the run in " + dir + ", which was started with --sampler chees"},
 		{"overwrite", []string{"run", "--resume", dir, "--overwrite"}, "--overwrite would replace it"},
+		{"model without data", []string{"run", "--resume", dir, model}, "give the run's model and data files both"},
 		{"no model", []string{"run"}, "hmcc run needs a model and its data: hmcc run MODEL DATA (or hmcc run --resume DIR to continue a stopped run)"},
 	} {
 		code, _, errs := hmcc(t, c.args...)
