@@ -123,15 +123,17 @@ func TestResumeAfterAStopIsBitwise(t *testing.T) {
 		rows  int // the draws the resumed run reports as kept (at least, after SIGINT or SIGTERM); -1: restarted in warmup
 		extra []string
 		more  []string // flags of the resume
+		again string   // if set, the resume is killed here too and resumed once more
 	}{
-		// The first checkpoint comes with the first draw; the next not for 10 s, so the rows
-		// written after it are cut off and drawn again.
-		{"chees/SIGKILL/early", "sampling:6", syscall.SIGKILL, 1, []string{"--threads", "1"}, []string{"--threads", "2"}},
-		{"chees/SIGTERM/late", "sampling:150", syscall.SIGTERM, 150, []string{"--threads", "2"}, nil},
-		{"nuts/SIGINT/thinned", "sampling:100", syscall.SIGINT, 34, []string{"--sampler", "nuts", "--thin", "3", "--threads", "2"}, []string{"--threads", "1"}},
+		// The first checkpoint comes with the first draw and the next not for an hour, so the
+		// rows written after it are cut off and drawn again; so does the resumed run's, whose
+		// first checkpoint is after draw 2.
+		{"chees/SIGKILL/early/twice", "sampling:6", syscall.SIGKILL, 2, []string{"--threads", "1", "--checkpoint-every", "1h"}, []string{"--threads", "2", "--checkpoint-every", "1h"}, "sampling:120"},
+		{"chees/SIGTERM/late", "sampling:150", syscall.SIGTERM, 150, []string{"--threads", "2"}, nil, ""},
+		{"nuts/SIGINT/thinned", "sampling:100", syscall.SIGINT, 34, []string{"--sampler", "nuts", "--thin", "3", "--threads", "2"}, []string{"--threads", "1"}, ""},
 		// A checkpoint after every draw: the one of the last draw written is not yet there.
-		{"nuts/SIGKILL/late", "sampling:170", syscall.SIGKILL, 169, []string{"--sampler", "nuts", "--checkpoint-every", "0"}, nil},
-		{"hmc/SIGKILL/warmup", "warmup:60", syscall.SIGKILL, -1, []string{"--sampler", "hmc", "--metric", "dense", "--save-warmup"}, nil},
+		{"nuts/SIGKILL/late", "sampling:170", syscall.SIGKILL, 169, []string{"--sampler", "nuts", "--checkpoint-every", "0"}, nil, ""},
+		{"hmc/SIGKILL/warmup", "warmup:60", syscall.SIGKILL, -1, []string{"--sampler", "hmc", "--metric", "dense", "--save-warmup"}, nil, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			args := append([]string{"run", model, schoolsData, "--chains", "4", "--warmup", "150", "--draws", "200", "--seed", "5", "--quiet"}, c.extra...)
@@ -158,6 +160,11 @@ func TestResumeAfterAStopIsBitwise(t *testing.T) {
 				}
 			} else if err := cmd.Wait(); err == nil {
 				t.Fatal("the killed run exited 0")
+			}
+			if c.again != "" {
+				cmd, _, _ := startPaused(t, bin, c.again, append([]string{"run", "--resume", dir, "--quiet"}, c.more...)...)
+				cmd.Process.Kill()
+				cmd.Wait()
 			}
 			code, out, errs := runBinary(t, `exec "$@"`, append([]string{bin, "run", "--resume", dir, "--quiet"}, c.more...)...)
 			if code != 0 {
