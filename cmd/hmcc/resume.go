@@ -76,6 +76,10 @@ func (r *runCmd) resume(kctx *kong.Context) (*hmcclib.OutputDir, *hmcclib.Checkp
 			r.Model = in.Path
 		case "data":
 			data = append(data, in.Path)
+		case "init":
+			r.Init = in.Path
+		case "metric":
+			r.MetricFile = in.Path
 		}
 	}
 	if len(data) > 0 {
