@@ -81,12 +81,11 @@ type Checkpoint struct {
 	State         []byte  `json:"state,omitempty"`
 }
 
-// resumeState is Checkpoint.State: the sampler's snapshot and the sink's own streams and
-// counts.
+// resumeState is Checkpoint.State: the sampler's snapshot and the sink's counts. Generated
+// quantities draw from streams addressed by iteration (sink.writeChain): nothing to keep.
 type resumeState struct {
 	Sampler                runtime.Snapshot
-	Generate               [][]byte // each chain's generated-quantity generator (PCG)
-	Divergences, DepthHits []int    // of the kept rows
+	Divergences, DepthHits []int // of the kept rows
 }
 
 // InWarmup reports that the run stopped before its first post-warmup iteration was recorded:
@@ -245,13 +244,6 @@ func (s *sink) Checkpoint(iters int, stopping bool, snapshot func() (*runtime.Sn
 		return err
 	}
 	st := resumeState{Sampler: *snap, Divergences: s.divergences, DepthHits: s.depthHits}
-	for _, g := range s.genSources {
-		b, err := g.MarshalBinary()
-		if err != nil {
-			return err
-		}
-		st.Generate = append(st.Generate, b)
-	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&st); err != nil {
 		return err

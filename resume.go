@@ -59,8 +59,8 @@ func resumeFrom(cfg Config) *Checkpoint {
 }
 
 // resume takes the sink up where ck left it: every chain file cut back to the rows ck counts
-// and reopened for appending, the draws kept so far read back for the summary, the generated
-// quantities' generators and the counts restored. It returns the sampler's snapshot.
+// and reopened for appending, the draws kept so far read back for the summary, and the counts
+// restored. It returns the sampler's snapshot.
 func (s *sink) resume(ck *Checkpoint) (*runtime.Snapshot, error) {
 	if !slices.Equal(ck.Columns, s.columns) || ck.Header.Chains != s.chains || len(ck.Bytes) != s.chains {
 		return nil, UserError{fmt.Errorf("the checkpoint in %s is of %d chains with columns %v; this run has %d chains with columns %v", s.out.path, ck.Header.Chains, ck.Columns, s.chains, s.columns)}
@@ -69,7 +69,7 @@ func (s *sink) resume(ck *Checkpoint) (*runtime.Snapshot, error) {
 	if err != nil {
 		return nil, UserError{fmt.Errorf("%s: %w; start a new run", filepath.Join(s.out.path, CheckpointName), err)}
 	}
-	if len(st.Generate) != len(s.genSources) || len(st.Divergences) != s.chains {
+	if len(st.Divergences) != s.chains {
 		return nil, UserError{fmt.Errorf("the checkpoint in %s is not of this model's run", s.out.path)}
 	}
 	ws := make([]*cmdstan.Writer, 0, s.chains)
@@ -80,23 +80,18 @@ func (s *sink) resume(ck *Checkpoint) (*runtime.Snapshot, error) {
 		return nil, err
 	}
 	for c := 0; c < s.chains; c++ {
-		name := fmt.Sprintf("output_%d.csv", c+1)
+		name := fmt.Sprintf("output_%d.csv", s.first+c+1) // named by global chain id
 		path := filepath.Join(s.out.path, name)
 		if err := s.preload(c, path, ck.Bytes[c], ck.Rows); err != nil {
 			return fail(UserError{fmt.Errorf("cannot resume: %w", err)})
 		}
 		h := ck.Header
-		h.Chain = c + 1
+		h.Chain = s.first + c + 1
 		w, err := cmdstan.Reopen(path, filepath.Join(ck.OutputDir, name), h, s.columns, ck.Metric, ck.Bytes[c])
 		if err != nil {
 			return fail(UserError{fmt.Errorf("cannot resume: %w", err)})
 		}
 		ws = append(ws, w)
-	}
-	for c, g := range s.genSources {
-		if err := g.UnmarshalBinary(st.Generate[c]); err != nil {
-			return fail(UserError{fmt.Errorf("the checkpoint's generator of chain %d: %w", c+1, err)})
-		}
 	}
 	s.writers, s.marks, s.kept, s.metric = ws, slices.Clone(ck.Bytes), ck.Rows, ck.Metric
 	copy(s.divergences, st.Divergences)

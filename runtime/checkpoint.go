@@ -3,20 +3,21 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"time"
 )
 
 // Snapshot is the exact state of a run between two post-warmup iterations: where every chain
-// is, the tuning warmup learned, the random generator's state and the account kept so far.
+// is, the tuning warmup learned, the iteration count that addresses the random streams
+// (Streams: there is no generator state to keep) and the account kept so far.
 // Config.Resume continues a run from it, and the draws that follow are bitwise those the run
 // would have made had it never stopped. Warmup's own state (the adaptation's estimators) is not
 // part of it: a run stopped during warmup is started again.
 type Snapshot struct {
 	// Iters is the number of post-warmup iterations done (Result.DrawsDone before thinning).
 	Iters int
-	// StateIter is State.Iter: transitions taken, which ChEES's Halton jitter reads.
+	// StateIter is State.Iter: transitions taken over warmup and sampling, which addresses the
+	// next iteration's random numbers and ChEES's Halton jitter.
 	StateIter       int
 	Pos, Grad, LogP []float64 // chains×dim, chains×dim, chains
 	// The tuning sampling uses.
@@ -24,8 +25,7 @@ type Snapshot struct {
 	MetricDiag, Dense, Chol    []float64 // Dense and Chol nil for a diagonal metric
 	Length                     float64
 	MaxSteps                   int
-	RNG                        []byte // the sampler's generator (math/rand/v2 PCG, MarshalBinary)
-	Divergences, TreeDepthHits []int  // TreeDepthHits nil unless NUTS
+	Divergences, TreeDepthHits []int // TreeDepthHits nil unless NUTS
 	WarmupDivergence           int
 	TrajectoryLength           float64
 	Gradients, Masked          int64
@@ -45,11 +45,7 @@ type CheckpointSink interface {
 }
 
 // snapshot copies the run's state after res.DrawsDone post-warmup iterations.
-func snapshot(src *rand.PCG, ev *evaluator, st *State, tu *Tuning, res *Result, sampling time.Duration) (*Snapshot, error) {
-	state, err := src.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
+func snapshot(ev *evaluator, st *State, tu *Tuning, res *Result, sampling time.Duration) (*Snapshot, error) {
 	cp := func(v []float64) []float64 {
 		if v == nil {
 			return nil
@@ -58,7 +54,7 @@ func snapshot(src *rand.PCG, ev *evaluator, st *State, tu *Tuning, res *Result, 
 	}
 	s := &Snapshot{Iters: res.DrawsDone, StateIter: st.Iter, Pos: cp(st.Pos), Grad: cp(st.Grad), LogP: cp(st.LogP),
 		StepSize: cp(tu.StepSize), MetricDiag: cp(tu.Metric.Diag), Dense: cp(tu.Metric.Dense), Chol: cp(tu.Metric.Chol),
-		Length: tu.Length, MaxSteps: tu.MaxSteps, RNG: state,
+		Length: tu.Length, MaxSteps: tu.MaxSteps,
 		Divergences: slices.Clone(res.Divergences), WarmupDivergence: res.WarmupDivergence,
 		TrajectoryLength: res.TrajectoryLength, Gradients: ev.grads, Masked: ev.masked,
 		Relocations: slices.Clone(res.Relocations), MetricTrials: slices.Clone(res.MetricTrials),
@@ -70,9 +66,9 @@ func snapshot(src *rand.PCG, ev *evaluator, st *State, tu *Tuning, res *Result, 
 	return s, nil
 }
 
-// restore puts a snapshot's state back: the generator, the chains, the tuning, the work
-// counters and the result so far. It checks the snapshot's shapes against the run's.
-func (s *Snapshot) restore(cfg Config, src *rand.PCG, ev *evaluator, st *State, tu *Tuning, res *Result) error {
+// restore puts a snapshot's state back: the chains and their iteration count, the tuning, the
+// work counters and the result so far. It checks the snapshot's shapes against the run's.
+func (s *Snapshot) restore(cfg Config, ev *evaluator, st *State, tu *Tuning, res *Result) error {
 	c, n := ev.c, ev.n
 	dense := s.Dense != nil
 	switch {
@@ -84,9 +80,6 @@ func (s *Snapshot) restore(cfg Config, src *rand.PCG, ev *evaluator, st *State, 
 		return errors.New("the checkpoint's counts are not the run's chains' or sampler's")
 	case s.Iters < 0 || s.Iters > cfg.Draws:
 		return fmt.Errorf("the checkpoint is after %d post-warmup iterations; the run has %d", s.Iters, cfg.Draws)
-	}
-	if err := src.UnmarshalBinary(s.RNG); err != nil {
-		return fmt.Errorf("the checkpoint's generator state: %w", err)
 	}
 	copy(st.Pos, s.Pos)
 	copy(st.Grad, s.Grad)

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"math/rand/v2"
 	"time"
 )
 
@@ -15,21 +14,19 @@ type plan struct {
 	adapt    *adaptation
 	// learnsLength says the adaptation learns the integration time (ChEES), which Result reports.
 	learnsLength bool
-	// source is rng's generator, whose state a Snapshot keeps.
-	source *rand.PCG
 }
 
 // run is the loop every sampler shares: warmup (a transition, then the adaptation's update),
 // the adapted tuning to the sink, then the post-warmup draws. It stops at an iteration boundary
 // when ctx is cancelled.
-func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Rand, st *State, tu *Tuning, p plan, res *Result) (*Result, error) {
+func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, st *State, tu *Tuning, p plan, res *Result) (*Result, error) {
 	warmupSink, _ := sink.(WarmupSink)
 	checkpointSink, _ := sink.(CheckpointSink)
 	// A resumed run (Sample restored its snapshot; cfg.Warmup is 0) goes straight on sampling.
 	resumed := cfg.Resume != nil
 	start := time.Now()
 	if !resumed {
-		if err := p.adapt.init(rng, st, tu); err != nil {
+		if err := p.adapt.init(r, st, tu); err != nil {
 			return nil, err
 		}
 	}
@@ -38,7 +35,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Ra
 			res.Interrupted = true
 			break
 		}
-		info, err := p.warmup.Step(rng, st, tu)
+		info, err := p.warmup.Step(r, st, tu)
 		if err != nil {
 			return nil, err
 		}
@@ -52,7 +49,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Ra
 				return nil, err
 			}
 		}
-		if err := p.adapt.update(rng, it, st, info, tu); err != nil {
+		if err := p.adapt.update(r, it, st, info, tu); err != nil {
 			return nil, err
 		}
 		if cfg.Progress != nil {
@@ -84,7 +81,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Ra
 			return nil
 		}
 		return checkpointSink.Checkpoint(res.DrawsDone, stopping, func() (*Snapshot, error) {
-			return snapshot(p.source, ev, st, tu, res, before+time.Since(start))
+			return snapshot(ev, st, tu, res, before+time.Since(start))
 		})
 	}
 	if !res.Interrupted && !resumed {
@@ -129,7 +126,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Ra
 			res.Interrupted = true
 			break
 		}
-		info, err := k.Step(rng, st, tu)
+		info, err := k.Step(r, st, tu)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -76,13 +77,13 @@ func rowsAndComments(t *testing.T, path string) (rows, comments []string) {
 // sameAsReference holds a resumed run's files to an uninterrupted run's: every chain file's
 // rows (the draws, and with --save-warmup the warmup rows) bytewise, its comment lines apart
 // from the run id, the output path and the elapsed times, and summary.csv bytewise.
-func sameAsReference(t *testing.T, ref, dir string, chains int) {
+func sameAsReference(t *testing.T, ref, dir string, first, chains int) {
 	t.Helper()
 	differs := func(line string) bool { // the comment lines a resumed run may write differently
 		return strings.Contains(line, "hmcc_run_id =") || strings.Contains(line, "file = ") && strings.Contains(line, "output_") ||
 			strings.Contains(line, "seconds (")
 	}
-	for c := 1; c <= chains; c++ {
+	for c := first + 1; c <= first+chains; c++ {
 		name := "output_" + strconv.Itoa(c) + ".csv"
 		wantRows, wantComments := rowsAndComments(t, filepath.Join(ref, name))
 		rows, comments := rowsAndComments(t, filepath.Join(dir, name))
@@ -134,6 +135,8 @@ func TestResumeAfterAStopIsBitwise(t *testing.T) {
 		// A checkpoint after every draw: the one of the last draw written is not yet there.
 		{"nuts/SIGKILL/late", "sampling:170", syscall.SIGKILL, 169, []string{"--sampler", "nuts", "--checkpoint-every", "0"}, nil, ""},
 		{"hmc/SIGKILL/warmup", "warmup:60", syscall.SIGKILL, -1, []string{"--sampler", "hmc", "--metric", "dense", "--save-warmup"}, nil, ""},
+		// Shard 2 of 3: global chains 5 to 8, in output_5.csv … output_8.csv.
+		{"chees/SIGKILL/shard", "sampling:90", syscall.SIGKILL, 1, []string{"--shard", "2/3", "--checkpoint-every", "1h"}, nil, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			args := append([]string{"run", model, schoolsData, "--chains", "4", "--warmup", "150", "--draws", "200", "--seed", "5", "--quiet"}, c.extra...)
@@ -177,7 +180,11 @@ func TestResumeAfterAStopIsBitwise(t *testing.T) {
 			} else if want := "RESUMED: draws 1 to " + strconv.Itoa(kept) + " per chain were written before the run stopped"; !strings.Contains(out, want) {
 				t.Errorf("stdout lacks %q:\n%s\n%s", want, out, errs)
 			}
-			sameAsReference(t, ref, dir, 4)
+			first := 0
+			if slices.Contains(c.extra, "2/3") {
+				first = 4
+			}
+			sameAsReference(t, ref, dir, first, 4)
 			// Once finished, the run is not resumed again.
 			if code, _, errs := hmcc(t, "run", "--resume", dir); code != 2 || !strings.Contains(errs, "already finished") {
 				t.Errorf("resume of a finished run: exit %d: %s", code, errs)

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +50,8 @@ type runCmd struct {
 	// LogLik adds the pointwise log-likelihood columns that R's loo reads.
 	LogLik bool   `name:"log-lik" help:"Also write log_lik.1 … log_lik.M, the log density of every observed element at each draw (the observed statements' elements in source order), as R's loo::extract_log_lik reads them. Not summarised."`
 	Init   string `help:"JSON file of starting values on the natural scale, {\"name\": number or [numbers]}, for some or all parameters; every chain starts there (parameters not given start uniform(-2, 2) on the unconstrained scale). --init pathfinder starts each chain (each superchain) from its own multi-path Pathfinder draw, falling back to uniform(-2, 2) with a message when Pathfinder fails."`
+	// Shard runs one shard of a run split over processes or machines (docs/scale-out.md).
+	Shard  string `help:"Run shard i of n (1-based: 1 <= i <= n), e.g. --shard 2/4: --chains is this shard's number of chains, global chains (i-1)*chains+1 to i*chains, written as output_<global id>.csv; each chain draws the random numbers of its global id, and each shard adapts on its own chains. See docs/scale-out.md."`
 	Metric string `default:"auto" enum:"diag,dense,auto" help:"Inverse metric learned in warmup: diag (per-coordinate variances), dense (full covariance, with shrinkage; for strongly correlated posteriors) or auto (at each metric window, dense when it allows steps 1.5x larger; up to 200 dimensions). See docs/samplers.md."`
 	// Resume continues a stopped run (resume.go, docs/scale-out.md).
 	Resume          string        `placeholder:"DIR" help:"Continue the stopped run in DIR (its --output-dir) with its own settings: each chain picks up from its last checkpointed draw and the finished files are the ones the run would have written uninterrupted. A run stopped in warmup starts warmup again. MODEL and DATA may be given if they moved (they must be the same files); of the other flags only --threads, --quiet and --checkpoint-every."`
@@ -68,7 +72,25 @@ func (r *runCmd) validate() error {
 	case r.Superchains < 0 || r.Superchains == 1 || (r.Superchains > 0 && r.Chains%r.Superchains != 0):
 		return fmt.Errorf("--superchains must be at least 2 and divide --chains (%d), got %d", r.Chains, r.Superchains)
 	}
-	return nil
+	_, err := r.shard()
+	return err
+}
+
+// shard parses --shard i/n (the zero Shard, 1 of 1, when it is not given).
+func (r *runCmd) shard() (hmcclib.Shard, error) {
+	if r.Shard == "" {
+		return hmcclib.Shard{}, nil
+	}
+	is, ns, ok := strings.Cut(r.Shard, "/")
+	i, ierr := strconv.Atoi(is)
+	n, nerr := strconv.Atoi(ns)
+	if !ok || ierr != nil || nerr != nil || n < 1 || i < 1 || i > n {
+		return hmcclib.Shard{}, fmt.Errorf("--shard takes i/n, shard i of n with whole numbers 1 <= i <= n (e.g. --shard 2/4), got %q", r.Shard)
+	}
+	if int64(n)*int64(r.Chains) > math.MaxInt32 {
+		return hmcclib.Shard{}, fmt.Errorf("--shard %s with --chains %d is more than %d chains in all", r.Shard, r.Chains, math.MaxInt32)
+	}
+	return hmcclib.Shard{Index: i, Count: n}, nil
 }
 
 func (r *runCmd) Run(e *env, kctx *kong.Context) error {
@@ -121,6 +143,7 @@ func (r *runCmd) Run(e *env, kctx *kong.Context) error {
 	cfg := hmcclib.Config{Sampler: r.Sampler, Warmup: cmp.Or(r.Warmup, -1), Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
 		PathLength: r.PathLength, MaxSteps: r.MaxSteps, MaxTreeDepth: r.MaxTreedepth, Metric: r.Metric,
 		Superchains: cmp.Or(r.Superchains, -1), Thin: r.Thin, LogLik: r.LogLik}
+	cfg.Shard, _ = r.shard() // validated above
 	if _, statErr := os.Stat(r.Init); r.Init != "" && r.Init != "pathfinder" && statErr != nil {
 		return hmcclib.UserError{Err: fmt.Errorf("--init %s: %w; give a JSON file of starting values, or --init pathfinder", r.Init, statErr)}
 	}
@@ -134,9 +157,13 @@ func (r *runCmd) Run(e *env, kctx *kong.Context) error {
 			return hmcclib.UserError{Err: err}
 		}
 	}
+	dataHash, err := hmcclib.DataHash(append([]string{r.Data}, r.More...)...)
+	if err != nil {
+		return hmcclib.IOError{Err: fmt.Errorf("hashing the data for the chain files' headers: %w", err)}
+	}
 	cfg.Output = &hmcclib.Output{Dir: out, SaveWarmup: r.SaveWarmup, SaveMetric: r.SaveMetric, Header: cmdstan.Config{
 		Model: filepath.Base(r.Model), DataFile: strings.Join(append([]string{r.Data}, r.More...), ","),
-		Version: version, MetricFile: r.MetricFile, Init: r.Init}}
+		Version: version, MetricFile: r.MetricFile, Init: r.Init, DataHash: dataHash}}
 	cfg.Output.Resumable = &hmcclib.Resumable{Settings: settings, Inputs: inputs, Every: r.CheckpointEvery, From: ck}
 	if ck != nil { // the headers as the run wrote them, whatever the paths are now
 		h := &cfg.Output.Header
@@ -197,7 +224,12 @@ func (r *runCmd) Run(e *env, kctx *kong.Context) error {
 		fmt.Fprintf(e.stdout, "RESUMED: draws 1 to %d per chain were written before the run stopped, draws %d to %d by this process\n", ck.Rows, ck.Rows+1, res.DrawsDone)
 	}
 	summary.Print(e.stdout, sum, run)
-	fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs and summary.csv to %s\n", r.Chains, r.OutputDir)
+	if sh := cfg.Shard; !sh.IsZero() {
+		first := sh.FirstChain(r.Chains)
+		fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs (shard %s: output_%d.csv to output_%d.csv) and summary.csv to %s\n", r.Chains, sh, first+1, first+r.Chains, r.OutputDir)
+	} else {
+		fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs and summary.csv to %s\n", r.Chains, r.OutputDir)
+	}
 	if res.Interrupted {
 		return errInterrupted
 	}
