@@ -50,6 +50,8 @@ type sink struct {
 	divergences, depthHits []int
 	maxDepth               int
 	observer               func(phase string, divergent int, stepSize float64)
+	// ck keeps the checkpoint (nil unless Output.Resumable).
+	ck *checkpointer
 }
 
 func newSink(m *Model, t Target, cfg Config, superchains int, columns []string) *sink {
@@ -199,6 +201,9 @@ func (s *sink) open() error {
 	s.marks = make([]int64, len(ws))
 	for c, w := range ws {
 		s.marks[c] = w.Written()
+	}
+	if err := s.started(); err != nil {
+		return err
 	}
 	return s.writeMetrics()
 }
