@@ -49,6 +49,7 @@ var errInterrupted = errors.New("interrupted")
 
 func main() {
 	hmcclib.RaiseFileLimit()
+	hmcclib.RespectAddressSpaceLimit()
 	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 }
 
