@@ -189,4 +189,39 @@ done
 table() { sed -n '/^ *mean /,/^$/p' "$1"; }
 cmp -s <(table "$tmp/merged-slurm.txt") <(table "$tmp/merged-local.txt") || fail "the merged summaries' tables differ"
 phase "merge and compare"
-echo "check.sh: PASS: 4 Slurm array tasks wrote the same draws as the 4 shards run here (16 chain files compared bytewise); total $(($(date +%s) - t0))s"
+# 8. The time limit's warning mid-run (what --signal sends): the task stops hmcc, requeues
+# itself and, run again, continues with hmcc run --resume; the shard's files must be those of
+# the same shard run here without a stop.
+long=(--chains 4 --warmup 300 --draws 20000 --seed 18)
+job=$(HMCC=$hmcc HMCC_SHARDS=4 sbatch --parsable --array=2 --output="$tmp/slurm-%A_%a.out" \
+	deploy/slurm/hmcc.sbatch "$model" "$data" "$tmp/requeue" "${long[@]}")
+task=${job}_2
+out=$tmp/requeue/shard-2
+rows() { if [ -f "$1" ]; then grep -vc '^#' "$1" || true; else echo 0; fi; }
+for _ in $(seq 600); do
+	[ -f "$out/hmcc_checkpoint.json" ] && [ "$(rows "$out/output_5.csv")" -gt 2000 ] && break
+	sleep 0.2
+done
+[ -f "$out/hmcc_checkpoint.json" ] && [ "$(rows "$out/output_5.csv")" -gt 2000 ] || fail "the long shard did not get going (see $tmp/slurm-${task}.out)"
+scancel --batch --signal=USR1 "$task" || fail "cannot signal task $task: did it finish before it could be stopped?"
+for _ in $(seq 150); do
+	grep -q "requeueing shard 2/4" "$tmp/slurm-${task}.out" 2>/dev/null && [ "$(squeue -h -j "$task" -o %T 2>/dev/null)" = PENDING ] && break
+	sleep 0.2
+done
+[ "$(squeue -h -j "$task" -o %T 2>/dev/null)" = PENDING ] || fail "the task did not requeue itself after SIGUSR1 (see $tmp/slurm-${task}.out)"
+stopped=$(rows "$out/output_5.csv")
+scontrol update JobId="$task" StartTime=now # a requeued job waits a while before it may start
+for _ in $(seq 900); do
+	[ -z "$(squeue -h -j "$task" 2>/dev/null)" ] && break
+	sleep 0.2
+done
+[ -z "$(squeue -h -j "$task" 2>/dev/null)" ] || fail "the requeued task did not finish in 3 minutes"
+grep -q "continuing the stopped run" "$tmp/slurm-${task}.out" || fail "the requeued task did not continue with --resume (see $tmp/slurm-${task}.out)"
+"$hmcc" run "$model" "$data" --shard 2/4 --output-dir "$tmp/local-long" --quiet "${long[@]}" >/dev/null
+for g in 5 6 7 8; do
+	cmp -s <(grep -v '^#' "$tmp/local-long/output_$g.csv") <(grep -v '^#' "$out/output_$g.csv") ||
+		fail "output_$g.csv: the draw rows of the stopped and continued task differ from an uninterrupted run's"
+done
+echo "check.sh: stopped at $((stopped - 1)) of 20000 draws, requeued, resumed: the same draws as an uninterrupted run"
+phase "stop, requeue, --resume"
+echo "check.sh: PASS: 4 Slurm array tasks wrote the same draws as the 4 shards run here (16 chain files compared bytewise); a task stopped by the time limit's warning, requeued and resumed wrote those of an uninterrupted run; total $(($(date +%s) - t0))s"
