@@ -35,6 +35,11 @@ go test -count=1 -race -short -timeout 30m -skip 'TestSamplersMatchStan' ./runti
 # The GPU build (tag hmcc_cuda) compiles, vets and builds its test binary with CUDA headers and
 # link stubs, without a GPU; the generated CUDA C is checked on the host (docs/gpu.md).
 ./scripts/cuda-check.sh
+# Shards on a real scheduler: a one-node Slurm cluster on this machine (the script installs
+# slurm-wlm and munge, stops every daemon it starts), an array of four shards merged and compared
+# bytewise with the same shards run here, and a requeued shard resumed (docs/scale-out.md).
+go build -o /tmp/hmcc-slurm-check ./cmd/hmcc
+as_root env HMCC=/tmp/hmcc-slurm-check deploy/slurm/check.sh
 # Fuzz every target briefly; crashers found earlier live in testdata/fuzz and run above. The
 # budget is a count of executions, not a duration: a duration races Go's fuzz coordinator at its
 # deadline (golang/go#75804, "context deadline exceeded" with no failing input, under load), and
