@@ -65,6 +65,9 @@ type evaluator struct {
 	t     Target
 	c, n  int
 	grads int64 // chain-gradient evaluations, all chains together
+	// rows is chains×dim scratch for per-chain work run on the target's workers (leapfrogThen):
+	// a block of chains [lo, hi) uses row lo, which no other block uses.
+	rows []float64
 	// masked counts the evaluations of chains frozen while others finished their trajectory.
 	masked int64
 }
@@ -91,6 +94,15 @@ type blockTarget interface {
 // and g must be finite points and are left as they were apart from g and lp. vel is scratch for a
 // dense metric when the target runs the chains' updates on the caller's goroutine.
 func leapfrog(ev *evaluator, m *Metric, eps []float64, active []bool, x, p, g, lp, vel []float64) error {
+	return leapfrogThen(ev, m, eps, active, x, p, g, lp, vel, nil)
+}
+
+// leapfrogThen is leapfrog followed by then(lo, hi, scratch) for chains [lo, hi) once their step
+// is done (nil: nothing), with scratch of length dim that no other call running at the same time
+// uses: a kernel's per-step check of each chain (its energy) then runs on the target's workers
+// too. then must touch only its chains' entries.
+func leapfrogThen(ev *evaluator, m *Metric, eps []float64, active []bool, x, p, g, lp, vel []float64,
+	then func(lo, hi int, scratch []float64)) error {
 	n := ev.n
 	for _, on := range active {
 		if !on {
@@ -134,19 +146,25 @@ func leapfrog(ev *evaluator, m *Metric, eps []float64, active []bool, x, p, g, l
 	}
 	if bt, ok := ev.t.(blockTarget); ok {
 		ev.grads += int64(ev.c)
-		before := func(lo, hi int) {
-			var v []float64
-			if m.Chol != nil {
-				v = make([]float64, n)
-			}
-			kickDrift(lo, hi, v)
+		if len(ev.rows) != ev.c*n {
+			ev.rows = make([]float64, ev.c*n)
 		}
-		return bt.LogDensityGradAround(x, lp, g, before, kick)
+		before := func(lo, hi int) { kickDrift(lo, hi, ev.rows[lo*n:(lo+1)*n]) }
+		after := func(lo, hi int) {
+			kick(lo, hi)
+			if then != nil {
+				then(lo, hi, ev.rows[lo*n:(lo+1)*n])
+			}
+		}
+		return bt.LogDensityGradAround(x, lp, g, before, after)
 	}
 	kickDrift(0, len(active), vel)
 	if err := ev.eval(x, lp, g); err != nil {
 		return err
 	}
 	kick(0, len(active))
+	if then != nil {
+		then(0, len(active), vel)
+	}
 	return nil
 }
