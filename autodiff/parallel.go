@@ -75,34 +75,63 @@ func (p *Parallel) Dim() int    { return p.dim }
 
 // LogDensityGrad evaluates every part concurrently on its rows of theta.
 func (p *Parallel) LogDensityGrad(theta, logp, grad []float64) error {
-	if len(p.parts) == 1 {
-		return p.parts[0].LogDensityGrad(theta, logp, grad)
+	return p.LogDensityGradAround(theta, logp, grad, nil, nil)
+}
+
+// LogDensityGradAround is LogDensityGrad with per-chain work fused around each part's
+// evaluation: before(lo, hi) runs for the part's chains [lo, hi) just before the part is
+// evaluated and after(lo, hi) just after, on the goroutine that evaluates it (either may be nil).
+// A sampler moves its per-chain updates (a leapfrog step's kicks and drift) here, so that they
+// run on the workers beside the gradient instead of serially on the caller's goroutine between
+// evaluations: with 64 chains they were the largest serial part of a two-thread run. before and
+// after must touch only their chains' rows; each chain's arithmetic is then the same whichever
+// worker runs it.
+func (p *Parallel) LogDensityGradAround(theta, logp, grad []float64, before, after func(lo, hi int)) error {
+	part := func(i int) error {
+		q := p.parts[i]
+		a, b := p.starts[i], p.starts[i]+q.Chains()
+		if before != nil {
+			before(a, b)
+		}
+		err := q.LogDensityGrad(theta[a*p.dim:b*p.dim], logp[a:b], grad[a*p.dim:b*p.dim])
+		if after != nil && err == nil {
+			after(a, b)
+		}
+		return err
 	}
+	if len(p.parts) == 1 {
+		return part(0)
+	}
+	// The calling goroutine does the first worker's share itself rather than wait idle for it:
+	// one goroutine fewer to start and wake per evaluation. Which parts a worker takes is fixed,
+	// so who runs them changes no result.
 	var wg sync.WaitGroup
 	errs := make([]error, len(p.parts))
 	if p.workers > 0 && p.workers < len(p.parts) {
-		for w := 0; w < p.workers; w++ {
+		share := func(w int) {
+			for i := w; i < len(p.parts); i += p.workers {
+				errs[i] = part(i)
+			}
+		}
+		for w := 1; w < p.workers; w++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for i := w; i < len(p.parts); i += p.workers {
-					q := p.parts[i]
-					a, b := p.starts[i], p.starts[i]+q.Chains()
-					errs[i] = q.LogDensityGrad(theta[a*p.dim:b*p.dim], logp[a:b], grad[a*p.dim:b*p.dim])
-				}
+				share(w)
 			}()
 		}
+		share(0)
 		wg.Wait()
 		return errors.Join(errs...)
 	}
-	for i, q := range p.parts {
-		a, b := p.starts[i], p.starts[i]+q.Chains()
+	for i := 1; i < len(p.parts); i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = q.LogDensityGrad(theta[a*p.dim:b*p.dim], logp[a:b], grad[a*p.dim:b*p.dim])
+			errs[i] = part(i)
 		}()
 	}
+	errs[0] = part(0)
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {

@@ -111,21 +111,25 @@ func (k *hmcKernel) transition(s *State, tu *Tuning, steps []int, uniform func(i
 	copy(x, s.Pos)
 	copy(g, s.Grad)
 	copy(lp, s.LogP)
+	// check marks the chains of [lo, hi) that diverged in this step; leapfrogThen runs it on the
+	// target's workers.
+	check := func(lo, hi int, vel []float64) {
+		for i := lo; i < hi; i++ {
+			if !k.active[i] {
+				continue
+			}
+			h := -lp[i] + m.kinetic(mom[i*n:(i+1)*n], vel)
+			if math.IsNaN(h) || math.IsInf(h, 0) || h-k.h0[i] > 1000 || !finiteRow(g[i*n:(i+1)*n]) {
+				k.div[i] = true
+			}
+		}
+	}
 	for l := 0; l < maxSteps; l++ {
 		for i := range k.active {
 			k.active[i] = !k.div[i] && l < steps[i]
 		}
-		if err := leapfrog(k.ev, m, tu.StepSize, k.active, x, mom, g, lp, k.vel); err != nil {
+		if err := leapfrogThen(k.ev, m, tu.StepSize, k.active, x, mom, g, lp, k.vel, check); err != nil {
 			return err
-		}
-		for i, on := range k.active {
-			if !on {
-				continue
-			}
-			h := -lp[i] + m.kinetic(mom[i*n:(i+1)*n], k.vel)
-			if math.IsNaN(h) || math.IsInf(h, 0) || h-k.h0[i] > 1000 || !finiteRow(g[i*n:(i+1)*n]) {
-				k.div[i] = true
-			}
 		}
 	}
 	for i := 0; i < c; i++ {

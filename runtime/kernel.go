@@ -65,6 +65,9 @@ type evaluator struct {
 	t     Target
 	c, n  int
 	grads int64 // chain-gradient evaluations, all chains together
+	// rows is chains×dim scratch for per-chain work run on the target's workers (leapfrogThen):
+	// a block of chains [lo, hi) uses row lo, which no other block uses.
+	rows []float64
 	// masked counts the evaluations of chains frozen while others finished their trajectory.
 	masked int64
 }
@@ -76,45 +79,92 @@ func (e *evaluator) eval(pos, logp, grad []float64) error {
 	return e.t.LogDensityGrad(pos, logp, grad)
 }
 
+// blockTarget is a Target that can run per-chain work on the goroutines that evaluate its blocks
+// of chains, around each block's evaluation (autodiff.Parallel): leapfrog moves its kicks and
+// drift there, so that they are spread over the threads with the gradient instead of running
+// serially between evaluations. Each chain's arithmetic is the same either way.
+type blockTarget interface {
+	LogDensityGradAround(theta, logp, grad []float64, before, after func(lo, hi int)) error
+}
+
 // leapfrog is the integrator every CPU kernel uses: one step for each chain i with active[i],
 // of the signed step size eps[i] (NUTS integrates backward with −ε): a half kick p += ε/2·∇log p,
 // a drift x += ε·Σp, the evaluation of every row at x, and the second half kick. A batched target
 // evaluates all rows, so the inactive ones are evaluated too and counted as masked; their x, p
-// and g must be finite points and are left as they were apart from g and lp.
+// and g must be finite points and are left as they were apart from g and lp. vel is scratch for a
+// dense metric when the target runs the chains' updates on the caller's goroutine.
 func leapfrog(ev *evaluator, m *Metric, eps []float64, active []bool, x, p, g, lp, vel []float64) error {
+	return leapfrogThen(ev, m, eps, active, x, p, g, lp, vel, nil)
+}
+
+// leapfrogThen is leapfrog followed by then(lo, hi, scratch) for chains [lo, hi) once their step
+// is done (nil: nothing), with scratch of length dim that no other call running at the same time
+// uses: a kernel's per-step check of each chain (its energy) then runs on the target's workers
+// too. then must touch only its chains' entries.
+func leapfrogThen(ev *evaluator, m *Metric, eps []float64, active []bool, x, p, g, lp, vel []float64,
+	then func(lo, hi int, scratch []float64)) error {
 	n := ev.n
-	for i, on := range active {
+	for _, on := range active {
 		if !on {
 			ev.masked++
-			continue
 		}
-		e := eps[i]
-		if m.Chol != nil {
+	}
+	// kickDrift is the first half kick and the drift of chains [lo, hi); vel is the caller's
+	// scratch, one per goroutine.
+	kickDrift := func(lo, hi int, vel []float64) {
+		for i := lo; i < hi; i++ {
+			if !active[i] {
+				continue
+			}
+			e := eps[i]
+			if m.Chol != nil {
+				for j := i * n; j < (i+1)*n; j++ {
+					p[j] += 0.5 * e * g[j]
+				}
+				m.velocity(p[i*n:(i+1)*n], vel)
+				for j, v := range vel {
+					x[i*n+j] += e * v
+				}
+				continue
+			}
+			for j := i * n; j < (i+1)*n; j++ {
+				p[j] += 0.5 * e * g[j]
+				x[j] += e * m.Diag[j-i*n] * p[j]
+			}
+		}
+	}
+	kick := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if !active[i] {
+				continue
+			}
+			e := eps[i]
 			for j := i * n; j < (i+1)*n; j++ {
 				p[j] += 0.5 * e * g[j]
 			}
-			m.velocity(p[i*n:(i+1)*n], vel)
-			for j, v := range vel {
-				x[i*n+j] += e * v
-			}
-			continue
-		}
-		for j := i * n; j < (i+1)*n; j++ {
-			p[j] += 0.5 * e * g[j]
-			x[j] += e * m.Diag[j-i*n] * p[j]
 		}
 	}
+	if bt, ok := ev.t.(blockTarget); ok {
+		ev.grads += int64(ev.c)
+		if len(ev.rows) != ev.c*n {
+			ev.rows = make([]float64, ev.c*n)
+		}
+		before := func(lo, hi int) { kickDrift(lo, hi, ev.rows[lo*n:(lo+1)*n]) }
+		after := func(lo, hi int) {
+			kick(lo, hi)
+			if then != nil {
+				then(lo, hi, ev.rows[lo*n:(lo+1)*n])
+			}
+		}
+		return bt.LogDensityGradAround(x, lp, g, before, after)
+	}
+	kickDrift(0, len(active), vel)
 	if err := ev.eval(x, lp, g); err != nil {
 		return err
 	}
-	for i, on := range active {
-		if !on {
-			continue
-		}
-		e := eps[i]
-		for j := i * n; j < (i+1)*n; j++ {
-			p[j] += 0.5 * e * g[j]
-		}
+	kick(0, len(active))
+	if then != nil {
+		then(0, len(active), vel)
 	}
 	return nil
 }

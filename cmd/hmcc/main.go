@@ -50,7 +50,10 @@ var errInterrupted = errors.New("interrupted")
 func main() {
 	hmcclib.RaiseFileLimit()
 	hmcclib.RespectAddressSpaceLimit()
-	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	stop := startCPUProfile()
+	status := Main(os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(status)
 }
 
 // Main runs the command line and returns the exit status; tests call it directly.
