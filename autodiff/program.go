@@ -76,6 +76,14 @@ func (b *Builder) Param(off, n int, c ir.Constraint) (*G.Node, error) {
 		b.terms = append(b.terms, lj)
 		return b.apply(orderedKernel{}, x)
 	}
+	if c.Kind == ir.CorrCholesky { // n = K(K−1)/2 coordinates make K·K values (matrix.go)
+		lj, err := b.apply(newCorrCholeskyKernel(n, true), x)
+		if err != nil {
+			return nil, err
+		}
+		b.terms = append(b.terms, lj)
+		return b.apply(newCorrCholeskyKernel(n, false), x)
+	}
 	if c.Kind == ir.Simplex { // n coordinates make n + 1 values
 		lj, err := b.apply(simplexLogJacobianKernel{}, x)
 		if err != nil {

@@ -131,6 +131,13 @@ func varies(m *ir.Model, e ir.Expr) bool {
 		return varies(m, e.A) || varies(m, e.B)
 	case *ir.Transpose:
 		return varies(m, e.X)
+	case *ir.MatFunc:
+		for _, a := range e.Args {
+			if varies(m, a) {
+				return true
+			}
+		}
+		return false
 	}
 	return probeVaries(m, e)
 }

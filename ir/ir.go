@@ -491,6 +491,8 @@ func Children(e Expr) []Expr {
 		return []Expr{e.Init, e.Step}
 	case *At:
 		return []Expr{e.X}
+	case *MatFunc:
+		return e.Args
 	}
 	return nil
 }
