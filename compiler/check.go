@@ -311,7 +311,7 @@ func (c *checker) let(s *lang.LetDecl) {
 }
 
 // constDecl checks const NAME = expr: a value of numbers and data only, computed once when the
-// data are bound. It may be a matrix (const Xt = transpose(X)), which a let may not.
+// data are bound. It may be a matrix (const Xt = transpose(X)), which a let of data may not.
 func (c *checker) constDecl(s *lang.ConstDecl) {
 	e := c.expr(s.Value)
 	if e != nil && e.DependsOnParams() {

@@ -236,7 +236,7 @@ t.model:4:12: error: a matrix cannot be used with *; multiply it by a vector wit
 `},
 		{"a let cannot be a matrix",
 			lines(header, matrix, "param b[D] ~ Normal(0, 1)", "let M = X", "y ~ Normal(X @ b, 1)"), `
-t.model:4:9: error: let M would be a matrix; only scalars and vectors can be named for now
+t.model:4:9: error: let M would be a matrix of data; a let names a matrix only when it depends on parameters
   let M = X
           ^
   hint: a matrix of data can be named with const M = ...

@@ -197,7 +197,7 @@ func errLetShapeMismatch(pos, end diag.Pos, name string, declared, got fmt.Strin
 
 // errLetMatrix: ofData says the value depends on no parameter, so a const could hold it.
 func errLetMatrix(pos, end diag.Pos, name string, ofData bool) *diag.Error {
-	e := diag.New(kindLetMatrix, pos, end, "let %s would be a matrix; only scalars and vectors can be named for now", name)
+	e := diag.New(kindLetMatrix, pos, end, "let %s would be a matrix of data; a let names a matrix only when it depends on parameters", name)
 	if ofData {
 		e.WithHint("a matrix of data can be named with const %s = ...", name)
 	}

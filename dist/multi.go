@@ -375,3 +375,39 @@ func multiNormalSample(r *rand.Rand, K int, p [][]float64, x []float64) bool {
 	}
 	return multiNormalCholeskySample(r, K, [][]float64{p[0], L}, x)
 }
+
+// StanDroppedMulti is StanDropped for a distribution of vectors or matrices: the summands of its
+// log density that Stan's ~ drops (propto), given which arguments vary with the parameters, over
+// the n·K values x (or one K×K matrix). As Stan Math's multi_normal_cholesky_lpdf and
+// multi_normal_lpdf: −½K log 2π per row always, and −Σ log Lᵢᵢ (½ log|Σ|) per row when the
+// covariance does not vary; as lkj_corr_cholesky_lpdf: the constant log c(η, K) when η does
+// not vary. When nothing varies the whole density is dropped.
+func (d *Dist) StanDroppedMulti(x []float64, K int, p [][]float64, vx bool, vp []bool) float64 {
+	if !vx && !anyTrue(vp) {
+		return d.Multi.LogDensity(x, K, p, nil, nil)
+	}
+	switch d.Name {
+	case "LKJCorrCholesky":
+		if vp[0] {
+			return 0
+		}
+		c, _ := lkjConstant(p[0][0], K)
+		return c
+	}
+	const halfLog2Pi = 0.91893853320467274178032973640561763986139747363778
+	n := float64(len(x) / K)
+	drop := -n * float64(K) * halfLog2Pi
+	if !vp[1] {
+		L := p[1]
+		if d.Name == "MultiNormal" {
+			L = make([]float64, K*K)
+			if !Cholesky(p[1], K, L) {
+				return math.NaN()
+			}
+		}
+		for i := 0; i < K; i++ {
+			drop -= n * math.Log(L[i*K+i])
+		}
+	}
+	return drop
+}

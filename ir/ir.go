@@ -320,8 +320,8 @@ type Dot struct {
 	A, B Expr
 }
 
-// Transpose swaps the axes of a matrix [A, B], giving [B, A]. Matrices are data, so it is
-// always folded when the data are bound.
+// Transpose swaps the axes of a matrix of data [A, B], giving [B, A]; it is folded when the
+// data are bound. The transpose of a matrix of parameters is a MatFunc (MatTranspose).
 type Transpose struct {
 	span
 	X Expr
