@@ -13,8 +13,10 @@ import (
 // Matrices in a graph are flattened: a K×J matrix per chain is a row of K·J values, row-major,
 // so a batch is [C, K·J] and a data matrix shared by every chain [1, K·J]. The kernels here run
 // one chain at a time through the one implementation of each value (ir.MatForward, the dist
-// rows' Multi densities) and write their reverse mode by hand. They are the straightforward
-// path; batched kernels (autodiff/linalg) can replace them behind the same Builder methods.
+// rows' Multi densities) and write their reverse mode by hand. The compiler lowers rows,
+// columns, elements and the pointwise log-likelihood with them; products, Cholesky factors and
+// the multivariate densities go to the batched kernels of linalg_ops.go (the compiler's tests hold
+// both to ir.Eval and to finite differences). MatFunc and MultiDensity accept every kind.
 
 // MatDims is a matrix operand's per-chain [rows, cols]; a vector [n] is [n, 1], a scalar [1, 1].
 type MatDims [2]int
@@ -303,72 +305,6 @@ func (k *multiKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.De
 		}
 		for j := 0; j < ni; j++ {
 			d[off+j] += gd[r] * src[j]
-		}
-	}
-}
-
-// corrCholeskyKernel is the transform of each chain's K(K−1)/2 coordinates to the Cholesky
-// factor of a correlation matrix, [R, K(K−1)/2] → [R, K·K] (ir.CorrCholeskyConstrain), or with
-// logJacobian its log-Jacobian, [R, 1]. The backward pass takes one forward tangent per
-// coordinate: K is small (a handful of correlated effects), so K(K−1)/2 passes of O(K²) cost less
-// than the bookkeeping of a reverse sweep.
-type corrCholeskyKernel struct {
-	K           int
-	logJacobian bool
-	L, dL, dx   []float64
-}
-
-func newCorrCholeskyKernel(m int, logJacobian bool) *corrCholeskyKernel {
-	K := 1
-	for K*(K-1)/2 < m {
-		K++
-	}
-	return &corrCholeskyKernel{K: K, logJacobian: logJacobian, L: make([]float64, K*K), dL: make([]float64, K*K), dx: make([]float64, m)}
-}
-
-func (k *corrCholeskyKernel) name() string {
-	if k.logJacobian {
-		return "CorrCholeskyLogJacobian"
-	}
-	return "CorrCholesky"
-}
-func (k *corrCholeskyKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
-	if k.logJacobian {
-		return tensor.Shape{in[0][0], 1}, nil
-	}
-	return tensor.Shape{in[0][0], k.K * k.K}, nil
-}
-func (k *corrCholeskyKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	o := out.Float64s()
-	KK := k.K * k.K
-	for r := 0; r < in[0].Shape()[0]; r++ {
-		x := rowOf(in[0], r)
-		if k.logJacobian {
-			o[r], _ = ir.CorrCholeskyConstrain(x, k.K, k.L, nil, nil)
-			continue
-		}
-		ir.CorrCholeskyConstrain(x, k.K, o[r*KK:(r+1)*KK], nil, nil)
-	}
-}
-func (k *corrCholeskyKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense) {
-	d, gd := dst.Float64s(), g.Float64s()
-	m := in[0].Shape()[1]
-	KK := k.K * k.K
-	for r := 0; r < in[0].Shape()[0]; r++ {
-		x := rowOf(in[0], r)
-		for p := 0; p < m; p++ {
-			clear(k.dx)
-			k.dx[p] = 1
-			_, dlj := ir.CorrCholeskyConstrain(x, k.K, k.L, k.dx, k.dL)
-			if k.logJacobian {
-				d[r*m+p] = gd[r] * dlj
-				continue
-			}
-			s := 0.0
-			for j, v := range k.dL {
-				s += gd[r*KK+j] * v
-			}
-			d[r*m+p] = s
 		}
 	}
 }

@@ -76,13 +76,12 @@ func (b *Builder) Param(off, n int, c ir.Constraint) (*G.Node, error) {
 		b.terms = append(b.terms, lj)
 		return b.apply(orderedKernel{}, x)
 	}
-	if c.Kind == ir.CorrCholesky { // n = K(K−1)/2 coordinates make K·K values (matrix.go)
-		lj, err := b.apply(newCorrCholeskyKernel(n, true), x)
-		if err != nil {
-			return nil, err
+	if c.Kind == ir.CorrCholesky { // n = K(K−1)/2 coordinates make K·K values (linalg_ops.go)
+		K := 1
+		for K*(K-1)/2 < n {
+			K++
 		}
-		b.terms = append(b.terms, lj)
-		return b.apply(newCorrCholeskyKernel(n, false), x)
+		return b.CorrCholesky(x, K)
 	}
 	if c.Kind == ir.Simplex { // n coordinates make n + 1 values
 		lj, err := b.apply(simplexLogJacobianKernel{}, x)

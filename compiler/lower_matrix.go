@@ -44,6 +44,9 @@ func (l *lowering) matFunc(e *ir.MatFunc) (autodiff.Node, error) {
 		}
 		in[i], dims[i] = n, l.matDims(a)
 	}
+	if n, ok, err := l.batched(e, in, dims); ok {
+		return n, err
+	}
 	ix := ir.MatIndices{Row: e.Row.Resolve(l.sizes), Col: e.Col.Resolve(l.sizes)}
 	if e.Group != nil {
 		for _, g := range e.Group.Value.Data {
@@ -75,7 +78,42 @@ func (l *lowering) multiTerm(t *ir.Term) error {
 	if err != nil {
 		return err
 	}
+	// autodiff's batched kernels (linalg_ops.go: BLAS/LAPACK for the whole batch of chains,
+	// analytic reverse mode); a scalar mean, which they do not broadcast, takes the per-chain path.
+	switch {
+	case t.Dist.Name == "LKJCorrCholesky":
+		return l.b.LKJCorrCholesky(x, args[0], K)
+	case len(t.Args[0].Shape()) == 0:
+	case t.Dist.Name == "MultiNormalCholesky":
+		return l.b.MultiNormalCholesky(x, args[0], args[1], K)
+	case t.Dist.Name == "MultiNormal":
+		return l.b.MultiNormal(x, args[0], args[1], K)
+	}
 	return l.b.MultiDensity(t.Dist, K, x, args...)
+}
+
+// batched lowers the matrix operations that autodiff has batched kernels for (linalg_ops.go),
+// reporting false for the others (rows, columns and elements), which matFunc lowers itself.
+func (l *lowering) batched(e *ir.MatFunc, in []autodiff.Node, dims []autodiff.MatDims) (autodiff.Node, bool, error) {
+	var n autodiff.Node
+	var err error
+	switch e.Kind {
+	case ir.MatMul:
+		n, err = l.b.MatMul(in[0], in[1], dims[0][0], dims[0][1], dims[1][1])
+	case ir.MatTranspose:
+		n, err = l.b.Transpose(in[0], dims[0][0], dims[0][1])
+	case ir.DiagPreMultiply:
+		n, err = l.b.DiagPreMultiply(in[0], in[1], dims[1][0], dims[1][1])
+	case ir.AddDiag:
+		n, err = l.b.AddDiag(in[0], in[1], dims[0][0])
+	case ir.GPExpQuadCov:
+		n, err = l.b.GPExpQuadCov(in[0], in[1], in[2], dims[0][0], 1)
+	case ir.CholeskyDecompose:
+		n, err = l.b.Cholesky(in[0], dims[0][0])
+	default:
+		return nil, false, nil
+	}
+	return n, true, err
 }
 
 func (l *lowering) multiPointwise(t *ir.Term) (autodiff.Node, error) {
