@@ -39,7 +39,11 @@ func TestLPMatchesStan(t *testing.T) {
 		// the matrix models (issue 15): matrix parameters read column by column, the LKJ
 		// constant and the correlation-Cholesky Jacobian, MultiNormalCholesky's dropped terms
 		{"radon_correlated.model", "radon_mn.csv", "radon_correlated.stan", "data_radon", []string{"mu", "tau", "L", "z", "sigma_y"}, 1e-10},
-		{"gp_poisson.model", "gp_poisson.csv", "gp_poisson.stan", "data_gp_poisson", []string{"rho", "alpha", "a", "eta"}, 1e-10},
+		// the GP's covariance has jitter 1e-9 on its diagonal, so its condition number reaches
+		// ~1e9 and the two Cholesky factors (LAPACK's blocked one here, Eigen's in Stan) differ
+		// by rounding amplified that much: lp__ agrees to ~1e-7, not 1e-10 (measured 2e-9 to 1e-7
+		// relative over five draws, varying from draw to draw as rounding does)
+		{"gp_poisson.model", "gp_poisson.csv", "gp_poisson.stan", "data_gp_poisson", []string{"rho", "alpha", "a", "eta"}, 1e-5},
 		{"mvn.model", "mvn.csv", "mvn.stan", "data_mvn", []string{"mu", "tau", "L"}, 1e-10},
 	} {
 		t.Run(tc.model, func(t *testing.T) {
