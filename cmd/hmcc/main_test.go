@@ -200,6 +200,7 @@ func TestSamplersMatchStan(t *testing.T) {
 		// matrices (issue 15): LKJ correlation, MultiNormalCholesky rows
 		{"mvn", "mvn", false, []string{"--chains", "4", "--sampler", "nuts"}},
 		{"mvn", "mvn", false, []string{"--chains", "16", "--sampler", "chees"}},
+		{"gp_poisson", "gp_poisson", false, []string{"--chains", "4", "--sampler", "nuts", "--target-accept", "0.95"}},
 	}
 	for _, c := range cases {
 		t.Run(c.data+"/"+strings.Join(c.args, " "), func(t *testing.T) {
