@@ -201,6 +201,8 @@ func TestSamplersMatchStan(t *testing.T) {
 		{"mvn", "mvn", false, []string{"--chains", "4", "--sampler", "nuts"}},
 		{"mvn", "mvn", false, []string{"--chains", "16", "--sampler", "chees"}},
 		{"gp_poisson", "gp_poisson", false, []string{"--chains", "4", "--sampler", "nuts", "--target-accept", "0.95"}},
+		{"radon_correlated", "radon_mn", false, []string{"--chains", "16", "--sampler", "chees"}},
+		{"radon_correlated", "radon_mn", true, []string{"--chains", "4", "--sampler", "nuts"}},
 	}
 	for _, c := range cases {
 		t.Run(c.data+"/"+strings.Join(c.args, " "), func(t *testing.T) {
