@@ -59,7 +59,7 @@ func (m *Model) Generate(paths []string, out *OutputDir, header cmdstan.Config, 
 		var slots []slot
 		for _, p := range m.ir.Params {
 			s := slot{p: p}
-			for _, n := range ir.ElementNames(p.Name, m.ir.Sizes.Resolve(p.Shape)) {
+			for _, n := range ir.RowMajorNames(p.Name, m.ir.Sizes.Resolve(p.Shape)) { // compiler.Unconstrain reads a matrix row by row
 				i, ok := col[n]
 				if !ok {
 					return 0, 0, UserError{fmt.Errorf("%s has no column %s, which parameter %s needs; were the draws made with this model's parameters and data sizes?", path, n, p.Name)}

@@ -76,6 +76,13 @@ func (b *Builder) Param(off, n int, c ir.Constraint) (*G.Node, error) {
 		b.terms = append(b.terms, lj)
 		return b.apply(orderedKernel{}, x)
 	}
+	if c.Kind == ir.CorrCholesky { // n = K(K−1)/2 coordinates make K·K values (linalg_ops.go)
+		K := 1
+		for K*(K-1)/2 < n {
+			K++
+		}
+		return b.CorrCholesky(x, K)
+	}
 	if c.Kind == ir.Simplex { // n coordinates make n + 1 values
 		lj, err := b.apply(simplexLogJacobianKernel{}, x)
 		if err != nil {

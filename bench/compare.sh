@@ -9,6 +9,7 @@
 # it, and plots it to docs/img/throughput.svg.
 #
 #   bench/compare.sh [MODEL...]        (default: german_credit eight_schools)
+#   CHAINS="4 64" SKIP_THROUGHPUT=1 bench/compare.sh radon_correlated gp_poisson   (issue 15)
 #   CHAINS="4 64" SKIP_THROUGHPUT=1 bench/compare.sh german_credit
 #   HMCC_ARGS="--warmup 500" bench/compare.sh german_credit     (extra flags for every hmcc run)
 #
@@ -46,7 +47,9 @@ files() { # model → hmcc model file and data file
     eight_schools) echo "models/eight_schools.model models/eight_schools.csv" ;;
     kidiq) echo "models/kidiq.model models/kidiq.csv" ;;
     radon) echo "models/radon.model models/radon_mn.csv" ;;
-    *) echo "unknown model $1 (german_credit, breast_cancer, eight_schools, kidiq, radon)" >&2; exit 2 ;;
+    radon_correlated) echo "models/radon_correlated.model models/radon_mn.csv" ;;
+    gp_poisson) echo "models/gp_poisson.model models/gp_poisson.csv" ;;
+    *) echo "unknown model $1 (german_credit, breast_cancer, eight_schools, kidiq, radon, radon_correlated, gp_poisson)" >&2; exit 2 ;;
   esac
 }
 get() { sed -n "s/^$1=//p" "$2" | tail -1; }
@@ -85,8 +88,9 @@ for model in "${models[@]}"; do
     bin/hmcc run "$mfile" "$dfile" --chains "$c" --warmup 1 --draws 1 --seed 1 --output-dir "$d/first$c" --quiet > /dev/null 2>&1 || true
     first=$(awk -v a="$fstart" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')
     grads=$(sed -n 's/.*; \([0-9]*\) gradient evaluations.*/\1/p' "$d/h$c.txt")
-    ess=$(awk -F, 'NR > 2 && ($8 + 0) > 0 { if (m == "" || $8 < m) m = $8 } END { print m }' "$out/summary.csv")
-    rhat=$(awk -F, 'NR > 2 { if ($7 > m) m = $7 } END { print m }' "$out/summary.csv")
+    # a matrix element's name is quoted and holds a comma ("L[2,1]"): drop the name field first
+    ess=$(sed 's/^"[^"]*",/x,/' "$out/summary.csv" | awk -F, 'NR > 2 && ($8 + 0) > 0 { if (m == "" || $8 < m) m = $8 } END { print m }')
+    rhat=$(sed 's/^"[^"]*",/x,/' "$out/summary.csv" | awk -F, 'NR > 2 && $7 != "NaN" { if ($7 > m) m = $7 } END { print m }')
     peak=$(( $(get peak_rss_kb "$d/h$c.err") / 1024 ))
     rate=$(div "$grads" "$wall"); essps=$(div "$ess" "$wall")
     printf "| %s | hmcc, %d chains${HMCC_ARGS:+ $HMCC_ARGS} | %.1f | %.0f | %.0f | %.1f | %.4f | %.2f | %s |\n" "$model" "$c" "$wall" "$rate" "$ess" "$essps" "$rhat" "$first" "$peak"

@@ -396,7 +396,7 @@ func bindBounds(p *ir.ParamVar, sizes ir.Sizes) error {
 // a count at most Binomial's n, a value inside Uniform's bounds. It names the CSV line.
 func checkObservedArgs(term *ir.Term, b *binder, sizes ir.Sizes) error {
 	ref, ok := term.Variate.(*ir.DataRef)
-	if !ok || term.Weights != nil { // a mixture's arguments are per component, not per row
+	if !ok || term.Weights != nil || term.Dist.Multi != nil { // a mixture's arguments are per component, not per row
 		return nil
 	}
 	args := make([]*ir.Tensor, len(term.Args))
@@ -530,7 +530,7 @@ func leaveOut(src ir.Source, col string) string {
 // CSV line and column of the first that does not.
 func checkObserved(term *ir.Term, b *binder) error {
 	ref, ok := term.Variate.(*ir.DataRef)
-	if !ok {
+	if !ok || term.Dist.Multi != nil && term.Dist.Support != dist.Real { // a whole matrix: its density says
 		return nil
 	}
 	v := ref.Var
@@ -637,6 +637,12 @@ func fold(e ir.Expr, sizes ir.Sizes) ir.Expr {
 		return ir.NewSlice(sp, fold(x.X, sizes), x.Lo, x.Hi, x.Elem)
 	case *ir.Select:
 		return ir.NewSelect(sp, fold(x.C, sizes), fold(x.A, sizes), fold(x.B, sizes), x.Shape())
+	case *ir.MatFunc:
+		args := make([]ir.Expr, len(x.Args))
+		for i, a := range x.Args {
+			args[i] = fold(a, sizes)
+		}
+		return x.WithArgs(args)
 	case *ir.Recur:
 		// The step reads the recurrence's index and is lowered as a whole; only the first
 		// values are folded. In place: the step's Lag and At nodes point at x.

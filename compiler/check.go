@@ -200,10 +200,17 @@ func (c *checker) data(s *lang.DataDecl) {
 
 func (c *checker) param(s *lang.ParamDecl) {
 	shape, _ := c.dims(s.Dims)
-	if len(shape) > 1 {
+	if len(shape) > 2 {
 		c.add(errParamMatrix(s.Pos, s.End, s.Name))
 	}
 	p := &ir.ParamVar{Name: s.Name, Pos: s.NamePos, Shape: shape}
+	if md, ok := dist.LookupMulti(s.Prior.Name); ok { // matrix.go
+		poisoned := !c.multiPrior(s, p, md)
+		if c.declare(s.Name, s.NamePos, &symbol{kind: symParam, poisoned: poisoned, param: p}) && !poisoned {
+			c.m.Params = append(c.m.Params, p)
+		}
+		return
+	}
 	prior, ordered := c.orderedPrior(s, shape)
 	if prior == nil {
 		c.declare(s.Name, s.NamePos, &symbol{kind: symParam, poisoned: true, param: p})
@@ -293,9 +300,9 @@ func (c *checker) let(s *lang.LetDecl) {
 		c.declare(s.Name, s.NamePos, &symbol{kind: symLet, poisoned: true, let: &ir.LetVar{Name: s.Name, Pos: s.NamePos, Value: ir.NewConst(ir.NewSpan(s.Pos, s.End), 0)}})
 		return
 	}
-	if len(e.Shape()) > 1 {
+	if len(e.Shape()) > 1 && !e.DependsOnParams() { // a matrix of parameters is reported like a vector
 		start, end := s.Value.Span()
-		c.add(errLetMatrix(start, end, s.Name, !e.DependsOnParams()))
+		c.add(errLetMatrix(start, end, s.Name, true))
 	}
 	v := &ir.LetVar{Name: s.Name, Pos: s.NamePos, Value: e, Reported: e.DependsOnParams()}
 	if c.declare(s.Name, s.NamePos, &symbol{kind: symLet, let: v}) {
@@ -304,7 +311,7 @@ func (c *checker) let(s *lang.LetDecl) {
 }
 
 // constDecl checks const NAME = expr: a value of numbers and data only, computed once when the
-// data are bound. It may be a matrix (const Xt = transpose(X)), which a let may not.
+// data are bound. It may be a matrix (const Xt = transpose(X)), which a let of data may not.
 func (c *checker) constDecl(s *lang.ConstDecl) {
 	e := c.expr(s.Value)
 	if e != nil && e.DependsOnParams() {
@@ -350,7 +357,11 @@ func (c *checker) generate(s *lang.GenerateDecl) {
 		ok = false
 	}
 	g := &ir.GenVar{Name: s.Name, Pos: s.NamePos, Shape: shape}
-	if s.Dist != nil && (s.Dist.Name == "Mixture" || s.Dist.Name == "Ordered") {
+	multi := false
+	if s.Dist != nil {
+		_, multi = dist.LookupMulti(s.Dist.Name)
+	}
+	if s.Dist != nil && (s.Dist.Name == "Mixture" || s.Dist.Name == "Ordered" || multi) {
 		c.add(errGenerateNotDrawable(s.Dist.Pos, s.Dist.NameEnd, s.Dist.Name, s.Name))
 		ok = false
 	} else if s.Dist != nil {
@@ -426,7 +437,7 @@ func (c *checker) sample(s *lang.SampleStmt) {
 	}
 	v := sym.data
 	v.Used = true
-	if len(v.Shape) > 1 {
+	if _, multi := dist.LookupMulti(s.Dist.Name); len(v.Shape) > 1 && !multi {
 		c.add(errObservedMatrix(s.Pos, s.TargetEnd, s.Target))
 		return
 	}
@@ -437,6 +448,15 @@ func (c *checker) sample(s *lang.SampleStmt) {
 func (c *checker) observe(s *lang.SampleStmt, variate ir.Expr) {
 	var term *ir.Term
 	var d *dist.Dist
+	if md, ok := dist.LookupMulti(s.Dist.Name); ok {
+		start, end := variate.Span()
+		if term = c.multiCall(s.Dist, md, variate.Shape(), "the variate", start, end, false); term != nil {
+			term.Variate = variate
+			term.Pos, term.End = s.Pos, s.End
+			c.m.Terms = append(c.m.Terms, term)
+		}
+		return
+	}
 	if s.Dist.Name == "Mixture" {
 		term, d = c.mixture(s.Dist, variate.Shape())
 	} else {
@@ -584,6 +604,9 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 // index checks a[g]: a is a vector with one element per group of g, a grouping declared with
 // levels; the result has g's shape, one element per row.
 func (c *checker) index(e *lang.Index, sp ir.Span) ir.Expr {
+	if e.Matrix || e.Index == nil {
+		return c.matIndex(e, sp) // matrix.go
+	}
 	var g *ir.DataVar
 	if id, ok := e.Index.(*lang.Ident); ok && e.Hi == nil {
 		if sym, ok := c.scope[id.Name]; ok && sym.kind == symData && sym.data.Source.Kind == ir.FromLevels {
@@ -624,14 +647,12 @@ func (c *checker) matvec(e *lang.Binary, sp ir.Span, l, r ir.Expr) ir.Expr {
 		start, end := l.Span()
 		c.add(errMatvecLeftNotMatrix(start, end, ls))
 		return nil
-	case l.DependsOnParams():
-		start, end := l.Span()
-		c.add(errMatvecLeftParams(start, end))
-		return nil
-	case len(rs) != 1:
+	case len(rs) != 1 && len(rs) != 2:
 		start, end := r.Span()
 		c.add(errMatvecRightNotVector(start, end, rs))
 		return nil
+	case l.DependsOnParams() || len(rs) == 2:
+		return c.matmul(e, sp, l, r) // matrix.go
 	case rs[0] != ls[1]:
 		c.add(errMatvecShapes(e.OpPos, endOf(e.OpPos, "@"), ls, rs, ls[1]))
 		return nil
@@ -660,6 +681,9 @@ func funcNames() []string {
 func (c *checker) call(e *lang.Call, sp ir.Span) ir.Expr {
 	start, _ := e.Span()
 	nameEnd := endOf(start, e.Func)
+	if k, ok := ir.MatFuncNames[e.Func]; ok {
+		return c.matCall(e, sp, k) // matrix.go
+	}
 	if reductions[e.Func] {
 		return c.reduction(e, sp, nameEnd)
 	}
@@ -744,6 +768,10 @@ func (c *checker) reduction(e *lang.Call, sp ir.Span, nameEnd diag.Pos) ir.Expr 
 			as, ae := args[0].Span()
 			c.add(errTransposeShape(as, ae, sh, len(sh)))
 			return nil
+		}
+		if args[0].DependsOnParams() {
+			sh := args[0].Shape()
+			return ir.NewMatFunc(sp, ir.MatTranspose, args, ir.Shape{sh[1], sh[0]})
 		}
 		return ir.NewTranspose(sp, args[0])
 	case "dot":

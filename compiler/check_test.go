@@ -212,13 +212,13 @@ t.model:3:18: error: argument mu of Normal has shape [N], but the variate has sh
 `},
 		{"@ with a vector on the left",
 			lines(header, "param b[N] ~ Normal(0, 1)", "let z = b @ b", "y ~ Normal(z, 1)"), `
-t.model:3:9: error: the left side of @ must be a data matrix, but it has shape [N]
+t.model:3:9: error: the left side of @ must be a matrix, but it has shape [N]
   let z = b @ b
           ^
 `},
 		{"@ with a scalar on the right",
 			lines(header, matrix, "param b ~ Normal(0, 1)", "y ~ Normal(X @ b, 1)"), `
-t.model:4:16: error: the right side of @ must be a vector, but it has shape scalar
+t.model:4:16: error: the right side of @ must be a vector or a matrix, but it has shape scalar
   y ~ Normal(X @ b, 1)
                  ^
 `},
@@ -236,7 +236,7 @@ t.model:4:12: error: a matrix cannot be used with *; multiply it by a vector wit
 `},
 		{"a let cannot be a matrix",
 			lines(header, matrix, "param b[D] ~ Normal(0, 1)", "let M = X", "y ~ Normal(X @ b, 1)"), `
-t.model:4:9: error: let M would be a matrix; only scalars and vectors can be named for now
+t.model:4:9: error: let M would be a matrix of data; a let names a matrix only when it depends on parameters
   let M = X
           ^
   hint: a matrix of data can be named with const M = ...
@@ -332,11 +332,11 @@ t.model:3:14: error: parameter b cannot have the discrete prior BernoulliLogit
                ^^^^^^^^^^^^^^
   hint: HMC needs continuous parameters; use a continuous distribution
 `},
-		{"matrix parameter",
-			lines(header, "param B[N, N] ~ Normal(0, 1)"), `
-t.model:2:1: error: parameter B: only scalars and vectors are supported for now
-  param B[N, N] ~ Normal(0, 1)
-  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+		{"parameter of three sizes",
+			lines(header, "param B[N, N, 2] ~ Normal(0, 1)"), `
+t.model:2:1: error: parameter B: only scalars, vectors and matrices are supported
+  param B[N, N, 2] ~ Normal(0, 1)
+  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
 `},
 		{"unknown function suggests the closest",
 			lines(header, "param mu ~ Normal(0, 1)", "y ~ Normal(expp(mu), 1)"), `
@@ -357,7 +357,7 @@ t.model:3:12: error: unknown function Normal
 t.model:3:12: error: unknown function logistic_curve
   y ~ Normal(logistic_curve(mu), 1)
              ^^^^^^^^^^^^^^
-  hint: functions: dot, exp, ifelse, inv_logit, lgamma, log, log1p, log_sum_exp, mean, softplus, sqrt, sum, transpose
+  hint: functions: add_diag, cholesky_decompose, diag_pre_multiply, dot, exp, gp_exp_quad_cov, ifelse, inv_logit, lgamma, log, log1p, log_sum_exp, mean, softplus, sqrt, sum, transpose
 `},
 		{"function arity",
 			lines(header, "param mu ~ Normal(0, 1)", "y ~ Normal(exp(mu, mu) + sum(), 1)"), `

@@ -23,6 +23,7 @@ func TestDumpGolden(t *testing.T) {
 		"ar2": "ar2.csv", "arma11": "arma11.csv", "garch11": "garch11.csv",
 		"radon_uranium": "radon_mn.csv,radon_counties.csv", "normal_mixture": "mixture.csv", "poisson_exposure": "claims.csv",
 		"wide_regression": "wide_regression.csv", "poly_regression": "poly_regression.csv",
+		"radon_correlated": "radon_mn.csv", "gp_poisson": "gp_poisson.csv", "mvn": "mvn.csv",
 	}
 	models, _ := filepath.Glob("../models/*.model")
 	extra, _ := filepath.Glob("testdata/dump/*.model")

@@ -163,7 +163,7 @@ func errColumnsTwoSizes(pos, end diag.Pos, name string) *diag.Error {
 }
 
 func errParamMatrix(pos, end diag.Pos, name string) *diag.Error {
-	return diag.New(kindParamMatrix, pos, end, "parameter %s: only scalars and vectors are supported for now", name)
+	return diag.New(kindParamMatrix, pos, end, "parameter %s: only scalars, vectors and matrices are supported", name)
 }
 
 func errMixturePrior(pos, end diag.Pos, name string) *diag.Error {
@@ -197,7 +197,7 @@ func errLetShapeMismatch(pos, end diag.Pos, name string, declared, got fmt.Strin
 
 // errLetMatrix: ofData says the value depends on no parameter, so a const could hold it.
 func errLetMatrix(pos, end diag.Pos, name string, ofData bool) *diag.Error {
-	e := diag.New(kindLetMatrix, pos, end, "let %s would be a matrix; only scalars and vectors can be named for now", name)
+	e := diag.New(kindLetMatrix, pos, end, "let %s would be a matrix of data; a let names a matrix only when it depends on parameters", name)
 	if ofData {
 		e.WithHint("a matrix of data can be named with const %s = ...", name)
 	}
@@ -321,7 +321,7 @@ func errMatrixElementwise(pos, end diag.Pos, op string) *diag.Error {
 }
 
 func errMatvecLeftNotMatrix(pos, end diag.Pos, shape fmt.Stringer) *diag.Error {
-	return diag.New(kindMatvecLeftNotMatrix, pos, end, "the left side of @ must be a data matrix, but it has shape %s", shape)
+	return diag.New(kindMatvecLeftNotMatrix, pos, end, "the left side of @ must be a matrix, but it has shape %s", shape)
 }
 
 func errMatvecLeftParams(pos, end diag.Pos) *diag.Error {
@@ -329,7 +329,7 @@ func errMatvecLeftParams(pos, end diag.Pos) *diag.Error {
 }
 
 func errMatvecRightNotVector(pos, end diag.Pos, shape fmt.Stringer) *diag.Error {
-	return diag.New(kindMatvecRightNotVector, pos, end, "the right side of @ must be a vector, but it has shape %s", shape)
+	return diag.New(kindMatvecRightNotVector, pos, end, "the right side of @ must be a vector or a matrix, but it has shape %s", shape)
 }
 
 // errMatvecShapes: cols is the matrix's column count.

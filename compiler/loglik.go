@@ -16,7 +16,7 @@ const LogLikName = "log_lik"
 func LogLikNames(m *ir.Model) []string {
 	n := 0
 	for _, t := range m.Terms {
-		n += m.Sizes.Len(t.Variate.Shape())
+		n += pointwiseLen(m, t)
 	}
 	return ir.ElementNames(LogLikName, []int{n})
 }
@@ -45,4 +45,17 @@ func LogLik(m *ir.Model, theta []float64, out []float64) error {
 		return err
 	}
 	return o.LogLik(theta, out)
+}
+
+// pointwiseLen is the number of pointwise log-likelihood values of a term: one per element of
+// its variate, but one per row [K] for a distribution of vectors and one for a matrix's.
+func pointwiseLen(m *ir.Model, t *ir.Term) int {
+	s := m.Sizes.Resolve(t.Variate.Shape())
+	switch {
+	case t.Dist.Multi != nil && t.Dist.Multi.VariateRank == 2:
+		return 1
+	case t.Dist.Multi != nil:
+		return m.Sizes.Len(t.Variate.Shape()) / s[len(s)-1]
+	}
+	return m.Sizes.Len(t.Variate.Shape())
 }

@@ -139,6 +139,9 @@ func (l *lowering) termNodes(t *ir.Term) (*termNodes, error) {
 
 // term adds t's log density to the log density.
 func (l *lowering) term(t *ir.Term) error {
+	if t.Dist.Multi != nil {
+		return l.multiTerm(t) // lower_matrix.go
+	}
 	tn, err := l.termNodes(t)
 	if err != nil {
 		return err
@@ -155,6 +158,9 @@ func (l *lowering) term(t *ir.Term) error {
 // pointwise lowers t's log density per element of its variate (the pointwise log-likelihood),
 // a node of its own outside the log density.
 func (l *lowering) pointwise(t *ir.Term) (autodiff.Node, error) {
+	if t.Dist.Multi != nil {
+		return l.multiPointwise(t) // lower_matrix.go
+	}
 	tn, err := l.termNodes(t)
 	if err != nil {
 		return nil, err
@@ -306,6 +312,8 @@ func (l *lowering) expr(e ir.Expr) (autodiff.Node, error) {
 			return nil, err
 		}
 		return l.b.LogSumExp(x)
+	case *ir.MatFunc:
+		return l.matFunc(e) // lower_matrix.go
 	case *ir.Dot:
 		a, err := l.expr(e.A)
 		if err != nil {

@@ -59,6 +59,9 @@ type CompiledOutputs struct {
 	l      *lowering         // the graph both are built in, so the data are placed in it once
 	draws  bool
 	rngs   []*rand.Rand // scratch: the one chain's stream
+	// shapes are the quantities' resolved shapes: a matrix is written column by column.
+	shapes  [][]int
+	scratch []float64
 }
 
 // CompileOutputs builds the programs that compute m's reported quantities and its pointwise
@@ -82,6 +85,7 @@ func CompileOutputs(m *ir.Model) (*CompiledOutputs, error) {
 			return nil, diag.Internalf("computing %s: %w", lv.Name, err)
 		}
 		outs = append(outs, n)
+		o.shapes = append(o.shapes, m.Sizes.Resolve(lv.Value.Shape()))
 	}
 	for _, g := range m.Generated {
 		n, err := l.generated(g)
@@ -89,6 +93,7 @@ func CompileOutputs(m *ir.Model) (*CompiledOutputs, error) {
 			return nil, diag.Internalf("computing %s: %w", g.Name, err)
 		}
 		outs = append(outs, n)
+		o.shapes = append(o.shapes, m.Sizes.Resolve(g.Shape))
 	}
 	o.nQuant = len(outs)
 	o.l = l
@@ -108,7 +113,17 @@ func (o *CompiledOutputs) Quantities(theta []float64, rng *rand.Rand, out []floa
 	k := 0
 	for _, p := range m.Params {
 		n := m.Sizes.Len(p.Shape)
-		p.Constraint.ConstrainAll(theta[p.Offset:p.Offset+p.Len], out[k:k+n])
+		if len(p.Shape) == 2 { // written column by column, as CmdStan names them
+			if len(o.scratch) < n {
+				o.scratch = make([]float64, n)
+			}
+			p.Constraint.ConstrainAll(theta[p.Offset:p.Offset+p.Len], o.scratch[:n])
+			for j, i := range ir.ColumnMajor(m.Sizes.Resolve(p.Shape)) {
+				out[k+j] = o.scratch[i]
+			}
+		} else {
+			p.Constraint.ConstrainAll(theta[p.Offset:p.Offset+p.Len], out[k:k+n])
+		}
 		k += n
 	}
 	if o.quant == nil {
@@ -130,6 +145,13 @@ func (o *CompiledOutputs) Quantities(theta []float64, rng *rand.Rand, out []floa
 	}
 	for i := 0; i < o.nQuant; i++ {
 		v, _, _ := o.quant.Output(i)
+		if shape := o.shapes[i]; len(shape) == 2 {
+			for j, r := range ir.ColumnMajor(shape) {
+				out[k+j] = v[r]
+			}
+			k += len(v)
+			continue
+		}
 		k += copy(out[k:], v)
 	}
 	return nil
@@ -223,7 +245,8 @@ func Draws(m *ir.Model) bool {
 }
 
 // Unconstrain maps values on the natural scale, keyed by parameter name, to θ. Missing
-// parameters are left at 0; values outside a parameter's support are an error.
+// parameters are left at 0; values outside a parameter's support are an error. A matrix's
+// values are given row by row.
 func Unconstrain(m *ir.Model, values map[string][]float64, theta []float64) error {
 	for _, p := range m.Params {
 		v, ok := values[p.Name]
@@ -233,7 +256,7 @@ func Unconstrain(m *ir.Model, values map[string][]float64, theta []float64) erro
 		if n := m.Sizes.Len(p.Shape); len(v) != n {
 			return fmt.Errorf("parameter %s has %d elements, but %d values were given", p.Name, n, len(v))
 		}
-		if p.Constraint.Kind == ir.Simplex || p.Constraint.Kind == ir.Ordered {
+		if k := p.Constraint.Kind; k == ir.Simplex || k == ir.Ordered || k == ir.CorrCholesky {
 			if err := p.Constraint.UnconstrainAll(v, theta[p.Offset:p.Offset+p.Len]); err != nil {
 				return fmt.Errorf("parameter %s: %w", p.Name, err)
 			}
@@ -250,9 +273,9 @@ func Unconstrain(m *ir.Model, values map[string][]float64, theta []float64) erro
 	return nil
 }
 
-// ElementName names element i of parameter p.
+// ElementName names element i of parameter p (row by row for a matrix).
 func ElementName(m *ir.Model, p *ir.ParamVar, i int) string {
-	return ir.ElementNames(p.Name, m.Sizes.Resolve(p.Shape))[i]
+	return ir.RowMajorNames(p.Name, m.Sizes.Resolve(p.Shape))[i]
 }
 
 // NonFiniteTerm names the first log-density term (priors in declaration order, then the

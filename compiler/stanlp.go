@@ -72,6 +72,14 @@ func termDropped(m *ir.Model, t *ir.Term, vals [][]float64) (float64, error) {
 		n = max(n, len(args[i].Data))
 	}
 	noRule := fmt.Errorf("%s: %s has no rule for the constants Stan's ~ drops", t.Pos, t.Dist.Name)
+	if t.Dist.Multi != nil {
+		vpv := make([][]float64, len(args))
+		for i, a := range args {
+			vpv[i] = a.Data
+		}
+		s := m.Sizes.Resolve(t.Variate.Shape())
+		return t.Dist.StanDroppedMulti(x.Data, s[len(s)-1], vpv, vx, vp), nil
+	}
 	if t.Dist.Vector {
 		vpv := make([][]float64, len(args))
 		for i, a := range args {
@@ -131,6 +139,13 @@ func varies(m *ir.Model, e ir.Expr) bool {
 		return varies(m, e.A) || varies(m, e.B)
 	case *ir.Transpose:
 		return varies(m, e.X)
+	case *ir.MatFunc:
+		for _, a := range e.Args {
+			if varies(m, a) {
+				return true
+			}
+		}
+		return false
 	}
 	return probeVaries(m, e)
 }

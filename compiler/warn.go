@@ -134,6 +134,10 @@ func markUsed(m *ir.Model) {
 				x.Var.Used = true
 			case *ir.Gather:
 				x.Index.Used = true
+			case *ir.MatFunc:
+				if x.Group != nil {
+					x.Group.Used = true
+				}
 			case *ir.LetRef:
 				if !x.Var.Used {
 					x.Var.Used = true

@@ -23,15 +23,16 @@ import (
 type Domain int
 
 const (
-	Real         Domain = iota // (-inf, inf)
-	Positive                   // (0, inf)
-	NonNegative                // [0, inf)
-	UnitInterval               // (0, 1)
-	Binary                     // {0, 1}, integer valued
-	Probability                // [0, 1]
-	Count                      // {0, 1, 2, …}, integer valued
-	Between                    // [lower, upper], bounded by the distribution's first two parameters
-	Simplex                    // vectors of positive numbers that sum to 1
+	Real               Domain = iota // (-inf, inf)
+	Positive                         // (0, inf)
+	NonNegative                      // [0, inf)
+	UnitInterval                     // (0, 1)
+	Binary                           // {0, 1}, integer valued
+	Probability                      // [0, 1]
+	Count                            // {0, 1, 2, …}, integer valued
+	Between                          // [lower, upper], bounded by the distribution's first two parameters
+	Simplex                          // vectors of positive numbers that sum to 1
+	CorrCholeskyFactor               // lower-triangular K×K matrices L with positive diagonal and rows of length 1: L Lᵀ is a correlation matrix
 )
 
 // String returns the conventional mathematical name of the domain, for
@@ -56,6 +57,8 @@ func (d Domain) String() string {
 		return "[lower, upper]"
 	case Simplex:
 		return "simplex"
+	case CorrCholeskyFactor:
+		return "Cholesky factor of a correlation matrix"
 	}
 	return fmt.Sprintf("Domain(%d)", int(d))
 }
@@ -176,6 +179,11 @@ type Dist struct {
 	Fast FastPath
 	// GPU says whether compiler/cudagen lowers the density to CUDA, or why not.
 	GPU GPU
+
+	// Multi, when set, makes the row a distribution of vectors or matrices with shape rules of
+	// its own (multi.go): MultiNormal, MultiNormalCholesky, LKJCorrCholesky. Such rows are kept
+	// apart from the registry of scalar and Dirichlet rows (LookupMulti, MultiNames).
+	Multi *Multi
 }
 
 // registry holds every distribution, keyed by name. Entries are shared and

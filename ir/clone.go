@@ -162,6 +162,16 @@ func (c *cloner) expr(e Expr) Expr {
 		out = &Dot{e.span, c.expr(e.A), c.expr(e.B)}
 	case *Transpose:
 		out = &Transpose{e.span, c.expr(e.X)}
+	case *MatFunc:
+		args := make([]Expr, len(e.Args))
+		for i, a := range e.Args {
+			args[i] = c.expr(a)
+		}
+		cp := e.WithArgs(args)
+		if e.Group != nil {
+			cp.Group = c.dataVar(e.Group)
+		}
+		out = cp
 	case *LogSumExp:
 		out = &LogSumExp{e.span, c.expr(e.X)}
 	case *Slice:

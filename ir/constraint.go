@@ -16,6 +16,7 @@ const (
 	Interval                            // (lo, hi): y = lo + (hi − lo)·logistic(x)
 	Simplex                             // K positive values summing to 1 from K − 1 coordinates: stick-breaking
 	Ordered                             // K increasing values: y₁ = x₁, yₖ = yₖ₋₁ + exp(xₖ)
+	CorrCholesky                        // the K×K Cholesky factor of a correlation matrix from K(K−1)/2 coordinates (matrix.go)
 )
 
 // Constraint maps an unconstrained coordinate x to the parameter's support. Each transform and
@@ -37,6 +38,8 @@ func ConstraintFor(d dist.Domain) (Constraint, error) {
 		return Constraint{Kind: Interval, Lo: 0, Hi: 1}, nil
 	case dist.Simplex:
 		return Constraint{Kind: Simplex}, nil
+	case dist.CorrCholeskyFactor:
+		return Constraint{Kind: CorrCholesky}, nil
 	}
 	return Constraint{}, fmt.Errorf("a parameter cannot have support %s", d)
 }
@@ -57,6 +60,8 @@ func (c Constraint) String() string {
 		return "simplex"
 	case Ordered:
 		return "ordered"
+	case CorrCholesky:
+		return "Cholesky factor of a correlation matrix"
 	}
 	return "real"
 }
@@ -64,8 +69,12 @@ func (c Constraint) String() string {
 // Coordinates is the number of coordinates of θ that a parameter of n elements takes: n − 1
 // for a simplex, n otherwise.
 func (c Constraint) Coordinates(n int) int {
-	if c.Kind == Simplex {
+	switch c.Kind {
+	case Simplex:
 		return n - 1
+	case CorrCholesky:
+		K := CorrCholeskySize(n)
+		return K * (K - 1) / 2
 	}
 	return n
 }
@@ -77,6 +86,10 @@ func (c Constraint) Coordinates(n int) int {
 // log |J| = Σ_k log z_k + log(1 − z_k) + log r_k. The other kinds map each coordinate alone.
 func (c Constraint) ConstrainAll(x, y []float64) float64 {
 	lj := 0.0
+	if c.Kind == CorrCholesky {
+		lj, _ = CorrCholeskyConstrain(x, CorrCholeskySize(len(y)), y, nil, nil)
+		return lj
+	}
 	if c.Kind == Ordered { // y₁ = x₁, yₖ = yₖ₋₁ + exp(xₖ); log |J| = Σₖ₌₂ xₖ (Stan's ordered transform)
 		for i, v := range x {
 			if i == 0 {
@@ -113,6 +126,9 @@ func (c Constraint) ConstrainAll(x, y []float64) float64 {
 // not positive or do not sum to 1 within 1e-8; for an ordered vector, values that do not
 // increase).
 func (c Constraint) UnconstrainAll(y, x []float64) error {
+	if c.Kind == CorrCholesky {
+		return CorrCholeskyUnconstrain(y, CorrCholeskySize(len(y)), x)
+	}
 	if c.Kind == Ordered {
 		for i, v := range y {
 			if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -135,6 +135,23 @@ func DumpExpr(e Expr) string {
 		return "(log_sum_exp " + DumpExpr(e.X) + ")"
 	case *Transpose:
 		return "(transpose" + shape + " " + DumpExpr(e.X) + ")"
+	case *MatFunc:
+		parts := []string{e.Kind.String() + shape}
+		switch e.Kind {
+		case MatRow, MatRowGroup:
+			parts = append(parts, "row="+e.Row.String())
+		case MatCol, MatColGroup:
+			parts = append(parts, "col="+e.Col.String())
+		case MatElem:
+			parts = append(parts, "row="+e.Row.String(), "col="+e.Col.String())
+		}
+		if e.Group != nil {
+			parts = append(parts, "by="+e.Group.Name)
+		}
+		for _, a := range e.Args {
+			parts = append(parts, DumpExpr(a))
+		}
+		return "(" + strings.Join(parts, " ") + ")"
 	case *Gather:
 		return "(gather" + shape + " " + DumpExpr(e.X) + " " + e.Index.Name + ")"
 	case *SizeVal:

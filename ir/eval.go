@@ -260,6 +260,8 @@ func Eval(e Expr, env *Env) (*Tensor, error) {
 			}
 		}
 		return out, nil
+	case *MatFunc:
+		return evalMatFunc(e, env)
 	case *Recur:
 		return evalRecur(e, env)
 	case *At, *Lag, *RecurIndex:
@@ -290,6 +292,13 @@ func (t *Term) LogDensity(env *Env) (float64, error) {
 			return 0, err
 		}
 		n = max(n, len(args[i].Data))
+	}
+	if t.Dist.Multi != nil {
+		vp := make([][]float64, len(args))
+		for i, a := range args {
+			vp[i] = a.Data
+		}
+		return t.Dist.Multi.LogDensity(x.Data, MultiK(x), vp, nil, nil), nil
 	}
 	if t.Dist.Vector { // one density of the whole vector; scalar arguments fill it
 		vp := make([][]float64, len(args))
@@ -326,4 +335,13 @@ func reduce(x Expr, env *Env, mean bool) (*Tensor, error) {
 		s /= float64(len(t.Data))
 	}
 	return Scalar(s), nil
+}
+
+// MultiK is the K of a multivariate variate: its last axis (K of a vector [K], of the rows of a
+// matrix [N, K] and of a K×K matrix).
+func MultiK(x *Tensor) int {
+	if len(x.Shape) == 0 {
+		return 1
+	}
+	return x.Shape[len(x.Shape)-1]
 }

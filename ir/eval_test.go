@@ -118,8 +118,16 @@ func TestShapesAndNames(t *testing.T) {
 		t.Error("Equal is wrong")
 	}
 	want := []string{"w.1.1", "w.1.2", "w.1.3", "w.2.1", "w.2.2", "w.2.3"}
+	if got := RowMajorNames("w", []int{2, 3}); !reflect.DeepEqual(got, want) {
+		t.Errorf("RowMajorNames = %v", got)
+	}
+	// CmdStan names a matrix column by column (Stan's column-major order)
+	want = []string{"w.1.1", "w.2.1", "w.1.2", "w.2.2", "w.1.3", "w.2.3"}
 	if got := ElementNames("w", []int{2, 3}); !reflect.DeepEqual(got, want) {
 		t.Errorf("ElementNames = %v", got)
+	}
+	if got := ColumnMajor([]int{2, 3}); !reflect.DeepEqual(got, []int{0, 3, 1, 4, 2, 5}) {
+		t.Errorf("ColumnMajor = %v", got)
 	}
 	if got := ElementNames("tau", nil); !reflect.DeepEqual(got, []string{"tau"}) {
 		t.Errorf("ElementNames scalar = %v", got)

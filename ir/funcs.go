@@ -60,7 +60,15 @@ var Reductions = map[string]*Reduction{
 	"transpose":   {Name: "transpose", Call: "transpose(M)", GPU: dist.OnGPU}, // of data only, folded when the data are bound
 	"ifelse":      {Name: "ifelse", Call: "ifelse(c, a, b)", GPU: dist.CPUOnly("no CUDA lowering yet")},
 	"log_sum_exp": {Name: "log_sum_exp", Call: "log_sum_exp(x)", GPU: dist.CPUOnly("no CUDA lowering yet")},
+	// The matrix functions (matrix.go); @ and transpose of matrices of parameters are not on the GPU either.
+	"diag_pre_multiply":  {Name: "diag_pre_multiply", Call: "diag_pre_multiply(v, M)", GPU: dist.CPUOnly(matrixCPUOnly)},
+	"add_diag":           {Name: "add_diag", Call: "add_diag(M, d)", GPU: dist.CPUOnly(matrixCPUOnly)},
+	"gp_exp_quad_cov":    {Name: "gp_exp_quad_cov", Call: "gp_exp_quad_cov(x, alpha, rho)", GPU: dist.CPUOnly(matrixCPUOnly)},
+	"cholesky_decompose": {Name: "cholesky_decompose", Call: "cholesky_decompose(S)", GPU: dist.CPUOnly(matrixCPUOnly)},
 }
+
+// matrixCPUOnly is why the functions of matrices of parameters are CPU only.
+const matrixCPUOnly = "not on the GPU yet: matrices of parameters have no CUDA lowering"
 
 // Negate is unary minus, kept apart from Funcs because it is an operator, not a callable name.
 var Negate = &UnaryFunc{Name: "neg", F: func(x float64) float64 { return -x }, D: func(float64, float64) float64 { return -1 }, GPU: dist.OnGPU}

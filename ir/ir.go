@@ -352,8 +352,8 @@ type Dot struct {
 	A, B Expr
 }
 
-// Transpose swaps the axes of a matrix [A, B], giving [B, A]. Matrices are data, so it is
-// always folded when the data are bound.
+// Transpose swaps the axes of a matrix of data [A, B], giving [B, A]; it is folded when the
+// data are bound. The transpose of a matrix of parameters is a MatFunc (MatTranspose).
 type Transpose struct {
 	span
 	X Expr
@@ -444,12 +444,23 @@ func (m *Model) Dim() int {
 	return n
 }
 
-// CoordinateNames names each coordinate of θ CmdStan-style: tau, lambda.1, … (1-based). A
-// simplex of K elements has K − 1 coordinates, named theta.1 … theta.K−1.
+// CoordinateNames names each coordinate of θ CmdStan-style: tau, lambda.1, … (1-based), a
+// matrix's coordinates in θ's order, row by row (z.1.1, z.1.2, …). A simplex of K elements has
+// K − 1 coordinates, named theta.1 … theta.K−1; the Cholesky factor of a correlation matrix has
+// one per element below the diagonal, row by row (L.2.1, L.3.1, L.3.2, …).
 func (m *Model) CoordinateNames() []string {
 	var out []string
 	for _, p := range m.Params {
-		out = append(out, ElementNames(p.Name, m.Sizes.Resolve(p.Shape))[:p.Len]...)
+		shape := m.Sizes.Resolve(p.Shape)
+		names := RowMajorNames(p.Name, shape)
+		if p.Constraint.Kind == CorrCholesky {
+			K := shape[0]
+			for i := 1; i < K; i++ {
+				out = append(out, names[i*K:i*K+i]...)
+			}
+			continue
+		}
+		out = append(out, names[:p.Len]...)
 	}
 	return out
 }
@@ -464,8 +475,48 @@ func (m *Model) ParamNames() []string {
 	return out
 }
 
-// ElementNames names the elements of an array in row-major order, CmdStan-style.
+// ElementNames names the elements of an array as CmdStan does: a vector's in order, a matrix's
+// column by column (L.1.1, L.2.1, …, L.1.2, …), Stan's column-major order. Values are held row by
+// row; ColumnMajor gives the order in which to write them under these names.
 func ElementNames(name string, shape []int) []string {
+	names := RowMajorNames(name, shape)
+	if len(shape) != 2 {
+		return names
+	}
+	out := make([]string, len(names))
+	for k, i := range ColumnMajor(shape) {
+		out[k] = names[i]
+	}
+	return out
+}
+
+// ColumnMajor returns, for an array of the given shape, the row-major index of each element in
+// the order ElementNames names them: the identity but for a matrix, whose elements are named
+// column by column.
+func ColumnMajor(shape []int) []int {
+	n := 1
+	for _, s := range shape {
+		n *= s
+	}
+	perm := make([]int, n)
+	for k := range perm {
+		perm[k] = k
+	}
+	if len(shape) == 2 {
+		R, C := shape[0], shape[1]
+		k := 0
+		for c := 0; c < C; c++ {
+			for r := 0; r < R; r++ {
+				perm[k] = r*C + c
+				k++
+			}
+		}
+	}
+	return perm
+}
+
+// RowMajorNames names the elements of an array in row-major order, the order of the values.
+func RowMajorNames(name string, shape []int) []string {
 	if len(shape) == 0 {
 		return []string{name}
 	}
@@ -523,6 +574,8 @@ func Children(e Expr) []Expr {
 		return []Expr{e.Init, e.Step}
 	case *At:
 		return []Expr{e.X}
+	case *MatFunc:
+		return e.Args
 	}
 	return nil
 }

@@ -24,6 +24,23 @@ func (m *Model) LogJacobian(theta, grad []float64) float64 {
 func (c Constraint) logJacobianGrad(x, g []float64) float64 {
 	lj := 0.0
 	switch c.Kind {
+	case CorrCholesky: // one forward tangent per coordinate: K is small
+		n := len(x)
+		K := 1
+		for K*(K-1)/2 < n {
+			K++
+		}
+		L, dL, dx := make([]float64, K*K), make([]float64, K*K), make([]float64, n)
+		for i := range x {
+			if g == nil {
+				break
+			}
+			clear(dx)
+			dx[i] = 1
+			_, d := CorrCholeskyConstrain(x, K, L, dx, dL)
+			g[i] += d
+		}
+		lj, _ = CorrCholeskyConstrain(x, K, L, nil, nil)
 	case Ordered: // Σₖ₌₂ xₖ
 		for i := 1; i < len(x); i++ {
 			lj += x[i]

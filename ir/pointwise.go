@@ -22,6 +22,21 @@ func (t *Term) Pointwise(env *Env) ([]float64, error) {
 			return nil, err
 		}
 	}
+	if t.Weights == nil && t.Dist.Multi != nil { // one value per row of K
+		vp := make([][]float64, len(args))
+		for i, a := range args {
+			vp[i] = a.Data
+		}
+		K := MultiK(x)
+		if t.Dist.Multi.VariateRank == 2 {
+			return []float64{t.Dist.Multi.LogDensity(x.Data, K, vp, nil, nil)}, nil
+		}
+		out := make([]float64, len(x.Data)/K)
+		for r := range out {
+			out[r] = t.Dist.Multi.LogDensity(x.Data[r*K:(r+1)*K], K, vp, nil, nil)
+		}
+		return out, nil
+	}
 	if t.Weights == nil {
 		if t.Dist.Vector {
 			lp, err := t.LogDensity(env)

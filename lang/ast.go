@@ -167,6 +167,10 @@ type Index struct {
 	NameEnd  diag.Pos
 	Index    Expr
 	Hi       Expr // nil unless a slice
+	// Matrix marks an index with a comma, of a matrix: M[i, j] is an element, M[i, ] row i
+	// (Col nil), M[, j] column j (Index nil), M[i, g] with g a grouping the elements M[i, g[n]].
+	Matrix bool
+	Col    Expr
 }
 
 // Recur is a quantity defined by its own past, recur(init, t: step): its first elements are

@@ -107,6 +107,19 @@ func DumpExpr(e Expr) string {
 		}
 		return "(" + strings.Join(parts, " ") + ")"
 	case *Index:
+		if e.Matrix || e.Index == nil {
+			part := func(x Expr) string {
+				if x == nil {
+					return "_"
+				}
+				return DumpExpr(x)
+			}
+			kw := "index"
+			if e.Matrix {
+				kw = "index2"
+			}
+			return "(" + kw + " " + e.Name + " " + part(e.Index) + " " + part(e.Col) + ")"
+		}
 		if e.Hi != nil {
 			return "(slice " + e.Name + " " + DumpExpr(e.Index) + " " + DumpExpr(e.Hi) + ")"
 		}

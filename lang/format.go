@@ -403,6 +403,9 @@ func (p *printer) bare(e Expr) (string, error) {
 		tight := p.tight
 		p.tight = true
 		defer func() { p.tight = tight }()
+		if e.Matrix || e.Index == nil {
+			return p.matrixIndex(e)
+		}
 		i, err := p.expr(e.Index, precTop)
 		if err != nil || e.Hi == nil {
 			return e.Name + "[" + i + "]", err
@@ -456,4 +459,39 @@ func (p *printer) bare(e Expr) (string, error) {
 		return l + " " + e.Op + " " + r, nil
 	}
 	return "", diag.Internalf("lang: Format does not know the expression %T", e)
+}
+
+// matrixIndex prints M[i, j], M[i, ] or M[, j] (and the empty M[], which the checker reports).
+func (p *printer) matrixIndex(e *Index) (string, error) {
+	var i, j string
+	var err error
+	if e.Index != nil {
+		if i, err = p.expr(e.Index, precTop); err != nil {
+			return "", err
+		}
+	}
+	if e.Hi != nil {
+		hi, err := p.expr(e.Hi, precTop)
+		if err != nil {
+			return "", err
+		}
+		i += ":" + hi
+	}
+	if !e.Matrix {
+		return e.Name + "[" + i + "]", nil
+	}
+	if e.Col != nil {
+		if j, err = p.expr(e.Col, precTop); err != nil {
+			return "", err
+		}
+	}
+	switch {
+	case e.Index == nil && e.Col == nil:
+		return e.Name + "[,]", nil
+	case e.Index == nil:
+		return e.Name + "[, " + j + "]", nil
+	case e.Col == nil:
+		return e.Name + "[" + i + ", ]", nil
+	}
+	return e.Name + "[" + i + ", " + j + "]", nil
 }

@@ -91,6 +91,11 @@ func TestFormat(t *testing.T) {
 			"let x = (a^b)^c + a^b^c + (-a)^2 + -a^2 + 2^-1 + --a\n",
 		},
 		{
+			"matrix indices: element, row, column, by group; parameters of two sizes",
+			"param z[ K,J ]~Normal(0,1)\nlet a = z[1,] + z[ , 2 ] + z[(1) ,g] + z[K-1, 2] + m[]\n",
+			"param z[K, J] ~ Normal(0, 1)\nlet a = z[1, ] + z[, 2] + z[1, g] + z[K-1, 2] + m[]\n",
+		},
+		{
 			"const, and calls with no arguments",
 			"const Xt=transpose( X )\nconst k = f()\n",
 			"const Xt = transpose(X)\nconst k  = f()\n",
@@ -282,6 +287,7 @@ func FuzzFormat(f *testing.F) {
 		"data g[N] = levels \"g\" as J\ngenerate y_rep[N] ~ Normal(a[g], 1) generate d = sum(y)",
 		"let x[N]=recur( (a) ,t : x[t - 1]*y[t+(K-1)]) # r\ny[ 2 : N ] ~ N(b[(1)] <= -c, (d>=e) == f)\n",
 		"let z = a[2*(N-1) - -1] + b[x - (y - 1)] + c[(N)]\n",
+		"param L[K, K] ~ LKJCorrCholesky(2)\nlet ab = diag_pre_multiply(tau, L) @ z[,g] + m[1 ,] + m[, ] + m[1:2, 3]\n",
 	} {
 		f.Add(s)
 	}

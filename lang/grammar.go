@@ -198,11 +198,14 @@ type gIndex struct {
 	Part *gIndexPart `parser:"@@"`
 }
 
-// gIndexPart is the bracket after a name: [i] or [lo:hi].
+// gIndexPart is the bracket after a name: [i] or [lo:hi] of a vector, or with a comma the
+// element [i, j], the row [i, ] or the column [, j] of a matrix.
 type gIndexPart struct {
 	Pos    lexer.Position
-	Index  *gExpr `parser:"'[' @@"`
-	Hi     *gExpr `parser:"( ':' @@ )? ']'"`
+	Index  *gExpr `parser:"'[' ( @@"`
+	Hi     *gExpr `parser:"( ':' @@ )? )?"`
+	Comma  bool   `parser:"( @','"`
+	Col    *gExpr `parser:"@@? )? ']'"`
 	EndPos lexer.Position
 }
 

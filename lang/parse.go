@@ -261,7 +261,13 @@ func convertSum(left *gTerm, rest []*gOpTerm) Expr {
 }
 
 func convertIndex(name *gName, part *gIndexPart, start diag.Pos) *Index {
-	ix := &Index{Pos: start, End: pos(part.EndPos), Name: name.Value, NameEnd: pos(name.EndPos), Index: convertExpr(part.Index)}
+	ix := &Index{Pos: start, End: pos(part.EndPos), Name: name.Value, NameEnd: pos(name.EndPos), Matrix: part.Comma}
+	if part.Index != nil {
+		ix.Index = convertExpr(part.Index)
+	}
+	if part.Col != nil {
+		ix.Col = convertExpr(part.Col)
+	}
 	if part.Hi != nil {
 		ix.Hi = convertExpr(part.Hi)
 	}

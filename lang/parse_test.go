@@ -323,6 +323,9 @@ func TestParseShippedModels(t *testing.T) {
 		"garch11.model":          "data const param param param param let sample",
 		"wide_regression.model":  "data data param param param sample",
 		"poly_regression.model":  "data data param param param sample",
+		"radon_correlated.model": "data data data param param param param param let sample",
+		"gp_poisson.model":       "data data param param param param let sample",
+		"mvn.model":              "data param param param let sample",
 	}
 	paths, err := filepath.Glob("../models/*.model")
 	if err != nil {

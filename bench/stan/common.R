@@ -95,3 +95,15 @@ data_series <- function(file) {
   d <- read.csv(file.path(data_dir, file))
   list(N = nrow(d), y = d$y)
 }
+
+# The matrix models (issue 15): data simulated by models/simulate_matrix.R.
+data_gp_poisson <- function() {
+  d <- read.csv(file.path("models", "gp_poisson.csv"))
+  list(N = nrow(d), x = d$x, y = as.integer(d$y))
+}
+
+data_mvn <- function() {
+  d <- read.csv(file.path("models", "mvn.csv"))
+  Y <- as.matrix(d[, c("y1", "y2", "y3")])
+  list(N = nrow(Y), K = ncol(Y), Y = unname(Y))
+}

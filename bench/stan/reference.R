@@ -2,6 +2,7 @@
 # Usage (from the repository root):  Rscript bench/stan/reference.R [pair ...]
 # pairs: eight_schools german_credit breast_cancer kidiq radon radon_slopes radon_uranium
 #        normal_mixture poisson_exposure ar2 arma11 garch11 wide_regression poly_regression
+#        radon_correlated gp_poisson mvn
 #        (default: all)
 source("bench/stan/common.R")
 setup_boost()
@@ -40,6 +41,14 @@ pairs <- c(pairs, list(
   ar2 = list(model = "ar2", data = function() data_series("ar2.csv"), control = list()),
   arma11 = list(model = "arma11", data = function() data_series("arma11.csv"), control = list()),
   garch11 = list(model = "garch11", data = function() data_series("garch11.csv"), control = list())
+))
+
+# The matrix models (issue 15): correlated radon on the Minnesota data, the others on data
+# simulated by models/simulate_matrix.R.
+pairs <- c(pairs, list(
+  radon_correlated = list(model = "radon_correlated", data = data_radon, control = list(adapt_delta = 0.95)),
+  gp_poisson = list(model = "gp_poisson", data = data_gp_poisson, control = list(adapt_delta = 0.95)),
+  mvn = list(model = "mvn", data = data_mvn, control = list())
 ))
 
 args <- commandArgs(trailingOnly = TRUE)

@@ -28,6 +28,14 @@ func TestNotOnGPUYet(t *testing.T) {
 			"the GPU backend does not support the ordered parameter mu (Ordered(...)) yet; run this model on the CPU (--device cpu)"},
 		{"data y[N] = column \"y\"\nparam a ~ Normal(0, 5)\nlet b = log_sum_exp(a, y)\ny ~ Normal(b, 1)\n",
 			"the GPU backend does not support log_sum_exp yet; run this model on the CPU (--device cpu)"},
+		{"data y[N] = column \"y\"\nparam tau[2] ~ HalfNormal(1)\nparam L[2, 2] ~ LKJCorrCholesky(2)\nparam b[2] ~ MultiNormalCholesky(0, diag_pre_multiply(tau, L))\ny ~ Normal(b[1], 1)\n",
+			"the GPU backend does not support the correlation Cholesky factor L (LKJCorrCholesky) yet; run this model on the CPU (--device cpu)"},
+		{"data y[N] = column \"y\"\nparam z[2, N] ~ Normal(0, 1)\ny ~ Normal(z[1, ], 1)\n",
+			"the GPU backend does not support the matrix parameter z yet; run this model on the CPU (--device cpu)"},
+		{"data y[N] = column \"y\"\nparam s ~ HalfNormal(1)\ny ~ MultiNormal(0, add_diag(gp_exp_quad_cov(y, 1, 1), s))\n",
+			"the GPU backend does not support MultiNormal at m.model:3:1 yet; run this model on the CPU (--device cpu)"},
+		{"data y[N] = column \"y\"\nparam a ~ HalfNormal(1)\ny ~ Normal(gp_exp_quad_cov(y, a, 1) @ y, 1)\n",
+			"the GPU backend does not support @ of a matrix of parameters yet; run this model on the CPU (--device cpu)"},
 	}
 	for _, c := range cases {
 		m := cudagentest.Load(t, write("m.model", c.model), data)

@@ -19,6 +19,10 @@ func SupportMarkdown() string {
 		d, _ := dist.Lookup(name)
 		b.WriteString("| `" + name + "` | " + mark(d.GPU) + " |\n")
 	}
+	for _, name := range dist.MultiNames() { // distributions of vectors and matrices
+		d, _ := dist.LookupMulti(name)
+		b.WriteString("| `" + name + "` | " + mark(d.GPU) + " |\n")
+	}
 	b.WriteString("\n| function or operator | on the GPU |\n|---|---|\n")
 	for _, f := range supportFuncs() {
 		b.WriteString("| " + f.name + " | " + mark(f.gpu) + " |\n")

@@ -190,6 +190,11 @@ func TestGPUMarksGenerate(t *testing.T) {
 		"transpose":   "y ~ Normal(mu + sum(transpose(X) @ (y * mu)), 1)",
 		"ifelse":      "y ~ Normal(ifelse(y > 0, mu, 0), 1)",
 		"log_sum_exp": "y ~ Normal(log_sum_exp(b), 1)",
+		// the matrix functions, of parameters (of data they are folded when the data are bound)
+		"diag_pre_multiply":  "y ~ Normal(X @ b + transpose(diag_pre_multiply(b, transpose(X))) @ b, 1)",
+		"add_diag":           "y ~ Normal(add_diag(gp_exp_quad_cov(y, 1, 1), mu) @ y, 1)",
+		"gp_exp_quad_cov":    "y ~ Normal(gp_exp_quad_cov(y, exp(mu), 1) @ y, 1)",
+		"cholesky_decompose": "y ~ Normal(cholesky_decompose(add_diag(gp_exp_quad_cov(y, exp(mu), 1), 1)) @ y, 1)",
 	}
 	for n, r := range ir.Reductions {
 		stmt, ok := reductions[n]

@@ -23,7 +23,10 @@ params <- args[-(1:3)]
 for (i in seq_len(nrow(draws))) {
   point <- lapply(params, function(p) {
     cols <- grep(paste0("^", p, "(\\.[0-9]+)*$"), names(draws))
-    as.numeric(draws[i, cols])
+    v <- as.numeric(draws[i, cols])
+    d <- fit@par_dims[[p]]
+    # a matrix's columns come in CmdStan's column-major order, R's own: fill it as it is
+    if (length(d) > 1) array(v, dim = d) else v
   })
   names(point) <- params
   lp <- log_prob(fit, unconstrain_pars(fit, point), adjust_transform = TRUE)
