@@ -170,6 +170,8 @@ type phase struct {
 	endsWindow bool // it ends a metric window
 	lastWindow bool // that window is the last
 	relocate   bool // stray chains are looked for and moved after it
+	winPos     int  // in a metric window: the iteration's place in it (0-based), and
+	winLen     int  // the window's length
 }
 
 // newSchedule lays out warmup: Stan's windows (newWindows) and the relocations (relocateAt).
@@ -180,6 +182,13 @@ func newSchedule(warmup int) []phase {
 		sched[it] = phase{initBuffer: it < w.initBuffer, slow: w.inSlow(it), endsWindow: w.endsWindow(it),
 			relocate: relocateAt(w, it)}
 		sched[it].lastWindow = sched[it].endsWindow && it == w.ends[len(w.ends)-1]-1
+	}
+	start := w.initBuffer
+	for _, end := range w.ends {
+		for it := start; it < end; it++ {
+			sched[it].winPos, sched[it].winLen = it-start, end-start
+		}
+		start = end
 	}
 	return sched
 }
@@ -224,6 +233,10 @@ type adaptation struct {
 	denseTrials [][2]float64
 	// moved records the stray chains moved onto other chains' positions (see relocate).
 	moved []Relocation
+	// settle, with Config.WarmupAuto, judges after each metric window whether adaptation has
+	// settled and then ends warmup after a terminal buffer of term iterations (settle.go).
+	settle *settler
+	term   int
 }
 
 // stepRule is a kernel's own step-size (and trajectory) adaptation in place of the per-chain
@@ -250,8 +263,12 @@ func newAdaptation(ev *evaluator, cfg Config, rule stepRule) *adaptation {
 	for i := range good {
 		good[i] = true
 	}
-	return &adaptation{sched: newSchedule(cfg.Warmup), target: cfg.TargetAccept, metric: metric, maxSteps: cfg.MaxSteps,
+	a := &adaptation{sched: newSchedule(cfg.Warmup), target: cfg.TargetAccept, metric: metric, maxSteps: cfg.MaxSteps,
 		good: good, heuristic: newHMCKernel(ev, uniformJitter), rule: rule}
+	if cfg.WarmupAuto {
+		a.settle, a.term = newSettler(ev.c, ev.n), newWindows(cfg.Warmup).termBuffer
+	}
+	return a
 }
 
 // init finds every chain's initial step size (when there is a warmup) and starts the estimators.
@@ -301,6 +318,9 @@ func (a *adaptation) update(rng *rand.Rand, it int, s *State, info *Info, tu *Tu
 	if ph.relocate && strays(a.good) > 0 {
 		a.relocate(rng, it, s, tu)
 		markGood(s.LogP, n, a.good)
+		if a.settle != nil {
+			a.settle.strays = true
+		}
 	}
 	if a.rule != nil {
 		a.rule.update(a, it, info, tu)
@@ -316,6 +336,15 @@ func (a *adaptation) update(rng *rand.Rand, it int, s *State, info *Info, tu *Tu
 				a.est.add(s.Pos[c*n : (c+1)*n])
 			}
 		}
+		if a.settle != nil {
+			a.settle.add(ph.winPos, ph.winLen, s, a.good)
+		}
+	}
+	if ph.endsWindow && a.settle != nil && !ph.lastWindow && a.settle.windowEnd(it, a.windowStep(tu)) {
+		// Settled: this window's estimate is the final metric; the terminal buffer follows.
+		a.sched = truncateAfter(a.sched, it, a.term)
+		a.settle.settleAt = it
+		ph = a.sched[it]
 	}
 	if ph.endsWindow {
 		if err := a.setMetric(rng, s, tu); err != nil {

@@ -26,7 +26,8 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Ra
 	if err := p.adapt.init(rng, st, tu); err != nil {
 		return nil, err
 	}
-	for it := 0; it < cfg.Warmup; it++ {
+	// With Config.WarmupAuto the adaptation may shorten its schedule as it goes.
+	for it := 0; it < len(p.adapt.sched); it++ {
 		if ctx.Err() != nil {
 			res.Interrupted = true
 			break
@@ -48,11 +49,16 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Ra
 		if err := p.adapt.update(rng, it, st, info, tu); err != nil {
 			return nil, err
 		}
+		res.WarmupDone = it + 1
 		if cfg.Progress != nil {
-			cfg.Progress("warmup", it+1, cfg.Warmup)
+			cfg.Progress("warmup", it+1, len(p.adapt.sched))
 		}
 	}
 	p.adapt.final(cfg.Warmup > 0 && !res.Interrupted, tu)
+	if p.adapt.settle != nil {
+		res.WarmupChecks = p.adapt.settle.checks
+		res.WarmupSettled = p.adapt.settle.settleAt >= 0
+	}
 	if p.learnsLength {
 		res.TrajectoryLength = tu.Length
 	}
@@ -64,6 +70,11 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Ra
 	if tu.Metric.Chol != nil {
 		res.DenseInvMetric = append([]float64(nil), tu.Metric.Dense...)
 	}
+	if ls, ok := sink.(WarmupLengthSink); ok && !res.Interrupted {
+		if err := ls.WarmupLength(res.WarmupDone); err != nil {
+			return nil, err
+		}
+	}
 	if !res.Interrupted {
 		adapted := res.InvMetric
 		if res.DenseInvMetric != nil { // the sink writes the metric sampling uses, all of it
@@ -74,6 +85,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Ra
 		}
 	}
 	k := p.sampling(tu)
+	total := cfg.Draws // grows when cfg.More asks for another round
 	emit := func(stats []Stats, pos []float64) error {
 		for c, s := range stats {
 			if s.Divergent {
@@ -88,7 +100,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Ra
 		}
 		res.DrawsDone++
 		if cfg.Progress != nil {
-			cfg.Progress("sampling", res.DrawsDone, cfg.Draws)
+			cfg.Progress("sampling", res.DrawsDone, total)
 		}
 		return nil
 	}
@@ -101,7 +113,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Ra
 		return nil
 	}
 	start = time.Now()
-	for it := 0; it < cfg.Draws && !res.Interrupted; it++ {
+	for it := 0; it < total && !res.Interrupted; it++ {
 		if ctx.Err() != nil {
 			res.Interrupted = true
 			break
@@ -116,12 +128,13 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Ra
 			if err := emit(info.Stats, st.Pos); err != nil {
 				return res, err
 			}
-			continue
-		}
-		if d := k.(deferring); d.Full() || it == cfg.Draws-1 || ctx.Err() != nil {
+		} else if d := k.(deferring); d.Full() || it == total-1 || ctx.Err() != nil {
 			if err := flush(); err != nil {
 				return res, err
 			}
+		}
+		if it == total-1 && cfg.More != nil && ctx.Err() == nil {
+			total += max(cfg.More(res.DrawsDone), 0)
 		}
 	}
 	// Draws recorded on the device before an interruption are still the user's.

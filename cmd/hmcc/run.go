@@ -22,7 +22,7 @@ type runCmd struct {
 	Model        string  `arg:"" help:"Model file (.model)."`
 	Data         string  `arg:"" help:"Data file (CSV)."`
 	Chains       int     `default:"4" help:"Number of chains, all evaluated in one batch."`
-	Warmup       int     `default:"1000" help:"Warmup (adaptation) iterations per chain."`
+	Warmup       warmup  `default:"1000" help:"Warmup (adaptation) iterations per chain, or auto: end warmup once adaptation has settled (chains agree over a metric window and the step size has stopped moving), at most 1000 iterations. See docs/samplers.md."`
 	Draws        int     `default:"1000" help:"Post-warmup draws per chain."`
 	Seed         uint64  `default:"1" help:"Random seed; the same seed and chain count give the same draws."`
 	OutputDir    string  `default:"output" help:"Directory for output_<chain>.csv and summary.csv; a directory holding an earlier run's files is refused unless --overwrite."`
@@ -48,6 +48,10 @@ type runCmd struct {
 	LogLik bool   `name:"log-lik" help:"Also write log_lik.1 … log_lik.M, the log density of every observed element at each draw (the observed statements' elements in source order), as R's loo::extract_log_lik reads them. Not summarised."`
 	Init   string `help:"JSON file of starting values on the natural scale, {\"name\": number or [numbers]}, for some or all parameters; every chain starts there (parameters not given start uniform(-2, 2) on the unconstrained scale). --init pathfinder starts each chain (each superchain) from its own multi-path Pathfinder draw, falling back to uniform(-2, 2) with a message when Pathfinder fails."`
 	Metric string `default:"auto" enum:"diag,dense,auto" help:"Inverse metric learned in warmup: diag (per-coordinate variances), dense (full covariance, with shrinkage; for strongly correlated posteriors) or auto (at each metric window, dense when it allows steps 1.5x larger; up to 200 dimensions). See docs/samplers.md."`
+
+	// TargetESS and MaxDraws sample in rounds until the ESS target (docs/samplers.md).
+	TargetESS int `name:"target-ess" help:"Keep sampling in rounds (the first of --draws) until the smallest bulk- and tail-ESS over every quantity reach N with a clean verdict, or --max-draws; the CSV headers' num_samples say how many were drawn."`
+	MaxDraws  int `name:"max-draws" help:"With --target-ess: the most post-warmup iterations per chain (default 10 x --draws)."`
 }
 
 func (r *runCmd) validate() error {
@@ -92,7 +96,8 @@ func (r *runCmd) Run(e *env) error {
 		r.Superchains = hmcclib.AutoSuperchains(r.Chains, r.Draws)
 	}
 	// hmcclib.Config's zero Warmup and Superchains are the defaults; -1 is none.
-	cfg := hmcclib.Config{Sampler: r.Sampler, Warmup: cmp.Or(r.Warmup, -1), Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
+	cfg := hmcclib.Config{Sampler: r.Sampler, Warmup: cmp.Or(r.Warmup.N, -1), WarmupAuto: r.Warmup.Auto, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
+		TargetESS: r.TargetESS, MaxDraws: r.MaxDraws,
 		PathLength: r.PathLength, MaxSteps: r.MaxSteps, MaxTreeDepth: r.MaxTreedepth, Metric: r.Metric,
 		Superchains: cmp.Or(r.Superchains, -1), Thin: r.Thin, LogLik: r.LogLik}
 	if _, statErr := os.Stat(r.Init); r.Init != "" && r.Init != "pathfinder" && statErr != nil {
@@ -146,6 +151,9 @@ func (r *runCmd) Run(e *env) error {
 		}
 		fmt.Fprintf(e.stderr, "warmup: moved %d stray chain(s) (log density far below the others') onto other chains' positions, at iterations %v\n", moved, iters)
 	}
+	if r.Warmup.Auto {
+		fmt.Fprintf(e.stderr, "warmup: %s\n", warmupAutoLine(res))
+	}
 	elapsed := time.Since(start)
 	// The summary describes the rows written (thinned), as `hmcc summary` does reading them back.
 	sum, run, err := fit.Summary(r.Chains, elapsed)
@@ -162,6 +170,9 @@ func (r *runCmd) Run(e *env) error {
 		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, (r.Draws+r.Thin-1)/r.Thin) // rows, as --thin keeps them
 	}
 	summary.Print(e.stdout, sum, run)
+	if r.TargetESS > 0 {
+		fmt.Fprintln(e.stdout, targetLine(r.TargetESS, fit))
+	}
 	fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs and summary.csv to %s\n", r.Chains, r.OutputDir)
 	if res.Interrupted {
 		return errInterrupted
