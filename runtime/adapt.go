@@ -124,7 +124,12 @@ type windows struct {
 	ends                                 []int // iteration (0-based, exclusive) at which each metric window ends
 }
 
-func newWindows(warmup int) windows {
+func newWindows(warmup int) windows { return newWindowsUpTo(warmup, math.MaxInt/4) }
+
+// newWindowsUpTo is Stan's schedule with metric windows that stop doubling at maxWindow
+// iterations: --warmup auto's, which judges adaptation after every window and so wants windows
+// often enough to end warmup well before the cap.
+func newWindowsUpTo(warmup, maxWindow int) windows {
 	w := windows{warmup: warmup, initBuffer: 75, termBuffer: 50, base: 25}
 	if warmup < 20 {
 		return windows{warmup: warmup} // too short to adapt the metric
@@ -138,12 +143,13 @@ func newWindows(warmup int) windows {
 	start, size := w.initBuffer, w.base
 	for start < end {
 		next := start + size
+		grown := min(2*size, max(maxWindow, size))
 		// stretch the last window to the terminal buffer rather than leave a short one
-		if next+2*size > end {
+		if next+grown > end {
 			next = end
 		}
 		w.ends = append(w.ends, next)
-		start, size = next, 2*size
+		start, size = next, grown
 	}
 	return w
 }
@@ -175,8 +181,13 @@ type phase struct {
 }
 
 // newSchedule lays out warmup: Stan's windows (newWindows) and the relocations (relocateAt).
-func newSchedule(warmup int) []phase {
-	w := newWindows(warmup)
+func newSchedule(warmup int) []phase { return newScheduleFrom(newWindows(warmup)) }
+
+// autoWindow is the longest metric window of --warmup auto's schedule.
+const autoWindow = 200
+
+func newScheduleFrom(w windows) []phase {
+	warmup := w.warmup
 	sched := make([]phase, warmup)
 	for it := range sched {
 		sched[it] = phase{initBuffer: it < w.initBuffer, slow: w.inSlow(it), endsWindow: w.endsWindow(it),
@@ -266,7 +277,8 @@ func newAdaptation(ev *evaluator, cfg Config, rule stepRule) *adaptation {
 	a := &adaptation{sched: newSchedule(cfg.Warmup), target: cfg.TargetAccept, metric: metric, maxSteps: cfg.MaxSteps,
 		good: good, heuristic: newHMCKernel(ev, uniformJitter), rule: rule}
 	if cfg.WarmupAuto {
-		a.settle, a.term = newSettler(ev.c, ev.n), newWindows(cfg.Warmup).termBuffer
+		w := newWindowsUpTo(cfg.Warmup, autoWindow)
+		a.sched, a.settle, a.term = newScheduleFrom(w), newSettler(ev.c, ev.n), w.termBuffer
 	}
 	return a
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 )
@@ -102,5 +103,16 @@ func TestTruncateAfterMakesTheWindowTheLast(t *testing.T) {
 		if got[k].slow || got[k].endsWindow || got[k].relocate || got[k].initBuffer {
 			t.Errorf("iteration %d after the last window: %+v", k, got[k])
 		}
+	}
+}
+
+// --warmup auto's windows double up to autoWindow, then repeat, so that adaptation is judged
+// every autoWindow iterations: for a cap of 1000, windows end at 100, 150, 250, 450, 650 and 950
+// (the last stretched to the terminal buffer as Stan stretches its last).
+func TestAutoWindowsStopDoubling(t *testing.T) {
+	w := newWindowsUpTo(1000, autoWindow)
+	want := []int{100, 150, 250, 450, 650, 950}
+	if fmt.Sprint(w.ends) != fmt.Sprint(want) {
+		t.Errorf("window ends %v, want %v", w.ends, want)
 	}
 }
