@@ -237,7 +237,7 @@ func TestInitPathfinderSuperchains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	starts, err := pathfinderStarts(m.ir, 8, 2, 1)
+	starts, _, err := pathfinderStarts(m.ir, 8, 2, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -192,9 +192,12 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 	defer release()
 	init := superchainInit(t.Chains, superchains, m.Dim(), cfg.Seed)
 	if cfg.Starts == nil && cfg.InitPathfinder {
-		starts, err := pathfinderStarts(m.ir, t.Chains, superchains, cfg.Seed)
+		starts, note, err := pathfinderStarts(m.ir, t.Chains, superchains, cfg.Seed)
 		if err != nil && cfg.Messages != nil {
 			fmt.Fprintf(cfg.Messages, "--init pathfinder: %v; the chains start uniform(-2, 2) on the unconstrained scale instead\n", err)
+		}
+		if starts != nil && cfg.Messages != nil {
+			fmt.Fprintf(cfg.Messages, "init: Pathfinder draws (%s)\n", note)
 		}
 		if starts != nil {
 			init = starts
