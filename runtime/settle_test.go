@@ -116,3 +116,39 @@ func TestAutoWindowsStopDoubling(t *testing.T) {
 		t.Errorf("window ends %v, want %v", w.ends, want)
 	}
 }
+
+// Rounds (Config.More, --target-ess) continue the same chains: 100 draws then rounds of 30 and
+// 20 are exactly a run of 150 draws, on the CPU and on a device that records iterations and
+// hands them back in chunks (flushed at the end of each round, before the next is asked for).
+func TestRoundsContinueTheChains(t *testing.T) {
+	scales := []float64{0.5, 2, 10}
+	cfg := Config{Warmup: 200, Draws: 150, Seed: 9, TargetAccept: 0.8, PathLength: 3, MaxSteps: 1024, Sampler: "chees"}
+	want := newMemorySink(4, len(scales), cfg.Draws)
+	if _, err := Sample(context.Background(), &gaussian{chains: 4, scales: scales}, cfg, want); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []Target{&gaussian{chains: 4, scales: scales},
+		&hostChunked{hostDevice: hostDevice{gaussian: gaussian{chains: 4, scales: scales}}, chunk: 7, slots: make([]Recorded, 7)}} {
+		rounds := []int{30, 20, 0}
+		var asked []int
+		cfg := cfg
+		cfg.Draws = 100
+		got := newMemorySink(4, len(scales), 150)
+		cfg.More = func(done int) int {
+			if len(got.stats) != done {
+				t.Errorf("asked after %d draws with %d handed to the sink", done, len(got.stats))
+			}
+			asked = append(asked, done)
+			n := rounds[0]
+			rounds = rounds[1:]
+			return n
+		}
+		res, err := Sample(context.Background(), target, cfg, got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.DrawsDone != 150 || fmt.Sprint(asked) != "[100 130 150]" || !sameDraws(got.draws, want.draws) {
+			t.Errorf("%T: %d draws, asked after %v, same draws as one run of 150: %v", target, res.DrawsDone, asked, sameDraws(got.draws, want.draws))
+		}
+	}
+}
