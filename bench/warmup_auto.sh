@@ -3,7 +3,7 @@
 # used, chain-gradient evaluations (warmup and sampling), min bulk-ESS, the verdict, and agreement
 # with the long Stan reference (bench/models.sh's agree). Gradients and ESS do not depend on the
 # machine's load; wall times do and are not printed.
-# Usage (repository root): [MODELS="kidiq radon"] [SEEDS="1 2"] bench/warmup_auto.sh [HMCC_BINARY] [CHAINS...]
+# Usage (repository root): [MODELS="kidiq radon"] [SEEDS="1 2"] [WARMUPS=auto] bench/warmup_auto.sh [HMCC_BINARY] [CHAINS...]
 set -eu
 . bench/models.sh
 bin=${1:-hmcc}
@@ -16,7 +16,7 @@ bundled_models | while read -r name model data more; do
   case " ${MODELS:-$name} " in *" $name "*) ;; *) continue ;; esac
   for c in $chains; do
     for seed in ${SEEDS:-1}; do
-      for w in 1000 auto; do
+      for w in ${WARMUPS:-1000 auto}; do
         dir="$out/$name-$c-$seed-$w"
         # shellcheck disable=SC2086
         "$bin" run "models/$model" "models/$data" $(for m in $more; do echo "models/$m"; done) --chains "$c" --seed "$seed" \

@@ -19,9 +19,9 @@ import (
 // never does, warmup runs the cap's full schedule.
 //
 // Settled means all of:
-//   - the chains agree: rank-normalised split R-hat (Vehtari et al. 2021) of the window's draws
-//     (thinned to a memory budget) is at most settleRhat for the log density and every
-//     unconstrained coordinate. This is the between-chain check Margossian et al. (2023, nested
+//   - the chains agree: rank-normalised split R-hat (Vehtari et al. 2021) of the draws of the
+//     window's second half (thinned to a memory budget) is at most settleRhat for the log density
+//     and every unconstrained coordinate. This is the between-chain check Margossian et al. (2023, nested
 //     R-hat) propose for deciding when many short chains are past warmup, applied to the chains
 //     of a window; its draws are few, so the bar is looser than the 1.01 the final verdict
 //     applies to the post-warmup draws, which remains the judge of the answer;
@@ -79,6 +79,15 @@ func (s *settler) add(pos, size int, st *State, good []bool) {
 	if strays(good) > 0 {
 		s.strays = true
 	}
+	// Only the window's second half is judged: its first iterations follow the step size's
+	// re-initialisation after the metric update (dual averaging restarts from ten times the
+	// heuristic's step size), a transient that says nothing about whether the chains agree.
+	skip := size / 2
+	if pos < skip {
+		return
+	}
+	pos -= skip
+	size -= skip
 	if pos == 0 {
 		per := s.c * (s.n + 1)
 		keep := max(4, min(size, settleBudget/per))
