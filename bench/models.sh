@@ -28,11 +28,15 @@ try:
     got = {r["name"]: r for r in csv.DictReader(open(sys.argv[1]))}
 except FileNotFoundError:
     print("no-summary DISAGREE"); sys.exit(0)
-ref = {r["name"]: r for r in csv.DictReader(open(sys.argv[2]))}
+def stan_name(n):  # the reference's beta.1 is summary.csv's beta[1], X.2.3 is X[2,3]
+    base, _, idx = n.partition(".")
+    return base + "[" + idx.replace(".", ",") + "]" if idx else n
+ref = {stan_name(r["name"]): r for r in csv.DictReader(open(sys.argv[2]))}
 zmax, worst = 0.0, 1.0
+missing = [n for n in ref if n not in got]
+if missing:
+    print(f"missing={','.join(missing[:3])} DISAGREE"); sys.exit(0)
 for name, r in ref.items():
-    if name not in got:
-        continue
     g = got[name]
     se = math.hypot(float(g["mcse_mean"]), float(r["mcse_mean"]))
     if se > 0:
