@@ -194,7 +194,7 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 	if cfg.Starts == nil && cfg.InitPathfinder {
 		starts, note, err := pathfinderStarts(m.ir, t.Chains, superchains, cfg.Seed)
 		if err != nil && cfg.Messages != nil {
-			fmt.Fprintf(cfg.Messages, "--init pathfinder: %v; the chains start uniform(-2, 2) on the unconstrained scale instead\n", err)
+			fmt.Fprintf(cfg.Messages, "init: Pathfinder failed: %v; the chains start uniform(-2, 2) on the unconstrained scale instead\n", err)
 		}
 		if starts != nil && cfg.Messages != nil {
 			fmt.Fprintf(cfg.Messages, "init: Pathfinder draws (%s)\n", note)

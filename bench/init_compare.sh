@@ -20,7 +20,7 @@ bundled_models | while read -r name model data more; do
       for init in uniform pathfinder; do
         dir="$out/$name-$c-$seed-$init"
         flag=""
-        [ "$init" = pathfinder ] && flag="--init pathfinder"
+        flag="--init $init"
         # shellcheck disable=SC2086
         "$bin" run "models/$model" "models/$data" $(for m in $more; do echo "models/$m"; done) --chains "$c" --seed "$seed" \
           --warmup "${WARMUP:-1000}" $flag --output-dir "$dir" --quiet > "$dir.log" 2>&1 || true
@@ -30,7 +30,7 @@ bundled_models | while read -r name model data more; do
         ess=$(sed -n 's/^min bulk-ESS \([0-9]*\),.*/\1/p' "$dir.log")
         verdict=flagged
         grep -q "no problems found" "$dir.log" && verdict=clean
-        grep -q "^--init pathfinder:" "$dir.log" && verdict="$verdict(fell-back)"
+        grep -q "^init: Pathfinder failed" "$dir.log" && verdict="$verdict(fell-back)"
         echo "$name $c $seed $init ${used:-?} ${grads:-?} ${pf:-0} ${ess:-?} $verdict $(agree "$dir/summary.csv" "testdata/reference/$name.csv")"
       done
     done

@@ -40,3 +40,36 @@ func TestWarmupAutoAndTargetESSFilesRead(t *testing.T) {
 		t.Errorf("--warmup soon: exit %d, %s", code, errs)
 	}
 }
+
+// hmcc run starts from Pathfinder draws by default from pathfinderMinDim coordinates, and says
+// so (with its cost); below, it starts uniform(-2, 2) and says why; --init uniform opts out.
+func TestDefaultInit(t *testing.T) {
+	for _, c := range []struct {
+		model, data string
+		extra       []string
+		stderr      string
+		header      string
+	}{
+		{"poly_regression", "poly_regression", nil, "init: Pathfinder draws (4 of 4 paths", "pathfinder"},
+		{"poly_regression", "poly_regression", []string{"--init", "uniform"}, "", "2"},
+		{"kidiq", "kidiq", nil, "init: uniform(-2, 2) on the unconstrained scale: 4 coordinates, too few", "2"},
+	} {
+		dir := t.TempDir()
+		args := append([]string{"run", "../../models/" + c.model + ".model", "../../models/" + c.data + ".csv", "--warmup", "20", "--draws", "10",
+			"--threads", "1", "--output-dir", dir, "--quiet"}, c.extra...)
+		code, out, errs := hmcc(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s\n%s", c.extra, code, out, errs)
+		}
+		if c.stderr != "" && !strings.Contains(errs, c.stderr) || c.stderr == "" && strings.Contains(errs, "init:") {
+			t.Errorf("%s %v: stderr %q, want %q", c.model, c.extra, errs, c.stderr)
+		}
+		metas, err := cmdstanpyFromCSV([]string{filepath.Join(dir, "output_1.csv")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(metas[0].config["init"]); got != c.header {
+			t.Errorf("%s %v: header init = %s, want %s", c.model, c.extra, got, c.header)
+		}
+	}
+}

@@ -46,7 +46,7 @@ type runCmd struct {
 	More []string `arg:"" optional:"" help:"More data files (CSV or JSON), which data declarations name with from \"name\" (the base name)."`
 	// LogLik adds the pointwise log-likelihood columns that R's loo reads.
 	LogLik bool   `name:"log-lik" help:"Also write log_lik.1 … log_lik.M, the log density of every observed element at each draw (the observed statements' elements in source order), as R's loo::extract_log_lik reads them. Not summarised."`
-	Init   string `help:"JSON file of starting values on the natural scale, {\"name\": number or [numbers]}, for some or all parameters; every chain starts there (parameters not given start uniform(-2, 2) on the unconstrained scale). --init pathfinder starts each chain (each superchain) from its own multi-path Pathfinder draw, falling back to uniform(-2, 2) with a message when Pathfinder fails."`
+	Init   string `help:"JSON file of starting values on the natural scale, {\"name\": number or [numbers]}, for some or all parameters; every chain starts there (parameters not given start uniform(-2, 2) on the unconstrained scale). --init pathfinder starts each chain (each superchain) from its own multi-path Pathfinder draw, falling back to uniform(-2, 2) with a message when Pathfinder fails; --init uniform starts uniform(-2, 2). Default: pathfinder for models of 20 or more unconstrained coordinates, uniform below (docs/samplers.md)."`
 	Metric string `default:"auto" enum:"diag,dense,auto" help:"Inverse metric learned in warmup: diag (per-coordinate variances), dense (full covariance, with shrinkage; for strongly correlated posteriors) or auto (at each metric window, dense when it allows steps 1.5x larger; up to 200 dimensions). See docs/samplers.md."`
 
 	// TargetESS and MaxDraws sample in rounds until the ESS target (docs/samplers.md).
@@ -100,10 +100,15 @@ func (r *runCmd) Run(e *env) error {
 		TargetESS: r.TargetESS, MaxDraws: r.MaxDraws,
 		PathLength: r.PathLength, MaxSteps: r.MaxSteps, MaxTreeDepth: r.MaxTreedepth, Metric: r.Metric,
 		Superchains: cmp.Or(r.Superchains, -1), Thin: r.Thin, LogLik: r.LogLik}
-	if _, statErr := os.Stat(r.Init); r.Init != "" && r.Init != "pathfinder" && statErr != nil {
-		return hmcclib.UserError{Err: fmt.Errorf("--init %s: %w; give a JSON file of starting values, or --init pathfinder", r.Init, statErr)}
+	if r.Init == "" { // the default start (docs/samplers.md)
+		r.Init = defaultInit(e, m.Dim())
 	}
-	if r.Init == "pathfinder" {
+	if _, statErr := os.Stat(r.Init); r.Init != "" && r.Init != "pathfinder" && r.Init != "uniform" && statErr != nil {
+		return hmcclib.UserError{Err: fmt.Errorf("--init %s: %w; give a JSON file of starting values, --init pathfinder or --init uniform", r.Init, statErr)}
+	}
+	if r.Init == "uniform" {
+		r.Init = ""
+	} else if r.Init == "pathfinder" {
 		cfg.InitPathfinder, cfg.Messages = true, e.stderr
 	} else if cfg.Init, _, err = m.ReadPointFile(r.Init); err != nil {
 		return err

@@ -75,3 +75,21 @@ func targetLine(target int, fit *hmcclib.Fit) string {
 	b.WriteString(" (the criterion above)")
 	return b.String()
 }
+
+// pathfinderMinDim is the fewest unconstrained coordinates for which hmcc run starts from
+// Pathfinder draws by default. Pathfinder costs a few thousand log density evaluations whatever
+// the model: on the small bundled models (4–10 coordinates) that was 4–33 % of a default run and
+// uniform starts needed fewer gradients per ESS in 7 of 8 runs; from 27 coordinates up the
+// gradients per ESS were the same on average (geometric mean of the ratio 1.03 over 10 runs) and
+// 21 % fewer on German credit (bench/init_compare.sh, docs/samplers.md).
+const pathfinderMinDim = 20
+
+// defaultInit is hmcc run's start when --init is not given: "pathfinder" from pathfinderMinDim
+// coordinates, otherwise "uniform", said on stderr.
+func defaultInit(e *env, dim int) string {
+	if dim >= pathfinderMinDim {
+		return "pathfinder"
+	}
+	fmt.Fprintf(e.stderr, "init: uniform(-2, 2) on the unconstrained scale: %d coordinates, too few for Pathfinder's starts to pay for themselves (they do from %d; --init pathfinder forces them)\n", dim, pathfinderMinDim)
+	return "uniform"
+}
