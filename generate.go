@@ -9,6 +9,7 @@ import (
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/ir"
 	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 )
 
 // Generate is CmdStan's standalone generated quantities: it reads the parameter draws of a
@@ -37,6 +38,7 @@ func (m *Model) Generate(paths []string, out *OutputDir, header cmdstan.Config, 
 	values := make([]float64, len(names))
 	theta := make([]float64, m.Dim())
 	total := 0
+	key := rng.KeyOf(seed)
 	for c, path := range paths {
 		f, err := cmdstan.ReadFile(path)
 		if err != nil {
@@ -85,7 +87,9 @@ func (m *Model) Generate(paths []string, out *OutputDir, header cmdstan.Config, 
 		if err != nil {
 			return 0, 0, UserError{fmt.Errorf("cannot write output: %w", err)}
 		}
-		rng := rand.New(rand.NewPCG(seed, 0x6e7e_0000_0000+uint64(c)))
+		// Draw d of chain file c generates from stream (c, d, Generate) (package rng).
+		var stream rng.Stream
+		gen := rand.New(&stream)
 		for d, row := range f.Draws {
 			vals := map[string][]float64{}
 			for _, s := range slots {
@@ -99,7 +103,8 @@ func (m *Model) Generate(paths []string, out *OutputDir, header cmdstan.Config, 
 				w.Close(0, 0)
 				return 0, 0, UserError{fmt.Errorf("%s, draw %d: %w", path, d+1, err)}
 			}
-			if err := prog.Quantities(theta, rng, values[:nOut]); err != nil {
+			stream.Reset(key, uint32(c), uint32(d), rng.Generate)
+			if err := prog.Quantities(theta, gen, values[:nOut]); err != nil {
 				w.Close(0, 0)
 				return 0, 0, err
 			}

@@ -2,6 +2,8 @@ package hmcc
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -108,6 +110,40 @@ func (m *Model) IR() *ir.Model { return m.ir }
 
 // Source is the model's text, which diag.Render needs to show the lines a diagnostic points at.
 func (m *Model) Source() string { return m.src }
+
+// SourceHash is "sha256:" and the hex SHA-256 of the model's source as Compile got it (as hmcc
+// reads a file: a leading UTF-8 byte-order mark removed), which chain files record
+// (# hmcc_model_hash) so that shards of different models are not merged.
+func (m *Model) SourceHash() string {
+	h := sha256.Sum256([]byte(m.src))
+	return "sha256:" + hex.EncodeToString(h[:])
+}
+
+// DataHash is "sha256:" and the hex SHA-256 of the bytes of the data files at paths, read in
+// the order given (one stream: for a single file, what sha256sum prints), which chain files
+// record (# hmcc_data_hash). No paths give the hash of nothing. Data that cannot be read
+// twice (a pipe, standard input) has no hash: DataHash returns "none" for it rather than
+// wait on the pipe.
+func DataHash(paths ...string) (string, error) {
+	h := sha256.New()
+	for _, p := range paths {
+		if st, err := os.Stat(p); err != nil {
+			return "", err
+		} else if !st.Mode().IsRegular() {
+			return "none", nil
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return "", fmt.Errorf("reading %s: %w", p, err)
+		}
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
 
 // Params are the model's parameter names, in declaration order.
 func (m *Model) Params() []string {

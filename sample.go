@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
+	"math"
 	"strings"
 
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/runtime"
 	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 )
 
 // Config is what a run does: the kernel, its lengths, seed and tuning, and where the draws go.
@@ -33,7 +34,14 @@ type Config struct {
 	// MaxDraws caps the post-warmup iterations per chain with TargetESS (default 10·Draws).
 	MaxDraws int
 	// Seed fixes every random draw: the same seed, chains and sampler give the same draws.
+	// Every random number a chain uses is addressed by the seed, its global chain id (Shard),
+	// the iteration and its purpose (package runtime/rng), so a chain's draws do not depend on
+	// threads or on how the run is sharded, apart from warmup's pooled adaptation.
 	Seed uint64
+	// Shard runs shard Index of Count (1-based): Target.Chains is this shard's number of chains,
+	// and its chains are global chains (Index−1)·Chains … Index·Chains−1, which their random
+	// streams and file names follow. The zero value is shard 1 of 1.
+	Shard Shard
 	// TargetAccept is the mean acceptance rate step size adaptation aims for (default 0.8).
 	TargetAccept float64
 	// PathLength is hmc's mean integration time in posterior standard deviations (default 3).
@@ -90,6 +98,28 @@ type Output struct {
 	SaveWarmup bool
 	// SaveMetric also writes each chain's adapted tuning to output_<chain>_metric.json.
 	SaveMetric bool
+}
+
+// Shard is one shard of a run split over processes or machines (hmcc run --shard i/n).
+type Shard struct{ Index, Count int }
+
+// FirstChain is the global id (0-based) of the shard's first chain when it runs chains chains.
+func (s Shard) FirstChain(chains int) int {
+	if s.Index < 1 {
+		return 0
+	}
+	return (s.Index - 1) * chains
+}
+
+// IsZero reports whether s is the zero value, shard 1 of 1.
+func (s Shard) IsZero() bool { return s == Shard{} }
+
+// String is s in hmcc run's --shard form, i/n (1/1 for the zero value).
+func (s Shard) String() string {
+	if s.IsZero() {
+		return "1/1"
+	}
+	return fmt.Sprintf("%d/%d", s.Index, s.Count)
 }
 
 func (c Config) withDefaults() Config {
@@ -190,9 +220,15 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 		return nil, err
 	}
 	defer release()
-	init := superchainInit(t.Chains, superchains, m.Dim(), cfg.Seed)
+	first := cfg.Shard.FirstChain(t.Chains)
+	init := superchainInit(t.Chains, superchains, m.Dim(), cfg.Seed, first)
 	if cfg.Starts == nil && cfg.InitPathfinder {
-		starts, note, err := pathfinderStarts(m.ir, t.Chains, superchains, cfg.Seed)
+		// Pathfinder draws the starts of a whole batch at once: another shard's draws its own.
+		pfSeed := cfg.Seed
+		if first > 0 {
+			pfSeed ^= uint64(first) * 0x9e3779b97f4a7c15
+		}
+		starts, note, err := pathfinderStarts(m.ir, t.Chains, superchains, pfSeed)
 		if err != nil && cfg.Messages != nil {
 			fmt.Fprintf(cfg.Messages, "init: Pathfinder failed: %v; the chains start uniform(-2, 2) on the unconstrained scale instead\n", err)
 		}
@@ -208,7 +244,7 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 		}
 		init = cfg.Starts
 	} else if cfg.Init != nil {
-		if init, err = m.initAt(cfg.Init, init, t.Chains, cfg.Seed); err != nil {
+		if init, err = m.initAt(cfg.Init, init, t.Chains, cfg.Seed, first); err != nil {
 			return nil, UserError{err}
 		}
 	}
@@ -226,7 +262,7 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 			s.store.Close() // handed to the Fit unless the run failed
 		}
 	}()
-	rcfg := runtime.Config{Warmup: cfg.Warmup, Draws: cfg.Draws, Seed: cfg.Seed, TargetAccept: cfg.TargetAccept,
+	rcfg := runtime.Config{Warmup: cfg.Warmup, Draws: cfg.Draws, Seed: cfg.Seed, FirstChain: first, TargetAccept: cfg.TargetAccept,
 		PathLength: cfg.PathLength, MaxSteps: cfg.MaxSteps, Sampler: cfg.Sampler, MaxTreeDepth: cfg.MaxTreeDepth, Progress: cfg.Progress,
 		Init: init, InvMetric: cfg.InvMetric, StepSize: cfg.StepSize, Metric: cfg.Metric, WarmupAuto: cfg.WarmupAuto}
 	if cfg.TargetESS > 0 {
@@ -285,6 +321,10 @@ func check(t Target, cfg Config, superchains int) error {
 		return fmt.Errorf("Config.MaxDraws (%d) must be at least Config.Draws (%d) with a target ESS", cfg.MaxDraws, cfg.Draws)
 	case superchains == 1 || superchains > 0 && t.Chains%superchains != 0:
 		return fmt.Errorf("Config.Superchains must be at least 2 and divide the %d chains, got %d", t.Chains, superchains)
+	case !cfg.Shard.IsZero() && (cfg.Shard.Count < 1 || cfg.Shard.Index < 1 || cfg.Shard.Index > cfg.Shard.Count):
+		return fmt.Errorf("Config.Shard must have 1 <= Index <= Count, got %d of %d", cfg.Shard.Index, cfg.Shard.Count)
+	case int64(cfg.Shard.Count)*int64(t.Chains) > math.MaxInt32:
+		return fmt.Errorf("%d shards of %d chains are more than %d chains in all", cfg.Shard.Count, t.Chains, math.MaxInt32)
 	}
 	return nil
 }
@@ -368,36 +408,39 @@ func SuperchainIDs(chains, k int) []int {
 	return ids
 }
 
-// superchainInit draws K initial points uniform(−2, 2) on the unconstrained scale and gives
-// every chain of a superchain the same one (nil when K is 0: each chain draws its own).
-func superchainInit(chains, k, dim int, seed uint64) []float64 {
+// superchainInit gives every chain of a superchain the initial point its first chain would
+// draw on its own (runtime.InitialPoint at attempt 0, uniform(−2, 2) on the unconstrained
+// scale); nil when K is 0: each chain draws its own. first is the global id of chain 0.
+func superchainInit(chains, k, dim int, seed uint64, first int) []float64 {
 	if k == 0 {
 		return nil
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	points := make([]float64, k*dim)
-	for i := range points {
-		points[i] = rng.Float64()*4 - 2
-	}
+	key := rng.KeyOf(seed)
 	init := make([]float64, chains*dim)
 	for c, s := range SuperchainIDs(chains, k) {
-		copy(init[c*dim:(c+1)*dim], points[s*dim:(s+1)*dim])
+		lead := s * (chains / k)
+		if c == lead {
+			runtime.InitialPoint(key, uint32(first+c), 0, init[c*dim:(c+1)*dim])
+		} else {
+			copy(init[c*dim:(c+1)*dim], init[lead*dim:(lead+1)*dim])
+		}
 	}
 	return init
 }
 
 // initAt starts every chain at values (natural scale, some or all parameters); base
-// (chains×dim, or nil for uniform(−2, 2) draws) gives the others.
-func (m *Model) initAt(values map[string][]float64, base []float64, chains int, seed uint64) ([]float64, error) {
+// (chains×dim, or nil for the uniform(−2, 2) points the chains would draw on their own,
+// runtime.InitialPoint) gives the others. first is the global id of chain 0.
+func (m *Model) initAt(values map[string][]float64, base []float64, chains int, seed uint64, first int) ([]float64, error) {
 	if err := m.checkNames(values); err != nil {
 		return nil, err
 	}
 	dim := m.Dim()
 	if base == nil {
-		rng := rand.New(rand.NewPCG(seed, 0x1417))
+		key := rng.KeyOf(seed)
 		base = make([]float64, chains*dim)
-		for i := range base {
-			base[i] = rng.Float64()*4 - 2
+		for c := 0; c < chains; c++ {
+			runtime.InitialPoint(key, uint32(first+c), 0, base[c*dim:(c+1)*dim])
 		}
 	}
 	for c := 0; c < chains; c++ {

@@ -10,6 +10,7 @@ import (
 	"github.com/hmcc-dev/hmcc/runtime"
 	"github.com/hmcc-dev/hmcc/runtime/cmdstan"
 	"github.com/hmcc-dev/hmcc/runtime/draws"
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 )
 
 // sink receives the sampler's iterations (runtime.Sink): it computes each draw's reported
@@ -30,14 +31,19 @@ type sink struct {
 	failure   *WriteFailure
 	store     *DrawStore
 	values    []float64
-	rngs      []*rand.Rand // per chain, for generated draws; nil when the model draws none
-	columns   []string     // the CSV's: names, then the log_lik columns with LogLik
-	logLik    bool         // values has the pointwise log-likelihood after the named quantities
-	// warmupRngs are rngs' counterparts for saved warmup rows.
-	warmupRngs []*rand.Rand
-	thin       int     // keep iterations 0, thin, 2·thin, …
-	lpOffset   float64 // subtracted from the sampler's log density to give lp__ (stanLP)
-	nuts       bool    // treedepth__ is NUTS's; fixed-length trajectories build no tree and write 0
+	// gen and genRand are each chain's stream for generated draws (nil when the model draws
+	// none): the row of run iteration t (warmup then sampling) of global chain g draws from
+	// stream (g, t, Generate), so saved warmup rows and thinning leave the other rows as they are.
+	gen        []rng.Stream
+	genRand    []*rand.Rand
+	genKey     rng.Key
+	first      int      // the global id of chain 0
+	warmup     int      // warmup iterations: sampling iteration i is run iteration warmup+i
+	columns    []string // the CSV's: names, then the log_lik columns with LogLik
+	logLik     bool     // values has the pointwise log-likelihood after the named quantities
+	thin       int      // keep iterations 0, thin, 2·thin, …
+	lpOffset   float64  // subtracted from the sampler's log density to give lp__ (stanLP)
+	nuts       bool     // treedepth__ is NUTS's; fixed-length trajectories build no tree and write 0
 	saveWarmup bool
 	metricDir  string // where output_<chain>_metric.json go; "" for none
 	// divergences and depthHits count the kept rows' per chain.
@@ -68,12 +74,11 @@ func newSink(m *Model, t Target, cfg Config, superchains int, columns []string) 
 		values: make([]float64, len(columns)), columns: columns, logLik: cfg.LogLik, thin: cfg.Thin, lpOffset: lpOffset, nuts: cfg.Sampler == "nuts",
 		divergences: make([]int, t.Chains), depthHits: make([]int, t.Chains), maxDepth: cfg.MaxTreeDepth, observer: cfg.Observe,
 		warmupUsed: -1, target: cfg.TargetESS, maxDraws: cfg.MaxDraws, superchains: superchains}
+	s.first, s.warmup, s.genKey = cfg.Shard.FirstChain(t.Chains), cfg.Warmup, rng.KeyOf(cfg.Seed)
 	if compiler.Draws(m.ir) { // generate NAME ~ Dist: one random stream per chain, apart from the sampler's
-		for c := 0; c < t.Chains; c++ {
-			s.rngs = append(s.rngs, rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6e7e_0000_0000+uint64(c))))
-			// Saved warmup rows draw from streams of their own, so SaveWarmup leaves the
-			// post-warmup draws as they were.
-			s.warmupRngs = append(s.warmupRngs, rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6e7e_1000_0000+uint64(c))))
+		s.gen = make([]rng.Stream, t.Chains)
+		for c := range s.gen {
+			s.genRand = append(s.genRand, rand.New(&s.gen[c]))
 		}
 	}
 	o := cfg.Output
@@ -88,9 +93,13 @@ func newSink(m *Model, t Target, cfg Config, superchains int, columns []string) 
 	// then leaves the output directory as it was.
 	s.config = func(c int) cmdstan.Config {
 		h := o.Header
-		h.Chain, h.Seed, h.Warmup, h.Draws = c+1, cfg.Seed, cfg.Warmup, cfg.Draws
+		h.Chain, h.Seed, h.Warmup, h.Draws = s.first+c+1, cfg.Seed, cfg.Warmup, cfg.Draws
 		if s.warmupUsed >= 0 { // --warmup auto: the length it chose
 			h.Warmup = s.warmupUsed
+		}
+		h.Shard, h.RNG = cfg.Shard.String(), rng.Name
+		if h.ModelHash == "" {
+			h.ModelHash = m.SourceHash()
 		}
 		h.TargetAccept, h.PathLength, h.Engine, h.MaxDepth = cfg.TargetAccept, cfg.PathLength, engine(cfg.Sampler), cfg.MaxTreeDepth
 		h.Thin, h.SaveWarmup, h.Sampler, h.MaxSteps = cfg.Thin, o.SaveWarmup, cfg.Sampler, cfg.MaxSteps
@@ -155,6 +164,7 @@ func (s *sink) Adapted(stepSizes []float64, invMetric []float64) error {
 func (s *sink) WarmupLength(n int) error {
 	defer s.lock()()
 	s.warmupUsed = n
+	s.warmup = n // post-warmup iterations are counted from here, as the sampler's streams are
 	for c, w := range s.writers {
 		if err := w.FillCount("num_warmup", n); err != nil {
 			return s.fail(c, err)
@@ -170,7 +180,7 @@ func (s *sink) writeMetrics() error {
 		return nil
 	}
 	for c := range s.stepSizes {
-		path := filepath.Join(s.metricDir, fmt.Sprintf("output_%d_metric.json", c+1))
+		path := filepath.Join(s.metricDir, fmt.Sprintf("output_%d_metric.json", s.first+c+1))
 		if err := cmdstan.WriteMetricFile(path, s.stepSizes[c], s.invMetric, s.m.Dim()); err != nil {
 			return IOError{fmt.Errorf("writing %s: %w", path, err)}
 		}
@@ -190,7 +200,7 @@ func (s *sink) open() error {
 		}
 	}
 	for c := 0; c < s.chains; c++ {
-		path := filepath.Join(s.out.path, fmt.Sprintf("output_%d.csv", c+1))
+		path := filepath.Join(s.out.path, fmt.Sprintf("output_%d.csv", s.first+c+1)) // named by global chain id
 		w, err := cmdstan.CreatePending(path, s.config(c), s.columns)
 		if w != nil {
 			ws = append(ws, w)
@@ -236,25 +246,27 @@ func (s *sink) WarmupDraw(iter int, stats []runtime.Stats, theta []float64) erro
 	}
 	n := len(theta) / s.chains
 	for c, st := range stats {
-		if err := s.writeChain(c, theta[c*n:(c+1)*n], s.warmupRngs, st); err != nil {
+		if err := s.writeChain(c, theta[c*n:(c+1)*n], iter, st); err != nil {
 			return err
 		}
 	}
 	return s.flushAll()
 }
 
-// writeChain computes chain c's reported quantities (generated ones from its stream in rngs,
-// when the model draws any) and pointwise log-likelihood at theta, and writes its CSV row.
-func (s *sink) writeChain(c int, theta []float64, rngs []*rand.Rand, st runtime.Stats) error {
-	var rng *rand.Rand
-	if rngs != nil {
-		rng = rngs[c]
+// writeChain computes chain c's reported quantities at run iteration it (generated ones from
+// its stream (g, it, Generate) when the model draws any) and pointwise log-likelihood at theta,
+// and writes its CSV row.
+func (s *sink) writeChain(c int, theta []float64, it int, st runtime.Stats) error {
+	var gen *rand.Rand
+	if s.gen != nil {
+		s.gen[c].Reset(s.genKey, uint32(s.first+c), uint32(it), rng.Generate)
+		gen = s.genRand[c]
 	}
 	out, err := s.m.outputs()
 	if err != nil {
 		return err
 	}
-	if err := out.Quantities(theta, rng, s.values); err != nil {
+	if err := out.Quantities(theta, gen, s.values); err != nil {
 		return err
 	}
 	if s.writers == nil {
@@ -330,7 +342,7 @@ func (s *sink) Draw(iter int, stats []runtime.Stats, theta []float64) error {
 	iter /= s.thin
 	n := len(theta) / s.chains
 	for c, st := range stats {
-		if err := s.writeChain(c, theta[c*n:(c+1)*n], s.rngs, st); err != nil {
+		if err := s.writeChain(c, theta[c*n:(c+1)*n], s.warmup+iter*s.thin, st); err != nil {
 			return err
 		}
 		if st.Divergent {

@@ -2,7 +2,8 @@ package runtime
 
 import (
 	"math"
-	"math/rand/v2"
+
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 )
 
 // dualAveraging tunes the step size towards a target acceptance statistic (Nesterov's dual
@@ -284,10 +285,10 @@ func newAdaptation(ev *evaluator, cfg Config, rule stepRule) *adaptation {
 }
 
 // init finds every chain's initial step size (when there is a warmup) and starts the estimators.
-func (a *adaptation) init(rng *rand.Rand, s *State, tu *Tuning) error {
+func (a *adaptation) init(r *Streams, s *State, tu *Tuning) error {
 	n := len(tu.Metric.Diag)
 	if len(a.sched) > 0 {
-		if err := a.heuristic.initStepSize(rng, s, tu); err != nil {
+		if err := a.heuristic.initStepSize(r, s, tu); err != nil {
 			return err
 		}
 	}
@@ -320,7 +321,7 @@ func setStepSize(tu *Tuning, i int, eps float64) {
 }
 
 // update tunes after warmup iteration it.
-func (a *adaptation) update(rng *rand.Rand, it int, s *State, info *Info, tu *Tuning) error {
+func (a *adaptation) update(r *Streams, it int, s *State, info *Info, tu *Tuning) error {
 	ph := a.sched[it]
 	n := len(tu.Metric.Diag)
 	markGood(s.LogP, n, a.good)
@@ -328,7 +329,7 @@ func (a *adaptation) update(rng *rand.Rand, it int, s *State, info *Info, tu *Tu
 		a.rule.observe(a, it, s, info, tu)
 	}
 	if ph.relocate && strays(a.good) > 0 {
-		a.relocate(rng, it, s, tu)
+		a.relocate(r, it, s, tu)
 		markGood(s.LogP, n, a.good)
 		if a.settle != nil {
 			a.settle.strays = true
@@ -359,11 +360,11 @@ func (a *adaptation) update(rng *rand.Rand, it int, s *State, info *Info, tu *Tu
 		ph = a.sched[it]
 	}
 	if ph.endsWindow {
-		if err := a.setMetric(rng, s, tu); err != nil {
+		if err := a.setMetric(r, s, tu); err != nil {
 			return err
 		}
 		a.est.reset()
-		if err := a.heuristic.initStepSize(rng, s, tu); err != nil {
+		if err := a.heuristic.initStepSize(r, s, tu); err != nil {
 			return err
 		}
 		for i := range a.perChain {
@@ -382,7 +383,7 @@ func (a *adaptation) update(rng *rand.Rand, it int, s *State, info *Info, tu *Tu
 // setMetric makes the window's estimate the metric: diagonal, dense, or (auto) whichever
 // lets the chains take larger steps (denseStepGain). A dense estimate that is not positive
 // definite falls back to its diagonal; an estimate that is not finite is discarded.
-func (a *adaptation) setMetric(rng *rand.Rand, s *State, tu *Tuning) error {
+func (a *adaptation) setMetric(r *Streams, s *State, tu *Tuning) error {
 	n := len(tu.Metric.Diag)
 	v := make([]float64, n)
 	a.est.variance(v)
@@ -412,7 +413,7 @@ func (a *adaptation) setMetric(rng *rand.Rand, s *State, tu *Tuning) error {
 	}
 	trial := func() (float64, error) {
 		copy(tu.StepSize, saved)
-		if err := a.heuristic.initStepSize(rng, s, tu); err != nil {
+		if err := a.heuristic.initStepSize(r, s, tu); err != nil {
 			return 0, err
 		}
 		return medianStepSize(tu.StepSize, all), nil
@@ -448,11 +449,12 @@ type Relocation struct {
 }
 
 // relocate moves every stray chain onto the position of a chain picked at random among the good
-// ones, taking over that chain's step size and its dual-averaging state too. A chain that starts
+// ones (drawn in order from the population stream (it, Adapt)), taking over that chain's step
+// size and its dual-averaging state too. A chain that starts
 // far out in the tails (or is caught on a ridge it cannot climb) otherwise drags the pooled
 // adaptation: with a shared step size and metric it can stay there for the whole run. Warmup
 // draws are not kept, so moving chains leaves the post-warmup draws valid.
-func (a *adaptation) relocate(rng *rand.Rand, it int, s *State, tu *Tuning) {
+func (a *adaptation) relocate(r *Streams, it int, s *State, tu *Tuning) {
 	n := len(tu.Metric.Diag)
 	var donors, moved []int
 	for c, g := range a.good {
@@ -460,11 +462,12 @@ func (a *adaptation) relocate(rng *rand.Rand, it int, s *State, tu *Tuning) {
 			donors = append(donors, c)
 		}
 	}
+	pick := r.population(uint32(it), rng.Adapt)
 	for c, g := range a.good {
 		if g {
 			continue
 		}
-		d := donors[rng.IntN(len(donors))]
+		d := donors[min(int(uniform(pick)*float64(len(donors))), len(donors)-1)]
 		copy(s.Pos[c*n:(c+1)*n], s.Pos[d*n:(d+1)*n])
 		copy(s.Grad[c*n:(c+1)*n], s.Grad[d*n:(d+1)*n])
 		s.LogP[c] = s.LogP[d]

@@ -124,7 +124,7 @@ func TestNonFiniteMetricIsDiscarded(t *testing.T) {
 			a.est.add(x)
 		}
 		copy(f.tu.Metric.Diag, []float64{2, 3})
-		if err := a.setMetric(f.rng, f.st, f.tu); err != nil {
+		if err := a.setMetric(f.r, f.st, f.tu); err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(f.tu.Metric.Diag, []float64{2, 3}) || f.tu.Metric.Chol != nil {

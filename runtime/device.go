@@ -1,13 +1,7 @@
 package runtime
 
-import (
-	"math"
-	"math/rand/v2"
-)
-
 // deviceKernel is the fixed-length kernel run by a TrajectoryTarget (the GPU backend): the host
-// draws the steps, momenta and Metropolis uniforms from the same generator, in the same order as
-// hmcKernel, the target integrates where it keeps the chains, and only the results and the draw
+// draws the steps, momenta and Metropolis uniforms from the same streams as hmcKernel, the target integrates where it keeps the chains, and only the results and the draw
 // cross back. The chains' gradients stay on the device: State.Grad is not kept up to date.
 type deviceKernel struct {
 	host   *hmcKernel // the step rule, and the counters
@@ -36,7 +30,7 @@ func (k *hmcKernel) onDevice(t Target, tu *Tuning) Kernel {
 	return d
 }
 
-func (d *deviceKernel) Step(rng *rand.Rand, s *State, tu *Tuning) (*Info, error) {
+func (d *deviceKernel) Step(r *Streams, s *State, tu *Tuning) (*Info, error) {
 	c, n := d.host.ev.c, d.host.ev.n
 	if !d.synced {
 		if err := d.dev.SetState(s.Pos, tu.Metric.Diag); err != nil {
@@ -47,14 +41,13 @@ func (d *deviceKernel) Step(rng *rand.Rand, s *State, tu *Tuning) (*Info, error)
 		d.out = TransitionOut{Accept: make([]float64, c), Energy: make([]float64, c), LogP: make([]float64, c), Diverged: make([]bool, c)}
 		d.synced = true
 	}
+	it := uint32(s.Iter)
 	s.Iter++
-	d.host.drawSteps(rng, s, tu, d.in.Steps)
+	d.host.drawSteps(r, it, s, tu, d.in.Steps)
 	in, out := &d.in, &d.out
-	for j := range in.Momentum {
-		in.Momentum[j] = rng.NormFloat64() / math.Sqrt(tu.Metric.Diag[j%n])
-	}
 	for i := range in.Uniform {
-		in.Uniform[i] = rng.Float64()
+		r.Momentum(&tu.Metric, i, it, in.Momentum[i*n:(i+1)*n])
+		in.Uniform[i] = r.Accept(i, it)
 	}
 	copy(in.StepSize, tu.StepSize)
 	d.count(in.Steps)

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"math/rand/v2"
 	"time"
 )
 
@@ -20,10 +19,10 @@ type plan struct {
 // run is the loop every sampler shares: warmup (a transition, then the adaptation's update),
 // the adapted tuning to the sink, then the post-warmup draws. It stops at an iteration boundary
 // when ctx is cancelled.
-func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Rand, st *State, tu *Tuning, p plan, res *Result) (*Result, error) {
+func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, st *State, tu *Tuning, p plan, res *Result) (*Result, error) {
 	warmupSink, _ := sink.(WarmupSink)
 	start := time.Now()
-	if err := p.adapt.init(rng, st, tu); err != nil {
+	if err := p.adapt.init(r, st, tu); err != nil {
 		return nil, err
 	}
 	// With Config.WarmupAuto the adaptation may shorten its schedule as it goes.
@@ -32,7 +31,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Ra
 			res.Interrupted = true
 			break
 		}
-		info, err := p.warmup.Step(rng, st, tu)
+		info, err := p.warmup.Step(r, st, tu)
 		if err != nil {
 			return nil, err
 		}
@@ -46,7 +45,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Ra
 				return nil, err
 			}
 		}
-		if err := p.adapt.update(rng, it, st, info, tu); err != nil {
+		if err := p.adapt.update(r, it, st, info, tu); err != nil {
 			return nil, err
 		}
 		res.WarmupDone = it + 1
@@ -118,7 +117,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, rng *rand.Ra
 			res.Interrupted = true
 			break
 		}
-		info, err := k.Step(rng, st, tu)
+		info, err := k.Step(r, st, tu)
 		if err != nil {
 			return nil, err
 		}

@@ -1,16 +1,13 @@
 package runtime
 
-import (
-	"math/rand/v2"
-	"testing"
-)
+import "testing"
 
 // fixture is a batch of chains with what a kernel reads, for the tests that drive kernels
-// directly: the target with its counters, the generator, the state and the tuning (unit step
+// directly: the target with its counters, the random streams, the state and the tuning (unit step
 // sizes and metric until the test sets them).
 type fixture struct {
 	ev  *evaluator
-	rng *rand.Rand
+	r   *Streams
 	st  *State
 	tu  *Tuning
 	vel []float64
@@ -18,7 +15,7 @@ type fixture struct {
 
 func newFixture(t Target, seed uint64) *fixture {
 	c, n := t.Chains(), t.Dim()
-	f := &fixture{ev: newEvaluator(t), rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), st: newState(c, n),
+	f := &fixture{ev: newEvaluator(t), r: NewStreams(seed, 0), st: newState(c, n),
 		tu: &Tuning{StepSize: make([]float64, c), Metric: unitMetric(n), MaxSteps: 1024}, vel: make([]float64, n)}
 	for i := range f.tu.StepSize {
 		f.tu.StepSize[i] = 1
@@ -30,7 +27,7 @@ func newFixture(t Target, seed uint64) *fixture {
 func initialised(t testing.TB, target Target, init []float64, seed uint64) *fixture {
 	t.Helper()
 	f := newFixture(target, seed)
-	if err := initialise(f.ev, f.rng, f.st, init); err != nil {
+	if err := initialise(f.ev, f.r, f.st, init); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -2,15 +2,17 @@ package runtime
 
 import (
 	"math"
-	"math/rand/v2"
+
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 )
 
 // jitter is how a fixed-length kernel spreads its integration time over iterations.
 type jitter int
 
 const (
-	// uniformJitter draws each iteration's time uniformly from (0, 2·Length], shared by all chains
-	// so their trajectories stay about equally long and never resonate with the posterior's periods.
+	// uniformJitter draws each iteration's time uniformly from (0, 2·Length), shared by all chains
+	// (a population stream) so their trajectories stay about equally long and never resonate
+	// with the posterior's periods.
 	uniformJitter jitter = iota
 	// haltonJitter integrates iteration k for halton(k)·Length: jittered, but evenly spread (ChEES).
 	haltonJitter
@@ -28,8 +30,9 @@ type hmcKernel struct {
 	active []bool
 	vel    []float64
 	info   Info
-	g, lp  []float64 // the proposal's gradient and log density
-	ones   []int     // one leapfrog step per chain (initStepSize)
+	g, lp  []float64    // the proposal's gradient and log density
+	ones   []int        // one leapfrog step per chain (initStepSize)
+	heur   []rng.Stream // each chain's stream in initStepSize
 }
 
 func newHMCKernel(ev *evaluator, j jitter) *hmcKernel {
@@ -43,23 +46,29 @@ func newHMCKernel(ev *evaluator, j jitter) *hmcKernel {
 	return k
 }
 
-// Step draws the iteration's leapfrog steps and runs the transition.
-func (k *hmcKernel) Step(rng *rand.Rand, s *State, tu *Tuning) (*Info, error) {
+// Step draws the iteration's leapfrog steps, momenta and Metropolis uniforms (iteration
+// s.Iter's, before it counts this transition) and runs the transition.
+func (k *hmcKernel) Step(r *Streams, s *State, tu *Tuning) (*Info, error) {
+	it := uint32(s.Iter)
 	s.Iter++
-	k.drawSteps(rng, s, tu, k.steps)
-	if err := k.drawAndRun(rng, s, tu, k.steps); err != nil {
+	k.drawSteps(r, it, s, tu, k.steps)
+	n := k.ev.n
+	for i := range s.LogP {
+		r.Momentum(&tu.Metric, i, it, k.info.Momentum[i*n:(i+1)*n])
+	}
+	if err := k.transition(s, tu, k.steps, func(i int) float64 { return r.Accept(i, it) }); err != nil {
 		return nil, err
 	}
 	return &k.info, nil
 }
 
-// drawSteps converts this iteration's integration time to each chain's number of leapfrog steps:
-// ⌈t/ε⌉, at least 1 and at most tu.MaxSteps.
-func (k *hmcKernel) drawSteps(rng *rand.Rand, s *State, tu *Tuning, steps []int) {
+// drawSteps converts iteration it's integration time to each chain's number of leapfrog steps:
+// ⌈t/ε⌉, at least 1 and at most tu.MaxSteps. s.Iter has already counted the iteration.
+func (k *hmcKernel) drawSteps(r *Streams, it uint32, s *State, tu *Tuning, steps []int) {
 	var t float64
 	switch k.jitter {
 	case uniformJitter:
-		t = (1 - rng.Float64()) * 2 * tu.Length
+		t = uniform(r.population(it, rng.Jitter)) * 2 * tu.Length
 	case haltonJitter:
 		t = halton(s.Iter) * tu.Length
 	}
@@ -69,14 +78,16 @@ func (k *hmcKernel) drawSteps(rng *rand.Rand, s *State, tu *Tuning, steps []int)
 	}
 }
 
-// drawAndRun draws every chain's momentum and runs the transition, drawing each undiverged
-// chain's Metropolis uniform from rng in chain order.
-func (k *hmcKernel) drawAndRun(rng *rand.Rand, s *State, tu *Tuning, steps []int) error {
+// trialStep is one step of the step-size heuristic for every chain: each chain draws its
+// momentum and then its Metropolis uniform in order from its stream in k.heur.
+func (k *hmcKernel) trialStep(s *State, tu *Tuning) error {
 	n := k.ev.n
 	for i := range s.LogP {
-		tu.Metric.drawMomentum(rng, k.info.Momentum[i*n:(i+1)*n])
+		p := k.info.Momentum[i*n : (i+1)*n]
+		normals(&k.heur[i], p)
+		tu.Metric.scaleMomentum(p)
 	}
-	return k.transition(s, tu, steps, func(int) float64 { return rng.Float64() })
+	return k.transition(s, tu, k.ones, func(i int) float64 { return uniform(&k.heur[i]) })
 }
 
 // transition runs one HMC trajectory for every chain in lockstep from the momenta in
@@ -185,7 +196,14 @@ func treeDepth(steps int) int {
 
 // initStepSize applies Stan's heuristic to every chain at once: each chain doubles or halves its
 // step size in tu until its one-step acceptance crosses 0.8. Trial steps do not move the chains.
-func (k *hmcKernel) initStepSize(rng *rand.Rand, s *State, tu *Tuning) error {
+// Chain i draws from its stream (s.Iter, Adapt): the heuristic runs before iteration s.Iter.
+func (k *hmcKernel) initStepSize(r *Streams, s *State, tu *Tuning) error {
+	if len(k.heur) != k.ev.c {
+		k.heur = make([]rng.Stream, k.ev.c)
+	}
+	for i := range k.heur {
+		r.reset(&k.heur[i], i, uint32(s.Iter), rng.Adapt)
+	}
 	const target = 0.8
 	pos := append([]float64(nil), s.Pos...)
 	grad := append([]float64(nil), s.Grad...)
@@ -197,7 +215,7 @@ func (k *hmcKernel) initStepSize(rng *rand.Rand, s *State, tu *Tuning) error {
 	}
 	defer restore()
 	stats := k.info.Stats
-	if err := k.drawAndRun(rng, s, tu, k.ones); err != nil {
+	if err := k.trialStep(s, tu); err != nil {
 		return err
 	}
 	dir := make([]float64, k.ev.c)
@@ -226,7 +244,7 @@ func (k *hmcKernel) initStepSize(rng *rand.Rand, s *State, tu *Tuning) error {
 			return nil
 		}
 		restore()
-		if err := k.drawAndRun(rng, s, tu, k.ones); err != nil {
+		if err := k.trialStep(s, tu); err != nil {
 			return err
 		}
 		for i, st := range stats {

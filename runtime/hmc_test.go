@@ -105,7 +105,10 @@ func TestLeapfrogConservesEnergy(t *testing.T) {
 		s.tu.StepSize[i] = 0.01
 	}
 	k := newHMCKernel(s.ev, uniformJitter)
-	if err := k.drawAndRun(s.rng, s.st, s.tu, []int{500, 500, 500}); err != nil {
+	for i := 0; i < 3; i++ {
+		s.r.Momentum(&s.tu.Metric, i, 0, k.info.Momentum[i*2:(i+1)*2])
+	}
+	if err := k.transition(s.st, s.tu, []int{500, 500, 500}, func(i int) float64 { return s.r.Accept(i, 0) }); err != nil {
 		t.Fatal(err)
 	}
 	for c, st := range k.info.Stats {

@@ -1,15 +1,15 @@
 package runtime
 
-import "math/rand/v2"
-
 // The samplers are kernels in the manner of BlackJAX (mcmc/hmc.py, mcmc/nuts.py): a kernel's
 // structure (which integrator, which jitter, which target) is fixed when it is built, and each
-// call Step(rng, state, tuning) advances every chain by one transition. The chains are a batch
+// call Step(streams, state, tuning) advances every chain by one transition. The chains are a batch
 // dimension: positions and gradients are chains×dim, row-major. Warmup (adapt.go) is a separate
 // init/update/final over the Tuning, and one loop (driver.go) drives both.
 
 // State is where the chains are: for C chains of dimension D, Pos and Grad are C×D and LogP has
-// C entries. Iter counts the transitions taken; kernels whose integration time is jittered by a
+// C entries. Iter counts the transitions taken over the whole run, warmup then sampling: it is
+// the index that addresses the next transition's random numbers (Streams), so a resumed run
+// continues from it. Kernels whose integration time is jittered by a
 // deterministic sequence (ChEES's Halton jitter) read it, as BlackJAX's DynamicHMCState carries
 // its random_generator_arg.
 type State struct {
@@ -44,10 +44,11 @@ type Info struct {
 	Deferred           bool
 }
 
-// Kernel advances every chain by one transition: it reads the tuning, draws from rng, updates
-// s in place and returns the transition's Info, which stays valid until the next call.
+// Kernel advances every chain by one transition: it reads the tuning, draws iteration s.Iter's
+// numbers from the chains' streams (Streams), counts the iteration in s.Iter, updates s in place
+// and returns the transition's Info, which stays valid until the next call.
 type Kernel interface {
-	Step(rng *rand.Rand, s *State, tu *Tuning) (*Info, error)
+	Step(r *Streams, s *State, tu *Tuning) (*Info, error)
 }
 
 // deferring is a Kernel that can keep iterations where it runs (Info.Deferred) and hand them back

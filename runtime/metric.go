@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"math"
-	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -33,16 +32,14 @@ func unitMetric(n int) Metric {
 // factor L (Σ = L Lᵀ). The momentum is p ~ N(0, Σ⁻¹), drawn as p = L⁻ᵀ z; the kinetic energy is
 // ½ pᵀ Σ p and the velocity dx/dt = Σ p. A nil Chol means the metric is diagonal (Diag).
 
-// drawMomentum fills p with a draw of N(0, M) for the current metric.
-func (m *Metric) drawMomentum(rng *rand.Rand, p []float64) {
+// scaleMomentum turns p, standard normals z on entry, into a draw of N(0, M) for the current
+// metric: z/√Σᵢᵢ for a diagonal metric, L⁻ᵀz for a dense one.
+func (m *Metric) scaleMomentum(p []float64) {
 	if m.Chol == nil {
 		for j := range p {
-			p[j] = rng.NormFloat64() / math.Sqrt(m.Diag[j])
+			p[j] /= math.Sqrt(m.Diag[j])
 		}
 		return
-	}
-	for j := range p {
-		p[j] = rng.NormFloat64()
 	}
 	// Back substitution: Lᵀ p = z.
 	n := len(p)

@@ -55,7 +55,7 @@ func TestDenseMetricPieces(t *testing.T) {
 	const draws = 200000
 	var cov [3][3]float64
 	for d := 0; d < draws; d++ {
-		m.drawMomentum(s.rng, p)
+		s.r.Momentum(m, 0, uint32(d), p)
 		m.velocity(p, v)
 		m.whiten(v, w)
 		for i := 0; i < 3; i++ {

@@ -2,7 +2,8 @@ package runtime
 
 import (
 	"math"
-	"math/rand/v2"
+
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 )
 
 // The No-U-Turn sampler as Stan runs it (base_nuts.hpp, Stan 2.21+; Betancourt 2017, "A
@@ -69,6 +70,9 @@ type nutsChain struct {
 	subH    float64
 	stack   []nutsBlock // pre-allocated; the first top entries are live
 	top     int
+
+	// The iteration's random streams: subtree directions, and the multinomial choices.
+	dirs, choices rng.Stream
 }
 
 func newNUTSChain(n, maxDepth int) *nutsChain {
@@ -85,7 +89,7 @@ func newNUTSChain(n, maxDepth int) *nutsChain {
 }
 
 // nutsKernel is the NUTS kernel: x, p, g and lp are the leapfrog integrators of all chains
-// (chains×dim rows), each at its own chain's trajectory frontier. m, rng and stepSize are the
+// (chains×dim rows), each at its own chain's trajectory frontier. m, streams and stepSize are the
 // current call's (Step sets them); everything else is scratch reused by every call.
 type nutsKernel struct {
 	ev       *evaluator
@@ -99,7 +103,7 @@ type nutsKernel struct {
 	info     Info
 
 	m        *Metric
-	rng      *rand.Rand
+	streams  *Streams
 	stepSize []float64
 }
 
@@ -168,13 +172,15 @@ func logAddExp(a, b float64) float64 {
 	return a + math.Log1p(math.Exp(b-a))
 }
 
-// begin starts chain i's iteration: fresh momentum, a tree of the current state alone, and the
-// first subtree's direction.
-func (u *nutsKernel) begin(s *State, i int) {
+// begin starts chain i's iteration it: fresh momentum, a tree of the current state alone, and
+// the first subtree's direction.
+func (u *nutsKernel) begin(s *State, i int, it uint32) {
 	n, ch := u.ev.n, u.chains[i]
 	pos, grad := s.Pos[i*n:(i+1)*n], s.Grad[i*n:(i+1)*n]
 	p := u.p[i*n : (i+1)*n]
-	u.m.drawMomentum(u.rng, p)
+	u.streams.Momentum(u.m, i, it, p)
+	u.streams.reset(&ch.dirs, i, it, rng.Trajectory)
+	u.streams.reset(&ch.choices, i, it, rng.Accept)
 	ch.h0 = -s.LogP[i] + u.m.kinetic(p, u.vel)
 	ch.depth, ch.nLeapfrog, ch.sumAccept, ch.divergent, ch.done = 0, 0, 0, false, false
 	ch.logW = 0 // the initial state's weight is exp(H0 − H0)
@@ -196,7 +202,7 @@ func (u *nutsKernel) startSubtree(i int) {
 	n, ch := u.ev.n, u.chains[i]
 	edge := &ch.bck
 	ch.dir = -1
-	if u.rng.Float64() > 0.5 {
+	if uniform(&ch.dirs) > 0.5 {
 		edge, ch.dir = &ch.fwd, 1
 	}
 	copy(u.x[i*n:(i+1)*n], edge.pos)
@@ -234,7 +240,7 @@ func (u *nutsKernel) leaf(i int) {
 	// leaves each state chosen in proportion to its weight.
 	lw := ch.h0 - h
 	ch.logWSub = logAddExp(ch.logWSub, lw)
-	if pr := math.Exp(lw - ch.logWSub); pr >= 1 || u.rng.Float64() < pr {
+	if pr := math.Exp(lw - ch.logWSub); pr >= 1 || uniform(&ch.choices) < pr {
 		copy(ch.subPos, x)
 		copy(ch.subGrad, g)
 		ch.subLogP, ch.subH = u.lp[i], h
@@ -283,7 +289,7 @@ func (u *nutsKernel) mergeSubtree(i int) {
 	// Biased progressive sampling: move to the subtree's sample with probability
 	// min(1, w_subtree/w_tree), favouring states far from the start. (Stan draws only when the
 	// ratio is at most 1; so do we, to consume the same random numbers.)
-	if ch.logWSub > ch.logW || u.rng.Float64() < math.Exp(ch.logWSub-ch.logW) {
+	if ch.logWSub > ch.logW || uniform(&ch.choices) < math.Exp(ch.logWSub-ch.logW) {
 		copy(ch.samplePos, ch.subPos)
 		copy(ch.sampleGrad, ch.subGrad)
 		ch.sampleLogP, ch.sampleH = ch.subLogP, ch.subH
@@ -301,13 +307,14 @@ func (u *nutsKernel) mergeSubtree(i int) {
 
 // Step runs one NUTS iteration for every chain in lockstep and moves each chain to its
 // multinomial sample.
-func (u *nutsKernel) Step(rng *rand.Rand, s *State, tu *Tuning) (*Info, error) {
+func (u *nutsKernel) Step(r *Streams, s *State, tu *Tuning) (*Info, error) {
 	n := u.ev.n
-	u.m, u.rng, u.stepSize = &tu.Metric, rng, tu.StepSize
-	defer func() { u.m, u.rng, u.stepSize = nil, nil, nil }()
+	u.m, u.streams, u.stepSize = &tu.Metric, r, tu.StepSize
+	defer func() { u.m, u.streams, u.stepSize = nil, nil, nil }()
+	it := uint32(s.Iter)
 	s.Iter++
 	for i := range u.chains {
-		u.begin(s, i)
+		u.begin(s, i, it)
 	}
 	for {
 		any := false

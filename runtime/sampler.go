@@ -5,15 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 )
 
 // Config controls a run.
 type Config struct {
 	Warmup, Draws int
 	Seed          uint64
+	// FirstChain is the global id (0-based) of the target's first chain: chain i of the batch
+	// draws its random numbers as global chain FirstChain+i (Streams), so a shard of a larger
+	// run draws what those chains would.
+	FirstChain int
 	// TargetAccept is the mean acceptance statistic dual averaging aims for (Stan's adapt_delta).
 	TargetAccept float64
 	// PathLength is the mean integration time in units of the metric-scaled posterior: each
@@ -32,7 +37,8 @@ type Config struct {
 	// default 1): where warmup starts its search, and the step size sampling uses when there is
 	// no warmup.
 	StepSize float64
-	// Init, if set, is the starting θ (chains×dim); otherwise each coordinate is uniform(-2, 2).
+	// Init, if set, is the starting θ (chains×dim); otherwise each coordinate is uniform(-2, 2)
+	// (InitialPoint).
 	Init []float64
 	// Sampler names the kernel: "hmc" (the default), "chees" or "nuts".
 	Sampler string
@@ -172,15 +178,26 @@ func finiteRow(v []float64) bool {
 	return true
 }
 
+// InitialPoint fills theta with global chain g's starting point at attempt a: each coordinate
+// uniform(−2, 2), drawn in order from stream (g, a, Init).
+func InitialPoint(k rng.Key, g uint32, a int, theta []float64) {
+	var s rng.Stream
+	s.Reset(k, g, uint32(a), rng.Init)
+	for i := range theta {
+		theta[i] = uniform(&s)*4 - 2
+	}
+}
+
 // initialise draws starting points uniform(-2, 2) (or takes init) and redraws, per chain, those
-// whose density or gradient is not finite, up to 100 attempts as Stan does.
-func initialise(ev *evaluator, rng *rand.Rand, s *State, init []float64) error {
+// whose density or gradient is not finite, up to 100 attempts as Stan does: attempt a of chain
+// i is InitialPoint(chain i's global id, a).
+func initialise(ev *evaluator, r *Streams, s *State, init []float64) error {
 	n := ev.n
 	if init != nil {
 		copy(s.Pos, init)
 	} else {
-		for i := range s.Pos {
-			s.Pos[i] = rng.Float64()*4 - 2
+		for c := range s.LogP {
+			InitialPoint(r.key, r.Chain(c), 0, s.Pos[c*n:(c+1)*n])
 		}
 	}
 	for attempt := 0; attempt < 100; attempt++ {
@@ -191,9 +208,7 @@ func initialise(ev *evaluator, rng *rand.Rand, s *State, init []float64) error {
 		for c := range s.LogP {
 			if math.IsInf(s.LogP[c], 0) || math.IsNaN(s.LogP[c]) || !finiteRow(s.Grad[c*n:(c+1)*n]) {
 				bad++
-				for i := c * n; i < (c+1)*n; i++ {
-					s.Pos[i] = rng.Float64()*4 - 2
-				}
+				InitialPoint(r.key, r.Chain(c), attempt+1, s.Pos[c*n:(c+1)*n])
 			}
 		}
 		if bad == 0 {
@@ -244,12 +259,15 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 	default:
 		return nil, fmt.Errorf("unknown sampler %q (have %v)", cfg.Sampler, Samplers)
 	}
+	if cfg.FirstChain < 0 || int64(cfg.FirstChain)+int64(t.Chains()) > math.MaxInt32 {
+		return nil, fmt.Errorf("global chain ids %d to %d are out of range (0 to %d)", cfg.FirstChain, int64(cfg.FirstChain)+int64(t.Chains())-1, math.MaxInt32-1)
+	}
 	ev := newEvaluator(t)
 	c, n := ev.c, ev.n
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
+	r := NewStreams(cfg.Seed, cfg.FirstChain)
 	st := newState(c, n)
 	res := &Result{Divergences: make([]int, c)}
-	if err := initialise(ev, rng, st, cfg.Init); err != nil {
+	if err := initialise(ev, r, st, cfg.Init); err != nil {
 		return nil, err
 	}
 	tu := &Tuning{StepSize: make([]float64, c), Metric: unitMetric(n), Length: cfg.PathLength, MaxSteps: cfg.MaxSteps}
@@ -282,5 +300,5 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 		res.MaxTreeDepthHits = make([]int, c)
 		p = plan{warmup: k, sampling: func(*Tuning) Kernel { return k }, adapt: newAdaptation(ev, cfg, nil)}
 	}
-	return run(ctx, cfg, sink, ev, rng, st, tu, p, res)
+	return run(ctx, cfg, sink, ev, r, st, tu, p, res)
 }

@@ -83,7 +83,8 @@ func joinNegativeValues(args []string) []string {
 			return append(out, args[i:]...)
 		}
 		if strings.HasPrefix(a, "--") && !strings.Contains(a, "=") && i+1 < len(args) && strings.HasPrefix(args[i+1], "-") {
-			if _, err := strconv.ParseFloat(args[i+1], 64); err == nil || strings.EqualFold(args[i+1], "-inf") {
+			// --shard -1/4 likewise reaches --shard's own message.
+			if _, err := strconv.ParseFloat(args[i+1], 64); err == nil || strings.EqualFold(args[i+1], "-inf") || a == "--shard" && args[i+1] != "-" && !strings.HasPrefix(args[i+1], "--") {
 				out = append(out, a+"="+args[i+1])
 				i++
 				continue

@@ -451,8 +451,10 @@ write.csv(as.data.frame(lapply(s, function(col) if (is.numeric(col)) as.numeric(
 // cannot follow; the run must say so, with what to do, instead of hiding it.
 func TestCentredEightSchoolsReportsDivergences(t *testing.T) {
 	dir := t.TempDir()
+	// Seed 2: the chains of seeds 2 to 6 all diverge (20 to 164 of 4000); seed 1's happen to
+	// stay out of the funnel's neck, which the verdict then reports as R-hat and E-BFMI.
 	code, out, errs := hmcc(t, "run", "testdata/eight_schools_centered.model", "../../models/eight_schools.csv",
-		"--chains", "4", "--seed", "1", "--output-dir", dir, "--quiet")
+		"--chains", "4", "--seed", "2", "--output-dir", dir, "--quiet")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}

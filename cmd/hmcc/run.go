@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +49,8 @@ type runCmd struct {
 	// LogLik adds the pointwise log-likelihood columns that R's loo reads.
 	LogLik bool   `name:"log-lik" help:"Also write log_lik.1 … log_lik.M, the log density of every observed element at each draw (the observed statements' elements in source order), as R's loo::extract_log_lik reads them. Not summarised."`
 	Init   string `help:"JSON file of starting values on the natural scale, {\"name\": number or [numbers]}, for some or all parameters; every chain starts there (parameters not given start uniform(-2, 2) on the unconstrained scale). --init pathfinder starts each chain (each superchain) from its own multi-path Pathfinder draw, falling back to uniform(-2, 2) with a message when Pathfinder fails; --init uniform starts uniform(-2, 2). Default: pathfinder for models of 20 or more unconstrained coordinates, uniform below (docs/samplers.md)."`
+	// Shard runs one shard of a run split over processes or machines (docs/scale-out.md).
+	Shard  string `help:"Run shard i of n (1-based: 1 <= i <= n), e.g. --shard 2/4: --chains is this shard's number of chains, global chains (i-1)*chains+1 to i*chains, written as output_<global id>.csv; each chain draws the random numbers of its global id, and each shard adapts on its own chains. See docs/scale-out.md."`
 	Metric string `default:"auto" enum:"diag,dense,auto" help:"Inverse metric learned in warmup: diag (per-coordinate variances), dense (full covariance, with shrinkage; for strongly correlated posteriors) or auto (at each metric window, dense when it allows steps 1.5x larger; up to 200 dimensions). See docs/samplers.md."`
 
 	// TargetESS and MaxDraws sample in rounds until the ESS target (docs/samplers.md).
@@ -68,7 +72,25 @@ func (r *runCmd) validate() error {
 	case r.Superchains < 0 || r.Superchains == 1 || (r.Superchains > 0 && r.Chains%r.Superchains != 0):
 		return fmt.Errorf("--superchains must be at least 2 and divide --chains (%d), got %d", r.Chains, r.Superchains)
 	}
-	return nil
+	_, err := r.shard()
+	return err
+}
+
+// shard parses --shard i/n (the zero Shard, 1 of 1, when it is not given).
+func (r *runCmd) shard() (hmcclib.Shard, error) {
+	if r.Shard == "" {
+		return hmcclib.Shard{}, nil
+	}
+	is, ns, ok := strings.Cut(r.Shard, "/")
+	i, ierr := strconv.Atoi(is)
+	n, nerr := strconv.Atoi(ns)
+	if !ok || ierr != nil || nerr != nil || n < 1 || i < 1 || i > n {
+		return hmcclib.Shard{}, fmt.Errorf("--shard takes i/n, shard i of n with whole numbers 1 <= i <= n (e.g. --shard 2/4), got %q", r.Shard)
+	}
+	if int64(n)*int64(r.Chains) > math.MaxInt32 {
+		return hmcclib.Shard{}, fmt.Errorf("--shard %s with --chains %d is more than %d chains in all", r.Shard, r.Chains, math.MaxInt32)
+	}
+	return hmcclib.Shard{Index: i, Count: n}, nil
 }
 
 func (r *runCmd) Run(e *env) error {
@@ -100,7 +122,9 @@ func (r *runCmd) Run(e *env) error {
 		TargetESS: r.TargetESS, MaxDraws: r.MaxDraws,
 		PathLength: r.PathLength, MaxSteps: r.MaxSteps, MaxTreeDepth: r.MaxTreedepth, Metric: r.Metric,
 		Superchains: cmp.Or(r.Superchains, -1), Thin: r.Thin, LogLik: r.LogLik}
-	if r.Init == "" { // the default start (docs/samplers.md)
+	cfg.Shard, _ = r.shard() // validated above
+	// The default start (docs/samplers.md).
+	if r.Init == "" {
 		r.Init = defaultInit(e, m.Dim())
 	}
 	if _, statErr := os.Stat(r.Init); r.Init != "" && r.Init != "pathfinder" && r.Init != "uniform" && statErr != nil {
@@ -118,9 +142,13 @@ func (r *runCmd) Run(e *env) error {
 			return hmcclib.UserError{Err: err}
 		}
 	}
+	dataHash, err := hmcclib.DataHash(append([]string{r.Data}, r.More...)...)
+	if err != nil {
+		return hmcclib.IOError{Err: fmt.Errorf("hashing the data for the chain files' headers: %w", err)}
+	}
 	cfg.Output = &hmcclib.Output{Dir: out, SaveWarmup: r.SaveWarmup, SaveMetric: r.SaveMetric, Header: cmdstan.Config{
 		Model: filepath.Base(r.Model), DataFile: strings.Join(append([]string{r.Data}, r.More...), ","),
-		Version: version, MetricFile: r.MetricFile, Init: r.Init}}
+		Version: version, MetricFile: r.MetricFile, Init: r.Init, DataHash: dataHash}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	defer out.WatchSignals(cancel, e.stderr)()
@@ -178,7 +206,12 @@ func (r *runCmd) Run(e *env) error {
 	if r.TargetESS > 0 {
 		fmt.Fprintln(e.stdout, targetLine(r.TargetESS, fit))
 	}
-	fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs and summary.csv to %s\n", r.Chains, r.OutputDir)
+	if sh := cfg.Shard; !sh.IsZero() {
+		first := sh.FirstChain(r.Chains)
+		fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs (shard %s: output_%d.csv to output_%d.csv) and summary.csv to %s\n", r.Chains, sh, first+1, first+r.Chains, r.OutputDir)
+	} else {
+		fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs and summary.csv to %s\n", r.Chains, r.OutputDir)
+	}
 	if res.Interrupted {
 		return errInterrupted
 	}

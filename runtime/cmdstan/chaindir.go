@@ -35,13 +35,6 @@ func ReadChainDir(dir string) (*ChainSet, error) {
 		return nil, fmt.Errorf("%s holds no chain CSVs", dir)
 	}
 	sort.Slice(chains, func(i, j int) bool { return ChainNumber(chains[i]) < ChainNumber(chains[j]) })
-	if len(hmccs) > 0 {
-		for i, p := range chains {
-			if n := ChainNumber(p); n != i+1 {
-				return nil, fmt.Errorf("%s has %s but no output_%d.csv: a chain is missing, so these are not one whole run; rerun into an empty directory (or with --overwrite)", dir, DescribeFiles(chains), i+1)
-			}
-		}
-	}
 	files := make([]*File, len(chains))
 	for i, p := range chains {
 		f, err := ReadFile(p)
@@ -49,6 +42,14 @@ func ReadChainDir(dir string) (*ChainSet, error) {
 			return nil, err
 		}
 		files[i] = f
+	}
+	if len(hmccs) > 0 {
+		first := firstChainNumber(files[0])
+		for i, p := range chains {
+			if n := ChainNumber(p); n != first+i {
+				return nil, fmt.Errorf("%s has %s but no output_%d.csv: a chain is missing, so these are not one whole run; rerun into an empty directory (or with --overwrite)", dir, DescribeFiles(chains), first+i)
+			}
+		}
 	}
 	if err := oneRun(dir, chains, files); err != nil {
 		return nil, err
@@ -63,6 +64,19 @@ func ReadChainDir(dir string) (*ChainSet, error) {
 		}
 	}
 	return &ChainSet{Paths: chains, Files: files, Draws: draws}, nil
+}
+
+// firstChainNumber is the number of the first chain file of f's run: 1, or for shard i of a run
+// split by hmcc run --shard i/n with C chains per shard, (i−1)·C + 1.
+func firstChainNumber(f *File) int {
+	var i, n, c int
+	if _, err := fmt.Sscanf(f.Config["hmcc_shard"], "%d/%d", &i, &n); err != nil || i < 1 {
+		return 1
+	}
+	if _, err := fmt.Sscan(f.Config["hmcc_chains"], &c); err != nil || c < 1 {
+		return 1
+	}
+	return (i-1)*c + 1
 }
 
 // oneRun refuses chain files of different runs: hmcc's carry hmcc_run_id; for CmdStan's, chains

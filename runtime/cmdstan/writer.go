@@ -69,6 +69,15 @@ type Config struct {
 	// quantities, 0 for none: "# hmcc_log_lik = M" tells hmcc summary to leave them out, as
 	// hmcc run's own summary does, and not a quantity of the model's that is named log_lik.
 	LogLik int
+	// Shard is the shard the file's chain belongs to, "i/n" (hmcc run --shard; "1/1" when the
+	// run was not split): "# hmcc_shard = i/n". Chain is then the global chain id + 1.
+	Shard string
+	// ModelHash and DataHash identify the inputs, "sha256:HEX" ("# hmcc_model_hash",
+	// "# hmcc_data_hash"), so that shards of one run can be told from shards of another.
+	ModelHash, DataHash string
+	// RNG names the random number generator the draws came from ("# hmcc_rng"), e.g.
+	// "philox4x32-10"; omitted when empty.
+	RNG string
 }
 
 // slotWidth is the room kept in the header for a value learned during the run (a float64 in
@@ -286,6 +295,11 @@ func (cfg Config) header(path string) (string, map[string]int64) {
 	line(1, "hmcc_chains", cfg.Chains)
 	line(1, "hmcc_threads", cfg.Threads)
 	line(1, "hmcc_superchains", cfg.Superchains)
+	for _, kv := range [][2]string{{"hmcc_shard", cfg.Shard}, {"hmcc_model_hash", cfg.ModelHash}, {"hmcc_data_hash", cfg.DataHash}, {"hmcc_rng", cfg.RNG}} {
+		if kv[1] != "" {
+			line(1, kv[0], kv[1])
+		}
+	}
 	if cfg.Device != "" {
 		line(1, "hmcc_device", cfg.Device)
 	}

@@ -7,6 +7,19 @@
 // random numbers: as easy as 1, 2, 3", SC 2011). It is a keyed bijection of a
 // 128-bit counter, so any number in any stream can be computed directly, on the
 // CPU or inside a GPU kernel, without carrying generator state.
+//
+// How hmcc addresses its streams (runtime.Streams has the details per purpose):
+//   - The chain is the global chain id, 0-based: shard i of n running C chains holds global
+//     chains (i−1)·C … i·C−1.
+//   - The iteration is one count over the whole run, warmup then sampling (State.Iter before
+//     the transition), so a resumed run addresses iteration t directly. Initialisation uses
+//     purpose Init with the attempt number (0, then each redraw) as its iteration.
+//   - Population streams, shared by a batch of chains (hmc's jittered integration time,
+//     warmup's relocation of stray chains), use the chain value Population − g, where g is the
+//     global id of the batch's first chain: a run of one shard uses Population itself, and two
+//     shards never share a population stream (chain ids stay below 2³¹, so none collides).
+//   - Generated quantities of global chain g at run iteration t draw from (g, t, Generate);
+//     hmcc generate uses (file index, draw index, Generate).
 package rng
 
 import "math/bits"

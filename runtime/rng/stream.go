@@ -19,6 +19,9 @@ const (
 	Other      Purpose = 8 // anything else a kernel needs
 )
 
+// Name is the generator's name as chain files record it (# hmcc_rng).
+const Name = "philox4x32-10"
+
 // Population is the chain id of streams shared by every chain of a run (for
 // example one jittered trajectory length per iteration for all chains).
 const Population = math.MaxUint32
