@@ -80,8 +80,8 @@ func targetLine(target int, fit *hmcclib.Fit) string {
 // Pathfinder draws by default. Pathfinder costs a few thousand log density evaluations whatever
 // the model: on the small bundled models (4–10 coordinates) that was 4–33 % of a default run and
 // uniform starts needed fewer gradients per ESS in 7 of 8 runs; from 27 coordinates up the
-// gradients per ESS were the same on average (geometric mean of the ratio 1.03 over 10 runs) and
-// 21 % fewer on German credit (bench/init_compare.sh, docs/samplers.md).
+// gradients per ESS were about the same on average (geometric mean of the ratio 1.08 over 11 runs,
+// scattering 0.69–2.6) and 21 % fewer on German credit (bench/init_compare.sh, docs/samplers.md).
 const pathfinderMinDim = 20
 
 // defaultInit is hmcc run's start when --init is not given: "pathfinder" from pathfinderMinDim
