@@ -125,7 +125,7 @@ func (r *runCmd) Run(e *env) error {
 	cfg.Shard, _ = r.shard() // validated above
 	// The default start (docs/samplers.md).
 	if r.Init == "" {
-		r.Init = defaultInit(e, m.Dim())
+		r.Init = defaultInit(m.Dim())
 	}
 	if _, statErr := os.Stat(r.Init); r.Init != "" && r.Init != "pathfinder" && r.Init != "uniform" && statErr != nil {
 		return hmcclib.UserError{Err: fmt.Errorf("--init %s: %w; give a JSON file of starting values, --init pathfinder or --init uniform", r.Init, statErr)}

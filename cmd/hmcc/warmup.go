@@ -85,11 +85,11 @@ func targetLine(target int, fit *hmcclib.Fit) string {
 const pathfinderMinDim = 20
 
 // defaultInit is hmcc run's start when --init is not given: "pathfinder" from pathfinderMinDim
-// coordinates, otherwise "uniform", said on stderr.
-func defaultInit(e *env, dim int) string {
+// coordinates, otherwise "uniform" (the header's init says which; a line on every small model's
+// run would only repeat the documented rule).
+func defaultInit(dim int) string {
 	if dim >= pathfinderMinDim {
 		return "pathfinder"
 	}
-	fmt.Fprintf(e.stderr, "init: uniform(-2, 2) on the unconstrained scale: %d coordinates, too few for Pathfinder's starts to pay for themselves (they do from %d; --init pathfinder forces them)\n", dim, pathfinderMinDim)
 	return "uniform"
 }
