@@ -6,3 +6,8 @@ package hmcc
 func RaiseFileLimit() {}
 
 func fileLimit() (soft, hard uint64) { return 0, 0 }
+
+// RespectAddressSpaceLimit does nothing where there is no rlimit.
+func RespectAddressSpaceLimit() {}
+
+func addressSpaceLeft() uint64 { return 0 }

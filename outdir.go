@@ -75,7 +75,7 @@ func OpenOutputDir(dir string, overwrite bool) (*OutputDir, error) {
 	}
 	if len(old) > 0 && !overwrite {
 		o.abandon()
-		return nil, UserError{fmt.Errorf("the output directory %s holds the files of an earlier run (%s); pass --overwrite to replace them all, or choose another --output-dir", dir, cmdstan.DescribeFiles(old))}
+		return nil, UserError{fmt.Errorf("the output directory %s holds the files of an earlier run (%s); pass --overwrite to replace them all, or choose another --output-dir", dir, cmdstan.DescribeFiles(withoutCheckpoint(old)))}
 	}
 	o.old = old
 	return o, nil
@@ -138,7 +138,8 @@ func runFiles(dir string) ([]string, error) {
 		name := e.Name()
 		hidden := strings.HasPrefix(name, ".output_") && strings.HasSuffix(name, ".csv.new") ||
 			strings.HasPrefix(name, ".summary-") && strings.HasSuffix(name, ".csv")
-		if !e.IsDir() && (cmdstan.ChainFile.MatchString(name) || savedMetricFile.MatchString(name) || name == "summary.csv" || hidden) {
+		hidden = hidden || name == "."+CheckpointName+".tmp"
+		if !e.IsDir() && (cmdstan.ChainFile.MatchString(name) || savedMetricFile.MatchString(name) || name == "summary.csv" || name == CheckpointName || hidden) {
 			files = append(files, filepath.Join(dir, name))
 		}
 	}

@@ -98,6 +98,9 @@ type Output struct {
 	SaveWarmup bool
 	// SaveMetric also writes each chain's adapted tuning to output_<chain>_metric.json.
 	SaveMetric bool
+	// Resumable, if set, keeps Dir/hmcc_checkpoint.json so that the run can be resumed, or
+	// continues the run of Resumable.From (checkpoint.go).
+	Resumable *Resumable
 }
 
 // Shard is one shard of a run split over processes or machines (hmcc run --shard i/n).
@@ -222,7 +225,9 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 	defer release()
 	first := cfg.Shard.FirstChain(t.Chains)
 	init := superchainInit(t.Chains, superchains, m.Dim(), cfg.Seed, first)
-	if cfg.Starts == nil && cfg.InitPathfinder {
+	from := resumeFrom(cfg)
+	resuming := from != nil && !from.InWarmup() // a run in warmup starts again
+	if cfg.Starts == nil && cfg.InitPathfinder && !resuming {
 		// Pathfinder draws the starts of a whole batch at once: another shard's draws its own.
 		pfSeed := cfg.Seed
 		if first > 0 {
@@ -262,6 +267,9 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 			s.store.Close() // handed to the Fit unless the run failed
 		}
 	}()
+	if s.ck, err = newCheckpointer(cfg); err != nil {
+		return nil, err
+	}
 	rcfg := runtime.Config{Warmup: cfg.Warmup, Draws: cfg.Draws, Seed: cfg.Seed, FirstChain: first, TargetAccept: cfg.TargetAccept,
 		PathLength: cfg.PathLength, MaxSteps: cfg.MaxSteps, Sampler: cfg.Sampler, MaxTreeDepth: cfg.MaxTreeDepth, Progress: cfg.Progress,
 		Init: init, InvMetric: cfg.InvMetric, StepSize: cfg.StepSize, Metric: cfg.Metric, WarmupAuto: cfg.WarmupAuto}
@@ -272,6 +280,11 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 		rcfg.Metric = "diag"
 		if n := m.Dim(); n > 1 && len(cfg.InvMetric) == n*n {
 			rcfg.Metric = "dense"
+		}
+	}
+	if resuming {
+		if rcfg.Resume, err = s.resume(from); err != nil {
+			return nil, err
 		}
 	}
 	res, err := runtime.Sample(ctx, prog, rcfg, s)
@@ -292,6 +305,11 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 	fit.TargetReached = len(s.rounds) > 0 && s.rounds[len(s.rounds)-1].Reached
 	if err := s.finish(res); err != nil {
 		return nil, err
+	}
+	if !res.Interrupted {
+		if err := s.finished(); err != nil {
+			return nil, err
+		}
 	}
 	fit.Wrote = s.out == nil || s.writers != nil
 	if res.DrawsDone > 0 && fit.Wrote {

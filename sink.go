@@ -56,6 +56,8 @@ type sink struct {
 	target, maxDraws int
 	superchains      int
 	rounds           []Round
+	// ck keeps the checkpoint (nil unless Output.Resumable).
+	ck *checkpointer
 }
 
 func newSink(m *Model, t Target, cfg Config, superchains int, columns []string) *sink {
@@ -227,6 +229,9 @@ func (s *sink) open() error {
 	s.marks = make([]int64, len(ws))
 	for c, w := range ws {
 		s.marks[c] = w.Written()
+	}
+	if err := s.started(); err != nil {
+		return err
 	}
 	return s.writeMetrics()
 }

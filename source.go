@@ -96,12 +96,26 @@ func (cm *Model) CheckMemory(chains int) error {
 		}
 	}
 	need := float64(dim) * 8 * copies * float64(chains)
-	return UserError{fmt.Errorf("the model has %d unknowns (parameter %s alone has %d); %d chain(s) need at least %s of memory, more than the %s available; check the sizes in the param declarations (and the data that bind them), or use fewer chains",
-		dim, biggest.Name, biggest.Len, chains, bytesWords(need), bytesWords(float64(avail)))}
+	where := "available"
+	if left := addressSpaceLeft(); left > 0 && left == avail {
+		where = "available under the address-space limit (ulimit -v; raise it or lift it)"
+	}
+	return UserError{fmt.Errorf("the model has %d unknowns (parameter %s alone has %d); %d chain(s) need at least %s of memory, more than the %s %s; check the sizes in the param declarations (and the data that bind them), or use fewer chains",
+		dim, biggest.Name, biggest.Len, chains, bytesWords(need), bytesWords(float64(avail)), where)}
 }
 
-// availableMemory is MemAvailable from /proc/meminfo, or 0 when unknown.
+// availableMemory is MemAvailable from /proc/meminfo, or what the address-space limit leaves
+// (ulimit -v) where that is less, or 0 when unknown.
 func availableMemory() uint64 {
+	avail := memAvailable()
+	if left := addressSpaceLeft(); left > 0 && (avail == 0 || left < avail) {
+		return left
+	}
+	return avail
+}
+
+// memAvailable is MemAvailable from /proc/meminfo, or 0 when unknown.
+func memAvailable() uint64 {
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
 		return 0

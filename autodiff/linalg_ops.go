@@ -280,10 +280,39 @@ func (b *Builder) LKJCorrCholesky(l, eta *G.Node, K int) error {
 	return nil
 }
 
+// laCorrShared is the transform's forward pass shared by the factor's node and the
+// log-Jacobian's: whichever runs first computes both, the other finds the same u and copies.
+type laCorrShared struct {
+	u, l, lj []float64
+	valid    bool
+}
+
+func (s *laCorrShared) compute(R, K int, u []float64) {
+	if s.valid && len(s.u) == len(u) {
+		same := true
+		for i, v := range u {
+			if v != s.u[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return
+		}
+	}
+	if len(s.l) != R*K*K {
+		s.l, s.lj = make([]float64, R*K*K), make([]float64, R)
+	}
+	s.u = append(s.u[:0], u...)
+	linalg.CorrCholesky(R, K, u, s.l, s.lj)
+	s.valid = true
+}
+
 // laCorrCholeskyKernel is Stan's cholesky_corr_constrain, [R, K(K−1)/2] → [R, K·K].
 type laCorrCholeskyKernel struct {
-	K  int
-	sc linalg.Scratch
+	K      int
+	shared *laCorrShared
+	sc     linalg.Scratch
 }
 
 func (k *laCorrCholeskyKernel) name() string { return "CorrCholesky" }
@@ -292,7 +321,8 @@ func (k *laCorrCholeskyKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
 	return tensor.Shape{R, k.K * k.K}, err
 }
 func (k *laCorrCholeskyKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	linalg.CorrCholesky(laRows(out), k.K, in[0].Float64s(), out.Float64s(), nil)
+	k.shared.compute(laRows(out), k.K, in[0].Float64s())
+	copy(out.Float64s(), k.shared.l)
 }
 func (k *laCorrCholeskyKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
 	d := dst.Float64s()
@@ -302,10 +332,9 @@ func (k *laCorrCholeskyKernel) backward(_ int, in []*tensor.Dense, out, g, dst *
 
 // laCorrCholeskyLogJacobianKernel is that transform's log-Jacobian, [R, K(K−1)/2] → [R, 1].
 type laCorrCholeskyLogJacobianKernel struct {
-	K    int
-	l    []float64 // scratch: the factor CorrCholesky also writes
-	sc   linalg.Scratch
-	rows int
+	K      int
+	shared *laCorrShared
+	sc     linalg.Scratch
 }
 
 func (k *laCorrCholeskyLogJacobianKernel) name() string { return "CorrCholeskyLogJacobian" }
@@ -314,11 +343,8 @@ func (k *laCorrCholeskyLogJacobianKernel) shape(in []tensor.Shape) (tensor.Shape
 	return tensor.Shape{R, 1}, err
 }
 func (k *laCorrCholeskyLogJacobianKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
-	R := laRows(out)
-	if len(k.l) != R*k.K*k.K {
-		k.l = make([]float64, R*k.K*k.K)
-	}
-	linalg.CorrCholesky(R, k.K, in[0].Float64s(), k.l, out.Float64s())
+	k.shared.compute(laRows(out), k.K, in[0].Float64s())
+	copy(out.Float64s(), k.shared.lj)
 }
 func (k *laCorrCholeskyLogJacobianKernel) backward(_ int, in []*tensor.Dense, out, g, dst *tensor.Dense) {
 	d := dst.Float64s()
@@ -340,12 +366,13 @@ func (b *Builder) CorrCholeskyParam(off, K int) (*G.Node, error) {
 // CorrCholesky maps unconstrained values x [C, K(K−1)/2] to the Cholesky factor of a correlation
 // matrix [C, K·K] and adds the log-Jacobian to the log density.
 func (b *Builder) CorrCholesky(x *G.Node, K int) (*G.Node, error) {
-	lj, err := b.apply(&laCorrCholeskyLogJacobianKernel{K: K}, x)
+	shared := &laCorrShared{}
+	lj, err := b.apply(&laCorrCholeskyLogJacobianKernel{K: K, shared: shared}, x)
 	if err != nil {
 		return nil, err
 	}
 	b.terms = append(b.terms, lj)
-	return b.apply(&laCorrCholeskyKernel{K: K}, x)
+	return b.apply(&laCorrCholeskyKernel{K: K, shared: shared}, x)
 }
 
 // laGpKernel is gp_exp_quad_cov(x, α, ρ): x [R, N·D], α and ρ [R, 1] → [R, N·N].

@@ -209,3 +209,41 @@ func TestLinalgOpsFailingChain(t *testing.T) {
 		}
 	}
 }
+
+// TestCorrCholeskySharedForward: the factor and log-Jacobian nodes share one forward pass; new
+// θ, and θ back again, give the directly computed values every time (nothing stale).
+func TestCorrCholeskySharedForward(t *testing.T) {
+	const C, K = 2, 4
+	m := linalg.NumCorrFree(K)
+	b := NewBuilder(C, m)
+	L, err := b.CorrCholeskyParam(0, K)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.LKJCorrCholesky(L, b.Constant(1, 1, []float64{1.5}), K); err != nil {
+		t.Fatal(err)
+	}
+	prog, err := b.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	th1, th2 := make([]float64, C*m), make([]float64, C*m)
+	for i := range th1 {
+		th1[i], th2[i] = rng.NormFloat64(), rng.NormFloat64()
+	}
+	lp, g := make([]float64, C), make([]float64, C*m)
+	for _, th := range [][]float64{th1, th2, th1, th1} {
+		if err := prog.LogDensityGrad(th, lp, g); err != nil {
+			t.Fatal(err)
+		}
+		l, lj, lkj := make([]float64, C*K*K), make([]float64, C), make([]float64, C)
+		linalg.CorrCholesky(C, K, th, l, lj)
+		linalg.LKJCorrCholesky(C, K, l, []float64{1.5}, lkj, nil, nil)
+		for c := range lp {
+			if want := lj[c] + lkj[c]; math.Abs(lp[c]-want) > 1e-12*math.Max(1, math.Abs(want)) {
+				t.Fatalf("chain %d: %.15g, want %.15g", c, lp[c], want)
+			}
+		}
+	}
+}

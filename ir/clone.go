@@ -139,7 +139,7 @@ func (c *cloner) expr(e Expr) Expr {
 		if !ok {
 			panic(fmt.Sprintf("internal error: ir.Clone: let %s is not declared in the model", e.Var.Name))
 		}
-		out = &LetRef{e.span, l}
+		out = &LetRef{e.span, l, e.letFacts}
 	case *GenRef:
 		g, ok := c.gens[e.Var]
 		if !ok {

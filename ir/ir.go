@@ -265,6 +265,38 @@ type ParamRef struct {
 type LetRef struct {
 	span
 	Var *LetVar
+	// letFacts are Var.Value's, taken when the reference is made, so that a chain of lets
+	// (let b = -a, let c = -b, ...) is walked once, not once per reference: asking each link
+	// again made checking a long chain quadratic (issue 12). Folding at binding keeps both (it
+	// replaces a data-only value by its value, of the same shape).
+	letFacts
+}
+
+type letFacts struct {
+	known bool // false where the let had no value yet: ask it each time
+	shp   Shape
+	deps  bool
+}
+
+func factsOf(v *LetVar) letFacts {
+	if v.Value == nil {
+		return letFacts{}
+	}
+	return letFacts{true, v.Value.Shape(), v.Value.DependsOnParams()}
+}
+
+func (e *LetRef) shape() Shape {
+	if e.known {
+		return e.shp
+	}
+	return e.Var.Value.Shape()
+}
+
+func (e *LetRef) dependsOnParams() bool {
+	if e.known {
+		return e.deps
+	}
+	return e.Var.Value.DependsOnParams()
 }
 
 // GenRef reads a generated quantity; only other generated quantities may.
@@ -340,7 +372,7 @@ func NewSpan(start, end diag.Pos) Span { return Span{start, end} }
 func NewConst(s span, v float64) *Const                            { return &Const{s, v} }
 func NewDataRef(s span, v *DataVar) *DataRef                       { return &DataRef{s, v} }
 func NewParamRef(s span, v *ParamVar) *ParamRef                    { return &ParamRef{s, v} }
-func NewLetRef(s span, v *LetVar) *LetRef                          { return &LetRef{s, v} }
+func NewLetRef(s span, v *LetVar) *LetRef                          { return &LetRef{s, v, factsOf(v)} }
 func NewGenRef(s span, v *GenVar) *GenRef                          { return &GenRef{s, v} }
 func NewUnary(s span, f *UnaryFunc, x Expr) *Unary                 { return &Unary{s, f, x} }
 func NewMatVec(s span, m, v Expr) *MatVec                          { return &MatVec{s, m, v} }
@@ -355,7 +387,7 @@ func NewBinary(s span, op *BinaryOp, l, r Expr, shp Shape) *Binary { return &Bin
 func (e *Const) Shape() Shape    { return nil }
 func (e *DataRef) Shape() Shape  { return e.Var.Shape }
 func (e *ParamRef) Shape() Shape { return e.Var.Shape }
-func (e *LetRef) Shape() Shape   { return e.Var.Value.Shape() }
+func (e *LetRef) Shape() Shape   { return e.shape() }
 func (e *GenRef) Shape() Shape   { return e.Var.Shape }
 func (e *Unary) Shape() Shape    { return e.X.Shape() }
 func (e *Binary) Shape() Shape   { return e.shp }
@@ -373,7 +405,7 @@ func (e *Folded) Shape() Shape { return e.shp }
 func (e *Const) DependsOnParams() bool     { return false }
 func (e *DataRef) DependsOnParams() bool   { return false }
 func (e *ParamRef) DependsOnParams() bool  { return true }
-func (e *LetRef) DependsOnParams() bool    { return e.Var.Value.DependsOnParams() }
+func (e *LetRef) DependsOnParams() bool    { return e.dependsOnParams() }
 func (e *GenRef) DependsOnParams() bool    { return true } // drawn per draw: never folded
 func (e *Unary) DependsOnParams() bool     { return e.X.DependsOnParams() }
 func (e *Binary) DependsOnParams() bool    { return e.L.DependsOnParams() || e.R.DependsOnParams() }

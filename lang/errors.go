@@ -15,10 +15,11 @@ const (
 	KindUnexpectedEOF   diag.Kind = "syntax_end_of_file"
 	KindUnexpectedChar  diag.Kind = "syntax_character"
 	KindUnexpectedToken diag.Kind = "syntax_error"
+	KindTooDeep         diag.Kind = "syntax_too_deep"
 )
 
 // Kinds lists every kind of error Parse reports, for the test that each has a golden file.
-var Kinds = []diag.Kind{KindSyntax, KindUnexpectedEOF, KindUnexpectedChar, KindUnexpectedToken}
+var Kinds = []diag.Kind{KindSyntax, KindUnexpectedEOF, KindUnexpectedChar, KindUnexpectedToken, KindTooDeep}
 
 // errSyntax is a syntax error the parser describes in its own words (msg, already readable).
 func errSyntax(pos diag.Pos, msg string) *diag.Error {
@@ -45,5 +46,12 @@ func errUnexpectedChar(pos, end diag.Pos, r rune) *diag.Error {
 			e.Hint += fmt.Sprintf(" (write %s for %c)", name, r)
 		}
 	}
+	return e
+}
+
+// errTooDeep: an expression nests deeper than MaxNesting; pos is the token that goes past it.
+func errTooDeep(pos, end diag.Pos) *diag.Error {
+	e := diag.New(KindTooDeep, pos, end, "syntax: expression too deep: past %d levels of brackets, calls and chained operators here", MaxNesting)
+	e.Hint = "split it into smaller parts with let statements (a long sum of terms is often one vector expression: sum(...), or X @ w)"
 	return e
 }

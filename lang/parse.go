@@ -15,6 +15,9 @@ import (
 // Parse reads a model from src; file names the source in positions. A syntax error is a
 // *diag.Error pointing at the offending token.
 func Parse(file, src string) (*Model, error) {
+	if err := nestingError(file, src); err != nil {
+		return nil, err
+	}
 	tree, err := parser.ParseString(file, src)
 	if err != nil {
 		return nil, syntaxError(file, src, err)

@@ -1,8 +1,10 @@
 package runtime
 
 // deviceKernel is the fixed-length kernel run by a TrajectoryTarget (the GPU backend): the host
-// draws the steps, momenta and Metropolis uniforms from the same streams as hmcKernel, the target integrates where it keeps the chains, and only the results and the draw
-// cross back. The chains' gradients stay on the device: State.Grad is not kept up to date.
+// draws the steps, and the momenta and Metropolis uniforms from the same streams as hmcKernel
+// (or, for a DeviceDrawer, the target draws those itself from the same streams), the target
+// integrates where it keeps the chains, and only the results and the draw cross back. The chains'
+// gradients stay on the device: State.Grad is not kept up to date.
 type deviceKernel struct {
 	host   *hmcKernel // the step rule, and the counters
 	dev    TrajectoryTarget
@@ -14,6 +16,9 @@ type deviceKernel struct {
 	// since the last flush (one entry per slot in use).
 	chunked ChunkedTarget
 	pending [][]int
+	// drawn: the target draws the momenta and uniforms (DeviceDrawer), from addr.
+	drawn bool
+	addr  DrawAddress
 }
 
 // onDevice returns the kernel that runs k's transitions on t when t can (a TrajectoryTarget and a
@@ -24,6 +29,9 @@ func (k *hmcKernel) onDevice(t Target, tu *Tuning) Kernel {
 		return k
 	}
 	d := &deviceKernel{host: k, dev: dt, info: Info{Stats: make([]Stats, k.ev.c)}}
+	if dd, ok := dt.(DeviceDrawer); ok && dd.DrawsOnDevice() {
+		d.drawn = true
+	}
 	if ct, ok := dt.(ChunkedTarget); ok && ct.ChunkSize() > 1 {
 		d.chunked = ct // and keep a chunk of draws there before bringing them back
 	}
@@ -45,9 +53,14 @@ func (d *deviceKernel) Step(r *Streams, s *State, tu *Tuning) (*Info, error) {
 	s.Iter++
 	d.host.drawSteps(r, it, s, tu, d.in.Steps)
 	in, out := &d.in, &d.out
-	for i := range in.Uniform {
-		r.Momentum(&tu.Metric, i, it, in.Momentum[i*n:(i+1)*n])
-		in.Uniform[i] = r.Accept(i, it)
+	if d.drawn {
+		d.addr = DrawAddress{Key: r.Key(), Iter: it, FirstChain: r.Chain(0)}
+		in.Drawn = &d.addr
+	} else {
+		for i := range in.Uniform {
+			r.Momentum(&tu.Metric, i, it, in.Momentum[i*n:(i+1)*n])
+			in.Uniform[i] = r.Accept(i, it)
+		}
 	}
 	copy(in.StepSize, tu.StepSize)
 	d.count(in.Steps)
@@ -101,6 +114,17 @@ func (d *deviceKernel) Full() bool {
 func (d *deviceKernel) Flush(s *State, tu *Tuning, emit func(stats []Stats, pos []float64) error) error {
 	if d.chunked == nil || len(d.pending) == 0 {
 		return nil
+	}
+	if sf, ok := d.chunked.(SlotFlusher); ok {
+		k := 0
+		err := sf.FlushSlots(len(d.pending), func(r *Recorded) error {
+			d.stats(s, tu, d.pending[k], &TransitionOut{Accept: r.Accept[0], Energy: r.Energy[0], LogP: r.LogP[0], Diverged: r.Diverged[0]})
+			k++
+			copy(s.Pos, r.Position[0])
+			return emit(d.info.Stats, s.Pos)
+		})
+		d.pending = d.pending[:0]
+		return err
 	}
 	rec, err := d.chunked.Flush(len(d.pending))
 	if err != nil {

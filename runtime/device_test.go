@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 )
 
 // hostDevice is a TrajectoryTarget that keeps its state to itself, as the GPU backend does, and
@@ -39,6 +41,36 @@ func (d *hostDevice) Transition(in TransitionIn, out *TransitionOut) error {
 	return Transition(&d.gaussian, d.state, Metric{Diag: d.inv}, in, out)
 }
 
+// hostDrawer is hostDevice drawing the momenta and uniforms itself (DeviceDrawer), from runtime/rng
+// directly as the GPU kernels do: Key.Normals of stream (chain, iteration, Momentum) over the
+// square root of the inverse metric, and rng.Uniform of block 0 of (chain, iteration, Accept).
+type hostDrawer struct {
+	hostDevice
+	drawn int
+}
+
+func (d *hostDrawer) DrawsOnDevice() bool { return true }
+
+func (d *hostDrawer) Transition(in TransitionIn, out *TransitionOut) error {
+	if in.Drawn == nil {
+		return fmt.Errorf("a DeviceDrawer was handed host-drawn momenta")
+	}
+	c, n := d.chains, d.Dim()
+	in.Momentum, in.Uniform = make([]float64, c*n), make([]float64, c)
+	for i := 0; i < c; i++ {
+		chain := in.Drawn.FirstChain + uint32(i)
+		p := in.Momentum[i*n : (i+1)*n]
+		in.Drawn.Key.Normals(p, chain, in.Drawn.Iter, rng.Momentum)
+		for j := range p {
+			p[j] /= math.Sqrt(d.inv[j])
+		}
+		b := in.Drawn.Key.Block(chain, in.Drawn.Iter, rng.Accept, 0)
+		in.Uniform[i] = rng.Uniform(uint64(b[0])<<32 | uint64(b[1]))
+	}
+	d.drawn++
+	return d.hostDevice.Transition(in, out)
+}
+
 // TestDeviceKernelEqualsCPUKernel: the device kernel draws the steps, momenta and uniforms from
 // the run's generator as the CPU kernel does, so on a target whose device runs the CPU kernel's
 // transition, a run without divergences (where the CPU kernel draws no uniform) gives bitwise
@@ -58,21 +90,29 @@ func TestDeviceKernelEqualsCPUKernel(t *testing.T) {
 					t.Fatalf("divergences %v: the CPU kernel drew fewer uniforms, pick another seed", res.Divergences)
 				}
 			}
-			dev := &hostDevice{gaussian: gaussian{chains: 4, scales: scales}}
-			got := newMemorySink(4, len(scales), cfg.Draws)
-			if _, err := Sample(context.Background(), dev, cfg, got); err != nil {
-				t.Fatal(err)
-			}
-			if dev.runs != cfg.Draws {
-				t.Fatalf("%d device transitions, want %d", dev.runs, cfg.Draws)
-			}
-			if !sameDraws(got.draws, want.draws) {
-				t.Error("device draws differ from the CPU kernel's")
-			}
-			for it := range want.stats {
-				for c := range want.stats[it] {
-					if got.stats[it][c] != want.stats[it][c] {
-						t.Fatalf("draw %d chain %d: stats %+v, want %+v", it, c, got.stats[it][c], want.stats[it][c])
+			for _, drawer := range []bool{false, true} {
+				dev := &hostDevice{gaussian: gaussian{chains: 4, scales: scales}}
+				var target Target = dev
+				hd := &hostDrawer{}
+				if drawer { // the target draws the momenta and uniforms from the streams
+					hd.hostDevice = *dev
+					dev, target = &hd.hostDevice, hd
+				}
+				got := newMemorySink(4, len(scales), cfg.Draws)
+				if _, err := Sample(context.Background(), target, cfg, got); err != nil {
+					t.Fatal(err)
+				}
+				if dev.runs != cfg.Draws || drawer && hd.drawn != cfg.Draws {
+					t.Fatalf("drawer %v: %d device transitions (%d drawn there), want %d", drawer, dev.runs, hd.drawn, cfg.Draws)
+				}
+				if !sameDraws(got.draws, want.draws) {
+					t.Errorf("drawer %v: device draws differ from the CPU kernel's", drawer)
+				}
+				for it := range want.stats {
+					for c := range want.stats[it] {
+						if got.stats[it][c] != want.stats[it][c] {
+							t.Fatalf("drawer %v: draw %d chain %d: stats %+v, want %+v", drawer, it, c, got.stats[it][c], want.stats[it][c])
+						}
 					}
 				}
 			}
@@ -155,6 +195,27 @@ func (d *hostChunked) Flush(k int) (*Recorded, error) {
 	return r, nil
 }
 
+// hostSlots is hostChunked handing its slots back one at a time (SlotFlusher); Flush must not be
+// used then.
+type hostSlots struct {
+	hostChunked
+	slotCalls int
+}
+
+func (d *hostSlots) Flush(int) (*Recorded, error) {
+	return nil, fmt.Errorf("Flush called on a SlotFlusher")
+}
+
+func (d *hostSlots) FlushSlots(k int, emit func(*Recorded) error) error {
+	for _, s := range d.hostChunked.slots[:k] {
+		d.slotCalls++
+		if err := emit(&s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // TestChunkedDrawsEqualUnchunked: recording iterations on the device and flushing them seven at a
 // time (the last chunk partial) gives exactly the draws and statistics of bringing each back as
 // it is made, because the host draws the same momenta and uniforms in the same order.
@@ -166,22 +227,33 @@ func TestChunkedDrawsEqualUnchunked(t *testing.T) {
 	if _, err := Sample(context.Background(), plain, cfg, want); err != nil {
 		t.Fatal(err)
 	}
-	chunked := &hostChunked{hostDevice: hostDevice{gaussian: gaussian{chains: 4, scales: scales}}, chunk: 7, slots: make([]Recorded, 7)}
-	got := newMemorySink(4, len(scales), cfg.Draws)
-	res, err := Sample(context.Background(), chunked, cfg, got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.DrawsDone != cfg.Draws || chunked.records != cfg.Draws || chunked.runs != cfg.Draws {
-		t.Fatalf("%d draws, %d recorded, %d transitions; want %d", res.DrawsDone, chunked.records, chunked.runs, cfg.Draws)
-	}
-	if !sameDraws(got.draws, want.draws) {
-		t.Error("chunked draws differ from per-iteration draws")
-	}
-	for it := range want.stats {
-		for c := range want.stats[it] {
-			if got.stats[it][c] != want.stats[it][c] {
-				t.Fatalf("draw %d chain %d: stats %+v, want %+v", it, c, got.stats[it][c], want.stats[it][c])
+	for _, slots := range []bool{false, true} {
+		chunked := &hostChunked{hostDevice: hostDevice{gaussian: gaussian{chains: 4, scales: scales}}, chunk: 7, slots: make([]Recorded, 7)}
+		var target ChunkedTarget = chunked
+		sf := &hostSlots{}
+		if slots { // one slot at a time (SlotFlusher)
+			sf.hostChunked = *chunked
+			chunked, target = &sf.hostChunked, sf
+		}
+		got := newMemorySink(4, len(scales), cfg.Draws)
+		res, err := Sample(context.Background(), target, cfg, got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.DrawsDone != cfg.Draws || chunked.records != cfg.Draws || chunked.runs != cfg.Draws {
+			t.Fatalf("slots %v: %d draws, %d recorded, %d transitions; want %d", slots, res.DrawsDone, chunked.records, chunked.runs, cfg.Draws)
+		}
+		if slots && sf.slotCalls != cfg.Draws {
+			t.Errorf("%d slots flushed one at a time, want %d", sf.slotCalls, cfg.Draws)
+		}
+		if !sameDraws(got.draws, want.draws) {
+			t.Errorf("slots %v: chunked draws differ from per-iteration draws", slots)
+		}
+		for it := range want.stats {
+			for c := range want.stats[it] {
+				if got.stats[it][c] != want.stats[it][c] {
+					t.Fatalf("slots %v: draw %d chain %d: stats %+v, want %+v", slots, it, c, got.stats[it][c], want.stats[it][c])
+				}
 			}
 		}
 	}

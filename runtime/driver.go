@@ -21,9 +21,14 @@ type plan struct {
 // when ctx is cancelled.
 func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, st *State, tu *Tuning, p plan, res *Result) (*Result, error) {
 	warmupSink, _ := sink.(WarmupSink)
+	checkpointSink, _ := sink.(CheckpointSink)
+	// A resumed run (Sample restored its snapshot; cfg.Warmup is 0) goes straight on sampling.
+	resumed := cfg.Resume != nil
 	start := time.Now()
-	if err := p.adapt.init(r, st, tu); err != nil {
-		return nil, err
+	if !resumed {
+		if err := p.adapt.init(r, st, tu); err != nil {
+			return nil, err
+		}
 	}
 	// With Config.WarmupAuto the adaptation may shorten its schedule as it goes.
 	for it := 0; it < len(p.adapt.sched); it++ {
@@ -53,28 +58,44 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 			cfg.Progress("warmup", it+1, len(p.adapt.sched))
 		}
 	}
-	p.adapt.final(cfg.Warmup > 0 && !res.Interrupted, tu)
-	if p.adapt.settle != nil {
-		res.WarmupChecks = p.adapt.settle.checks
-		res.WarmupSettled = p.adapt.settle.settleAt >= 0
+	if !resumed {
+		p.adapt.final(cfg.Warmup > 0 && !res.Interrupted, tu)
+		if p.adapt.settle != nil {
+			res.WarmupChecks = p.adapt.settle.checks
+			res.WarmupSettled = p.adapt.settle.settleAt >= 0
+		}
+		if p.learnsLength {
+			res.TrajectoryLength = tu.Length
+		}
+		res.Relocations = p.adapt.moved
+		res.MetricTrials = p.adapt.denseTrials
+		res.WarmupTime = time.Since(start)
+		res.StepSizes = append([]float64(nil), tu.StepSize...)
+		res.InvMetric = append([]float64(nil), tu.Metric.Diag...)
+		if tu.Metric.Chol != nil {
+			res.DenseInvMetric = append([]float64(nil), tu.Metric.Dense...)
+		}
 	}
-	if p.learnsLength {
-		res.TrajectoryLength = tu.Length
+	sampled := !res.Interrupted // warmup ran to its end: sampling's state is a snapshot's
+	var before time.Duration    // sampling time before a resume
+	if resumed {
+		before = cfg.Resume.SamplingTime
 	}
-	res.Relocations = p.adapt.moved
-	res.MetricTrials = p.adapt.denseTrials
-	res.WarmupTime = time.Since(start)
-	res.StepSizes = append([]float64(nil), tu.StepSize...)
-	res.InvMetric = append([]float64(nil), tu.Metric.Diag...)
-	if tu.Metric.Chol != nil {
-		res.DenseInvMetric = append([]float64(nil), tu.Metric.Dense...)
+	// checkpoint offers the sink the state after res.DrawsDone iterations (CheckpointSink).
+	checkpoint := func(stopping bool) error {
+		if checkpointSink == nil {
+			return nil
+		}
+		return checkpointSink.Checkpoint(res.DrawsDone, stopping, func() (*Snapshot, error) {
+			return snapshot(ev, st, tu, res, before+time.Since(start))
+		})
 	}
-	if ls, ok := sink.(WarmupLengthSink); ok && !res.Interrupted {
+	if ls, ok := sink.(WarmupLengthSink); ok && !res.Interrupted && !resumed {
 		if err := ls.WarmupLength(res.WarmupDone); err != nil {
 			return nil, err
 		}
 	}
-	if !res.Interrupted {
+	if !res.Interrupted && !resumed {
 		adapted := res.InvMetric
 		if res.DenseInvMetric != nil { // the sink writes the metric sampling uses, all of it
 			adapted = res.DenseInvMetric
@@ -112,7 +133,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 		return nil
 	}
 	start = time.Now()
-	for it := 0; it < total && !res.Interrupted; it++ {
+	for it := res.DrawsDone; it < total && !res.Interrupted; it++ {
 		if ctx.Err() != nil {
 			res.Interrupted = true
 			break
@@ -127,8 +148,14 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 			if err := emit(info.Stats, st.Pos); err != nil {
 				return res, err
 			}
+			if err := checkpoint(false); err != nil {
+				return res, err
+			}
 		} else if d := k.(deferring); d.Full() || it == total-1 || ctx.Err() != nil {
 			if err := flush(); err != nil {
+				return res, err
+			}
+			if err := checkpoint(false); err != nil {
 				return res, err
 			}
 		}
@@ -140,7 +167,12 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 	if err := flush(); err != nil {
 		return res, err
 	}
-	res.SamplingTime = time.Since(start)
+	if res.Interrupted && sampled {
+		if err := checkpoint(true); err != nil {
+			return res, err
+		}
+	}
+	res.SamplingTime = before + time.Since(start)
 	res.Gradients = ev.grads
 	if ev.grads > 0 {
 		res.MaskedFraction = float64(ev.masked) / float64(ev.grads)

@@ -46,6 +46,10 @@ type Config struct {
 	Metric string
 	// Progress, if set, is called after every iteration.
 	Progress func(phase string, iter, total int)
+	// Resume, if set, continues a run from a snapshot its CheckpointSink kept: no
+	// initialisation and no warmup; sampling goes on from the snapshot's iteration with its
+	// state, tuning and generator (checkpoint.go). The rest of the Config must be the run's.
+	Resume *Snapshot
 
 	// WarmupAuto ends warmup once adaptation has settled (settle.go); Warmup is then the cap.
 	WarmupAuto bool
@@ -262,13 +266,18 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 	if cfg.FirstChain < 0 || int64(cfg.FirstChain)+int64(t.Chains()) > math.MaxInt32 {
 		return nil, fmt.Errorf("global chain ids %d to %d are out of range (0 to %d)", cfg.FirstChain, int64(cfg.FirstChain)+int64(t.Chains())-1, math.MaxInt32-1)
 	}
+	if cfg.Resume != nil {
+		cfg.Warmup = 0 // warmup's tuning comes with the snapshot
+	}
 	ev := newEvaluator(t)
 	c, n := ev.c, ev.n
 	r := NewStreams(cfg.Seed, cfg.FirstChain)
 	st := newState(c, n)
 	res := &Result{Divergences: make([]int, c)}
-	if err := initialise(ev, r, st, cfg.Init); err != nil {
-		return nil, err
+	if cfg.Resume == nil { // a resumed run's chains are where its snapshot has them
+		if err := initialise(ev, r, st, cfg.Init); err != nil {
+			return nil, err
+		}
 	}
 	tu := &Tuning{StepSize: make([]float64, c), Metric: unitMetric(n), Length: cfg.PathLength, MaxSteps: cfg.MaxSteps}
 	for i := range tu.StepSize {
@@ -299,6 +308,11 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 		k := newNUTS(ev, cfg.MaxTreeDepth)
 		res.MaxTreeDepthHits = make([]int, c)
 		p = plan{warmup: k, sampling: func(*Tuning) Kernel { return k }, adapt: newAdaptation(ev, cfg, nil)}
+	}
+	if cfg.Resume != nil {
+		if err := cfg.Resume.restore(cfg, ev, st, tu, res); err != nil {
+			return nil, err
+		}
 	}
 	return run(ctx, cfg, sink, ev, r, st, tu, p, res)
 }

@@ -2,6 +2,8 @@
 // log-density target, adapts the step size and mass matrix during warmup, and reports draws.
 package runtime
 
+import "github.com/hmcc-dev/hmcc/runtime/rng"
+
 // Target is a log density over an unconstrained space, evaluated for a batch of chains at once.
 // theta and grad are chains×dim, row-major; logp has one entry per chain. A chain whose density
 // cannot be evaluated gets -Inf or NaN; the sampler treats that as a divergence.
@@ -35,6 +37,28 @@ type TransitionIn struct {
 	StepSize []float64 // per chain
 	Steps    []int     // leapfrog steps per chain, at least 1
 	Uniform  []float64 // per chain, in [0, 1)
+	// Drawn, for a DeviceDrawer, replaces Momentum and Uniform (which are then not read): the
+	// target draws them itself from the streams it names.
+	Drawn *DrawAddress
+}
+
+// DrawAddress names a transition's random numbers: iteration Iter of the run's streams under
+// Key, for the batch's chains FirstChain, FirstChain+1, … (global chain ids).
+type DrawAddress struct {
+	Key        rng.Key
+	Iter       uint32
+	FirstChain uint32
+}
+
+// DeviceDrawer is a TrajectoryTarget that draws each transition's momenta and Metropolis
+// uniforms itself, where it keeps the chains (the GPU: no host RNG per step, nothing drawn
+// crosses the bus), the numbers the host would draw: chain i's momentum is Streams.Momentum's
+// (rng.Key.Normals of stream (FirstChain+i, Iter, rng.Momentum) over the square root of the
+// diagonal inverse metric) and its uniform Streams.Accept's. When DrawsOnDevice reports true
+// the sampler fills TransitionIn.Drawn instead of Momentum and Uniform.
+type DeviceDrawer interface {
+	TrajectoryTarget
+	DrawsOnDevice() bool
 }
 
 // TransitionOut receives a transition's results: per chain the acceptance probability (0 when
@@ -58,6 +82,14 @@ type ChunkedTarget interface {
 	TransitionRecord(in TransitionIn, slot int) error
 	// Flush returns the first k slots.
 	Flush(k int) (*Recorded, error)
+}
+
+// SlotFlusher is a ChunkedTarget that can also hand the first k slots back one at a time, in
+// order, so that the host holds one iteration's draws at a time instead of a whole chunk's (at
+// 16,384 chains × 64 slots the chunk is hundreds of megabytes): emit gets each slot as a
+// Recorded of one iteration, valid only during the call. The sampler prefers it to Flush.
+type SlotFlusher interface {
+	FlushSlots(k int, emit func(r *Recorded) error) error
 }
 
 // Recorded is a flushed chunk: for iteration k of the chunk, Position[k] is chains×dim and the

@@ -7,9 +7,11 @@
 #     libnvrtc-builtins are found) and covers $ORIGIN and a standard CUDA install
 #     (/usr/local/cuda/lib64 and /usr/local/cuda/targets/x86_64-linux/lib).
 #  3. Copied into a folder beside stub libraries laid out as CUDA's are (libcublas needing
-#     libcublasLt, with no search path of its own), with no LD_LIBRARY_PATH, every library resolves
-#     through that path, libcublasLt included, and the binary starts and stops in cu's initialiser
-#     with status 1 (the stub driver has no device): what it does on any machine without a GPU.
+#     libcublasLt, libnvrtc dlopening libnvrtc-builtins, neither with a search path of its own),
+#     with no LD_LIBRARY_PATH, every library resolves through that path, libcublasLt and the
+#     dlopened builtins included (the stub libnvrtc exits with status 4 when it cannot load them),
+#     and the binary starts and stops in cu's initialiser with status 1 (the stub driver has no
+#     device): what it does on any machine without a GPU.
 set -euo pipefail
 exe=$1 stubs=$2
 fail() { echo "cuda-libs: $exe: $*" >&2; exit 1; }
@@ -32,7 +34,7 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp "$exe" "$tmp/"
-for lib in libcuda.so.1 libcublas.so.13 libcublasLt.so.13 libnvrtc.so.13; do
+for lib in libcuda.so.1 libcublas.so.13 libcublasLt.so.13 libnvrtc.so.13 libnvrtc-builtins.so.13; do
   cp -L "$stubs/$lib" "$tmp/$lib"
 done
 copy="$tmp/$(basename "$exe")"

@@ -17,7 +17,8 @@ MAJ=${2:-13}
 HDRS="cuda.h cublas_v2.h cublas_api.h nvrtc.h cuComplex.h vector_types.h driver_types.h library_types.h
       cuda_fp16.h cuda_fp16.hpp cuda_bf16.h cuda_bf16.hpp crt/host_defines.h"
 
-have_all() { for h in $HDRS; do [ -s "$DEST/include/$h" ] || return 1; done; [ -e "$DEST/stubs/libcuda.so.1" ] && [ -e "$DEST/stubs/libcublasLt.so.$MAJ" ]; }
+have_all() { for h in $HDRS; do [ -s "$DEST/include/$h" ] || return 1; done; [ -e "$DEST/stubs/libcuda.so.1" ] && [ -e "$DEST/stubs/libcublasLt.so.$MAJ" ] &&
+  [ -e "$DEST/stubs/libnvrtc-builtins.so.$MAJ" ]; }
 if have_all; then
   exit 0 # already fetched: the headers do not change, and CI reruns should cost nothing
 fi

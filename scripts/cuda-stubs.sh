@@ -27,5 +27,22 @@ printf 'int cublasLtCreate(void) { return 1; }\n' > "$OUT/cublasLt.c"
 ${CC:-cc} -shared -fPIC -o "$OUT/libcublasLt.so" -Wl,-soname,"libcublasLt.so.$MAJ" "$OUT/cublasLt.c"
 ln -sf libcublasLt.so "$OUT/libcublasLt.so.$MAJ"
 stub cublas "libcublas.so.$MAJ" '^cublas' 1 "-L$OUT -Wl,--no-as-needed -lcublasLt"
-stub nvrtc "libnvrtc.so.$MAJ" '^nvrtc' 1
+# The real libnvrtc dlopens libnvrtc-builtins from its own directory when it compiles; the stub
+# does it as it loads (and exits with status 4 if it cannot), so that the same check shows that
+# the binary's search path reaches what its libraries dlopen.
+printf 'int nvrtcGetBuiltinsVersion(void) { return 0; }\n' > "$OUT/nvrtc-builtins.c"
+${CC:-cc} -shared -fPIC -o "$OUT/libnvrtc-builtins.so" -Wl,-soname,"libnvrtc-builtins.so.$MAJ" "$OUT/nvrtc-builtins.c"
+ln -sf libnvrtc-builtins.so "$OUT/libnvrtc-builtins.so.$MAJ"
+cat > "$OUT/nvrtc-load.c" <<EOF2
+#include <dlfcn.h>
+#include <stdio.h>
+#include <unistd.h>
+__attribute__((constructor)) static void hmcc_stub_builtins(void) {
+  if (!dlopen("libnvrtc-builtins.so.$MAJ", RTLD_NOW)) {
+    fprintf(stderr, "stub libnvrtc: cannot load libnvrtc-builtins: %s\n", dlerror());
+    _exit(4);
+  }
+}
+EOF2
+stub nvrtc "libnvrtc.so.$MAJ" '^nvrtc' 1 "$OUT/nvrtc-load.c -ldl"
 rm -f "$OUT"/*.c "$OUT/syms.txt"

@@ -12,7 +12,8 @@
 #   memcheck    compute-sanitizer memcheck over every kernel: the log density of every bundled
 #               model (7 chains, both precisions), the transition (device draws too) and the ring
 #   tests       the GPU tests at 1, 7, 300, 1024 and 16384 chains in both precisions: log density
-#               and gradient against the CPU executor, the transition, sampling through the ring
+#               and gradient against the CPU executor, bitwise repeatable (any block size), the
+#               transition, sampling through the ring
 #   throughput  chain-gradients/s, German credit, at 128, 1024, 4096, 16384 chains: log density
 #               with θ crossing the bus (both precisions) and whole transitions on the device
 #   end-to-end  hmcc-gpu run on German credit, 16384 chains: min bulk-ESS/s and max R-hat
@@ -31,8 +32,14 @@ line() { # check status details
 }
 # limit SHARE: the seconds a check may take, its share but never past the budget
 limit() { local left=$((BUDGET - (SECONDS - start))); echo $(( $1 < left ? $1 : (left > 5 ? left : 5) )); }
-# last: the last meaningful line of a log, for a summary
-last() { grep -v '^\s*$' "$1" | tail -1 | cut -c1-200; }
+# last: the last meaningful line of a log, for a summary; on a machine without a GPU, saying so
+last() {
+  if grep -q 'NoDevice' "$1"; then
+    echo "no CUDA device: the binary stopped in cu's initialiser (NoDevice)"
+  else
+    grep -v '^\s*$' "$1" | tail -1 | cut -c1-200
+  fi
+}
 GPUTEST=$PWD/bin/gpu.test HMCC=$PWD/bin/hmcc-gpu
 for f in "$GPUTEST" "$HMCC"; do
   [ -x "$f" ] || { echo "gpu-check: $f is missing: build it with scripts/cuda-check.sh and carry bin/" >&2; exit 2; }
@@ -74,7 +81,7 @@ else
 fi
 
 # tests
-(cd runtime/gpu && timeout "$(limit 150)" "$GPUTEST" -test.v -test.count 1 -test.run 'TestMatchesCPU|TestTransition|TestSamples') > "$OUT/tests.txt" 2>&1
+(cd runtime/gpu && timeout "$(limit 150)" "$GPUTEST" -test.v -test.count 1 -test.run 'TestMatchesCPU|TestDeterministic|TestTransition|TestSamples') > "$OUT/tests.txt" 2>&1
 status=$?
 pass=$(grep -c -- '--- PASS' "$OUT/tests.txt") fail=$(grep -c -- '--- FAIL' "$OUT/tests.txt")
 if [ "$status" -eq 0 ]; then

@@ -35,12 +35,19 @@ go test -count=1 -race -short -timeout 30m -skip 'TestSamplersMatchStan' ./runti
 # The GPU build (tag hmcc_cuda) compiles, vets and builds its test binary with CUDA headers and
 # link stubs, without a GPU; the generated CUDA C is checked on the host (docs/gpu.md).
 ./scripts/cuda-check.sh
+# Shards on a real scheduler: a one-node Slurm cluster on this machine (the script installs
+# slurm-wlm and munge, stops every daemon it starts), an array of four shards merged and compared
+# bytewise with the same shards run here, and a requeued shard resumed (docs/scale-out.md).
+go build -o /tmp/hmcc-slurm-check ./cmd/hmcc
+as_root env HMCC=/tmp/hmcc-slurm-check deploy/slurm/check.sh
 # Fuzz every target briefly; crashers found earlier live in testdata/fuzz and run above. The
 # budget is a count of executions, not a duration: a duration races Go's fuzz coordinator at its
 # deadline (golang/go#75804, "context deadline exceeded" with no failing input, under load), and
 # a count only takes longer on a loaded machine. Minimising a new interesting input runs
 # uncounted for up to 60 s by default (the "0/sec" stalls); 200 executions are enough here.
-# -timeout still stops a hung target.
+# -timeout still stops a hung target. Each input's own work is bounded too: the slow inputs found
+# (thousands of nested brackets, long chains of lets) are refused or linear now and kept in
+# testdata/fuzz, which the go test run above replays.
 for target in "lang FuzzParse" "lang FuzzFormat" "compiler FuzzCheck" "compiler FuzzBind" "dataset FuzzRead" "dataset FuzzReadJSON" "runtime/cmdstan FuzzRoundTrip" "runtime/cmdstan FuzzRead"; do
   set -- $target
   go test -run XXX -fuzz "^$2\$" -fuzztime 5000x -fuzzminimizetime 200x -timeout 10m "./$1/"

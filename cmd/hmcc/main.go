@@ -37,7 +37,7 @@ type cli struct {
 	Pathfinder    pathfinderCmd    `cmd:"" help:"Approximate the posterior by multi-path Pathfinder and write its importance-resampled draws."`
 	Generate      generateCmd      `cmd:"" help:"Compute the generated quantities of MODEL for every draw of a finished fit (--draws DIR), on data that may include new data: CmdStan's standalone generated quantities."`
 	Check         checkCmd         `cmd:"" help:"Parse and check MODEL (and DATA if given); list its parameters."`
-	Summary       summaryCmd       `cmd:"" help:"Re-summarise a directory of CmdStan CSVs (hmcc's or CmdStan's): the table and verdict of hmcc run."`
+	Summary       summaryCmd       `cmd:"" help:"Re-summarise a directory of CmdStan CSVs (hmcc's or CmdStan's): the table and verdict of hmcc run; several directories: merge the shards of one run (hmcc run --shard)."`
 	Plot          plotCmd          `cmd:"" help:"Draw trace, rank and density plots of the draws in a directory of CmdStan CSVs, as PNG or SVG."`
 	Distributions distributionsCmd `cmd:"" help:"List the distributions a model may use, with their arguments, supports and log densities."`
 	Fmt           fmtCmd           `cmd:"" help:"Print MODEL files canonically formatted; -w rewrites them, --check lists those that are not."`
@@ -49,6 +49,7 @@ var errInterrupted = errors.New("interrupted")
 
 func main() {
 	hmcclib.RaiseFileLimit()
+	hmcclib.RespectAddressSpaceLimit()
 	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 }
 

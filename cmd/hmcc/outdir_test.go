@@ -61,7 +61,7 @@ func TestOutputDirIsATransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := dirContents(t, dir)
-	if len(before) != 10 {
+	if len(before) != 11 { // 8 chains, summary.csv, hmcc_checkpoint.json and the plot
 		t.Fatalf("first run wrote %v", slices.Sorted(maps.Keys(before)))
 	}
 	bad := filepath.Join(t.TempDir(), "bad.model")
@@ -88,7 +88,7 @@ func TestOutputDirIsATransaction(t *testing.T) {
 		t.Fatalf("--overwrite: exit %d: %s", code, errs)
 	}
 	after := dirContents(t, dir)
-	if got := slices.Sorted(maps.Keys(after)); !slices.Equal(got, []string{"output_1.csv", "output_2.csv", "output_3.csv", "output_4.csv", "summary.csv"}) {
+	if got := slices.Sorted(maps.Keys(after)); !slices.Equal(got, []string{"hmcc_checkpoint.json", "output_1.csv", "output_2.csv", "output_3.csv", "output_4.csv", "summary.csv"}) {
 		t.Errorf("after --overwrite the directory holds %v", got)
 	}
 	if after["output_1.csv"] == before["output_1.csv"] {

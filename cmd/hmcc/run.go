@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alecthomas/kong"
 	hmcclib "github.com/hmcc-dev/hmcc"
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/diag"
@@ -21,8 +22,8 @@ import (
 )
 
 type runCmd struct {
-	Model        string  `arg:"" help:"Model file (.model)."`
-	Data         string  `arg:"" help:"Data file (CSV)."`
+	Model        string  `arg:"" optional:"" help:"Model file (.model)."`
+	Data         string  `arg:"" optional:"" help:"Data file (CSV)."`
 	Chains       int     `default:"4" help:"Number of chains, all evaluated in one batch."`
 	Warmup       warmup  `default:"1000" help:"Warmup (adaptation) iterations per chain, or auto: end warmup once adaptation has settled (chains agree over a metric window and the step size has stopped moving), at most 1000 iterations. See docs/samplers.md."`
 	Draws        int     `default:"1000" help:"Post-warmup draws per chain."`
@@ -52,6 +53,9 @@ type runCmd struct {
 	// Shard runs one shard of a run split over processes or machines (docs/scale-out.md).
 	Shard  string `help:"Run shard i of n (1-based: 1 <= i <= n), e.g. --shard 2/4: --chains is this shard's number of chains, global chains (i-1)*chains+1 to i*chains, written as output_<global id>.csv; each chain draws the random numbers of its global id, and each shard adapts on its own chains. See docs/scale-out.md."`
 	Metric string `default:"auto" enum:"diag,dense,auto" help:"Inverse metric learned in warmup: diag (per-coordinate variances), dense (full covariance, with shrinkage; for strongly correlated posteriors) or auto (at each metric window, dense when it allows steps 1.5x larger; up to 200 dimensions). See docs/samplers.md."`
+	// Resume continues a stopped run (resume.go, docs/scale-out.md).
+	Resume          string        `placeholder:"DIR" help:"Continue the stopped run in DIR (its --output-dir) with its own settings: each chain picks up from its last checkpointed draw and the finished files are the ones the run would have written uninterrupted. A run stopped in warmup starts warmup again. MODEL and DATA may be given if they moved (they must be the same files); of the other flags only --threads, --quiet and --checkpoint-every."`
+	CheckpointEvery time.Duration `name:"checkpoint-every" default:"10s" help:"Least time between two checkpoints (output-dir/hmcc_checkpoint.json) while sampling, which --resume continues from; one is also written with the first draw and whenever a run is interrupted. 0 checkpoints every draw."`
 
 	// TargetESS and MaxDraws sample in rounds until the ESS target (docs/samplers.md).
 	TargetESS int `name:"target-ess" help:"Keep sampling in rounds (the first of --draws) until the smallest bulk- and tail-ESS over every quantity reach N with a clean verdict, or --max-draws; the CSV headers' num_samples say how many were drawn."`
@@ -93,18 +97,40 @@ func (r *runCmd) shard() (hmcclib.Shard, error) {
 	return hmcclib.Shard{Index: i, Count: n}, nil
 }
 
-func (r *runCmd) Run(e *env) error {
+func (r *runCmd) Run(e *env, kctx *kong.Context) error {
+	var out *hmcclib.OutputDir
+	var ck *hmcclib.Checkpoint // the run --resume continues
+	var err error
+	if r.Resume != "" {
+		if out, ck, err = r.resume(kctx); err != nil {
+			return err
+		}
+		defer out.Close()
+	} else if r.Model == "" || r.Data == "" {
+		return hmcclib.UserError{Err: errors.New("hmcc run needs a model and its data: hmcc run MODEL DATA (or hmcc run --resume DIR to continue a stopped run)")}
+	}
 	if err := r.validate(); err != nil {
 		return hmcclib.UserError{Err: err}
 	}
-	out, err := hmcclib.OpenOutputDir(r.OutputDir, r.Overwrite)
-	if err != nil {
-		return err
+	settings := *r // what the checkpoint records, and --resume reads back
+	if out == nil {
+		if out, err = hmcclib.OpenOutputDir(r.OutputDir, r.Overwrite); err != nil {
+			return err
+		}
+		defer out.Close()
 	}
-	defer out.Close()
 	m, err := load(e, r.Model, r.Data, r.More...)
 	if err != nil {
 		return err
+	}
+	inputs, err := r.inputs(e.src)
+	if err != nil {
+		return err
+	}
+	if ck != nil {
+		if err := checkInputs(r.Resume, ck.Inputs, inputs); err != nil {
+			return err
+		}
 	}
 	if err := m.CheckMemory(r.Chains); err != nil {
 		return err
@@ -149,11 +175,17 @@ func (r *runCmd) Run(e *env) error {
 	cfg.Output = &hmcclib.Output{Dir: out, SaveWarmup: r.SaveWarmup, SaveMetric: r.SaveMetric, Header: cmdstan.Config{
 		Model: filepath.Base(r.Model), DataFile: strings.Join(append([]string{r.Data}, r.More...), ","),
 		Version: version, MetricFile: r.MetricFile, Init: r.Init, DataHash: dataHash}}
+	cfg.Output.Resumable = &hmcclib.Resumable{Settings: settings, Inputs: inputs, Every: r.CheckpointEvery, From: ck}
+	if ck != nil { // the headers as the run wrote them, whatever the paths are now
+		h := &cfg.Output.Header
+		h.Model, h.DataFile, h.MetricFile, h.Init = ck.Header.Model, ck.Header.DataFile, ck.Header.MetricFile, ck.Header.Init
+		fmt.Fprint(e.stderr, resumeNote(r.Resume, ck, (r.Draws+r.Thin-1)/r.Thin))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	defer out.WatchSignals(cancel, e.stderr)()
 	bar := progress.New(e.stderr, r.Quiet)
-	cfg.Progress, cfg.Observe = bar.Update, bar.Observe
+	cfg.Progress, cfg.Observe = pauseForTests(bar.Update), bar.Observe
 	start := time.Now()
 	fit, err := m.Sample(ctx, hmcclib.Target{Device: r.Device, Chains: r.Chains, Threads: r.Threads, Precision: r.Precision}, cfg)
 	bar.Done()
@@ -200,7 +232,10 @@ func (r *runCmd) Run(e *env) error {
 		return hmcclib.IOError{Err: fmt.Errorf("writing summary.csv: %w; the chain CSVs are complete, so hmcc summary %s prints the summary (free space or fix the directory first to have it written)", err, r.OutputDir)}
 	}
 	if res.Interrupted {
-		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain\n", res.DrawsDone, (r.Draws+r.Thin-1)/r.Thin) // rows, as --thin keeps them
+		fmt.Fprintf(e.stdout, "PARTIAL RESULTS: interrupted after %d of %d draws per chain; hmcc run --resume %s continues the run\n", res.DrawsDone, (r.Draws+r.Thin-1)/r.Thin, r.OutputDir) // rows, as --thin keeps them
+	}
+	if ck != nil && !ck.InWarmup() {
+		fmt.Fprintf(e.stdout, "RESUMED: draws 1 to %d per chain were written before the run stopped, draws %d to %d by this process\n", ck.Rows, ck.Rows+1, res.DrawsDone)
 	}
 	summary.Print(e.stdout, sum, run)
 	if r.TargetESS > 0 {

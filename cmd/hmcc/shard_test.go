@@ -76,10 +76,18 @@ func sha(t *testing.T, path string) string {
 // hmcc summary reads the shard's directory. Without warmup (no pooled adaptation) every chain
 // of the shard is bitwise the same as that chain of the whole run in one process, for each
 // sampler whose draws are the chain's own (nuts, and chees whose jitter is a fixed sequence).
+//
+// The nuts+generate case's model draws a replicated data set per draw (generate y_rep ~ …),
+// which the global chain's generate streams make the same too.
 func TestShardChainsAreTheGlobalChains(t *testing.T) {
-	model, data := "../../models/kidiq.model", "../../models/kidiq.csv"
-	for _, sampler := range []string{"nuts", "chees"} {
-		t.Run(sampler, func(t *testing.T) {
+	data := "../../models/kidiq.csv"
+	for _, c := range []struct{ name, sampler, model string }{
+		{"nuts", "nuts", "../../models/kidiq.model"},
+		{"chees", "chees", "../../models/kidiq.model"},
+		{"nuts+generate", "nuts", "testdata/kidiq_ppc.model"},
+	} {
+		sampler, model := c.sampler, c.model
+		t.Run(c.name, func(t *testing.T) {
 			whole, shard := t.TempDir(), t.TempDir()
 			common := []string{"--warmup", "0", "--draws", "30", "--seed", "9", "--sampler", sampler}
 			if code, out, errs := hmcc(t, append([]string{"run", model, data, "--chains", "4", "--output-dir", whole, "--quiet"}, common...)...); code != 0 {

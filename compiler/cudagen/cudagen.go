@@ -17,7 +17,13 @@
 // or a barrier. A kernel over n elements is launched on a grid of ⌈C/blockDim⌉ × ⌈n/chunk⌉
 // blocks: block row y handles elements [y·chunk, (y+1)·chunk) of every chain, so long data vectors
 // still fill the device when there are few chains. Per-chain sums across those chunks (the log
-// density, the gradient of a scalar parameter) are one atomicAdd per thread.
+// density, the gradient of a scalar parameter, a sum) are deterministic, with no atomics: each
+// block row writes its partial sum, and a second kernel (the first's name and _reduce) adds the
+// partials in block-row order; a gradient scattered through a grouping is written per element and
+// summed per group, in element order, by a third (_scatterN). So a fixed seed and number of chains
+// reproduce bit for bit, whatever the block size or the order blocks run in. A launch may have at
+// most MaxBlockRows block rows of at least MinChunk elements (runtime/gpu's grid); a kernel over
+// at most MinChunk elements has one row and adds directly.
 //
 // Every kernel has the signature (void *const *B, int C, int chunk): B is the table of buffer
 // pointers in the order of Program.Buffers, C the number of chains.
@@ -29,6 +35,15 @@ import (
 
 	"github.com/hmcc-dev/hmcc/diag"
 	"github.com/hmcc-dev/hmcc/ir"
+)
+
+// MaxBlockRows is the most block rows a launch may have (HMCC_ROWS in the source): the partial
+// sums of a kernel are MaxBlockRows rows per slot. MinChunk (HMCC_MIN_CHUNK) is the fewest
+// elements a block row may have (except the last), so a kernel over at most MinChunk elements
+// has one row and adds its per-chain sums directly.
+const (
+	MaxBlockRows = 64
+	MinChunk     = 8
 )
 
 // Precision is the floating-point type of the generated kernels.
@@ -180,9 +195,11 @@ func Generate(m *ir.Model, prec Precision) (*Program, error) {
 	p.LogP = g.perChain("logp", 1, true)
 	p.Grad = g.perChain("grad", p.Dim, false)
 	g.con = g.perChain("con", p.Dim, false) // constrained parameter values
-	// The gradient with respect to them is accumulated (atomically across block rows, for scalar
-	// parameters read at every element) in double in both precisions.
+	// The gradient with respect to them is accumulated (through partial sums across block rows, for
+	// scalar parameters read at every element) in double in both precisions.
 	g.gcon = g.perChain("gcon", p.Dim, true)
+	g.part = g.perChain("part", 0, true) // sized when every kernel is written
+	g.follow = map[string][]Step{}
 
 	var terms []*ir.Term
 	for _, pv := range m.Params {
@@ -212,9 +229,14 @@ func Generate(m *ir.Model, prec Precision) (*Program, error) {
 	transform := g.transformKernels()
 	var kernels strings.Builder
 	var fwd, bwd []Step
-	emit := func(name, src string) {
+	// emit adds a kernel's source (with those that complete it) and returns its launch and theirs.
+	emit := func(name, src string, n int) []Step {
 		kernels.WriteString(src)
-		p.Kernels = append(p.Kernels, name)
+		steps := append([]Step{{Kind: Launch, Kernel: name, N: n}}, g.follow[name]...)
+		for _, s := range steps {
+			p.Kernels = append(p.Kernels, s.Kernel)
+		}
+		return steps
 	}
 	for i, mt := range g.order {
 		name := fmt.Sprintf("hmcc_%s%d_forward", mt.kind(), i)
@@ -222,8 +244,7 @@ func Generate(m *ir.Model, prec Precision) (*Program, error) {
 		if err != nil {
 			return nil, err
 		}
-		emit(name, k)
-		fwd = append(fwd, Step{Kind: Launch, Kernel: name, N: mt.n})
+		fwd = append(fwd, emit(name, k, mt.n)...)
 		if mt.mv != nil {
 			fwd = append(fwd, Step{Kind: MatMul, Gemm: Gemm{Rows: mt.rows, Cols: mt.cols, In: mt.in, Mat: mt.matrix, Out: mt.out}})
 		}
@@ -234,8 +255,7 @@ func Generate(m *ir.Model, prec Precision) (*Program, error) {
 		if err != nil {
 			return nil, err
 		}
-		emit(name, k)
-		fwd = append(fwd, Step{Kind: Launch, Kernel: name, N: n})
+		fwd = append(fwd, emit(name, k, n)...)
 	}
 	for i := len(g.order) - 1; i >= 0; i-- {
 		mt := g.order[i]
@@ -247,8 +267,7 @@ func Generate(m *ir.Model, prec Precision) (*Program, error) {
 		if err != nil {
 			return nil, err
 		}
-		emit(name, k)
-		bwd = append(bwd, Step{Kind: Launch, Kernel: name, N: mt.n})
+		bwd = append(bwd, emit(name, k, mt.n)...)
 	}
 	// Everything that is accumulated into starts at zero.
 	p.Steps = append(p.Steps, Step{Kind: Zero, Buf: p.LogP}, Step{Kind: Zero, Buf: g.gcon})
@@ -263,6 +282,7 @@ func Generate(m *ir.Model, prec Precision) (*Program, error) {
 		}
 	}
 	p.Steps = append(p.Steps, Step{Kind: Launch, Kernel: "hmcc_transform", N: p.Dim})
+	p.Steps = append(p.Steps, g.follow["hmcc_transform"]...)
 	p.Steps = append(p.Steps, fwd...)
 	p.Steps = append(p.Steps, bwd...)
 	p.Steps = append(p.Steps, Step{Kind: Launch, Kernel: "hmcc_finish", N: p.Dim})
@@ -270,6 +290,7 @@ func Generate(m *ir.Model, prec Precision) (*Program, error) {
 	src.WriteString(g.header())
 	src.WriteString(transform)
 	src.WriteString(kernels.String())
+	p.Buffers[g.part].Rows = max(1, g.slots) * MaxBlockRows
 	g.addHMC()
 	src.WriteString(g.hmcKernels())
 	src.WriteString(g.kernelTable())
@@ -287,6 +308,11 @@ type gen struct {
 	order     []*mat           // inner before outer
 	data      map[any]int      // *ir.DataVar or *ir.Tensor → buffer
 	dists     map[string]bool  // distributions whose device functions are needed
+	// part is the buffer of block rows' partial sums (MaxBlockRows rows per slot; slots, the most
+	// any kernel uses); follow lists, for a kernel, the kernels that complete it (its _reduce and
+	// _scatter kernels), launched right after it over the elements given.
+	part, slots int
+	follow      map[string][]Step
 }
 
 // mat is a value that a kernel cannot compute element by element: a matrix product M @ v, whose

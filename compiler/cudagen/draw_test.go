@@ -7,16 +7,23 @@ import (
 
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/compiler/cudagen/cudagentest"
-	"github.com/hmcc-dev/hmcc/internal/philox"
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 )
 
-// TestShimDrawsMatchPhilox: the momenta and uniforms hmcc_hmc_draw generates inside the kernels
-// are internal/philox's streams, which the host computes: the same numbers to double rounding
-// (float64), or to float32 rounding of the momentum (float32), for several chains, iterations
-// past 2^32 (both counter words) and a seed using both key words.
-func TestShimDrawsMatchPhilox(t *testing.T) {
-	m := cudagentest.Load(t, "../../models/eight_schools.model", "../../models/eight_schools.csv")
+// TestShimDrawsMatchRNG: the momenta and uniforms hmcc_hmc_draw generates inside the kernels are
+// runtime/rng's streams, the ones the CPU samplers draw from: chain chain0+c's momentum is
+// Key.Normals(z, chain0+c, iter, rng.Momentum) divided by the square root of the inverse metric,
+// and its uniform DrawnUniform. Float64: equal bit for bit, except where the C library's log, cos
+// or sin and Go's differ in the last places (Go's math is its own, not libm's): then within 8 units
+// in the last place of the Box-Muller radius r (measured: at most 4) (the normal is r cos a or r sin a, so an error in
+// cos or sin is r's ulp however small the normal), and the test reports how many differ. Float32: one rounding of
+// that. The draws cover several chain offsets (a shard's first chain), iterations up to 2^32-1, a
+// seed using both key words, an odd dimension (the last pair's second normal is dropped) and block
+// rows of a few pairs each, so every thread's first pair is not block 0.
+func TestShimDrawsMatchRNG(t *testing.T) {
+	m := cudagentest.Load(t, "../../models/radon.model", "../../models/radon_mn.csv") // 89 coordinates
 	const chains, seed = 37, 0x1234_5678_9abc_def0
+	key := rng.KeyOf(seed)
 	for _, prec := range []Precision{Float64, Float32} {
 		t.Run(prec.String(), func(t *testing.T) {
 			p, err := Generate(m, prec)
@@ -24,7 +31,10 @@ func TestShimDrawsMatchPhilox(t *testing.T) {
 				t.Fatal(err)
 			}
 			n, h := p.Dim, p.HMC
-			s := startShim(t, buildShim(t, p, "c"), p, chains, 32, 8)
+			if n%2 == 0 {
+				t.Fatalf("dimension %d: the test wants an odd one", n)
+			}
+			s := startShim(t, buildShim(t, p, "c"), p, chains, 32, 2)
 			invM := make([]float64, n)
 			for i := range invM {
 				invM[i] = 0.25 + float64(i)
@@ -33,36 +43,64 @@ func TestShimDrawsMatchPhilox(t *testing.T) {
 				}
 			}
 			s.set(h.InvMetric, invM)
-			for _, it := range []uint64{0, 1, 1<<32 + 5} {
-				s.set(h.RNG, CounterWords(seed, it))
+			exact, total, worst := 0, 0, 0.0
+			for _, addr := range [][2]uint32{{0, 0}, {1, 0}, {7, 1000}, {1<<32 - 1, 1 << 31}} {
+				it, chain0 := addr[0], addr[1]
+				s.set(h.RNG, CounterWords(key, it, chain0))
 				if err := p.Draw(s); err != nil {
 					t.Fatal(err)
 				}
 				mom, u := Transpose(s.get(h.Mom), n, chains), s.get(h.Uniform)
 				z := make([]float64, n)
 				for c := 0; c < chains; c++ {
-					philox.Normals(seed, uint32(c), it, z)
+					chain := chain0 + uint32(c)
+					key.Normals(z, chain, it, rng.Momentum)
 					for i := range z {
 						want := z[i] / math.Sqrt(invM[i])
-						tol := 1e-14
+						got := mom[c*n+i]
+						total++
 						if prec == Float32 {
-							tol = 6e-8 // one rounding to float32
+							if got != float64(float32(want)) && math.Abs(got-want) > 6e-8*math.Abs(want) {
+								t.Fatalf("iteration %d chain %d coordinate %d: momentum %.9g, rng %.9g", it, c, i, got, want)
+							}
+							continue
 						}
-						if got := mom[c*n+i]; math.Abs(got-want) > tol*math.Abs(want)+1e-300 {
-							t.Fatalf("iteration %d chain %d coordinate %d: momentum %.17g, philox %.17g", it, c, i, got, want)
+						if got == want {
+							exact++
+							continue
+						}
+						// Box-Muller's r cos a and r sin a: a last-place difference in cos or sin
+						// is one of r's, whatever the size of the normal.
+						z0, z1 := key.NormalPair(chain, it, rng.Momentum, uint32(i/2))
+						ulps := math.Abs(got-want) / ulp(math.Hypot(z0, z1)/math.Sqrt(invM[i]))
+						worst = max(worst, ulps)
+						if ulps > 8 {
+							t.Fatalf("iteration %d chain %d coordinate %d: momentum %.17g, rng %.17g (%.1f ulp of the radius)", it, chain, i, got, want, ulps)
 						}
 					}
-					if want := philox.Uniform(seed, uint32(c), it); math.Abs(u[c]-want) > 1e-16 {
-						t.Fatalf("iteration %d chain %d: uniform %.17g, philox %.17g", it, c, u[c], want)
+					if want := DrawnUniform(key, chain, it); u[c] != want {
+						t.Fatalf("iteration %d chain %d: uniform %.17g, want %.17g", it, chain, u[c], want)
 					}
+				}
+			}
+			if prec == Float64 {
+				t.Logf("%d of %d momenta equal Key.Normals bit for bit, the rest within %.1f ulp of the radius", exact, total, worst)
+				if exact < total/2 {
+					t.Errorf("only %d of %d momenta are bitwise equal: not a last-place libm difference", exact, total)
 				}
 			}
 		})
 	}
 }
 
+// ulp is the spacing of float64 numbers at x.
+func ulp(x float64) float64 {
+	x = math.Abs(x)
+	return math.Nextafter(x, math.Inf(1)) - x
+}
+
 // TestShimTransitionDrawsOnDevice: a transition whose momenta and uniforms the device draws is the
-// transition the host computes from internal/philox's draws (the reference of TestShimTransition),
+// transition the host computes from runtime/rng's draws (the reference of TestShimTransition),
 // so the CPU and the device give the same chains to rounding from the same seed.
 func TestShimTransitionDrawsOnDevice(t *testing.T) {
 	m := cudagentest.Load(t, "../../models/eight_schools.model", "../../models/eight_schools.csv")
@@ -70,17 +108,17 @@ func TestShimTransitionDrawsOnDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const chains, seed, it = 6, 99, 7
+	const chains, seed, it, chain0 = 6, 99, 7, 40
 	n, h := p.Dim, p.HMC
 	s := startShim(t, buildShim(t, p, "c"), p, chains, 4, 7)
-	rng := rand.New(rand.NewPCG(3, 3))
-	theta := cudagentest.RandomTheta(rng, chains*n)
+	src := rand.New(rand.NewPCG(3, 3))
+	theta := cudagentest.RandomTheta(src, chains*n)
 	for i := range theta {
 		theta[i] *= 0.25
 	}
 	invM := make([]float64, n)
 	for i := range invM {
-		invM[i] = 0.5 + rng.Float64()
+		invM[i] = 0.5 + src.Float64()
 	}
 	eps, steps := []float64{0.05, 0.1, 0.02, 0.08, 0.05, 0.1}, []int{3, 1, 6, 2, 4, 5}
 	stepsF := make([]float64, chains)
@@ -97,7 +135,8 @@ func TestShimTransitionDrawsOnDevice(t *testing.T) {
 	s.set(h.InvMetric, invM)
 	s.set(h.StepSize, eps)
 	s.set(h.Steps, stepsF)
-	s.set(h.RNG, CounterWords(seed, it))
+	key := rng.KeyOf(seed)
+	s.set(h.RNG, CounterWords(key, it, chain0))
 	if err := p.Draw(s); err != nil {
 		t.Fatal(err)
 	}
@@ -107,11 +146,11 @@ func TestShimTransitionDrawsOnDevice(t *testing.T) {
 	mom, u := make([]float64, chains*n), make([]float64, chains)
 	z := make([]float64, n)
 	for c := 0; c < chains; c++ {
-		philox.Normals(seed, uint32(c), it, z)
+		key.Normals(z, chain0+uint32(c), it, rng.Momentum)
 		for i := range z {
 			mom[c*n+i] = z[i] / math.Sqrt(invM[i])
 		}
-		u[c] = philox.Uniform(seed, uint32(c), it)
+		u[c] = DrawnUniform(key, chain0+uint32(c), it)
 	}
 	cpu, err := compiler.Lower(m, chains)
 	if err != nil {

@@ -3,6 +3,8 @@ package cudagen
 import (
 	"fmt"
 	"strings"
+
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 )
 
 // HMCBuffers are the buffers of the device-resident HMC transition: the state of every chain
@@ -22,22 +24,32 @@ type HMCBuffers struct {
 	// probability, energy and divergence flag, rows 4s … 4s+3 of Stats (double). Slot is the slot
 	// hmcc_hmc_record writes, set by the host before the launch.
 	Draws, Stats, Slot int
-	// RNG holds the key and iteration of the momenta and uniforms hmcc_hmc_draw generates on the
-	// device (CounterWords; internal/philox is the same stream on the host).
+	// RNG holds the key, the iteration and the global id of chain 0 of the momenta and uniforms
+	// hmcc_hmc_draw generates on the device (CounterWords): runtime/rng's streams.
 	RNG              int
 	h0, done, moving int
 }
 
-// CounterWords is what the host puts in HMC.RNG before Draw: the run's seed as a Philox key and
-// the iteration as the counter's high words, each a 32-bit value held exactly by a double.
-func CounterWords(seed, iter uint64) []float64 {
-	return []float64{float64(uint32(seed)), float64(uint32(seed >> 32)), float64(uint32(iter)), float64(uint32(iter >> 32))}
+// CounterWords is what the host puts in HMC.RNG before Draw: the run's key, the iteration and the
+// global id of the batch's chain 0 (a shard's first chain), each a 32-bit value a double holds
+// exactly. Chain c of the batch draws from runtime/rng's streams of chain chain0 + c.
+func CounterWords(k rng.Key, iter, chain0 uint32) []float64 {
+	return []float64{float64(k[0]), float64(k[1]), float64(iter), float64(chain0)}
 }
 
-// Draw generates every chain's momentum (the inverse metric's normal, internal/philox.Normals
-// divided by the square root of the inverse metric) and Metropolis uniform for the iteration in
-// HMC.RNG, on the device: Transition then needs nothing drawn by the host.
-func (p *Program) Draw(d Device) error { return d.Launch("hmcc_hmc_draw", 1) }
+// DrawnUniform is the Metropolis uniform hmcc_hmc_draw gives chain (a global id) at iter:
+// rng.Uniform of the first two words of block 0 of the stream (chain, iter, rng.Accept).
+func DrawnUniform(k rng.Key, chain, iter uint32) float64 {
+	b := k.Block(chain, iter, rng.Accept, 0)
+	return rng.Uniform(uint64(b[0])<<32 | uint64(b[1]))
+}
+
+// Draw generates every chain's momentum and Metropolis uniform for the iteration in HMC.RNG on
+// the device, with no host work: the momentum of chain c is runtime/rng's
+// Key.Normals(z, chain0+c, iter, rng.Momentum) divided by the square root of the inverse metric,
+// coordinate by coordinate, one thread per chain and pair of coordinates (a Philox block); the
+// uniform is DrawnUniform. Transition then needs nothing drawn by the host.
+func (p *Program) Draw(d Device) error { return d.Launch("hmcc_hmc_draw", (p.Dim+1)/2) }
 
 // SetDrawChunk sizes the ring of recorded iterations to k slots. It changes only how much the
 // device allocates: the kernels index by the slot the host sets.
@@ -190,42 +202,51 @@ func (g *gen) hmcKernels() string {
 }
 `)
 	b.WriteString(`
-/* internal/philox: Philox4x32-10 (Salmon et al., SC11) on the counter x under the key (k0, k1) */
+/* runtime/rng.Philox4x32: Philox4x32-10 (Salmon et al., SC11) of the counter x under the key
+   (k0, k1), ten rounds, the key bumped by the Weyl constants after each */
 HMCC_DEVICE void hmcc_philox(unsigned x[4], unsigned k0, unsigned k1) {
   for (int r = 0; r < 10; r++) {
-    if (r > 0) {
-      k0 += 0x9E3779B9u;
-      k1 += 0xBB67AE85u;
-    }
     unsigned long long p0 = 0xD2511F53ull * x[0], p1 = 0xCD9E8D57ull * x[2];
     unsigned y0 = (unsigned)(p1 >> 32) ^ x[1] ^ k0, y2 = (unsigned)(p0 >> 32) ^ x[3] ^ k1;
     x[0] = y0;
     x[1] = (unsigned)p1;
     x[2] = y2;
     x[3] = (unsigned)p0;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
   }
 }
 
-/* two words to (0, 1): 52 bits and half a step */
+/* runtime/rng.Uniform of the 64 bits hi:lo: the top 52 bits and half a step, in (0, 1) */
 HMCC_DEVICE double hmcc_unit(unsigned hi, unsigned lo) {
   return ((double)(((unsigned long long)hi << 20) | (lo >> 12)) + 0.5) * 0x1p-52;
 }
 `)
-	b.WriteString("\n/* the iteration's momentum (Box-Muller pairs, block b for coordinates 2b and 2b+1) and uniform\n   (block 0xFFFFFFFF) from the counter (block, chain, iteration): internal/philox's streams */\n")
+	fmt.Fprintf(&b, `
+/* the iteration's momentum and Metropolis uniform, runtime/rng's streams: element j of the run is
+   pair j of chain0 + c's normals, Key.NormalPair(chain, iter, Momentum, j) (counter [j, iter,
+   chain, purpose]; Box-Muller with u1 from words 0, 1 and u2 from words 2, 3), divided by the
+   square root of the inverse metric; the uniform is block 0 of purpose Accept (DrawnUniform) */
+`)
 	kernel("hmcc_hmc_draw", "mom", "im", "u", "rng")
-	b.WriteString(`  const unsigned k0 = (unsigned)rng[0], k1 = (unsigned)rng[1], t0 = (unsigned)rng[2], t1 = (unsigned)rng[3];
-  for (int b = 0; 2 * b < HMCC_DIM; b++) {
-    unsigned x[4] = {(unsigned)b, (unsigned)c, t0, t1};
+	fmt.Fprintf(&b, `  const int j0 = blockIdx.y * chunk, j1 = hmcc_min(j0 + chunk, %d);
+  const unsigned k0 = (unsigned)rng[0], k1 = (unsigned)rng[1], it = (unsigned)rng[2];
+  const unsigned chain = (unsigned)rng[3] + (unsigned)c;
+  for (int j = j0; j < j1; j++) {
+    unsigned x[4] = {(unsigned)j, it, chain, %du};
     hmcc_philox(x, k0, k1);
     const double r = sqrt(-2 * log(hmcc_unit(x[0], x[1]))), a = 6.283185307179586 * hmcc_unit(x[2], x[3]);
-    mom[HMCC_AT(2 * b)] = (real)(r * cos(a) / sqrt((double)im[2 * b]));
-    if (2 * b + 1 < HMCC_DIM) mom[HMCC_AT(2 * b + 1)] = (real)(r * sin(a) / sqrt((double)im[2 * b + 1]));
+    const double z0 = r * cos(a), z1 = r * sin(a);
+    mom[HMCC_AT(2 * j)] = (real)(z0 / sqrt((double)im[2 * j]));
+    if (2 * j + 1 < HMCC_DIM) mom[HMCC_AT(2 * j + 1)] = (real)(z1 / sqrt((double)im[2 * j + 1]));
   }
-  unsigned x[4] = {0xFFFFFFFFu, (unsigned)c, t0, t1};
-  hmcc_philox(x, k0, k1);
-  u[c] = hmcc_unit(x[0], x[1]);
+  if (j0 == 0) {
+    unsigned x[4] = {0u, it, chain, %du};
+    hmcc_philox(x, k0, k1);
+    u[c] = hmcc_unit(x[0], x[1]);
+  }
 }
-`)
+`, (g.p.Dim+1)/2, rng.Momentum, rng.Accept)
 	b.WriteString("\n/* the ring of iterations on the device: slot *slot gets the accepted state and the statistics */\n")
 	kernel("hmcc_hmc_record", "pos", "plp", "acc", "energy", "div", "draws", "stats", "slot")
 	b.WriteString(`  const int s = (int)slot[0];

@@ -30,6 +30,29 @@ type kgen struct {
 	tmp  int
 	// forwardOnly kernels compute values and no gradient.
 	forwardOnly bool
+	// reds are the targets (C lvalues of per-chain double buffers) of the per-chain sums across
+	// block rows, one per slot of the partial buffer; scatters the gradients through groupings.
+	reds     []string
+	scatters []scatter
+}
+
+// scatter is a gradient with respect to a gathered vector x[g]: the kernel writes each element's
+// adjoint to elem, and a kernel over x's entries adds, for every entry, its elements' adjoints in
+// element order (off and idx list them, CSR) to adj.
+type scatter struct {
+	elem, adj, off, idx, groups int
+}
+
+// reduce emits the addition of v to target, a per-chain double summed over the kernel's elements:
+// directly when the kernel has one block row, else as this block row's partial sum, which the
+// kernel's _reduce kernel adds in block-row order.
+func (k *kgen) reduce(w *strings.Builder, target, v string) {
+	if k.n <= MinChunk {
+		fmt.Fprintf(w, "    %s += %s;\n", target, v)
+		return
+	}
+	fmt.Fprintf(w, "    %s[HMCC_AT((hmcc_idx)%d * HMCC_ROWS + blockIdx.y)] = %s;\n", k.buf(k.g.part), len(k.reds), v)
+	k.reds = append(k.reds, target)
 }
 
 // val is one value of the kernel.
@@ -119,29 +142,70 @@ func (k *kgen) stmt(v *val) string {
 
 // leaf reads row `row` of a per-chain buffer (a constrained parameter, a product, a sum) and sends
 // its adjoint to row `row` of the buffer adj: directly when the value is per element (one thread
-// owns that address in this kernel), by atomicAdd after the loop when it is per chain (every chunk
-// of the chain's elements adds to it).
+// owns that address in this kernel), as a per-chain sum (reduce) after the loop when it is per
+// chain (every chunk of the chain's elements adds to it).
 func (k *kgen) leaf(src, adj int, row string, vec bool) *val {
-	return k.leafScatter(src, adj, row, vec, false)
-}
-
-// leafScatter is leaf where, with scatter, the row depends on the element through data (a group
-// index): several elements, possibly in other block rows, share an address, so even a per-element
-// adjoint is added atomically.
-func (k *kgen) leafScatter(src, adj int, row string, vec, scatter bool) *val {
 	v := &val{vec: vec, active: true}
 	k.define(v, fmt.Sprintf("%s[%s]", k.buf(src), at(row)))
 	v.back = func(w *strings.Builder) {
 		target := fmt.Sprintf("%s[%s]", k.buf(adj), at(row))
-		if vec && scatter {
-			fmt.Fprintf(w, "      atomicAdd(&%s, %s);\n", target, v.adj)
-		} else if vec {
+		if vec {
 			fmt.Fprintf(w, "      %s += %s;\n", target, v.adj)
 		} else {
-			fmt.Fprintf(w, "    atomicAdd(&%s, %s);\n", target, v.adj)
+			k.reduce(w, target, v.adj)
 		}
 	}
 	return v
+}
+
+// gathered reads x[g] at element j, mt the gather of x: the group index of every element is data
+// (groups, 1-based), so several elements, possibly in other block rows, share an entry of x. The
+// adjoint of each element is written to a per-element buffer and summed per entry of x by the
+// kernel's _scatter kernel, in element order, so no two threads add to one address.
+func (k *kgen) gathered(mt *mat, groups int, t *ir.Tensor) *val {
+	row := fmt.Sprintf("(int)%s[j] - 1", k.buf(groups))
+	v := &val{vec: true, active: true}
+	k.define(v, fmt.Sprintf("%s[%s]", k.buf(mt.in), at(row)))
+	if k.forwardOnly {
+		return v
+	}
+	g := k.g
+	elem := g.perChain(fmt.Sprintf("%s_elem%d", g.p.Buffers[mt.adjIn].Name, len(g.p.Buffers)), k.n, true)
+	sc := scatter{elem: elem, adj: mt.adjIn, groups: mt.n}
+	sc.off, sc.idx = g.csr(groups, t, mt.n)
+	k.scatters = append(k.scatters, sc)
+	v.back = func(w *strings.Builder) {
+		fmt.Fprintf(w, "      %s[%s] = %s;\n", k.buf(elem), at("j"), v.adj)
+	}
+	return v
+}
+
+// csr returns the buffers listing, for each of the n entries a grouping indexes, its elements in
+// order: entry r's are idx[off[r]] … idx[off[r+1]-1]. Both are double data (exact to 2^53).
+func (g *gen) csr(groups int, t *ir.Tensor, n int) (off, idx int) {
+	type key struct{ groups, part int }
+	if i, ok := g.data[key{groups, 0}]; ok {
+		return i, g.data[key{groups, 1}]
+	}
+	count := make([]float64, n+1)
+	for _, v := range t.Data {
+		count[int(v)]++ // v is 1-based: entry v-1 ends at off[v]
+	}
+	for r := 1; r <= n; r++ {
+		count[r] += count[r-1]
+	}
+	list := make([]float64, len(t.Data))
+	next := append([]float64(nil), count[:n]...)
+	for j, v := range t.Data {
+		list[int(next[int(v)-1])] = float64(j)
+		next[int(v)-1]++
+	}
+	name := g.p.Buffers[groups].Name
+	g.p.Buffers = append(g.p.Buffers, Buffer{Name: name + "_csr_off", Data: count, Double: true},
+		Buffer{Name: name + "_csr_idx", Data: list, Double: true})
+	off, idx = len(g.p.Buffers)-2, len(g.p.Buffers)-1
+	g.data[key{groups, 0}], g.data[key{groups, 1}] = off, idx
+	return off, idx
 }
 
 // data places a data value: a literal when it is one number, else a buffer read at the element.
@@ -244,8 +308,10 @@ func (k *kgen) emit(e ir.Expr) (*val, error) {
 		}
 		b := k.g.dataBuffer(e.Index, e.Index.Name, groups)
 		// groups are 1-based whole numbers, checked when the data were bound
-		row := fmt.Sprintf("(int)%s[%s] - 1", k.buf(b), idx)
-		return k.leafScatter(mt.in, mt.adjIn, row, vec, true), nil
+		if vec {
+			return k.gathered(mt, b, groups), nil
+		}
+		return k.leaf(mt.in, mt.adjIn, fmt.Sprintf("(int)%s[%s] - 1", k.buf(b), idx), false), nil
 	case *ir.Unary:
 		return k.unary(e)
 	case *ir.Binary:
@@ -359,10 +425,8 @@ func (k *kgen) finish(name, comment string) string {
 			v.back(&k.post)
 		}
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "\n/* %s */\n", comment)
-	kernelHead(&b, name)
-	fmt.Fprintf(&b, "  const int j0 = blockIdx.y * chunk, j1 = hmcc_min(j0 + chunk, %d);\n", k.n)
+	var decls strings.Builder
+	fmt.Fprintf(&decls, "  const int j0 = blockIdx.y * chunk, j1 = hmcc_min(j0 + chunk, %d);\n", k.n)
 	for i := range k.g.p.Buffers {
 		if !k.bufs[i] {
 			continue
@@ -370,11 +434,15 @@ func (k *kgen) finish(name, comment string) string {
 		bf := k.g.p.Buffers[i]
 		typ := bf.ctype()
 		if bf.PerChain {
-			fmt.Fprintf(&b, "  %s *%s = (%s *)B[%d];\n", typ, k.buf(i), typ, i)
+			fmt.Fprintf(&decls, "  %s *%s = (%s *)B[%d];\n", typ, k.buf(i), typ, i)
 		} else {
-			fmt.Fprintf(&b, "  const %s *%s = (const %s *)B[%d];\n", typ, k.buf(i), typ, i)
+			fmt.Fprintf(&decls, "  const %s *%s = (const %s *)B[%d];\n", typ, k.buf(i), typ, i)
 		}
 	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n/* %s */\n", comment)
+	kernelHead(&b, name)
+	b.WriteString(decls.String())
 	b.WriteString("  {\n")
 	b.WriteString(k.pre.String())
 	b.WriteString("    for (int j = j0; j < j1; j++) {\n")
@@ -385,7 +453,50 @@ func (k *kgen) finish(name, comment string) string {
 	b.WriteString("    }\n")
 	b.WriteString(k.post.String())
 	b.WriteString("  }\n}\n")
+	k.finishReductions(&b, name, decls.String())
 	return b.String()
+}
+
+// finishReductions writes the kernels that complete kernel name, launched right after it (g.follow):
+// _reduce adds each slot's partial sums in block-row order to its target (one block row does it,
+// over the same elements so that it knows the rows), and _scatterN sums each gathered entry's
+// element adjoints.
+func (k *kgen) finishReductions(b *strings.Builder, name, decls string) {
+	g := k.g
+	if len(k.reds) > 0 {
+		rn := name + "_reduce"
+		fmt.Fprintf(b, "\n/* %s's per-chain sums: the block rows' partials in row order */\n", name)
+		kernelHead(b, rn)
+		b.WriteString(decls)
+		b.WriteString("  if (blockIdx.y != 0) return;\n")
+		fmt.Fprintf(b, "  const int rows = (%d + chunk - 1) / chunk;\n", k.n)
+		for s, target := range k.reds {
+			fmt.Fprintf(b, "  {\n    double s = 0;\n    for (int y = 0; y < rows; y++) s += %s[HMCC_AT((hmcc_idx)%d * HMCC_ROWS + y)];\n    %s += s;\n  }\n",
+				k.buf(g.part), s, target)
+		}
+		b.WriteString("}\n")
+		g.follow[name] = append(g.follow[name], Step{Kind: Launch, Kernel: rn, N: k.n})
+		g.slots = max(g.slots, len(k.reds))
+	}
+	for i, sc := range k.scatters {
+		sn := fmt.Sprintf("%s_scatter%d", name, i)
+		typ := func(j int) string { return g.p.Buffers[j].ctype() }
+		fmt.Fprintf(b, "\n/* %s's gradient through a grouping: each entry's elements in order */\n", name)
+		kernelHead(b, sn)
+		fmt.Fprintf(b, `  const int j0 = blockIdx.y * chunk, j1 = hmcc_min(j0 + chunk, %d);
+  const double *off = (const double *)B[%d];
+  const double *idx = (const double *)B[%d];
+  const %s *elem = (const %s *)B[%d];
+  %s *adj = (%s *)B[%d];
+  for (int j = j0; j < j1; j++) {
+    double s = 0;
+    for (hmcc_idx q = (hmcc_idx)off[j]; q < (hmcc_idx)off[j + 1]; q++) s += elem[HMCC_AT((hmcc_idx)idx[q])];
+    adj[HMCC_AT(j)] += s;
+  }
+}
+`, sc.groups, sc.off, sc.idx, typ(sc.elem), typ(sc.elem), sc.elem, typ(sc.adj), typ(sc.adj), sc.adj)
+		g.follow[name] = append(g.follow[name], Step{Kind: Launch, Kernel: sn, N: sc.groups})
+	}
 }
 
 // kernelHead opens a kernel: its signature, every kernel's, and the chain c of its thread, which
@@ -425,7 +536,7 @@ func (g *gen) termKernel(name string, t *ir.Term) (string, int, error) {
 			fmt.Fprintf(&k.seed, "      %s += d[%d];\n", v.adj, i)
 		}
 	}
-	fmt.Fprintf(&k.post, "    atomicAdd(&%s[c], lp);\n", k.buf(g.p.LogP))
+	k.reduce(&k.post, k.buf(g.p.LogP)+"[c]", "lp")
 	start, _ := t.Variate.Span()
 	return k.finish(name, fmt.Sprintf("%s ~ %s (line %d), %d elements", exprName(t.Variate), t.Dist.Name, start.Line, n)), n, nil
 }
@@ -462,10 +573,10 @@ func (g *gen) matForward(name string, mt *mat) (string, error) {
 	k.pre.WriteString("    double acc = 0;\n")
 	fmt.Fprintf(&k.seed, "      acc += %s;\n", v.ref)
 	if mt.scale != 1 { // a mean: each block row's partial sum is scaled, and the scaled parts add up
-		fmt.Fprintf(&k.post, "    atomicAdd(&%s[c], acc * %s);\n", k.buf(mt.out), strconv.FormatFloat(mt.scale, 'g', -1, 64))
+		k.reduce(&k.post, k.buf(mt.out)+"[c]", "acc * "+strconv.FormatFloat(mt.scale, 'g', -1, 64))
 		return k.finish(name, fmt.Sprintf("a mean over %d elements", mt.n)), nil
 	}
-	fmt.Fprintf(&k.post, "    atomicAdd(&%s[c], acc);\n", k.buf(mt.out))
+	k.reduce(&k.post, k.buf(mt.out)+"[c]", "acc")
 	return k.finish(name, fmt.Sprintf("a sum over %d elements", mt.n)), nil
 }
 
@@ -521,25 +632,32 @@ func (g *gen) transformKernels() string {
 
 	k := newKernel(g, g.p.Dim)
 	th, con, lp := k.buf(g.p.Theta), k.buf(g.con), k.buf(g.p.LogP)
+	var add strings.Builder
+	k.reduce(&add, lp+"[c]", "lj_sum")
+	var decls strings.Builder
+	fmt.Fprintf(&decls, `  const int j0 = blockIdx.y * chunk, j1 = hmcc_min(j0 + chunk, %d);
+  const real *%s = (const real *)B[%d];
+  real *%s = (real *)B[%d];
+  double *%s = (double *)B[%d];
+`, g.p.Dim, th, g.p.Theta, con, g.con, lp, g.p.LogP)
+	if len(k.reds) > 0 {
+		fmt.Fprintf(&decls, "  double *%s = (double *)B[%d];\n", k.buf(g.part), g.part)
+	}
 	fmt.Fprintf(&b, `
 /* theta -> constrained values, and the log-Jacobian added to logp */
 HMCC_KERNEL void hmcc_transform(void *const *B, const int C, const int chunk) {
   const int c = blockIdx.x * blockDim.x + threadIdx.x;
   if (c >= C) return;
-  const int j0 = blockIdx.y * chunk, j1 = hmcc_min(j0 + chunk, %d);
-  const real *%s = (const real *)B[%d];
-  real *%s = (real *)B[%d];
-  double *%s = (double *)B[%d];
-  double lj_sum = 0;
+%s  double lj_sum = 0;
   for (int j = j0; j < j1; j++) {
     real y, dy, lj, dlj;
     hmcc_constrain(j, %s[HMCC_AT(j)], &y, &dy, &lj, &dlj);
     %s[HMCC_AT(j)] = y;
     lj_sum += lj;
   }
-  atomicAdd(&%s[c], lj_sum);
-}
-`, g.p.Dim, th, g.p.Theta, con, g.con, lp, g.p.LogP, th, con, lp)
+%s}
+`, decls.String(), th, con, add.String())
+	k.finishReductions(&b, "hmcc_transform", decls.String())
 	gr, gc := k.buf(g.p.Grad), k.buf(g.gcon)
 	fmt.Fprintf(&b, `
 /* gradient with respect to the constrained values -> gradient with respect to theta */
@@ -557,7 +675,11 @@ HMCC_KERNEL void hmcc_finish(void *const *B, const int C, const int chunk) {
   }
 }
 `, g.p.Dim, th, g.p.Theta, gc, g.gcon, gr, g.p.Grad, th, gr, gc)
-	g.p.Kernels = append(g.p.Kernels, "hmcc_transform", "hmcc_finish")
+	g.p.Kernels = append(g.p.Kernels, "hmcc_transform")
+	for _, s := range g.follow["hmcc_transform"] {
+		g.p.Kernels = append(g.p.Kernels, s.Kernel)
+	}
+	g.p.Kernels = append(g.p.Kernels, "hmcc_finish")
 	return b.String()
 }
 

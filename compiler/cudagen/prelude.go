@@ -20,6 +20,13 @@ const platform = `#ifndef HMCC_HOST
    element row of its chain c through HMCC_AT, so no product of a row and C is taken in int. */
 typedef long long hmcc_idx;
 #define HMCC_AT(row) ((hmcc_idx)(row) * C + c)
+/* Per-chain sums across block rows are deterministic: each block row y of a kernel writes its
+   partial sum to slot s of the partial buffer, row s * HMCC_ROWS + y, and the kernel's _reduce
+   kernel adds the rows' partials in the order y = 0, 1, ... (no atomic adds, whose order varies
+   between runs). A launch has at most HMCC_ROWS block rows, and a kernel over at most
+   HMCC_MIN_CHUNK elements one (it adds directly). */
+#define HMCC_ROWS 64
+#define HMCC_MIN_CHUNK 8
 `
 
 // precisions maps each precision to the C type and the math functions of that type. Keeping the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -44,11 +45,8 @@ func ReadChainDir(dir string) (*ChainSet, error) {
 		files[i] = f
 	}
 	if len(hmccs) > 0 {
-		first := firstChainNumber(files[0])
-		for i, p := range chains {
-			if n := ChainNumber(p); n != first+i {
-				return nil, fmt.Errorf("%s has %s but no output_%d.csv: a chain is missing, so these are not one whole run; rerun into an empty directory (or with --overwrite)", dir, DescribeFiles(chains), first+i)
-			}
+		if err := wholeChains(dir, chains, files[0]); err != nil {
+			return nil, err
 		}
 	}
 	if err := oneRun(dir, chains, files); err != nil {
@@ -64,6 +62,24 @@ func ReadChainDir(dir string) (*ChainSet, error) {
 		}
 	}
 	return &ChainSet{Paths: chains, Files: files, Draws: draws}, nil
+}
+
+// wholeChains refuses a directory with a chain file missing. A run's files are numbered from 1;
+// shard i of n (hmcc run --shard) numbers its files by global chain id from its first chain's
+// (firstChainNumber), and there are hmcc_chains of them.
+func wholeChains(dir string, chains []string, first *File) error {
+	start := firstChainNumber(first)
+	if shard, err := ShardOf(first); err == nil && shard.Count > 1 {
+		if c, err := strconv.Atoi(first.Config["hmcc_chains"]); err == nil && c != len(chains) {
+			return fmt.Errorf("%s has %s, %d chain file(s) of shard %d/%d, which ran %d chains: a chain is missing, so this is not the whole shard; rerun the shard into an empty directory (or with --overwrite)", dir, DescribeFiles(chains), len(chains), shard.Index, shard.Count, c)
+		}
+	}
+	for i, p := range chains {
+		if n := ChainNumber(p); n != start+i {
+			return fmt.Errorf("%s has %s but no output_%d.csv: a chain is missing, so these are not one whole run; rerun into an empty directory (or with --overwrite)", dir, DescribeFiles(chains), start+i)
+		}
+	}
+	return nil
 }
 
 // firstChainNumber is the number of the first chain file of f's run: 1, or for shard i of a run

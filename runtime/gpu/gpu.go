@@ -40,16 +40,16 @@ type Target struct {
 	blas  *cublas.Standard
 	block int // threads per block, over chains
 	chunk int // slots of the ring of recorded iterations
-	// counter, while TransitionDrawn runs, is the Philox key and iteration the device draws from.
-	counter []float64
 
 	// host staging, reused between calls
 	theta []float64
 	grad  []float64
 	lp    []float64
 	mom   []float64 // a transition's momenta, dim×chains
-	f32   []float32 // float32 conversions; used on the context's thread only
-
+	stage pinned    // page-locked: every copy to and from the device goes through it (pinned.go)
+	// one slot of the ring at a time (FlushSlots)
+	slot                 Recorded
+	slotDraws, slotStats []float64
 }
 
 // Options configure a Target.
@@ -213,6 +213,7 @@ func (t *Target) release() {
 	if t.blas != nil {
 		t.blas.Close()
 	}
+	t.stage.free()
 	for _, b := range t.bufs {
 		cu.MemFree(b)
 	}
@@ -282,42 +283,55 @@ func transpose(dst, src []float64, rows, cols int) {
 	}
 }
 
-// upload converts values to the buffer's element type and copies them to the device.
+// upload converts values to the buffer's element type in the page-locked stage and copies them
+// to the device.
 func (t *Target) upload(buf int, v []float64) error {
 	if len(v) == 0 {
 		return nil
 	}
 	b := t.prog.Buffers[buf]
 	if b.Double || t.elem == 8 {
-		return cu.MemcpyHtoD(t.bufs[buf], unsafe.Pointer(&v[0]), int64(8*len(v)))
+		if err := t.stage.grow(8 * len(v)); err != nil {
+			return err
+		}
+		copy(t.stage.f64(len(v)), v)
+		return cu.MemcpyHtoD(t.bufs[buf], t.stage.p, int64(8*len(v)))
 	}
-	f := t.stage32(len(v))
+	if err := t.stage.grow(4 * len(v)); err != nil {
+		return err
+	}
+	f := t.stage.f32(len(v))
 	for i, x := range v {
 		f[i] = float32(x)
 	}
-	return cu.MemcpyHtoD(t.bufs[buf], unsafe.Pointer(&f[0]), int64(4*len(f)))
+	return cu.MemcpyHtoD(t.bufs[buf], t.stage.p, int64(4*len(f)))
 }
 
-// stage32 is a float32 staging buffer of n values, kept between calls (upload and download run
-// on the context's thread, one at a time).
-func (t *Target) stage32(n int) []float32 {
-	if cap(t.f32) < n {
-		t.f32 = make([]float32, n)
+// download copies a buffer back through the page-locked stage, as float64.
+func (t *Target) download(buf int, v []float64) error { return t.downloadAt(buf, 0, v) }
+
+// downloadAt copies len(v) elements of a buffer from element off on, as float64.
+func (t *Target) downloadAt(buf int, off int, v []float64) error {
+	if len(v) == 0 {
+		return nil
 	}
-	return t.f32[:n]
-}
-
-// download copies a buffer back as float64.
-func (t *Target) download(buf int, v []float64) error {
 	b := t.prog.Buffers[buf]
-	if b.Double || t.elem == 8 {
-		return cu.MemcpyDtoH(unsafe.Pointer(&v[0]), t.bufs[buf], int64(8*len(v)))
+	size := int64(t.elem)
+	if b.Double {
+		size = 8
 	}
-	f := t.stage32(len(v))
-	if err := cu.MemcpyDtoH(unsafe.Pointer(&f[0]), t.bufs[buf], int64(4*len(f))); err != nil {
+	if err := t.stage.grow(int(size) * len(v)); err != nil {
 		return err
 	}
-	for i, x := range f {
+	src := t.bufs[buf] + cu.DevicePtr(size*int64(off))
+	if err := cu.MemcpyDtoH(t.stage.p, src, size*int64(len(v))); err != nil {
+		return err
+	}
+	if size == 8 {
+		copy(v, t.stage.f64(len(v)))
+		return nil
+	}
+	for i, x := range t.stage.f32(len(v)) {
 		v[i] = float64(x)
 	}
 	return nil

@@ -16,9 +16,9 @@ import (
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/compiler/cudagen"
 	"github.com/hmcc-dev/hmcc/compiler/cudagen/cudagentest"
-	"github.com/hmcc-dev/hmcc/internal/philox"
 	"github.com/hmcc-dev/hmcc/ir"
 	"github.com/hmcc-dev/hmcc/runtime"
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 )
 
 // These tests need an NVIDIA GPU: the test binary exits in cu's initialiser without one. Build
@@ -91,6 +91,47 @@ func TestMatchesCPU(t *testing.T) {
 					}
 				})
 			}
+		}
+	}
+}
+
+// TestDeterministic: the device's log density and gradient are the same bit for bit from call to
+// call and whatever the threads per block, in both precisions (the kernels use no atomics: block
+// rows' partial sums are added in row order; compiler/cudagen's TestShimDeterministic is the same
+// check on the host). German credit (1,000 data rows, several block rows per chain) and radon
+// (a gradient through a grouping).
+func TestDeterministic(t *testing.T) {
+	for _, c := range []struct{ name, model, data string }{models[0], {"radon", "../../models/radon.model", "../../models/radon_mn.csv"}} {
+		m := cudagentest.Load(t, c.model, c.data)
+		for _, prec := range []cudagen.Precision{cudagen.Float64, cudagen.Float32} {
+			t.Run(fmt.Sprintf("%s/%s", c.name, prec), func(t *testing.T) {
+				const chains = 1000
+				g, _ := targets(t, m, chains, prec)
+				dim := m.Dim()
+				theta := cudagentest.RandomTheta(rand.New(rand.NewPCG(7, 7)), chains*dim)
+				var wantLP, wantGrad []float64
+				for run, block := range []int{g.block, g.block, 32, 128, 64} {
+					g.block = block
+					lp, grad := make([]float64, chains), make([]float64, chains*dim)
+					if err := g.LogDensityGrad(theta, lp, grad); err != nil {
+						t.Fatal(err)
+					}
+					if run == 0 {
+						wantLP, wantGrad = lp, grad
+						continue
+					}
+					for i := range lp {
+						if math.Float64bits(lp[i]) != math.Float64bits(wantLP[i]) {
+							t.Fatalf("run %d, block %d: chain %d log density %.17g, first run %.17g", run, block, i, lp[i], wantLP[i])
+						}
+					}
+					for i := range grad {
+						if math.Float64bits(grad[i]) != math.Float64bits(wantGrad[i]) {
+							t.Fatalf("run %d, block %d: gradient %d %.17g, first run %.17g", run, block, i, grad[i], wantGrad[i])
+						}
+					}
+				}
+			})
 		}
 	}
 }
@@ -233,7 +274,7 @@ func BenchmarkLogDensityGrad(b *testing.B) {
 // the reference compiler/cudagen's host shim test uses too): float64 to 1e-8, and float32, the
 // GPU's default, to 1e-3 relative (seven leapfrog steps of float32 rounding; θ is given as
 // float32 holds it). Then the same transition with the momenta and uniforms drawn on the device
-// (TransitionDrawn) against the reference fed internal/philox's draws.
+// (TransitionDrawn) against the reference fed runtime/rng's draws (Key.Normals, DrawnUniform).
 func TestTransition(t *testing.T) {
 	m := cudagentest.Load(t, "../../models/sparse_logistic.model", "../../models/german_credit.csv")
 	const chains = 6
@@ -242,8 +283,8 @@ func TestTransition(t *testing.T) {
 		for _, drawn := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/device_draws=%v", prec, drawn), func(t *testing.T) {
 				g, cpu := targets(t, m, chains, prec)
-				rng := rand.New(rand.NewPCG(3, 4))
-				theta := cudagentest.RandomTheta(rng, chains*n)
+				src := rand.New(rand.NewPCG(3, 4))
+				theta := cudagentest.RandomTheta(src, chains*n)
 				for i := range theta {
 					theta[i] *= 0.25
 					if prec == cudagen.Float32 {
@@ -252,22 +293,23 @@ func TestTransition(t *testing.T) {
 				}
 				mom, invM := make([]float64, chains*n), make([]float64, n)
 				for i := range mom {
-					mom[i] = rng.NormFloat64()
+					mom[i] = src.NormFloat64()
 				}
 				for i := range invM {
-					invM[i] = 0.5 + float64(float32(rng.Float64()))
+					invM[i] = 0.5 + float64(float32(src.Float64()))
 				}
 				in := TransitionIn{Momentum: mom, StepSize: []float64{0.01, 0.02, 0.005, 0.03, 0.01, 30}, Steps: []int{1, 4, 7, 2, 5, 3},
 					Uniform: []float64{0.1, 0.9, 0.2, 0.999, 0.3, 0.5}}
-				const seed, iter = 11, 5
+				const iter, chain0 = 5, 100
+				key := rng.KeyOf(11)
 				if drawn {
 					z := make([]float64, n)
 					for c := 0; c < chains; c++ {
-						philox.Normals(seed, uint32(c), iter, z)
+						key.Normals(z, chain0+uint32(c), iter, rng.Momentum)
 						for i := range z {
 							mom[c*n+i] = z[i] / math.Sqrt(invM[i])
 						}
-						in.Uniform[c] = philox.Uniform(seed, uint32(c), iter)
+						in.Uniform[c] = cudagen.DrawnUniform(key, chain0+uint32(c), iter)
 					}
 				}
 				if err := g.SetPosition(theta); err != nil {
@@ -280,7 +322,7 @@ func TestTransition(t *testing.T) {
 					Diverged: make([]bool, chains), Position: make([]float64, chains*n)}
 				var err error
 				if drawn {
-					err = g.TransitionDrawn(seed, iter, in, &out)
+					err = g.TransitionDrawn(key, iter, chain0, in, &out)
 				} else {
 					err = g.Transition(in, &out)
 				}
@@ -323,8 +365,8 @@ func BenchmarkTransition(b *testing.B) {
 			}
 			defer g.Close()
 			n := m.Dim()
-			rng := rand.New(rand.NewPCG(1, 2))
-			theta := cudagentest.RandomTheta(rng, chains*n)
+			src := rand.New(rand.NewPCG(1, 2))
+			theta := cudagentest.RandomTheta(src, chains*n)
 			for i := range theta {
 				theta[i] *= 0.25
 			}
@@ -342,7 +384,7 @@ func BenchmarkTransition(b *testing.B) {
 			start := time.Now()
 			for it := 0; it < b.N; it++ {
 				// momenta and uniforms drawn on the device (Philox): nothing drawn on the host
-				if err := g.TransitionDrawn(1, uint64(it), in, &out); err != nil {
+				if err := g.TransitionDrawn(rng.KeyOf(1), uint32(it), 0, in, &out); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hmcc-dev/hmcc/compiler/cudagen"
 	"github.com/hmcc-dev/hmcc/runtime"
+	"github.com/hmcc-dev/hmcc/runtime/rng"
 )
 
 // The device-resident HMC transition: the chains' state (position, gradient, log density,
@@ -94,22 +95,28 @@ func (t *Target) Transition(in TransitionIn, out *TransitionOut) error {
 	return nil
 }
 
+var _ runtime.DeviceDrawer = (*Target)(nil)
+
+// DrawsOnDevice reports that the target draws every transition's momenta and Metropolis
+// uniforms inside the kernels (runtime.DeviceDrawer): the sampler sends TransitionIn.Drawn, no
+// host RNG runs per step and no momentum crosses the bus.
+func (t *Target) DrawsOnDevice() bool { return true }
+
 // TransitionDrawn is Transition with every chain's momentum and Metropolis uniform drawn inside
-// the kernels from the counter-based stream (seed, iter) of internal/philox, which the host can
-// reproduce: no momentum is drawn on the host or crosses the bus. in.Momentum and in.Uniform are
-// ignored.
-func (t *Target) TransitionDrawn(seed, iter uint64, in TransitionIn, out *TransitionOut) error {
-	in.Momentum, in.Uniform = nil, nil
-	t.counter = cudagen.CounterWords(seed, iter)
-	defer func() { t.counter = nil }()
+// the kernels from runtime/rng's streams of the run's key at iteration iter, chain chain0+c for
+// the batch's chain c (cudagen's Draw: Key.Normals(…, rng.Momentum) over the square root of the
+// inverse metric, and cudagen.DrawnUniform), which the host can reproduce. in.Momentum and
+// in.Uniform are ignored.
+func (t *Target) TransitionDrawn(key rng.Key, iter, chain0 uint32, in TransitionIn, out *TransitionOut) error {
+	in.Drawn = &runtime.DrawAddress{Key: key, Iter: iter, FirstChain: chain0}
 	return t.Transition(in, out)
 }
 
 // transition uploads the inputs, runs the transition and then `after`, all on the context's
-// thread. With t.counter set (TransitionDrawn) the device draws the momenta and uniforms.
+// thread. With in.Drawn set the device draws the momenta and uniforms.
 func (t *Target) transition(in TransitionIn, after func() error) error {
 	c, n := t.chains, t.dim
-	drawn := t.counter != nil
+	drawn := in.Drawn != nil
 	if !drawn && (len(in.Momentum) != c*n || len(in.Uniform) != c) || len(in.StepSize) != c || len(in.Steps) != c {
 		return fmt.Errorf("internal error: transition inputs do not match %d chains × %d", c, n)
 	}
@@ -131,7 +138,7 @@ func (t *Target) transition(in TransitionIn, after func() error) error {
 		inputs = append(inputs, struct {
 			buf int
 			v   []float64
-		}{h.RNG, t.counter})
+		}{h.RNG, cudagen.CounterWords(in.Drawn.Key, in.Drawn.Iter, in.Drawn.FirstChain)})
 	} else {
 		if len(t.mom) != c*n {
 			t.mom = make([]float64, c*n)
@@ -187,6 +194,50 @@ var _ runtime.ChunkedTarget = (*Target)(nil)
 
 // ChunkSize is how many iterations the ring on the device holds (Options.DrawChunk).
 func (t *Target) ChunkSize() int { return t.chunk }
+
+var _ runtime.SlotFlusher = (*Target)(nil)
+
+// FlushSlots downloads the first k slots of the ring one at a time and hands each to emit, so
+// the host holds one iteration's draws (chains × dim) at a time, in buffers kept between calls,
+// never a chunk's.
+func (t *Target) FlushSlots(k int, emit func(r *Recorded) error) error {
+	if k < 0 || k > t.chunk {
+		return fmt.Errorf("internal error: flushing %d of a ring of %d", k, t.chunk)
+	}
+	c, n, h := t.chains, t.dim, t.prog.HMC
+	if len(t.slot.Position) == 0 {
+		t.slotDraws, t.slotStats = make([]float64, n*c), make([]float64, 4*c)
+		t.slot = Recorded{Position: [][]float64{make([]float64, c*n)}, LogP: [][]float64{nil}, Accept: [][]float64{nil},
+			Energy: [][]float64{nil}, Diverged: [][]bool{make([]bool, c)}}
+	}
+	r := &t.slot
+	for s := 0; s < k; s++ {
+		// Slot s is rows s·Dim … (s+1)·Dim−1 of the ring and rows 4s … 4s+3 of the statistics.
+		if err := t.do(func() error {
+			if err := t.downloadAt(h.Draws, s*n*c, t.slotDraws); err != nil {
+				return err
+			}
+			return t.downloadAt(h.Stats, 4*s*c, t.slotStats)
+		}); err != nil {
+			return err
+		}
+		transpose(r.Position[0], t.slotDraws, n, c)
+		st := t.slotStats
+		r.LogP[0], r.Accept[0], r.Energy[0] = st[:c], st[c:2*c], st[2*c:3*c]
+		for i, v := range r.LogP[0] {
+			if math.IsNaN(v) {
+				r.LogP[0][i] = math.Inf(-1)
+			}
+		}
+		for i, v := range st[3*c : 4*c] {
+			r.Diverged[0][i] = v != 0
+		}
+		if err := emit(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Flush downloads the first k slots of the ring, and nothing else.
 func (t *Target) Flush(k int) (*Recorded, error) {

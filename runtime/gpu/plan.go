@@ -15,11 +15,14 @@ const inFlight = 1 << 20
 // cover the chains; the elements are split into gy block rows of `chunk` elements each (the last
 // may be shorter), sized so that about inFlight threads run: few chains with long data still
 // fill the device, many chains need few rows. Every element of every chain is covered exactly
-// once: gy·chunk ≥ n > (gy−1)·chunk.
+// once: gy·chunk ≥ n > (gy−1)·chunk. The rows depend on the chains and n only, not on the block
+// size or the device, and there are at most cudagen.MaxBlockRows of them, of at least
+// cudagen.MinChunk elements: the kernels' per-chain sums add the rows' partial sums in row order,
+// so the results are the same bit for bit whatever the block.
 func grid(chains, block, n int) (gx, gy, chunk int) {
 	gx = (chains + block - 1) / block
-	rows := max(1, inFlight/(gx*block))
-	chunk = max(8, (max(n, 1)+rows-1)/rows)
+	rows := min(cudagen.MaxBlockRows, max(1, inFlight/max(chains, 1)))
+	chunk = max(cudagen.MinChunk, (max(n, 1)+rows-1)/rows)
 	gy = (max(n, 1) + chunk - 1) / chunk
 	return gx, gy, chunk
 }

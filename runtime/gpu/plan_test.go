@@ -11,8 +11,10 @@ import (
 
 // TestGrid checks the launch geometry for chain counts from 1 to 16,384 and element counts from 1
 // to 131,072 (the sizes of docs/gpu.md): every element of every chain is covered exactly once,
-// blocks are whole warps, and a launch fills the device (about 2^20 threads) whenever it has
-// that much work, without ever launching more than a block row of 8 elements per row needs.
+// blocks are whole warps, a launch has at most cudagen.MaxBlockRows block rows of at least
+// cudagen.MinChunk elements (the size of the kernels' partial sums), its rows do not depend on
+// the block size (so the sums are the same bit for bit), and it has about 2^20 threads, or
+// MaxBlockRows per chain when that is fewer, whenever the elements allow.
 func TestGrid(t *testing.T) {
 	for _, chains := range []int{1, 7, 31, 32, 33, 128, 300, 1024, 4096, 16384} {
 		block := blockSize(chains)
@@ -27,12 +29,18 @@ func TestGrid(t *testing.T) {
 			if gy*chunk < n || (gy-1)*chunk >= n {
 				t.Errorf("%d chains, %d elements: %d rows of %d do not cover them exactly", chains, n, gy, chunk)
 			}
-			threads := gx * block * gy
-			if chunk > 8 && threads < inFlight/2 {
-				t.Errorf("%d chains, %d elements: %d threads in flight with rows of %d: the device is not filled", chains, n, threads, chunk)
+			if gy > cudagen.MaxBlockRows || (gy > 1 && chunk < cudagen.MinChunk) {
+				t.Errorf("%d chains, %d elements: %d block rows of %d, beyond the partial sums' %d rows of at least %d",
+					chains, n, gy, chunk, cudagen.MaxBlockRows, cudagen.MinChunk)
 			}
-			if gy > 65535 {
-				t.Errorf("%d chains, %d elements: %d block rows exceed the grid's y limit", chains, n, gy)
+			for _, other := range []int{32, 64, 96} {
+				if _, gy2, chunk2 := grid(chains, other, n); gy2 != gy || chunk2 != chunk {
+					t.Errorf("%d chains, %d elements: rows %d×%d with block %d, %d×%d with block %d", chains, n, gy, chunk, block, gy2, chunk2, other)
+				}
+			}
+			threads := chains * gy
+			if chunk > cudagen.MinChunk && threads < min(inFlight, chains*cudagen.MaxBlockRows)/2 {
+				t.Errorf("%d chains, %d elements: %d threads in flight with rows of %d: the device is not filled", chains, n, threads, chunk)
 			}
 		}
 	}

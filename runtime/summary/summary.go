@@ -83,6 +83,14 @@ type Run struct {
 	Superchains int         // 0: none; else the verdict judges nested R-hat
 	Energies    [][]float64 // each chain's energy__ draws (nil when there are none)
 	Elapsed     time.Duration
+	// Shards is the number of shards of a merged run (hmcc summary DIR...) whose chains the
+	// rows' nested R-hat groups as superchains, 0 otherwise. With Superchains 0 the verdict
+	// judges split R-hat over all chains and nested R-hat over the shards; with Superchains set
+	// (to Shards) it judges nested R-hat alone, as for many short chains.
+	Shards int
+	// Problems are found outside the draws (shards missing from a merge); the verdict lists
+	// them first.
+	Problems []string
 }
 
 // Print writes the summary table, a line on the run, and the verdict.
@@ -126,14 +134,22 @@ func Print(w io.Writer, rows []Row, run Run) {
 		fmt.Fprintf(w, "min bulk-ESS %.0f, %.1f per second of sampling and warmup\n", v.minBulk, v.minBulk/total.Seconds())
 	}
 	fmt.Fprintf(w, "divergences: %d of %d post-warmup transitions\n", v.divergences, chains*res.DrawsDone)
-	if k := run.Superchains; k > 0 {
+	if k := run.Superchains; k > 0 && run.Shards > 0 {
+		fmt.Fprintf(w, "criterion: nested R-hat ≤ 1.01 over the %d shards as superchains of %d chains (split R-hat is shown, not judged), bulk- and tail-ESS ≥ 100 per superchain\n", k, chains/k)
+	} else if k > 0 {
 		fmt.Fprintf(w, "criterion: nested R-hat ≤ 1.01 over %d superchains of %d chains started together (split R-hat is shown, not judged), bulk- and tail-ESS ≥ 100 per superchain\n", k, chains/k)
+	} else if run.Shards > 0 {
+		fmt.Fprintf(w, "criterion: split R-hat ≤ 1.01 over all %d chains and nested R-hat ≤ 1.01 over the %d shards as superchains of %d chains, bulk- and tail-ESS ≥ 100 per chain\n", chains, run.Shards, chains/run.Shards)
 	} else {
 		fmt.Fprintf(w, "criterion: split R-hat ≤ 1.01, bulk- and tail-ESS ≥ 100 per chain\n")
 	}
 	if len(v.problems) == 0 {
 		if run.Superchains > 0 {
 			fmt.Fprintf(w, "verdict: no problems found: every nested R-hat ≤ 1.01, bulk- and tail-ESS ≥ 100 per superchain, no divergences, E-BFMI ≥ 0.3 in every chain\n")
+			return
+		}
+		if run.Shards > 0 {
+			fmt.Fprintf(w, "verdict: no problems found: every R-hat and nested R-hat ≤ 1.01, bulk- and tail-ESS ≥ 100 per chain, no divergences, E-BFMI ≥ 0.3 in every chain\n")
 			return
 		}
 		fmt.Fprintf(w, "verdict: no problems found: every R-hat ≤ 1.01, bulk- and tail-ESS ≥ 100 per chain, no divergences, E-BFMI ≥ 0.3 in every chain\n")
@@ -155,7 +171,7 @@ type verdict struct {
 
 func judge(rows []Row, run Run) verdict {
 	res := run.Result
-	v := verdict{minBulk: math.Inf(1)}
+	v := verdict{minBulk: math.Inf(1), problems: append([]string(nil), run.Problems...)}
 	chains := run.Chains
 	// With superchains (many short chains) nested R-hat is the convergence criterion and the
 	// ESS floor is per superchain; split R-hat of chains this short is shown but not judged.
@@ -189,7 +205,11 @@ func judge(rows []Row, run Run) verdict {
 		v.problems = append(v.problems, fmt.Sprintf("R-hat > 1.01 for %s (largest %.3f): the chains disagree, so they have not converged; run longer (--warmup, --draws) or reparameterise", list(highRhat), maxRhat))
 	}
 	if len(highNested) > 0 {
-		v.problems = append(v.problems, fmt.Sprintf("nested R-hat > 1.01 for %s (largest %.3f): the superchains disagree; run a longer warmup", list(highNested), maxNested))
+		if run.Shards > 0 {
+			v.problems = append(v.problems, fmt.Sprintf("nested R-hat > 1.01 for %s (largest %.3f): the shards disagree, each having adapted on its own; run a longer warmup (--warmup) in every shard", list(highNested), maxNested))
+		} else {
+			v.problems = append(v.problems, fmt.Sprintf("nested R-hat > 1.01 for %s (largest %.3f): the superchains disagree; run a longer warmup", list(highNested), maxNested))
+		}
 	}
 	if v.divergences > 0 {
 		frac := float64(v.divergences) / float64(chains*res.DrawsDone)

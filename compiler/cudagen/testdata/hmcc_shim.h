@@ -1,9 +1,10 @@
 /* hmcc_shim.h: the CUDA built-ins the generated kernels use, for the host C compiler.
  *
- * The kernels never synchronise threads or share memory (one thread per chain, per-chain sums by
- * atomicAdd), so running every (block, thread) of a launch one after another is a faithful
- * execution: the driver sets blockIdx and threadIdx before each call. atomicAdd becomes a plain
- * addition because nothing runs concurrently. */
+ * The kernels never synchronise threads, share memory or use atomics (one thread per chain;
+ * per-chain sums across block rows go through partial sums and a second kernel), so running every
+ * (block, thread) of a launch one after another, in any order, is a faithful execution: the driver
+ * sets blockIdx and threadIdx before each call. There is no atomicAdd here, so a kernel that used
+ * one would not compile. */
 #define HMCC_HOST 1
 #include <math.h>
 
@@ -14,7 +15,6 @@ static hmcc_dim3 blockIdx, threadIdx, blockDim;
 #define HMCC_DEVICE static inline
 #define HMCC_INF INFINITY
 #define HMCC_NAN NAN
-#define atomicAdd(p, v) (*(p) += (v))
 
 typedef void (*hmcc_kernel_fn)(void *const *B, const int C, const int chunk);
 struct hmcc_kernel_entry {

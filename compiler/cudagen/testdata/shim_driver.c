@@ -6,7 +6,12 @@
  *   buf I LEN DOUBLE                 allocate buffer I (LEN values; DOUBLE 1 for double)
  *   set I V...                       LEN values into buffer I
  *   zero I
- *   launch NAME N                    a kernel over N elements, on the grid the GPU would use
+ *   launch NAME N                    a kernel over N elements, on the grid the GPU would use: CHUNK
+ *                                    elements per block row, more where N needs more than
+ *                                    HMCC_ROWS rows (runtime/gpu's grid never launches more), and
+ *                                    one row when N is at most HMCC_MIN_CHUNK
+ *   order REVERSE                    1: from here on run the blocks and threads of a launch in
+ *                                    reverse order (rows last to first), as a GPU may schedule them
  *   gemm TRANS ROWS COLS IN MAT OUT  as cudagen.Gemm, with the semantics of column-major cuBLAS
  *   get I                            prints LEN values of buffer I on one line
  *   window C0 C1                     from here on only chains C0 <= c < C1 run: launches run the
@@ -25,7 +30,7 @@
 #include "hmcc_shim.h"
 #include HMCC_SOURCE
 
-static int C, nbuf, block, chunk, c0, c1;
+static int C, nbuf, block, chunk, c0, c1, reverse;
 static void **bufs;
 static long long *lens;
 static int *dbl;
@@ -46,17 +51,23 @@ static void launch(const char *name, int n) {
   for (const struct hmcc_kernel_entry *e = hmcc_kernels; e->name; e++)
     if (strcmp(e->name, name) == 0) fn = e->fn;
   if (!fn) fail("no kernel", name);
-  unsigned gy = (n + chunk - 1) / chunk;
+  int ch = chunk;
+  if ((n + ch - 1) / ch > HMCC_ROWS) ch = (n + HMCC_ROWS - 1) / HMCC_ROWS;
+  if (n <= HMCC_MIN_CHUNK && ch < n) ch = n; /* one row, as the GPU's rows have HMCC_MIN_CHUNK */
+  unsigned gy = (n + ch - 1) / ch;
   blockDim.x = block; blockDim.y = blockDim.z = 1;
   /* the blocks that hold the window's chains, and in them the window's threads */
-  for (unsigned by = 0; by < gy; by++)
-    for (unsigned bx = c0 / block; bx <= (unsigned)(c1 - 1) / block; bx++)
-      for (unsigned tx = 0; tx < (unsigned)block; tx++) {
+  unsigned bx0 = c0 / block, nbx = (unsigned)(c1 - 1) / block - bx0 + 1;
+  for (unsigned i = 0; i < gy; i++)
+    for (unsigned k = 0; k < nbx; k++)
+      for (unsigned t = 0; t < (unsigned)block; t++) {
+        unsigned by = reverse ? gy - 1 - i : i, bx = bx0 + (reverse ? nbx - 1 - k : k);
+        unsigned tx = reverse ? (unsigned)block - 1 - t : t;
         long long c = (long long)bx * block + tx;
         if (c < c0 || c >= c1) continue;
         blockIdx.x = bx; blockIdx.y = by; blockIdx.z = 0;
         threadIdx.x = tx; threadIdx.y = threadIdx.z = 0;
-        fn((void *const *)bufs, C, chunk);
+        fn((void *const *)bufs, C, ch);
       }
 }
 
@@ -131,6 +142,8 @@ int main(void) {
       for (long long k = 0; k < lens[i]; k++) printf(k ? " %.17g" : "%.17g", get(i, k));
       printf("\n");
       fflush(stdout);
+    } else if (strcmp(cmd, "order") == 0) {
+      if (scanf("%d", &reverse) != 1) fail("bad", cmd);
     } else if (strcmp(cmd, "window") == 0) {
       if (scanf("%d %d", &c0, &c1) != 2 || c0 < 0 || c1 > C || c0 >= c1) fail("bad", cmd);
     } else if (strcmp(cmd, "setw") == 0 || strcmp(cmd, "getw") == 0) {
