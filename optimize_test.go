@@ -216,7 +216,7 @@ func TestInitPathfinderFallsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fell.Close()
-	want := "--init pathfinder: every Pathfinder path failed; the first: path 1: test failure; the chains start uniform(-2, 2)"
+	want := "init: Pathfinder failed: every Pathfinder path failed; the first: path 1: test failure; the chains start uniform(-2, 2)"
 	if !strings.Contains(msgs.String(), want) {
 		t.Errorf("messages %q, want %q", msgs.String(), want)
 	}
@@ -237,7 +237,7 @@ func TestInitPathfinderSuperchains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	starts, err := pathfinderStarts(m.ir, 8, 2, 1)
+	starts, _, err := pathfinderStarts(m.ir, 8, 2, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -126,14 +126,14 @@ var runPathfinder = optimize.Pathfinder
 // pathfinderStarts returns chains×dim starting points drawn by multi-path Pathfinder (4 paths,
 // PSIS-resampled, one draw per chain, or per superchain so that a superchain's chains start
 // together as nested R-hat needs).
-func pathfinderStarts(m *ir.Model, chains, superchains int, seed uint64) ([]float64, error) {
+func pathfinderStarts(m *ir.Model, chains, superchains int, seed uint64) ([]float64, string, error) {
 	dim := m.Dim()
 	if dim == 0 {
-		return nil, nil
+		return nil, "", nil
 	}
 	prog, err := compiler.Lower(m, 1)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	lp := make([]float64, 1)
 	f := func(theta, grad []float64) (float64, error) {
@@ -146,14 +146,14 @@ func pathfinderStarts(m *ir.Model, chains, superchains int, seed uint64) ([]floa
 	}
 	batch, err := batchDensity(m)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	// 100 draws a path is enough for PSIS to fit its tail (20 of 400 pooled draws) and keeps the
 	// cost of starting small next to warmup.
 	rng := rand.New(rand.NewPCG(seed, 0x7061_7468_1417))
 	res, err := runPathfinder(f, dim, starts, optimize.PathfinderSettings{Draws: max(100, starts), Batch: batch}, rng)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	out := make([]float64, chains*dim)
 	ids := make([]int, chains)
@@ -167,7 +167,15 @@ func pathfinderStarts(m *ir.Model, chains, superchains int, seed uint64) ([]floa
 	for c, s := range ids {
 		copy(out[c*dim:(c+1)*dim], res.Draws[s])
 	}
-	return out, nil
+	evals := 0
+	for _, p := range res.Paths {
+		evals += p.Evals
+	}
+	note := fmt.Sprintf("%d of 4 paths, %d log density evaluations", len(res.Paths), evals)
+	if !math.IsNaN(res.ParetoK) {
+		note += fmt.Sprintf(", PSIS k-hat %.2f", res.ParetoK)
+	}
+	return out, note, nil
 }
 
 // batchSize is how many points one batched evaluation of the model takes: the 25 ELBO draws of

@@ -21,8 +21,18 @@ type Config struct {
 	Sampler string
 	// Warmup is the number of warmup iterations per chain (default 1000; negative for none).
 	Warmup int
-	// Draws is the number of post-warmup iterations per chain (default 1000).
+	// WarmupAuto ends warmup once adaptation has settled (docs/samplers.md); Warmup is then the
+	// cap (default 1000).
+	WarmupAuto bool
+	// Draws is the number of post-warmup iterations per chain (default 1000); with TargetESS,
+	// the first round's.
 	Draws int
+	// TargetESS, if positive, keeps sampling in rounds until the minimum bulk- and tail-ESS over
+	// every quantity reach it with a clean verdict, or MaxDraws iterations per chain were made
+	// (Fit.Rounds says how it went).
+	TargetESS int
+	// MaxDraws caps the post-warmup iterations per chain with TargetESS (default 10·Draws).
+	MaxDraws int
 	// Seed fixes every random draw: the same seed, chains and sampler give the same draws.
 	// Every random number a chain uses is addressed by the seed, its global chain id (Shard),
 	// the iteration and its purpose (package runtime/rng), so a chain's draws do not depend on
@@ -124,6 +134,9 @@ func (c Config) withDefaults() Config {
 	def(&c.Warmup, 1000)
 	c.Warmup = max(c.Warmup, 0)
 	def(&c.Draws, 1000)
+	if c.TargetESS > 0 {
+		def(&c.MaxDraws, 10*c.Draws)
+	}
 	def(&c.MaxSteps, 1024)
 	def(&c.MaxTreeDepth, 10)
 	def(&c.Thin, 1)
@@ -151,6 +164,11 @@ type Fit struct {
 	// Wrote is set when the chain files were written: a run interrupted during warmup (without
 	// SaveWarmup) leaves the output directory as it was.
 	Wrote bool
+	// Rounds, with Config.TargetESS, lists each round's outcome; TargetReached says whether the
+	// last met the target with a clean verdict (otherwise MaxDraws stopped it).
+	Rounds        []Round
+	TargetReached bool
+
 	names []string
 	store *DrawStore
 }
@@ -215,9 +233,12 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 		if first > 0 {
 			pfSeed ^= uint64(first) * 0x9e3779b97f4a7c15
 		}
-		starts, err := pathfinderStarts(m.ir, t.Chains, superchains, pfSeed)
+		starts, note, err := pathfinderStarts(m.ir, t.Chains, superchains, pfSeed)
 		if err != nil && cfg.Messages != nil {
-			fmt.Fprintf(cfg.Messages, "--init pathfinder: %v; the chains start uniform(-2, 2) on the unconstrained scale instead\n", err)
+			fmt.Fprintf(cfg.Messages, "init: Pathfinder failed: %v; the chains start uniform(-2, 2) on the unconstrained scale instead\n", err)
+		}
+		if starts != nil && cfg.Messages != nil {
+			fmt.Fprintf(cfg.Messages, "init: Pathfinder draws (%s)\n", note)
 		}
 		if starts != nil {
 			init = starts
@@ -251,7 +272,10 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 	}
 	rcfg := runtime.Config{Warmup: cfg.Warmup, Draws: cfg.Draws, Seed: cfg.Seed, FirstChain: first, TargetAccept: cfg.TargetAccept,
 		PathLength: cfg.PathLength, MaxSteps: cfg.MaxSteps, Sampler: cfg.Sampler, MaxTreeDepth: cfg.MaxTreeDepth, Progress: cfg.Progress,
-		Init: init, InvMetric: cfg.InvMetric, StepSize: cfg.StepSize, Metric: cfg.Metric}
+		Init: init, InvMetric: cfg.InvMetric, StepSize: cfg.StepSize, Metric: cfg.Metric, WarmupAuto: cfg.WarmupAuto}
+	if cfg.TargetESS > 0 {
+		rcfg.More = func(done int) int { return s.more(done) }
+	}
 	if cfg.InvMetric != nil && cfg.Metric == "auto" { // keep the given metric's form
 		rcfg.Metric = "diag"
 		if n := m.Dim(); n > 1 && len(cfg.InvMetric) == n*n {
@@ -277,7 +301,8 @@ func (m *Model) Sample(ctx context.Context, t Target, cfg Config) (*Fit, error) 
 		}
 		return nil, err
 	}
-	fit := &Fit{Result: res, Superchains: superchains, names: append([]string{"lp__"}, names...)}
+	fit := &Fit{Result: res, Superchains: superchains, names: append([]string{"lp__"}, names...), Rounds: s.rounds}
+	fit.TargetReached = len(s.rounds) > 0 && s.rounds[len(s.rounds)-1].Reached
 	if err := s.finish(res); err != nil {
 		return nil, err
 	}
@@ -310,6 +335,8 @@ func check(t Target, cfg Config, superchains int) error {
 		return fmt.Errorf("Config.TargetAccept must be strictly between 0 and 1, got %g", cfg.TargetAccept)
 	case !(cfg.PathLength > 0 && cfg.PathLength <= 1e6):
 		return fmt.Errorf("Config.PathLength must be positive and at most 1e6, got %g", cfg.PathLength)
+	case cfg.TargetESS > 0 && cfg.MaxDraws < cfg.Draws:
+		return fmt.Errorf("Config.MaxDraws (%d) must be at least Config.Draws (%d) with a target ESS", cfg.MaxDraws, cfg.Draws)
 	case superchains == 1 || superchains > 0 && t.Chains%superchains != 0:
 		return fmt.Errorf("Config.Superchains must be at least 2 and divide the %d chains, got %d", t.Chains, superchains)
 	case !cfg.Shard.IsZero() && (cfg.Shard.Count < 1 || cfg.Shard.Index < 1 || cfg.Shard.Index > cfg.Shard.Count):
@@ -338,6 +365,11 @@ func (s *sink) finish(res *runtime.Result) error {
 	}
 	s.out.complete = true // from here an interrupt may stop at once: every draw is on disk
 	for _, w := range s.writers {
+		if s.target > 0 { // the rounds decided the length: the header says what was drawn
+			if err := w.FillCount("num_samples", res.DrawsDone); err != nil {
+				return IOError{fmt.Errorf("writing num_samples into %s: %w", w.Path(), err)}
+			}
+		}
 		if res.TrajectoryLength > 0 { // what ChEES learned, into the header's slots
 			if err := errors.Join(w.Fill("int_time", res.TrajectoryLength), w.Fill("hmcc_trajectory_length", res.TrajectoryLength)); err != nil {
 				return IOError{fmt.Errorf("writing the learned trajectory length into %s: %w", w.Path(), err)}

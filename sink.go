@@ -50,6 +50,12 @@ type sink struct {
 	divergences, depthHits []int
 	maxDepth               int
 	observer               func(phase string, divergent int, stepSize float64)
+	// warmupUsed is the warmup length the run used (WarmupLength), -1 until known.
+	warmupUsed int
+	// target is Config.TargetESS; the rest is what more needs to judge a round.
+	target, maxDraws int
+	superchains      int
+	rounds           []Round
 	// ck keeps the checkpoint (nil unless Output.Resumable).
 	ck *checkpointer
 }
@@ -57,14 +63,19 @@ type sink struct {
 func newSink(m *Model, t Target, cfg Config, superchains int, columns []string) *sink {
 	names := m.Names()
 	lpOffset, lpNote := stanLP(m.ir)
-	kept := (cfg.Draws + cfg.Thin - 1) / cfg.Thin
+	iters := cfg.Draws
+	if cfg.TargetESS > 0 {
+		iters = cfg.MaxDraws
+	}
+	kept := (iters + cfg.Thin - 1) / cfg.Thin
 	dir := ""
 	if cfg.Output != nil {
 		dir = cfg.Output.Dir.path
 	}
 	s := &sink{m: m, names: names, chains: t.Chains, store: NewDrawStore(dir, t.Chains, kept, 1+len(names)),
 		values: make([]float64, len(columns)), columns: columns, logLik: cfg.LogLik, thin: cfg.Thin, lpOffset: lpOffset, nuts: cfg.Sampler == "nuts",
-		divergences: make([]int, t.Chains), depthHits: make([]int, t.Chains), maxDepth: cfg.MaxTreeDepth, observer: cfg.Observe}
+		divergences: make([]int, t.Chains), depthHits: make([]int, t.Chains), maxDepth: cfg.MaxTreeDepth, observer: cfg.Observe,
+		warmupUsed: -1, target: cfg.TargetESS, maxDraws: cfg.MaxDraws, superchains: superchains}
 	s.first, s.warmup, s.genKey = cfg.Shard.FirstChain(t.Chains), cfg.Warmup, rng.KeyOf(cfg.Seed)
 	if compiler.Draws(m.ir) { // generate NAME ~ Dist: one random stream per chain, apart from the sampler's
 		s.gen = make([]rng.Stream, t.Chains)
@@ -85,6 +96,9 @@ func newSink(m *Model, t Target, cfg Config, superchains int, columns []string) 
 	s.config = func(c int) cmdstan.Config {
 		h := o.Header
 		h.Chain, h.Seed, h.Warmup, h.Draws = s.first+c+1, cfg.Seed, cfg.Warmup, cfg.Draws
+		if s.warmupUsed >= 0 { // --warmup auto: the length it chose
+			h.Warmup = s.warmupUsed
+		}
 		h.Shard, h.RNG = cfg.Shard.String(), rng.Name
 		if h.ModelHash == "" {
 			h.ModelHash = m.SourceHash()
@@ -145,6 +159,20 @@ func (s *sink) Adapted(stepSizes []float64, invMetric []float64) error {
 		}
 	}
 	return s.writeMetrics()
+}
+
+// WarmupLength records the warmup length the run used (runtime.WarmupLengthSink): the header
+// says it, filled in place when the files were opened during warmup (SaveWarmup).
+func (s *sink) WarmupLength(n int) error {
+	defer s.lock()()
+	s.warmupUsed = n
+	s.warmup = n // post-warmup iterations are counted from here, as the sampler's streams are
+	for c, w := range s.writers {
+		if err := w.FillCount("num_warmup", n); err != nil {
+			return s.fail(c, err)
+		}
+	}
+	return nil
 }
 
 // writeMetrics writes each chain's adapted step size and inverse metric to

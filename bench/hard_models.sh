@@ -28,7 +28,10 @@ try:
 except FileNotFoundError:
     print(f"{model} {chains} {seed} FAIL (no summary)")
     sys.exit(0)
-ref = {r["name"]: r for r in csv.DictReader(open(ref_path))}
+def stan_name(n):  # the reference's beta.1 is summary.csv's beta[1]
+    base, _, idx = n.partition(".")
+    return base + "[" + idx.replace(".", ",") + "]" if idx else n
+ref = {stan_name(r["name"]): r for r in csv.DictReader(open(ref_path))}
 zmax, worst_sd, rhat = 0.0, 1.0, 0.0
 for name, r in ref.items():
     g = got[name]

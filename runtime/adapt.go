@@ -125,7 +125,12 @@ type windows struct {
 	ends                                 []int // iteration (0-based, exclusive) at which each metric window ends
 }
 
-func newWindows(warmup int) windows {
+func newWindows(warmup int) windows { return newWindowsUpTo(warmup, math.MaxInt/4) }
+
+// newWindowsUpTo is Stan's schedule with metric windows that stop doubling at maxWindow
+// iterations: --warmup auto's, which judges adaptation after every window and so wants windows
+// often enough to end warmup well before the cap.
+func newWindowsUpTo(warmup, maxWindow int) windows {
 	w := windows{warmup: warmup, initBuffer: 75, termBuffer: 50, base: 25}
 	if warmup < 20 {
 		return windows{warmup: warmup} // too short to adapt the metric
@@ -139,12 +144,13 @@ func newWindows(warmup int) windows {
 	start, size := w.initBuffer, w.base
 	for start < end {
 		next := start + size
+		grown := min(2*size, max(maxWindow, size))
 		// stretch the last window to the terminal buffer rather than leave a short one
-		if next+2*size > end {
+		if next+grown > end {
 			next = end
 		}
 		w.ends = append(w.ends, next)
-		start, size = next, 2*size
+		start, size = next, grown
 	}
 	return w
 }
@@ -171,16 +177,30 @@ type phase struct {
 	endsWindow bool // it ends a metric window
 	lastWindow bool // that window is the last
 	relocate   bool // stray chains are looked for and moved after it
+	winPos     int  // in a metric window: the iteration's place in it (0-based), and
+	winLen     int  // the window's length
 }
 
 // newSchedule lays out warmup: Stan's windows (newWindows) and the relocations (relocateAt).
-func newSchedule(warmup int) []phase {
-	w := newWindows(warmup)
+func newSchedule(warmup int) []phase { return newScheduleFrom(newWindows(warmup)) }
+
+// autoWindow is the longest metric window of --warmup auto's schedule.
+const autoWindow = 200
+
+func newScheduleFrom(w windows) []phase {
+	warmup := w.warmup
 	sched := make([]phase, warmup)
 	for it := range sched {
 		sched[it] = phase{initBuffer: it < w.initBuffer, slow: w.inSlow(it), endsWindow: w.endsWindow(it),
 			relocate: relocateAt(w, it)}
 		sched[it].lastWindow = sched[it].endsWindow && it == w.ends[len(w.ends)-1]-1
+	}
+	start := w.initBuffer
+	for _, end := range w.ends {
+		for it := start; it < end; it++ {
+			sched[it].winPos, sched[it].winLen = it-start, end-start
+		}
+		start = end
 	}
 	return sched
 }
@@ -225,6 +245,10 @@ type adaptation struct {
 	denseTrials [][2]float64
 	// moved records the stray chains moved onto other chains' positions (see relocate).
 	moved []Relocation
+	// settle, with Config.WarmupAuto, judges after each metric window whether adaptation has
+	// settled and then ends warmup after a terminal buffer of term iterations (settle.go).
+	settle *settler
+	term   int
 }
 
 // stepRule is a kernel's own step-size (and trajectory) adaptation in place of the per-chain
@@ -251,8 +275,13 @@ func newAdaptation(ev *evaluator, cfg Config, rule stepRule) *adaptation {
 	for i := range good {
 		good[i] = true
 	}
-	return &adaptation{sched: newSchedule(cfg.Warmup), target: cfg.TargetAccept, metric: metric, maxSteps: cfg.MaxSteps,
+	a := &adaptation{sched: newSchedule(cfg.Warmup), target: cfg.TargetAccept, metric: metric, maxSteps: cfg.MaxSteps,
 		good: good, heuristic: newHMCKernel(ev, uniformJitter), rule: rule}
+	if cfg.WarmupAuto {
+		w := newWindowsUpTo(cfg.Warmup, autoWindow)
+		a.sched, a.settle, a.term = newScheduleFrom(w), newSettler(ev.c, ev.n), w.termBuffer
+	}
+	return a
 }
 
 // init finds every chain's initial step size (when there is a warmup) and starts the estimators.
@@ -302,6 +331,9 @@ func (a *adaptation) update(r *Streams, it int, s *State, info *Info, tu *Tuning
 	if ph.relocate && strays(a.good) > 0 {
 		a.relocate(r, it, s, tu)
 		markGood(s.LogP, n, a.good)
+		if a.settle != nil {
+			a.settle.strays = true
+		}
 	}
 	if a.rule != nil {
 		a.rule.update(a, it, info, tu)
@@ -317,6 +349,15 @@ func (a *adaptation) update(r *Streams, it int, s *State, info *Info, tu *Tuning
 				a.est.add(s.Pos[c*n : (c+1)*n])
 			}
 		}
+		if a.settle != nil {
+			a.settle.add(ph.winPos, ph.winLen, s, a.good)
+		}
+	}
+	if ph.endsWindow && a.settle != nil && !ph.lastWindow && a.settle.windowEnd(it, a.windowStep(tu)) {
+		// Settled: this window's estimate is the final metric; the terminal buffer follows.
+		a.sched = truncateAfter(a.sched, it, a.term)
+		a.settle.settleAt = it
+		ph = a.sched[it]
 	}
 	if ph.endsWindow {
 		if err := a.setMetric(r, s, tu); err != nil {

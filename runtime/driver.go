@@ -30,7 +30,8 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 			return nil, err
 		}
 	}
-	for it := 0; it < cfg.Warmup; it++ {
+	// With Config.WarmupAuto the adaptation may shorten its schedule as it goes.
+	for it := 0; it < len(p.adapt.sched); it++ {
 		if ctx.Err() != nil {
 			res.Interrupted = true
 			break
@@ -52,12 +53,17 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 		if err := p.adapt.update(r, it, st, info, tu); err != nil {
 			return nil, err
 		}
+		res.WarmupDone = it + 1
 		if cfg.Progress != nil {
-			cfg.Progress("warmup", it+1, cfg.Warmup)
+			cfg.Progress("warmup", it+1, len(p.adapt.sched))
 		}
 	}
 	if !resumed {
 		p.adapt.final(cfg.Warmup > 0 && !res.Interrupted, tu)
+		if p.adapt.settle != nil {
+			res.WarmupChecks = p.adapt.settle.checks
+			res.WarmupSettled = p.adapt.settle.settleAt >= 0
+		}
 		if p.learnsLength {
 			res.TrajectoryLength = tu.Length
 		}
@@ -84,6 +90,11 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 			return snapshot(ev, st, tu, res, before+time.Since(start))
 		})
 	}
+	if ls, ok := sink.(WarmupLengthSink); ok && !res.Interrupted && !resumed {
+		if err := ls.WarmupLength(res.WarmupDone); err != nil {
+			return nil, err
+		}
+	}
 	if !res.Interrupted && !resumed {
 		adapted := res.InvMetric
 		if res.DenseInvMetric != nil { // the sink writes the metric sampling uses, all of it
@@ -94,6 +105,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 		}
 	}
 	k := p.sampling(tu)
+	total := cfg.Draws // grows when cfg.More asks for another round
 	emit := func(stats []Stats, pos []float64) error {
 		for c, s := range stats {
 			if s.Divergent {
@@ -108,7 +120,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 		}
 		res.DrawsDone++
 		if cfg.Progress != nil {
-			cfg.Progress("sampling", res.DrawsDone, cfg.Draws)
+			cfg.Progress("sampling", res.DrawsDone, total)
 		}
 		return nil
 	}
@@ -121,7 +133,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 		return nil
 	}
 	start = time.Now()
-	for it := res.DrawsDone; it < cfg.Draws && !res.Interrupted; it++ {
+	for it := res.DrawsDone; it < total && !res.Interrupted; it++ {
 		if ctx.Err() != nil {
 			res.Interrupted = true
 			break
@@ -139,15 +151,16 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 			if err := checkpoint(false); err != nil {
 				return res, err
 			}
-			continue
-		}
-		if d := k.(deferring); d.Full() || it == cfg.Draws-1 || ctx.Err() != nil {
+		} else if d := k.(deferring); d.Full() || it == total-1 || ctx.Err() != nil {
 			if err := flush(); err != nil {
 				return res, err
 			}
 			if err := checkpoint(false); err != nil {
 				return res, err
 			}
+		}
+		if it == total-1 && cfg.More != nil && ctx.Err() == nil {
+			total += max(cfg.More(res.DrawsDone), 0)
 		}
 	}
 	// Draws recorded on the device before an interruption are still the user's.

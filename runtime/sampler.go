@@ -50,6 +50,12 @@ type Config struct {
 	// initialisation and no warmup; sampling goes on from the snapshot's iteration with its
 	// state, tuning and generator (checkpoint.go). The rest of the Config must be the run's.
 	Resume *Snapshot
+
+	// WarmupAuto ends warmup once adaptation has settled (settle.go); Warmup is then the cap.
+	WarmupAuto bool
+	// More, if set, is asked after the last of the draws so far (Draws, then what it asked for)
+	// how many more to make; 0 ends sampling (--target-ess).
+	More func(done int) int
 }
 
 // Stats are the per-chain sampler diagnostics of one iteration, CmdStan's sampler columns.
@@ -72,6 +78,12 @@ type Sink interface {
 // the same form as Draw.
 type WarmupSink interface {
 	WarmupDraw(iter int, stats []Stats, theta []float64) error
+}
+
+// WarmupLengthSink is a Sink told, before Adapted, how many warmup iterations ran (which
+// Config.WarmupAuto decides during the run).
+type WarmupLengthSink interface {
+	WarmupLength(n int) error
 }
 
 // Result summarises a run.
@@ -100,6 +112,12 @@ type Result struct {
 	MetricTrials [][2]float64
 	// Relocations lists the stray chains warmup moved onto other chains' positions.
 	Relocations []Relocation
+	// WarmupDone is the number of warmup iterations run; with Config.WarmupAuto, WarmupChecks
+	// lists the checks made at the end of each metric window and WarmupSettled says whether
+	// one passed (otherwise warmup ran to the cap).
+	WarmupDone    int
+	WarmupChecks  []WarmupCheck
+	WarmupSettled bool
 }
 
 // ErrInit is returned when no chain can start at a finite log density.

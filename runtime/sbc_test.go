@@ -128,34 +128,97 @@ func TestSBC(t *testing.T) {
 						ranks[name] = append(ranks[name], r)
 					}
 				}
-				L := chains * draws / thin // ranks take values 0..L
-				names := make([]string, 0, len(ranks))
-				for n := range ranks {
-					names = append(names, n)
-				}
-				sort.Strings(names)
-				for _, name := range names {
-					counts := make([]float64, bins)
-					for _, r := range ranks[name] {
-						counts[min(r*bins/(L+1), bins-1)]++
+				checkRanks(t, ranks, reps, chains*draws/thin, bins)
+			})
+		}
+	}
+}
+
+// checkRanks fails the test when a quantity's SBC ranks (values 0..L over reps replications) are
+// not uniform by a chi-square test of their histogram in bins bins at p < 0.001.
+func checkRanks(t *testing.T, ranks map[string][]int, reps, L, bins int) {
+	t.Helper()
+	names := make([]string, 0, len(ranks))
+	for n := range ranks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		counts := make([]float64, bins)
+		for _, r := range ranks[name] {
+			counts[min(r*bins/(L+1), bins-1)]++
+		}
+		// The bins hold (L+1)/bins rank values each (101 values into 10 bins: the
+		// last holds 11), so the expected counts are proportional to their widths.
+		stat := 0.0
+		for b := range counts {
+			lo, hi := (b*(L+1)+bins-1)/bins, ((b+1)*(L+1)+bins-1)/bins
+			if b == bins-1 {
+				hi = L + 1
+			}
+			expected := float64(reps) * float64(hi-lo) / float64(L+1)
+			stat += (counts[b] - expected) * (counts[b] - expected) / expected
+		}
+		p := 1 - distuv.ChiSquared{K: float64(bins - 1)}.CDF(stat)
+		t.Logf("%s: χ² = %.1f, p = %.3f, histogram %v", name, stat, p, counts)
+		if p < 0.001 {
+			t.Errorf("%s: rank histogram is not uniform (χ² = %.1f on %d df, p = %.2g): %v", name, stat, bins-1, p, counts)
+		}
+	}
+}
+
+// SBC of the default start and warmup a run may use: every chain from a Pathfinder draw
+// (hmcc.Config.InitPathfinder) and --warmup auto, through the library as hmcc run does, for
+// each sampler; every chain's draws, thinned, are ranked. Pathfinder's draws come from an
+// approximation that can be too narrow, so a start that biased the draws (chains that never left
+// it) would show here as ranks piled in the middle. HMCC_SBC_REPS raises the replications.
+func TestSBCPathfinderStartsAutoWarmup(t *testing.T) {
+	reps := 40
+	if v, err := strconv.Atoi(os.Getenv("HMCC_SBC_REPS")); err == nil {
+		reps = v
+	}
+	if testing.Short() {
+		reps = 20
+	}
+	const (
+		chains, draws = 4, 100
+		thin          = 4
+		bins          = 10
+	)
+	for _, sampler := range runtime.Samplers {
+		for _, sm := range sbcModels {
+			t.Run(sampler+"/"+sm.name, func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(2022, 1))
+				ranks := map[string][]int{}
+				for rep := 0; rep < reps; rep++ {
+					truth, csv := sm.simulate(rng)
+					m, err := hmcc.Compile("sbc.model", sm.source, hmcc.CSV("sbc.csv", strings.NewReader(csv)))
+					if err != nil {
+						t.Fatal(err)
 					}
-					// The bins hold (L+1)/bins rank values each (101 values into 10 bins: the
-					// last holds 11), so the expected counts are proportional to their widths.
-					stat := 0.0
-					for b := range counts {
-						lo, hi := (b*(L+1)+bins-1)/bins, ((b+1)*(L+1)+bins-1)/bins
-						if b == bins-1 {
-							hi = L + 1
+					fit, err := m.Sample(context.Background(), hmcc.Target{Chains: chains, Threads: 1},
+						hmcc.Config{Sampler: sampler, WarmupAuto: true, Draws: draws, Seed: uint64(rep + 1), PathLength: 2, InitPathfinder: true})
+					if err != nil {
+						t.Fatal(err)
+					}
+					for name, v := range truth {
+						x, err := fit.Draws(name)
+						if err != nil {
+							t.Fatal(err)
 						}
-						expected := float64(reps) * float64(hi-lo) / float64(L+1)
-						stat += (counts[b] - expected) * (counts[b] - expected) / expected
+						r := 0
+						for _, chain := range x {
+							for i := 0; i < len(chain); i += thin {
+								if chain[i] < v {
+									r++
+								}
+							}
+						}
+						ranks[name] = append(ranks[name], r)
 					}
-					p := 1 - distuv.ChiSquared{K: bins - 1}.CDF(stat)
-					t.Logf("%s: χ² = %.1f, p = %.3f, histogram %v", name, stat, p, counts)
-					if p < 0.001 {
-						t.Errorf("%s: rank histogram is not uniform (χ² = %.1f on %d df, p = %.2g): %v", name, stat, bins-1, p, counts)
-					}
+					fit.Close()
 				}
+				checkRanks(t, ranks, reps, chains*draws/thin, bins)
 			})
 		}
 	}

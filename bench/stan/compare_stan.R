@@ -1,7 +1,9 @@
 # Stan's side of bench/compare.sh, in two steps so that the sampling process's memory can be
 # measured without the C++ compiler's:
 #   Rscript bench/stan/compare_stan.R compile MODEL DIR   compiles, saves DIR/model.rds
-#   Rscript bench/stan/compare_stan.R sample  MODEL DIR   loads it, samples, prints key=value lines
+#   Rscript bench/stan/compare_stan.R sample  MODEL DIR [DRAWS]   loads it, samples, prints key=value lines
+# (DRAWS post-warmup draws per chain, default 1000: bench/time_to_answer.sh raises it until the
+# run reaches its ESS target)
 # MODEL is german_credit, breast_cancer, eight_schools, kidiq, radon, radon_correlated or gp_poisson. Sampling is Stan's NUTS
 # with its defaults, 4 chains x (1000 warmup + 1000 draws) on both cores (cores = 2), seed 1.
 source("bench/stan/common.R")
@@ -9,6 +11,7 @@ setup_boost()
 
 args <- commandArgs(TRUE)
 step <- args[1]; model <- args[2]; dir <- args[3]
+draws <- if (length(args) >= 4) as.integer(args[4]) else 1000L
 runs <- list(
   german_credit = list(stan = "sparse_logistic.stan", data = function() data_sparse_logistic("german_credit.csv")),
   breast_cancer = list(stan = "sparse_logistic.stan", data = function() data_sparse_logistic("breast_cancer.csv")),
@@ -34,7 +37,7 @@ if (step == "compile") {
   invisible(capture.output(sampling(mod, data = dat, chains = 1L, warmup = 1L, iter = 2L, seed = 1L, refresh = 0)))
   first <- as.numeric(difftime(Sys.time(), t_start, units = "secs"))
   t0 <- Sys.time()
-  fit <- sampling(mod, data = dat, chains = 4L, warmup = 1000L, iter = 2000L, seed = 1L, cores = 2L, refresh = 0)
+  fit <- sampling(mod, data = dat, chains = 4L, warmup = 1000L, iter = 1000L + draws, seed = 1L, cores = 2L, refresh = 0)
   wall <- as.numeric(difftime(Sys.time(), t0, units = "secs"))
   grads <- sum(sapply(get_sampler_params(fit, inc_warmup = TRUE), function(s) sum(s[, "n_leapfrog__"])))
   s <- summarise_draws(fit_draws(fit), rhat, ess_bulk)

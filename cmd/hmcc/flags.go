@@ -28,7 +28,8 @@ func (r *runCmd) validateNumbers() error {
 		example string
 	}{
 		{"--chains", r.Chains, 1, math.MaxInt32, "--chains 4"},
-		{"--warmup", r.Warmup, 0, maxIterations, "--warmup 1000"},
+		{"--warmup", r.Warmup.N, 0, maxIterations, "--warmup 1000"},
+		{"--target-ess", r.TargetESS, 0, maxIterations, "--target-ess 1000"},
 		{"--draws", r.Draws, 1, maxIterations, "--draws 1000"},
 		{"--max-steps", r.MaxSteps, 1, maxSteps, "--max-steps 1024"},
 		{"--max-treedepth", r.MaxTreedepth, 1, 30, "--max-treedepth 10"},
@@ -37,6 +38,9 @@ func (r *runCmd) validateNumbers() error {
 		if f.v < f.lo || f.v > f.hi {
 			return fmt.Errorf("%s must be a whole number from %d to %d, got %d; e.g. %s", f.flag, f.lo, f.hi, f.v, f.example)
 		}
+	}
+	if r.MaxDraws != 0 && (r.TargetESS == 0 || r.MaxDraws < r.Draws || r.MaxDraws > maxIterations) {
+		return fmt.Errorf("--max-draws caps --target-ess's rounds: give it with --target-ess, from --draws (%d) to %d, got %d; e.g. --target-ess 1000 --max-draws 10000", r.Draws, maxIterations, r.MaxDraws)
 	}
 	if !(r.TargetAccept > 0 && r.TargetAccept < 1) {
 		return fmt.Errorf("--target-accept must be a number strictly between 0 and 1, got %g; e.g. --target-accept 0.9", r.TargetAccept)
@@ -49,7 +53,7 @@ func (r *runCmd) validateNumbers() error {
 
 // flagExamples are working forms of the numeric flags, shown when a value cannot be parsed.
 var flagExamples = map[string]string{
-	"chains": "--chains 4", "warmup": "--warmup 1000", "draws": "--draws 1000", "seed": "--seed 1",
+	"chains": "--chains 4", "warmup": "--warmup 1000 or --warmup auto", "target-ess": "--target-ess 1000", "max-draws": "--max-draws 10000", "draws": "--draws 1000", "seed": "--seed 1",
 	"target-accept": "--target-accept 0.9", "path-length": "--path-length 3", "max-steps": "--max-steps 1024",
 	"max-treedepth": "--max-treedepth 10", "threads": "--threads 2", "superchains": "--superchains 4",
 }

@@ -135,7 +135,7 @@ func (r *runCmd) inputs(src string) ([]hmcclib.Input, error) {
 			return nil, err
 		}
 	}
-	if r.Init != "" && r.Init != "pathfinder" {
+	if r.Init != "" && r.Init != "pathfinder" && r.Init != "uniform" {
 		if err := add("init", r.Init); err != nil {
 			return nil, err
 		}

@@ -25,7 +25,7 @@ type runCmd struct {
 	Model        string  `arg:"" optional:"" help:"Model file (.model)."`
 	Data         string  `arg:"" optional:"" help:"Data file (CSV)."`
 	Chains       int     `default:"4" help:"Number of chains, all evaluated in one batch."`
-	Warmup       int     `default:"1000" help:"Warmup (adaptation) iterations per chain."`
+	Warmup       warmup  `default:"1000" help:"Warmup (adaptation) iterations per chain, or auto: end warmup once adaptation has settled (chains agree over a metric window and the step size has stopped moving), at most 1000 iterations. See docs/samplers.md."`
 	Draws        int     `default:"1000" help:"Post-warmup draws per chain."`
 	Seed         uint64  `default:"1" help:"Random seed; the same seed and chain count give the same draws."`
 	OutputDir    string  `default:"output" help:"Directory for output_<chain>.csv and summary.csv; a directory holding an earlier run's files is refused unless --overwrite."`
@@ -49,13 +49,17 @@ type runCmd struct {
 	More []string `arg:"" optional:"" help:"More data files (CSV or JSON), which data declarations name with from \"name\" (the base name)."`
 	// LogLik adds the pointwise log-likelihood columns that R's loo reads.
 	LogLik bool   `name:"log-lik" help:"Also write log_lik.1 … log_lik.M, the log density of every observed element at each draw (the observed statements' elements in source order), as R's loo::extract_log_lik reads them. Not summarised."`
-	Init   string `help:"JSON file of starting values on the natural scale, {\"name\": number or [numbers]}, for some or all parameters; every chain starts there (parameters not given start uniform(-2, 2) on the unconstrained scale). --init pathfinder starts each chain (each superchain) from its own multi-path Pathfinder draw, falling back to uniform(-2, 2) with a message when Pathfinder fails."`
+	Init   string `help:"JSON file of starting values on the natural scale, {\"name\": number or [numbers]}, for some or all parameters; every chain starts there (parameters not given start uniform(-2, 2) on the unconstrained scale). --init pathfinder starts each chain (each superchain) from its own multi-path Pathfinder draw, falling back to uniform(-2, 2) with a message when Pathfinder fails; --init uniform starts uniform(-2, 2). Default: pathfinder for models of 20 or more unconstrained coordinates, uniform below (docs/samplers.md)."`
 	// Shard runs one shard of a run split over processes or machines (docs/scale-out.md).
 	Shard  string `help:"Run shard i of n (1-based: 1 <= i <= n), e.g. --shard 2/4: --chains is this shard's number of chains, global chains (i-1)*chains+1 to i*chains, written as output_<global id>.csv; each chain draws the random numbers of its global id, and each shard adapts on its own chains. See docs/scale-out.md."`
 	Metric string `default:"auto" enum:"diag,dense,auto" help:"Inverse metric learned in warmup: diag (per-coordinate variances), dense (full covariance, with shrinkage; for strongly correlated posteriors) or auto (at each metric window, dense when it allows steps 1.5x larger; up to 200 dimensions). See docs/samplers.md."`
 	// Resume continues a stopped run (resume.go, docs/scale-out.md).
 	Resume          string        `placeholder:"DIR" help:"Continue the stopped run in DIR (its --output-dir) with its own settings: each chain picks up from its last checkpointed draw and the finished files are the ones the run would have written uninterrupted. A run stopped in warmup starts warmup again. MODEL and DATA may be given if they moved (they must be the same files); of the other flags only --threads, --quiet and --checkpoint-every."`
 	CheckpointEvery time.Duration `name:"checkpoint-every" default:"10s" help:"Least time between two checkpoints (output-dir/hmcc_checkpoint.json) while sampling, which --resume continues from; one is also written with the first draw and whenever a run is interrupted. 0 checkpoints every draw."`
+
+	// TargetESS and MaxDraws sample in rounds until the ESS target (docs/samplers.md).
+	TargetESS int `name:"target-ess" help:"Keep sampling in rounds (the first of --draws) until the smallest bulk- and tail-ESS over every quantity reach N with a clean verdict, or --max-draws; the CSV headers' num_samples say how many were drawn."`
+	MaxDraws  int `name:"max-draws" help:"With --target-ess: the most post-warmup iterations per chain (default 10 x --draws)."`
 }
 
 func (r *runCmd) validate() error {
@@ -140,14 +144,21 @@ func (r *runCmd) Run(e *env, kctx *kong.Context) error {
 		r.Superchains = hmcclib.AutoSuperchains(r.Chains, r.Draws)
 	}
 	// hmcclib.Config's zero Warmup and Superchains are the defaults; -1 is none.
-	cfg := hmcclib.Config{Sampler: r.Sampler, Warmup: cmp.Or(r.Warmup, -1), Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
+	cfg := hmcclib.Config{Sampler: r.Sampler, Warmup: cmp.Or(r.Warmup.N, -1), WarmupAuto: r.Warmup.Auto, Draws: r.Draws, Seed: r.Seed, TargetAccept: r.TargetAccept,
+		TargetESS: r.TargetESS, MaxDraws: r.MaxDraws,
 		PathLength: r.PathLength, MaxSteps: r.MaxSteps, MaxTreeDepth: r.MaxTreedepth, Metric: r.Metric,
 		Superchains: cmp.Or(r.Superchains, -1), Thin: r.Thin, LogLik: r.LogLik}
 	cfg.Shard, _ = r.shard() // validated above
-	if _, statErr := os.Stat(r.Init); r.Init != "" && r.Init != "pathfinder" && statErr != nil {
-		return hmcclib.UserError{Err: fmt.Errorf("--init %s: %w; give a JSON file of starting values, or --init pathfinder", r.Init, statErr)}
+	// The default start (docs/samplers.md).
+	if r.Init == "" {
+		r.Init = defaultInit(m.Dim())
 	}
-	if r.Init == "pathfinder" {
+	if _, statErr := os.Stat(r.Init); r.Init != "" && r.Init != "pathfinder" && r.Init != "uniform" && statErr != nil {
+		return hmcclib.UserError{Err: fmt.Errorf("--init %s: %w; give a JSON file of starting values, --init pathfinder or --init uniform", r.Init, statErr)}
+	}
+	if r.Init == "uniform" {
+		r.Init = ""
+	} else if r.Init == "pathfinder" {
 		cfg.InitPathfinder, cfg.Messages = true, e.stderr
 	} else if cfg.Init, _, err = m.ReadPointFile(r.Init); err != nil {
 		return err
@@ -205,6 +216,9 @@ func (r *runCmd) Run(e *env, kctx *kong.Context) error {
 		}
 		fmt.Fprintf(e.stderr, "warmup: moved %d stray chain(s) (log density far below the others') onto other chains' positions, at iterations %v\n", moved, iters)
 	}
+	if r.Warmup.Auto {
+		fmt.Fprintf(e.stderr, "warmup: %s\n", warmupAutoLine(res))
+	}
 	elapsed := time.Since(start)
 	// The summary describes the rows written (thinned), as `hmcc summary` does reading them back.
 	sum, run, err := fit.Summary(r.Chains, elapsed)
@@ -224,6 +238,9 @@ func (r *runCmd) Run(e *env, kctx *kong.Context) error {
 		fmt.Fprintf(e.stdout, "RESUMED: draws 1 to %d per chain were written before the run stopped, draws %d to %d by this process\n", ck.Rows, ck.Rows+1, res.DrawsDone)
 	}
 	summary.Print(e.stdout, sum, run)
+	if r.TargetESS > 0 {
+		fmt.Fprintln(e.stdout, targetLine(r.TargetESS, fit))
+	}
 	if sh := cfg.Shard; !sh.IsZero() {
 		first := sh.FirstChain(r.Chains)
 		fmt.Fprintf(e.stdout, "\nwrote %d chain CSVs (shard %s: output_%d.csv to output_%d.csv) and summary.csv to %s\n", r.Chains, sh, first+1, first+r.Chains, r.OutputDir)

@@ -228,8 +228,15 @@ func (cfg Config) header(path string) (string, map[string]int64) {
 	line(1, "model", cfg.Model)
 	line(1, "method", "sample (Default)")
 	section(3, "sample")
-	line(5, "num_samples", cfg.Draws)
-	line(5, "num_warmup", cfg.Warmup)
+	// num_samples and num_warmup are slots: --target-ess and --warmup auto learn them during
+	// the run, and FillCount writes the final counts in place (readers trim the padding).
+	count := func(indent int, key string, value int) {
+		fmt.Fprintf(&b, "#%s%s = ", strings.Repeat(" ", indent), key)
+		slots[key] = int64(b.Len())
+		fmt.Fprintf(&b, "%-*d\n", countWidth, value)
+	}
+	count(5, "num_samples", cfg.Draws)
+	count(5, "num_warmup", cfg.Warmup)
 	line(5, "save_warmup", flag(cfg.SaveWarmup))
 	line(5, "thin", thin)
 	section(5, "adapt")
@@ -343,6 +350,24 @@ func (w *Writer) Fill(key string, value float64) error {
 		return fmt.Errorf("cmdstan: %s = %s does not fit its header slot", key, s)
 	}
 	_, err := w.f.WriteAt([]byte(fmt.Sprintf("%-*s", slotWidth, s)), at)
+	return err
+}
+
+// countWidth is the room kept for num_samples and num_warmup: any count up to 10¹⁰ − 1.
+const countWidth = 10
+
+// FillCount writes a count learned during the run (num_samples, num_warmup) into its slot in
+// the header, in place.
+func (w *Writer) FillCount(key string, n int) error {
+	at, ok := w.slots[key]
+	if !ok || (key != "num_samples" && key != "num_warmup") {
+		return fmt.Errorf("cmdstan: no count slot %q", key)
+	}
+	s := strconv.Itoa(n)
+	if n < 0 || len(s) > countWidth {
+		return fmt.Errorf("cmdstan: %s = %s does not fit its header slot", key, s)
+	}
+	_, err := w.f.WriteAt([]byte(fmt.Sprintf("%-*s", countWidth, s)), at)
 	return err
 }
 

@@ -60,6 +60,9 @@ type traceRecorder struct {
 	p      *problem
 	xs, gs [][]float64 // gradients of log p (not of the objective)
 	lps    []float64
+	// after, if set, is called with each iterate's index once it is recorded; an error from it
+	// stops the L-BFGS run (Pathfinder's early stop).
+	after func(l int) error
 }
 
 func (r *traceRecorder) Init() error { return nil }
@@ -72,6 +75,9 @@ func (r *traceRecorder) Record(loc *gopt.Location, op gopt.Operation, _ *gopt.St
 	r.xs = append(r.xs, append([]float64(nil), loc.X...))
 	r.gs = append(r.gs, append([]float64(nil), r.p.lastG...))
 	r.lps = append(r.lps, r.p.lastLP)
+	if r.after != nil {
+		return r.after(len(r.xs) - 1)
+	}
 	return nil
 }
 

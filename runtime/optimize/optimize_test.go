@@ -452,3 +452,35 @@ func TestPathfinderBatchSameDraws(t *testing.T) {
 		}
 	}
 }
+
+// A path stops ELBOPatience iterations after its best ELBO (or at L-BFGS's own convergence
+// before that). On this Gaussian the ELBO dips for a few iterations before L-BFGS has learned the
+// curvature (best at 5, then nothing better until 25): a patience of 3 stops there with a poor
+// approximation, which is why the default is 10; with it the chosen approximation is the whole
+// path's.
+func TestPathfinderStopsWhenTheELBOPeaks(t *testing.T) {
+	const d = 10
+	g := newGaussian(t, d, 11)
+	init := make([]float64, d)
+	for i := range init {
+		init[i] = 2
+	}
+	run := func(patience int) *Path {
+		s := PathfinderSettings{Draws: 10, ELBODraws: 1000, Settings: Settings{History: 2 * d}, ELBOPatience: patience}
+		p, err := SinglePath(g.logp, init, s, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	full, short, def := run(-1), run(3), run(0)
+	if short.Iterations != short.Iteration+3 || short.Iterations >= full.Iterations {
+		t.Errorf("patience 3: stopped at iteration %d with the best at %d; the whole path has %d", short.Iterations, short.Iteration, full.Iterations)
+	}
+	if def.Iterations > def.Iteration+10 || def.Iterations > full.Iterations {
+		t.Errorf("default patience: stopped at iteration %d with the best at %d; the whole path has %d", def.Iterations, def.Iteration, full.Iterations)
+	}
+	if kd, kf := gaussKL(def.Approx, g), gaussKL(full.Approx, g); kd > kf+0.05 {
+		t.Errorf("KL(q ‖ p) %v with the default early stop against %v for the whole path", kd, kf)
+	}
+}

@@ -240,6 +240,12 @@ type PathfinderSettings struct {
 	Draws      int     // draws from the chosen approximation of one path, default 1000
 	Paths      int     // single paths of a multi-path run, default 4
 	InitRadius float64 // inits uniform in (−r, r), default 2
+	// ELBOPatience stops a path's L-BFGS run once the ELBO has not improved for this many
+	// iterations (default 10; negative: run L-BFGS to convergence as Stan does). The ELBO of
+	// the approximations along a path typically peaks within a few dozen iterations while
+	// L-BFGS goes on for hundreds, converging on the mode; the approximations past the peak
+	// are not chosen, so their ELBO draws, most of Pathfinder's cost, are wasted.
+	ELBOPatience int
 	// Batch, when set, evaluates log p at many points at once (lps[i] at points[i]; −Inf or NaN
 	// outside the support): the ELBO and final draws, 25 and 1000 a path against a few hundred
 	// L-BFGS evaluations, are then one batched call each instead of a call per point.
@@ -263,6 +269,9 @@ func (s PathfinderSettings) withDefaults() PathfinderSettings {
 	if s.InitRadius <= 0 {
 		s.InitRadius = 2
 	}
+	if s.ELBOPatience == 0 {
+		s.ELBOPatience = 10
+	}
 	return s
 }
 
@@ -283,32 +292,25 @@ type Path struct {
 // ELBO of each by Monte Carlo, and Draws draws from the best.
 func SinglePath(f LogDensity, init []float64, s PathfinderSettings, rng *rand.Rand) (*Path, error) {
 	s = s.withDefaults()
-	rec := &traceRecorder{}
-	_, p, err := runLBFGS(f, init, s.Settings, rec)
-	if p.unbound {
-		return nil, fmt.Errorf("%w: the log density reached +Inf", ErrNoMode)
-	}
-	if err != nil && len(rec.xs) < 2 {
-		return nil, err
-	}
-	if len(rec.xs) == 0 {
-		return nil, errors.New("the L-BFGS path is empty")
-	}
 	d := len(init)
 	alpha := make([]float64, d)
 	for i := range alpha {
 		alpha[i] = 1
 	}
 	var S, Y [][]float64
-	best := &Path{ELBO: math.Inf(-1), Iterations: len(rec.xs) - 1}
+	best := &Path{ELBO: math.Inf(-1)}
 	grad := make([]float64, d)
 	elboDraws := make([][]float64, s.ELBODraws)
 	for k := range elboDraws {
 		elboDraws[k] = make([]float64, d)
 	}
 	elboLP, elboLQ := make([]float64, s.ELBODraws), make([]float64, s.ELBODraws)
-	evals := p.evals
-	for l := 0; l < len(rec.xs); l++ {
+	evals := 0
+	rec := &traceRecorder{}
+	var evalErr error
+	// Each iterate's approximation and ELBO are made as L-BFGS records it, so that the run can
+	// stop once the ELBO has stopped improving (ELBOPatience).
+	rec.after = func(l int) error {
 		if l > 0 {
 			sv := make([]float64, d)
 			y := make([]float64, d)
@@ -326,24 +328,42 @@ func SinglePath(f LogDensity, init []float64, s PathfinderSettings, rng *rand.Ra
 			}
 		}
 		approx, err := newNormal(rec.xs[l], rec.gs[l], append([]float64(nil), alpha...), S, Y)
-		if err != nil {
-			continue
+		if err == nil {
+			for k := range elboDraws {
+				elboLQ[k] = approx.Draw(rng, elboDraws[k])
+			}
+			if evalErr = evalAll(f, s.Batch, elboDraws, elboLP, grad); evalErr != nil {
+				return evalErr
+			}
+			evals += s.ELBODraws
+			elbo := 0.0
+			for k, lp := range elboLP {
+				elbo += (lp - elboLQ[k]) / float64(s.ELBODraws)
+			}
+			if elbo > best.ELBO || best.Approx == nil && !math.IsNaN(elbo) {
+				best.Approx, best.ELBO, best.Iteration = approx, elbo, l
+			}
 		}
-		for k := range elboDraws {
-			elboLQ[k] = approx.Draw(rng, elboDraws[k])
+		if s.ELBOPatience > 0 && best.Approx != nil && l-best.Iteration >= s.ELBOPatience {
+			return errELBOPeaked
 		}
-		if err := evalAll(f, s.Batch, elboDraws, elboLP, grad); err != nil {
-			return nil, err
-		}
-		evals += s.ELBODraws
-		elbo := 0.0
-		for k, lp := range elboLP {
-			elbo += (lp - elboLQ[k]) / float64(s.ELBODraws)
-		}
-		if elbo > best.ELBO || best.Approx == nil && !math.IsNaN(elbo) {
-			best.Approx, best.ELBO, best.Iteration = approx, elbo, l
-		}
+		return nil
 	}
+	_, p, err := runLBFGS(f, init, s.Settings, rec)
+	if evalErr != nil {
+		return nil, evalErr
+	}
+	if p.unbound {
+		return nil, fmt.Errorf("%w: the log density reached +Inf", ErrNoMode)
+	}
+	if err != nil && !errors.Is(err, errELBOPeaked) && len(rec.xs) < 2 {
+		return nil, err
+	}
+	if len(rec.xs) == 0 {
+		return nil, errors.New("the L-BFGS path is empty")
+	}
+	best.Iterations = len(rec.xs) - 1
+	evals += p.evals
 	if best.Approx == nil || math.IsInf(best.ELBO, -1) || math.IsNaN(best.ELBO) {
 		return nil, errors.New("no approximation along the path has a finite ELBO (every draw fell outside the support)")
 	}
@@ -360,6 +380,10 @@ func SinglePath(f LogDensity, init []float64, s PathfinderSettings, rng *rand.Ra
 	best.Evals = evals + s.Draws
 	return best, nil
 }
+
+// errELBOPeaked stops a path's L-BFGS run once the ELBO has not improved for ELBOPatience
+// iterations.
+var errELBOPeaked = errors.New("the ELBO has stopped improving")
 
 // evalAll writes log p of every point into lps (NaN as −Inf), by batch when given.
 func evalAll(f LogDensity, batch func([][]float64, []float64) error, points [][]float64, lps, grad []float64) error {

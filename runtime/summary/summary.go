@@ -259,3 +259,24 @@ func list(names []string) string {
 	}
 	return fmt.Sprintf("%v and %d more", names[:show], len(names)-show)
 }
+
+// Problems lists what the verdict would name (none: the run is clean), as Print words them.
+func Problems(rows []Row, run Run) []string { return judge(rows, run).problems }
+
+// MinESS returns the smallest bulk- and tail-ESS over every quantity but lp__ (NaN ESS, of a
+// quantity that does not vary, is left out), as --target-ess judges them.
+func MinESS(rows []Row) (bulk, tail float64) {
+	bulk, tail = math.Inf(1), math.Inf(1)
+	for _, r := range rows {
+		if r.Name == "lp__" {
+			continue
+		}
+		if !math.IsNaN(r.EssBulk) {
+			bulk = math.Min(bulk, r.EssBulk)
+		}
+		if !math.IsNaN(r.EssTail) {
+			tail = math.Min(tail, r.EssTail)
+		}
+	}
+	return bulk, tail
+}
