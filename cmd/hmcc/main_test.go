@@ -175,7 +175,11 @@ func TestSamplersMatchStan(t *testing.T) {
 		{"eight_schools", "eight_schools", false, []string{"--chains", "16", "--sampler", "chees"}},
 		{"eight_schools", "eight_schools", false, []string{"--chains", "4", "--sampler", "nuts", "--target-accept", "0.95"}},
 		{"kidiq", "kidiq", false, []string{"--chains", "4", "--sampler", "nuts"}},
-		{"sparse_logistic", "german_credit", true, []string{"--chains", "4", "--sampler", "hmc"}},
+		// Target accept 0.95 for static HMC on the horseshoe: at the default 0.8 its few divergences
+		// (0 to 10 per run) cost the heavy tail of the local scales: lambda[13]'s mean over ten
+		// runs (seeds 4 to 8, 0.8 and 0.9) was 0.380 against Stan's 0.3995 (3 standard errors of
+		// that mean); at 0.95 five seeds averaged 0.398.
+		{"sparse_logistic", "german_credit", true, []string{"--chains", "4", "--sampler", "hmc", "--target-accept", "0.95"}},
 		{"sparse_logistic", "breast_cancer", true, []string{"--chains", "4", "--sampler", "hmc"}},
 		// Seed 5 here: at seed 4 one of the four NUTS chains spends the run in the horseshoe's
 		// funnel (147 divergences, R-hat 1.055), as 1 of seeds 4 to 10 does.
@@ -203,7 +207,9 @@ func TestSamplersMatchStan(t *testing.T) {
 		{"mvn", "mvn", false, []string{"--chains", "4", "--sampler", "nuts"}},
 		{"mvn", "mvn", false, []string{"--chains", "16", "--sampler", "chees"}},
 		{"gp_poisson", "gp_poisson", false, []string{"--chains", "4", "--sampler", "nuts", "--target-accept", "0.95"}},
-		{"radon_correlated", "radon_mn", false, []string{"--chains", "16", "--sampler", "chees"}},
+		// 3000 draws: ChEES mixes the slopes' scale tau[2] slowly here (bulk-ESS about 0.1 per
+		// draw), and at 1000 draws per chain its split R-hat sat at 1.011 to 1.020 on seeds 4 to 6.
+		{"radon_correlated", "radon_mn", false, []string{"--chains", "16", "--sampler", "chees", "--draws", "3000"}},
 		{"radon_correlated", "radon_mn", true, []string{"--chains", "4", "--sampler", "nuts"}},
 	}
 	for _, c := range cases {

@@ -249,6 +249,17 @@ func TestResumeRefusesBadInput(t *testing.T) {
 	if code, out, errs := hmcc(t, "run", "--resume", dir, model, data, "--chains", "4", "--quiet"); code != 0 || !strings.Contains(out, "RESUMED: draws 1 to ") {
 		t.Fatalf("resume: exit %d\n%s%s", code, out, errs)
 	}
+	// Runs whose length is decided as they go cannot be continued exactly.
+	for _, flags := range [][]string{{"--warmup", "auto"}, {"--target-ess", "400"}} {
+		d := filepath.Join(work, "adaptive"+flags[0])
+		args := append([]string{"run", model, data, "--chains", "4", "--draws", "50", "--output-dir", d, "--quiet"}, flags...)
+		cmd, _, _ := startPaused(t, bin, "sampling:20", args...)
+		cmd.Process.Kill()
+		cmd.Wait()
+		if code, _, errs := hmcc(t, "run", "--resume", d); code != 2 || !strings.Contains(errs, "cannot be continued exactly") || !strings.Contains(errs, flags[0]) {
+			t.Errorf("resume of a %s run: exit %d: %s", flags[0], code, errs)
+		}
+	}
 	// A run stopped in warmup before writing anything (no --save-warmup) left nothing to resume.
 	dir2 := filepath.Join(work, "out2")
 	cmd, _, _ = startPaused(t, bin, "warmup:20", "run", model, data, "--chains", "4", "--warmup", "100", "--draws", "50", "--output-dir", dir2, "--quiet")
