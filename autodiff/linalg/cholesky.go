@@ -243,59 +243,47 @@ func (s *Scratch) get(n int) []float64 {
 }
 
 // SolveLower writes x = l⁻¹ b for each chain: l is K×K lower triangular, b and x are K×M.
-func SolveLower(C, K, M int, l, b, x []float64) {
-	checkBatch("triangular factor", l, K*K, C)
-	checkBatch("right-hand side", b, K*M, C)
-	checkBatch("solution", x, K*M, C)
-	for c := 0; c < C; c++ {
-		xc := at(x, K*M, c)
-		copy(xc, at(b, K*M, c))
-		solveLower(K, M, at(l, K*K, c), xc)
-	}
-}
+func SolveLower(C, K, M int, l, b, x []float64) { solveEach(C, K, M, l, b, x, solveLower) }
 
 // SolveLowerRev adds the reverse mode of SolveLower: with W = l⁻ᵀ gx, gb += W and
 // gl += −lower(W xᵀ). gl or gb may be nil when that gradient is not wanted; sc may be nil.
 func SolveLowerRev(C, K, M int, l, x, gx, gl, gb []float64, sc *Scratch) {
-	w := sc.get(K * M)
-	for c := 0; c < C; c++ {
-		lc, xc := at(l, K*K, c), at(x, K*M, c)
-		copy(w, at(gx, K*M, c))
-		solveLowerT(K, M, lc, w)
-		if gb != nil {
-			addTo(at(gb, K*M, c), w)
-		}
-		if gl != nil {
-			subOuterLower(K, M, w, xc, at(gl, K*K, c))
-		}
-	}
+	solveEachRev(C, K, M, l, x, gx, gl, gb, sc, solveLowerT, func(w, xc, glc []float64) { subOuterLower(K, M, w, xc, glc) })
 }
 
 // SolveLowerT writes x = l⁻ᵀ b for each chain: l is K×K lower triangular, b and x are K×M.
-func SolveLowerT(C, K, M int, l, b, x []float64) {
+func SolveLowerT(C, K, M int, l, b, x []float64) { solveEach(C, K, M, l, b, x, solveLowerT) }
+
+// SolveLowerTRev adds the reverse mode of SolveLowerT: with W = l⁻¹ gx, gb += W and
+// gl += −lower(x Wᵀ).
+func SolveLowerTRev(C, K, M int, l, x, gx, gl, gb []float64, sc *Scratch) {
+	solveEachRev(C, K, M, l, x, gx, gl, gb, sc, solveLower, func(w, xc, glc []float64) { subOuterLower(K, M, xc, w, glc) })
+}
+
+// solveEach applies one chain's in-place triangular solve to every chain of the batch.
+func solveEach(C, K, M int, l, b, x []float64, solve func(K, M int, l, x []float64)) {
 	checkBatch("triangular factor", l, K*K, C)
 	checkBatch("right-hand side", b, K*M, C)
 	checkBatch("solution", x, K*M, C)
 	for c := 0; c < C; c++ {
 		xc := at(x, K*M, c)
 		copy(xc, at(b, K*M, c))
-		solveLowerT(K, M, at(l, K*K, c), xc)
+		solve(K, M, at(l, K*K, c), xc)
 	}
 }
 
-// SolveLowerTRev adds the reverse mode of SolveLowerT: with W = l⁻¹ gx, gb += W and
-// gl += −lower(x Wᵀ).
-func SolveLowerTRev(C, K, M int, l, x, gx, gl, gb []float64, sc *Scratch) {
+// solveEachRev is the reverse mode shared by both solves: W = adjoint(gx) (the other
+// solve), gb += W, and gl gets the outer product of W and x in the order the solve needs.
+func solveEachRev(C, K, M int, l, x, gx, gl, gb []float64, sc *Scratch, adjoint func(K, M int, l, x []float64), outer func(w, xc, glc []float64)) {
 	w := sc.get(K * M)
 	for c := 0; c < C; c++ {
-		lc, xc := at(l, K*K, c), at(x, K*M, c)
 		copy(w, at(gx, K*M, c))
-		solveLower(K, M, lc, w)
+		adjoint(K, M, at(l, K*K, c), w)
 		if gb != nil {
 			addTo(at(gb, K*M, c), w)
 		}
 		if gl != nil {
-			subOuterLower(K, M, xc, w, at(gl, K*K, c))
+			outer(w, at(x, K*M, c), at(gl, K*K, c))
 		}
 	}
 }
