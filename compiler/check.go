@@ -706,6 +706,26 @@ func (c *checker) call(e *lang.Call, sp ir.Span) ir.Expr {
 	return ir.NewUnary(sp, f, x)
 }
 
+// callArgs checks a call's arguments when it takes exactly want of them (words says how many,
+// for the message): nil after reporting a wrong count, or when an argument did not check (every
+// argument is checked either way, so its own errors are reported too).
+func (c *checker) callArgs(e *lang.Call, start, nameEnd diag.Pos, want int, words string) []ir.Expr {
+	if len(e.Args) != want {
+		c.add(errReductionArity(start, nameEnd, e.Func, words, len(e.Args)))
+		for _, a := range e.Args {
+			c.expr(a)
+		}
+		return nil
+	}
+	args := make([]ir.Expr, len(e.Args))
+	for i, a := range e.Args {
+		if args[i] = c.expr(a); args[i] == nil {
+			return nil
+		}
+	}
+	return args
+}
+
 // reduction checks sum(x), mean(x) and dot(a, b), which reduce vectors to a scalar, and
 // transpose(M), which swaps a matrix's axes.
 func (c *checker) reduction(e *lang.Call, sp ir.Span, nameEnd diag.Pos) ir.Expr {
@@ -727,18 +747,9 @@ func (c *checker) reduction(e *lang.Call, sp ir.Span, nameEnd diag.Pos) ir.Expr 
 	if e.Func == "log_sum_exp" {
 		want = len(e.Args)
 	}
-	if len(e.Args) != want {
-		c.add(errReductionArity(start, nameEnd, e.Func, words, len(e.Args)))
-		for _, a := range e.Args {
-			c.expr(a)
-		}
+	args := c.callArgs(e, start, nameEnd, want, words)
+	if args == nil {
 		return nil
-	}
-	args := make([]ir.Expr, len(e.Args))
-	for i, a := range e.Args {
-		if args[i] = c.expr(a); args[i] == nil {
-			return nil
-		}
 	}
 	switch e.Func {
 	case "ifelse":

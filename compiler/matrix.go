@@ -34,19 +34,10 @@ func (c *checker) matCall(e *lang.Call, sp ir.Span, k ir.MatKind) ir.Expr {
 	start, _ := e.Span()
 	nameEnd := endOf(start, e.Func)
 	want := map[ir.MatKind]int{ir.DiagPreMultiply: 2, ir.AddDiag: 2, ir.GPExpQuadCov: 3, ir.CholeskyDecompose: 1}[k]
-	if len(e.Args) != want {
-		words := map[int]string{1: "one argument", 2: "two arguments", 3: "three arguments"}[want]
-		c.add(errReductionArity(start, nameEnd, e.Func, words, len(e.Args)))
-		for _, a := range e.Args {
-			c.expr(a)
-		}
+	words := map[int]string{1: "one argument", 2: "two arguments", 3: "three arguments"}[want]
+	args := c.callArgs(e, start, nameEnd, want, words)
+	if args == nil {
 		return nil
-	}
-	args := make([]ir.Expr, len(e.Args))
-	for i, a := range e.Args {
-		if args[i] = c.expr(a); args[i] == nil {
-			return nil
-		}
 	}
 	bad := func(i int, name, want string) ir.Expr {
 		as, ae := args[i].Span()
