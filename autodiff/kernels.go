@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/hmcc-dev/hmcc/autodiff/linalg"
 	"github.com/hmcc-dev/hmcc/autodiff/vmath"
 	"github.com/hmcc-dev/hmcc/dist"
 	"github.com/hmcc-dev/hmcc/ir"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
-	"gonum.org/v1/gonum/blas/blas64"
 	"gorgonia.org/tensor"
 )
 
@@ -299,18 +299,10 @@ func (k sliceKernel) backward(_ int, in []*tensor.Dense, _, g, dst *tensor.Dense
 	}
 }
 
-// gemm computes c = alpha·op(a)·op(b) + beta·c on row-major matrices. It is gonum's pure-Go
-// BLAS unless OpenBLAS is linked in (blas_openblas.go).
-var gemm = func(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	ta, tb := blas.NoTrans, blas.NoTrans
-	if transA {
-		ta = blas.Trans
-	}
-	if transB {
-		tb = blas.Trans
-	}
-	blas64.Implementation().Dgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-}
+// gemm computes c = alpha·op(a)·op(b) + beta·c on row-major matrices: gonum's pure-Go BLAS
+// (linalg's default, taken before linalg_ops.go's init points linalg.Gemm back here) unless
+// OpenBLAS is linked in (blas_openblas.go).
+var gemm = linalg.Gemm
 
 // matVecKernel multiplies a data matrix M [N,D] by every chain's vector V [B,D], giving [B,N]:
 // one matrix product for the whole batch. With single set, the products run in float32
