@@ -85,7 +85,8 @@ func excerpt(src []byte) string {
 func (cm *Model) CheckMemory(chains int) error {
 	m := cm.ir
 	const copies = 16
-	dim, avail := uint64(m.Dim()), availableMemory()
+	avail, byLimit := memoryBound()
+	dim := uint64(m.Dim())
 	if dim == 0 || avail == 0 || dim <= avail/8/copies/uint64(chains) {
 		return nil
 	}
@@ -97,7 +98,7 @@ func (cm *Model) CheckMemory(chains int) error {
 	}
 	need := float64(dim) * 8 * copies * float64(chains)
 	where := "available"
-	if left := addressSpaceLeft(); left > 0 && left == avail {
+	if byLimit {
 		where = "available under the address-space limit (ulimit -v; raise it or lift it)"
 	}
 	return UserError{fmt.Errorf("the model has %d unknowns (parameter %s alone has %d); %d chain(s) need at least %s of memory, more than the %s %s; check the sizes in the param declarations (and the data that bind them), or use fewer chains",
@@ -107,11 +108,19 @@ func (cm *Model) CheckMemory(chains int) error {
 // availableMemory is MemAvailable from /proc/meminfo, or what the address-space limit leaves
 // (ulimit -v) where that is less, or 0 when unknown.
 func availableMemory() uint64 {
-	avail := memAvailable()
-	if left := addressSpaceLeft(); left > 0 && (avail == 0 || left < avail) {
-		return left
-	}
+	avail, _ := memoryBound()
 	return avail
+}
+
+// memoryBound is availableMemory and whether the address-space limit is what bounds it. One
+// reading of both: what the limit leaves shrinks as the process grows, so a second reading
+// would not compare equal to the first.
+func memoryBound() (avail uint64, byLimit bool) {
+	avail = memAvailable()
+	if left := addressSpaceLeft(); left > 0 && (avail == 0 || left < avail) {
+		return left, true
+	}
+	return avail, false
 }
 
 // memAvailable is MemAvailable from /proc/meminfo, or 0 when unknown.
