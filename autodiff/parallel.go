@@ -3,7 +3,7 @@ package autodiff
 import (
 	"errors"
 	"fmt"
-	"sync"
+	goruntime "runtime"
 )
 
 // Parallel splits a batch of chains across several programs, each compiled for its own share of
@@ -14,17 +14,25 @@ type Parallel struct {
 	starts []int // first chain of each part
 	chains int
 	dim    int
-	// workers bounds the goroutines evaluating parts at once (0: one per part). Parts are
-	// assigned to workers statically, so which worker evaluates a part never changes a result.
-	workers int
+	// team evaluates the parts on at most as many goroutines as NewParallelWorkers allows (one
+	// per part by default); its members outlive a call, see team.
+	team *team
+	errs []error // each part's error in the current call
 }
 
-// NewParallel combines programs over consecutive blocks of chains.
+// NewParallel combines programs over consecutive blocks of chains, evaluated on one goroutine
+// per block.
 func NewParallel(parts []*Program) (*Parallel, error) {
+	return NewParallelWorkers(parts, 0)
+}
+
+// NewParallelWorkers is NewParallel evaluated on at most workers goroutines (0: one per block).
+// The goroutines stay between evaluations and end when the Parallel is collected.
+func NewParallelWorkers(parts []*Program, workers int) (*Parallel, error) {
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("internal error: no programs to combine")
 	}
-	p := &Parallel{parts: parts, dim: parts[0].Dim()}
+	p := &Parallel{parts: parts, dim: parts[0].Dim(), errs: make([]error, len(parts))}
 	for _, q := range parts {
 		if q.Dim() != p.dim {
 			return nil, fmt.Errorf("internal error: programs of different dimensions")
@@ -32,17 +40,17 @@ func NewParallel(parts []*Program) (*Parallel, error) {
 		p.starts = append(p.starts, p.chains)
 		p.chains += q.Chains()
 	}
+	if workers <= 0 || workers > len(parts) {
+		workers = len(parts)
+	}
+	p.setTeam(workers)
 	return p, nil
 }
 
-// NewParallelWorkers is NewParallel evaluated on at most workers goroutines.
-func NewParallelWorkers(parts []*Program, workers int) (*Parallel, error) {
-	p, err := NewParallel(parts)
-	if err != nil {
-		return nil, err
-	}
-	p.workers = workers
-	return p, nil
+// setTeam gives p a team of size goroutines whose members end when p is collected.
+func (p *Parallel) setTeam(size int) {
+	p.team = newTeam(size)
+	goruntime.AddCleanup(p, (*team).close, p.team)
 }
 
 // blockChains is the most chains evaluated as one batch by one goroutine (Blocks).
@@ -102,41 +110,13 @@ func (p *Parallel) LogDensityGradAround(theta, logp, grad []float64, before, aft
 	if len(p.parts) == 1 {
 		return part(0)
 	}
-	// The calling goroutine does the first worker's share itself rather than wait idle for it:
-	// one goroutine fewer to start and wake per evaluation. Which parts a worker takes is fixed,
-	// so who runs them changes no result.
-	var wg sync.WaitGroup
-	errs := make([]error, len(p.parts))
-	if p.workers > 0 && p.workers < len(p.parts) {
-		share := func(w int) {
-			for i := w; i < len(p.parts); i += p.workers {
-				errs[i] = part(i)
-			}
+	// Worker w takes parts w, w+n, w+2n, …: which parts a worker takes is fixed, so who runs
+	// them changes no result. The calling goroutine is worker 0.
+	n := p.team.size
+	p.team.run(func(w int) {
+		for i := w; i < len(p.parts); i += n {
+			p.errs[i] = part(i)
 		}
-		for w := 1; w < p.workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				share(w)
-			}()
-		}
-		share(0)
-		wg.Wait()
-		return errors.Join(errs...)
-	}
-	for i := 1; i < len(p.parts); i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = part(i)
-		}()
-	}
-	errs[0] = part(0)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	})
+	return errors.Join(p.errs...)
 }

@@ -1,0 +1,73 @@
+package autodiff
+
+import (
+	goruntime "runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Every member runs every job exactly once, and run returns only after all have finished: both
+// with spinning members and with members that always park (more members than processors), and
+// with gaps between jobs longer than spinFor, so that parked members must be woken.
+func TestTeamRunsEachJobOnEveryMember(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		size int
+		gap  time.Duration
+	}{
+		{"spinning", 2, 0},
+		{"parked after a gap", 2, 2 * spinFor},
+		{"more members than processors", goruntime.GOMAXPROCS(0) + 3, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tm := newTeam(tc.size)
+			defer tm.close()
+			if tc.size > goruntime.GOMAXPROCS(0) && tm.spin {
+				t.Fatal("a team larger than GOMAXPROCS spins")
+			}
+			counts := make([]atomic.Int64, tc.size)
+			var done atomic.Int64
+			const jobs = 300
+			for j := range jobs {
+				tm.run(func(m int) {
+					counts[m].Add(1)
+					if m != 0 {
+						time.Sleep(time.Duration(j%3) * 10 * time.Microsecond) // members finish after the caller
+					}
+					done.Add(1)
+				})
+				if got := done.Load(); got != int64((j+1)*tc.size) {
+					t.Fatalf("job %d: run returned after %d member-jobs, want %d", j, got, (j+1)*tc.size)
+				}
+				if tc.gap > 0 && j%50 == 0 {
+					time.Sleep(tc.gap)
+				}
+			}
+			for m := range counts {
+				if c := counts[m].Load(); c != jobs {
+					t.Errorf("member %d ran %d jobs, want %d", m, c, jobs)
+				}
+			}
+		})
+	}
+}
+
+// A Parallel's members end when it is collected: without it, every compiled model would leave
+// goroutines behind.
+func TestTeamEndsWithItsParallel(t *testing.T) {
+	before := goruntime.NumGoroutine()
+	for range 20 {
+		p := &Parallel{}
+		p.setTeam(3)
+		p.team.run(func(int) {})
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for goruntime.NumGoroutine() > before+2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines before, %d after the Parallels were dropped", before, goruntime.NumGoroutine())
+		}
+		goruntime.GC()
+		time.Sleep(20 * time.Millisecond)
+	}
+}
