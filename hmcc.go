@@ -22,6 +22,10 @@ import (
 type Model struct {
 	ir  *ir.Model
 	src string
+	// dataSums are the SHA-256 digests of the data inputs, in the order given, each taken as
+	// the input was read (Data.read): the one hash of each that headers and checkpoints record.
+	dataSums [][sha256.Size]byte
+	srcSum   [sha256.Size]byte // of src, taken once
 
 	outOnce sync.Once // compiles out, the reported quantities' program, on first use
 	out     *compiler.CompiledOutputs
@@ -50,14 +54,15 @@ func Compile(name, src string, data ...Data) (*Model, error) {
 		return nil, err
 	}
 	if len(data) == 0 {
-		return &Model{ir: m, src: src}, compiler.CheckConstants(m)
+		return &Model{ir: m, src: src, srcSum: sha256.Sum256([]byte(src))}, compiler.CheckConstants(m)
 	}
 	if avail := availableMemory(); avail > 0 {
 		dataset.MaxBytes = int64(avail)
 	}
 	inputs := make([]compiler.Input, len(data))
+	sums := make([][sha256.Size]byte, len(data))
 	for i, d := range data {
-		if inputs[i], err = d.read(); err != nil {
+		if inputs[i], sums[i], err = d.read(); err != nil {
 			return nil, err
 		}
 	}
@@ -68,7 +73,7 @@ func Compile(name, src string, data ...Data) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	cm := &Model{ir: bound, src: src}
+	cm := &Model{ir: bound, src: src, dataSums: sums, srcSum: sha256.Sum256([]byte(src))}
 	return cm, cm.CheckMemory(1)
 }
 
@@ -115,34 +120,46 @@ func (m *Model) Source() string { return m.src }
 // reads a file: a leading UTF-8 byte-order mark removed), which chain files record
 // (# hmcc_model_hash) so that shards of different models are not merged.
 func (m *Model) SourceHash() string {
-	h := sha256.Sum256([]byte(m.src))
-	return "sha256:" + hex.EncodeToString(h[:])
+	return "sha256:" + hex.EncodeToString(m.srcSum[:])
 }
 
-// DataHash is "sha256:" and the hex SHA-256 of the bytes of the data files at paths, read in
-// the order given (one stream: for a single file, what sha256sum prints), which chain files
-// record (# hmcc_data_hash). No paths give the hash of nothing. Data that cannot be read
-// twice (a pipe, standard input) has no hash: DataHash returns "none" for it rather than
-// wait on the pipe.
+// DataHashes are "sha256:" and the hex SHA-256 of each data input, in the order Compile got
+// them, each computed while the input was read for parsing (for a file: what sha256sum prints).
+// Resume checkpoints record them.
+func (m *Model) DataHashes() []string {
+	out := make([]string, len(m.dataSums))
+	for i, s := range m.dataSums {
+		out[i] = "sha256:" + hex.EncodeToString(s[:])
+	}
+	return out
+}
+
+// DataHash is DataHashes joined by commas, which chain files record (# hmcc_data_hash) so that
+// shards of different data are not merged: for one data file, "sha256:" and what sha256sum
+// prints for it. Empty for a model compiled without data.
+func (m *Model) DataHash() string { return strings.Join(m.DataHashes(), ",") }
+
+// DataHash is the hmcc_data_hash of the data files at paths, as Model.DataHash gives it for a
+// model compiled with them: each file's "sha256:" hash, joined by commas.
+//
+// Deprecated: it reads every file again; Model.DataHash has the hashes taken when Compile read
+// the data.
 func DataHash(paths ...string) (string, error) {
-	h := sha256.New()
+	var hs []string
 	for _, p := range paths {
-		if st, err := os.Stat(p); err != nil {
-			return "", err
-		} else if !st.Mode().IsRegular() {
-			return "none", nil
-		}
 		f, err := os.Open(p)
 		if err != nil {
 			return "", err
 		}
+		h := sha256.New()
 		_, err = io.Copy(h, f)
 		f.Close()
 		if err != nil {
 			return "", fmt.Errorf("reading %s: %w", p, err)
 		}
+		hs = append(hs, "sha256:"+hex.EncodeToString(h.Sum(nil)))
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	return strings.Join(hs, ","), nil
 }
 
 // Params are the model's parameter names, in declaration order.
@@ -164,39 +181,51 @@ func (m *Model) Names() []string { return compiler.OutputNames(m.ir) }
 
 // Data is one data input of Compile: a CSV table or a JSON object of named values.
 type Data struct {
-	read func() (compiler.Input, error)
+	// read parses the input, hashing its bytes as they are read (each input is read once).
+	read func() (compiler.Input, [sha256.Size]byte, error)
 }
 
 // File reads the data file at path: JSON when its name ends in .json or its text starts with
 // "{", else CSV.
 func File(path string) Data {
-	return Data{read: func() (in compiler.Input, err error) {
+	return Data{read: func() (in compiler.Input, sum [sha256.Size]byte, err error) {
 		in.Name = compiler.InputName(path)
-		if dataset.IsJSON(path) {
-			in.JSON, err = dataset.ReadJSON(path)
-		} else {
-			in.Table, err = dataset.Read(path)
+		f, err := dataset.ReadFile(path)
+		if err != nil {
+			return in, sum, err
 		}
-		return in, err
+		in.Table, in.JSON = f.Table, f.JSON
+		return in, f.SHA256, nil
 	}}
+}
+
+// hashing hashes what is read from r.
+func hashing(r io.Reader) (io.Reader, func() [sha256.Size]byte) {
+	h := sha256.New()
+	return io.TeeReader(r, h), func() (s [sha256.Size]byte) {
+		h.Sum(s[:0])
+		return s
+	}
 }
 
 // CSV reads a CSV table from r; name stands for the file name (a model's from "name" and
 // messages use it).
 func CSV(name string, r io.Reader) Data {
-	return Data{read: func() (in compiler.Input, err error) {
+	return Data{read: func() (in compiler.Input, sum [sha256.Size]byte, err error) {
 		in.Name = compiler.InputName(name)
-		in.Table, err = dataset.ReadFrom(name, r)
-		return in, err
+		tr, sumOf := hashing(r)
+		in.Table, err = dataset.ReadFrom(name, tr)
+		return in, sumOf(), err
 	}}
 }
 
 // JSON reads a JSON object of named values from r, as File does a .json file.
 func JSON(name string, r io.Reader) Data {
-	return Data{read: func() (in compiler.Input, err error) {
+	return Data{read: func() (in compiler.Input, sum [sha256.Size]byte, err error) {
 		in.Name = compiler.InputName(name)
-		in.JSON, err = dataset.ReadJSONFrom(name, r)
-		return in, err
+		tr, sumOf := hashing(r)
+		in.JSON, err = dataset.ReadJSONFrom(name, tr)
+		return in, sumOf(), err
 	}}
 }
 
@@ -206,8 +235,8 @@ func JSON(name string, r io.Reader) Data {
 func Values(name string, values map[string]any) Data {
 	b, err := json.Marshal(values)
 	if err != nil {
-		return Data{read: func() (compiler.Input, error) {
-			return compiler.Input{}, UserError{fmt.Errorf("%s: the values cannot be written as JSON data: %w", name, err)}
+		return Data{read: func() (compiler.Input, [sha256.Size]byte, error) {
+			return compiler.Input{}, [sha256.Size]byte{}, UserError{fmt.Errorf("%s: the values cannot be written as JSON data: %w", name, err)}
 		}}
 	}
 	return JSON(name, bytes.NewReader(b))

@@ -103,6 +103,9 @@ func newSink(m *Model, t Target, cfg Config, superchains int, columns []string) 
 		if h.ModelHash == "" {
 			h.ModelHash = m.SourceHash()
 		}
+		if h.DataHash == "" { // the hashes Compile took as it read the data
+			h.DataHash = m.DataHash()
+		}
 		h.TargetAccept, h.PathLength, h.Engine, h.MaxDepth = cfg.TargetAccept, cfg.PathLength, engine(cfg.Sampler), cfg.MaxTreeDepth
 		h.Thin, h.SaveWarmup, h.Sampler, h.MaxSteps = cfg.Thin, o.SaveWarmup, cfg.Sampler, cfg.MaxSteps
 		h.Chains, h.Threads, h.Superchains, h.Device, h.Precision, h.LogDensity = t.Chains, t.Threads, superchains, t.Device, t.Precision, lpNote

@@ -174,6 +174,17 @@ func TestSummaryRefusesForeignShards(t *testing.T) {
 	}{
 		{"model", edit("hmcc_model_hash", "sha256:cccc"), []string{"shard1/output_1.csv and ", "shard2/output_5.csv: their model (hmcc_model_hash) differs (sha256:aaaa and sha256:cccc), so they are not shards of one run", "rerun the odd shard with the others' settings, or summarise each run alone"}},
 		{"data", edit("hmcc_data_hash", "sha256:cccc"), []string{"their data (hmcc_data_hash) differs (sha256:bbbb and sha256:cccc)"}},
+		// One hash for two data files: an hmcc before one hash per input.
+		{"old data hash", func(t *testing.T, dirs []string) []string {
+			for i, d := range dirs {
+				files, _ := filepath.Glob(filepath.Join(d, "output_*.csv"))
+				for _, f := range files {
+					setHeader(t, f, "file", "a.csv,b.csv")
+					setHeader(t, f, "hmcc_data_hash", []string{"sha256:bbbb", "sha256:bbbb,sha256:cccc"}[i])
+				}
+			}
+			return dirs
+		}, []string{"one was written by an hmcc that recorded one hash of all its data files together", "rerun the older shards with this hmcc"}},
 		{"seed", edit("seed", "7"), []string{"their seed differs (1 and 7)"}},
 		{"sampler", edit("hmcc_sampler", "nuts"), []string{"their sampler differs (chees and nuts)"}},
 		{"draws", edit("num_samples", "31"), []string{"their draws (num_samples) differs (30 and 31)"}},

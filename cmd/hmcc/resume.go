@@ -115,9 +115,10 @@ func fieldIndex(v reflect.Value, target reflect.Value) int {
 	return -1
 }
 
-// inputs lists the files the run reads, with their content's hash: the model's source (src,
-// as read, so standard input too), the data files, and the --init and --metric-file files.
-func (r *runCmd) inputs(src string) ([]hmcclib.Input, error) {
+// inputs lists the files the run reads, with their content's hash: the model's source (as
+// read, so standard input too) and the data files, hashed by Compile as it read them (the
+// hashes the chain files' headers record), and the --init and --metric-file files.
+func (r *runCmd) inputs(m *hmcclib.Model) ([]hmcclib.Input, error) {
 	abs := func(p string) string {
 		if p == "-" {
 			return p
@@ -127,7 +128,16 @@ func (r *runCmd) inputs(src string) ([]hmcclib.Input, error) {
 		}
 		return p
 	}
-	ins := []hmcclib.Input{{Role: "model", Path: abs(r.Model), SHA256: hmcclib.HashBytes([]byte(src))}}
+	hex := func(h string) string { return strings.TrimPrefix(h, "sha256:") } // as checkpoints record it
+	ins := []hmcclib.Input{{Role: "model", Path: abs(r.Model), SHA256: hex(m.SourceHash())}}
+	files := append([]string{r.Data}, r.More...)
+	sums := m.DataHashes()
+	if len(sums) != len(files) {
+		return nil, fmt.Errorf("internal error: %d data files, %d hashes", len(files), len(sums))
+	}
+	for i, p := range files {
+		ins = append(ins, hmcclib.Input{Role: "data", Path: abs(p), SHA256: hex(sums[i])})
+	}
 	add := func(role, path string) error {
 		h, err := hmcclib.HashFile(path)
 		if err != nil {
@@ -135,11 +145,6 @@ func (r *runCmd) inputs(src string) ([]hmcclib.Input, error) {
 		}
 		ins = append(ins, hmcclib.Input{Role: role, Path: abs(path), SHA256: h})
 		return nil
-	}
-	for _, p := range append([]string{r.Data}, r.More...) {
-		if err := add("data", p); err != nil {
-			return nil, err
-		}
 	}
 	if r.Init != "" && r.Init != "pathfinder" && r.Init != "uniform" {
 		if err := add("init", r.Init); err != nil {

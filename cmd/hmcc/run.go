@@ -123,7 +123,7 @@ func (r *runCmd) Run(e *env, kctx *kong.Context) error {
 	if err != nil {
 		return err
 	}
-	inputs, err := r.inputs(e.src)
+	inputs, err := r.inputs(m)
 	if err != nil {
 		return err
 	}
@@ -168,13 +168,9 @@ func (r *runCmd) Run(e *env, kctx *kong.Context) error {
 			return hmcclib.UserError{Err: err}
 		}
 	}
-	dataHash, err := hmcclib.DataHash(append([]string{r.Data}, r.More...)...)
-	if err != nil {
-		return hmcclib.IOError{Err: fmt.Errorf("hashing the data for the chain files' headers: %w", err)}
-	}
 	cfg.Output = &hmcclib.Output{Dir: out, SaveWarmup: r.SaveWarmup, SaveMetric: r.SaveMetric, Header: cmdstan.Config{
 		Model: filepath.Base(r.Model), DataFile: strings.Join(append([]string{r.Data}, r.More...), ","),
-		Version: version, MetricFile: r.MetricFile, Init: r.Init, DataHash: dataHash}}
+		Version: version, MetricFile: r.MetricFile, Init: r.Init}} // the hashes: the model's (sink)
 	cfg.Output.Resumable = &hmcclib.Resumable{Settings: settings, Inputs: inputs, Every: r.CheckpointEvery, From: ck}
 	if ck != nil { // the headers as the run wrote them, whatever the paths are now
 		h := &cfg.Output.Header

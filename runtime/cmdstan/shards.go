@@ -167,6 +167,12 @@ func ReadShards(dirs []string) (*Merged, error) {
 	return m, nil
 }
 
+// oneHashOfMany reports a header of an hmcc that hashed several data files as one stream (it
+// has one hash for a list of data files), whose hash cannot be compared with one per file.
+func oneHashOfMany(cfg map[string]string) bool {
+	return strings.Contains(cfg["file"], ",") && cfg["hmcc_data_hash"] != "" && !strings.Contains(cfg["hmcc_data_hash"], ",")
+}
+
 // sameRun refuses two shards whose headers differ in a setting the shards of one run share.
 func sameRun(a, b *Shard) error {
 	fa, fb := a.Files[0], b.Files[0]
@@ -175,6 +181,10 @@ func sameRun(a, b *Shard) error {
 		vb, okb := fb.Config[s.key]
 		if va == vb {
 			continue
+		}
+		if s.key == "hmcc_data_hash" && (oneHashOfMany(fa.Config) || oneHashOfMany(fb.Config)) {
+			return fmt.Errorf("cannot merge %s and %s: one was written by an hmcc that recorded one hash of all its data files together (hmcc_data_hash %s and %s), so their data cannot be compared; rerun the older shards with this hmcc (the same settings give the same draws on the same build)",
+				a.Paths[0], b.Paths[0], va, vb)
 		}
 		show := func(v string, ok bool) string {
 			if !ok || v == "" {
