@@ -24,35 +24,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-need=()
-[ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/cblas.h ] || need+=(libopenblas-dev)
-Rscript -e 'suppressMessages({library(rstan); library(posterior)})' >/dev/null 2>&1 || need+=(r-cran-rstan r-cran-posterior)
-[ -x /usr/bin/time ] || need+=(time)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing ${need[*]} from Debian..." >&2
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+source bench/lib/stan.sh
+stan_install
 mkdir -p bin bench/results docs/img
 go build -o bin/hmcc ./cmd/hmcc
 
 models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(german_credit eight_schools)
 read -r -a chain_counts <<< "${CHAINS:-4 64}"
-files() { # model → hmcc model file and data file
-  case "$1" in
-    german_credit) echo "models/sparse_logistic.model models/german_credit.csv" ;;
-    breast_cancer) echo "models/sparse_logistic.model models/breast_cancer.csv" ;;
-    eight_schools) echo "models/eight_schools.model models/eight_schools.csv" ;;
-    kidiq) echo "models/kidiq.model models/kidiq.csv" ;;
-    radon) echo "models/radon.model models/radon_mn.csv" ;;
-    radon_correlated) echo "models/radon_correlated.model models/radon_mn.csv" ;;
-    gp_poisson) echo "models/gp_poisson.model models/gp_poisson.csv" ;;
-    *) echo "unknown model $1 (german_credit, breast_cancer, eight_schools, kidiq, radon, radon_correlated, gp_poisson)" >&2; exit 2 ;;
-  esac
-}
-get() { sed -n "s/^$1=//p" "$2" | tail -1; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3g", a / b; else print "nan" }'; }
 
 work=$(mktemp -d)
@@ -63,15 +42,14 @@ echo
 echo "| model | run | wall s | gradients/s | min bulk-ESS | min bulk-ESS/s | max R-hat | first draw s | peak MB |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for model in "${models[@]}"; do
-  read -r mfile dfile <<< "$(files "$model")"
+  files=$(model_files "$model")
+  read -r mfile dfile <<< "$files"
   d="$work/$model"; mkdir -p "$d"
-  Rscript bench/stan/compare_stan.R compile "$model" "$d" > "$d/compile.txt" 2> "$d/compile.err" || { cat "$d/compile.err" >&2; exit 1; }
-  Rscript bench/stan/compare_stan.R sample "$model" "$d" > "$d/stan.txt" 2> "$d/stan.err" || { cat "$d/stan.err" >&2; exit 1; }
-  # Memory from a second run: polling the process tree would slow the timed one.
-  bench/peak_rss.sh Rscript bench/stan/compare_stan.R sample "$model" "$d" > /dev/null 2> "$d/stanmem.err" || { cat "$d/stanmem.err" >&2; exit 1; }
+  stan_compile "$model" "$d"
+  stan_sample "$model" "$d"
+  s_peak=$(stan_peak_mb "$model" "$d")
   compile=$(get compile_s "$d/compile.txt"); s_wall=$(get sampling_s "$d/stan.txt"); s_grads=$(get gradients "$d/stan.txt")
   s_ess=$(get min_bulk_ess "$d/stan.txt"); s_rhat=$(get max_rhat "$d/stan.txt"); s_first=$(get first_draw_s "$d/stan.txt")
-  s_peak=$(get peak_rss_mb "$d/stanmem.err")
   s_rate=$(div "$s_grads" "$s_wall"); s_essps=$(div "$s_ess" "$s_wall")
   [ "$model" = german_credit ] && stan_grad_rate=$s_rate
   printf "| %s | Stan NUTS, 4 chains (compile %.1f s) | %.1f | %.0f | %.0f | %.1f (%.1f with compile) | %.4f | %.2f (%.1f with compile) | %s |\n" \

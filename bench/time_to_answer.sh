@@ -9,27 +9,18 @@
 #   bench/time_to_answer.sh [MODEL...]          (default: german_credit breast_cancer eight_schools radon)
 #   HMCC_ARGS="--warmup auto" CHAINS="4 64" bench/time_to_answer.sh german_credit
 #
-# Prints one Markdown row per model and hmcc chain count. Needs Debian's r-cran-rstan and
-# r-cran-posterior (bench/compare.sh installs them).
+# Prints one Markdown row per model and hmcc chain count. Installs what it needs from Debian
+# (r-cran-rstan, r-cran-posterior; bench/lib/stan.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/stan.sh
+stan_install
 mkdir -p bin
 go build -o bin/hmcc ./cmd/hmcc
 target=${TARGET:-1000}
 models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(german_credit breast_cancer eight_schools radon)
 read -r -a chain_counts <<< "${CHAINS:-4}"
-files() {
-  case "$1" in
-    german_credit) echo "models/sparse_logistic.model models/german_credit.csv" ;;
-    breast_cancer) echo "models/sparse_logistic.model models/breast_cancer.csv" ;;
-    eight_schools) echo "models/eight_schools.model models/eight_schools.csv" ;;
-    kidiq) echo "models/kidiq.model models/kidiq.csv" ;;
-    radon) echo "models/radon.model models/radon_mn.csv" ;;
-    *) echo "unknown model $1 (german_credit, breast_cancer, eight_schools, kidiq, radon)" >&2; exit 2 ;;
-  esac
-}
-get() { sed -n "s/^$1=//p" "$2" | tail -1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC'); target min bulk-ESS $target"
@@ -37,13 +28,14 @@ echo
 echo "| model | Stan: compile s + sampling s (draws/chain, min bulk-ESS, max R-hat) | hmcc run | hmcc wall s (draws/chain, min bulk-ESS, verdict) | Stan ÷ hmcc |"
 echo "|---|---|---|---|---|"
 for model in "${models[@]}"; do
-  read -r mfile dfile <<< "$(files "$model")"
+  files=$(model_files "$model")
+  read -r mfile dfile <<< "$files"
   d="$work/$model"; mkdir -p "$d"
-  Rscript bench/stan/compare_stan.R compile "$model" "$d" > "$d/compile.txt" 2> "$d/compile.err" || { cat "$d/compile.err" >&2; exit 1; }
+  stan_compile "$model" "$d"
   compile=$(get compile_s "$d/compile.txt")
   draws=1000
   for try in 1 2 3 4; do
-    Rscript bench/stan/compare_stan.R sample "$model" "$d" "$draws" > "$d/stan.txt" 2> "$d/stan.err" || { cat "$d/stan.err" >&2; exit 1; }
+    stan_sample "$model" "$d" "$draws"
     ess=$(get min_bulk_ess "$d/stan.txt"); rhat=$(get max_rhat "$d/stan.txt")
     if awk -v e="$ess" -v r="$rhat" -v t="$target" 'BEGIN { exit !(e >= t && r <= 1.01) }'; then break; fi
     draws=$(awk -v e="$ess" -v n="$draws" -v t="$target" 'BEGIN { m = (e > 0 ? n * t / e * 1.1 : 2 * n); if (m < 1.5 * n) m = 1.5 * n; printf "%d", m + 0.5 }')

@@ -20,8 +20,14 @@ func (g *gaussian) Chains() int { return g.chains }
 func (g *gaussian) Dim() int    { return len(g.scales) }
 func (g *gaussian) LogDensityGrad(theta, logp, grad []float64) error {
 	g.evals++
+	g.chainsFrom(0, g.chains, theta, logp, grad)
+	return nil
+}
+
+// chainsFrom evaluates chains [lo, hi) only.
+func (g *gaussian) chainsFrom(lo, hi int, theta, logp, grad []float64) {
 	n := len(g.scales)
-	for c := 0; c < g.chains; c++ {
+	for c := lo; c < hi; c++ {
 		lp := 0.0
 		for i, s := range g.scales {
 			x := theta[c*n+i]
@@ -30,7 +36,6 @@ func (g *gaussian) LogDensityGrad(theta, logp, grad []float64) error {
 		}
 		logp[c] = lp
 	}
-	return nil
 }
 
 type memorySink struct {

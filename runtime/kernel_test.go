@@ -10,21 +10,13 @@ type blockGaussian struct {
 }
 
 func (g *blockGaussian) LogDensityGradAround(theta, logp, grad []float64, before, after func(lo, hi int)) error {
-	n := len(g.scales)
+	g.evals++
 	for lo := 0; lo < g.chains; lo += g.block {
 		hi := min(lo+g.block, g.chains)
 		if before != nil {
 			before(lo, hi)
 		}
-		for c := lo; c < hi; c++ {
-			lp := 0.0
-			for i, s := range g.scales {
-				x := theta[c*n+i]
-				lp -= x * x / (2 * s * s)
-				grad[c*n+i] = -x / (s * s)
-			}
-			logp[c] = lp
-		}
+		g.chainsFrom(lo, hi, theta, logp, grad)
 		if after != nil {
 			after(lo, hi)
 		}

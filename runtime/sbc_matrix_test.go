@@ -5,14 +5,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/hmcc-dev/hmcc/dist"
 	"github.com/hmcc-dev/hmcc/runtime"
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // lkjSBC is a multivariate normal with unknown mean, scales and LKJ correlation (issue 15): the
@@ -86,50 +84,6 @@ func TestSBCLKJ(t *testing.T) {
 		thin                  = 4
 		bins                  = 10
 	)
-	rng := rand.New(rand.NewPCG(2026, 15))
-	ranks := map[string][]int{}
-	for rep := 0; rep < reps; rep++ {
-		truth, csv := lkjSBC.simulate(rng)
-		x := sampleModel(t, lkjSBC.source, csv, runtime.Config{Sampler: "nuts", Warmup: warmup, Draws: draws,
-			Seed: uint64(rep + 1), TargetAccept: 0.9, PathLength: 2}, chains)
-		for name, v := range truth {
-			d, ok := x[name]
-			if !ok {
-				t.Fatalf("no output %s", name)
-			}
-			r := 0
-			for i := 0; i < len(d); i++ { // draws interleaved by chain: thin each chain, rank them all
-				if (i/chains)%thin == 0 && d[i] < v {
-					r++
-				}
-			}
-			ranks[name] = append(ranks[name], r)
-		}
-	}
-	L := chains * draws / thin
-	names := make([]string, 0, len(ranks))
-	for n := range ranks {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		counts := make([]float64, bins)
-		for _, r := range ranks[name] {
-			counts[min(r*bins/(L+1), bins-1)]++
-		}
-		stat := 0.0
-		for b := range counts {
-			lo, hi := (b*(L+1)+bins-1)/bins, ((b+1)*(L+1)+bins-1)/bins
-			if b == bins-1 {
-				hi = L + 1
-			}
-			expected := float64(reps) * float64(hi-lo) / float64(L+1)
-			stat += (counts[b] - expected) * (counts[b] - expected) / expected
-		}
-		p := 1 - distuv.ChiSquared{K: bins - 1}.CDF(stat)
-		t.Logf("%s: χ² = %.1f, p = %.3f, histogram %v", name, stat, p, counts)
-		if p < 0.001 {
-			t.Errorf("%s: rank histogram is not uniform (χ² = %.1f on %d df, p = %.2g): %v", name, stat, bins-1, p, counts)
-		}
-	}
+	runSBC(t, lkjSBC, rand.New(rand.NewPCG(2026, 15)), reps, chains, thin, bins,
+		runtime.Config{Sampler: "nuts", Warmup: warmup, Draws: draws, TargetAccept: 0.9, PathLength: 2})
 }

@@ -109,29 +109,40 @@ func TestSBC(t *testing.T) {
 	for _, sampler := range runtime.Samplers {
 		for _, sm := range sbcModels {
 			t.Run(sampler+"/"+sm.name, func(t *testing.T) {
-				rng := rand.New(rand.NewPCG(2018, 1))
-				ranks := map[string][]int{}
-				for rep := 0; rep < reps; rep++ {
-					truth, csv := sm.simulate(rng)
-					draws := sampleModel(t, sm.source, csv, runtime.Config{Sampler: sampler, Warmup: warmup, Draws: draws,
-						Seed: uint64(rep + 1), TargetAccept: 0.8, PathLength: 2}, chains)
-					for name, v := range truth {
-						// rankSink stores the draws iteration by iteration, chains
-						// interleaved (x[iter*chains+c]): thin each chain, rank them all.
-						x := draws[name]
-						r := 0
-						for i := 0; i < len(x); i++ {
-							if (i/chains)%thin == 0 && x[i] < v {
-								r++
-							}
-						}
-						ranks[name] = append(ranks[name], r)
-					}
-				}
-				checkRanks(t, ranks, reps, chains*draws/thin, bins)
+				runSBC(t, sm, rand.New(rand.NewPCG(2018, 1)), reps, chains, thin, bins,
+					runtime.Config{Sampler: sampler, Warmup: warmup, Draws: draws, TargetAccept: 0.8, PathLength: 2})
 			})
 		}
 	}
+}
+
+// runSBC checks sm by SBC: reps replications, each with parameters and data from sm.simulate
+// (rng) and chains chains sampled under cfg with seed rep+1 (sampleModel); the rank of each true
+// value among every chain's draws thinned to one in thin, and checkRanks over bins bins.
+func runSBC(t *testing.T, sm sbcModel, rng *rand.Rand, reps, chains, thin, bins int, cfg runtime.Config) {
+	t.Helper()
+	ranks := map[string][]int{}
+	for rep := 0; rep < reps; rep++ {
+		truth, csv := sm.simulate(rng)
+		cfg.Seed = uint64(rep + 1)
+		draws := sampleModel(t, sm.source, csv, cfg, chains)
+		for name, v := range truth {
+			// rankSink stores the draws iteration by iteration, chains interleaved
+			// (x[iter*chains+c]): thin each chain, rank them all.
+			x, ok := draws[name]
+			if !ok {
+				t.Fatalf("no output %s", name)
+			}
+			r := 0
+			for i := 0; i < len(x); i++ {
+				if (i/chains)%thin == 0 && x[i] < v {
+					r++
+				}
+			}
+			ranks[name] = append(ranks[name], r)
+		}
+	}
+	checkRanks(t, ranks, reps, chains*cfg.Draws/thin, bins)
 }
 
 // checkRanks fails the test when a quantity's SBC ranks (values 0..L over reps replications) are
