@@ -124,8 +124,8 @@ func (a *Approximation) Report(w io.Writer) {
 var runPathfinder = optimize.Pathfinder
 
 // pathfinderStarts returns chains×dim starting points drawn by multi-path Pathfinder (4 paths,
-// PSIS-resampled, one draw per chain, or per superchain so that a superchain's chains start
-// together as nested R-hat needs).
+// PSIS-resampled without replacement, one different draw per chain, or per superchain so that a
+// superchain's chains start together as nested R-hat needs).
 func pathfinderStarts(m *ir.Model, chains, superchains int, seed uint64) ([]float64, string, error) {
 	dim := m.Dim()
 	if dim == 0 {
@@ -151,7 +151,7 @@ func pathfinderStarts(m *ir.Model, chains, superchains int, seed uint64) ([]floa
 	// 100 draws a path is enough for PSIS to fit its tail (20 of 400 pooled draws) and keeps the
 	// cost of starting small next to warmup.
 	rng := rand.New(rand.NewPCG(seed, 0x7061_7468_1417))
-	res, err := runPathfinder(f, dim, starts, optimize.PathfinderSettings{Draws: max(100, starts), Batch: batch}, rng)
+	res, err := runPathfinder(f, dim, starts, optimize.PathfinderSettings{Draws: max(100, starts), Batch: batch, Distinct: true}, rng)
 	if err != nil {
 		return nil, "", err
 	}

@@ -484,3 +484,36 @@ func TestPathfinderStopsWhenTheELBOPeaks(t *testing.T) {
 		t.Errorf("KL(q ‖ p) %v with the default early stop against %v for the whole path", kd, kf)
 	}
 }
+
+// Starting points must differ: resampling without replacement gives n different draws even when
+// one weight dominates (as a large Pareto k-hat makes it), and picks heavy draws first.
+func TestWithoutReplacementGivesDistinctDraws(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	w := make([]float64, 400)
+	w[7] = 1e6 // one dominant draw
+	for i := 100; i < 110; i++ {
+		w[i] = 1
+	}
+	// the rest weigh nothing: once the ten weighted draws are taken, the others come uniformly
+	got := withoutReplacement(w, 16, rng)
+	seen := map[int]bool{}
+	for _, i := range got {
+		if seen[i] {
+			t.Fatalf("index %d drawn twice: %v", i, got)
+		}
+		seen[i] = true
+	}
+	if got[0] != 7 {
+		t.Errorf("first draw %d, want the dominant 7", got[0])
+	}
+	for i := 100; i < 110; i++ {
+		if !seen[i] {
+			t.Errorf("weighted draw %d not among the first 11: %v", i, got)
+		}
+	}
+	for _, i := range got[:11] {
+		if i != 7 && (i < 100 || i >= 110) {
+			t.Errorf("a weightless draw (%d) came before the weighted ones ran out: %v", i, got)
+		}
+	}
+}

@@ -250,6 +250,12 @@ type PathfinderSettings struct {
 	// outside the support): the ELBO and final draws, 25 and 1000 a path against a few hundred
 	// L-BFGS evaluations, are then one batched call each instead of a call per point.
 	Batch func(points [][]float64, lps []float64) error
+	// Distinct resamples without replacement, so that the n draws are n different points: what
+	// starting points for chains need. With replacement, a large Pareto k-hat lets one draw's
+	// weight dominate (breast cancer, k-hat 3.8: 96 of 100 draws were one point), every chain
+	// then starts at the same point, and ChEES, which adapts from the spread of the chains,
+	// learned a trajectory of 0.16 (two leapfrog steps) and a min bulk-ESS of 6 in 10,000 draws.
+	Distinct bool
 }
 
 func (s PathfinderSettings) withDefaults() PathfinderSettings {
@@ -438,7 +444,7 @@ type Result struct {
 }
 
 // Pathfinder runs s.Paths single paths from inits uniform in (−r, r) and, with more than one
-// path, importance-resamples n draws (with replacement) from the pooled draws with PSIS weights
+// path, importance-resamples n draws (with replacement, or without with s.Distinct) from the pooled draws with PSIS weights
 // log p − log q. One path returns that path's draws unweighted, as Stan does.
 func Pathfinder(f LogDensity, dim, n int, s PathfinderSettings, rng *rand.Rand) (*Result, error) {
 	s = s.withDefaults()
@@ -497,14 +503,62 @@ func Pathfinder(f LogDensity, dim, n int, s PathfinderSettings, rng *rand.Rand) 
 		acc += v
 		cum[i] = acc
 	}
-	for j := 0; j < n; j++ {
-		u := rng.Float64() * acc
-		i := searchCum(cum, u)
+	pick := func(i int) {
 		res.Draws = append(res.Draws, draws[i])
 		res.LogP = append(res.LogP, lps[i])
 		res.LogQ = append(res.LogQ, lqs[i])
 	}
+	if s.Distinct && n <= len(draws) {
+		for _, i := range withoutReplacement(w, n, rng) {
+			pick(i)
+		}
+		return res, nil
+	}
+	for j := 0; j < n; j++ {
+		pick(searchCum(cum, rng.Float64()*acc))
+	}
 	return res, nil
+}
+
+// withoutReplacement draws n different indices, each in turn with probability proportional to
+// its weight among those not yet drawn (successive sampling); once the weight left is zero, the
+// rest uniformly among those not yet drawn. n ≤ len(w).
+func withoutReplacement(w []float64, n int, rng *rand.Rand) []int {
+	left := append([]float64(nil), w...)
+	taken := make([]bool, len(w))
+	out := make([]int, 0, n)
+	for len(out) < n {
+		total := 0.0
+		for _, v := range left {
+			total += v
+		}
+		i := -1
+		if total > 0 {
+			u := rng.Float64() * total
+			for j, v := range left {
+				if v > 0 {
+					i = j
+					if u -= v; u < 0 {
+						break
+					}
+				}
+			}
+		} else {
+			k := rng.IntN(len(w) - len(out)) // the k-th index not yet taken
+			for j := range taken {
+				if !taken[j] {
+					if k == 0 {
+						i = j
+						break
+					}
+					k--
+				}
+			}
+		}
+		taken[i], left[i] = true, 0
+		out = append(out, i)
+	}
+	return out
 }
 
 func searchCum(cum []float64, u float64) int {
