@@ -92,11 +92,12 @@ else
 fi
 
 # throughput
-(cd runtime/gpu && timeout "$(limit 80)" "$GPUTEST" -test.run XXX -test.bench 'LogDensityGrad|Transition' -test.benchtime 1s) > "$OUT/throughput.txt" 2>&1
+(cd runtime/gpu && timeout "$(limit 80)" "$GPUTEST" -test.run XXX -test.bench 'LogDensityGrad|Transition|WarmupReduce' -test.benchtime 1s) > "$OUT/throughput.txt" 2>&1
 status=$?
 figures=$(awk '/chain-grads\/s/ {for (i = 1; i < NF; i++) if ($(i+1) == "chain-grads/s") v = $i; n = $1; sub(/^Benchmark/, "", n); sub(/-[0-9]+$/, "", n); printf "%s %.3g; ", n, v}' "$OUT/throughput.txt")
+reduce=$(awk '/^BenchmarkWarmupReduce/ && $4 == "ns/op" {n = $1; sub(/^Benchmark/, "", n); sub(/-[0-9]+$/, "", n); printf "%s %.3g us; ", n, $3 / 1000}' "$OUT/throughput.txt")
 if [ "$status" -eq 0 ] && [ -n "$figures" ]; then
-  line throughput PASS "chain-gradients/s: $figures(goal: Transition/float32/C=16384 >= 3e7)"
+  line throughput PASS "chain-gradients/s: $figures(goal: Transition/float32/C=16384 >= 3e7); warmup reduction per iteration: ${reduce:-none}"
 else
   line throughput FAIL "status $status: ${figures:-$(last "$OUT/throughput.txt")}"
 fi

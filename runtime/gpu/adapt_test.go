@@ -135,3 +135,34 @@ func TestWarmupStats(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWarmupReduce measures what the device adds to a warmup iteration to reduce its
+// statistics there (ReduceWarmup: the good flags up, ChEES's gradient, the harmonic mean and the
+// diagonal moments, four numbers back), German credit, float32, per iteration.
+func BenchmarkWarmupReduce(b *testing.B) {
+	m := cudagentest.Load(b, "../../models/sparse_logistic.model", "../../models/german_credit.csv")
+	for _, chains := range []int{128, 1024, 4096, 16384} {
+		b.Run(fmt.Sprintf("float32/C=%d", chains), func(b *testing.B) {
+			g, err := New(m, chains, Options{Precision: cudagen.Float32})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer g.Close()
+			n := m.Dim()
+			theta := cudagentest.RandomTheta(rand.New(rand.NewPCG(1, 2)), chains*n)
+			if err := g.SetPosition(theta); err != nil {
+				b.Fatal(err)
+			}
+			good := make([]bool, chains)
+			for i := range good {
+				good[i] = true
+			}
+			b.ResetTimer()
+			for it := 0; it < b.N; it++ {
+				if _, err := g.ReduceWarmup(good, 0.5, 1, true, true, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
