@@ -112,15 +112,7 @@ func (g *gen) adaptKernels() string {
 	}
 	kernel := func(name, comment string, names ...string) {
 		fmt.Fprintf(&b, "\n/* %s */\n", comment)
-		kernelHead(&b, name)
-		for _, n := range names {
-			i, ok := bufs[n]
-			if !ok {
-				panic("cudagen: no adaptation buffer " + n)
-			}
-			typ := g.p.Buffers[i].ctype()
-			fmt.Fprintf(&b, "  %s *%s = (%s *)B[%d];\n", typ, n, typ, i)
-		}
+		g.kernelWithBuffers(&b, bufs, "adaptation", name, names...)
 		g.p.Kernels = append(g.p.Kernels, name)
 	}
 	fmt.Fprintf(&b, `
