@@ -352,18 +352,20 @@ func (c *checker) generate(s *lang.GenerateDecl) {
 	c.inGenerate = true
 	defer func() { c.inGenerate = false }()
 	shape, ok := c.dims(s.Dims)
-	if len(shape) > 1 {
-		c.add(errGeneratedMatrixShape(s.Pos, s.End, s.Name))
+	var md *dist.Dist
+	if s.Dist != nil {
+		md, _ = dist.LookupMulti(s.Dist.Name)
+	}
+	if len(shape) > 1 && s.Dist != nil && md == nil {
+		c.add(errGeneratedMatrixShape(s.Pos, s.End, s.Name, s.Dist.Name))
 		ok = false
 	}
 	g := &ir.GenVar{Name: s.Name, Pos: s.NamePos, Shape: shape}
-	multi := false
-	if s.Dist != nil {
-		_, multi = dist.LookupMulti(s.Dist.Name)
-	}
-	if s.Dist != nil && (s.Dist.Name == "Mixture" || s.Dist.Name == "Ordered" || multi) {
+	if s.Dist != nil && (s.Dist.Name == "Mixture" || s.Dist.Name == "Ordered") {
 		c.add(errGenerateNotDrawable(s.Dist.Pos, s.Dist.NameEnd, s.Dist.Name, s.Name))
 		ok = false
+	} else if md != nil {
+		ok = c.generateMulti(s, g, md) && ok
 	} else if s.Dist != nil {
 		term, d := c.distCall(s.Dist, shape, len(s.Dims) == 0)
 		if term == nil || d == nil {
@@ -391,10 +393,6 @@ func (c *checker) generate(s *lang.GenerateDecl) {
 		case len(s.Dims) > 0 && !e.Shape().Equal(shape):
 			start, end := s.Value.Span()
 			c.add(errGeneratedShapeMismatch(start, end, s.Name, shape, e.Shape()))
-			ok = false
-		case len(e.Shape()) > 1:
-			start, end := s.Value.Span()
-			c.add(errGeneratedMatrixValue(start, end, s.Name))
 			ok = false
 		default:
 			g.Value, g.Shape = e, e.Shape()

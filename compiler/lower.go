@@ -188,14 +188,27 @@ func (l *lowering) generated(g *ir.GenVar) (autodiff.Node, error) {
 		l.gens[g] = n
 		return n, nil
 	}
+	multi := g.Term.Dist.Multi != nil
 	args := make([]autodiff.Node, len(g.Term.Args))
 	for i, a := range g.Term.Args {
 		var err error
-		if args[i], err = l.expr(a); err != nil {
+		if multi { // a matrix argument flattened, as the multivariate densities read it
+			args[i], err = l.flat(a)
+		} else {
+			args[i], err = l.expr(a)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
-	n, err := l.b.Draw(g.Term.Dist, l.sizes.Len(g.Shape), l.lastDraw, args...)
+	var n autodiff.Node
+	var err error
+	if multi {
+		s := l.sizes.Resolve(g.Shape)
+		n, err = l.b.DrawMulti(g.Term.Dist, s[len(s)-1], l.sizes.Len(g.Shape), l.lastDraw, args...)
+	} else {
+		n, err = l.b.Draw(g.Term.Dist, l.sizes.Len(g.Shape), l.lastDraw, args...)
+	}
 	if err != nil {
 		return nil, err
 	}
