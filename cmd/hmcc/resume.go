@@ -35,10 +35,9 @@ func (r *runCmd) resume(kctx *kong.Context) (*hmcclib.OutputDir, *hmcclib.Checkp
 	if r.Overwrite {
 		return fail("--resume continues the run in %s and --overwrite would replace it; give one of them", r.Resume)
 	}
-	// --warmup auto's chosen length and --target-ess's rounds live only in the running process,
-	// so a continuation could not reproduce the run it continues: refuse rather than guess.
-	if rec.Warmup.Auto || rec.TargetESS > 0 {
-		return fail("the run in %s was started with %s, whose warmup length and sampling rounds its checkpoint does not record, so it cannot be continued exactly; start it again with the same seed (the same draws), or use a fixed --warmup and --draws for runs you may need to resume",
+	// --warmup auto's chosen length and --target-ess's rounds are in checkpoints from format 2.
+	if (rec.Warmup.Auto || rec.TargetESS > 0) && !ck.KeepsDecisions() && !ck.InWarmup() {
+		return fail("the run in %s was started with %s by an earlier hmcc, whose checkpoint does not record the warmup length and sampling rounds it chose, so it cannot be continued exactly; start it again with the same seed (the same draws)",
 			r.Resume, map[bool]string{true: "--warmup auto", false: "--target-ess"}[rec.Warmup.Auto])
 	}
 	cur, old := reflect.ValueOf(r).Elem(), reflect.ValueOf(&rec).Elem()
