@@ -8,13 +8,23 @@ import (
 )
 
 // Round is one --target-ess check: after Draws iterations per chain, the smallest bulk- and
-// tail-ESS over every quantity, how many problems the verdict found, and whether the target
-// was reached with a clean verdict.
+// tail-ESS over every quantity, how many problems the verdict found and how many of those more
+// draws cannot clear (Persistent: divergences, low E-BFMI, tree-depth hits), and whether the
+// target was reached with a clean verdict.
 type Round struct {
 	Draws            int
 	MinBulk, MinTail float64
 	Problems         int
+	Persistent       int
 	Reached          bool
+}
+
+// Stuck says the round reached the ESS target with no problem left that more draws could clear,
+// but with persistent ones: the rounds stop there instead of drawing on to the cap, since
+// divergences only accumulate. The verdict then reports them.
+func (r Round) Stuck(target int) bool {
+	t := float64(target)
+	return !r.Reached && r.MinBulk >= t && r.MinTail >= t && r.Problems == r.Persistent
 }
 
 // roundGrowth caps how much one round may multiply the draws made so far, so that an ESS
@@ -23,7 +33,8 @@ const roundGrowth = 4
 
 // more judges the draws so far (done iterations per chain, the rows kept) as the end of the
 // run would: it returns 0 when the minimum bulk- and tail-ESS reach the target with a clean
-// verdict (R-hat, or nested R-hat with superchains; divergences; E-BFMI; tree depth) or the cap
+// verdict (R-hat, or nested R-hat with superchains; divergences; E-BFMI; tree depth), when they
+// reach it and only problems that more draws cannot clear are left (Round.Stuck), or when the cap
 // is reached, and otherwise how many iterations the next round makes: enough for the target at
 // the ESS per draw seen so far, plus 10%, or half the draws so far when only the verdict (not
 // the ESS) is short, within the cap.
@@ -41,13 +52,13 @@ func (s *sink) more(done int) int {
 	if s.nuts {
 		res.MaxTreeDepthHits = s.depthHits
 	}
-	problems := summary.Problems(rows, summary.Run{Result: res, Chains: s.chains, Superchains: s.superchains, Energies: energies})
+	problems, persistent := summary.ProblemsPersistent(rows, summary.Run{Result: res, Chains: s.chains, Superchains: s.superchains, Energies: energies})
 	bulk, tail := summary.MinESS(rows)
 	target := float64(s.target)
-	r := Round{Draws: done, MinBulk: bulk, MinTail: tail, Problems: len(problems)}
+	r := Round{Draws: done, MinBulk: bulk, MinTail: tail, Problems: len(problems), Persistent: persistent}
 	r.Reached = len(problems) == 0 && bulk >= target && tail >= target
 	s.rounds = append(s.rounds, r)
-	if r.Reached || done >= s.maxDraws {
+	if r.Reached || r.Stuck(s.target) || done >= s.maxDraws {
 		return 0
 	}
 	factor := 1.5

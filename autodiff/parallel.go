@@ -18,6 +18,14 @@ type Parallel struct {
 	// per part by default); its members outlive a call, see team.
 	team *team
 	errs []error // each part's error in the current call
+	// call is the current LogDensityGradAround's arguments, which work reads on the team's
+	// goroutines, and work is p.runParts, bound once: a call that made a closure over its
+	// arguments for the team allocated it on every evaluation.
+	call struct {
+		theta, logp, grad []float64
+		before, after     func(lo, hi int)
+	}
+	work func(member int)
 }
 
 // NewParallel combines programs over consecutive blocks of chains, evaluated on one goroutine
@@ -44,6 +52,7 @@ func NewParallelWorkers(parts []*Program, workers int) (*Parallel, error) {
 		workers = len(parts)
 	}
 	p.setTeam(workers)
+	p.work = p.runParts
 	return p, nil
 }
 
@@ -93,30 +102,37 @@ func (p *Parallel) LogDensityGrad(theta, logp, grad []float64) error {
 // run on the workers beside the gradient instead of serially on the caller's goroutine between
 // evaluations: with 64 chains they were the largest serial part of a two-thread run. before and
 // after must touch only their chains' rows; each chain's arithmetic is then the same whichever
-// worker runs it.
+// worker runs it. One call at a time: the call's arguments are kept in p for the workers.
 func (p *Parallel) LogDensityGradAround(theta, logp, grad []float64, before, after func(lo, hi int)) error {
-	part := func(i int) error {
-		q := p.parts[i]
-		a, b := p.starts[i], p.starts[i]+q.Chains()
-		if before != nil {
-			before(a, b)
-		}
-		err := q.LogDensityGrad(theta[a*p.dim:b*p.dim], logp[a:b], grad[a*p.dim:b*p.dim])
-		if after != nil && err == nil {
-			after(a, b)
-		}
-		return err
-	}
 	if len(p.parts) == 1 {
-		return part(0)
+		return p.part(0, theta, logp, grad, before, after)
 	}
-	// Worker w takes parts w, w+n, w+2n, …: which parts a worker takes is fixed, so who runs
-	// them changes no result. The calling goroutine is worker 0.
-	n := p.team.size
-	p.team.run(func(w int) {
-		for i := w; i < len(p.parts); i += n {
-			p.errs[i] = part(i)
-		}
-	})
+	p.call.theta, p.call.logp, p.call.grad, p.call.before, p.call.after = theta, logp, grad, before, after
+	p.team.run(p.work)
+	p.call.theta, p.call.logp, p.call.grad, p.call.before, p.call.after = nil, nil, nil, nil, nil
 	return errors.Join(p.errs...)
+}
+
+// runParts is team member w's share of the current call: parts w, w+n, w+2n, … for a team of n.
+// Which parts a member takes is fixed, so who runs them changes no result. The calling goroutine
+// is member 0.
+func (p *Parallel) runParts(w int) {
+	c := &p.call
+	for i := w; i < len(p.parts); i += p.team.size {
+		p.errs[i] = p.part(i, c.theta, c.logp, c.grad, c.before, c.after)
+	}
+}
+
+// part evaluates part i on its rows, with before and after around it.
+func (p *Parallel) part(i int, theta, logp, grad []float64, before, after func(lo, hi int)) error {
+	q := p.parts[i]
+	a, b := p.starts[i], p.starts[i]+q.Chains()
+	if before != nil {
+		before(a, b)
+	}
+	err := q.LogDensityGrad(theta[a*p.dim:b*p.dim], logp[a:b], grad[a*p.dim:b*p.dim])
+	if after != nil && err == nil {
+		after(a, b)
+	}
+	return err
 }

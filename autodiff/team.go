@@ -63,7 +63,9 @@ func (t *team) run(job func(member int)) {
 	}
 	job(0)
 	t.caller.wait(t.spin, func() bool { return t.left.Load() == 0 }, nil)
-	t.job = nil // the job's closure holds the caller's buffers: let them go between jobs
+	// The job holds the caller's buffers (Parallel's: the Parallel itself, which must not stay
+	// reachable from its team, or the cleanup that closes the team never runs): drop it.
+	t.job = nil
 }
 
 // close ends the members; it runs when the Parallel that owns the team is collected.

@@ -117,6 +117,7 @@ type cheesRule struct {
 	adapter *trajectoryAdapter
 	shared  *dualAveraging // nil until the initial buffer ends
 	T       float64        // the trajectory length sampling uses
+	windows int            // metric windows ended so far
 	// prev holds the chains' positions before the transition observe sees (those update left).
 	prev                             []float64
 	accept, pooled                   []float64
@@ -206,13 +207,30 @@ func (r *cheesRule) update(a *adaptation, it int, info *Info, tu *Tuning) {
 func (r *cheesRule) windowEnd(a *adaptation, last bool, tu *Tuning) {
 	eps := medianStepSize(tu.StepSize, a.good)
 	r.setShared(tu, eps)
-	// The trajectory length was learned in the units of the old metric. Restart its search
-	// from one step so it climbs to the first maximum of the criterion again (on a Gaussian,
-	// ChEES with uniform jitter has further local maxima past π). The last window is left
-	// alone: the metric barely moves there and few iterations remain.
-	if !last {
+	r.windows++
+	switch {
+	case !last:
+		// The trajectory length was learned in the units of the old metric. Restart its
+		// search from one step so it climbs to the first maximum of the criterion again (on a
+		// Gaussian, ChEES with uniform jitter has further local maxima past π).
 		r.adapter = &trajectoryAdapter{logT: math.Log(eps)}
+	case r.windows == 1 || math.Exp(r.adapter.logT) < eps/2:
+		// The last window's length is in the wrong units when that window was the only one (a
+		// warmup shorter than 200 iterations: it was learned under the unit metric warmup
+		// started from) or when it is shorter than half the new metric's initial step size
+		// (Stan's heuristic, one-step acceptance 0.8, finds about twice the step the shared
+		// dual averaging settles on), so the previous estimate was far from this one: kidiq at
+		// warmup 300 kept 0.09 to 0.22 against initial steps of 1.4 to 2.1, sampling with a
+		// dual-averaged step of 0.87; at warmup 1000 the ratio was 0.9 to 2.2 on seeds 1 to 3.
+		// Sampling would then take one leapfrog step per iteration, a random walk, and only the
+		// terminal buffer remains, too short to climb from one step (log T moves by about
+		// cheesAdaptationRate an iteration). Restart from one posterior sd in the new metric's
+		// units, where the estimate makes the posterior about standard normal: below the
+		// criterion's first maximum (≈ 2.25 on a Gaussian), so the climb still finds that one.
+		r.adapter = &trajectoryAdapter{logT: math.Log(max(eps, 1))}
 	}
+	// Otherwise the last window's length is kept: it was learned under an earlier estimate of
+	// the same posterior, and the metric barely moves there.
 }
 
 func (r *cheesRule) final(_ *adaptation, adapted bool, tu *Tuning) {

@@ -61,3 +61,24 @@ func TestChEESNeedsTwoChains(t *testing.T) {
 		t.Error("chees ran with one chain")
 	}
 }
+
+// A short warmup has one metric window, which is also the last. The trajectory length learned
+// during it is in the units of the unit metric warmup starts from, where a posterior with scales
+// 0.01 to 30 forces a step (and so a starting length) of about 0.01; under the window's metric
+// the posterior is about standard normal and the ChEES optimum near 2.25. Sampling with the old
+// length (it was 0.013 at warmup 100 here before the fix) takes one leapfrog step per iteration:
+// a random walk. The length must be at least one posterior sd in the new metric's units.
+func TestChEESShortWarmupLearnsUsefulLength(t *testing.T) {
+	scales := []float64{0.01, 1, 30, 5, 0.3}
+	for _, warmup := range []int{50, 100, 150} {
+		target := &gaussian{chains: 8, scales: scales}
+		res, err := Sample(context.Background(), target, Config{Sampler: "chees", Warmup: warmup, Draws: 10, Seed: 3, TargetAccept: 0.8, PathLength: 1, MaxSteps: 1024}, newMemorySink(8, len(scales), 10))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("warmup %d: T %g, step size %g", warmup, res.TrajectoryLength, res.StepSizes[0])
+		if res.TrajectoryLength < 1 || res.TrajectoryLength > 5 {
+			t.Errorf("warmup %d: learned trajectory length %g, want about 1 to 2.25 (one posterior sd or more, below the criterion's second maximum)", warmup, res.TrajectoryLength)
+		}
+	}
+}

@@ -33,6 +33,10 @@ type hmcKernel struct {
 	g, lp  []float64    // the proposal's gradient and log density
 	ones   []int        // one leapfrog step per chain (initStepSize)
 	heur   []rng.Stream // each chain's stream in initStepSize
+	// metric is the transition's metric, for check, which leapfrogThen runs on the target's
+	// workers; checkStep is k.check, bound once so that a step allocates nothing.
+	metric    *Metric
+	checkStep func(lo, hi int, vel []float64)
 }
 
 func newHMCKernel(ev *evaluator, j jitter) *hmcKernel {
@@ -43,6 +47,7 @@ func newHMCKernel(ev *evaluator, j jitter) *hmcKernel {
 	for i := range k.ones {
 		k.ones[i] = 1
 	}
+	k.checkStep = k.check
 	return k
 }
 
@@ -111,24 +116,12 @@ func (k *hmcKernel) transition(s *State, tu *Tuning, steps []int, uniform func(i
 	copy(x, s.Pos)
 	copy(g, s.Grad)
 	copy(lp, s.LogP)
-	// check marks the chains of [lo, hi) that diverged in this step; leapfrogThen runs it on the
-	// target's workers.
-	check := func(lo, hi int, vel []float64) {
-		for i := lo; i < hi; i++ {
-			if !k.active[i] {
-				continue
-			}
-			h := -lp[i] + m.kinetic(mom[i*n:(i+1)*n], vel)
-			if math.IsNaN(h) || math.IsInf(h, 0) || h-k.h0[i] > 1000 || !finiteRow(g[i*n:(i+1)*n]) {
-				k.div[i] = true
-			}
-		}
-	}
+	k.metric = m
 	for l := 0; l < maxSteps; l++ {
 		for i := range k.active {
 			k.active[i] = !k.div[i] && l < steps[i]
 		}
-		if err := leapfrogThen(k.ev, m, tu.StepSize, k.active, x, mom, g, lp, k.vel, check); err != nil {
+		if err := leapfrogThen(k.ev, m, tu.StepSize, k.active, x, mom, g, lp, k.vel, k.checkStep); err != nil {
 			return err
 		}
 	}
@@ -154,6 +147,21 @@ func (k *hmcKernel) transition(s *State, tu *Tuning, steps []int, uniform func(i
 		k.info.Stats[i] = st
 	}
 	return nil
+}
+
+// check marks the chains of [lo, hi) that diverged in the step just taken; leapfrogThen runs it
+// on the target's workers.
+func (k *hmcKernel) check(lo, hi int, vel []float64) {
+	n, m, mom, g, lp := k.ev.n, k.metric, k.info.Momentum, k.g, k.lp
+	for i := lo; i < hi; i++ {
+		if !k.active[i] {
+			continue
+		}
+		h := -lp[i] + m.kinetic(mom[i*n:(i+1)*n], vel)
+		if math.IsNaN(h) || math.IsInf(h, 0) || h-k.h0[i] > 1000 || !finiteRow(g[i*n:(i+1)*n]) {
+			k.div[i] = true
+		}
+	}
 }
 
 // Transition is the CPU's fixed-length HMC transition with the draws given: chain i integrates

@@ -70,6 +70,8 @@ type evaluator struct {
 	rows []float64
 	// masked counts the evaluations of chains frozen while others finished their trajectory.
 	masked int64
+	// step is the leapfrog step in progress, whose callbacks the target's workers run; see step.
+	step *step
 }
 
 func newEvaluator(t Target) *evaluator { return &evaluator{t: t, c: t.Chains(), n: t.Dim()} }
@@ -100,71 +102,110 @@ func leapfrog(ev *evaluator, m *Metric, eps []float64, active []bool, x, p, g, l
 // leapfrogThen is leapfrog followed by then(lo, hi, scratch) for chains [lo, hi) once their step
 // is done (nil: nothing), with scratch of length dim that no other call running at the same time
 // uses: a kernel's per-step check of each chain (its energy) then runs on the target's workers
-// too. then must touch only its chains' entries.
+// too. then must touch only its chains' entries. A step allocates nothing (TestLeapfrogAllocs):
+// then should be a function value made once, not a closure made per step.
 func leapfrogThen(ev *evaluator, m *Metric, eps []float64, active []bool, x, p, g, lp, vel []float64,
 	then func(lo, hi int, scratch []float64)) error {
-	n := ev.n
 	for _, on := range active {
 		if !on {
 			ev.masked++
 		}
 	}
-	// kickDrift is the first half kick and the drift of chains [lo, hi); vel is the caller's
-	// scratch, one per goroutine.
-	kickDrift := func(lo, hi int, vel []float64) {
-		for i := lo; i < hi; i++ {
-			if !active[i] {
-				continue
-			}
-			e := eps[i]
-			if m.Chol != nil {
-				for j := i * n; j < (i+1)*n; j++ {
-					p[j] += 0.5 * e * g[j]
-				}
-				m.velocity(p[i*n:(i+1)*n], vel)
-				for j, v := range vel {
-					x[i*n+j] += e * v
-				}
-				continue
-			}
-			for j := i * n; j < (i+1)*n; j++ {
-				p[j] += 0.5 * e * g[j]
-				x[j] += e * m.Diag[j-i*n] * p[j]
-			}
-		}
+	st := ev.step
+	if st == nil {
+		st = newStep(ev)
+		ev.step = st
 	}
-	kick := func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if !active[i] {
-				continue
-			}
-			e := eps[i]
-			for j := i * n; j < (i+1)*n; j++ {
-				p[j] += 0.5 * e * g[j]
-			}
-		}
-	}
+	st.m, st.eps, st.active, st.x, st.p, st.g, st.then = m, eps, active, x, p, g, then
 	if bt, ok := ev.t.(blockTarget); ok {
 		ev.grads += int64(ev.c)
-		if len(ev.rows) != ev.c*n {
-			ev.rows = make([]float64, ev.c*n)
+		if len(ev.rows) != ev.c*ev.n {
+			ev.rows = make([]float64, ev.c*ev.n)
 		}
-		before := func(lo, hi int) { kickDrift(lo, hi, ev.rows[lo*n:(lo+1)*n]) }
-		after := func(lo, hi int) {
-			kick(lo, hi)
-			if then != nil {
-				then(lo, hi, ev.rows[lo*n:(lo+1)*n])
-			}
-		}
-		return bt.LogDensityGradAround(x, lp, g, before, after)
+		return bt.LogDensityGradAround(x, lp, g, st.before, st.after)
 	}
-	kickDrift(0, len(active), vel)
+	st.kickDrift(0, len(active), vel)
 	if err := ev.eval(x, lp, g); err != nil {
 		return err
 	}
-	kick(0, len(active))
+	st.kick(0, len(active))
 	if then != nil {
 		then(0, len(active), vel)
 	}
 	return nil
+}
+
+// step is one leapfrog step's arguments, for its parts that a blockTarget runs on its workers.
+// The parts were closures over the arguments, made on every step; they escaped through the
+// blockTarget interface, so every step allocated them. The evaluator keeps one step and binds its
+// before and after method values once: a step fills in the arguments and allocates nothing.
+type step struct {
+	ev            *evaluator
+	m             *Metric
+	eps           []float64
+	active        []bool
+	x, p, g       []float64
+	then          func(lo, hi int, scratch []float64)
+	before, after func(lo, hi int) // st.blockBefore and st.blockAfter, bound once
+}
+
+func newStep(ev *evaluator) *step {
+	st := &step{ev: ev}
+	st.before, st.after = st.blockBefore, st.blockAfter
+	return st
+}
+
+// kickDrift is the first half kick and the drift of chains [lo, hi); vel is the caller's
+// scratch, one per goroutine.
+func (st *step) kickDrift(lo, hi int, vel []float64) {
+	n, m, eps, active, x, p, g := st.ev.n, st.m, st.eps, st.active, st.x, st.p, st.g
+	for i := lo; i < hi; i++ {
+		if !active[i] {
+			continue
+		}
+		e := eps[i]
+		if m.Chol != nil {
+			for j := i * n; j < (i+1)*n; j++ {
+				p[j] += 0.5 * e * g[j]
+			}
+			m.velocity(p[i*n:(i+1)*n], vel)
+			for j, v := range vel {
+				x[i*n+j] += e * v
+			}
+			continue
+		}
+		for j := i * n; j < (i+1)*n; j++ {
+			p[j] += 0.5 * e * g[j]
+			x[j] += e * m.Diag[j-i*n] * p[j]
+		}
+	}
+}
+
+// kick is the second half kick of chains [lo, hi).
+func (st *step) kick(lo, hi int) {
+	n, eps, active, p, g := st.ev.n, st.eps, st.active, st.p, st.g
+	for i := lo; i < hi; i++ {
+		if !active[i] {
+			continue
+		}
+		e := eps[i]
+		for j := i * n; j < (i+1)*n; j++ {
+			p[j] += 0.5 * e * g[j]
+		}
+	}
+}
+
+// blockBefore and blockAfter run around the evaluation of the block of chains [lo, hi), with
+// the block's row of the evaluator's scratch.
+func (st *step) blockBefore(lo, hi int) {
+	n := st.ev.n
+	st.kickDrift(lo, hi, st.ev.rows[lo*n:(lo+1)*n])
+}
+
+func (st *step) blockAfter(lo, hi int) {
+	st.kick(lo, hi)
+	if st.then != nil {
+		n := st.ev.n
+		st.then(lo, hi, st.ev.rows[lo*n:(lo+1)*n])
+	}
 }

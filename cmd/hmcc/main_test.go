@@ -212,8 +212,16 @@ func TestSamplersMatchStan(t *testing.T) {
 		{"radon_correlated", "radon_mn", false, []string{"--chains", "16", "--sampler", "chees", "--draws", "3000"}},
 		{"radon_correlated", "radon_mn", true, []string{"--chains", "4", "--sampler", "nuts"}},
 	}
+	seen := map[string]bool{}
 	for _, c := range cases {
-		t.Run(c.data+"/"+strings.Join(c.args, " "), func(t *testing.T) {
+		// named by the model and the data: radon and radon_correlated both run NUTS with four
+		// chains on radon_mn, and a name of the data alone made the second "radon_mn/…#01"
+		name := c.model + "/" + c.data + "/" + strings.Join(c.args, " ")
+		if seen[name] {
+			t.Fatalf("two cases named %q: a -run pattern could not pick one", name)
+		}
+		seen[name] = true
+		t.Run(name, func(t *testing.T) {
 			if c.long && testing.Short() {
 				t.Skip("takes a minute or more")
 			}

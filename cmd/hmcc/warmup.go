@@ -64,9 +64,12 @@ func targetLine(target int, fit *hmcclib.Fit) string {
 	if n := len(fit.Rounds); n > 0 {
 		last = fit.Rounds[n-1]
 	}
-	if fit.TargetReached {
+	switch {
+	case fit.TargetReached:
 		fmt.Fprintf(&b, "target ESS %d: reached after %d draws per chain in %d round(s)", target, last.Draws, len(fit.Rounds))
-	} else {
+	case last.Stuck(target):
+		fmt.Fprintf(&b, "target ESS %d: ESS reached after %d draws per chain in %d round(s), but the verdict is not clean: %d problem(s) that more draws do not fix (the verdict above says what to do)", target, last.Draws, len(fit.Rounds), last.Persistent)
+	default:
 		fmt.Fprintf(&b, "target ESS %d: NOT reached: stopped at %d draws per chain (--max-draws, or interrupted) after %d round(s)", target, last.Draws, len(fit.Rounds))
 	}
 	for _, r := range fit.Rounds {

@@ -167,11 +167,15 @@ type verdict struct {
 	problems    []string
 	minBulk     float64
 	divergences int
+	// persistent counts the problems that more draws of the same run cannot clear: the run's
+	// own (Run.Problems), divergences, low E-BFMI and tree-depth hits are properties of the
+	// sampler on this posterior, whereas R-hat and ESS problems shrink as draws accumulate.
+	persistent int
 }
 
 func judge(rows []Row, run Run) verdict {
 	res := run.Result
-	v := verdict{minBulk: math.Inf(1), problems: append([]string(nil), run.Problems...)}
+	v := verdict{minBulk: math.Inf(1), problems: append([]string(nil), run.Problems...), persistent: len(run.Problems)}
 	chains := run.Chains
 	// With superchains (many short chains) nested R-hat is the convergence criterion and the
 	// ESS floor is per superchain; split R-hat of chains this short is shown but not judged.
@@ -213,6 +217,7 @@ func judge(rows []Row, run Run) verdict {
 	}
 	if v.divergences > 0 {
 		frac := float64(v.divergences) / float64(chains*res.DrawsDone)
+		v.persistent++
 		v.problems = append(v.problems, fmt.Sprintf("%d divergent transitions (%.2f%% of %d): the sampler met curvature it cannot follow and the draws may be biased there; reparameterise (a hierarchy with few data per group usually wants the non-centred form) or raise --target-accept (e.g. 0.95)", v.divergences, 100*frac, chains*res.DrawsDone))
 	}
 	if len(lowESS) > 0 {
@@ -223,6 +228,7 @@ func judge(rows []Row, run Run) verdict {
 		v.problems = append(v.problems, fmt.Sprintf("bulk- or tail-ESS below 100 per %s (%d) for %s (smallest bulk-ESS %.0f): estimates of these are noisy; draw more or use more chains", per, 100*units, list(lowESS), v.minBulk))
 	}
 	if low, min := lowEBFMI(run.Energies); len(low) > 0 {
+		v.persistent++
 		v.problems = append(v.problems, fmt.Sprintf("E-BFMI below 0.3 in chains %v (lowest %.2f): momentum resampling explores the energy distribution poorly, typical of heavy tails or funnels; reparameterise", low, min))
 	}
 	hits := 0
@@ -230,6 +236,7 @@ func judge(rows []Row, run Run) verdict {
 		hits += h
 	}
 	if hits > 0 {
+		v.persistent++
 		v.problems = append(v.problems, fmt.Sprintf("%d transitions hit the maximum tree depth: trajectories were cut short; raise --max-treedepth or reparameterise to reduce correlations", hits))
 	}
 	return v
@@ -262,6 +269,14 @@ func list(names []string) string {
 
 // Problems lists what the verdict would name (none: the run is clean), as Print words them.
 func Problems(rows []Row, run Run) []string { return judge(rows, run).problems }
+
+// ProblemsPersistent is Problems with the number of them that more draws of the same run cannot
+// clear (divergences, low E-BFMI, tree-depth hits and the run's own problems): --target-ess stops
+// drawing once only those are left, since drawing on would change nothing but the run's length.
+func ProblemsPersistent(rows []Row, run Run) ([]string, int) {
+	v := judge(rows, run)
+	return v.problems, v.persistent
+}
 
 // MinESS returns the smallest bulk- and tail-ESS over every quantity but lp__ (NaN ESS, of a
 // quantity that does not vary, is left out), as --target-ess judges them.

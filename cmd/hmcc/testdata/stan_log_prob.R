@@ -16,6 +16,11 @@ if (file.exists(key)) {
   sm <- stan_model(model_code = paste(code, collapse = "\n"))
   saveRDS(sm, key)
 }
+# The GP on inputs spread out enough for a well-conditioned covariance (TestLPMatchesStan)
+data_gp_poisson_spread <- function() {
+  d <- read.csv(file.path("cmd", "hmcc", "testdata", "gp_poisson_spread.csv"))
+  list(N = nrow(d), x = d$x, y = as.integer(d$y))
+}
 data <- get(args[2])()
 fit <- sampling(sm, data = data, chains = 0)
 draws <- read.csv(args[3], comment.char = "#", check.names = FALSE)
