@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -116,8 +117,9 @@ func fieldIndex(v reflect.Value, target reflect.Value) int {
 
 // inputs lists the files the run reads, with their content's hash: the model's source (as
 // read, so standard input too) and the data files, hashed by Compile as it read them (the
-// hashes the chain files' headers record), and the --init and --metric-file files.
-func (r *runCmd) inputs(m *hmcclib.Model) ([]hmcclib.Input, error) {
+// hashes the chain files' headers record), and the --init and --metric-file files, read here
+// once: their content is returned by role ("init", "metric") for the run to parse.
+func (r *runCmd) inputs(m *hmcclib.Model) ([]hmcclib.Input, map[string][]byte, error) {
 	abs := func(p string) string {
 		if p == "-" {
 			return p
@@ -132,30 +134,34 @@ func (r *runCmd) inputs(m *hmcclib.Model) ([]hmcclib.Input, error) {
 	files := append([]string{r.Data}, r.More...)
 	sums := m.DataHashes()
 	if len(sums) != len(files) {
-		return nil, fmt.Errorf("internal error: %d data files, %d hashes", len(files), len(sums))
+		return nil, nil, fmt.Errorf("internal error: %d data files, %d hashes", len(files), len(sums))
 	}
 	for i, p := range files {
 		ins = append(ins, hmcclib.Input{Role: "data", Path: abs(p), SHA256: hex(sums[i])})
 	}
+	content := map[string][]byte{}
 	add := func(role, path string) error {
-		h, err := hmcclib.HashFile(path)
-		if err != nil {
+		b, err := os.ReadFile(path)
+		if err != nil && role == "init" {
+			return hmcclib.UserError{Err: fmt.Errorf("--init %s: %w; give a JSON file of starting values, --init pathfinder or --init uniform", path, err)}
+		} else if err != nil {
 			return hmcclib.UserError{Err: fmt.Errorf("reading %s: %w", path, err)}
 		}
-		ins = append(ins, hmcclib.Input{Role: role, Path: abs(path), SHA256: h})
+		content[role] = b
+		ins = append(ins, hmcclib.Input{Role: role, Path: abs(path), SHA256: hmcclib.HashBytes(b)})
 		return nil
 	}
 	if r.Init != "" && r.Init != "pathfinder" && r.Init != "uniform" {
 		if err := add("init", r.Init); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if r.MetricFile != "" {
 		if err := add("metric", r.MetricFile); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return ins, nil
+	return ins, content, nil
 }
 
 // checkInputs refuses to resume with a model or data other than the run's: their content must
