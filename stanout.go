@@ -56,7 +56,17 @@ func (m *Model) ReadPointFile(path string) (map[string][]float64, []float64, err
 	if path == "" {
 		return nil, nil, nil
 	}
-	values, rows, err := readPoint(path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, UserError{err}
+	}
+	return m.ParsePoint(path, b)
+}
+
+// ParsePoint is ReadPointFile of the file's content b, already read (hmcc run hashes it as the
+// resume checkpoint records it, and parses the same bytes).
+func (m *Model) ParsePoint(path string, b []byte) (map[string][]float64, []float64, error) {
+	values, rows, err := parsePoint(path, b)
 	if err != nil {
 		return nil, nil, UserError{err}
 	}
@@ -125,6 +135,10 @@ func readPoint(path string) (map[string][]float64, map[string][]int, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return parsePoint(path, b)
+}
+
+func parsePoint(path string, b []byte) (map[string][]float64, map[string][]int, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, nil, fmt.Errorf("%s: not a JSON object of parameter values: %v", path, err)
