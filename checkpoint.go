@@ -22,7 +22,13 @@ import (
 // kept up to date while the run samples.
 const CheckpointName = "hmcc_checkpoint.json"
 
-const checkpointFormat = "hmcc checkpoint 1"
+// checkpointFormat is what this hmcc writes. Format 2 added what a run decides as it goes
+// (--warmup auto's length, --target-ess's rounds); format 1 checkpoints are still read, and
+// resumed unless their run was of that kind (KeepsDecisions).
+const (
+	checkpointFormat  = "hmcc checkpoint 2"
+	checkpointFormat1 = "hmcc checkpoint 1"
+)
 
 // Input is a file the run read, with the SHA-256 of its content, so that a resume can tell
 // whether it is still the same model and data.
@@ -86,7 +92,17 @@ type Checkpoint struct {
 type resumeState struct {
 	Sampler                runtime.Snapshot
 	Divergences, DepthHits []int // of the kept rows
+	// Warmup is the run iteration of the first post-warmup one (with --warmup auto, the length
+	// chosen), which generated quantities' streams count from; WarmupUsed the chosen length
+	// (-1 unless auto). Rounds are --target-ess's judgements so far. All three from format 2.
+	Warmup, WarmupUsed int
+	Rounds             []Round
 }
+
+// KeepsDecisions reports whether the checkpoint records what a run decides as it goes (the
+// length --warmup auto chose, the rounds of --target-ess): those of an hmcc before format 2
+// do not, and such runs cannot be continued from them exactly.
+func (c *Checkpoint) KeepsDecisions() bool { return c.Format != checkpointFormat1 }
 
 // InWarmup reports that the run stopped before its first post-warmup iteration was recorded:
 // a resume starts it again from the beginning.
@@ -111,7 +127,7 @@ func ReadCheckpoint(dir string) (*Checkpoint, error) {
 	if err := json.Unmarshal(b, &c); err != nil {
 		return nil, fmt.Errorf("%s is not a checkpoint hmcc can read: %v", path, err)
 	}
-	if c.Format != checkpointFormat {
+	if c.Format != checkpointFormat && c.Format != checkpointFormat1 {
 		return nil, fmt.Errorf("%s is of format %q; this hmcc reads %q", path, c.Format, checkpointFormat)
 	}
 	if !c.Finished && len(c.Bytes) != c.Header.Chains {
@@ -243,7 +259,8 @@ func (s *sink) Checkpoint(iters int, stopping bool, snapshot func() (*runtime.Sn
 	if err != nil {
 		return err
 	}
-	st := resumeState{Sampler: *snap, Divergences: s.divergences, DepthHits: s.depthHits}
+	st := resumeState{Sampler: *snap, Divergences: s.divergences, DepthHits: s.depthHits,
+		Warmup: s.warmup, WarmupUsed: s.warmupUsed, Rounds: s.rounds}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&st); err != nil {
 		return err

@@ -11,3 +11,6 @@ func fileLimit() (soft, hard uint64) { return 0, 0 }
 func RespectAddressSpaceLimit() {}
 
 func addressSpaceLeft() uint64 { return 0 }
+
+// CheckAddressSpace does nothing where there is no rlimit.
+func CheckAddressSpace() error { return nil }

@@ -3,6 +3,7 @@
 package hmcc
 
 import (
+	"fmt"
 	"os"
 	goruntime "runtime"
 	"runtime/debug"
@@ -40,16 +41,11 @@ func addressSpaceLeft() uint64 {
 	if syscall.Getrlimit(syscall.RLIMIT_AS, &l) != nil || l.Cur == ^uint64(0) {
 		return 0
 	}
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
+	pages := mappedPages()
+	if pages == 0 {
 		return 0
 	}
-	pages, err := strconv.ParseUint(strings.Fields(string(b))[0], 10, 64)
-	if err != nil {
-		return 0
-	}
-	threads := uint64(goruntime.GOMAXPROCS(0))
-	reserve := pages*uint64(os.Getpagesize()) + (threads+8)*8<<20 + threads*128<<20
+	reserve := pages*uint64(os.Getpagesize()) + threadRoom()
 	if l.Cur <= reserve {
 		return 1
 	}
@@ -63,4 +59,68 @@ func RespectAddressSpaceLimit() {
 	if left := addressSpaceLeft(); left > 0 {
 		debug.SetMemoryLimit(int64(left / 4 * 3))
 	}
+}
+
+// threadRoom is the address space kept for threads: 8 MiB of stack for each of GOMAXPROCS and
+// eight more, and OpenBLAS's buffer for each thread that calls it.
+func threadRoom() uint64 {
+	threads := uint64(goruntime.GOMAXPROCS(0))
+	return (threads+8)*8<<20 + threads*blasBufferPerThread
+}
+
+// mappedPages is the process's mapped address space in pages (/proc/self/statm), 0 when unknown.
+func mappedPages() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	pages, _ := strconv.ParseUint(f[0], 10, 64)
+	return pages
+}
+
+// The address space hmcc needs, as the cgo build's constructor (cmd/hmcc/limit_cgo.go) and the
+// pure-Go build's entry check (cmd/hmcc/entry_linux_amd64.s) count it: what the Go runtime
+// reserves at start (page summaries 576 MiB, the scavenger's index 512 MiB, the arena map and a
+// first arena), and room for a small run's threads and heap.
+const (
+	runtimeReserveMiB = 1184
+	heapMinMiB        = 32
+)
+
+// CheckAddressSpace refuses to run under an address-space limit (ulimit -v) too small for a
+// small run (threadRoom and a heap of heapMinMiB beyond what is mapped): the Go runtime has reserved its 1.2 GB by the time main runs, and the first
+// reservation beyond the limit kills the process with "fatal error: out of memory". The cgo
+// build refuses such limits before the runtime starts (cmd/hmcc/limit_cgo.go); a pure-Go build
+// reaches main under some of them (below about 1.2 GB only when a reservation the runtime does
+// not check failed, which leaves it unsound), and is refused here with the same message.
+func CheckAddressSpace() error {
+	var l syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_AS, &l) != nil || l.Cur == ^uint64(0) {
+		return nil
+	}
+	const mib = 1 << 20
+	mapped := mappedPages() * uint64(os.Getpagesize())
+	need := max(mapped, runtimeReserveMiB*mib) + threadRoom() + heapMinMiB*mib
+	if l.Cur >= need {
+		return nil
+	}
+	return AddressSpaceError{Limit: l.Cur, Need: need}
+}
+
+// AddressSpaceError is CheckAddressSpace's refusal: the limit and the address space needed, in
+// bytes.
+type AddressSpaceError struct{ Limit, Need uint64 }
+
+func (e AddressSpaceError) Error() string {
+	const mib = 1 << 20
+	needKB := (e.Need + 1023) / 1024
+	return fmt.Sprintf("the address-space limit (ulimit -v) is %d MiB, and hmcc needs at least %d MiB of address space: "+
+		"the Go runtime alone reserves about %d MiB at start (reserved, not used: a small model's run is about 50 MiB resident)\n"+
+		"  hint: raise the limit (ulimit -v %d) or lift it (ulimit -v unlimited); to cap memory, cap resident memory instead "+
+		"(a cgroup's memory.max, e.g. systemd-run --user --scope -p MemoryMax=1G hmcc ...)",
+		e.Limit/mib, (e.Need+mib-1)/mib, runtimeReserveMiB, ((needKB+99999)/100000)*100000+100000)
 }

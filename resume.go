@@ -96,6 +96,9 @@ func (s *sink) resume(ck *Checkpoint) (*runtime.Snapshot, error) {
 	s.writers, s.marks, s.kept, s.metric = ws, slices.Clone(ck.Bytes), ck.Rows, ck.Metric
 	copy(s.divergences, st.Divergences)
 	copy(s.depthHits, st.DepthHits)
+	if ck.KeepsDecisions() { // format 1: a run of fixed lengths, whose warmup is cfg.Warmup
+		s.warmup, s.warmupUsed, s.rounds = st.Warmup, st.WarmupUsed, st.Rounds
+	}
 	// Later checkpoints describe the files as they are: with the headers this run did not write.
 	s.ck.header, s.ck.headerDir = &ck.Header, ck.OutputDir
 	return &st.Sampler, nil

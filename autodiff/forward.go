@@ -80,7 +80,8 @@ func (b *Builder) CompileForward(outs []*G.Node) (*Forward, error) {
 		default:
 			s.op = n.Op()
 			if op, ok := s.op.(*fusedOp); ok {
-				if _, draws := op.k.(*drawKernel); draws {
+				switch op.k.(type) {
+				case *drawKernel, *multiDrawKernel:
 					f.src = b.draws // this program draws: Eval needs the streams
 				}
 			}

@@ -308,3 +308,75 @@ func (k *multiKernel) backward(i int, in []*tensor.Dense, out, g, dst *tensor.De
 		}
 	}
 }
+
+// DrawMulti adds n values per chain, [C, n], drawn from a distribution of vectors or matrices
+// (dist.Multi): n/K vectors of K (MultiNormal, MultiNormalCholesky; each row of an [N, K]
+// variate one vector) or one K×K matrix (LKJCorrCholesky), row-major, each chain from its own
+// stream in that order. Its arguments are [C or 1, len] (a matrix flattened); after orders it
+// among the draws as for Draw. Arguments outside the parameters' domains give NaN draws.
+func (b *Builder) DrawMulti(d *dist.Dist, K, n int, after *G.Node, args ...*G.Node) (*G.Node, error) {
+	if d.Multi == nil {
+		return nil, fmt.Errorf("internal error: %s is not a distribution of vectors or matrices", d.Name)
+	}
+	size := K
+	if d.Multi.VariateRank == 2 {
+		size = K * K
+	}
+	if K < 1 || n%size != 0 {
+		return nil, fmt.Errorf("internal error: %d values of %s draws of %d", n, d.Name, size)
+	}
+	if b.draws == nil {
+		b.draws = &drawSource{}
+	}
+	k := &multiDrawKernel{d: d, K: K, size: size, n: n, chains: b.chains, src: b.draws, nargs: len(args)}
+	in := append([]*G.Node(nil), args...)
+	if after != nil {
+		in = append(in, after)
+	}
+	if len(in) == 0 {
+		in = append(in, b.theta)
+	}
+	return b.apply(k, in...)
+}
+
+type multiDrawKernel struct {
+	d                  *dist.Dist
+	K, size, n, chains int
+	nargs              int
+	src                *drawSource
+	p                  [][]float64
+}
+
+func (k *multiDrawKernel) name() string { return "Draw" + k.d.Name }
+func (k *multiDrawKernel) shape(in []tensor.Shape) (tensor.Shape, error) {
+	for _, s := range in[:k.nargs] {
+		if len(s) != 2 || (s[0] != 1 && s[0] != k.chains) {
+			return nil, fmt.Errorf("autodiff: draw argument of shape %v for %d chains", s, k.chains)
+		}
+	}
+	return tensor.Shape{k.chains, k.n}, nil
+}
+func (k *multiDrawKernel) forward(in []*tensor.Dense, out *tensor.Dense) {
+	o := out.Float64s()
+	if k.p == nil {
+		k.p = make([][]float64, k.nargs)
+	}
+	for r := 0; r < k.chains; r++ {
+		for i := range k.p {
+			k.p[i] = rowOf(in[i], r)
+		}
+		rng := k.src.rngs[r]
+		row := o[r*k.n : (r+1)*k.n]
+		for j := 0; j < k.n; j += k.size {
+			x := row[j : j+k.size]
+			if !k.d.Multi.Sample(rng, k.K, k.p, x) {
+				for i := range x {
+					x[i] = math.NaN()
+				}
+			}
+		}
+	}
+}
+func (k *multiDrawKernel) backward(int, []*tensor.Dense, *tensor.Dense, *tensor.Dense, *tensor.Dense) {
+	panic("internal error: a draw has no gradient")
+}

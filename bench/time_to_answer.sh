@@ -25,7 +25,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC'); target min bulk-ESS $target"
 echo
-echo "| model | Stan: compile s + sampling s (draws/chain, min bulk-ESS, max R-hat) | hmcc run | hmcc wall s (draws/chain, min bulk-ESS, verdict) | Stan ÷ hmcc |"
+echo "| model | Stan: compile s + sampling s (draws/chain, min bulk-ESS, max R-hat, divergences) | hmcc run | hmcc wall s (draws/chain, min bulk-ESS, verdict) | Stan ÷ hmcc |"
 echo "|---|---|---|---|---|"
 for model in "${models[@]}"; do
   files=$(model_files "$model")
@@ -49,9 +49,12 @@ for model in "${models[@]}"; do
     wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
     hdraws=$(sed -n 's/^# *num_samples = *\([0-9]*\).*/\1/p' "$d/h$c/output_1.csv" | head -1)
     hess=$(sed -n 's/^min bulk-ESS \([0-9]*\),.*/\1/p' "$d/h$c.txt")
+    # "ESS reached" with problems left: the ESS target was met and only problems more draws
+    # cannot clear remain (divergences: Stan's count is shown beside it for the same comparison)
     verdict="NOT reached"
     grep -q "^target ESS $target: reached" "$d/h$c.txt" && verdict="clean, reached"
-    printf "| %s | %.1f + %.1f (%d, %.0f, %.4f) | %d chains%s | %.1f (%s, %s, %s) | %.1f× |\n" "$model" "$compile" "$s_wall" "$draws" "$ess" "$rhat" \
+    grep -q "^target ESS $target: ESS reached" "$d/h$c.txt" && verdict="ESS reached, $(sed -n 's/^divergences: \([0-9]*\) of.*/\1/p' "$d/h$c.txt") divergences"
+    printf "| %s | %.1f + %.1f (%d, %.0f, %.4f, %d) | %d chains%s | %.1f (%s, %s, %s) | %.1f× |\n" "$model" "$compile" "$s_wall" "$draws" "$ess" "$rhat" "$(get divergences "$d/stan.txt")" \
       "$c" "${HMCC_ARGS:+ $HMCC_ARGS}" "$wall" "$hdraws" "$hess" "$verdict" "$(awk -v a="$stan_total" -v b="$wall" 'BEGIN { print a / b }')"
   done
 done

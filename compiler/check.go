@@ -352,18 +352,20 @@ func (c *checker) generate(s *lang.GenerateDecl) {
 	c.inGenerate = true
 	defer func() { c.inGenerate = false }()
 	shape, ok := c.dims(s.Dims)
-	if len(shape) > 1 {
-		c.add(errGeneratedMatrixShape(s.Pos, s.End, s.Name))
+	var md *dist.Dist
+	if s.Dist != nil {
+		md, _ = dist.LookupMulti(s.Dist.Name)
+	}
+	if len(shape) > 1 && s.Dist != nil && md == nil {
+		c.add(errGeneratedMatrixShape(s.Pos, s.End, s.Name, s.Dist.Name))
 		ok = false
 	}
 	g := &ir.GenVar{Name: s.Name, Pos: s.NamePos, Shape: shape}
-	multi := false
-	if s.Dist != nil {
-		_, multi = dist.LookupMulti(s.Dist.Name)
-	}
-	if s.Dist != nil && (s.Dist.Name == "Mixture" || s.Dist.Name == "Ordered" || multi) {
+	if s.Dist != nil && (s.Dist.Name == "Mixture" || s.Dist.Name == "Ordered") {
 		c.add(errGenerateNotDrawable(s.Dist.Pos, s.Dist.NameEnd, s.Dist.Name, s.Name))
 		ok = false
+	} else if md != nil {
+		ok = c.generateMulti(s, g, md) && ok
 	} else if s.Dist != nil {
 		term, d := c.distCall(s.Dist, shape, len(s.Dims) == 0)
 		if term == nil || d == nil {
@@ -391,10 +393,6 @@ func (c *checker) generate(s *lang.GenerateDecl) {
 		case len(s.Dims) > 0 && !e.Shape().Equal(shape):
 			start, end := s.Value.Span()
 			c.add(errGeneratedShapeMismatch(start, end, s.Name, shape, e.Shape()))
-			ok = false
-		case len(e.Shape()) > 1:
-			start, end := s.Value.Span()
-			c.add(errGeneratedMatrixValue(start, end, s.Name))
 			ok = false
 		default:
 			g.Value, g.Shape = e, e.Shape()
@@ -571,10 +569,7 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 		if x == nil {
 			return nil
 		}
-		if !c.elementwise(x, "-") {
-			return nil
-		}
-		return ir.NewUnary(sp, ir.Negate, x)
+		return ir.NewUnary(sp, ir.Negate, x) // a matrix too, element by element
 	case *lang.Binary:
 		l, r := c.expr(e.L), c.expr(e.R)
 		if l == nil || r == nil {
@@ -583,9 +578,8 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 		if e.Op == "@" {
 			return c.matvec(e, sp, l, r)
 		}
-		if !c.elementwise(l, e.Op) || !c.elementwise(r, e.Op) {
-			return nil
-		}
+		// element by element: operands of one shape (vectors or matrices), or a scalar and
+		// anything (docs/language.md, "Matrices")
 		ls, rs := l.Shape(), r.Shape()
 		shape := ls
 		switch {
@@ -593,7 +587,11 @@ func (c *checker) expr(e lang.Expr) ir.Expr {
 			shape = rs
 		case len(rs) == 0:
 		case !ls.Equal(rs):
-			c.add(errElementwiseShapes(e.OpPos, endOf(e.OpPos, e.Op), e.Op, ls, rs))
+			err := errElementwiseShapes(e.OpPos, endOf(e.OpPos, e.Op), e.Op, ls, rs)
+			if len(ls) == 2 || len(rs) == 2 {
+				err.WithHint("element by element a matrix goes with a matrix of its shape or a scalar; take a row M[i, ] or a column M[, j] to combine it with a vector, or multiply with @")
+			}
+			c.add(err)
 			return nil
 		}
 		return ir.NewBinary(sp, ir.BinaryOps[e.Op], l, r, shape)
@@ -700,10 +698,10 @@ func (c *checker) call(e *lang.Call, sp ir.Span) ir.Expr {
 		return nil
 	}
 	x := c.expr(e.Args[0])
-	if x == nil || !c.elementwise(x, e.Func) {
+	if x == nil {
 		return nil
 	}
-	return ir.NewUnary(sp, f, x)
+	return ir.NewUnary(sp, f, x) // a matrix too, element by element
 }
 
 // callArgs checks a call's arguments when it takes exactly want of them (words says how many,

@@ -228,11 +228,12 @@ t.model:4:14: error: shapes do not match for @: the matrix is [N, D], the vector
   y ~ Normal(X @ b, 1)
                ^
 `},
-		{"a matrix in elementwise arithmetic",
-			lines(header, matrix, "param b[D] ~ Normal(0, 1)", "y ~ Normal(X * 2 @ b, 1)"), `
-t.model:4:12: error: a matrix cannot be used with *; multiply it by a vector with @
-  y ~ Normal(X * 2 @ b, 1)
-             ^
+		{"a matrix and a vector in elementwise arithmetic",
+			lines(header, matrix, "param b[D] ~ Normal(0, 1)", "y ~ Normal((X + y) @ b, 1)"), `
+t.model:4:15: error: shapes do not match for +: left is [N, D], right is [N]
+  y ~ Normal((X + y) @ b, 1)
+                ^
+  hint: element by element a matrix goes with a matrix of its shape or a scalar; take a row M[i, ] or a column M[, j] to combine it with a vector, or multiply with @
 `},
 		{"a let cannot be a matrix",
 			lines(header, matrix, "param b[D] ~ Normal(0, 1)", "let M = X", "y ~ Normal(X @ b, 1)"), `

@@ -37,7 +37,6 @@ const (
 	kindGenerateNotDrawable        diag.Kind = "generate_mixture"
 	kindGeneratedVectorWithoutSize diag.Kind = "generated_vector_without_size"
 	kindGeneratedShapeMismatch     diag.Kind = "generated_shape_mismatch"
-	kindGeneratedMatrixValue       diag.Kind = "generated_matrix_value"
 	kindObservedNotDeclared        diag.Kind = "observed_not_declared"
 	kindObservedParameter          diag.Kind = "observed_parameter"
 	kindObservedLet                diag.Kind = "observed_const"
@@ -210,8 +209,9 @@ func errConstDependsOnParams(pos, end diag.Pos, name, what string) *diag.Error {
 		WithHint("use let %s = ... for a value that depends on parameters", name)
 }
 
-func errGeneratedMatrixShape(pos, end diag.Pos, name string) *diag.Error {
-	return diag.New(kindGeneratedMatrixShape, pos, end, "generated %s: only scalars and vectors are supported for now", name)
+func errGeneratedMatrixShape(pos, end diag.Pos, name, distName string) *diag.Error {
+	return diag.New(kindGeneratedMatrixShape, pos, end, "generated %s: %s draws numbers one by one, into a scalar or a vector; a matrix of draws is not supported", name, distName).
+		WithHint("the rows of a matrix [N, K] can be drawn from MultiNormal or MultiNormalCholesky, and a K×K matrix from LKJCorrCholesky; or draw a vector and index it")
 }
 
 // errGenerateNotDrawable: generate NAME ~ Mixture(...) or Ordered(...).
@@ -226,10 +226,6 @@ func errGeneratedVectorWithoutSize(pos, end diag.Pos, name, distName string) *di
 
 func errGeneratedShapeMismatch(pos, end diag.Pos, name string, declared, got fmt.Stringer) *diag.Error {
 	return diag.New(kindGeneratedShapeMismatch, pos, end, "generated %s is declared with shape %s, but its value has shape %s", name, declared, got)
-}
-
-func errGeneratedMatrixValue(pos, end diag.Pos, name string) *diag.Error {
-	return diag.New(kindGeneratedMatrixValue, pos, end, "generated %s would be a matrix; only scalars and vectors can be generated for now", name)
 }
 
 // errObservedNotDeclared: the left side of ~ names nothing; names are the declared ones.

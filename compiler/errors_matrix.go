@@ -16,6 +16,8 @@ const (
 	kindMultiShape       diag.Kind = "multi_shape"
 	kindMatrixIndex      diag.Kind = "matrix_index"
 	kindMatrixIndexRange diag.Kind = "matrix_index_range"
+	// generate L ~ LKJCorrCholesky(eta) without L's sizes
+	kindGeneratedMultiWithoutSize diag.Kind = "generated_multi_without_size"
 )
 
 // errNotSquare: what names the argument ("argument Sigma of MultiNormal", "the argument of
@@ -55,4 +57,9 @@ func errMatrixIndex(pos, end diag.Pos, msg string) *diag.Error {
 func errMatrixIndexRange(pos, end diag.Pos, what string, i int, name string, n int) *diag.Error {
 	return diag.New(kindMatrixIndexRange, pos, end, "%s %d is outside %s, which has %d %ss", what, i, name, n, what).
 		WithHint("rows and columns are numbered from 1")
+}
+
+func errGeneratedMultiWithoutSize(pos, end diag.Pos, name, distName string) *diag.Error {
+	return diag.New(kindGeneratedMultiWithoutSize, pos, end, "generated %s: %s draws K×K matrices, and its arguments do not say K; give its sizes", name, distName).
+		WithHint("as in generate %s[K, K] ~ %s(...)", name, distName)
 }

@@ -103,21 +103,23 @@ type termNodes struct {
 	cargs [][]autodiff.Node
 }
 
+// termNodes lowers a term's variate and arguments; a matrix (a parameter's prior Normal(M, s)
+// with M a matrix of data or of parameters) is read flattened, as the parameter is.
 func (l *lowering) termNodes(t *ir.Term) (*termNodes, error) {
-	x, err := l.expr(t.Variate)
+	x, err := l.flat(t.Variate)
 	if err != nil {
 		return nil, err
 	}
 	tn := &termNodes{x: x, args: make([]autodiff.Node, len(t.Args))}
 	for i, a := range t.Args {
-		if tn.args[i], err = l.expr(a); err != nil {
+		if tn.args[i], err = l.flat(a); err != nil {
 			return nil, err
 		}
 	}
 	if t.Weights == nil {
 		return tn, nil
 	}
-	if tn.w, err = l.expr(t.Weights); err != nil {
+	if tn.w, err = l.flat(t.Weights); err != nil {
 		return nil, err
 	}
 	if t.Components != nil {
@@ -126,7 +128,7 @@ func (l *lowering) termNodes(t *ir.Term) (*termNodes, error) {
 		for k, c := range t.Components {
 			tn.dists[k] = c.Dist
 			for _, a := range c.Args {
-				n, err := l.expr(a)
+				n, err := l.flat(a)
 				if err != nil {
 					return nil, err
 				}
@@ -188,14 +190,27 @@ func (l *lowering) generated(g *ir.GenVar) (autodiff.Node, error) {
 		l.gens[g] = n
 		return n, nil
 	}
+	multi := g.Term.Dist.Multi != nil
 	args := make([]autodiff.Node, len(g.Term.Args))
 	for i, a := range g.Term.Args {
 		var err error
-		if args[i], err = l.expr(a); err != nil {
+		if multi { // a matrix argument flattened, as the multivariate densities read it
+			args[i], err = l.flat(a)
+		} else {
+			args[i], err = l.expr(a)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
-	n, err := l.b.Draw(g.Term.Dist, l.sizes.Len(g.Shape), l.lastDraw, args...)
+	var n autodiff.Node
+	var err error
+	if multi {
+		s := l.sizes.Resolve(g.Shape)
+		n, err = l.b.DrawMulti(g.Term.Dist, s[len(s)-1], l.sizes.Len(g.Shape), l.lastDraw, args...)
+	} else {
+		n, err = l.b.Draw(g.Term.Dist, l.sizes.Len(g.Shape), l.lastDraw, args...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -265,11 +280,17 @@ func (l *lowering) expr(e ir.Expr) (autodiff.Node, error) {
 		}
 		return l.b.Unary(e.Func, x)
 	case *ir.Binary:
-		a, err := l.expr(e.L)
+		// a matrix operand is read flattened, as every matrix of parameters is (a data matrix
+		// is placed [rows, cols] only for M @ v)
+		operand := l.expr
+		if len(e.Shape()) == 2 {
+			operand = l.flat
+		}
+		a, err := operand(e.L)
 		if err != nil {
 			return nil, err
 		}
-		b, err := l.expr(e.R)
+		b, err := operand(e.R)
 		if err != nil {
 			return nil, err
 		}

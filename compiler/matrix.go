@@ -277,3 +277,62 @@ func (c *checker) multiPrior(s *lang.ParamDecl, p *ir.ParamVar, d *dist.Dist) bo
 	p.Prior = term
 	return true
 }
+
+// generateMulti checks generate NAME[sizes] ~ D(args) for a distribution of vectors or matrices
+// and sets g's term and shape: the sizes as declared, or else, for MultiNormal and
+// MultiNormalCholesky, one vector [K] whose K is the covariance's (or the mean's); the K×K
+// matrices of LKJCorrCholesky need their sizes written.
+func (c *checker) generateMulti(s *lang.GenerateDecl, g *ir.GenVar, d *dist.Dist) bool {
+	what := "generated " + s.Name
+	variate := g.Shape
+	if len(s.Dims) == 0 {
+		if d.Multi.VariateRank == 2 || len(s.Dist.Args) != len(d.Params) {
+			if d.Multi.VariateRank == 2 {
+				c.add(errGeneratedMultiWithoutSize(s.Pos, s.End, s.Name, d.Name))
+			} else {
+				c.add(errDistributionArity(s.Dist.Pos, s.Dist.End, d, len(s.Dist.Args)))
+			}
+			for _, a := range s.Dist.Args {
+				c.expr(a)
+			}
+			return false
+		}
+		// K from the arguments: the mean's length where it is a vector, else the covariance's
+		// rows; multiCall then checks them against it (a bad argument is reported there once).
+		var K *ir.Dim
+		for i, r := range d.Multi.ParamRanks {
+			if r == 0 {
+				continue
+			}
+			e := c.quietExpr(s.Dist.Args[i])
+			if e == nil {
+				continue
+			}
+			if sh := e.Shape(); len(sh) >= 1 && K == nil {
+				K = &sh[0]
+			}
+		}
+		variate = ir.Shape{{Size: 1}}
+		if K != nil {
+			variate = ir.Shape{*K}
+		}
+	}
+	term := c.multiCall(s.Dist, d, variate, what, s.Pos, s.End, false)
+	if term == nil {
+		return false
+	}
+	g.Term, g.Shape = term, variate
+	return true
+}
+
+// quietExpr checks e without reporting its errors (they are reported when it is checked again):
+// nil where it has any.
+func (c *checker) quietExpr(e lang.Expr) ir.Expr {
+	n := len(c.errs)
+	x := c.expr(e)
+	if len(c.errs) > n {
+		c.errs = c.errs[:n]
+		return nil
+	}
+	return x
+}

@@ -63,6 +63,20 @@ param tau[3]  ~ HalfNormal(2)
 param L[3, 3] ~ LKJCorrCholesky(2)
 let S = diag_pre_multiply(tau, L)
 Y ~ MultiNormal(mu, S @ transpose(S))`,
+		// whole-matrix arithmetic: matrices of parameters and of data element by element, with
+		// scalars, negation and functions, feeding a product, a covariance and a likelihood
+		"arithmetic": `data y[N] = column "y"
+data Y[N, 3] = columns "y1", "y2", "y3"
+param A[3, 3] ~ Normal(0, 1)
+param B[3, 3] ~ Normal(0, 1)
+param Z[N, 3] ~ Normal(Y / 2, 1 + A[1, 1]^2)
+param s       ~ HalfNormal(1)
+param mu[3]   ~ Normal(0, 2)
+let C = A + B * s - A / (2 + exp(B)) - 0.5 * -B ^ 2
+let R = (Y - Z) * s + 0.5 + 2 * Y / (1 + s)
+let v = C @ mu
+Y ~ MultiNormal(mu, add_diag(C @ transpose(C), 1 + s))
+y ~ Normal(v[1] + R[, 2] + sum(R[, 1]) / 10, 1 + s)`,
 		// MultiNormal as a prior, with a column of a data matrix and a vector likelihood
 		"mvn_prior": `data y[N] = column "y"
 data x[N] = column "x"

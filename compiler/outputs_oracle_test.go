@@ -28,16 +28,27 @@ func oracleQuantities(m *ir.Model, theta []float64, rng *rand.Rand, out []float6
 		if err != nil {
 			return err
 		}
-		k += copy(out[k:], t.Data)
+		k += copyColumnMajor(out[k:], t)
 	}
 	for _, g := range m.Generated {
 		t, err := g.Generate(env)
 		if err != nil {
 			return err
 		}
-		k += copy(out[k:], t.Data)
+		k += copyColumnMajor(out[k:], t)
 	}
 	return nil
+}
+
+// copyColumnMajor copies t's values into dst, a matrix column by column as CmdStan writes it.
+func copyColumnMajor(dst []float64, t *ir.Tensor) int {
+	if len(t.Shape) != 2 {
+		return copy(dst, t.Data)
+	}
+	for j, i := range ir.ColumnMajor(t.Shape) {
+		dst[j] = t.Data[i]
+	}
+	return len(t.Data)
 }
 
 // oracleLogLik is the pointwise log-likelihood by ir.Term.Pointwise.
@@ -116,6 +127,20 @@ func oracleModels(t *testing.T) map[string]*ir.Model {
 			"generate z1 ~ Normal(exp(log(s * 2) + 1), 1)",
 			"generate z2 ~ Normal(0, 1)"),
 			"d.csv", "y,g\n0.5,1\n-1,2\n2,2\n1.5,1\n"},
+		// draws of the distributions of vectors and matrices (whole vectors, the rows of a
+		// matrix, a K×K matrix) and matrix values computed from them
+		"generate_multi": {lines(
+			`data y[N] = column "y"`,
+			"param mu[3] ~ Normal(0, 1)",
+			"param s ~ HalfNormal(1)",
+			"y ~ Normal(mu[1], s)",
+			"generate L[3, 3] ~ LKJCorrCholesky(1.5)",
+			"generate Om = L @ transpose(L)",
+			"generate v ~ MultiNormalCholesky(mu, diag_pre_multiply(mu * 0 + s, L))",
+			"generate W[N, 3] ~ MultiNormal(0, add_diag(Om, s))",
+			"generate u ~ MultiNormal(mu, add_diag(Om, 1))",
+			"generate r = v[2] + W[1, 3] + Om[2, 1]"),
+			"d.csv", "y\n0.5\n-1\n2\n1.5\n"},
 		"mixture_of": {lines(
 			`data y[N] = column "y"`,
 			"param w[2] ~ Dirichlet(1)",

@@ -2,6 +2,7 @@ package ir
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/hmcc-dev/hmcc/diag"
@@ -53,6 +54,27 @@ func (g *GenVar) Generate(env *Env) (*Tensor, error) {
 		}
 	}
 	out := NewTensor(env.Sizes.Resolve(g.Shape)...)
+	if m := g.Term.Dist.Multi; m != nil { // vectors of K (the rows of a matrix) or one K×K matrix
+		K := out.Shape[len(out.Shape)-1]
+		size := K
+		if m.VariateRank == 2 {
+			size = K * K
+		}
+		p := make([][]float64, len(args))
+		for i, a := range args {
+			p[i] = a.Data
+		}
+		for j := 0; j < len(out.Data); j += size {
+			x := out.Data[j : j+size]
+			if !m.Sample(env.Rand, K, p, x) {
+				for i := range x {
+					x[i] = math.NaN()
+				}
+			}
+		}
+		env.gens[g] = out
+		return out, nil
+	}
 	if g.Term.Dist.Vector { // one draw of the whole vector; scalar arguments fill it
 		vp := make([][]float64, len(args))
 		for i, a := range args {

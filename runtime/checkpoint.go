@@ -16,6 +16,10 @@ import (
 type Snapshot struct {
 	// Iters is the number of post-warmup iterations done (Result.DrawsDone before thinning).
 	Iters int
+	// Total is the post-warmup iterations planned when the snapshot was taken: Config.Draws,
+	// and what Config.More's rounds have added (0 in snapshots from before rounds were kept:
+	// Config.Draws).
+	Total int
 	// StateIter is State.Iter: transitions taken over warmup and sampling, which addresses the
 	// next iteration's random numbers and ChEES's Halton jitter.
 	StateIter       int
@@ -34,6 +38,11 @@ type Snapshot struct {
 	// The tuning as Result reports it (StepSizes, InvMetric, DenseInvMetric).
 	ResStepSizes, ResInvMetric, ResDenseInvMetric []float64
 	WarmupTime, SamplingTime                      time.Duration
+	// How warmup went, as Result reports it: with Config.WarmupAuto, the length it chose and
+	// the checks that chose it.
+	WarmupDone    int
+	WarmupChecks  []WarmupCheck
+	WarmupSettled bool
 }
 
 // CheckpointSink is a Sink that keeps a run resumable. After every post-warmup iteration whose
@@ -44,22 +53,23 @@ type CheckpointSink interface {
 	Checkpoint(iters int, stopping bool, snapshot func() (*Snapshot, error)) error
 }
 
-// snapshot copies the run's state after res.DrawsDone post-warmup iterations.
-func snapshot(ev *evaluator, st *State, tu *Tuning, res *Result, sampling time.Duration) (*Snapshot, error) {
+// snapshot copies the run's state after res.DrawsDone post-warmup iterations, of total planned.
+func snapshot(ev *evaluator, st *State, tu *Tuning, res *Result, total int, sampling time.Duration) (*Snapshot, error) {
 	cp := func(v []float64) []float64 {
 		if v == nil {
 			return nil
 		}
 		return slices.Clone(v)
 	}
-	s := &Snapshot{Iters: res.DrawsDone, StateIter: st.Iter, Pos: cp(st.Pos), Grad: cp(st.Grad), LogP: cp(st.LogP),
+	s := &Snapshot{Iters: res.DrawsDone, Total: total, StateIter: st.Iter, Pos: cp(st.Pos), Grad: cp(st.Grad), LogP: cp(st.LogP),
 		StepSize: cp(tu.StepSize), MetricDiag: cp(tu.Metric.Diag), Dense: cp(tu.Metric.Dense), Chol: cp(tu.Metric.Chol),
 		Length: tu.Length, MaxSteps: tu.MaxSteps,
 		Divergences: slices.Clone(res.Divergences), WarmupDivergence: res.WarmupDivergence,
 		TrajectoryLength: res.TrajectoryLength, Gradients: ev.grads, Masked: ev.masked,
 		Relocations: slices.Clone(res.Relocations), MetricTrials: slices.Clone(res.MetricTrials),
 		ResStepSizes: cp(res.StepSizes), ResInvMetric: cp(res.InvMetric), ResDenseInvMetric: cp(res.DenseInvMetric),
-		WarmupTime: res.WarmupTime, SamplingTime: sampling}
+		WarmupTime: res.WarmupTime, SamplingTime: sampling,
+		WarmupDone: res.WarmupDone, WarmupChecks: slices.Clone(res.WarmupChecks), WarmupSettled: res.WarmupSettled}
 	if res.MaxTreeDepthHits != nil {
 		s.TreeDepthHits = slices.Clone(res.MaxTreeDepthHits)
 	}
@@ -78,8 +88,8 @@ func (s *Snapshot) restore(cfg Config, ev *evaluator, st *State, tu *Tuning, res
 		return errors.New("the checkpoint's dense metric has the wrong size")
 	case len(s.Divergences) != c || (s.TreeDepthHits != nil) != (res.MaxTreeDepthHits != nil) || s.TreeDepthHits != nil && len(s.TreeDepthHits) != c:
 		return errors.New("the checkpoint's counts are not the run's chains' or sampler's")
-	case s.Iters < 0 || s.Iters > cfg.Draws:
-		return fmt.Errorf("the checkpoint is after %d post-warmup iterations; the run has %d", s.Iters, cfg.Draws)
+	case s.Iters < 0 || s.Iters > s.total(cfg):
+		return fmt.Errorf("the checkpoint is after %d post-warmup iterations; the run has %d", s.Iters, s.total(cfg))
 	}
 	copy(st.Pos, s.Pos)
 	copy(st.Grad, s.Grad)
@@ -104,5 +114,10 @@ func (s *Snapshot) restore(cfg Config, ev *evaluator, st *State, tu *Tuning, res
 		res.DenseInvMetric = slices.Clone(s.ResDenseInvMetric)
 	}
 	res.WarmupTime = s.WarmupTime
+	res.WarmupDone, res.WarmupChecks, res.WarmupSettled = s.WarmupDone, slices.Clone(s.WarmupChecks), s.WarmupSettled
 	return nil
 }
+
+// total is the post-warmup iterations the run had planned at the snapshot: at least
+// cfg.Draws, more when Config.More had asked for further rounds.
+func (s *Snapshot) total(cfg Config) int { return max(s.Total, cfg.Draws) }

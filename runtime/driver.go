@@ -81,13 +81,17 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 	if resumed {
 		before = cfg.Resume.SamplingTime
 	}
+	total := cfg.Draws // grows when cfg.More asks for another round
+	if resumed {
+		total = cfg.Resume.total(cfg) // the rounds asked for before the stop
+	}
 	// checkpoint offers the sink the state after res.DrawsDone iterations (CheckpointSink).
 	checkpoint := func(stopping bool) error {
 		if checkpointSink == nil {
 			return nil
 		}
 		return checkpointSink.Checkpoint(res.DrawsDone, stopping, func() (*Snapshot, error) {
-			return snapshot(ev, st, tu, res, before+time.Since(start))
+			return snapshot(ev, st, tu, res, total, before+time.Since(start))
 		})
 	}
 	if ls, ok := sink.(WarmupLengthSink); ok && !res.Interrupted && !resumed {
@@ -105,7 +109,11 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 		}
 	}
 	k := p.sampling(tu)
-	total := cfg.Draws // grows when cfg.More asks for another round
+	// A run stopped after the last draw of a round but before More judged it (the checkpoint
+	// of that draw is taken first) asks now, as the uninterrupted run did then.
+	if resumed && res.DrawsDone == total && cfg.More != nil && ctx.Err() == nil {
+		total += max(cfg.More(res.DrawsDone), 0)
+	}
 	emit := func(stats []Stats, pos []float64) error {
 		for c, s := range stats {
 			if s.Divergent {

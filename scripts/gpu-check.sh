@@ -10,10 +10,11 @@
 #   env         driver, card, compute capability, the libraries the binaries load (ldd, no
 #               "not found"), every CUDA symbol bound (LD_BIND_NOW)
 #   memcheck    compute-sanitizer memcheck over every kernel: the log density of every bundled
-#               model (7 chains, both precisions), the transition (device draws too) and the ring
+#               model (7 chains, both precisions), the transition (device draws too), the ring and
+#               the warmup reductions
 #   tests       the GPU tests at 1, 7, 300, 1024 and 16384 chains in both precisions: log density
 #               and gradient against the CPU executor, bitwise repeatable (any block size), the
-#               transition, sampling through the ring
+#               transition, sampling through the ring, warmup statistics reduced on the device
 #   throughput  chain-gradients/s, German credit, at 128, 1024, 4096, 16384 chains: log density
 #               with θ crossing the bus (both precisions) and whole transitions on the device
 #   end-to-end  hmcc-gpu run on German credit, 16384 chains: min bulk-ESS/s and max R-hat
@@ -70,7 +71,7 @@ if [ -z "$sanitizer" ]; then
   line memcheck SKIP "compute-sanitizer not found (CUDA toolkit's bin/)"
 else
   (cd runtime/gpu && HMCC_GPU_CHAINS=7 HMCC_PTX_CACHE=off timeout "$(limit 100)" "$sanitizer" --tool memcheck --error-exitcode 3 \
-    --leak-check no "$GPUTEST" -test.run 'TestMatchesCPU|TestTransition' -test.count 1) > "$OUT/memcheck.txt" 2>&1
+    --leak-check no "$GPUTEST" -test.run 'TestMatchesCPU|TestTransition|TestWarmupStats' -test.count 1) > "$OUT/memcheck.txt" 2>&1
   status=$?
   errors=$(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) error.*/\1/p' "$OUT/memcheck.txt" | tail -1)
   if [ "$status" -eq 0 ] && [ "${errors:-0}" = 0 ]; then
@@ -81,7 +82,7 @@ else
 fi
 
 # tests
-(cd runtime/gpu && timeout "$(limit 150)" "$GPUTEST" -test.v -test.count 1 -test.run 'TestMatchesCPU|TestDeterministic|TestTransition|TestSamples') > "$OUT/tests.txt" 2>&1
+(cd runtime/gpu && timeout "$(limit 150)" "$GPUTEST" -test.v -test.count 1 -test.run 'TestMatchesCPU|TestDeterministic|TestTransition|TestSamples|TestWarmupStats') > "$OUT/tests.txt" 2>&1
 status=$?
 pass=$(grep -c -- '--- PASS' "$OUT/tests.txt") fail=$(grep -c -- '--- FAIL' "$OUT/tests.txt")
 if [ "$status" -eq 0 ]; then
@@ -91,11 +92,12 @@ else
 fi
 
 # throughput
-(cd runtime/gpu && timeout "$(limit 80)" "$GPUTEST" -test.run XXX -test.bench 'LogDensityGrad|Transition' -test.benchtime 1s) > "$OUT/throughput.txt" 2>&1
+(cd runtime/gpu && timeout "$(limit 80)" "$GPUTEST" -test.run XXX -test.bench 'LogDensityGrad|Transition|WarmupReduce' -test.benchtime 1s) > "$OUT/throughput.txt" 2>&1
 status=$?
 figures=$(awk '/chain-grads\/s/ {for (i = 1; i < NF; i++) if ($(i+1) == "chain-grads/s") v = $i; n = $1; sub(/^Benchmark/, "", n); sub(/-[0-9]+$/, "", n); printf "%s %.3g; ", n, v}' "$OUT/throughput.txt")
+reduce=$(awk '/^BenchmarkWarmupReduce/ && $4 == "ns/op" {n = $1; sub(/^Benchmark/, "", n); sub(/-[0-9]+$/, "", n); printf "%s %.3g us; ", n, $3 / 1000}' "$OUT/throughput.txt")
 if [ "$status" -eq 0 ] && [ -n "$figures" ]; then
-  line throughput PASS "chain-gradients/s: $figures(goal: Transition/float32/C=16384 >= 3e7)"
+  line throughput PASS "chain-gradients/s: $figures(goal: Transition/float32/C=16384 >= 3e7); warmup reduction per iteration: ${reduce:-none}"
 else
   line throughput FAIL "status $status: ${figures:-$(last "$OUT/throughput.txt")}"
 fi

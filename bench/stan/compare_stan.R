@@ -40,7 +40,8 @@ if (step == "compile") {
   fit <- sampling(mod, data = dat, chains = 4L, warmup = 1000L, iter = 1000L + draws, seed = 1L, cores = 2L, refresh = 0)
   wall <- as.numeric(difftime(Sys.time(), t0, units = "secs"))
   grads <- sum(sapply(get_sampler_params(fit, inc_warmup = TRUE), function(s) sum(s[, "n_leapfrog__"])))
+  divergences <- sum(sapply(get_sampler_params(fit, inc_warmup = FALSE), function(s) sum(s[, "divergent__"])))
   s <- summarise_draws(fit_draws(fit), rhat, ess_bulk)
-  cat(sprintf("first_draw_s=%.3f\nsampling_s=%.2f\ngradients=%.0f\nmin_bulk_ess=%.1f\nmax_rhat=%.4f\n",
-              first, wall, grads, min(s$ess_bulk, na.rm = TRUE), max(s$rhat, na.rm = TRUE)))  # NA: a constant (L[1,1] of a correlation factor)
+  cat(sprintf("first_draw_s=%.3f\nsampling_s=%.2f\ngradients=%.0f\nmin_bulk_ess=%.1f\nmax_rhat=%.4f\ndivergences=%d\n",
+              first, wall, grads, min(s$ess_bulk, na.rm = TRUE), max(s$rhat, na.rm = TRUE), divergences))  # NA: a constant (L[1,1] of a correlation factor)
 }

@@ -13,15 +13,17 @@ import (
 
 // The one hash of each input: a run with two data files records, in every chain file's header,
 // the model's and each data file's SHA-256 as sha256sum prints them (hmcc_data_hash joins the
-// data files' in command-line order), and its checkpoint records the same digests.
+// data files' in command-line order), and its checkpoint records the same digests, and that of
+// the --init file (read once, for its hash and its values).
 func TestHeaderHashesAreSha256sum(t *testing.T) {
 	sum, err := exec.LookPath("sha256sum")
 	if err != nil {
 		t.Skip("no sha256sum:", err)
 	}
 	model, data := "../../models/radon_uranium.model", []string{"../../models/radon_mn.csv", "../../models/radon_counties.csv"}
+	init := write(t, "init.json", `{"g0": 0.5, "sigma_a": 1}`)
 	want := map[string]string{}
-	for _, p := range append([]string{model}, data...) {
+	for _, p := range append([]string{model, init}, data...) {
 		out, err := exec.Command(sum, p).Output()
 		if err != nil {
 			t.Fatal(err)
@@ -29,7 +31,7 @@ func TestHeaderHashesAreSha256sum(t *testing.T) {
 		want[p] = strings.Fields(string(out))[0]
 	}
 	dir := filepath.Join(t.TempDir(), "out")
-	if code, out, errs := hmcc(t, "run", model, data[0], data[1], "--chains", "2", "--sampler", "nuts", "--warmup", "0", "--draws", "3", "--output-dir", dir, "--quiet"); code != 0 {
+	if code, out, errs := hmcc(t, "run", model, data[0], data[1], "--chains", "2", "--sampler", "nuts", "--warmup", "0", "--draws", "3", "--output-dir", dir, "--quiet", "--init", init); code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 	h := header(t, filepath.Join(dir, "output_1.csv"))
@@ -51,7 +53,7 @@ func TestHeaderHashesAreSha256sum(t *testing.T) {
 	for _, in := range ck.Inputs {
 		got = append(got, in.SHA256)
 	}
-	if w := []string{want[model], want[data[0]], want[data[1]]}; strings.Join(got, " ") != strings.Join(w, " ") {
+	if w := []string{want[model], want[data[0]], want[data[1]], want[init]}; strings.Join(got, " ") != strings.Join(w, " ") {
 		t.Errorf("the checkpoint's hashes %v, sha256sum's %v", got, w)
 	}
 }

@@ -48,6 +48,12 @@ type cli struct {
 var errInterrupted = errors.New("interrupted")
 
 func main() {
+	// Under a small ulimit -v the first reservation past the limit would kill the runtime;
+	// refuse first (the cgo build already has, before the runtime started: limit_cgo.go).
+	if err := hmcclib.CheckAddressSpace(); err != nil {
+		fmt.Fprintf(os.Stderr, "hmcc: %v\n", err)
+		os.Exit(exitUser)
+	}
 	hmcclib.RaiseFileLimit()
 	hmcclib.RespectAddressSpaceLimit()
 	stop := startCPUProfile()

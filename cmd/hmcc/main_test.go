@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -62,6 +63,16 @@ func readCSVMap(t *testing.T, path string) map[string]map[string]float64 {
 // heavy-tailed quantities like the λ's); Stan's side is scaled from it by the ratio of the ESSs.
 func compareWithStan(t *testing.T, dir, referencePath string) {
 	t.Helper()
+	for _, p := range stanDisagreements(t, dir, referencePath) {
+		t.Error(p)
+	}
+}
+
+// stanDisagreements lists how the run in dir disagrees with the reference (compareWithStan's
+// checks), or nothing when it agrees.
+func stanDisagreements(t *testing.T, dir, referencePath string) []string {
+	t.Helper()
+	var problems []string
 	got := readCSVMap(t, filepath.Join(dir, "summary.csv"))
 	want := readCSVMap(t, referencePath)
 	draws := readChainDraws(t, dir)
@@ -71,20 +82,20 @@ func compareWithStan(t *testing.T, dir, referencePath string) {
 	for name, ref := range want { // the reference names columns (theta.1); summary.csv, elements (theta[1])
 		g, ok := got[summary.StanName(name)]
 		if !ok {
-			t.Errorf("%s missing from the hmcc summary", name)
+			problems = append(problems, fmt.Sprintf("%s missing from the hmcc summary", name))
 			continue
 		}
 		if ref["sd"] <= 1e-12*math.Max(1, math.Abs(ref["mean"])) {
 			// a constant, not a posterior quantity: the diagonal of a correlation matrix, the
 			// zeros above a Cholesky factor's diagonal. hmcc must give the same number.
 			if math.Abs(g["mean"]-ref["mean"]) > 1e-9*math.Max(1, math.Abs(ref["mean"])) {
-				t.Errorf("%s: %.12g, Stan's constant %.12g", name, g["mean"], ref["mean"])
+				problems = append(problems, fmt.Sprintf("%s: %.12g, Stan's constant %.12g", name, g["mean"], ref["mean"]))
 			}
 			continue
 		}
 		se := math.Hypot(g["mcse_mean"], ref["mcse_mean"])
 		if z := math.Abs(g["mean"]-ref["mean"]) / se; z > 4 {
-			t.Errorf("%s: mean %.4g vs Stan %.4g: %.1f standard errors apart", name, g["mean"], ref["mean"], z)
+			problems = append(problems, fmt.Sprintf("%s: mean %.4g vs Stan %.4g: %.1f standard errors apart", name, g["mean"], ref["mean"], z))
 		}
 		sq := draws[name]
 		for c := range sq {
@@ -96,12 +107,13 @@ func compareWithStan(t *testing.T, dir, referencePath string) {
 		refM2 := ref["sd"]*ref["sd"] + ref["mean"]*ref["mean"]
 		se2 := m2.McseMean * math.Sqrt(1+g["ess_bulk"]/ref["ess_bulk"])
 		if z := math.Abs(m2.Mean-refM2) / se2; z > 4 {
-			t.Errorf("%s: E[x²] %.4g vs Stan %.4g (sd %.4g vs %.4g): %.1f standard errors apart", name, m2.Mean, refM2, g["sd"], ref["sd"], z)
+			problems = append(problems, fmt.Sprintf("%s: E[x²] %.4g vs Stan %.4g (sd %.4g vs %.4g): %.1f standard errors apart", name, m2.Mean, refM2, g["sd"], ref["sd"], z))
 		}
 		if g["rhat"] > 1.01 {
-			t.Errorf("%s: R-hat %.4f", name, g["rhat"])
+			problems = append(problems, fmt.Sprintf("%s: R-hat %.4f", name, g["rhat"]))
 		}
 	}
+	return problems
 }
 
 // readChainDraws reads every output_*.csv in dir into [name][chain][draw].
@@ -175,10 +187,14 @@ func TestSamplersMatchStan(t *testing.T) {
 		{"eight_schools", "eight_schools", false, []string{"--chains", "16", "--sampler", "chees"}},
 		{"eight_schools", "eight_schools", false, []string{"--chains", "4", "--sampler", "nuts", "--target-accept", "0.95"}},
 		{"kidiq", "kidiq", false, []string{"--chains", "4", "--sampler", "nuts"}},
-		// Target accept 0.95 for static HMC on the horseshoe: at the default 0.8 its few divergences
-		// (0 to 10 per run) cost the heavy tail of the local scales: lambda[13]'s mean over ten
-		// runs (seeds 4 to 8, 0.8 and 0.9) was 0.380 against Stan's 0.3995 (3 standard errors of
-		// that mean); at 0.95 five seeds averaged 0.398.
+		// Target accept 0.95 for static HMC on the horseshoe: at the default 0.8, seed 4 has
+		// lambda[13] at 0.345 ± 0.011 against Stan's 0.3995 (4.8 standard errors) and 2
+		// divergences, which its verdict reports (TestStaticHMCHorseshoeIsRightOrFlagged holds the
+		// default to that). It is not a bias: over seeds 4 to 13 at 0.8 the means averaged 0.392
+		// (sd 0.023 between runs, so 1.0 standard error from Stan's), but that spread is 1.8 times
+		// the MCSE each run reports (0.011 to 0.015): divergences in the funnel reject whole
+		// trajectories and the chains visit lambda's heavy tail in bursts. 9 of those 10 runs had
+		// divergences (1 to 6) and were flagged; the clean one (seed 6) agrees.
 		{"sparse_logistic", "german_credit", true, []string{"--chains", "4", "--sampler", "hmc", "--target-accept", "0.95"}},
 		{"sparse_logistic", "breast_cancer", true, []string{"--chains", "4", "--sampler", "hmc"}},
 		// Seed 5 here: at seed 4 one of the four NUTS chains spends the run in the horseshoe's
@@ -240,6 +256,35 @@ func TestSamplersMatchStan(t *testing.T) {
 				ref = c.model
 			}
 			compareWithStan(t, dir, "../../testdata/reference/"+ref+".csv")
+		})
+	}
+}
+
+// TestStaticHMCHorseshoeIsRightOrFlagged holds static HMC at the default --target-accept (0.8)
+// on German credit's horseshoe to issue 13's rule: a wrong answer never comes with a clean
+// verdict. Its divergences (in the funnel at large tau and small lambda) reject whole trajectories,
+// and the heavy tails of the local scales are then explored unevenly: with 4 chains, seeds 4 to 13,
+// lambda[13]'s mean ranged over 0.345 to 0.413 against Stan's 0.3995, and seed 4 (0.345, 4.8
+// standard errors) had 2 divergences, which the verdict reports. Seeds 4 and 6: one that
+// disagrees (flagged) and one with no divergence.
+func TestStaticHMCHorseshoeIsRightOrFlagged(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two German credit runs")
+	}
+	for _, seed := range []string{"4", "6"} {
+		t.Run("seed"+seed, func(t *testing.T) {
+			dir := t.TempDir()
+			code, out, errs := hmcc(t, "run", "../../models/sparse_logistic.model", "../../models/german_credit.csv",
+				"--sampler", "hmc", "--chains", "4", "--seed", seed, "--output-dir", dir, "--quiet")
+			if code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+			}
+			problems := stanDisagreements(t, dir, "../../testdata/reference/german_credit.csv")
+			clean := strings.Contains(out+errs, "no problems found")
+			t.Logf("seed %s: %d disagreement(s) with Stan, verdict clean: %v", seed, len(problems), clean)
+			if len(problems) > 0 && clean {
+				t.Errorf("a wrong answer with a clean verdict:\n%s", strings.Join(problems, "\n"))
+			}
 		})
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -35,10 +36,9 @@ func (r *runCmd) resume(kctx *kong.Context) (*hmcclib.OutputDir, *hmcclib.Checkp
 	if r.Overwrite {
 		return fail("--resume continues the run in %s and --overwrite would replace it; give one of them", r.Resume)
 	}
-	// --warmup auto's chosen length and --target-ess's rounds live only in the running process,
-	// so a continuation could not reproduce the run it continues: refuse rather than guess.
-	if rec.Warmup.Auto || rec.TargetESS > 0 {
-		return fail("the run in %s was started with %s, whose warmup length and sampling rounds its checkpoint does not record, so it cannot be continued exactly; start it again with the same seed (the same draws), or use a fixed --warmup and --draws for runs you may need to resume",
+	// --warmup auto's chosen length and --target-ess's rounds are in checkpoints from format 2.
+	if (rec.Warmup.Auto || rec.TargetESS > 0) && !ck.KeepsDecisions() && !ck.InWarmup() {
+		return fail("the run in %s was started with %s by an earlier hmcc, whose checkpoint does not record the warmup length and sampling rounds it chose, so it cannot be continued exactly; start it again with the same seed (the same draws)",
 			r.Resume, map[bool]string{true: "--warmup auto", false: "--target-ess"}[rec.Warmup.Auto])
 	}
 	cur, old := reflect.ValueOf(r).Elem(), reflect.ValueOf(&rec).Elem()
@@ -117,8 +117,9 @@ func fieldIndex(v reflect.Value, target reflect.Value) int {
 
 // inputs lists the files the run reads, with their content's hash: the model's source (as
 // read, so standard input too) and the data files, hashed by Compile as it read them (the
-// hashes the chain files' headers record), and the --init and --metric-file files.
-func (r *runCmd) inputs(m *hmcclib.Model) ([]hmcclib.Input, error) {
+// hashes the chain files' headers record), and the --init and --metric-file files, read here
+// once: their content is returned by role ("init", "metric") for the run to parse.
+func (r *runCmd) inputs(m *hmcclib.Model) ([]hmcclib.Input, map[string][]byte, error) {
 	abs := func(p string) string {
 		if p == "-" {
 			return p
@@ -133,30 +134,34 @@ func (r *runCmd) inputs(m *hmcclib.Model) ([]hmcclib.Input, error) {
 	files := append([]string{r.Data}, r.More...)
 	sums := m.DataHashes()
 	if len(sums) != len(files) {
-		return nil, fmt.Errorf("internal error: %d data files, %d hashes", len(files), len(sums))
+		return nil, nil, fmt.Errorf("internal error: %d data files, %d hashes", len(files), len(sums))
 	}
 	for i, p := range files {
 		ins = append(ins, hmcclib.Input{Role: "data", Path: abs(p), SHA256: hex(sums[i])})
 	}
+	content := map[string][]byte{}
 	add := func(role, path string) error {
-		h, err := hmcclib.HashFile(path)
-		if err != nil {
+		b, err := os.ReadFile(path)
+		if err != nil && role == "init" {
+			return hmcclib.UserError{Err: fmt.Errorf("--init %s: %w; give a JSON file of starting values, --init pathfinder or --init uniform", path, err)}
+		} else if err != nil {
 			return hmcclib.UserError{Err: fmt.Errorf("reading %s: %w", path, err)}
 		}
-		ins = append(ins, hmcclib.Input{Role: role, Path: abs(path), SHA256: h})
+		content[role] = b
+		ins = append(ins, hmcclib.Input{Role: role, Path: abs(path), SHA256: hmcclib.HashBytes(b)})
 		return nil
 	}
 	if r.Init != "" && r.Init != "pathfinder" && r.Init != "uniform" {
 		if err := add("init", r.Init); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if r.MetricFile != "" {
 		if err := add("metric", r.MetricFile); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return ins, nil
+	return ins, content, nil
 }
 
 // checkInputs refuses to resume with a model or data other than the run's: their content must

@@ -252,15 +252,19 @@ func TestResumeRefusesBadInput(t *testing.T) {
 	if code, out, errs := hmcc(t, "run", "--resume", dir, model, data, "--chains", "4", "--quiet"); code != 0 || !strings.Contains(out, "RESUMED: draws 1 to ") {
 		t.Fatalf("resume: exit %d\n%s%s", code, out, errs)
 	}
-	// Runs whose length is decided as they go cannot be continued exactly.
+	// Runs whose length is decided as they go, checkpointed by an hmcc that did not record the
+	// decisions (format 1), cannot be continued exactly.
 	for _, flags := range [][]string{{"--warmup", "auto"}, {"--target-ess", "400"}} {
 		d := filepath.Join(work, "adaptive"+flags[0])
 		args := append([]string{"run", model, data, "--chains", "4", "--draws", "50", "--output-dir", d, "--quiet"}, flags...)
 		cmd, _, _ := startPaused(t, bin, "sampling:20", args...)
 		cmd.Process.Kill()
 		cmd.Wait()
-		if code, _, errs := hmcc(t, "run", "--resume", d); code != 2 || !strings.Contains(errs, "cannot be continued exactly") || !strings.Contains(errs, flags[0]) {
-			t.Errorf("resume of a %s run: exit %d: %s", flags[0], code, errs)
+		ckPath := filepath.Join(d, "hmcc_checkpoint.json")
+		ck := mustRead(t, ckPath)
+		os.WriteFile(ckPath, bytes.Replace(ck, []byte(`"hmcc checkpoint 2"`), []byte(`"hmcc checkpoint 1"`), 1), 0o644)
+		if code, _, errs := hmcc(t, "run", "--resume", d); code != 2 || !strings.Contains(errs, "by an earlier hmcc, whose checkpoint does not record the warmup length and sampling rounds") || !strings.Contains(errs, flags[0]) {
+			t.Errorf("resume of a %s run from a format 1 checkpoint: exit %d: %s", flags[0], code, errs)
 		}
 	}
 	// A run stopped in warmup before writing anything (no --save-warmup) left nothing to resume.

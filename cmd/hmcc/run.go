@@ -123,7 +123,7 @@ func (r *runCmd) Run(e *env, kctx *kong.Context) error {
 	if err != nil {
 		return err
 	}
-	inputs, err := r.inputs(m)
+	inputs, content, err := r.inputs(m)
 	if err != nil {
 		return err
 	}
@@ -160,11 +160,13 @@ func (r *runCmd) Run(e *env, kctx *kong.Context) error {
 		r.Init = ""
 	} else if r.Init == "pathfinder" {
 		cfg.InitPathfinder, cfg.Messages = true, e.stderr
-	} else if cfg.Init, _, err = m.ReadPointFile(r.Init); err != nil {
+	} else if b, ok := content["init"]; !ok {
+		return fmt.Errorf("--init %s was not read with the other inputs", r.Init) // internal: inputs reads every --init file
+	} else if cfg.Init, _, err = m.ParsePoint(r.Init, b); err != nil {
 		return err
 	}
 	if r.MetricFile != "" {
-		if cfg.InvMetric, cfg.StepSize, err = cmdstan.ReadMetricFile(r.MetricFile, m.Dim()); err != nil {
+		if cfg.InvMetric, cfg.StepSize, err = cmdstan.ParseMetricFile(r.MetricFile, content["metric"], m.Dim()); err != nil {
 			return hmcclib.UserError{Err: err}
 		}
 	}

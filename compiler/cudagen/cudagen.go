@@ -147,6 +147,8 @@ type Program struct {
 	Theta, LogP, Grad int
 	// HMC holds the buffers of the device-resident transition (hmc.go).
 	HMC HMCBuffers
+	// Adapt holds the buffers of warmup's adaptation statistics reduced on the device (adapt.go).
+	Adapt AdaptBuffers
 }
 
 // Device runs plan steps. runtime/gpu implements it with CUDA; the tests with the host shim.
@@ -293,6 +295,8 @@ func Generate(m *ir.Model, prec Precision) (*Program, error) {
 	p.Buffers[g.part].Rows = max(1, g.slots) * MaxBlockRows
 	g.addHMC()
 	src.WriteString(g.hmcKernels())
+	g.addAdapt()
+	src.WriteString(g.adaptKernels())
 	src.WriteString(g.kernelTable())
 	p.Source = src.String()
 	return p, nil

@@ -109,15 +109,7 @@ func (g *gen) hmcKernels() string {
 	}
 	// kernel opens the kernel name, one thread per chain, with pointers to the buffers it names.
 	kernel := func(name string, names ...string) {
-		kernelHead(&b, name)
-		for _, n := range names {
-			i, ok := bufs[n]
-			if !ok {
-				panic("cudagen: no HMC buffer " + n)
-			}
-			typ := g.p.Buffers[i].ctype()
-			fmt.Fprintf(&b, "  %s *%s = (%s *)B[%d];\n", typ, n, typ, i)
-		}
+		g.kernelWithBuffers(&b, bufs, "HMC", name, names...)
 	}
 	fmt.Fprintf(&b, "\n/* HMC on the device, one thread per chain (runtime/hmc.go's transition) */\n#define HMCC_DIM %d\n", g.p.Dim)
 	b.WriteString("\n/* the current state becomes the accepted one (after an evaluation at a new theta) */\n")

@@ -133,12 +133,13 @@ func equal(a, b []float64) bool {
 }
 
 // TestIndicesAre64Bit: every offset into a per-chain buffer in the generated source goes through
-// HMCC_AT, whose product is taken in 64 bits; no kernel multiplies by the chain count in int.
+// HMCC_AT (or HMCC_COL, the adaptation kernels' form for a column other than the thread's chain),
+// whose product is taken in 64 bits; no kernel multiplies by the chain count in int.
 func TestIndicesAre64Bit(t *testing.T) {
 	times := regexp.MustCompile(`\*\s*C\b`)
 	eachGenerated(t, func(t *testing.T, _ string, p *Program) {
 		for i, line := range strings.Split(p.Source, "\n") {
-			if times.MatchString(line) && !strings.HasPrefix(line, "#define HMCC_AT") && !strings.HasPrefix(strings.TrimSpace(line), "/*") &&
+			if times.MatchString(line) && !strings.HasPrefix(line, "#define HMCC_AT") && !strings.HasPrefix(line, "#define HMCC_COL(row, g) ((hmcc_idx)(row) * C") && !strings.HasPrefix(strings.TrimSpace(line), "/*") &&
 				!strings.Contains(line, "rows, or in the draws ring") {
 				t.Errorf("line %d multiplies by C outside HMCC_AT: %s", i+1, line)
 			}

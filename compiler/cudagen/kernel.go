@@ -507,6 +507,21 @@ func kernelHead(b *strings.Builder, name string) {
 	b.WriteString("  if (c >= C) return;\n")
 }
 
+// kernelWithBuffers opens the kernel name, one thread per chain, with a typed pointer to each of
+// the buffers it names (bufs maps a name to its index in g.p.Buffers; what says whose buffers
+// they are, for the panic on a name the generator does not have).
+func (g *gen) kernelWithBuffers(b *strings.Builder, bufs map[string]int, what, name string, names ...string) {
+	kernelHead(b, name)
+	for _, n := range names {
+		i, ok := bufs[n]
+		if !ok {
+			panic("cudagen: no " + what + " buffer " + n)
+		}
+		typ := g.p.Buffers[i].ctype()
+		fmt.Fprintf(b, "  %s *%s = (%s *)B[%d];\n", typ, n, typ, i)
+	}
+}
+
 // termKernel adds one term's log density over its elements to logp and its gradient to the
 // adjoints of whatever it reads.
 func (g *gen) termKernel(name string, t *ir.Term) (string, int, error) {

@@ -36,6 +36,9 @@ func TestNotOnGPUYet(t *testing.T) {
 			"the GPU backend does not support MultiNormal at m.model:3:1 yet; run this model on the CPU (--device cpu)"},
 		{"data y[N] = column \"y\"\nparam a ~ HalfNormal(1)\ny ~ Normal(gp_exp_quad_cov(y, a, 1) @ y, 1)\n",
 			"the GPU backend does not support @ of a matrix of parameters yet; run this model on the CPU (--device cpu)"},
+		// whole-matrix arithmetic that depends on parameters, read by a column
+		{"data y[N] = column \"y\"\nparam a ~ HalfNormal(1)\nlet M = a * gp_exp_quad_cov(y, 1, 1) - 1\ny ~ Normal(M[, 1], 1)\n",
+			"the GPU backend does not support col of a matrix of parameters yet; run this model on the CPU (--device cpu)"},
 	}
 	for _, c := range cases {
 		m := cudagentest.Load(t, write("m.model", c.model), data)

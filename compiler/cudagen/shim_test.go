@@ -68,9 +68,16 @@ func buildShim(t *testing.T, p *Program, lang string) string {
 	if lang == "c++" {
 		std = "-std=c++17"
 	}
-	cmd := exec.Command(compiler, std, "-O1", "-Wall", "-Werror", "-Wno-unused-variable",
+	args := []string{std, "-O1", "-Wall", "-Werror", "-Wno-unused-variable",
 		"-Wno-unused-but-set-variable", "-I", testdata, "-I", dir,
-		`-DHMCC_SOURCE="kernels.cu"`, "-x", lang, filepath.Join(testdata, "shim_driver.c"), "-o", exe, "-lm")
+		`-DHMCC_SOURCE="kernels.cu"`, "-x", lang, filepath.Join(testdata, "shim_driver.c"), "-o", exe, "-lm"}
+	// HMCC_SHIM_SANITIZE=1 builds the driver with AddressSanitizer: a kernel that reads or writes
+	// past a buffer (which the device's memcheck would report) fails the test instead of reading
+	// a neighbour's memory.
+	if os.Getenv("HMCC_SHIM_SANITIZE") != "" {
+		args = append([]string{"-fsanitize=address", "-fno-omit-frame-pointer"}, args...)
+	}
+	cmd := exec.Command(compiler, args...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("compiling the generated source on the host: %v\n%s", err, out)
 	}

@@ -38,6 +38,12 @@ func ReadMetricFile(path string, dim int) (invMetric []float64, stepSize float64
 	if err != nil {
 		return nil, 0, err
 	}
+	return ParseMetricFile(path, b, dim)
+}
+
+// ParseMetricFile is ReadMetricFile of the file's content b, already read (path names it in
+// messages).
+func ParseMetricFile(path string, b []byte, dim int) (invMetric []float64, stepSize float64, err error) {
 	var f metricFile
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, 0, fmt.Errorf("%s: not a CmdStan metric file (JSON with \"inv_metric\"): %v", path, err)

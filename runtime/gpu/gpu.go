@@ -47,9 +47,10 @@ type Target struct {
 	lp    []float64
 	mom   []float64 // a transition's momenta, dim×chains
 	stage pinned    // page-locked: every copy to and from the device goes through it (pinned.go)
-	// one slot of the ring at a time (FlushSlots)
-	slot                 Recorded
-	slotDraws, slotStats []float64
+	// the ring's slots streamed back (stream.go): the order, and the copies on the device
+	slots  *cudagen.SlotStream
+	copies slotCopies
+	slot   Recorded // one slot of the ring at a time (FlushSlots)
 }
 
 // Options configure a Target.
@@ -85,6 +86,7 @@ func New(m *ir.Model, chains int, opt Options) (*Target, error) {
 		t.Close()
 		return nil, err
 	}
+	t.slots = cudagen.NewSlotStream(deviceCopier{t}, t.chunk)
 	t.theta = make([]float64, chains*prog.Dim)
 	t.grad = make([]float64, chains*prog.Dim)
 	t.lp = make([]float64, chains)
@@ -214,6 +216,7 @@ func (t *Target) release() {
 		t.blas.Close()
 	}
 	t.stage.free()
+	t.copies.free()
 	for _, b := range t.bufs {
 		cu.MemFree(b)
 	}

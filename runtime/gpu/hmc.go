@@ -172,8 +172,9 @@ func (t *Target) transition(in TransitionIn, after func() error) error {
 }
 
 // TransitionRecord runs one transition and records its draw and statistics in slot `slot` of
-// the ring on the device (0 ≤ slot < Options.DrawChunk), downloading nothing: Flush brings back
-// a chunk of iterations at once.
+// the ring on the device (0 ≤ slot < Options.DrawChunk; slots in order from 0 after each flush),
+// and queues the slot's copy to host memory, which runs while the next iterations do (stream.go):
+// FlushSlots (or Flush) hands the recorded iterations over.
 func (t *Target) TransitionRecord(in TransitionIn, slot int) error {
 	if slot < 0 || slot >= t.chunk {
 		return fmt.Errorf("internal error: slot %d of a ring of %d", slot, t.chunk)
@@ -182,7 +183,10 @@ func (t *Target) TransitionRecord(in TransitionIn, slot int) error {
 		if err := t.upload(t.prog.HMC.Slot, []float64{float64(slot)}); err != nil {
 			return err
 		}
-		return t.prog.Record(t)
+		if err := t.prog.Record(t); err != nil {
+			return err
+		}
+		return t.slots.Recorded(slot)
 	})
 }
 
@@ -197,33 +201,25 @@ func (t *Target) ChunkSize() int { return t.chunk }
 
 var _ runtime.SlotFlusher = (*Target)(nil)
 
-// FlushSlots downloads the first k slots of the ring one at a time and hands each to emit, so
-// the host holds one iteration's draws (chains × dim) at a time, in buffers kept between calls,
-// never a chunk's.
+// FlushSlots hands the first k slots of the ring (every slot recorded since the last flush) to
+// emit one at a time, in order, from the host buffers their copies went to while later
+// iterations ran: the host converts one iteration's draws (chains × dim) at a time, in buffers
+// kept between calls, and no copy of the ring runs at the flush.
 func (t *Target) FlushSlots(k int, emit func(r *Recorded) error) error {
 	if k < 0 || k > t.chunk {
 		return fmt.Errorf("internal error: flushing %d of a ring of %d", k, t.chunk)
 	}
-	c, n, h := t.chains, t.dim, t.prog.HMC
+	c, n := t.chains, t.dim
 	if len(t.slot.Position) == 0 {
-		t.slotDraws, t.slotStats = make([]float64, n*c), make([]float64, 4*c)
-		t.slot = Recorded{Position: [][]float64{make([]float64, c*n)}, LogP: [][]float64{nil}, Accept: [][]float64{nil},
-			Energy: [][]float64{nil}, Diverged: [][]bool{make([]bool, c)}}
+		t.slot = Recorded{Position: [][]float64{make([]float64, c*n)}, LogP: [][]float64{make([]float64, c)},
+			Accept: [][]float64{make([]float64, c)}, Energy: [][]float64{make([]float64, c)}, Diverged: [][]bool{make([]bool, c)}}
 	}
 	r := &t.slot
-	for s := 0; s < k; s++ {
-		// Slot s is rows s·Dim … (s+1)·Dim−1 of the ring and rows 4s … 4s+3 of the statistics.
-		if err := t.do(func() error {
-			if err := t.downloadAt(h.Draws, s*n*c, t.slotDraws); err != nil {
-				return err
-			}
-			return t.downloadAt(h.Stats, 4*s*c, t.slotStats)
-		}); err != nil {
-			return err
-		}
-		transpose(r.Position[0], t.slotDraws, n, c)
-		st := t.slotStats
-		r.LogP[0], r.Accept[0], r.Energy[0] = st[:c], st[c:2*c], st[2*c:3*c]
+	return t.slots.Drain(k, func(_ int, draws, st []float64) error {
+		transpose(r.Position[0], draws, n, c)
+		copy(r.LogP[0], st[:c])
+		copy(r.Accept[0], st[c:2*c])
+		copy(r.Energy[0], st[2*c:3*c])
 		for i, v := range r.LogP[0] {
 			if math.IsNaN(v) {
 				r.LogP[0][i] = math.Inf(-1)
@@ -232,52 +228,23 @@ func (t *Target) FlushSlots(k int, emit func(r *Recorded) error) error {
 		for i, v := range st[3*c : 4*c] {
 			r.Diverged[0][i] = v != 0
 		}
-		if err := emit(r); err != nil {
-			return err
-		}
-	}
-	return nil
+		return emit(r)
+	})
 }
 
-// Flush downloads the first k slots of the ring, and nothing else.
+// Flush hands the first k slots back together (FlushSlots, kept).
 func (t *Target) Flush(k int) (*Recorded, error) {
-	if k < 0 || k > t.chunk {
-		return nil, fmt.Errorf("internal error: flushing %d of a ring of %d", k, t.chunk)
-	}
-	c, n, h := t.chains, t.dim, t.prog.HMC
-	// Slots 0 … k−1 are the first k·Dim rows of the ring and the first 4k of the statistics:
-	// only they cross the bus, not the whole ring.
-	if k == 0 {
-		return &Recorded{}, nil
-	}
-	draws := make([]float64, k*n*c)
-	stats := make([]float64, k*4*c)
-	if err := t.do(func() error {
-		if err := t.download(h.Draws, draws); err != nil {
-			return err
-		}
-		return t.download(h.Stats, stats)
-	}); err != nil {
+	out := &Recorded{}
+	err := t.FlushSlots(k, func(r *Recorded) error {
+		out.Position = append(out.Position, append([]float64(nil), r.Position[0]...))
+		out.LogP = append(out.LogP, append([]float64(nil), r.LogP[0]...))
+		out.Accept = append(out.Accept, append([]float64(nil), r.Accept[0]...))
+		out.Energy = append(out.Energy, append([]float64(nil), r.Energy[0]...))
+		out.Diverged = append(out.Diverged, append([]bool(nil), r.Diverged[0]...))
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	r := &Recorded{}
-	for s := 0; s < k; s++ {
-		pos := make([]float64, c*n)
-		transpose(pos, draws[s*n*c:(s+1)*n*c], n, c)
-		r.Position = append(r.Position, pos)
-		row := func(q int) []float64 { return append([]float64(nil), stats[(4*s+q)*c:(4*s+q+1)*c]...) }
-		lp := row(0)
-		for i, v := range lp {
-			if math.IsNaN(v) {
-				lp[i] = math.Inf(-1)
-			}
-		}
-		r.LogP, r.Accept, r.Energy = append(r.LogP, lp), append(r.Accept, row(1)), append(r.Energy, row(2))
-		div := make([]bool, c)
-		for i, v := range row(3) {
-			div[i] = v != 0
-		}
-		r.Diverged = append(r.Diverged, div)
-	}
-	return r, nil
+	return out, nil
 }
