@@ -9,8 +9,8 @@ import (
 // with seed 1: auto's trial found the dense estimate's step size twice the diagonal's in the
 // last metric window only (gains by window 1, 2, 2, 1, 2), took the dense metric, and the chains
 // then diverged and hardly moved (min bulk-ESS 12 in 4,000 draws, R-hat 1.28); with the
-// diagonal metric min bulk-ESS is about 600 (docs/samplers.md). Auto now wants the gain in two
-// windows in a row. The check is min bulk-ESS over every quantity in 4 × 400 draws: about 240
+// diagonal metric min bulk-ESS is 600 to 860 (docs/samplers.md). Auto now wants a gain of more
+// than one doubling (2.5×) in two windows in a row. The check is min bulk-ESS over every quantity in 4 × 400 draws: about 240
 // expected when the chains mix as with the diagonal metric, about 5 as they did.
 func TestAutoMetricBreastCancerMixes(t *testing.T) {
 	if testing.Short() {
