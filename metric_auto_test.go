@@ -36,6 +36,8 @@ func TestAutoMetricBreastCancerMixes(t *testing.T) {
 			worst = r
 		}
 	}
+	t.Logf("min bulk-ESS %.0f (%s), dense metric %v, trials %v, %d gradients", worst.EssBulk, worst.Name,
+		fit.Result.DenseInvMetric != nil, fit.Result.MetricTrials, fit.Result.Gradients)
 	if worst.EssBulk < 100 {
 		t.Errorf("min bulk-ESS %.0f (%s) in %d×%d draws; dense metric %v, auto's trials (diag, dense step size) %v",
 			worst.EssBulk, worst.Name, chains, draws, fit.Result.DenseInvMetric != nil, fit.Result.MetricTrials)
