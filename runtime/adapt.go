@@ -243,6 +243,10 @@ type adaptation struct {
 	// denseTrials records auto's comparisons, per metric window: the diagonal's and the dense
 	// metric's median initial step size.
 	denseTrials [][2]float64
+	// densePaid says the last metric window's trial found the dense estimate's step size
+	// denseStepGain times the diagonal's; auto takes dense only when two windows in a row do
+	// (see denseStepGain in metric.go).
+	densePaid bool
 	// moved records the stray chains moved onto other chains' positions (see relocate).
 	moved []Relocation
 	// settle, with Config.WarmupAuto, judges after each metric window whether adaptation has
@@ -380,9 +384,10 @@ func (a *adaptation) update(r *Streams, it int, s *State, info *Info, tu *Tuning
 	return nil
 }
 
-// setMetric makes the window's estimate the metric: diagonal, dense, or (auto) whichever
-// lets the chains take larger steps (denseStepGain). A dense estimate that is not positive
-// definite falls back to its diagonal; an estimate that is not finite is discarded.
+// setMetric makes the window's estimate the metric: diagonal, dense, or (auto) dense when it
+// lets the chains take larger steps (denseStepGain) in this window and the one before (see
+// densePaid). A dense estimate that is not positive definite falls back to its diagonal; an
+// estimate that is not finite is discarded.
 func (a *adaptation) setMetric(r *Streams, s *State, tu *Tuning) error {
 	n := len(tu.Metric.Diag)
 	v := make([]float64, n)
@@ -426,6 +431,7 @@ func (a *adaptation) setMetric(r *Streams, s *State, tu *Tuning) error {
 	if !finiteRow(sigma) || !m.setDense(sigma) {
 		m.setDiag(v)
 		copy(tu.StepSize, saved)
+		a.densePaid = false
 		return nil
 	}
 	epsDense, err := trial()
@@ -434,7 +440,10 @@ func (a *adaptation) setMetric(r *Streams, s *State, tu *Tuning) error {
 	}
 	copy(tu.StepSize, saved)
 	a.denseTrials = append(a.denseTrials, [2]float64{epsDiag, epsDense})
-	if epsDense < denseStepGain*epsDiag {
+	paid := epsDense >= denseStepGain*epsDiag
+	confirmed := paid && a.densePaid
+	a.densePaid = paid
+	if !confirmed {
 		m.setDiag(v)
 	}
 	return nil
