@@ -108,19 +108,24 @@ func (s *sleeper) wait(spin bool, ready func() bool, stop <-chan struct{}) bool 
 			goruntime.Gosched() // let the processor's other goroutines (the signal watcher, GC) run
 		}
 	}
-	s.parked.Store(true)
-	if ready() {
-		if s.parked.CompareAndSwap(true, false) {
+	for {
+		s.parked.Store(true)
+		if ready() {
+			if !s.parked.CompareAndSwap(true, false) {
+				<-s.ch // a waker saw us parked and is sending: take its token
+			}
 			return true
 		}
-		<-s.ch // a waker saw us parked and is sending: take its token
-		return true
-	}
-	select {
-	case <-s.ch:
-		return true
-	case <-stop:
-		return false
+		select {
+		case <-s.ch:
+			// Check again: the wake may be a late one, meant for an earlier wait. A member that
+			// finished the last job can be descheduled between counting itself done and waking
+			// the caller; meanwhile the caller, having seen the count reach zero while spinning,
+			// starts the next job and parks, and the late wake finds it parked. Returning on it
+			// ended a job before its members had (a hang two jobs later, seen under load).
+		case <-stop:
+			return false
+		}
 	}
 }
 

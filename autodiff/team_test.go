@@ -71,3 +71,34 @@ func TestTeamEndsWithItsParallel(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A wake whose condition does not hold (a late one, from a member that counted itself done in
+// the previous job and was descheduled before waking the caller) must not end the wait.
+func TestSleeperIgnoresALateWake(t *testing.T) {
+	s := sleeper{ch: make(chan struct{}, 1)}
+	var ready atomic.Bool
+	done := make(chan bool, 1)
+	go func() { done <- s.wait(false, ready.Load, nil) }()
+	for !s.parked.Load() {
+		goruntime.Gosched()
+	}
+	s.wake() // the late wake: the condition is still false
+	select {
+	case <-done:
+		t.Fatal("wait returned on a wake whose condition was false")
+	case <-time.After(100 * time.Millisecond):
+	}
+	for !s.parked.Load() { // parked again after the late wake
+		goruntime.Gosched()
+	}
+	ready.Store(true)
+	s.wake()
+	select {
+	case ok := <-done:
+		if !ok {
+			t.Fatal("wait reported a stop")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("wait did not return after its condition held and it was woken")
+	}
+}
