@@ -33,6 +33,8 @@ bundled_models | while read -r name model data more; do
       draws=$(sed -n 's/^# *num_samples = *\([0-9]*\).*/\1/p' "$dir/output_1.csv" 2>/dev/null | head -1)
       answer="not reached"
       grep -q "^target ESS 1000: reached" "$dir.log" && answer=$(printf "%.1f" "$wall")
+      # the ESS target met with only divergences (or other problems more draws cannot fix) left
+      grep -q "^target ESS 1000: ESS reached" "$dir.log" && answer=$(printf "%.1f, %s divergences" "$wall" "$(sed -n 's/^divergences: \([0-9]*\) of.*/\1/p' "$dir.log")")
       printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n" "$name" "$s" "$m" "$(agree "$dir/summary.csv" "testdata/reference/$name.csv" | sed 's/|/\\|/g')" \
         "$(awk -v e="${ess:-0}" -v w="$wall" 'BEGIN { printf "%.0f", e / w }')" "$answer" "${draws:-?}" "${grads:-?}"
     done
