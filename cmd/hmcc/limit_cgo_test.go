@@ -3,7 +3,6 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,19 +23,8 @@ func TestAddressSpaceLimit(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	underLimit := func(kb, args string) (int, string) {
-		out, err := exec.Command("bash", "-c", "ulimit -v "+kb+" && exec "+bin+" "+args).CombinedOutput()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), string(out)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0, string(out)
-	}
 	for _, kb := range []string{"500000", "1000000"} {
-		code, out := underLimit(kb, "version")
+		code, out := runUnderLimit(t, bin, kb, "version")
 		if code != 2 || !strings.Contains(out, "address-space limit (ulimit -v)") || !strings.Contains(out, "hint: raise the limit (ulimit -v ") {
 			t.Errorf("ulimit -v %s: exit %d, want 2 and the message\n%s", kb, code, out)
 		}
@@ -46,7 +34,7 @@ func TestAddressSpaceLimit(t *testing.T) {
 			}
 		}
 	}
-	code, out := underLimit("2500000", "run --chains 2 --warmup 200 --draws 200 --output-dir "+filepath.Join(dir, "out")+
+	code, out := runUnderLimit(t, bin, "2500000", "run --chains 2 --warmup 200 --draws 200 --output-dir "+filepath.Join(dir, "out")+
 		" ../../models/eight_schools.model ../../models/eight_schools.csv")
 	if code != 0 {
 		t.Errorf("eight schools under ulimit -v 2500000: exit %d\n%s", code, out)
@@ -56,7 +44,7 @@ func TestAddressSpaceLimit(t *testing.T) {
 	model, data := filepath.Join(dir, "big.model"), filepath.Join(dir, "y.csv")
 	writeFile(t, model, "data y[N] = column \"y\"\nparam a[3000000] ~ Normal(0, 1)\nparam mu ~ Normal(0, 1)\ny ~ Normal(mu, 1)\n")
 	writeFile(t, data, "y\n1\n2\n3\n")
-	code, out = underLimit("2500000", "run --chains 2 --warmup 10 --draws 10 --output-dir "+filepath.Join(dir, "big")+" "+model+" "+data)
+	code, out = runUnderLimit(t, bin, "2500000", "run --chains 2 --warmup 10 --draws 10 --output-dir "+filepath.Join(dir, "big")+" "+model+" "+data)
 	if code != 2 || !strings.Contains(out, "under the address-space limit (ulimit -v") || strings.Contains(out, "fatal error") {
 		t.Errorf("3M parameters under ulimit -v 2500000: exit %d, want 2 and a message naming the limit\n%s", code, out)
 	}

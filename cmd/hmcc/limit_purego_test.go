@@ -3,7 +3,6 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,17 +36,6 @@ func TestAddressSpaceLimitPureGo(t *testing.T) {
 		return bin
 	}
 	checked, plain := build("hmcc-entry", "-ldflags=-E=hmcc_rt0_amd64_linux"), build("hmcc-plain")
-	underLimit := func(bin, kb, args string) (int, string) {
-		out, err := exec.Command("bash", "-c", "ulimit -v "+kb+" && exec "+bin+" "+args).CombinedOutput()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), string(out)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0, string(out)
-	}
 	refused := func(what string, code int, out string) {
 		t.Helper()
 		if code != 2 || !strings.Contains(out, "hmcc: the address-space limit (ulimit -v)") || !strings.Contains(out, "hint: raise the limit (ulimit -v ") {
@@ -60,16 +48,16 @@ func TestAddressSpaceLimitPureGo(t *testing.T) {
 		}
 	}
 	for _, kb := range []string{"300000", "700000", "1000000", "1200000", "1250000"} {
-		code, out := underLimit(checked, kb, "version")
+		code, out := runUnderLimit(t, checked, kb, "version")
 		refused("entry check, ulimit -v "+kb, code, out)
 	}
 	// The plain build reaches main under 1.3 GB (1269 MiB), but the runtime's reservations leave
 	// too little for a run.
 	schools := "run --chains 2 --warmup 100 --draws 100 ../../models/eight_schools.model ../../models/eight_schools.csv --output-dir "
-	code, out := underLimit(plain, "1300000", schools+filepath.Join(dir, "plain"))
+	code, out := runUnderLimit(t, plain, "1300000", schools+filepath.Join(dir, "plain"))
 	refused("plain build, ulimit -v 1300000", code, out)
 	for _, bin := range []string{checked, plain} {
-		code, out := underLimit(bin, "2500000", schools+filepath.Join(dir, filepath.Base(bin)+"-out"))
+		code, out := runUnderLimit(t, bin, "2500000", schools+filepath.Join(dir, filepath.Base(bin)+"-out"))
 		if code != 0 {
 			t.Errorf("%s: eight schools under ulimit -v 2500000: exit %d\n%s", filepath.Base(bin), code, out)
 		}
