@@ -2,6 +2,7 @@ package autodiff
 
 import (
 	goruntime "runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -101,4 +102,55 @@ func TestSleeperIgnoresALateWake(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("wait did not return after its condition held and it was woken")
 	}
+}
+
+// BenchmarkForkJoin times one evaluation's fork and join on two goroutines the way the samplers
+// use it: each does a fixed share of arithmetic (a worker's share of an evaluation, calibrated
+// from a timed probe to a few hundred µs; it comes out longer when the probe ran fast), and the
+// caller does a twentieth of that serially between evaluations. "goroutine per job" is how
+// Parallel forked before the team: a go statement per evaluation, whose goroutine starts only when
+// an idle thread has been woken. The difference per op is that wake-up (docs/performance.md, "Two
+// cores"); run it on an otherwise idle machine:
+//
+//	go test -run XXX -bench ForkJoin -benchtime 2000x ./autodiff/
+func BenchmarkForkJoin(b *testing.B) {
+	if goruntime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs two processors")
+	}
+	work := func(iters int) float64 {
+		s := 0.0
+		for i := range iters {
+			s += float64(i%7) * 1.0000001
+		}
+		return s
+	}
+	// calibrate: iterations for about 350 µs by a timed probe
+	const probe = 1 << 22
+	sink := work(probe) // warm up, then time
+	start := time.Now()
+	sink += work(probe)
+	share := int(float64(probe) * float64(350*time.Microsecond) / float64(time.Since(start)))
+	var result atomic.Uint64
+	b.Run("goroutine per job", func(b *testing.B) {
+		for range b.N {
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				result.Add(uint64(work(share)))
+			}()
+			result.Add(uint64(work(share)))
+			wg.Wait()
+			work(share / 20) // the caller's serial part between evaluations
+		}
+	})
+	b.Run("team", func(b *testing.B) {
+		tm := newTeam(2)
+		defer tm.close()
+		for range b.N {
+			tm.run(func(int) { result.Add(uint64(work(share))) })
+			work(share / 20)
+		}
+	})
+	_ = sink
 }
