@@ -241,6 +241,10 @@ func (s *sink) open() error {
 
 // WarmupDraw writes the warmup rows SaveWarmup asks for; they go to the CSVs only, never to
 // the draws the diagnostics use.
+// WantsWarmupPositions: only a run that saves warmup draws reads their positions; the others
+// let warmup keep them on the device (runtime.WarmupPositionsSink).
+func (s *sink) WantsWarmupPositions() bool { return s.saveWarmup }
+
 func (s *sink) WarmupDraw(iter int, stats []runtime.Stats, theta []float64) error {
 	s.observe("warmup", stats)
 	if !s.saveWarmup || iter%s.thin != 0 {

@@ -253,6 +253,12 @@ type adaptation struct {
 	// settled and then ends warmup after a terminal buffer of term iterations (settle.go).
 	settle *settler
 	term   int
+	// dev, when warmup runs where the target keeps the chains, reduces the statistics there
+	// (devicewarmup.go); nil on the host.
+	dev      *deviceWarmup
+	devStats AdaptStats // the device's reduction of the iteration being adapted to
+	// learnsLength: the rule is ChEES's, which needs the gradient of its criterion.
+	learnsLength bool
 }
 
 // stepRule is a kernel's own step-size (and trajectory) adaptation in place of the per-chain
@@ -281,6 +287,7 @@ func newAdaptation(ev *evaluator, cfg Config, rule stepRule) *adaptation {
 	}
 	a := &adaptation{sched: newSchedule(cfg.Warmup), target: cfg.TargetAccept, metric: metric, maxSteps: cfg.MaxSteps,
 		good: good, heuristic: newHMCKernel(ev, uniformJitter), rule: rule}
+	_, a.learnsLength = rule.(*cheesRule)
 	if cfg.WarmupAuto {
 		w := newWindowsUpTo(cfg.Warmup, autoWindow)
 		a.sched, a.settle, a.term = newScheduleFrom(w), newSettler(ev.c, ev.n), w.termBuffer
@@ -303,6 +310,9 @@ func (a *adaptation) init(r *Streams, s *State, tu *Tuning) error {
 	a.perChain = make([]*dualAveraging, len(tu.StepSize))
 	for i := range a.perChain {
 		a.perChain[i] = newDualAveraging(a.target, tu.StepSize[i])
+	}
+	if a.dev != nil {
+		a.dev.dense = a.est.cov != nil
 	}
 	if a.rule != nil {
 		a.rule.init(a, s, tu)
@@ -329,14 +339,35 @@ func (a *adaptation) update(r *Streams, it int, s *State, info *Info, tu *Tuning
 	ph := a.sched[it]
 	n := len(tu.Metric.Diag)
 	markGood(s.LogP, n, a.good)
+	relocating := ph.relocate && strays(a.good) > 0
+	dev := a.dev.running()
+	if dev && (a.learnsLength || ph.slow && !relocating) {
+		// One reduction: ChEES's statistics, and the positions for the metric unless stray
+		// chains are about to move. tu.Length is exp(log T), which next set and observe uses.
+		st, err := a.dev.reduce(a.good, halton(s.Iter), tu.Length, a.learnsLength, ph.slow && !relocating)
+		if err != nil {
+			return err
+		}
+		a.devStats = st
+	}
 	if a.rule != nil {
 		a.rule.observe(a, it, s, info, tu)
 	}
-	if ph.relocate && strays(a.good) > 0 {
+	if relocating {
+		if dev {
+			if err := a.dev.pull(s); err != nil {
+				return err
+			}
+		}
 		a.relocate(r, it, s, tu)
 		markGood(s.LogP, n, a.good)
 		if a.settle != nil {
 			a.settle.strays = true
+		}
+		if dev {
+			if err := a.dev.push(s, tu); err != nil {
+				return err
+			}
 		}
 	}
 	if a.rule != nil {
@@ -348,9 +379,16 @@ func (a *adaptation) update(r *Streams, it int, s *State, info *Info, tu *Tuning
 		// Stray chains (far below the others' log density) are left out of the metric: their
 		// spread is that of the road to the posterior, not of the posterior, and pooled in it
 		// would give the chains that have arrived a metric orders of magnitude too wide.
-		for c, g := range a.good {
-			if g {
-				a.est.add(s.Pos[c*n : (c+1)*n])
+		switch {
+		case !dev:
+			for c, g := range a.good {
+				if g {
+					a.est.add(s.Pos[c*n : (c+1)*n])
+				}
+			}
+		case relocating: // the moved chains' new positions, now on the device
+			if _, err := a.dev.reduce(a.good, 0, 0, false, true); err != nil {
+				return err
 			}
 		}
 		if a.settle != nil {
@@ -364,6 +402,14 @@ func (a *adaptation) update(r *Streams, it int, s *State, info *Info, tu *Tuning
 		ph = a.sched[it]
 	}
 	if ph.endsWindow {
+		if dev {
+			if err := a.dev.windowMoments(a.est); err != nil {
+				return err
+			}
+			if err := a.dev.pull(s); err != nil { // for the step-size heuristic
+				return err
+			}
+		}
 		if err := a.setMetric(r, s, tu); err != nil {
 			return err
 		}
@@ -376,6 +422,11 @@ func (a *adaptation) update(r *Streams, it int, s *State, info *Info, tu *Tuning
 		}
 		if a.rule != nil {
 			a.rule.windowEnd(a, ph.lastWindow, tu)
+		}
+		if dev {
+			if err := a.dev.push(s, tu); err != nil {
+				return err
+			}
 		}
 	}
 	if a.rule != nil {

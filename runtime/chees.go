@@ -150,6 +150,11 @@ func (r *cheesRule) setShared(tu *Tuning, eps float64) {
 
 // observe takes one gradient step on log T from the transition's proposals and end momenta.
 func (r *cheesRule) observe(a *adaptation, _ int, s *State, info *Info, tu *Tuning) {
+	if a.dev.running() { // reduced where the chains are, from the same quantities
+		r.adapter.update(a.devStats.Gradient)
+		r.clamp(a, tu)
+		return
+	}
 	c, n := len(tu.StepSize), len(tu.Metric.Diag)
 	m := &tu.Metric
 	for i, st := range info.Stats {
@@ -172,7 +177,11 @@ func (r *cheesRule) observe(a *adaptation, _ int, s *State, info *Info, tu *Tuni
 	}
 	length := math.Exp(r.adapter.logT)
 	r.adapter.update(cheesGradient(r.wPrev, r.wProp, r.vel, r.accept, r.scale, n, halton(s.Iter), length))
-	// Never ask for more than MaxSteps steps of the current step size.
+	r.clamp(a, tu)
+}
+
+// clamp never lets the trajectory ask for more than MaxSteps steps of the current step size.
+func (r *cheesRule) clamp(a *adaptation, tu *Tuning) {
 	r.adapter.logT = math.Min(r.adapter.logT, math.Log(meanStepSize(tu.StepSize)*float64(a.maxSteps)))
 }
 

@@ -19,6 +19,9 @@ type deviceKernel struct {
 	// drawn: the target draws the momenta and uniforms (DeviceDrawer), from addr.
 	drawn bool
 	addr  DrawAddress
+	// warmup, during a device warmup (devicewarmup.go), runs WarmupTransition: no position
+	// comes back and the start positions stay for the reduction.
+	warmup WarmupTarget
 }
 
 // onDevice returns the kernel that runs k's transitions on t when t can (a TrajectoryTarget and a
@@ -39,15 +42,11 @@ func (k *hmcKernel) onDevice(t Target, tu *Tuning) Kernel {
 }
 
 func (d *deviceKernel) Step(r *Streams, s *State, tu *Tuning) (*Info, error) {
-	c, n := d.host.ev.c, d.host.ev.n
+	n := d.host.ev.n
 	if !d.synced {
-		if err := d.dev.SetState(s.Pos, tu.Metric.Diag); err != nil {
+		if err := d.sync(s, tu); err != nil {
 			return nil, err
 		}
-		d.host.ev.grads += int64(c)
-		d.in = TransitionIn{Momentum: make([]float64, c*n), StepSize: make([]float64, c), Uniform: make([]float64, c), Steps: make([]int, c)}
-		d.out = TransitionOut{Accept: make([]float64, c), Energy: make([]float64, c), LogP: make([]float64, c), Diverged: make([]bool, c)}
-		d.synced = true
 	}
 	it := uint32(s.Iter)
 	s.Iter++
@@ -73,12 +72,34 @@ func (d *deviceKernel) Step(r *Streams, s *State, tu *Tuning) (*Info, error) {
 		d.info.Deferred = true
 		return &d.info, nil
 	}
-	out.Position = s.Pos
-	if err := d.dev.Transition(*in, out); err != nil {
-		return nil, err
+	if d.warmup != nil {
+		out.Position = nil // s.Pos now lags the device (deviceWarmup.pull)
+		if err := d.warmup.WarmupTransition(*in, out); err != nil {
+			return nil, err
+		}
+	} else {
+		out.Position = s.Pos
+		if err := d.dev.Transition(*in, out); err != nil {
+			return nil, err
+		}
 	}
 	d.stats(s, tu, in.Steps, out)
 	return &d.info, nil
+}
+
+// sync makes s's positions and tu's diagonal metric the device's.
+func (d *deviceKernel) sync(s *State, tu *Tuning) error {
+	c, n := d.host.ev.c, d.host.ev.n
+	if err := d.dev.SetState(s.Pos, tu.Metric.Diag); err != nil {
+		return err
+	}
+	d.host.ev.grads += int64(c)
+	if d.in.StepSize == nil {
+		d.in = TransitionIn{Momentum: make([]float64, c*n), StepSize: make([]float64, c), Uniform: make([]float64, c), Steps: make([]int, c)}
+		d.out = TransitionOut{Accept: make([]float64, c), Energy: make([]float64, c), LogP: make([]float64, c), Diverged: make([]bool, c)}
+	}
+	d.synced = true
+	return nil
 }
 
 // stats turns a device transition's results into each chain's statistics and keeps the log

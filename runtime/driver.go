@@ -16,6 +16,14 @@ type plan struct {
 	learnsLength bool
 }
 
+// onDeviceWarmup has warmup run k's transitions where t keeps the chains when it can
+// (deviceWarmupFor).
+func (p *plan) onDeviceWarmup(t Target, k *hmcKernel, cfg Config, sink Sink, tu *Tuning) {
+	if dw := deviceWarmupFor(t, k, cfg, sink, tu); dw != nil {
+		p.warmup, p.adapt.dev = dw, dw
+	}
+}
+
 // run is the loop every sampler shares: warmup (a transition, then the adaptation's update),
 // the adapted tuning to the sink, then the post-warmup draws. It stops at an iteration boundary
 // when ctx is cancelled.
@@ -46,7 +54,11 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 			}
 		}
 		if warmupSink != nil { // before the update, so the row shows the step size it used
-			if err := warmupSink.WarmupDraw(it, info.Stats, st.Pos); err != nil {
+			pos := st.Pos
+			if p.adapt.dev.running() {
+				pos = nil // on the device; the sink said it does not read them
+			}
+			if err := warmupSink.WarmupDraw(it, info.Stats, pos); err != nil {
 				return nil, err
 			}
 		}
@@ -56,6 +68,11 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 		res.WarmupDone = it + 1
 		if cfg.Progress != nil {
 			cfg.Progress("warmup", it+1, len(p.adapt.sched))
+		}
+	}
+	if p.adapt.dev != nil { // sampling starts, and a snapshot is taken, from the host's state
+		if err := p.adapt.dev.pull(st); err != nil {
+			return nil, err
 		}
 	}
 	if !resumed {

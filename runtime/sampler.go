@@ -300,10 +300,12 @@ func Sample(ctx context.Context, t Target, cfg Config, sink Sink) (*Result, erro
 		k := newHMCKernel(ev, j)
 		tu.MaxSteps = min(cfg.MaxSteps, warmupMaxSteps)
 		p = plan{warmup: k, sampling: func(tu *Tuning) Kernel { return k.onDevice(t, tu) }, adapt: newAdaptation(ev, cfg, nil)}
+		p.onDeviceWarmup(t, k, cfg, sink, tu)
 	case "chees":
 		k := newHMCKernel(ev, j)
 		p = plan{warmup: k, sampling: func(tu *Tuning) Kernel { return k.onDevice(t, tu) },
 			adapt: newAdaptation(ev, cfg, newCheesRule(c, n)), learnsLength: true}
+		p.onDeviceWarmup(t, k, cfg, sink, tu)
 	case "nuts":
 		k := newNUTS(ev, cfg.MaxTreeDepth)
 		res.MaxTreeDepthHits = make([]int, c)

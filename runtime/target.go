@@ -99,3 +99,35 @@ type Recorded struct {
 	LogP, Accept, Energy [][]float64
 	Diverged             [][]bool
 }
+
+// WarmupTarget is a TrajectoryTarget that also runs warmup where it keeps the chains: it reduces
+// the adaptation's statistics over the chains there (runtime/gpu's adapt.go), so that a warmup
+// iteration brings back per-chain scalars and four numbers instead of every chain's position,
+// proposal and momentum. The hmc and chees samplers use it (devicewarmup.go) unless the run
+// saves warmup draws or ends warmup on its own (Config.WarmupAuto), which read every position.
+type WarmupTarget interface {
+	TrajectoryTarget
+	// WarmupTransition is Transition keeping every chain's start position for ReduceWarmup;
+	// out.Position is nil: no position crosses.
+	WarmupTransition(in TransitionIn, out *TransitionOut) error
+	// ReduceWarmup reduces the last WarmupTransition over the chains good marks (markGood's).
+	// With chees: ChEES's gradient (CheesGradient of the iteration's jitter and integration
+	// time length, under the diagonal inverse metric of the last SetState) and the harmonic mean
+	// acceptance (HarmonicMean); with moments: the good chains' current positions join the
+	// running moments, with the co-moments when dense (at most denseMaxDim coordinates).
+	ReduceWarmup(good []bool, jitter, length float64, chees, moments, dense bool) (AdaptStats, error)
+	// Moments returns the running moments (the count, and per coordinate the mean and the sum
+	// of squared deviations; with dense the dim×dim co-moments, lower triangle, as Moments
+	// gives them) and, with reset, starts them again from nothing.
+	Moments(dense, reset bool) (n float64, mean, m2, cov []float64, err error)
+	// Positions brings every chain's current position back into theta (chains×dim).
+	Positions(theta []float64) error
+}
+
+// AdaptStats is one warmup iteration's statistics reduced where the chains are: Gradient is
+// CheesGradient's value (NaN when no chain's trajectory counts), HarmonicMean the good chains'
+// harmonic mean acceptance (NaN when none is good), AcceptSum their acceptance sum and Good how
+// many there are.
+type AdaptStats struct {
+	Gradient, HarmonicMean, AcceptSum, Good float64
+}

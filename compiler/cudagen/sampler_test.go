@@ -204,3 +204,124 @@ func TestShimSamplerMatchesCPU(t *testing.T) {
 		}
 	}
 }
+
+// warmupShim is shimTarget running warmup on the kernels too (runtime.WarmupTarget): the
+// adaptation kernels reduce ChEES's statistics and the metric's moments (adapt.go), as
+// runtime/gpu.Target has them do on the device.
+type warmupShim struct {
+	*shimTarget
+	warmups, pulls int
+}
+
+func (g *warmupShim) WarmupTransition(in runtime.TransitionIn, out *runtime.TransitionOut) error {
+	if err := g.p.SavePrev(g.s); err != nil {
+		return err
+	}
+	g.warmups++
+	return g.Transition(in, out)
+}
+
+func (g *warmupShim) ReduceWarmup(good []bool, jitter, length float64, chees, moments, dense bool) (runtime.AdaptStats, error) {
+	a := g.p.Adapt
+	flags := make([]float64, g.chains)
+	for i, v := range good {
+		if v {
+			flags[i] = 1
+		}
+	}
+	g.s.set(a.Good, flags)
+	g.s.set(a.Params, []float64{jitter, length})
+	st := runtime.AdaptStats{Gradient: math.NaN(), HarmonicMean: math.NaN()}
+	if chees {
+		if err := g.p.ChEES(g.s); err != nil {
+			return st, err
+		}
+		out := g.s.get(a.Out)
+		st = runtime.AdaptStats{Gradient: out[0], HarmonicMean: out[1], AcceptSum: out[2], Good: out[3]}
+	}
+	if moments {
+		if err := g.p.AddMoments(g.s, dense); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+func (g *warmupShim) Moments(dense, reset bool) (n float64, mean, m2, cov []float64, err error) {
+	a := g.p.Adapt
+	n, mean, m2 = g.s.get(a.N)[0], g.s.get(a.Mean), g.s.get(a.M2)
+	if dense {
+		cov = g.s.get(a.Cov)
+	}
+	if reset {
+		err = g.p.ResetMoments(g.s)
+	}
+	return n, mean, m2, cov, err
+}
+
+func (g *warmupShim) Positions(theta []float64) error {
+	g.pulls++
+	copy(theta, Transpose(g.s.get(g.p.HMC.Pos), g.dim, g.chains))
+	return nil
+}
+
+// TestShimWarmupMatchesCPU runs hmc's and chees's warmup on the generated kernels through the
+// shim (runtime's device warmup: the adaptation kernels reduce ChEES's gradient and the metric's
+// moments, and only per-chain scalars come back per iteration) and on the CPU executor from the
+// same seed, at 70 chains (two reduction groups, so the sums are taken in another order than the
+// CPU's). The kernels agree with the CPU executor to 1e-10 and the reductions to their rounding
+// bounds (TestShimAdaptation), and HMC amplifies differences by about an order of magnitude per
+// few iterations (TestShimSamplerMatchesCPU), so after 30 warmup iterations the tuning (step
+// size, inverse metric, trajectory length) is held to 1e-5 relative and the leapfrog counts of
+// the first draw must agree exactly. Every warmup transition runs on the kernels; positions come
+// back twice (the one window's end, and warmup's end).
+func TestShimWarmupMatchesCPU(t *testing.T) {
+	m := cudagentest.Load(t, "../../models/sparse_logistic.model", "../../models/german_credit.csv")
+	const chains = 70
+	for _, sampler := range []string{"hmc", "chees"} {
+		t.Run(sampler, func(t *testing.T) {
+			p, err := Generate(m, Float64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := &warmupShim{shimTarget: &shimTarget{s: startShim(t, buildShim(t, p, "c"), p, chains, 32, 64), p: p, chains: chains, dim: p.Dim}}
+			cpu, err := compiler.Lower(m, chains)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := runtime.Config{Warmup: 30, Draws: 1, Seed: 4, TargetAccept: 0.8, PathLength: 1, MaxSteps: 64, Sampler: sampler}
+			want, got := &drawSink{}, &drawSink{}
+			wantRes, err := runtime.Sample(context.Background(), cpu, cfg, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := runtime.Sample(context.Background(), st, cfg, got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.warmups != cfg.Warmup || st.pulls != 2 {
+				t.Fatalf("%d warmup transitions on the kernels (want %d), positions back %d times (want 2)", st.warmups, cfg.Warmup, st.pulls)
+			}
+			worst := 0.0
+			rel := func(what string, g, w []float64) {
+				for i := range w {
+					d := math.Abs(g[i]-w[i]) / math.Max(math.Abs(w[i]), 1e-300)
+					worst = max(worst, d)
+					if !(d <= 1e-5) {
+						t.Errorf("%s[%d] = %.12g, CPU %.12g", what, i, g[i], w[i])
+						return
+					}
+				}
+			}
+			rel("step size", res.StepSizes, wantRes.StepSizes)
+			rel("inverse metric", res.InvMetric, wantRes.InvMetric)
+			rel("trajectory length", []float64{res.TrajectoryLength}, []float64{wantRes.TrajectoryLength})
+			t.Logf("largest relative difference in the tuning: %.3g", worst)
+			for c, s := range want.stats[0] {
+				if g := got.stats[0][c]; g.NLeapfrog != s.NLeapfrog {
+					t.Errorf("chain %d: %d leapfrog steps, CPU %d", c, g.NLeapfrog, s.NLeapfrog)
+				}
+			}
+		})
+	}
+}

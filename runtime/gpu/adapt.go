@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/hmcc-dev/hmcc/compiler/cudagen"
+	"github.com/hmcc-dev/hmcc/runtime"
 )
 
 // Warmup's adaptation statistics reduced on the device (compiler/cudagen/adapt.go): a warmup
@@ -16,16 +17,14 @@ import (
 // and four numbers cross to the host, and the metric's moments (3·dim numbers, dim² more for a
 // dense metric) once per metric window, instead of every chain's position, proposal and
 // momentum each iteration. The kernels are held to the CPU warmup's code on the host shim
-// (compiler/cudagen's TestShimAdaptation). runtime's warmup loop does not call these yet (it
-// still steps through LogDensityGrad; docs/gpu.md).
+// (compiler/cudagen's TestShimAdaptation). Target is a runtime.WarmupTarget with them: the hmc
+// and chees samplers' warmup runs here (runtime/devicewarmup.go), and compiler/cudagen's
+// TestShimWarmupMatchesCPU runs that warmup through the same kernels on the host shim.
 
-// AdaptStats is one warmup iteration's statistics reduced on the device.
-type AdaptStats struct {
-	// Gradient is d ChEES / d log T (runtime.CheesGradient; NaN when no chain's trajectory
-	// counts); HarmonicMean the good chains' harmonic mean acceptance (runtime.HarmonicMean),
-	// AcceptSum their acceptance sum and Good how many there are.
-	Gradient, HarmonicMean, AcceptSum, Good float64
-}
+// AdaptStats is one warmup iteration's statistics reduced on the device: runtime's.
+type AdaptStats = runtime.AdaptStats
+
+var _ runtime.WarmupTarget = (*Target)(nil)
 
 // WarmupTransition is Transition with each chain's start position kept on the device for
 // ChEES's reduction; out.Position must be nil: no position crosses the bus.
@@ -121,4 +120,17 @@ func (t *Target) Moments(dense, reset bool) (n float64, mean, m2, cov []float64,
 		n = count[0]
 	}
 	return n, mean, m2, cov, nil
+}
+
+// Positions brings every chain's current position back (chains×dim, runtime.WarmupTarget): at
+// a metric window's end, when stray chains move, and when warmup ends.
+func (t *Target) Positions(theta []float64) error {
+	if len(theta) != t.chains*t.dim {
+		return fmt.Errorf("internal error: %d values for %d chains × %d", len(theta), t.chains, t.dim)
+	}
+	if err := t.do(func() error { return t.download(t.prog.HMC.Pos, t.theta) }); err != nil {
+		return err
+	}
+	transpose(theta, t.theta, t.dim, t.chains)
+	return nil
 }
