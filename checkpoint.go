@@ -220,9 +220,15 @@ func (s *sink) checkpointBase() *Checkpoint {
 // writeCheckpoint syncs the chain files, so that every row the checkpoint counts is on disk
 // before it, and replaces the checkpoint.
 func (s *sink) writeCheckpoint(c *Checkpoint) error {
-	for i, w := range s.writers {
-		if !c.Finished {
-			if err := w.Sync(); err != nil {
+	if !c.Finished {
+		errs := make([]error, len(s.writers))
+		inParallel(len(s.writers), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				errs[i] = s.writers[i].Sync()
+			}
+		})
+		for i, err := range errs {
+			if err != nil {
 				return s.fail(i, err)
 			}
 		}

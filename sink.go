@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	goruntime "runtime"
+	"sync"
 
 	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/runtime"
@@ -30,7 +32,11 @@ type sink struct {
 	marks     []int64                        // each file's length after those iterations
 	failure   *WriteFailure
 	store     *DrawStore
-	values    []float64
+	values    []float64 // one row's values: its length is the columns'
+	// rows holds every chain's values of the iteration being written (chains × columns), and
+	// rowErrs what went wrong with each chain's row (writeRows).
+	rows    []float64
+	rowErrs []rowError
 	// gen and genRand are each chain's stream for generated draws (nil when the model draws
 	// none): the row of run iteration t (warmup then sampling) of global chain g draws from
 	// stream (g, t, Generate), so saved warmup rows and thinning leave the other rows as they are.
@@ -198,35 +204,43 @@ func (s *sink) writeMetrics() error {
 // with them. A failure before that point removes the new files and leaves the directory as it
 // was.
 func (s *sink) open() error {
-	ws := make([]*cmdstan.Writer, 0, s.chains)
+	ws := make([]*cmdstan.Writer, s.chains)
 	discard := func() {
 		for _, w := range ws {
-			w.Discard()
+			if w != nil {
+				w.Discard()
+			}
 		}
 	}
-	for c := 0; c < s.chains; c++ {
-		path := filepath.Join(s.out.path, fmt.Sprintf("output_%d.csv", s.first+c+1)) // named by global chain id
-		w, err := cmdstan.CreatePending(path, s.config(c), s.columns)
-		if w != nil {
-			ws = append(ws, w)
+	// Thousands of chains are thousands of files: they are made (and published) in parallel.
+	errs := make([]error, s.chains)
+	inParallel(s.chains, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			path := filepath.Join(s.out.path, fmt.Sprintf("output_%d.csv", s.first+c+1)) // named by global chain id
+			w, err := cmdstan.CreatePending(path, s.config(c), s.columns)
+			ws[c] = w
+			if err == nil && s.stepSizes != nil {
+				err = errors.Join(w.SetMetric(s.metric), w.Adaptation(s.stepSizes[c], s.invMetric))
+			}
+			errs[c] = err
 		}
-		if err == nil && s.stepSizes != nil {
-			err = errors.Join(w.SetMetric(s.metric), w.Adaptation(s.stepSizes[c], s.invMetric))
-		}
-		if err != nil {
-			discard()
-			return IOError{fmt.Errorf("cannot write the chain files into %s: %w; nothing in it was changed; %s", s.out.path, err, WriteAdvice(err, s.out.path))}
-		}
+	})
+	if err := firstError(errs); err != nil {
+		discard()
+		return IOError{fmt.Errorf("cannot write the chain files into %s: %w; nothing in it was changed; %s", s.out.path, err, WriteAdvice(err, s.out.path))}
 	}
 	if err := s.out.Commit(); err != nil {
 		discard()
 		return IOError{err}
 	}
-	for _, w := range ws {
-		if err := w.Publish(); err != nil {
-			discard()
-			return IOError{fmt.Errorf("cannot write the chain files into %s: %w", s.out.path, err)}
+	inParallel(s.chains, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			errs[c] = ws[c].Publish()
 		}
+	})
+	if err := firstError(errs); err != nil {
+		discard()
+		return IOError{fmt.Errorf("cannot write the chain files into %s: %w", s.out.path, err)}
 	}
 	s.writers = ws
 	s.marks = make([]int64, len(ws))
@@ -239,12 +253,12 @@ func (s *sink) open() error {
 	return s.writeMetrics()
 }
 
-// WarmupDraw writes the warmup rows SaveWarmup asks for; they go to the CSVs only, never to
-// the draws the diagnostics use.
 // WantsWarmupPositions: only a run that saves warmup draws reads their positions; the others
 // let warmup keep them on the device (runtime.WarmupPositionsSink).
 func (s *sink) WantsWarmupPositions() bool { return s.saveWarmup }
 
+// WarmupDraw writes the warmup rows SaveWarmup asks for; they go to the CSVs only, never to
+// the draws the diagnostics use.
 func (s *sink) WarmupDraw(iter int, stats []runtime.Stats, theta []float64) error {
 	s.observe("warmup", stats)
 	if !s.saveWarmup || iter%s.thin != 0 {
@@ -256,49 +270,40 @@ func (s *sink) WarmupDraw(iter int, stats []runtime.Stats, theta []float64) erro
 			return err
 		}
 	}
+	return s.writeRows(theta, iter, stats)
+}
+
+// writeRows computes every chain's reported quantities at run iteration it (generated ones from
+// its stream (g, it, Generate) when the model draws any) and pointwise log-likelihood, writes
+// and flushes each chain's CSV row and, when every file took its row, marks their lengths as the
+// last whole iteration a write failure cuts back to. Each chain's values stay in s.rows for the
+// caller. With many chains (a GPU run's thousands) the chains are split between goroutines:
+// every chain has a file of its own, so rows are formatted and written in parallel, one
+// file's rows still in order; errors are reported as the serial loop would, the lowest
+// chain's first.
+func (s *sink) writeRows(theta []float64, it int, stats []runtime.Stats) error {
+	cols := len(s.values)
+	if len(s.rows) != s.chains*cols {
+		s.rows = make([]float64, s.chains*cols)
+		s.rowErrs = make([]rowError, s.chains)
+	}
 	n := len(theta) / s.chains
-	for c, st := range stats {
-		if err := s.writeChain(c, theta[c*n:(c+1)*n], iter, st); err != nil {
-			return err
+	part := func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			s.rowErrs[c] = s.writeChain(c, theta[c*n:(c+1)*n], it, stats[c], s.rows[c*cols:(c+1)*cols])
 		}
 	}
-	return s.flushAll()
-}
-
-// writeChain computes chain c's reported quantities at run iteration it (generated ones from
-// its stream (g, it, Generate) when the model draws any) and pointwise log-likelihood at theta,
-// and writes its CSV row.
-func (s *sink) writeChain(c int, theta []float64, it int, st runtime.Stats) error {
-	var gen *rand.Rand
-	if s.gen != nil {
-		s.gen[c].Reset(s.genKey, uint32(s.first+c), uint32(it), rng.Generate)
-		gen = s.genRand[c]
+	if s.writers != nil {
+		inParallel(s.chains, part)
+	} else {
+		part(0, s.chains) // in memory only: nothing to write, little to gain
 	}
-	out, err := s.m.outputs()
-	if err != nil {
-		return err
-	}
-	if err := out.Quantities(theta, gen, s.values); err != nil {
-		return err
-	}
-	if s.writers == nil {
-		return nil // in memory only
-	}
-	if err := s.logLikValues(theta); err != nil {
-		return err
-	}
-	if err := s.row(c, st); err != nil {
-		return s.fail(c, err)
-	}
-	return nil
-}
-
-// flushAll flushes every chain's file and, when all succeeded, marks their lengths as the
-// last whole iteration a write failure cuts back to.
-func (s *sink) flushAll() error {
-	for c, w := range s.writers {
-		if err := w.Flush(); err != nil {
-			return s.fail(c, err)
+	for c, e := range s.rowErrs {
+		switch {
+		case e.write != nil:
+			return s.fail(c, e.write)
+		case e.err != nil:
+			return e.err
 		}
 	}
 	for c, w := range s.writers {
@@ -307,8 +312,71 @@ func (s *sink) flushAll() error {
 	return nil
 }
 
+// inParallel runs part over chains [0, n) split into contiguous ranges, one goroutine each, up
+// to GOMAXPROCS of them and at least parallelChainsMin chains each (a run of a few chains
+// gains nothing from the fork and join, and runs part(0, n) here).
+func inParallel(n int, part func(lo, hi int)) {
+	workers := min(goruntime.GOMAXPROCS(0), n/parallelChainsMin)
+	if workers <= 1 {
+		part(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		wg.Go(func() { part(lo, hi) })
+	}
+	wg.Wait()
+}
+
+// parallelChainsMin is the fewest chains per goroutine inParallel splits them into.
+const parallelChainsMin = 64
+
+// firstError is the lowest chain's error, as a loop over the chains would have stopped at.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowError is what went wrong with one chain's row: computing its values, or writing the file.
+type rowError struct{ err, write error }
+
+// writeChain computes chain c's values at run iteration it into values and writes and flushes
+// its CSV row (writeRows). It touches only chain c's state: writeRows runs chains in parallel.
+func (s *sink) writeChain(c int, theta []float64, it int, st runtime.Stats, values []float64) rowError {
+	var gen *rand.Rand
+	if s.gen != nil {
+		s.gen[c].Reset(s.genKey, uint32(s.first+c), uint32(it), rng.Generate)
+		gen = s.genRand[c]
+	}
+	out, err := s.m.outputs()
+	if err != nil {
+		return rowError{err: err}
+	}
+	if err := out.Quantities(theta, gen, values); err != nil {
+		return rowError{err: err}
+	}
+	if s.writers == nil {
+		return rowError{} // in memory only
+	}
+	if err := s.logLikValues(theta, values); err != nil {
+		return rowError{err: err}
+	}
+	if err := s.row(c, st, values); err != nil {
+		return rowError{write: err}
+	}
+	if err := s.writers[c].Flush(); err != nil {
+		return rowError{write: err}
+	}
+	return rowError{}
+}
+
 // logLikValues fills the pointwise log-likelihood columns after the named quantities (LogLik).
-func (s *sink) logLikValues(theta []float64) error {
+func (s *sink) logLikValues(theta, values []float64) error {
 	if !s.logLik {
 		return nil
 	}
@@ -316,16 +384,16 @@ func (s *sink) logLikValues(theta []float64) error {
 	if err != nil {
 		return err
 	}
-	return out.LogLik(theta, s.values[len(s.names):])
+	return out.LogLik(theta, values[len(s.names):])
 }
 
-// row writes one chain's CSV row from s.values, with lp__ and energy__ in Stan's convention.
-func (s *sink) row(c int, st runtime.Stats) error {
+// row writes one chain's CSV row from values, with lp__ and energy__ in Stan's convention.
+func (s *sink) row(c int, st runtime.Stats, values []float64) error {
 	depth := st.TreeDepth
 	if !s.nuts {
 		depth = 0
 	}
-	return s.writers[c].Row(st.LogP-s.lpOffset, st.AcceptStat, st.StepSize, depth, st.NLeapfrog, st.Divergent, st.Energy+s.lpOffset, s.values)
+	return s.writers[c].Row(st.LogP-s.lpOffset, st.AcceptStat, st.StepSize, depth, st.NLeapfrog, st.Divergent, st.Energy+s.lpOffset, values)
 }
 
 // keptResult is res as the rows kept after warmup show it: with Thin, fewer draws and the
@@ -352,11 +420,11 @@ func (s *sink) Draw(iter int, stats []runtime.Stats, theta []float64) error {
 		}
 	}
 	iter /= s.thin
-	n := len(theta) / s.chains
+	if err := s.writeRows(theta, s.warmup+iter*s.thin, stats); err != nil {
+		return err
+	}
+	cols := len(s.values)
 	for c, st := range stats {
-		if err := s.writeChain(c, theta[c*n:(c+1)*n], s.warmup+iter*s.thin, st); err != nil {
-			return err
-		}
 		if st.Divergent {
 			s.divergences[c]++
 		}
@@ -369,14 +437,11 @@ func (s *sink) Draw(iter int, stats []runtime.Stats, theta []float64) error {
 		if err := s.store.SetEnergy(c, iter, st.Energy+s.lpOffset); err != nil {
 			return err
 		}
-		for k, v := range s.values[:len(s.names)] {
+		for k, v := range s.rows[c*cols : c*cols+len(s.names)] {
 			if err := s.store.Set(k+1, c, iter, v); err != nil {
 				return err
 			}
 		}
-	}
-	if err := s.flushAll(); err != nil {
-		return err
 	}
 	s.kept = iter + 1
 	return nil

@@ -107,13 +107,15 @@ func CompileOutputs(m *ir.Model) (*CompiledOutputs, error) {
 
 // Quantities writes the reported quantities at one chain's unconstrained θ into out
 // (len(OutputNames(m)) values): the parameters on their natural scale, the reported lets and
-// the generated quantities, drawn from rng (nil when the model draws none).
+// the generated quantities, drawn from rng (nil when the model draws none). It may be called
+// from several goroutines at once (the programs run one call at a time).
 func (o *CompiledOutputs) Quantities(theta []float64, rng *rand.Rand, out []float64) error {
 	m := o.m
 	k := 0
 	for _, p := range m.Params {
 		n := m.Sizes.Len(p.Shape)
 		if len(p.Shape) == 2 { // written column by column, as CmdStan names them
+			o.mu.Lock() // the scratch is shared: the sink writes chains in parallel
 			if len(o.scratch) < n {
 				o.scratch = make([]float64, n)
 			}
@@ -121,6 +123,7 @@ func (o *CompiledOutputs) Quantities(theta []float64, rng *rand.Rand, out []floa
 			for j, i := range ir.ColumnMajor(m.Sizes.Resolve(p.Shape)) {
 				out[k+j] = o.scratch[i]
 			}
+			o.mu.Unlock()
 		} else {
 			p.Constraint.ConstrainAll(theta[p.Offset:p.Offset+p.Len], out[k:k+n])
 		}

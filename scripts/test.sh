@@ -32,6 +32,8 @@ CGO_ENABLED=0 go test -count=1 -short ./autodiff/... ./compiler/... ./runtime/..
 # time: they exercise no concurrency that the interrupt, output-directory and parallel-worker
 # tests do not.
 go test -count=1 -race -short -timeout 30m -skip 'TestSamplersMatchStan' ./runtime/... ./autodiff/... ./cmd/... ./internal/...
+# The sink writes many chains' rows from several goroutines (sink.go's writeRows).
+go test -count=1 -race -run 'TestParallelRowsEqualSerial' .
 # The GPU build (tag hmcc_cuda) compiles, vets and builds its test binary with CUDA headers and
 # link stubs, without a GPU; the generated CUDA C is checked on the host (docs/gpu.md).
 ./scripts/cuda-check.sh
