@@ -285,42 +285,14 @@ func TestShimWarmupMatchesCPU(t *testing.T) {
 				t.Fatal(err)
 			}
 			st := &warmupShim{shimTarget: &shimTarget{s: startShim(t, buildShim(t, p, "c"), p, chains, 32, 64), p: p, chains: chains, dim: p.Dim}}
-			cpu, err := compiler.Lower(m, chains)
-			if err != nil {
-				t.Fatal(err)
-			}
 			cfg := runtime.Config{Warmup: 30, Draws: 1, Seed: 4, TargetAccept: 0.8, PathLength: 1, MaxSteps: 64, Sampler: sampler}
-			want, got := &drawSink{}, &drawSink{}
-			wantRes, err := runtime.Sample(context.Background(), cpu, cfg, want)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := runtime.Sample(context.Background(), st, cfg, got)
-			if err != nil {
-				t.Fatal(err)
-			}
+			worst, differ := cudagentest.WarmupAgainstCPU(t, m, st, cfg)
 			if st.warmups != cfg.Warmup || st.pulls != 2 {
 				t.Fatalf("%d warmup transitions on the kernels (want %d), positions back %d times (want 2)", st.warmups, cfg.Warmup, st.pulls)
 			}
-			worst := 0.0
-			rel := func(what string, g, w []float64) {
-				for i := range w {
-					d := math.Abs(g[i]-w[i]) / math.Max(math.Abs(w[i]), 1e-300)
-					worst = max(worst, d)
-					if !(d <= 1e-5) {
-						t.Errorf("%s[%d] = %.12g, CPU %.12g", what, i, g[i], w[i])
-						return
-					}
-				}
-			}
-			rel("step size", res.StepSizes, wantRes.StepSizes)
-			rel("inverse metric", res.InvMetric, wantRes.InvMetric)
-			rel("trajectory length", []float64{res.TrajectoryLength}, []float64{wantRes.TrajectoryLength})
 			t.Logf("largest relative difference in the tuning: %.3g", worst)
-			for c, s := range want.stats[0] {
-				if g := got.stats[0][c]; g.NLeapfrog != s.NLeapfrog {
-					t.Errorf("chain %d: %d leapfrog steps, CPU %d", c, g.NLeapfrog, s.NLeapfrog)
-				}
+			if !(worst <= 1e-5) || differ > 0 {
+				t.Errorf("the tuning differs from the CPU's by up to %.3g relative (allowed 1e-5); %d chains' first draws took other step counts", worst, differ)
 			}
 		})
 	}

@@ -5,6 +5,7 @@
 package cudagentest
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/hmcc-dev/hmcc"
+	"github.com/hmcc-dev/hmcc/compiler"
 	"github.com/hmcc-dev/hmcc/ir"
 	"github.com/hmcc-dev/hmcc/runtime"
 )
@@ -99,4 +101,58 @@ func Mismatches(got, want []float64, tol, floor float64) []string {
 		}
 	}
 	return bad
+}
+
+// WarmupAgainstCPU runs cfg (a warmup and a draw or more) on dev and, from the same seed, on the
+// CPU executor of m with as many chains, and returns the largest relative difference of the
+// tuning warmup adapted (every chain's step size, the inverse metric, and the trajectory length
+// ChEES learned) and how many chains' first draws took another number of leapfrog steps: the
+// device warmup's tests on the host shim and on a GPU hold these to their tolerances.
+func WarmupAgainstCPU(t testing.TB, m *ir.Model, dev runtime.Target, cfg runtime.Config) (worst float64, stepsDiffer int) {
+	t.Helper()
+	cpu, err := compiler.Lower(m, dev.Chains())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, got := &firstDraw{}, &firstDraw{}
+	wantRes, err := runtime.Sample(context.Background(), cpu, cfg, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runtime.Sample(context.Background(), dev, cfg, got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := func(a, b []float64) {
+		if len(a) != len(b) {
+			t.Fatalf("%d tuning values on the device, %d on the CPU", len(a), len(b))
+		}
+		for i := range b {
+			d := math.Abs(a[i]-b[i]) / math.Max(math.Abs(b[i]), math.SmallestNonzeroFloat64)
+			if math.IsNaN(d) {
+				d = math.Inf(1)
+			}
+			worst = max(worst, d)
+		}
+	}
+	rel(res.StepSizes, wantRes.StepSizes)
+	rel(res.InvMetric, wantRes.InvMetric)
+	rel([]float64{res.TrajectoryLength}, []float64{wantRes.TrajectoryLength})
+	for c, s := range want.stats {
+		if got.stats[c].NLeapfrog != s.NLeapfrog {
+			stepsDiffer++
+		}
+	}
+	return worst, stepsDiffer
+}
+
+// firstDraw is a runtime.Sink keeping the first draw's statistics.
+type firstDraw struct{ stats []runtime.Stats }
+
+func (s *firstDraw) Adapted([]float64, []float64) error { return nil }
+func (s *firstDraw) Draw(it int, stats []runtime.Stats, _ []float64) error {
+	if it == 0 {
+		s.stats = append([]runtime.Stats(nil), stats...)
+	}
+	return nil
 }
