@@ -318,3 +318,29 @@ func (w *warmupRows) WarmupDraw(_ int, stats []Stats, theta []float64) error {
 	w.rows++
 	return nil
 }
+
+// TestDeviceWarmupInterrupted: a run stopped during a device warmup ends cleanly with the
+// chains' positions brought back once more (where they were on the device), so that what the
+// run reports and keeps is the device's state, not the host's stale copy.
+func TestDeviceWarmupInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dev := newHostWarmup(&gaussian{chains: 8, scales: []float64{0.5, 2, 10}})
+	cfg := Config{Sampler: "chees", Warmup: 300, Draws: 20, Seed: 4, TargetAccept: 0.8, PathLength: 1, MaxSteps: 1024,
+		Progress: func(phase string, done, _ int) {
+			if phase == "warmup" && done == 90 { // inside the first metric window
+				cancel()
+			}
+		}}
+	sink := newMemorySink(8, 3, cfg.Draws)
+	res, err := Sample(ctx, dev, cfg, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Interrupted || res.WarmupDone != 90 || res.DrawsDone != 0 {
+		t.Fatalf("interrupted %v after %d warmup iterations and %d draws, want 90 and 0", res.Interrupted, res.WarmupDone, res.DrawsDone)
+	}
+	if dev.warmups != 90 || dev.positions != 1 {
+		t.Errorf("%d warmup transitions on the device and %d position transfers, want 90 and 1", dev.warmups, dev.positions)
+	}
+}
