@@ -88,7 +88,7 @@ type Checkpoint struct {
 }
 
 // resumeState is Checkpoint.State: the sampler's snapshot and the sink's counts. Generated
-// quantities draw from streams addressed by iteration (sink.writeChain): nothing to keep.
+// quantities draw from streams addressed by iteration (sink.chainValues): nothing to keep.
 type resumeState struct {
 	Sampler                runtime.Snapshot
 	Divergences, DepthHits []int // of the kept rows

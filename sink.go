@@ -34,9 +34,9 @@ type sink struct {
 	store     *DrawStore
 	values    []float64 // one row's values: its length is the columns'
 	// rows holds every chain's values of the iteration being written (chains × columns), and
-	// rowErrs what went wrong with each chain's row (writeRows).
+	// rowErrs what went wrong with each chain's (writeRows).
 	rows    []float64
-	rowErrs []rowError
+	rowErrs []error
 	// gen and genRand are each chain's stream for generated draws (nil when the model draws
 	// none): the row of run iteration t (warmup then sampling) of global chain g draws from
 	// stream (g, t, Generate), so saved warmup rows and thinning leave the other rows as they are.
@@ -270,40 +270,59 @@ func (s *sink) WarmupDraw(iter int, stats []runtime.Stats, theta []float64) erro
 			return err
 		}
 	}
-	return s.writeRows(theta, iter, stats)
+	return s.writeRows(theta, iter, stats, nil)
 }
 
 // writeRows computes every chain's reported quantities at run iteration it (generated ones from
-// its stream (g, it, Generate) when the model draws any) and pointwise log-likelihood, writes
-// and flushes each chain's CSV row and, when every file took its row, marks their lengths as the
-// last whole iteration a write failure cuts back to. Each chain's values stay in s.rows for the
-// caller. With many chains (a GPU run's thousands) the chains are split between goroutines:
-// every chain has a file of its own, so rows are formatted and written in parallel, one
-// file's rows still in order; errors are reported as the serial loop would, the lowest
-// chain's first.
-func (s *sink) writeRows(theta []float64, it int, stats []runtime.Stats) error {
+// its stream (g, it, Generate) when the model draws any) and pointwise log-likelihood into
+// s.rows, calls keep (nil for none: the caller keeps the values it needs), then writes and
+// flushes each chain's CSV row and, when every file took its row, marks their lengths as the
+// last whole iteration a write failure cuts back to. Nothing is written unless every chain's
+// values were computed and kept, so any failure leaves the files at a whole iteration. With
+// many chains (a GPU run's thousands) the chains are split between goroutines: every chain
+// has a file of its own, so rows are formatted and written in parallel, one file's rows still
+// in order (the quantities' and log-likelihood's programs run one call at a time, under their
+// lock; the constraint transforms run in parallel); errors are reported as the serial loop
+// would, the lowest chain's first.
+func (s *sink) writeRows(theta []float64, it int, stats []runtime.Stats, keep func() error) error {
 	cols := len(s.values)
 	if len(s.rows) != s.chains*cols {
 		s.rows = make([]float64, s.chains*cols)
-		s.rowErrs = make([]rowError, s.chains)
+		s.rowErrs = make([]error, s.chains)
 	}
 	n := len(theta) / s.chains
-	part := func(lo, hi int) {
+	compute := func(lo, hi int) {
 		for c := lo; c < hi; c++ {
-			s.rowErrs[c] = s.writeChain(c, theta[c*n:(c+1)*n], it, stats[c], s.rows[c*cols:(c+1)*cols])
+			s.rowErrs[c] = s.chainValues(c, theta[c*n:(c+1)*n], it, s.rows[c*cols:(c+1)*cols])
 		}
 	}
 	if s.writers != nil {
-		inParallel(s.chains, part)
+		inParallel(s.chains, compute)
 	} else {
-		part(0, s.chains) // in memory only: nothing to write, little to gain
+		compute(0, s.chains) // in memory only: the values are all there is to do
 	}
-	for c, e := range s.rowErrs {
-		switch {
-		case e.write != nil:
-			return s.fail(c, e.write)
-		case e.err != nil:
-			return e.err
+	if err := firstError(s.rowErrs); err != nil {
+		return err
+	}
+	if keep != nil {
+		if err := keep(); err != nil {
+			return err
+		}
+	}
+	if s.writers == nil {
+		return nil
+	}
+	inParallel(s.chains, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			s.rowErrs[c] = s.row(c, stats[c], s.rows[c*cols:(c+1)*cols])
+			if s.rowErrs[c] == nil {
+				s.rowErrs[c] = s.writers[c].Flush()
+			}
+		}
+	})
+	for c, err := range s.rowErrs {
+		if err != nil {
+			return s.fail(c, err)
 		}
 	}
 	for c, w := range s.writers {
@@ -342,12 +361,9 @@ func firstError(errs []error) error {
 	return nil
 }
 
-// rowError is what went wrong with one chain's row: computing its values, or writing the file.
-type rowError struct{ err, write error }
-
-// writeChain computes chain c's values at run iteration it into values and writes and flushes
-// its CSV row (writeRows). It touches only chain c's state: writeRows runs chains in parallel.
-func (s *sink) writeChain(c int, theta []float64, it int, st runtime.Stats, values []float64) rowError {
+// chainValues computes chain c's values at run iteration it into values (writeRows). It
+// touches only chain c's state: writeRows runs chains in parallel.
+func (s *sink) chainValues(c int, theta []float64, it int, values []float64) error {
 	var gen *rand.Rand
 	if s.gen != nil {
 		s.gen[c].Reset(s.genKey, uint32(s.first+c), uint32(it), rng.Generate)
@@ -355,24 +371,15 @@ func (s *sink) writeChain(c int, theta []float64, it int, st runtime.Stats, valu
 	}
 	out, err := s.m.outputs()
 	if err != nil {
-		return rowError{err: err}
+		return err
 	}
 	if err := out.Quantities(theta, gen, values); err != nil {
-		return rowError{err: err}
+		return err
 	}
 	if s.writers == nil {
-		return rowError{} // in memory only
+		return nil // in memory only: no log-likelihood columns
 	}
-	if err := s.logLikValues(theta, values); err != nil {
-		return rowError{err: err}
-	}
-	if err := s.row(c, st, values); err != nil {
-		return rowError{write: err}
-	}
-	if err := s.writers[c].Flush(); err != nil {
-		return rowError{write: err}
-	}
-	return rowError{}
+	return s.logLikValues(theta, values)
 }
 
 // logLikValues fills the pointwise log-likelihood columns after the named quantities (LogLik).
@@ -420,27 +427,32 @@ func (s *sink) Draw(iter int, stats []runtime.Stats, theta []float64) error {
 		}
 	}
 	iter /= s.thin
-	if err := s.writeRows(theta, s.warmup+iter*s.thin, stats); err != nil {
+	cols := len(s.values)
+	keep := func() error { // the draws the diagnostics use, before any row is written
+		for c, st := range stats {
+			if err := s.store.Set(0, c, iter, st.LogP-s.lpOffset); err != nil {
+				return err
+			}
+			if err := s.store.SetEnergy(c, iter, st.Energy+s.lpOffset); err != nil {
+				return err
+			}
+			for k, v := range s.rows[c*cols : c*cols+len(s.names)] {
+				if err := s.store.Set(k+1, c, iter, v); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := s.writeRows(theta, s.warmup+iter*s.thin, stats, keep); err != nil {
 		return err
 	}
-	cols := len(s.values)
-	for c, st := range stats {
+	for c, st := range stats { // counted with the rows that hold them
 		if st.Divergent {
 			s.divergences[c]++
 		}
 		if s.nuts && st.TreeDepth >= s.maxDepth {
 			s.depthHits[c]++
-		}
-		if err := s.store.Set(0, c, iter, st.LogP-s.lpOffset); err != nil {
-			return err
-		}
-		if err := s.store.SetEnergy(c, iter, st.Energy+s.lpOffset); err != nil {
-			return err
-		}
-		for k, v := range s.rows[c*cols : c*cols+len(s.names)] {
-			if err := s.store.Set(k+1, c, iter, v); err != nil {
-				return err
-			}
 		}
 	}
 	s.kept = iter + 1

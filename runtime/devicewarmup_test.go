@@ -319,9 +319,8 @@ func (w *warmupRows) WarmupDraw(_ int, stats []Stats, theta []float64) error {
 	return nil
 }
 
-// TestDeviceWarmupInterrupted: a run stopped during a device warmup ends cleanly with the
-// chains' positions brought back once more (where they were on the device), so that what the
-// run reports and keeps is the device's state, not the host's stale copy.
+// TestDeviceWarmupInterrupted: a run stopped during a device warmup ends cleanly, and the
+// chains' positions are brought back once (the host's copy lags the device's until then).
 func TestDeviceWarmupInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
