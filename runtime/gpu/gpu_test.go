@@ -227,17 +227,17 @@ func TestSamples(t *testing.T) {
 // TestSamplesWarmupOnDevice: hmc's and chees's warmup runs on the device (runtime's device
 // warmup: the transitions there, ChEES's gradient and the metric's moments reduced there, only
 // per-chain scalars back per iteration) and tunes as warmup on the CPU executor from the same
-// seed does, up to the rounding HMC amplifies: after 30 iterations at 1,024 chains in float64
+// seed does, up to the rounding HMC amplifies: after 30 iterations at 256 chains (four reduction groups) in float64
 // the step sizes, inverse metric and trajectory length within 1e-4 relative (the host shim, with
 // the same kernels, measured 1.1e-6 for hmc and 1.3e-13 for chees at 70 chains:
 // compiler/cudagen's TestShimWarmupMatchesCPU; the device's fused multiply-adds and libm add
 // an ulp or two per operation). Every warmup transition must have run on the device. The
 // first draw's leapfrog counts ⌈t/ε⌉ must agree for chees (one shared step size) and for all but
-// 1% of the chains for hmc, whose 1,024 per-chain step sizes each differ by rounding and so
+// 1% of the chains for hmc, whose 256 per-chain step sizes each differ by rounding and so
 // flip a count now and then.
 func TestSamplesWarmupOnDevice(t *testing.T) {
 	m := cudagentest.Load(t, "../../models/sparse_logistic.model", "../../models/german_credit.csv")
-	const chains = 1024
+	const chains = 256
 	for _, sampler := range []string{"hmc", "chees"} {
 		t.Run(sampler, func(t *testing.T) {
 			g, err := New(m, chains, Options{Precision: cudagen.Float64, DrawChunk: 1})
