@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -92,5 +93,49 @@ func TestStrayChainsAreMovedInWarmup(t *testing.T) {
 			}
 			checkGaussianMoments(t, sink.draws, sd)
 		})
+	}
+}
+
+// TestMedianSelectsAsSortWould: median (quickselect) gives the sorted middle value, or the mean
+// of the two, on random inputs with ties, infinities and every length up to 40, bit for bit.
+func TestMedianSelectsAsSortWould(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for trial := 0; trial < 2000; trial++ {
+		n := 1 + trial%40
+		v := make([]float64, n)
+		for i := range v {
+			switch r.IntN(6) {
+			case 0:
+				v[i] = math.Inf(-1)
+			case 1:
+				v[i] = float64(r.IntN(3)) // ties
+			default:
+				v[i] = r.NormFloat64() * 100
+			}
+		}
+		sorted := slices.Clone(v)
+		slices.Sort(sorted)
+		want := sorted[n/2]
+		if n%2 == 0 {
+			want = 0.5 * (sorted[n/2-1] + sorted[n/2])
+		}
+		got := median(slices.Clone(v))
+		if math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Fatalf("median(%v) = %v, sorting gives %v", v, got, want)
+		}
+	}
+}
+
+// BenchmarkMarkGood is markGood at a GPU run's 16,384 chains, which it runs every warmup
+// iteration: go test -run XXX -bench MarkGood ./runtime/
+func BenchmarkMarkGood(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	logp := make([]float64, 16384)
+	for i := range logp {
+		logp[i] = -50 + 5*r.NormFloat64()
+	}
+	good := make([]bool, len(logp))
+	for b.Loop() {
+		markGood(logp, 49, good)
 	}
 }
