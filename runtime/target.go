@@ -18,7 +18,8 @@ type Target interface {
 // trajectory and only per-chain results and the draw cross to the host. The fixed-length kernels
 // (hmc and chees) use it for every post-warmup transition; warmup, which adapts the metric from
 // every position (and ChEES's trajectory length from proposals and end momenta), steps through
-// LogDensityGrad.
+// LogDensityGrad unless the target is also a WarmupTarget, which reduces those where it keeps
+// them.
 type TrajectoryTarget interface {
 	Target
 	// SetState makes theta (chains×dim) every chain's current position, evaluating its log density
