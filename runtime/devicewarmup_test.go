@@ -13,15 +13,16 @@ import (
 // backend does: it runs the CPU kernel's transition with the momenta and uniforms it is handed,
 // holds each transition's starts, proposals and end momenta as the device does, and reduces them
 // with the CPU warmup's own functions (CheesGradient, HarmonicMean, Moments). It counts what
-// crosses its interface.
+// crosses its interface; its log density is the wrapped target's.
 type hostWarmup struct {
 	Target
 	state *State
 	inv   []float64
 	// the last warmup transition's starts, proposals, end momenta and acceptance probabilities
-	prev, prop, mom, accept                                  []float64
-	moments                                                  *Moments
-	evals, sets, warmups, transitions, reductions, positions int
+	prev, prop, mom, accept []float64
+	moments                 *Moments
+	// what crossed: warmup and sampling transitions, reductions, position transfers
+	warmups, transitions, reductions, positions int
 }
 
 func newHostWarmup(t Target) *hostWarmup {
@@ -30,16 +31,9 @@ func newHostWarmup(t Target) *hostWarmup {
 		accept: make([]float64, c)}
 }
 
-func (d *hostWarmup) LogDensityGrad(theta, logp, grad []float64) error {
-	d.evals++
-	return d.Target.LogDensityGrad(theta, logp, grad)
-}
-
-func (d *hostWarmup) SetState(theta, invMetric []float64) error {
-	d.sets++
-	d.inv = append([]float64(nil), invMetric...)
-	s, err := NewState(d.Target, theta)
-	d.state = s
+func (d *hostWarmup) SetState(theta, invMetric []float64) (err error) {
+	d.inv = slices.Clone(invMetric)
+	d.state, err = NewState(d.Target, theta)
 	return err
 }
 
