@@ -32,7 +32,6 @@ type sink struct {
 	marks     []int64                        // each file's length after those iterations
 	failure   *WriteFailure
 	store     *DrawStore
-	values    []float64 // one row's values: its length is the columns'
 	// rows holds every chain's values of the iteration being written (chains × columns), and
 	// rowErrs what went wrong with each chain's (writeRows).
 	rows    []float64
@@ -46,7 +45,7 @@ type sink struct {
 	first      int      // the global id of chain 0
 	warmup     int      // warmup iterations: sampling iteration i is run iteration warmup+i
 	columns    []string // the CSV's: names, then the log_lik columns with LogLik
-	logLik     bool     // values has the pointwise log-likelihood after the named quantities
+	logLik     bool     // each row's values have the pointwise log-likelihood after the named quantities
 	thin       int      // keep iterations 0, thin, 2·thin, …
 	lpOffset   float64  // subtracted from the sampler's log density to give lp__ (stanLP)
 	nuts       bool     // treedepth__ is NUTS's; fixed-length trajectories build no tree and write 0
@@ -79,7 +78,7 @@ func newSink(m *Model, t Target, cfg Config, superchains int, columns []string) 
 		dir = cfg.Output.Dir.path
 	}
 	s := &sink{m: m, names: names, chains: t.Chains, store: NewDrawStore(dir, t.Chains, kept, 1+len(names)),
-		values: make([]float64, len(columns)), columns: columns, logLik: cfg.LogLik, thin: cfg.Thin, lpOffset: lpOffset, nuts: cfg.Sampler == "nuts",
+		columns: columns, logLik: cfg.LogLik, thin: cfg.Thin, lpOffset: lpOffset, nuts: cfg.Sampler == "nuts",
 		divergences: make([]int, t.Chains), depthHits: make([]int, t.Chains), maxDepth: cfg.MaxTreeDepth, observer: cfg.Observe,
 		warmupUsed: -1, target: cfg.TargetESS, maxDraws: cfg.MaxDraws, superchains: superchains}
 	s.first, s.warmup, s.genKey = cfg.Shard.FirstChain(t.Chains), cfg.Warmup, rng.KeyOf(cfg.Seed)
@@ -285,7 +284,7 @@ func (s *sink) WarmupDraw(iter int, stats []runtime.Stats, theta []float64) erro
 // lock; the constraint transforms run in parallel); errors are reported as the serial loop
 // would, the lowest chain's first.
 func (s *sink) writeRows(theta []float64, it int, stats []runtime.Stats, keep func() error) error {
-	cols := len(s.values)
+	cols := len(s.columns)
 	if len(s.rows) != s.chains*cols {
 		s.rows = make([]float64, s.chains*cols)
 		s.rowErrs = make([]error, s.chains)
@@ -427,7 +426,7 @@ func (s *sink) Draw(iter int, stats []runtime.Stats, theta []float64) error {
 		}
 	}
 	iter /= s.thin
-	cols := len(s.values)
+	cols := len(s.columns)
 	keep := func() error { // the draws the diagnostics use, before any row is written
 		for c, st := range stats {
 			if err := s.store.Set(0, c, iter, st.LogP-s.lpOffset); err != nil {

@@ -21,8 +21,8 @@ type hostWarmup struct {
 	// the last warmup transition's starts, proposals, end momenta and acceptance probabilities
 	prev, prop, mom, accept []float64
 	moments                 *Moments
-	// what crossed: warmup and sampling transitions, reductions, position transfers
-	warmups, transitions, reductions, positions int
+	// what crossed: warmup and sampling transitions, position transfers
+	warmups, transitions, positions int
 }
 
 func newHostWarmup(t Target) *hostWarmup {
@@ -72,7 +72,6 @@ func (d *hostWarmup) WarmupTransition(in TransitionIn, out *TransitionOut) error
 }
 
 func (d *hostWarmup) ReduceWarmup(good []bool, jitter, length float64, chees, moments, dense bool) (AdaptStats, error) {
-	d.reductions++
 	st := AdaptStats{Gradient: math.NaN(), HarmonicMean: math.NaN()}
 	if chees {
 		st.Gradient = CheesGradient(d.prev, d.prop, d.mom, d.accept, good, d.inv, jitter, length)
