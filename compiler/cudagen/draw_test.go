@@ -112,14 +112,7 @@ func TestShimTransitionDrawsOnDevice(t *testing.T) {
 	n, h := p.Dim, p.HMC
 	s := startShim(t, buildShim(t, p, "c"), p, chains, 4, 7)
 	src := rand.New(rand.NewPCG(3, 3))
-	theta := cudagentest.RandomTheta(src, chains*n)
-	for i := range theta {
-		theta[i] *= 0.25
-	}
-	invM := make([]float64, n)
-	for i := range invM {
-		invM[i] = 0.5 + src.Float64()
-	}
+	theta, invM := cudagentest.NearMode(src, chains*n), cudagentest.RandomInvMetric(src, n)
 	eps, steps := []float64{0.05, 0.1, 0.02, 0.08, 0.05, 0.1}, []int{3, 1, 6, 2, 4, 5}
 	stepsF := make([]float64, chains)
 	for i, v := range steps {

@@ -38,17 +38,12 @@ func testShimTransition(t *testing.T, model, data string, prec Precision) {
 	p.SetDrawChunk(3)
 	s := startShim(t, buildShim(t, p, "c"), p, chains, 4, 7)
 	rng := rand.New(rand.NewPCG(3, uint64(n)))
-	theta := cudagentest.RandomTheta(rng, chains*n)
-	for i := range theta {
-		theta[i] *= 0.25 // near the mode, where small steps are accepted
-	}
-	mom, invM := make([]float64, chains*n), make([]float64, n)
+	theta := cudagentest.NearMode(rng, chains*n)
+	mom := make([]float64, chains*n)
 	for i := range mom {
 		mom[i] = rng.NormFloat64()
 	}
-	for i := range invM {
-		invM[i] = 0.5 + rng.Float64()
-	}
+	invM := cudagentest.RandomInvMetric(rng, n)
 	if prec == Float32 { // the inputs as the float32 buffers hold them
 		for _, v := range [][]float64{theta, mom, invM} {
 			for i := range v {

@@ -66,10 +66,7 @@ func TestShimIndices64(t *testing.T) {
 	s := startShim(t, buildShim(t, p, "c"), p, chains, 128, 300)
 	s.window(chains-w, chains)
 	rng := rand.New(rand.NewPCG(7, 8))
-	theta := cudagentest.RandomTheta(rng, w*n)
-	for i := range theta {
-		theta[i] *= 0.25
-	}
+	theta := cudagentest.NearMode(rng, w*n)
 	s.setw(p.Theta, n, Transpose(theta, w, n))
 	if err := p.Eval(s); err != nil {
 		t.Fatal(err)

@@ -39,14 +39,7 @@ func TestWarmupStats(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/C=%d", prec, chains), func(t *testing.T) {
 				g, _ := targets(t, m, chains, prec)
 				src := rand.New(rand.NewPCG(7, uint64(chains)))
-				theta := cudagentest.RandomTheta(src, chains*n)
-				for i := range theta {
-					theta[i] *= 0.25
-				}
-				invM := make([]float64, n)
-				for i := range invM {
-					invM[i] = 0.5 + src.Float64()
-				}
+				theta, invM := cudagentest.NearMode(src, chains*n), cudagentest.RandomInvMetric(src, n)
 				if err := g.SetState(theta, invM); err != nil {
 					t.Fatal(err)
 				}
@@ -143,16 +136,7 @@ func BenchmarkWarmupReduce(b *testing.B) {
 	m := cudagentest.Load(b, "../../models/sparse_logistic.model", "../../models/german_credit.csv")
 	for _, chains := range []int{128, 1024, 4096, 16384} {
 		b.Run(fmt.Sprintf("float32/C=%d", chains), func(b *testing.B) {
-			g, err := New(m, chains, Options{Precision: cudagen.Float32})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer g.Close()
-			n := m.Dim()
-			theta := cudagentest.RandomTheta(rand.New(rand.NewPCG(1, 2)), chains*n)
-			if err := g.SetPosition(theta); err != nil {
-				b.Fatal(err)
-			}
+			g := startedTarget(b, m, chains)
 			good := make([]bool, chains)
 			for i := range good {
 				good[i] = true

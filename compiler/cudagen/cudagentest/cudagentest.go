@@ -44,6 +44,25 @@ func RandomTheta(rng *rand.Rand, n int) []float64 {
 	return theta
 }
 
+// NearMode returns n unconstrained coordinates drawn uniformly from [-0.5, 0.5) (RandomTheta's
+// scaled by a quarter): near the bundled models' modes, where small steps are accepted.
+func NearMode(rng *rand.Rand, n int) []float64 {
+	theta := RandomTheta(rng, n)
+	for i := range theta {
+		theta[i] *= 0.25
+	}
+	return theta
+}
+
+// RandomInvMetric returns a diagonal inverse metric of n values drawn uniformly from [0.5, 1.5).
+func RandomInvMetric(rng *rand.Rand, n int) []float64 {
+	invM := make([]float64, n)
+	for i := range invM {
+		invM[i] = 0.5 + rng.Float64()
+	}
+	return invM
+}
+
 // CPUTransition runs the samplers' own fixed-length HMC transition (runtime.Transition) on a
 // CPU target with the random draws supplied: the transition the device-resident one must
 // reproduce. target is the CPU executor of c chains of dimension n, laid out chain-major. pos
