@@ -355,7 +355,7 @@ func (a *adaptation) update(r *Streams, it int, s *State, info *Info, tu *Tuning
 	}
 	if relocating {
 		if dev {
-			if err := a.dev.pull(s); err != nil {
+			if err := a.dev.pull(s, false); err != nil {
 				return err
 			}
 		}
@@ -406,7 +406,7 @@ func (a *adaptation) update(r *Streams, it int, s *State, info *Info, tu *Tuning
 			if err := a.dev.windowMoments(a.est); err != nil {
 				return err
 			}
-			if err := a.dev.pull(s); err != nil { // for the step-size heuristic
+			if err := a.dev.pull(s, true); err != nil { // for the step-size heuristic
 				return err
 			}
 		}

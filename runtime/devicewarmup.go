@@ -21,9 +21,10 @@ type deviceWarmup struct {
 	ev    *evaluator
 	dense bool // the moments keep co-moments (the adaptation's estimate is dense)
 	// onHost: warmup has moved to the host kernel; stale: the device's chains have moved since
-	// the host last held their positions.
-	onHost, stale bool
-	begun         bool // the device's moments have been started
+	// the host last held their positions; noGrad: the host holds the positions but not the
+	// gradients there (s.Grad is not theirs).
+	onHost, stale, noGrad bool
+	begun                 bool // the device's moments have been started
 	// pulls counts the times every chain's position crossed to the host (tests).
 	pulls int
 }
@@ -83,17 +84,22 @@ func (w *deviceWarmup) reduce(good []bool, jitter, length float64, chees, moment
 	return w.t.ReduceWarmup(good, jitter, length, chees, moments, w.dense)
 }
 
-// pull brings the chains' positions to the host and evaluates the log density and gradient
-// there, so that s is whole again (the device keeps its gradients to itself).
-func (w *deviceWarmup) pull(s *State) error {
-	if !w.stale {
+// pull brings the chains' positions to the host and, with grad, evaluates the log density and
+// gradient there, so that s is whole again (the device keeps its gradients to itself). Moving
+// stray chains needs the positions only (push then has the device evaluate them); Stan's
+// step-size heuristic and sampling's start need the gradients too.
+func (w *deviceWarmup) pull(s *State, grad bool) error {
+	if w.stale {
+		if err := w.t.Positions(s.Pos); err != nil {
+			return err
+		}
+		w.pulls++
+		w.stale, w.noGrad = false, true
+	}
+	if !grad || !w.noGrad {
 		return nil
 	}
-	if err := w.t.Positions(s.Pos); err != nil {
-		return err
-	}
-	w.pulls++
-	w.stale = false
+	w.noGrad = false
 	return w.ev.eval(s.Pos, s.LogP, s.Grad)
 }
 

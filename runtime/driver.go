@@ -71,7 +71,7 @@ func run(ctx context.Context, cfg Config, sink Sink, ev *evaluator, r *Streams, 
 		}
 	}
 	if p.adapt.dev != nil { // sampling starts, and a snapshot is taken, from the host's state
-		if err := p.adapt.dev.pull(st); err != nil {
+		if err := p.adapt.dev.pull(st, true); err != nil {
 			return nil, err
 		}
 	}
