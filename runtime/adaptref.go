@@ -60,26 +60,9 @@ func (m *Moments) Variance() []float64 {
 // their acceptance probabilities, good the chains markGood keeps (the others count as not
 // accepted), jitter the iteration's Halton fraction and length the integration time T.
 func CheesGradient(prev, prop, mom, accept []float64, good []bool, invMetric []float64, jitter, length float64) float64 {
-	c, n := len(accept), len(invMetric)
-	m := Metric{Diag: invMetric}
-	wPrev, wProp, vel := make([]float64, c*n), make([]float64, c*n), make([]float64, c*n)
-	row := make([]float64, n)
-	a := make([]float64, c)
-	scale := make([]float64, n)
-	for j := range scale {
-		scale[j] = 1
-	}
-	for i := 0; i < c; i++ {
-		o := i * n
-		m.velocity(mom[o:o+n], row)
-		m.whiten(row, vel[o:o+n])
-		m.whiten(prev[o:o+n], wPrev[o:o+n])
-		m.whiten(prop[o:o+n], wProp[o:o+n])
-		if good[i] {
-			a[i] = accept[i]
-		}
-	}
-	return cheesGradient(wPrev, wProp, vel, a, scale, n, jitter, length)
+	r := newCheesRule(len(accept), len(invMetric))
+	copy(r.prev, prev)
+	return r.gradient(&Metric{Diag: invMetric}, prop, mom, accept, good, jitter, length)
 }
 
 // HarmonicMean is the shared step size's dual-averaging input under ChEES: the harmonic mean of

@@ -155,29 +155,35 @@ func (r *cheesRule) observe(a *adaptation, _ int, s *State, info *Info, tu *Tuni
 		r.clamp(a, tu)
 		return
 	}
-	c, n := len(tu.StepSize), len(tu.Metric.Diag)
-	m := &tu.Metric
 	for i, st := range info.Stats {
 		r.accept[i] = st.AcceptStat
 	}
+	r.adapter.update(r.gradient(&tu.Metric, info.Proposal, info.Momentum, r.accept, a.good, halton(s.Iter), math.Exp(r.adapter.logT)))
+	r.clamp(a, tu)
+}
+
+// gradient is d ChEES / d log T of the transition from r.prev to the proposals prop with end
+// momenta mom (chains×dim) and acceptance probabilities accept under the metric m, the good
+// chains' only, for the iteration's jitter and integration time length.
+func (r *cheesRule) gradient(m *Metric, prop, mom, accept []float64, good []bool, jitter, length float64) float64 {
+	c, n := len(accept), len(m.Diag)
 	// The criterion is measured in whitened coordinates (L⁻¹x), where the metric's estimate
 	// of the posterior is a standard normal, so every direction counts alike.
 	for i := 0; i < c; i++ {
 		o := i * n
-		m.velocity(info.Momentum[o:o+n], r.rowVel)
+		m.velocity(mom[o:o+n], r.rowVel)
 		m.whiten(r.rowVel, r.vel[o:o+n])
 		m.whiten(r.prev[o:o+n], r.wPrev[o:o+n])
-		m.whiten(info.Proposal[o:o+n], r.wProp[o:o+n])
+		m.whiten(prop[o:o+n], r.wProp[o:o+n])
 	}
 	// Stray chains' trajectories say nothing about the posterior's scale: leave them out.
-	for i, g := range a.good {
+	copy(r.accept, accept)
+	for i, g := range good {
 		if !g {
 			r.accept[i] = 0
 		}
 	}
-	length := math.Exp(r.adapter.logT)
-	r.adapter.update(cheesGradient(r.wPrev, r.wProp, r.vel, r.accept, r.scale, n, halton(s.Iter), length))
-	r.clamp(a, tu)
+	return cheesGradient(r.wPrev, r.wProp, r.vel, r.accept, r.scale, n, jitter, length)
 }
 
 // clamp never lets the trajectory ask for more than MaxSteps steps of the current step size.
