@@ -75,6 +75,17 @@ func (w *welford) reset() {
 	}
 }
 
+// addGood adds the positions of the good chains (pos is chains×dim, chain-major), one chain
+// after another.
+func (w *welford) addGood(pos []float64, good []bool) {
+	n := len(w.mean)
+	for c, g := range good {
+		if g {
+			w.add(pos[c*n : (c+1)*n])
+		}
+	}
+}
+
 func (w *welford) add(x []float64) {
 	w.n++
 	for i, v := range x {
@@ -381,11 +392,7 @@ func (a *adaptation) update(r *Streams, it int, s *State, info *Info, tu *Tuning
 		// would give the chains that have arrived a metric orders of magnitude too wide.
 		switch {
 		case !dev:
-			for c, g := range a.good {
-				if g {
-					a.est.add(s.Pos[c*n : (c+1)*n])
-				}
-			}
+			a.est.addGood(s.Pos, a.good)
 		case relocating: // the moved chains' new positions, now on the device
 			if _, err := a.dev.reduce(a.good, 0, 0, false, true); err != nil {
 				return err

@@ -21,14 +21,7 @@ func NewMoments(dim int, dense bool) *Moments {
 
 // Add adds the positions of the good chains (pos is chains×dim, chain-major) one chain after
 // another, as a warmup iteration in a metric window does.
-func (m *Moments) Add(pos []float64, good []bool) {
-	n := len(m.w.mean)
-	for c, g := range good {
-		if g {
-			m.w.add(pos[c*n : (c+1)*n])
-		}
-	}
-}
+func (m *Moments) Add(pos []float64, good []bool) { m.w.addGood(pos, good) }
 
 // N is the number of positions added.
 func (m *Moments) N() float64 { return m.w.n }
