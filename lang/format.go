@@ -265,7 +265,9 @@ func (p *printer) stmt(s Stmt) (line, error) {
 		}
 	case *SampleStmt:
 		l.kind, l.op = "sample", "~"
-		if l.head, err = p.expr(s.Variate, precAdd); err == nil {
+		// The grammar takes any expression that begins with a name before ~; parentheses
+		// around a comparison would begin the statement with "(", which none may.
+		if l.head, err = p.expr(s.Variate, precTop); err == nil {
 			l.rest, err = p.call(s.Dist.Name, s.Dist.Args)
 		}
 	default:
